@@ -1,0 +1,94 @@
+"""What every command shares: the workspace option, the error boundary, progress, JSON output."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from ..errors import ReportingError
+from ..progress import ProgressHook
+from ..workspace import Workspace
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class UserError(click.ClickException):
+    """A one-line Chinese message and exit 1; click's own `Error:` prefix is English, so show() is ours."""
+
+    exit_code = 1
+
+    def show(self, file=None) -> None:
+        click.echo(f"错误：{self.message}", err=True)
+
+
+def workspace_option(func: Callable) -> Callable:
+    """Adds -w/--workspace and passes `ws: Workspace` to the command."""
+
+    @click.option(
+        "-w", "--workspace", "workspace_dir", type=click.Path(file_okay=False, path_type=Path),
+        default=".", show_default="当前目录", help="工作目录（含 reporting.toml、inbox/、outbox/ 等）。",
+    )
+    @functools.wraps(func)
+    def wrapper(*args, workspace_dir: Path, **kwargs):
+        return func(*args, ws=Workspace(workspace_dir), **kwargs)
+
+    return wrapper
+
+
+def handles_errors(func: Callable) -> Callable:
+    """Turn the library's ReportingError into a one-line message with exit 1 (traceback with --verbose)."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ReportingError as exc:
+            if verbose():
+                traceback.print_exc()
+            raise UserError(str(exc)) from exc
+        except KeyboardInterrupt:
+            click.echo("已中断：已完成的部分已保存，再次运行即可继续。", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def verbose() -> bool:
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    return bool(root and root.obj and root.obj.get("verbose"))
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[ProgressHook]:
+    """A ProgressHook that draws a bar on a terminal and stays quiet when piped."""
+    if not sys.stderr.isatty():
+        yield lambda done, total, item: None
+        return
+    bar = None
+    shown = 0
+
+    def hook(done: int, total: int, item: str) -> None:
+        nonlocal bar, shown
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+            bar.__enter__()
+        bar.update(done - shown, item)
+        shown = done
+
+    try:
+        yield hook
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)

@@ -1,0 +1,48 @@
+"""Atomic writes of files in the workspace, with the classic desk failure spelled out."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import WorkspaceError
+
+
+def display_path(path: Path, root: Path | None = None) -> str:
+    """A path as the user knows it: relative to the workspace when inside it."""
+    if root is not None:
+        try:
+            return Path(os.path.relpath(path, root)).as_posix()
+        except ValueError:
+            pass
+    return str(path)
+
+
+@contextmanager
+def atomic_path(target: Path, root: Path | None = None) -> Iterator[Path]:
+    """Yield a temporary path beside `target`; on success it replaces `target` in one step.
+
+    A crash mid-write leaves the previous file untouched and no half-written one in its place.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".~tmp-", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        try:
+            os.replace(tmp, target)
+        except PermissionError as exc:
+            raise WorkspaceError(
+                f"无法写入 {display_path(target, root)}：文件可能正在 Excel/WPS 中打开，请关闭后重试"
+            ) from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(target: Path, text: str, root: Path | None = None) -> None:
+    with atomic_path(target, root) as tmp:
+        tmp.write_text(text, encoding="utf-8")

@@ -1,0 +1,206 @@
+"""任务分解表.xlsx: the coordinator's master ledger, written from a plan and read back after editing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import xlsxwriter
+
+from .errors import LedgerError
+from .fileio import atomic_path
+from .models import LONG_TERM, Task
+
+SHEET = "任务分解表"
+COLUMNS = [
+    "任务编号", "一级", "二级", "三级", "工作任务", "牵头单位", "责任单位", "完成时限", "量化指标", "分值", "备注",
+]
+WIDTHS = [9, 18, 18, 14, 60, 22, 28, 12, 22, 6, 28]
+REQUIRED = ["任务编号", "工作任务"]
+WARNING_PREFIX = "待核实："
+DIGEST_PROPERTY = "reporting_ledger_digest"
+NAME_SEPARATORS = re.compile(r"[、，,;；\n]+")
+
+
+def write_ledger(tasks: list[Task], path: Path, *, title: str = "") -> None:
+    """Write the ledger, readable at a glance: widths, wrapping, frozen header, filter, A4 landscape."""
+    rows = [_task_row(task) for task in tasks]
+    with atomic_path(path) as tmp:
+        book = xlsxwriter.Workbook(str(tmp))
+        book.set_properties({"title": title or "任务分解表", "comments": "由 reporting plan import 生成"})
+        book.set_custom_property(DIGEST_PROPERTY, rows_digest(rows))
+        sheet = book.add_worksheet(SHEET)
+        header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center",
+                                  "valign": "vcenter", "text_wrap": True})
+        body = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
+        for col, (name, width) in enumerate(zip(COLUMNS, WIDTHS, strict=True)):
+            sheet.set_column(col, col, width, body)
+            sheet.write_string(0, col, name, header)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row):
+                if isinstance(value, float):
+                    sheet.write_number(r, c, value, body)
+                else:
+                    sheet.write_string(r, c, value, body)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(len(rows), 1), len(COLUMNS) - 1)
+        _print_setup(sheet, len(COLUMNS))
+        book.close()
+
+
+def _print_setup(sheet, columns: int) -> None:
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.repeat_rows(0)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    sheet.set_footer("&C第 &P 页 共 &N 页")
+
+
+def _task_row(task: Task) -> list:
+    levels = [*task.path, "", "", ""][:3]
+    if len(task.path) > 3:
+        levels[2] = " / ".join(task.path[2:])
+    remark = "；".join([*task.notes, *(WARNING_PREFIX + w for w in task.warnings)])
+    return [
+        task.id, *levels, task.text, "、".join(task.lead), "、".join(task.responsible),
+        task.deadline or "", "；".join(task.targets),
+        task.score if task.score is not None else "", remark,
+    ]
+
+
+def rows_digest(rows: list[list]) -> str:
+    """A digest of the ledger's content; it tells whether the coordinator edited the file since we wrote it."""
+    canonical = json.dumps([[_canonical(v) for v in row] for row in rows], ensure_ascii=False)
+    return hashlib.sha1(canonical.encode("utf-8")).hexdigest()
+
+
+def _canonical(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    return str(value).strip()
+
+
+def ledger_was_edited(path: Path) -> bool:
+    """True when the ledger's content no longer matches what `write_ledger` wrote (or it carries no digest)."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        stored = {p.name: p.value for p in book.custom_doc_props.props}.get(DIGEST_PROPERTY)
+        if SHEET not in book.sheetnames:
+            return True
+        rows = [list(r) for r in book[SHEET].iter_rows(min_row=2, values_only=True)]
+    finally:
+        book.close()
+    rows = [(row + [None] * len(COLUMNS))[: len(COLUMNS)] for row in rows if any(v not in (None, "") for v in row)]
+    return stored != rows_digest(rows)
+
+
+def read_ledger(path: Path, display: str | None = None, *, allow_duplicates: bool = False) -> list[Task]:
+    """Read the ledger back into tasks; bad rows stop with a message naming the sheet and row.
+
+    `allow_duplicates` keeps rows whose id repeats (for `plan check`, which lists them all).
+    """
+    shown = display or path.name
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise LedgerError(f"无法打开：{exc}", file=shown) from exc
+    try:
+        if SHEET not in book.sheetnames:
+            raise LedgerError(f"找不到工作表「{SHEET}」", file=shown)
+        rows = list(book[SHEET].iter_rows(values_only=True))
+    finally:
+        book.close()
+    if not rows:
+        raise LedgerError("工作表为空", file=shown, sheet=SHEET)
+    columns = _header_columns(rows[0], shown)
+    tasks: list[Task] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(v not in (None, "") for v in row):
+            continue
+        task = _row_task(row, columns, number, shown)
+        if task.id in seen and not allow_duplicates:
+            raise LedgerError(f"第{number}行：任务编号 {task.id} 与第{seen[task.id]}行重复", file=shown, sheet=SHEET)
+        seen[task.id] = number
+        tasks.append(task)
+    if not tasks:
+        raise LedgerError("没有任何任务行", file=shown, sheet=SHEET)
+    return tasks
+
+
+def _header_columns(header: tuple, shown: str) -> dict[str, int]:
+    names = [str(v).strip() if v is not None else "" for v in header]
+    columns = {name: i for i, name in enumerate(names) if name}
+    missing = [name for name in REQUIRED if name not in columns]
+    if missing:
+        raise LedgerError(f"第1行缺少表头：{'、'.join(missing)}", file=shown, sheet=SHEET)
+    return columns
+
+
+def _row_task(row: tuple, columns: dict[str, int], number: int, shown: str) -> Task:
+    def cell(name: str):
+        index = columns.get(name)
+        return row[index] if index is not None and index < len(row) else None
+
+    task_id = _canonical(cell("任务编号"))
+    text = _canonical(cell("工作任务"))
+    if not task_id:
+        raise LedgerError(f"第{number}行：任务编号为空", file=shown, sheet=SHEET)
+    if not text:
+        raise LedgerError(f"第{number}行：工作任务为空（任务编号 {task_id}）", file=shown, sheet=SHEET)
+    remark = [part for part in _canonical(cell("备注")).split("；") if part]
+    score = cell("分值")
+    return Task(
+        id=task_id,
+        text=text,
+        path=[p for p in (_canonical(cell(n)) for n in ("一级", "二级", "三级")) if p],
+        lead=split_names(cell("牵头单位")),
+        responsible=split_names(cell("责任单位")),
+        deadline=_deadline(cell("完成时限"), number, shown),
+        targets=[t for t in _canonical(cell("量化指标")).split("；") if t],
+        score=float(score) if isinstance(score, (int, float)) else None,
+        notes=[p for p in remark if not p.startswith(WARNING_PREFIX)],
+        warnings=[p.removeprefix(WARNING_PREFIX) for p in remark if p.startswith(WARNING_PREFIX)],
+        line=number,
+    )
+
+
+def split_names(value) -> list[str]:
+    return [name.strip() for name in NAME_SEPARATORS.split(_canonical(value)) if name.strip()]
+
+
+_DATE_FORMS = [
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+]
+
+
+def _deadline(value, number: int, shown: str) -> str | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    text = str(value).strip()
+    if text == LONG_TERM or text in ("长期坚持", "持续推进"):
+        return LONG_TERM
+    for form in _DATE_FORMS:
+        match = form.match(text)
+        if match:
+            try:
+                return date(*(int(g) for g in match.groups())).isoformat()
+            except ValueError:
+                break
+    raise LedgerError(
+        f"第{number}行：完成时限「{text}」无法识别，请填写日期（如 2019-12-31）或“长期”", file=shown, sheet=SHEET
+    )

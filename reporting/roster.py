@@ -1,0 +1,210 @@
+"""单位名册.xlsx: units and groups, and how a name written in the plan resolves to units."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import xlsxwriter
+from rapidfuzz import fuzz, process
+
+from .errors import LedgerError
+from .fileio import atomic_path
+from .ledger import split_names
+from .models import GROUP_CATEGORY, Task, Unit
+
+SHEET = "单位名册"
+COLUMNS = ["单位名称", "简称/别名", "类别", "所属分组", "联络员", "联系电话", "电子邮箱"]
+WIDTHS = [28, 28, 10, 30, 10, 16, 24]
+
+# Collective names stand for several units: 各镇政府, 市直各部门, 县政府相关工作部门, 各级政府及政府工作部门.
+_COLLECTIVE = re.compile(r"^各|各(?!类)|有关|相关|政府工作部门|各级|所有|全体|行政执法部门$|相关单位$")
+_ADMIN_PREFIX = re.compile(r"^[县市区镇乡]")
+
+
+def is_collective(name: str) -> bool:
+    return bool(_COLLECTIVE.search(name))
+
+
+def canonical(name: str) -> str:
+    """A name compared loosely: no spaces, full-width brackets made half-width."""
+    return re.sub(r"\s+", "", name).replace("（", "(").replace("）", ")")
+
+
+@dataclass
+class Resolution:
+    """What one name in the plan stands for."""
+
+    name: str
+    units: list[str]
+    via: str  # "单位" | "别名" | "分组" | "" (unresolved)
+    suggestions: list[str]
+
+
+class Roster:
+    """The roster in memory, with an index of every name and alias."""
+
+    def __init__(self, units: list[Unit]) -> None:
+        self.units = units
+        self._by_name: dict[str, Unit] = {}
+        for unit in units:
+            for name in [unit.name, *unit.aliases]:
+                self._by_name.setdefault(canonical(name), unit)
+
+    @property
+    def members(self) -> list[Unit]:
+        """Real units (not group rows)."""
+        return [u for u in self.units if not u.is_group]
+
+    def unit(self, name: str) -> Unit | None:
+        return self._by_name.get(canonical(name))
+
+    def group_members(self, group: str) -> list[str]:
+        """Members of a group, by its name or by an alias given on its 分组 row."""
+        names = {canonical(group)}
+        row = self.unit(group)
+        if row is not None and row.is_group:
+            names |= {canonical(n) for n in [row.name, *row.aliases]}
+        return [u.name for u in self.members if names & {canonical(g) for g in u.groups}]
+
+    def resolve(self, name: str) -> Resolution:
+        unit = self.unit(name)
+        if unit is not None and not unit.is_group:
+            via = "单位" if canonical(unit.name) == canonical(name) else "别名"
+            return Resolution(name, [unit.name], via, [])
+        members = self.group_members(name)
+        if members:
+            return Resolution(name, members, "分组", [])
+        return Resolution(name, [], "", self.closest(name))
+
+    def closest(self, name: str, limit: int = 3) -> list[str]:
+        choices = [u.name for u in self.units]
+        found = process.extract(name, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=50)
+        return [choice for choice, _score, _index in found]
+
+
+def draft_units(tasks: list[Task], existing: list[Unit] | None = None) -> list[Unit]:
+    """Every distinct unit name met in the plan, collectives as 分组 rows, obvious variants as aliases.
+
+    Rows the coordinator already has are kept as they are; only names not yet known are added.
+    """
+    units = list(existing or [])
+    known = Roster(units)
+    seen = {canonical(n) for u in units for n in [u.name, *u.aliases]}
+    for name in _names_in_order(tasks):
+        if canonical(name) in seen:
+            continue
+        seen.add(canonical(name))
+        if is_collective(name):
+            units.append(Unit(name=name, category=GROUP_CATEGORY))
+            continue
+        variant = _variant_of(name, units)
+        if variant is not None:
+            variant.aliases.append(name)
+            continue
+        if known.unit(name) is None:
+            units.append(Unit(name=name, category=_category(name)))
+    return _fold_short_names(units)
+
+
+def _names_in_order(tasks: list[Task]) -> list[str]:
+    return list(dict.fromkeys(name for task in tasks for name in task.units))
+
+
+def _variant_of(name: str, units: list[Unit]) -> Unit | None:
+    """`政府法制办` is a variant of `县政府法制办`: the same name with or without the place prefix."""
+    for unit in units:
+        if unit.is_group:
+            continue
+        if _ADMIN_PREFIX.sub("", unit.name) == name and unit.name != name:
+            return unit
+    return None
+
+
+def _fold_short_names(units: list[Unit]) -> list[Unit]:
+    """When the short form came first (`政府法制办` before `县政府法制办`), keep the full name as the unit."""
+    by_name = {u.name: u for u in units if not u.is_group}
+    folded: list[Unit] = []
+    for unit in units:
+        full = next((n for n in by_name if n != unit.name and _ADMIN_PREFIX.sub("", n) == unit.name), None)
+        if full is not None and not unit.is_group:
+            by_name[full].aliases = list(dict.fromkeys([unit.name, *unit.aliases, *by_name[full].aliases]))
+            continue
+        folded.append(unit)
+    return folded
+
+
+def _category(name: str) -> str:
+    if re.search(r"(镇|乡)(人民)?政府$|街道(办事处)?$|^.{1,6}(镇|乡)$", name):
+        return "镇街"
+    return "部门"
+
+
+def write_roster(units: list[Unit], path: Path) -> None:
+    with atomic_path(path) as tmp:
+        book = xlsxwriter.Workbook(str(tmp))
+        sheet = book.add_worksheet(SHEET)
+        header = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "align": "center"})
+        group = book.add_format({"bg_color": "#FFF2CC"})
+        text = book.add_format({"num_format": "@"})
+        for col, (name, width) in enumerate(zip(COLUMNS, WIDTHS, strict=True)):
+            sheet.set_column(col, col, width, text)
+            sheet.write_string(0, col, name, header)
+        for r, unit in enumerate(units, start=1):
+            values = [unit.name, "、".join(unit.aliases), unit.category, "、".join(unit.groups),
+                      unit.liaison, unit.phone, unit.email]
+            for c, value in enumerate(values):
+                sheet.write_string(r, c, value, group if unit.is_group else text)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(len(units), 1), len(COLUMNS) - 1)
+        sheet.data_validation(1, 2, 5000, 2, {"validate": "list", "source": ["镇街", "部门", GROUP_CATEGORY, "其他"],
+                                             "error_type": "warning"})
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.repeat_rows(0)
+        sheet.fit_to_pages(1, 0)
+        note = "分组行（类别=分组）代表方案中的集体称谓；请在各成员单位的“所属分组”中填写分组名称，多个用“、”分隔。"
+        sheet.write_comment(0, 3, note, {"x_scale": 2, "y_scale": 1.5})
+        book.close()
+
+
+def read_roster(path: Path, display: str | None = None) -> list[Unit]:
+    shown = display or path.name
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise LedgerError(f"无法打开：{exc}", file=shown) from exc
+    try:
+        if SHEET not in book.sheetnames:
+            raise LedgerError(f"找不到工作表「{SHEET}」", file=shown)
+        rows = list(book[SHEET].iter_rows(values_only=True))
+    finally:
+        book.close()
+    if not rows:
+        raise LedgerError("工作表为空", file=shown, sheet=SHEET)
+    header = [str(v).strip() if v is not None else "" for v in rows[0]]
+    if "单位名称" not in header:
+        raise LedgerError("第1行缺少表头：单位名称", file=shown, sheet=SHEET)
+    index = {name: header.index(name) for name in COLUMNS if name in header}
+    units: list[Unit] = []
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        def cell(name: str, row: tuple = row) -> str:
+            i = index.get(name)
+            value = row[i] if i is not None and i < len(row) else None
+            return "" if value is None else str(value).strip()
+
+        name = cell("单位名称")
+        if not name:
+            if any(v not in (None, "") for v in row):
+                raise LedgerError(f"第{number}行：单位名称为空", file=shown, sheet=SHEET)
+            continue
+        if canonical(name) in seen:
+            raise LedgerError(f"第{number}行：单位「{name}」与第{seen[canonical(name)]}行重复", file=shown, sheet=SHEET)
+        seen[canonical(name)] = number
+        units.append(Unit(name=name, aliases=split_names(cell("简称/别名")), category=cell("类别"),
+                          groups=split_names(cell("所属分组")), liaison=cell("联络员"),
+                          phone=cell("联系电话"), email=cell("电子邮箱")))
+    return units

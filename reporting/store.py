@@ -1,0 +1,182 @@
+"""reporting.db: the SQLite store every stage reads and writes, with a versioned schema.
+
+Every write happens in a transaction, so a crash leaves the previous state or the new one. Commands that
+write take the workspace lock first, so two runs at once wait for each other instead of interleaving.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import WorkspaceError
+
+# Each entry moves the schema one version up; never edit a released entry, append a new one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE rounds (
+        name TEXT PRIMARY KEY, due TEXT, campaign TEXT NOT NULL DEFAULT '', generated_at TEXT
+    );
+    -- the tasks as sent in a round (a snapshot: the ledger may change later)
+    CREATE TABLE round_tasks (
+        round TEXT NOT NULL, task_id TEXT NOT NULL, seq INTEGER NOT NULL, area TEXT NOT NULL DEFAULT '',
+        path TEXT NOT NULL DEFAULT '[]', text TEXT NOT NULL, lead TEXT NOT NULL DEFAULT '[]',
+        responsible TEXT NOT NULL DEFAULT '[]', deadline TEXT, targets TEXT NOT NULL DEFAULT '[]',
+        fingerprint TEXT NOT NULL,
+        PRIMARY KEY (round, task_id)
+    );
+    -- which unit answers for which task in a round, and as what (牵头 / 责任)
+    CREATE TABLE assignments (
+        round TEXT NOT NULL, unit TEXT NOT NULL, task_id TEXT NOT NULL, role TEXT NOT NULL,
+        PRIMARY KEY (round, unit, task_id)
+    );
+    -- the roster as of the last generate
+    CREATE TABLE units (
+        name TEXT PRIMARY KEY, aliases TEXT NOT NULL DEFAULT '[]', category TEXT NOT NULL DEFAULT '',
+        groups TEXT NOT NULL DEFAULT '[]', liaison TEXT NOT NULL DEFAULT '', phone TEXT NOT NULL DEFAULT '',
+        email TEXT NOT NULL DEFAULT ''
+    );
+    -- 联络员信息 as the units last reported it
+    CREATE TABLE liaisons (
+        unit TEXT PRIMARY KEY, leader TEXT, liaison TEXT, post TEXT, mobile TEXT, email TEXT,
+        submission_id INTEGER, updated_at TEXT
+    );
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY, command TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT
+    );
+    -- every file ever read from inbox/, by content hash
+    CREATE TABLE files (
+        hash TEXT PRIMARY KEY, name TEXT NOT NULL, inbox_path TEXT NOT NULL, archive_path TEXT NOT NULL,
+        size INTEGER NOT NULL, mtime REAL, seen_at TEXT NOT NULL, run_id INTEGER,
+        status TEXT NOT NULL, message TEXT NOT NULL DEFAULT ''
+    );
+    -- one workbook read as a unit's return (a .zip may hold several)
+    CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY, file_hash TEXT NOT NULL REFERENCES files(hash), member TEXT NOT NULL DEFAULT '',
+        round TEXT NOT NULL, unit TEXT NOT NULL, recognized_by TEXT NOT NULL, read_at TEXT NOT NULL,
+        run_id INTEGER, mtime REAL, verdict TEXT NOT NULL, errors INTEGER NOT NULL DEFAULT 0,
+        warnings INTEGER NOT NULL DEFAULT 0, superseded_by INTEGER, late INTEGER NOT NULL DEFAULT 0,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX submissions_round_unit ON submissions (round, unit);
+    -- one row of a return: normalised values and whether the row is accepted
+    CREATE TABLE answers (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id), task_id TEXT NOT NULL,
+        accepted INTEGER NOT NULL, status TEXT, progress REAL, measures TEXT, target_value TEXT,
+        evidence TEXT, evidence_mode TEXT, problems TEXT, next_steps TEXT, sheet TEXT, row INTEGER,
+        PRIMARY KEY (submission_id, task_id)
+    );
+    -- every cell read, raw and normalised, with its address: any figure traces back to a cell
+    CREATE TABLE cells (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id), task_id TEXT, column_name TEXT NOT NULL,
+        sheet TEXT NOT NULL, cell TEXT NOT NULL, raw TEXT, raw_type TEXT, normalized TEXT,
+        verdict TEXT NOT NULL DEFAULT 'ok', message TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX cells_submission ON cells (submission_id);
+    CREATE TABLE problems (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id), level TEXT NOT NULL, sheet TEXT,
+        cell TEXT, task_id TEXT, value TEXT, message TEXT NOT NULL, fix TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE attachments (
+        submission_id INTEGER NOT NULL REFERENCES submissions(id), name TEXT NOT NULL,
+        archive_path TEXT NOT NULL, size INTEGER NOT NULL
+    );
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(db_path: Path) -> sqlite3.Connection:
+    """Open the store, creating or migrating it; rows come back as sqlite3.Row."""
+    conn = sqlite3.connect(db_path, timeout=30, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = FULL")
+    _migrate(conn, db_path)
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise WorkspaceError(f"{db_path.name} 由更新版本的工具创建（结构版本 {version}），请升级 reporting 后再用")
+    for index in range(version, SCHEMA_VERSION):
+        with transaction(conn):
+            for statement in MIGRATIONS[index].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {index + 1}")
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception (Ctrl-C included)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def loads(text: str | None):
+    return json.loads(text) if text else []
+
+
+@contextmanager
+def workspace_lock(root: Path, wait_seconds: float = 10.0) -> Iterator[None]:
+    """Hold the workspace lock; another run waits up to `wait_seconds`, then stops with a message."""
+    path = root / ".reporting.lock"
+    handle = open(path, "a+b")  # noqa: SIM115 - held across the yield, closed in finally
+    try:
+        deadline = time.monotonic() + wait_seconds
+        while not _try_lock(handle):
+            if time.monotonic() >= deadline:
+                raise WorkspaceError("另一个 reporting 命令正在处理此工作目录，请等它结束后再运行")
+            time.sleep(0.2)
+        try:
+            yield
+        finally:
+            _unlock(handle)
+    finally:
+        handle.close()
+
+
+if os.name == "nt":  # pragma: no cover - coordinators run Windows, CI runs Linux
+    import msvcrt
+
+    def _try_lock(handle) -> bool:
+        try:
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+
+    def _unlock(handle) -> None:
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _try_lock(handle) -> bool:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except OSError:
+            return False
+
+    def _unlock(handle) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,44 @@
+"""Shared fixtures: the seeds beside the repository, a fresh workspace, LibreOffice when present."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reporting.workspace import Workspace, init_workspace
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO.parent / "shared" / "seeds"
+
+
+@pytest.fixture
+def seeds_dir() -> Path:
+    if not SEEDS.is_dir():
+        pytest.skip("../shared/seeds 不在仓库旁边")
+    return SEEDS
+
+
+def seed(name_prefix: str) -> Path:
+    if not SEEDS.is_dir():
+        pytest.skip("../shared/seeds 不在仓库旁边")
+    return next(SEEDS.glob(f"{name_prefix}_*.txt"))
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    """A new workspace in a folder with a Chinese name (paths with Chinese characters must work)."""
+    return init_workspace(tmp_path / "司法局工作目录")
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """The LibreOffice binary; on CI its absence is a failure, elsewhere the test is skipped."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found:
+        return found
+    if os.environ.get("CI"):
+        pytest.fail("CI 上必须安装 LibreOffice（scripts/test.sh 会安装）")
+    pytest.skip("未安装 LibreOffice")
