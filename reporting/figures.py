@@ -1,0 +1,306 @@
+"""The figures of a round, with one meaning everywhere (terminal, JSON, workbooks, report).
+
+Definitions (PRODUCT.md, "Verdicts and figures"):
+- The latest return of a unit for a round replaces the earlier ones. A unit has returned (已报送) when any
+  return of it for the round was read, accepted or not.
+- A (unit, task) pair is 已完成 / 推进中 / 未启动 from the accepted row of that return, 待修改 when the row has an
+  error, 未报送 when the unit has not returned or the row is missing.
+- 完成率 = pairs 已完成 / all pairs (units that did not return count in the denominator); 平均进度 = the mean
+  progress over all pairs, a pair without an accepted progress counting 0; 报送率 = units returned / units
+  with tasks. Per unit, task and area the same, on their own pairs.
+- Overdue: the deadline is before the as-of date (given, else the round's due date, else today) and the
+  pair is not 已完成. A task is 已完成 when every one of its units reports 已完成.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import date
+
+from .errors import WorkspaceError
+from .models import LONG_TERM, ROLE_LEAD
+from .store import loads
+from .workbook_spec import STATUS_DONE, STATUS_NOT_STARTED, STATUS_ONGOING
+
+STATE_NEEDS_FIX = "待修改"
+STATE_NOT_REPORTED = "未报送"
+STATES = [STATUS_DONE, STATUS_ONGOING, STATUS_NOT_STARTED, STATE_NEEDS_FIX, STATE_NOT_REPORTED]
+VERDICT_ACCEPTED = "已接收"
+VERDICT_REJECTED = "退回修改"
+
+
+@dataclass
+class Pair:
+    """One task of one unit in the round, with what the unit reported for it."""
+
+    unit: str
+    task_id: str
+    role: str
+    area: str
+    deadline: str | None
+    state: str = STATE_NOT_REPORTED
+    progress: float | None = None
+    overdue: bool = False
+    measures: str = ""
+    target_value: str = ""
+    evidence: str = ""
+    evidence_mode: str = ""
+    problems: str = ""
+    next_steps: str = ""
+    source_file: str = ""  # the file as it arrived in inbox/ (a zip member as zip/member)
+    sheet: str = ""
+    row: int | None = None
+
+
+@dataclass
+class Tally:
+    """Counts over a set of pairs; units, tasks, areas and the whole round each have one."""
+
+    tasks: int = 0
+    completed: int = 0
+    ongoing: int = 0
+    not_started: int = 0
+    needs_fix: int = 0
+    not_reported: int = 0
+    overdue: int = 0
+    progress_sum: float = 0.0
+
+    def add(self, pair: Pair) -> None:
+        self.tasks += 1
+        self.progress_sum += pair.progress or 0.0
+        self.overdue += pair.overdue
+        if pair.state == STATUS_DONE:
+            self.completed += 1
+        elif pair.state == STATUS_ONGOING:
+            self.ongoing += 1
+        elif pair.state == STATUS_NOT_STARTED:
+            self.not_started += 1
+        elif pair.state == STATE_NEEDS_FIX:
+            self.needs_fix += 1
+        else:
+            self.not_reported += 1
+
+    @property
+    def completion_rate(self) -> float:
+        return self.completed / self.tasks if self.tasks else 0.0
+
+    @property
+    def average_progress(self) -> float:
+        return self.progress_sum / self.tasks if self.tasks else 0.0
+
+
+@dataclass
+class UnitFigures(Tally):
+    unit: str = ""
+    category: str = ""
+    returned: bool = False
+    accepted: bool = False
+    errors: int = 0
+    warnings: int = 0
+    verdict: str = ""  # 已接收 / 退回修改 / "" when not returned
+    returned_at: str = ""
+    file: str = ""
+    late: bool = False
+    liaison: str = ""
+    phone: str = ""
+    lead_tasks: int = 0
+
+
+@dataclass
+class TaskFigures(Tally):
+    task_id: str = ""
+    seq: int = 0
+    text: str = ""
+    area: str = ""
+    deadline: str | None = None
+    lead_units: list[str] = field(default_factory=list)
+    lead_state: str = ""  # the lead units' states, 、-joined when several differ
+
+    @property
+    def done(self) -> bool:
+        return self.tasks > 0 and self.completed == self.tasks
+
+
+@dataclass
+class AreaFigures(Tally):
+    area: str = ""
+    units_expected: int = 0
+    units_returned: int = 0
+
+    @property
+    def return_rate(self) -> float:
+        return self.units_returned / self.units_expected if self.units_expected else 0.0
+
+
+@dataclass
+class RoundFigures:
+    round: str
+    due: date | None
+    as_of: date
+    campaign: str
+    total: Tally
+    units: list[UnitFigures]
+    tasks: list[TaskFigures]
+    areas: list[AreaFigures]
+    pairs: list[Pair]
+
+    @property
+    def units_expected(self) -> int:
+        return len(self.units)
+
+    @property
+    def units_returned(self) -> int:
+        return sum(u.returned for u in self.units)
+
+    @property
+    def return_rate(self) -> float:
+        return self.units_returned / self.units_expected if self.units_expected else 0.0
+
+    @property
+    def completion_rate(self) -> float:
+        return self.total.completion_rate
+
+
+def compute_figures(conn: sqlite3.Connection, round_name: str, as_of: date | None = None) -> RoundFigures:
+    round_row = conn.execute("SELECT * FROM rounds WHERE name = ?", (round_name,)).fetchone()
+    if round_row is None:
+        raise WorkspaceError(f"轮次「{round_name}」尚未生成台账：请先运行 reporting generate --round {round_name}")
+    due = date.fromisoformat(round_row["due"]) if round_row["due"] else None
+    as_of = as_of or due or date.today()
+    tasks = {row["task_id"]: row for row in conn.execute(
+        "SELECT * FROM round_tasks WHERE round = ? ORDER BY seq", (round_name,))}
+    latest = _latest_submissions(conn, round_name)
+    answers = _answers(conn, [s["id"] for s in latest.values()])
+    pairs = []
+    for row in conn.execute("SELECT * FROM assignments WHERE round = ?", (round_name,)):
+        task = tasks[row["task_id"]]
+        submission = latest.get(row["unit"])
+        answer = answers.get((submission["id"], row["task_id"])) if submission else None
+        pairs.append(_pair(row, task, submission, answer, as_of))
+    pairs.sort(key=lambda p: (tasks[p.task_id]["seq"], p.role != ROLE_LEAD, p.unit))
+    units = _unit_figures(conn, pairs, latest)
+    return RoundFigures(
+        round=round_name, due=due, as_of=as_of, campaign=round_row["campaign"],
+        total=_tally(pairs), units=units, tasks=_task_figures(pairs, tasks), areas=_area_figures(pairs, units),
+        pairs=pairs,
+    )
+
+
+def _latest_submissions(conn: sqlite3.Connection, round_name: str) -> dict[str, sqlite3.Row]:
+    rows = conn.execute(
+        "SELECT s.*, f.name AS file_name FROM submissions s JOIN files f ON f.hash = s.file_hash "
+        "WHERE s.round = ? AND s.superseded_by IS NULL ORDER BY s.id", (round_name,))
+    return {row["unit"]: row for row in rows}  # the last one read wins if supersession was not recorded
+
+
+def _answers(conn: sqlite3.Connection, submission_ids: list[int]) -> dict[tuple[int, str], sqlite3.Row]:
+    found: dict[tuple[int, str], sqlite3.Row] = {}
+    for start in range(0, len(submission_ids), 500):
+        chunk = submission_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT * FROM answers WHERE submission_id IN ({marks})", chunk):
+            found[(row["submission_id"], row["task_id"])] = row
+    return found
+
+
+def _pair(assignment: sqlite3.Row, task: sqlite3.Row, submission, answer, as_of: date) -> Pair:
+    pair = Pair(unit=assignment["unit"], task_id=assignment["task_id"], role=assignment["role"],
+                area=task["area"], deadline=task["deadline"])
+    if submission is not None:
+        pair.source_file = _source_name(submission)
+    if answer is not None:
+        pair.state = answer["status"] if answer["accepted"] else STATE_NEEDS_FIX
+        if pair.state not in STATES:
+            pair.state = STATE_NEEDS_FIX
+        pair.progress = answer["progress"] if answer["accepted"] else None
+        for name in ("measures", "target_value", "evidence", "evidence_mode", "problems", "next_steps"):
+            setattr(pair, name, answer[name] or "")
+        pair.sheet, pair.row = answer["sheet"] or "", answer["row"]
+    pair.overdue = _is_overdue(task["deadline"], as_of) and pair.state != STATUS_DONE
+    return pair
+
+
+def _source_name(submission: sqlite3.Row) -> str:
+    name = submission["file_name"]
+    return f"{name}/{submission['member']}" if submission["member"] else name
+
+
+def _is_overdue(deadline: str | None, as_of: date) -> bool:
+    if not deadline or deadline == LONG_TERM:
+        return False
+    try:
+        return date.fromisoformat(deadline) < as_of
+    except ValueError:
+        return False
+
+
+def _tally(pairs: list[Pair]) -> Tally:
+    tally = Tally()
+    for pair in pairs:
+        tally.add(pair)
+    return tally
+
+
+def _unit_figures(conn: sqlite3.Connection, pairs: list[Pair], latest: dict) -> list[UnitFigures]:
+    roster = {row["name"]: row for row in conn.execute("SELECT * FROM units")}
+    liaisons = {row["unit"]: row for row in conn.execute("SELECT * FROM liaisons")}
+    figures: dict[str, UnitFigures] = {}
+    for pair in pairs:
+        unit = figures.get(pair.unit)
+        if unit is None:
+            unit = figures[pair.unit] = _unit_header(pair.unit, roster.get(pair.unit), liaisons.get(pair.unit),
+                                                     latest.get(pair.unit))
+        unit.add(pair)
+        unit.lead_tasks += pair.role == ROLE_LEAD
+    return list(figures.values())
+
+
+def _unit_header(name: str, roster_row, liaison_row, submission) -> UnitFigures:
+    unit = UnitFigures(unit=name)
+    if roster_row is not None:
+        unit.category = roster_row["category"]
+        unit.liaison, unit.phone = roster_row["liaison"], roster_row["phone"]
+    if liaison_row is not None:
+        unit.liaison = liaison_row["liaison"] or unit.liaison
+        unit.phone = liaison_row["mobile"] or unit.phone
+    if submission is not None:
+        unit.returned = True
+        unit.errors, unit.warnings = submission["errors"], submission["warnings"]
+        unit.accepted = submission["errors"] == 0
+        unit.verdict = VERDICT_ACCEPTED if unit.accepted else VERDICT_REJECTED
+        unit.returned_at, unit.file = submission["read_at"], _source_name(submission)
+        unit.late = bool(submission["late"])
+    return unit
+
+
+def _task_figures(pairs: list[Pair], tasks: dict[str, sqlite3.Row]) -> list[TaskFigures]:
+    figures: dict[str, TaskFigures] = {}
+    lead_states: dict[str, dict[str, None]] = {}
+    for pair in pairs:
+        task = figures.get(pair.task_id)
+        if task is None:
+            row = tasks[pair.task_id]
+            task = figures[pair.task_id] = TaskFigures(
+                task_id=pair.task_id, seq=row["seq"], text=row["text"], area=row["area"], deadline=row["deadline"],
+                lead_units=loads(row["lead"]))
+        task.add(pair)
+        if pair.role == ROLE_LEAD:
+            lead_states.setdefault(pair.task_id, {})[pair.state] = None
+    for task in figures.values():
+        task.lead_state = "、".join(lead_states.get(task.task_id, {}))
+    return sorted(figures.values(), key=lambda t: t.seq)
+
+
+def _area_figures(pairs: list[Pair], units: list[UnitFigures]) -> list[AreaFigures]:
+    returned = {u.unit for u in units if u.returned}
+    figures: dict[str, AreaFigures] = {}
+    members: dict[str, set[str]] = {}
+    for pair in pairs:
+        area = figures.setdefault(pair.area, AreaFigures(area=pair.area))
+        area.add(pair)
+        members.setdefault(pair.area, set()).add(pair.unit)
+    for name, area in figures.items():
+        area.units_expected = len(members[name])
+        area.units_returned = len(members[name] & returned)
+    return list(figures.values())

@@ -1,0 +1,84 @@
+"""The figures of a round against values worked out by hand from PRODUCT.md's definitions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from reporting.errors import WorkspaceError
+from reporting.figures import STATE_NEEDS_FIX, STATE_NOT_REPORTED, compute_figures
+from reporting.store import connect, dumps
+
+
+@pytest.fixture
+def conn(tmp_path):
+    conn = connect(tmp_path / "reporting.db")
+    conn.execute("INSERT INTO rounds VALUES ('2026年中期', '2026-06-30', '某县示范创建', '2026-05-01T00:00:00')")
+    tasks = [("1", 1, "(一)职能", "2026-03-31", ["甲局"]), ("2", 2, "(一)职能", "长期", ["甲局"]),
+             ("3", 3, "(二)决策", "2026-12-31", ["乙镇"])]
+    for task_id, seq, area, deadline, lead in tasks:
+        conn.execute("INSERT INTO round_tasks VALUES ('2026年中期', ?, ?, ?, '[]', ?, ?, '[]', ?, '[]', 'fp')",
+                     (task_id, seq, area, f"任务{task_id}", dumps(lead), deadline))
+    assignments = [("甲局", "1", "牵头"), ("甲局", "2", "牵头"), ("乙镇", "1", "责任"), ("乙镇", "3", "牵头"),
+                   ("丙镇", "1", "责任"), ("丙镇", "3", "责任")]
+    conn.executemany("INSERT INTO assignments VALUES ('2026年中期', ?, ?, ?)", assignments)
+    conn.execute("INSERT INTO units (name, liaison, phone) VALUES ('丙镇', '王五', '139')")
+    for name in ("a", "b", "c"):
+        conn.execute("INSERT INTO files VALUES (?, ?, 'inbox/x', 'archive/x', 1, 0, 'now', 1, 'read', '')",
+                     (name, f"{name}.xlsx"))
+    # 甲局: an early return (superseded: its 未启动 must not count) and the latest one, all accepted.
+    submissions = [(1, "a", "甲局", "退回修改", 1, 2), (2, "b", "甲局", "已接收", 0, None),
+                   (3, "c", "乙镇", "退回修改", 1, None)]
+    for sid, file_hash, unit, verdict, errors, superseded in submissions:
+        conn.execute("INSERT INTO submissions (id, file_hash, round, unit, recognized_by, read_at, verdict, errors, "
+                     "superseded_by) VALUES (?, ?, '2026年中期', ?, '识别信息', '2026-06-01', ?, ?, ?)",
+                     (sid, file_hash, unit, verdict, errors, superseded))
+    answers = [(1, "1", 1, "未启动", 0), (2, "1", 1, "已完成", 100), (2, "2", 1, "推进中", 60),
+               (3, "1", 0, "完成", None)]  # 乙镇 row 1 has an error; its row 3 is missing
+    conn.executemany("INSERT INTO answers (submission_id, task_id, accepted, status, progress, sheet, row) "
+                     "VALUES (?, ?, ?, ?, ?, '工作台账', 3)", answers)
+    return conn
+
+
+def test_pair_states_follow_the_latest_return(conn):
+    figures = compute_figures(conn, "2026年中期")
+    state = {(p.unit, p.task_id): p.state for p in figures.pairs}
+    assert state == {("甲局", "1"): "已完成", ("甲局", "2"): "推进中", ("乙镇", "1"): STATE_NEEDS_FIX,
+                     ("乙镇", "3"): STATE_NOT_REPORTED, ("丙镇", "1"): STATE_NOT_REPORTED,
+                     ("丙镇", "3"): STATE_NOT_REPORTED}
+
+
+def test_rates_count_units_that_did_not_return(conn):
+    figures = compute_figures(conn, "2026年中期")
+    assert figures.units_expected == 3 and figures.units_returned == 2
+    assert figures.return_rate == pytest.approx(2 / 3)
+    assert figures.completion_rate == pytest.approx(1 / 6)
+    assert figures.total.average_progress == pytest.approx(160 / 6)
+
+
+def test_overdue_uses_the_due_date_unless_as_of_is_given(conn):
+    at_due = compute_figures(conn, "2026年中期")
+    overdue = {(p.unit, p.task_id) for p in at_due.pairs if p.overdue}
+    assert overdue == {("乙镇", "1"), ("丙镇", "1")}  # task 1 due 03-31; 甲局 finished it; 长期 never overdue
+    later = compute_figures(conn, "2026年中期", as_of=date(2027, 1, 1))
+    assert {(p.unit, p.task_id) for p in later.pairs if p.overdue} == overdue | {("乙镇", "3"), ("丙镇", "3")}
+
+
+def test_unit_task_and_area_figures(conn):
+    figures = compute_figures(conn, "2026年中期")
+    units = {u.unit: u for u in figures.units}
+    assert (units["甲局"].completed, units["甲局"].tasks, units["甲局"].verdict) == (1, 2, "已接收")
+    assert units["乙镇"].needs_fix == 1 and units["乙镇"].not_reported == 1 and not units["乙镇"].accepted
+    assert not units["丙镇"].returned and units["丙镇"].liaison == "王五"
+    tasks = {t.task_id: t for t in figures.tasks}
+    assert tasks["1"].completion_rate == pytest.approx(1 / 3) and not tasks["1"].done
+    assert tasks["1"].lead_state == "已完成" and tasks["3"].lead_state == STATE_NOT_REPORTED
+    areas = {a.area: a for a in figures.areas}
+    assert (areas["(一)职能"].tasks, areas["(一)职能"].completed) == (4, 1)
+    assert (areas["(二)决策"].units_expected, areas["(二)决策"].units_returned) == (2, 1)
+
+
+def test_unknown_round_says_what_to_run(conn):
+    with pytest.raises(WorkspaceError, match="reporting generate"):
+        compute_figures(conn, "2027年")
