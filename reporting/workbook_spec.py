@@ -68,3 +68,19 @@ def fingerprint(task_text: str) -> str:
 
 def workbook_title(unit: str, round_name: str) -> str:
     return f"{unit}法治政府建设创建工作台账（{round_name}）"
+
+
+# Receipts: one row per problem on SHEET_PROBLEMS.
+PROBLEMS_COLUMNS = ["单元格", "填报内容", "问题", "修改方法"]
+
+# The store's answers column behind each fill-in column (reporting.db, table answers).
+ANSWER_FIELDS = {
+    "完成状态": "status",
+    "完成进度(%)": "progress",
+    "工作举措及成效": "measures",
+    "量化指标完成值": "target_value",
+    "佐证材料": "evidence",
+    "材料提供方式": "evidence_mode",
+    "存在问题": "problems",
+    "下一步计划": "next_steps",
+}
