@@ -53,7 +53,7 @@ MIGRATIONS: list[str] = [
     CREATE TABLE files (
         hash TEXT PRIMARY KEY, name TEXT NOT NULL, inbox_path TEXT NOT NULL, archive_path TEXT NOT NULL,
         size INTEGER NOT NULL, mtime REAL, seen_at TEXT NOT NULL, run_id INTEGER,
-        status TEXT NOT NULL, message TEXT NOT NULL DEFAULT ''
+        status TEXT NOT NULL, message TEXT NOT NULL DEFAULT '', format TEXT NOT NULL DEFAULT ''
     );
     -- one workbook read as a unit's return (a .zip may hold several)
     CREATE TABLE submissions (
@@ -61,7 +61,7 @@ MIGRATIONS: list[str] = [
         round TEXT NOT NULL, unit TEXT NOT NULL, recognized_by TEXT NOT NULL, read_at TEXT NOT NULL,
         run_id INTEGER, mtime REAL, verdict TEXT NOT NULL, errors INTEGER NOT NULL DEFAULT 0,
         warnings INTEGER NOT NULL DEFAULT 0, superseded_by INTEGER, late INTEGER NOT NULL DEFAULT 0,
-        note TEXT NOT NULL DEFAULT ''
+        note TEXT NOT NULL DEFAULT '', format TEXT NOT NULL DEFAULT '', member_hash TEXT, receipt TEXT
     );
     CREATE INDEX submissions_round_unit ON submissions (round, unit);
     -- one row of a return: normalised values and whether the row is accepted
@@ -84,7 +84,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE attachments (
         submission_id INTEGER NOT NULL REFERENCES submissions(id), name TEXT NOT NULL,
-        archive_path TEXT NOT NULL, size INTEGER NOT NULL
+        archive_path TEXT NOT NULL, size INTEGER NOT NULL, hash TEXT
     );
     """,
 ]

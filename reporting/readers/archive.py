@@ -1,0 +1,151 @@
+""".zip files: the archives units send, and the zip containers of .xlsx and .ods.
+
+Safety first: every zip is checked before anything reads it (entry count, declared sizes, compression
+ratio, and — for entries that could expand past the budget — the real size, by streaming them). Names
+written by Chinese Windows (GBK without the UTF-8 flag) are decoded right; entries with `..`, absolute
+paths, drive letters or symbolic links are refused.
+"""
+
+from __future__ import annotations
+
+import io
+import stat
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePosixPath
+
+from ..errors import ReturnError
+
+MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+MAX_ENTRIES = 5000
+MAX_ENTRY_BYTES = 200 * 1024 * 1024  # one entry, uncompressed
+MAX_TOTAL_BYTES = 500 * 1024 * 1024  # all entries, uncompressed
+MAX_RATIO = 200  # uncompressed / compressed, for entries past RATIO_FLOOR
+RATIO_FLOOR = 10 * 1024 * 1024
+DEFLATE_MAX_RATIO = 1032  # the most deflate can expand: past the budget only if compressed * this > budget
+_UTF8_FLAG = 0x800
+_CHUNK = 1024 * 1024
+BOMB = "压缩包解压后过大（疑似压缩炸弹），已拒收；请直接发送工作簿或重新打包"
+UNSAFE_XML = "文件含有不安全的 XML 内容（DOCTYPE/ENTITY 声明），已拒收；请在 Excel 中另存后重新报送"
+DAMAGED = "压缩包已损坏或不完整（可能未下载完整），请重新打包发送"
+
+
+@dataclass
+class Member:
+    """A file inside a zip, decoded name and bytes."""
+
+    name: str
+    data: bytes
+    mtime: float
+
+
+def detect(head: bytes) -> bool:
+    return head.startswith(MAGICS)
+
+
+def open_zip(data: bytes, name: str) -> zipfile.ZipFile:
+    """A checked ZipFile: readable, within the size budget, nothing hidden behind a lying header."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ReturnError(DAMAGED, file=name) from exc
+    if len(infos) > MAX_ENTRIES:
+        raise ReturnError(f"压缩包内文件过多（{len(infos)} 个），已拒收", file=name)
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > MAX_ENTRY_BYTES or total > MAX_TOTAL_BYTES or (
+                info.file_size > RATIO_FLOOR and ratio > MAX_RATIO):
+            raise ReturnError(BOMB, file=name)
+        if info.compress_size * DEFLATE_MAX_RATIO > MAX_ENTRY_BYTES and not info.is_dir():
+            _check_real_size(zf, info, name)
+    return zf
+
+
+def _check_real_size(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:
+    """Stream the entry: Python stops at the declared size and checks the CRC, so a lying header fails here."""
+    try:
+        with zf.open(info) as stream:
+            while stream.read(_CHUNK):
+                pass
+    except RuntimeError as exc:  # encrypted entry
+        raise ReturnError("压缩包已加密，请取消密码后重新报送", file=name) from exc
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise ReturnError(DAMAGED, file=name) from exc
+    except NotImplementedError as exc:
+        raise ReturnError("压缩包使用了不支持的压缩方式，请用系统自带的“压缩”功能重新打包", file=name) from exc
+
+
+def member_names(data: bytes, name: str) -> set[str]:
+    """Entry names as stored (for telling an .xlsx or .ods container from an archive)."""
+    return set(open_zip(data, name).namelist())
+
+
+def decode_name(info: zipfile.ZipInfo) -> str:
+    """The entry's name as the sender saw it: UTF-8 when flagged, else UTF-8 or GBK tried before cp437."""
+    if info.flag_bits & _UTF8_FLAG:
+        return info.filename
+    try:
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
+        return info.filename
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
+
+
+def _unsafe(info: zipfile.ZipInfo, decoded: str) -> bool:
+    path = decoded.replace("\\", "/")
+    mode = info.external_attr >> 16
+    return (path.startswith("/") or (len(path) > 1 and path[1] == ":") or ".." in PurePosixPath(path).parts
+            or stat.S_ISLNK(mode))
+
+
+def read(data: bytes, name: str) -> tuple[list[Member], list[str]]:
+    """The files in the archive, and a message for each entry refused (unsafe path, encrypted, link)."""
+    zf = open_zip(data, name)
+    members: list[Member] = []
+    refused: list[str] = []
+    for info in zf.infolist():
+        if info.is_dir():
+            continue
+        decoded = decode_name(info)
+        if _unsafe(info, decoded):
+            refused.append(f"「{decoded}」路径不安全（含 .. 、绝对路径或链接），未读取")
+            continue
+        if info.flag_bits & 0x1:
+            refused.append(f"「{decoded}」已加密，未读取；请取消压缩密码后重新报送")
+            continue
+        try:
+            content = zf.read(info)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+            raise ReturnError(DAMAGED, file=name) from exc
+        members.append(Member(decoded.replace("\\", "/"), content, _timestamp(info)))
+    return members, refused
+
+
+def _timestamp(info: zipfile.ZipInfo) -> float:
+    try:
+        return datetime(*info.date_time).timestamp()
+    except (ValueError, OverflowError):
+        return 0.0
+
+
+def head_of(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 65536) -> bytes:
+    with zf.open(info) as stream:
+        return stream.read(size)
+
+
+def refuse_doctype(zf: zipfile.ZipFile, name: str) -> None:
+    """XML with a DOCTYPE can declare entities (billion laughs): no workbook needs one, so none is read."""
+    for info in zf.infolist():
+        if info.filename.endswith((".xml", ".rels")) and info.file_size:
+            head = head_of(zf, info)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise ReturnError(UNSAFE_XML, file=name)

@@ -1,0 +1,101 @@
+"""What every reader returns: a Book of Sheets of plain Python values, read with python-calamine.
+
+Values come as calamine gives them (str, int, float, bool, date, datetime, time; "" for an empty cell),
+positions are 0-based from A1. What calamine does not tell (number formats, formulas without a cached
+value, custom document properties) each format module adds on demand, only when it is asked for.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import python_calamine as calamine
+
+from ..errors import ReturnError
+
+VISIBLE, HIDDEN, VERY_HIDDEN = "visible", "hidden", "veryhidden"
+_STATES = {"Visible": VISIBLE, "Hidden": HIDDEN, "VeryHidden": VERY_HIDDEN}
+NO_CACHE = "nocache"  # a formula whose result was never computed (file written by a program, never opened)
+
+
+@dataclass
+class Sheet:
+    name: str
+    state: str
+    rows: list[list[object]]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 inclusive
+
+    def value(self, row: int, col: int) -> object:
+        if row < len(self.rows) and col < len(self.rows[row]):
+            return self.rows[row][col]
+        return ""
+
+
+def column_letter(col: int) -> str:
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def cell_name(row: int, col: int) -> str:
+    """0-based (row, col) → "J7"."""
+    return f"{column_letter(col)}{row + 1}"
+
+
+class Book:
+    """A workbook read for values; subclasses answer the format-specific questions."""
+
+    format = ""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        self.name = name
+        self.notes: list[str] = []
+        self._sheets: dict[str, Sheet] = {}
+        try:
+            self._book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        except calamine.PasswordError as exc:
+            raise ReturnError("文件已加密，请取消密码后重新报送", file=name) from exc
+        except Exception as exc:  # calamine raises several unrelated types for damaged files
+            raise ReturnError(f"工作簿已损坏，无法打开（{_short(exc)}），请重新保存后报送", file=name) from exc
+        self.states = {m.name: _STATES.get(str(m.visible).rsplit(".", 1)[-1], VISIBLE)
+                       for m in self._book.sheets_metadata if str(m.typ).endswith("WorkSheet")}
+
+    @property
+    def sheet_names(self) -> list[str]:
+        return list(self.states)
+
+    def sheet(self, name: str) -> Sheet:
+        if name not in self._sheets:
+            try:
+                raw = self._book.get_sheet_by_name(name)
+                rows = raw.to_python(skip_empty_area=False)
+                merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (raw.merged_cell_ranges or [])]
+            except Exception as exc:
+                raise ReturnError(f"工作表无法读取（{_short(exc)}）", file=self.name, sheet=name) from exc
+            self._sheets[name] = Sheet(name, self.states.get(name, VISIBLE), rows, merged)
+        return self._sheets[name]
+
+    def properties(self) -> dict[str, str]:
+        """Custom document properties, as text."""
+        return {}
+
+    def is_percent(self, sheet: str, row: int, col: int) -> bool:
+        """Whether the cell is formatted as a percentage (so 1 means 100%)."""
+        return False
+
+    def formula_issues(self, sheet: str) -> dict[tuple[int, int], str]:
+        """Formula cells whose value cannot be trusted: NO_CACHE, or the error value they hold ("#DIV/0!")."""
+        return {}
+
+    def formula_cells(self, sheet: str) -> set[tuple[int, int]]:
+        """Cells holding a formula (their cached value is what `sheet()` shows)."""
+        return set()
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:120]

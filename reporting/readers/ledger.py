@@ -1,0 +1,276 @@
+"""A Book read as a unit's 工作台账: recognition data, header, rows by 任务编号, and 联络员信息.
+
+Nothing here decides whether a value is right (that is validate.py); this module only finds things where
+people may have moved them: rows inserted above the header, columns moved, the sheet renamed, the
+识别信息 sheet gone, cells merged.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from ..workbook_spec import (
+    FILL_COLUMNS,
+    LEDGER_COLUMNS,
+    LIAISON_COLUMNS,
+    META_KEYS,
+    META_TASKS_HEADER,
+    SHEET_GUIDE,
+    SHEET_LEDGER,
+    SHEET_LIAISON,
+    SHEET_LISTS,
+    SHEET_META,
+    SHEET_PROBLEMS,
+)
+from .base import Book, Sheet, cell_name
+
+ID_COLUMN, TEXT_COLUMN = "任务编号", "工作任务"
+HEADER_SCAN_ROWS = 30
+_NOT_LEDGER = {SHEET_GUIDE, SHEET_LIAISON, SHEET_LISTS, SHEET_META, SHEET_PROBLEMS}
+_HEADER_ALIASES = {"编号": "任务编号", "完成情况": "工作举措及成效", "工作举措": "工作举措及成效", "进度": "完成进度",
+                   "状态": "完成状态", "职责": "本单位职责", "佐证材料清单": "佐证材料", "提供方式": "材料提供方式"}
+_PARENTHESIS = re.compile(r"\(.*?\)")
+
+
+@dataclass
+class Note:
+    """Something about the file's structure, worth telling the unit (level: warning or error)."""
+
+    level: str
+    message: str
+    sheet: str | None = None
+    cell: str | None = None
+
+
+@dataclass
+class LedgerRow:
+    row: int  # 0-based row in the sheet
+    task_id: str
+    task_text: str
+    values: dict[str, object]  # fill column → value as read (a formula's cached value)
+    cells: dict[str, str]  # fill column → address ("J7")
+    formula: set[str] = field(default_factory=set)  # columns whose value came from a formula
+    issues: dict[str, str] = field(default_factory=dict)  # column → NO_CACHE or the error value
+    percent: dict[str, bool] = field(default_factory=dict)  # column → formatted as percent (asked lazily)
+
+    @property
+    def empty(self) -> bool:
+        return all(_blank(v) for v in self.values.values()) and not self.issues
+
+
+@dataclass
+class ReturnData:
+    """What a returned workbook says about itself, and its rows."""
+
+    book: Book
+    properties: dict[str, str] = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)  # META_KEYS label → value
+    meta_tasks: dict[str, tuple[str, str]] = field(default_factory=dict)  # task id → (fingerprint, role)
+    sheet: str | None = None
+    columns: dict[str, int] = field(default_factory=dict)
+    title: str = ""
+    rows: list[LedgerRow] = field(default_factory=list)
+    liaison: dict[str, str] = field(default_factory=dict)
+    liaison_cells: dict[str, str] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def task_ids(self) -> list[str]:
+        return [r.task_id for r in self.rows]
+
+
+def read_return(book: Book, known_ids: set[str] | None = None) -> ReturnData:
+    data = ReturnData(book=book, properties=book.properties())
+    _read_meta(book, data)
+    _find_ledger(book, data, known_ids or set())
+    if data.sheet is not None:
+        _read_rows(book, data)
+    _read_liaison(book, data)
+    return data
+
+
+def text_of(value: object) -> str:
+    """A cell value as text: 80.0 → "80", dates as ISO, "" for empty."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ") if value.time() != time() else value.date().isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def task_id_of(value: object) -> str:
+    return unicodedata.normalize("NFKC", text_of(value)).strip()
+
+
+def header_key(value: object) -> str:
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text_of(value))).strip("*＊:：")
+    text = _PARENTHESIS.sub("", text)
+    return _HEADER_ALIASES.get(text, text)
+
+
+_KEYS = {header_key(name): name for name in LEDGER_COLUMNS}
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _read_meta(book: Book, data: ReturnData) -> None:
+    if SHEET_META not in book.states:
+        return
+    rows = book.sheet(SHEET_META).rows
+    in_tasks = False
+    for row in rows:
+        cells = [text_of(v).strip() for v in row[:3]] + [""] * (3 - len(row[:3]))
+        if cells == META_TASKS_HEADER:
+            in_tasks = True
+        elif in_tasks and cells[0]:
+            data.meta_tasks[task_id_of(cells[0])] = (cells[1], cells[2])
+        elif not in_tasks and cells[0] in META_KEYS:
+            data.meta[cells[0]] = cells[1]
+
+
+def _find_ledger(book: Book, data: ReturnData, known_ids: set[str]) -> None:
+    names = [SHEET_LEDGER] if SHEET_LEDGER in book.states else []
+    others = [n for n in book.sheet_names if n not in _NOT_LEDGER and n != SHEET_LEDGER]
+    names += sorted(others, key=lambda n: book.states[n] != "visible")
+    for name in names:
+        sheet = book.sheet(name)
+        header = _header_row(sheet)
+        if header is not None:
+            _use_sheet(data, sheet, header)
+            return
+    for name in names:
+        if _template_layout(book.sheet(name), data, known_ids):
+            return
+    data.notes.append(Note("error", "找不到台账表头（应有「任务编号」「完成状态」等列），请使用下发的台账填写",
+                           SHEET_LEDGER if SHEET_LEDGER in book.states else None))
+
+
+def _header_row(sheet: Sheet) -> tuple[int, dict[str, int]] | None:
+    best: tuple[int, dict[str, int]] | None = None
+    for r, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+        found: dict[str, int] = {}
+        for c, value in enumerate(row):
+            name = _KEYS.get(header_key(value)) if isinstance(value, str) else None
+            if name and name not in found:
+                found[name] = c
+        if len(found) >= 3 and (ID_COLUMN in found or len(found) >= 5) and (
+                best is None or len(found) > len(best[1])):
+            best = (r, found)
+    return best
+
+
+def _use_sheet(data: ReturnData, sheet: Sheet, header: tuple[int, dict[str, int]]) -> None:
+    row, found = header
+    data.sheet = sheet.name
+    data.columns = dict(found)
+    data.title = " ".join(text_of(v) for r in sheet.rows[:row] for v in r if not _blank(v))
+    header_row = row
+    if sheet.name != SHEET_LEDGER:
+        data.notes.append(Note("warning", f"未找到工作表「{SHEET_LEDGER}」，已从「{sheet.name}」读取", sheet.name))
+    offsets = {c - LEDGER_COLUMNS.index(n) for n, c in found.items()}
+    for name in [ID_COLUMN, *FILL_COLUMNS]:
+        if name in found:
+            continue
+        where = f"{header_row + 1}行"
+        if len(offsets) == 1:
+            col = LEDGER_COLUMNS.index(name) + offsets.pop()
+            offsets.add(col - LEDGER_COLUMNS.index(name))
+            data.columns[name] = col
+            data.notes.append(Note("warning", f"表头「{name}」缺失，已按模板位置读取第{col + 1}列",
+                                   sheet.name, cell_name(header_row, col)))
+        else:
+            data.notes.append(Note("error", f"第{where}找不到「{name}」列，请恢复下发台账的表头", sheet.name))
+    data.columns["_header"] = header_row
+
+
+def _template_layout(sheet: Sheet, data: ReturnData, known_ids: set[str]) -> bool:
+    """No header anywhere: if column B holds known task ids, read the columns in the template's order."""
+    id_col = LEDGER_COLUMNS.index(ID_COLUMN)
+    hits = [r for r, row in enumerate(sheet.rows) if len(row) > id_col and task_id_of(row[id_col]) in known_ids]
+    if not known_ids or not hits:
+        return False
+    data.sheet = sheet.name
+    data.columns = {name: i for i, name in enumerate(LEDGER_COLUMNS)}
+    data.columns["_header"] = hits[0] - 1
+    data.title = " ".join(text_of(v) for r in sheet.rows[:hits[0]] for v in r if not _blank(v))
+    data.notes.append(Note("warning", "找不到表头行，已按下发台账的列顺序读取；请勿删除表头", sheet.name))
+    return True
+
+
+def _read_rows(book: Book, data: ReturnData) -> None:
+    sheet = book.sheet(data.sheet)
+    header = data.columns.pop("_header")
+    if any(n.level == "error" for n in data.notes):
+        return
+    id_col, text_col = data.columns[ID_COLUMN], data.columns.get(TEXT_COLUMN)
+    fill = {name: data.columns[name] for name in FILL_COLUMNS}
+    issues = book.formula_issues(sheet.name)
+    formulas = book.formula_cells(sheet.name)
+    merged = _merged_sources(sheet, set(fill.values()), header)
+    for r in range(header + 1, len(sheet.rows)):
+        values = {name: merged.get((r, c), sheet.value(r, c)) for name, c in fill.items()}
+        task_id = task_id_of(sheet.value(r, id_col))
+        if not task_id:
+            if not all(_blank(v) for v in values.values()):
+                data.notes.append(Note("warning", f"第{r + 1}行没有任务编号，该行未读取", sheet.name,
+                                       cell_name(r, id_col)))
+            continue
+        row = LedgerRow(r, task_id, text_of(sheet.value(r, text_col)) if text_col is not None else "", values,
+                        {name: cell_name(r, c) for name, c in fill.items()})
+        row.formula = {name for name, c in fill.items() if (r, c) in formulas}
+        row.issues = {name: issues[(r, c)] for name, c in fill.items() if (r, c) in issues}
+        data.rows.append(row)
+    for r0, c0, r1, c1 in sheet.merged:
+        if r1 > r0 and r1 > header and any(c0 <= c <= c1 for c in fill.values()):
+            data.notes.append(Note("warning", f"{cell_name(r0, c0)}:{cell_name(r1, c1)} 为合并单元格，"
+                                   "已将其内容用于所在的每一行；请尽量不要合并单元格", sheet.name))
+
+
+def _merged_sources(sheet: Sheet, columns: set[int], header: int) -> dict[tuple[int, int], object]:
+    """A merged range's value for every cell it covers (calamine gives it only to the top-left one)."""
+    spread: dict[tuple[int, int], object] = {}
+    for r0, c0, r1, c1 in sheet.merged:
+        if r1 <= header:
+            continue
+        value = sheet.value(r0, c0)
+        for r in range(max(r0, header + 1), r1 + 1):
+            for c in range(c0, c1 + 1):
+                if c in columns:
+                    spread[(r, c)] = value
+    return spread
+
+
+def _read_liaison(book: Book, data: ReturnData) -> None:
+    if SHEET_LIAISON not in book.states:
+        return
+    sheet = book.sheet(SHEET_LIAISON)
+    wanted = {header_key(n): n for n in LIAISON_COLUMNS}
+    for r, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+        found = {wanted[header_key(v)]: c for c, v in enumerate(row) if isinstance(v, str) and header_key(v) in wanted}
+        if len(found) >= 3:  # a header row: the values are in the next row
+            for name, c in found.items():
+                _liaison_value(data, sheet, name, r + 1, c)
+            return
+    for r, row in enumerate(sheet.rows):  # key/value rows: the value is right of its label
+        for c, value in enumerate(row[:4]):
+            if isinstance(value, str) and header_key(value) in wanted:
+                _liaison_value(data, sheet, wanted[header_key(value)], r, c + 1)
+                break
+
+
+def _liaison_value(data: ReturnData, sheet: Sheet, name: str, r: int, c: int) -> None:
+    value = text_of(sheet.value(r, c)).strip()
+    if value:
+        data.liaison[name] = value
+        data.liaison_cells[name] = cell_name(r, c)

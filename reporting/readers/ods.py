@@ -1,0 +1,92 @@
+""".ods (LibreOffice, WPS can save it too): values through python-calamine; properties and percent cells
+from meta.xml and content.xml on demand.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from xml.etree import ElementTree
+
+from ..errors import ReturnError
+from . import archive
+from .base import Book
+
+MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
+_TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_META = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"
+
+
+def detect(head: bytes) -> bool:
+    """An ODF package stores its mimetype first and uncompressed, so it shows in the first bytes."""
+    return archive.detect(head) and head[30:38] == b"mimetype" and MIMETYPE.encode() in head[38:100]
+
+
+def package_mimetype(data: bytes, names: set[str]) -> str | None:
+    if "mimetype" not in names or "content.xml" not in names:
+        return None
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return zf.read("mimetype")[:200].decode("ascii", "replace").strip()
+
+
+def read(data: bytes, name: str) -> OdsBook:
+    zf = archive.open_zip(data, name)
+    archive.refuse_doctype(zf, name)
+    return OdsBook(data, name, zf)
+
+
+class OdsBook(Book):
+    format = "ods"
+
+    def __init__(self, data: bytes, name: str, zf: zipfile.ZipFile) -> None:
+        super().__init__(data, name)
+        self._zip = zf
+        self._percent: dict[str, set[tuple[int, int]]] | None = None
+
+    def properties(self) -> dict[str, str]:
+        try:
+            xml = self._zip.read("meta.xml")
+        except KeyError:
+            return {}
+        found = {}
+        for element in _parse(xml, self.name).iter(f"{{{_META}}}user-defined"):
+            found[element.get(f"{{{_META}}}name", "")] = "".join(element.itertext()).strip()
+        return found
+
+    def is_percent(self, sheet: str, row: int, col: int) -> bool:
+        if self._percent is None:
+            self._percent = _percent_cells(self._zip.read("content.xml"), self.name)
+        return (row, col) in self._percent.get(sheet, set())
+
+
+def _percent_cells(xml: bytes, name: str) -> dict[str, set[tuple[int, int]]]:
+    """Cells whose value type is percentage, by sheet, positions expanded over repeated rows and columns."""
+    found: dict[str, set[tuple[int, int]]] = {}
+    table, row, col = "", -1, 0
+    repeat = f"{{{_TABLE}}}number-columns-repeated"
+    try:
+        for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
+            tag = element.tag
+            if event == "start" and tag == f"{{{_TABLE}}}table":
+                table, row = element.get(f"{{{_TABLE}}}name", ""), -1
+            elif event == "start" and tag == f"{{{_TABLE}}}table-row":
+                row, col = row + 1, 0
+            elif event == "end" and tag == f"{{{_TABLE}}}table-row":
+                row += int(element.get(f"{{{_TABLE}}}number-rows-repeated", "1")) - 1
+                element.clear()
+            elif event == "end" and tag in (f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell"):
+                span = int(element.get(repeat, "1"))
+                if element.get(f"{{{_OFFICE}}}value-type") == "percentage" and span < 1024:
+                    found.setdefault(table, set()).update((row, c) for c in range(col, col + span))
+                col += span
+    except ElementTree.ParseError as exc:
+        raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name) from exc
+    return found
+
+
+def _parse(xml: bytes, name: str) -> ElementTree.Element:
+    try:
+        return ElementTree.fromstring(xml)
+    except ElementTree.ParseError as exc:
+        raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name) from exc

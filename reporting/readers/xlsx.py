@@ -1,0 +1,199 @@
+""".xlsx and .xlsm: values through python-calamine; properties, number formats and formulas from the XML.
+
+Macros in an .xlsm are never run (nothing here can run them): the values saved in the file are read.
+Files last saved by a program that does not compute formulas (openpyxl) carry formulas with no cached
+value: those cells are reported, never guessed.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from xml.etree import ElementTree
+
+from ..errors import ReturnError
+from . import archive
+from .base import NO_CACHE, Book
+
+_PERCENT_BUILTIN = {9, 10}
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def detect(head: bytes) -> bool:
+    """A zip whose first entry is an OOXML part ([Content_Types].xml or xl/…); `is_package` decides for sure."""
+    return archive.detect(head) and (b"[Content_Types].xml" in head[:200] or b"xl/" in head[:200])
+
+
+def is_package(names: set[str]) -> bool:
+    return "[Content_Types].xml" in names and ("xl/workbook.xml" in names or "xl/workbook.bin" in names)
+
+
+def has_macros(names: set[str]) -> bool:
+    return "xl/vbaProject.bin" in names
+
+
+def read(data: bytes, name: str, *, macros: bool = False) -> XlsxBook:
+    zf = archive.open_zip(data, name)
+    archive.refuse_doctype(zf, name)
+    book = XlsxBook(data, name, zf)
+    if macros:
+        book.notes.append("文件含宏（.xlsm），宏未运行，只读取保存的数值")
+    return book
+
+
+class XlsxBook(Book):
+    format = "xlsx"
+
+    def __init__(self, data: bytes, name: str, zf: zipfile.ZipFile) -> None:
+        super().__init__(data, name)
+        self._zip = zf
+        self._paths: dict[str, str] | None = None
+        self._percent_styles: set[str] | None = None
+        self._facts: dict[str, _SheetFacts] = {}
+
+    def properties(self) -> dict[str, str]:
+        xml = self._part("docProps/custom.xml")
+        if xml is None:
+            return {}
+        found: dict[str, str] = {}
+        for prop in _parse(xml, self.name).iter():
+            if _local(prop.tag) == "property" and prop.get("name"):
+                found[prop.get("name")] = "".join(prop.itertext()).strip()
+        return found
+
+    def is_percent(self, sheet: str, row: int, col: int) -> bool:
+        style = self._sheet_facts(sheet).styles.get((row, col))
+        return style is not None and style in self._percent()
+
+    def formula_issues(self, sheet: str) -> dict[tuple[int, int], str]:
+        return self._sheet_facts(sheet).issues
+
+    def formula_cells(self, sheet: str) -> set[tuple[int, int]]:
+        return self._sheet_facts(sheet).formulas
+
+    def _part(self, path: str) -> bytes | None:
+        try:
+            return self._zip.read(path)
+        except KeyError:
+            return None
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise ReturnError(archive.DAMAGED, file=self.name) from exc
+
+    def _sheet_paths(self) -> dict[str, str]:
+        if self._paths is None:
+            self._paths = {}
+            workbook, rels = self._part("xl/workbook.xml"), self._part("xl/_rels/workbook.xml.rels")
+            if workbook is None or rels is None:
+                return self._paths
+            targets = {rel.get("Id"): rel.get("Target", "") for rel in _parse(rels, self.name).iter()}
+            for element in _parse(workbook, self.name).iter():
+                if _local(element.tag) != "sheet":
+                    continue
+                rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
+                target = targets.get(rid, "")
+                path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
+                self._paths[element.get("name", "")] = path
+        return self._paths
+
+    def _sheet_facts(self, sheet: str) -> _SheetFacts:
+        if sheet not in self._facts:
+            path = self._sheet_paths().get(sheet)
+            xml = self._part(path) if path else None
+            self._facts[sheet] = _SheetFacts.scan(xml or b"", self.name)
+        return self._facts[sheet]
+
+    def _percent(self) -> set[str]:
+        if self._percent_styles is None:
+            self._percent_styles = _percent_styles(self._part("xl/styles.xml"), self.name)
+        return self._percent_styles
+
+
+class _SheetFacts:
+    """Per cell: its style index, whether it holds a formula, and whether that formula's value is usable."""
+
+    def __init__(self) -> None:
+        self.styles: dict[tuple[int, int], str] = {}
+        self.formulas: set[tuple[int, int]] = set()
+        self.issues: dict[tuple[int, int], str] = {}
+
+    @classmethod
+    def scan(cls, xml: bytes, name: str) -> _SheetFacts:
+        facts = cls()
+        if not xml:
+            return facts
+        with_formulas = bool(_FORMULA_TAG.search(xml))
+        row, col = -1, -1
+        try:
+            for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
+                tag = _local(element.tag)
+                if event == "start" and tag == "row":
+                    row = int(element.get("r", row + 2)) - 1
+                    col = -1
+                elif event == "end" and tag == "c":
+                    row, col = _position(element.get("r"), row, col + 1)
+                    if element.get("s"):
+                        facts.styles[(row, col)] = element.get("s")
+                    if with_formulas:
+                        facts._formula(element, (row, col))
+                    element.clear()
+                elif event == "end" and tag == "row":
+                    element.clear()
+        except ElementTree.ParseError as exc:
+            raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name) from exc
+        return facts
+
+    def _formula(self, cell: ElementTree.Element, where: tuple[int, int]) -> None:
+        children = {_local(child.tag): child for child in cell}
+        if "f" not in children:
+            return
+        self.formulas.add(where)
+        value = children.get("v")
+        if value is None or value.text is None:
+            if cell.get("t") != "str" or value is None:
+                self.issues[where] = NO_CACHE
+        elif cell.get("t") == "e":
+            self.issues[where] = value.text
+
+
+def _position(ref: str | None, row: int, col: int) -> tuple[int, int]:
+    if not ref:
+        return row, col
+    match = _REF.fullmatch(ref)
+    if not match:
+        return row, col
+    letters, digits = match.groups()
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return int(digits) - 1, number - 1
+
+
+def _percent_styles(xml: bytes | None, name: str) -> set[str]:
+    if xml is None:
+        return set()
+    root = _parse(xml, name)
+    percent_ids = set(_PERCENT_BUILTIN)
+    styles: set[str] = set()
+    for element in root.iter():
+        if _local(element.tag) == "numFmt" and "%" in _QUOTED.sub("", element.get("formatCode", "")):
+            percent_ids.add(int(element.get("numFmtId", "-1")))
+    xfs = next((e for e in root if _local(e.tag) == "cellXfs"), None)
+    for index, xf in enumerate(xfs if xfs is not None else []):
+        if int(xf.get("numFmtId", "0")) in percent_ids:
+            styles.add(str(index))
+    return styles
+
+
+def _parse(xml: bytes, name: str) -> ElementTree.Element:
+    try:
+        return ElementTree.fromstring(xml)
+    except ElementTree.ParseError as exc:
+        raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name) from exc
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]

@@ -1,0 +1,304 @@
+"""Normalise what people write in a return, then check it: pure functions, no I/O.
+
+An error rejects the row (待修改); a warning does not. Every cell keeps its raw value next to the
+normalised one, its verdict and the message, so any figure traces back to what the unit typed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from .readers.base import NO_CACHE
+from .readers.ledger import text_of
+from .workbook_spec import (
+    FILL_COLUMNS,
+    MATERIAL_ATTACHED,
+    MATERIAL_CHOICES,
+    MATERIAL_EXPLAINED,
+    MATERIAL_ON_SITE,
+    STATUS_DONE,
+    STATUS_NOT_STARTED,
+    STATUS_ONGOING,
+)
+
+OK, WARNING, ERROR, MISSING = "ok", "warning", "error", "missing"
+COL_STATUS, COL_PROGRESS, COL_MEASURES, COL_TARGET, COL_EVIDENCE, COL_MODE, COL_PROBLEMS, COL_NEXT = FILL_COLUMNS
+FIELDS = {COL_STATUS: "status", COL_PROGRESS: "progress", COL_MEASURES: "measures", COL_TARGET: "target_value",
+          COL_EVIDENCE: "evidence", COL_MODE: "evidence_mode", COL_PROBLEMS: "problems", COL_NEXT: "next_steps"}
+
+_STATUS_WORDS = {
+    STATUS_DONE: ["已完成", "完成", "完成了", "已经完成", "全部完成", "已办结"],
+    STATUS_ONGOING: ["推进中", "进行中", "正在推进", "部分完成", "正在进行", "持续推进", "持续推进中", "正在实施",
+                     "实施中"],
+    STATUS_NOT_STARTED: ["未启动", "未开始", "尚未开展", "尚未启动", "未开展", "暂未启动", "还未启动"],
+}
+STATUS_TABLE = {word: status for status, words in _STATUS_WORDS.items() for word in words}
+_MODE_WORDS = {
+    MATERIAL_ATTACHED: ["已附材料", "已附", "附件", "见附件", "已附件", "附材料"],
+    MATERIAL_ON_SITE: ["实地核查时提供", "实地核查", "实地评估、核查时提供", "实地评估核查时提供", "现场核查时提供",
+                       "核查时提供"],
+    MATERIAL_EXPLAINED: ["情况说明", "见情况说明", "附情况说明"],
+}
+MODE_TABLE = {word: mode for mode, words in _MODE_WORDS.items() for word in words}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TRIM = "。.，,；;！!、 "
+_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_PERCENT_WORDS = re.compile(r"^(?:约|大约)?(?:百分之)?(.+?)(?:%|左右)*$")
+
+STATUS_FIX = "请从下拉列表选择：未启动、推进中、已完成"
+PROGRESS_FIX = "请填写0到100之间的数字，如 80"
+FORMULA_FIX = "请在 Excel/WPS 中打开并保存后重新报送，或直接填写数值"
+
+
+@dataclass
+class CellResult:
+    """One cell read: raw as read, normalised, and its verdict."""
+
+    column: str
+    cell: str
+    raw: object
+    raw_type: str
+    normalized: object = None
+    level: str = OK
+    message: str = ""
+    fix: str = ""
+
+
+@dataclass
+class Problem:
+    level: str  # error / warning / missing / overdue
+    message: str
+    fix: str = ""
+    task_id: str | None = None
+    column: str | None = None
+    cell: str | None = None
+    value: str | None = None
+    sheet: str | None = None
+
+
+@dataclass
+class RowResult:
+    task_id: str
+    cells: dict[str, CellResult]
+    problems: list[Problem] = field(default_factory=list)
+    fields: dict[str, object] = field(default_factory=dict)  # answers columns → normalised value
+
+    @property
+    def accepted(self) -> bool:
+        return not any(p.level == ERROR for p in self.problems)
+
+    @property
+    def status(self) -> str | None:
+        return self.fields.get("status")  # type: ignore[return-value]
+
+
+def raw_type(value: object, from_formula: bool = False) -> str:
+    kind = ("empty" if value is None or value == "" else "bool" if isinstance(value, bool)
+            else "number" if isinstance(value, int | float) else "datetime" if isinstance(value, datetime)
+            else "date" if isinstance(value, date) else "time" if isinstance(value, time) else "text")
+    return f"formula:{kind}" if from_formula else kind
+
+
+def clean_text(value: object) -> tuple[str, bool]:
+    """Text of a cell without control characters; whether any were removed. Length is never cut."""
+    text = text_of(value)
+    cleaned = _CONTROL.sub("", text)
+    return cleaned.strip(), cleaned != text
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).strip(_TRIM)
+
+
+def normalize_status(value: object) -> tuple[str | None, str | None]:
+    """(status, None), (None, None) for empty, or (None, error message quoting the value)."""
+    text, _ = clean_text(value)
+    if not text:
+        return None, None
+    found = STATUS_TABLE.get(_key(text))
+    if found is None:
+        return None, f"完成状态「{text}」无法识别"
+    return found, None
+
+
+def normalize_mode(value: object) -> tuple[str | None, str | None]:
+    text, _ = clean_text(value)
+    if not text:
+        return None, None
+    found = MODE_TABLE.get(_key(text))
+    if found is None:
+        return text, f"材料提供方式「{text}」不在下拉选项中"
+    return found, None
+
+
+def chinese_number(text: str) -> int | None:
+    """八十 → 80, 一百 → 100, 十五 → 15, 八十五 → 85, 零 → 0; None when it is not one."""
+    if not text or any(ch not in _DIGITS and ch not in "十百" for ch in text):
+        return None
+    total, current = 0, None
+    for ch in text:
+        if ch in _DIGITS:
+            if current is not None:
+                return None  # 八五: two digits without a unit is not a number people write for progress
+            current = _DIGITS[ch]
+        else:
+            unit = 10 if ch == "十" else 100
+            total += (1 if current is None else current) * unit
+            current = None
+    return total + (current or 0)
+
+
+def normalize_progress(value: object, percent_format: Callable[[], bool] | bool = False,
+                       ) -> tuple[float | None, str | None]:
+    """A percentage 0–100 from 80, "80%", "８０％", 0.8, "八十"; (None, message) when it cannot be one."""
+    if isinstance(value, bool):
+        return None, f"完成进度(%)「{text_of(value)}」不是数字"
+    if isinstance(value, int | float):
+        number = float(value)
+        is_percent = percent_format() if callable(percent_format) else percent_format
+        if is_percent or (not number.is_integer() and 0 < number <= 1):
+            number *= 100
+        return _in_range(round(number, 2), text_of(value))
+    text, _ = clean_text(value)
+    if not text:
+        return None, None
+    plain = _key(text).replace("％", "%")
+    explicit = "%" in plain or "百分之" in plain
+    match = _PERCENT_WORDS.match(plain)
+    core = match.group(1) if match else plain
+    try:
+        number = float(core)
+    except ValueError:
+        parsed = chinese_number(core)
+        if parsed is None:
+            return None, f"完成进度(%)「{text}」不是数字"
+        number = float(parsed)
+    if not explicit and not number.is_integer() and 0 < number <= 1:
+        number *= 100
+    return _in_range(round(number, 2), text)
+
+
+def _in_range(number: float, shown: str) -> tuple[float | None, str | None]:
+    if not 0 <= number <= 100:
+        return None, f"完成进度(%)「{shown}」超出0–100"
+    return number, None
+
+
+def check_row(
+    task_id: str,
+    values: dict[str, object],
+    cells: dict[str, str],
+    *,
+    percent: Callable[[str], bool] = lambda column: False,
+    formula: set[str] | frozenset[str] = frozenset(),
+    issues: dict[str, str] | None = None,
+    has_attachments: bool = False,
+) -> RowResult:
+    """Normalise and check one answered row of 工作台账 (an entirely empty row is never passed here)."""
+    issues = issues or {}
+    result = RowResult(task_id, {})
+    for column in FILL_COLUMNS:
+        value = values.get(column, "")
+        cell = CellResult(column, cells.get(column, ""), value, raw_type(value, column in formula))
+        result.cells[column] = cell
+        if column in issues:
+            _formula_problem(result, cell, issues[column])
+        elif column == COL_STATUS:
+            _status(result, cell)
+        elif column == COL_PROGRESS:
+            _progress(result, cell, lambda col=column: percent(col))
+        elif column == COL_MODE:
+            _mode(result, cell)
+        else:
+            _text(result, cell)
+    _row_rules(result, has_attachments)
+    for cell in result.cells.values():
+        result.fields[FIELDS[cell.column]] = cell.normalized
+    return result
+
+
+def _flag(result: RowResult, cell: CellResult, level: str, message: str, fix: str) -> None:
+    if level == ERROR or cell.level == OK:
+        cell.level, cell.message, cell.fix = level, message, fix
+    result.problems.append(Problem(level, message, fix, result.task_id, cell.column, cell.cell,
+                                   text_of(cell.raw)[:200] or None))
+
+
+def _formula_problem(result: RowResult, cell: CellResult, issue: str) -> None:
+    message = f"公式结果为错误值 {issue}"
+    if issue == NO_CACHE:
+        message = "公式没有计算结果（文件由程序生成后未在 Excel/WPS 中保存）"
+    _flag(result, cell, ERROR, f"{cell.column}：{message}", FORMULA_FIX)
+
+
+def _status(result: RowResult, cell: CellResult) -> None:
+    status, error = normalize_status(cell.raw)
+    cell.normalized = status
+    if error:
+        _flag(result, cell, ERROR, error, STATUS_FIX)
+
+
+def _progress(result: RowResult, cell: CellResult, percent: Callable[[], bool]) -> None:
+    number, error = normalize_progress(cell.raw, percent)
+    cell.normalized = number
+    if error:
+        _flag(result, cell, ERROR, error, PROGRESS_FIX)
+
+
+def _mode(result: RowResult, cell: CellResult) -> None:
+    mode, warning = normalize_mode(cell.raw)
+    cell.normalized = mode
+    _control_chars(result, cell)
+    if warning:
+        _flag(result, cell, WARNING, warning, "请选择：" + "、".join(MATERIAL_CHOICES))
+
+
+def _text(result: RowResult, cell: CellResult) -> None:
+    text, _ = clean_text(cell.raw)
+    cell.normalized = text or None
+    _control_chars(result, cell)
+
+
+def _control_chars(result: RowResult, cell: CellResult) -> None:
+    if isinstance(cell.raw, str) and _CONTROL.search(cell.raw):
+        _flag(result, cell, WARNING, f"{cell.column}含有不可见的控制字符，已删除", "请检查该单元格内容是否完整")
+
+
+def _row_rules(result: RowResult, has_attachments: bool) -> None:
+    cells = result.cells
+    status_cell, progress_cell = cells[COL_STATUS], cells[COL_PROGRESS]
+    status, progress = status_cell.normalized, progress_cell.normalized
+    if status is None and status_cell.level == OK:
+        _flag(result, status_cell, ERROR, "已填写其他内容，但完成状态为空", STATUS_FIX)
+        return
+    if status == STATUS_DONE and progress is not None and progress < 100:
+        _flag(result, progress_cell, WARNING, f"完成状态为已完成，但完成进度为{_pct(progress)}",
+              "请核对：已完成的任务进度应为100")
+    if status == STATUS_NOT_STARTED and progress is not None and progress > 0:
+        _flag(result, progress_cell, WARNING, f"完成状态为未启动，但完成进度为{_pct(progress)}",
+              "请核对：未启动的任务进度应为0")
+    if progress is None and progress_cell.level == OK:
+        progress_cell.normalized = 100.0 if status == STATUS_DONE else 0.0 if status == STATUS_NOT_STARTED else None
+    if status == STATUS_DONE:
+        _done_rules(result, has_attachments)
+
+
+def _done_rules(result: RowResult, has_attachments: bool) -> None:
+    cells = result.cells
+    if not cells[COL_MEASURES].normalized and cells[COL_MEASURES].level != ERROR:
+        _flag(result, cells[COL_MEASURES], ERROR, "完成状态为已完成，但未填写工作举措及成效",
+              "请填写采取的具体举措和取得的成效")
+    mode = cells[COL_MODE].normalized
+    evidence_given = bool(cells[COL_EVIDENCE].normalized) or mode in (MATERIAL_ON_SITE, MATERIAL_EXPLAINED) or (
+        mode == MATERIAL_ATTACHED and has_attachments)
+    if not evidence_given and cells[COL_EVIDENCE].level != ERROR:
+        _flag(result, cells[COL_EVIDENCE], ERROR, "完成状态为已完成，但未填写佐证材料，也未说明材料提供方式",
+              f"请列出佐证材料，或在材料提供方式中选择{MATERIAL_ON_SITE}或{MATERIAL_EXPLAINED}")
+
+
+def _pct(progress: float) -> str:
+    return f"{progress:g}%"
