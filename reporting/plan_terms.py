@@ -1,0 +1,338 @@
+"""Deadlines (完成时限), numeric targets (量化指标), the plan-wide default deadline and the plan date."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from .models import LONG_TERM
+
+# One character for one character, so positions found in the translated copy hold in the original.
+_ASCII = str.maketrans("０１２３４５６７８９％．：", "0123456789%.:")
+_CN_DIGITS = dict(zip("〇零一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+_EDGE = " \t。.;；,，、"
+
+
+def ascii_digits(text: str) -> str:
+    """Full-width digits, % and colon made half-width (same length as the input)."""
+    return text.translate(_ASCII)
+
+
+def cn_number(text: str) -> int | None:
+    """一 → 1, 十二 → 12, 二十 → 20, 九十九 → 99; also plain digits; None when it is not a number."""
+    text = ascii_digits(text)
+    if text.isdigit():
+        return int(text)
+    if not text or any(ch not in _CN_DIGITS and ch not in "十百" for ch in text):
+        return None
+    if "百" in text:
+        hundreds, _, rest = text.partition("百")
+        rest_value = cn_number(rest.lstrip("零〇")) if rest else 0
+        return (_CN_DIGITS.get(hundreds, 1) if hundreds else 1) * 100 + (rest_value or 0)
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
+    if len(text) == 1:
+        return _CN_DIGITS[text]
+    return None
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A deadline as found: value is an ISO date, LONG_TERM, or None (a recurring one with no plan date)."""
+
+    value: str | None
+    written: str
+    recurring: bool = False
+
+
+_LONG_RE = re.compile(r"(?:长期坚持|长期推进|长期执行|长期开展|长期|持续推进|持续开展|常态化推进|常态化)")
+_PREFIX = (
+    r"(?:完成时限|完成时间|时间节点|时间要求|完成期限|时限)?\s*[:：]?\s*"
+    r"(?:力争|确保|争取|务必)?\s*(?:于|在|到|至)?\s*"
+)
+_SUFFIX = r"\s*(?:之前|以前|前)?\s*(?:(?:全面|基本|全部)?完成(?:任务)?|落实到位|到位)?"
+_CLAUSE_RE = re.compile(rf"^{_PREFIX}(?P<core>.+?){_SUFFIX}$")
+_MARKER_RE = re.compile(r"底|末|前|完成|内|月|日|半年|季度|到位|\d[./\-]\d")
+
+_YMD = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?(?:\s*[\d:]{4,8})?")
+_YM = re.compile(r"(\d{4})\s*(?:年|[./\-])\s*(\d{1,2})\s*月?\s*份?\s*(?:底|末|内)?")
+_YHALF = re.compile(r"(\d{4})\s*年\s*(?:的)?\s*(上|下)半年\s*(?:末|底)?")
+_YQUARTER = re.compile(r"(\d{4})\s*年\s*(?:第)?\s*([一二三四1-4])\s*季度\s*(?:末|底)?")
+_YEAR = re.compile(r"(\d{4})\s*年\s*(?:年\s*)?(?:底|末|内|度)?")
+_EVERY_YEAR = re.compile(r"每年\s*(?:的)?\s*(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日|底|末|份)?")
+_EVERY_QUARTER_OF_YEAR = re.compile(r"每年\s*(?:的)?\s*第?\s*([一二三四1-4])\s*季度\s*(?:末|底)?")
+_EVERY_QUARTER = re.compile(r"每(?:个)?季度\s*(?:末|底)?")
+_EVERY_MONTH = re.compile(r"每(?:个)?月\s*(?:底|末)?")
+_EVERY_HALF = re.compile(r"每半年\s*(?:末|底)?")
+
+# A date that is said to be a time limit somewhere inside a sentence ("2017年底前完成", "2016年底前健全…").
+_DATE_LOOSE = r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?(?:\s*年)?(?:上半年|下半年|底|末)?"
+_MENTION_RE = re.compile(rf"{_DATE_LOOSE}\s*(?:(?:之|以)?前\s*(?:(?:全面|基本)?完成)?|(?:全面|基本)?完成)")
+_RECURRING_MENTION_RE = re.compile(
+    r"每年\s*(?:的)?\s*(?:\d{1,2}\s*月\s*(?:\d{1,2}\s*日|底|末)?|第?[一二三四1-4]\s*季度(?:末)?)\s*(?:之|以)?前?"
+    r"|每(?:个)?季度(?:末|底)?\s*(?:之|以)?前"
+)
+
+
+def _month_end(year: int, month: int) -> date | None:
+    if not 1 <= month <= 12:
+        return None
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _quarter_end(year: int, quarter: str) -> date | None:
+    number = cn_number(quarter)
+    return _month_end(year, number * 3) if number and 1 <= number <= 4 else None
+
+
+def _date_of(core: str) -> date | None:
+    """The last day a written date stands for: 2017年底 → 2017-12-31, 2017年6月底 → 2017-06-30."""
+    if m := _YMD.fullmatch(core):
+        year, month, day = (int(g) for g in m.groups())
+        end = _month_end(year, month)
+        return date(year, month, day) if end and 1 <= day <= end.day else None
+    if m := _YM.fullmatch(core):
+        return _month_end(int(m[1]), int(m[2]))
+    if m := _YHALF.fullmatch(core):
+        return date(int(m[1]), 6 if m[2] == "上" else 12, 30 if m[2] == "上" else 31)
+    if m := _YQUARTER.fullmatch(core):
+        return _quarter_end(int(m[1]), m[2])
+    if m := _YEAR.fullmatch(core):
+        return date(int(m[1]), 12, 31)
+    return None
+
+
+def _next_due(core: str, plan_date: date | None) -> tuple[bool, date | None]:
+    """(is it recurring, the first due date after the plan date)."""
+    candidates: list[date | None]
+    if m := _EVERY_YEAR.fullmatch(core):
+        month, day = int(m[1]), int(m[2]) if m[2] else 0
+        if plan_date is None:
+            return True, None
+
+        def due(year: int) -> date | None:
+            end = _month_end(year, month)
+            return date(year, month, day) if end and day and day <= end.day else end
+
+        candidates = [due(plan_date.year), due(plan_date.year + 1)]
+    elif m := _EVERY_QUARTER_OF_YEAR.fullmatch(core):
+        if plan_date is None:
+            return True, None
+        candidates = [_quarter_end(plan_date.year, m[1]), _quarter_end(plan_date.year + 1, m[1])]
+    elif _EVERY_QUARTER.fullmatch(core) or _EVERY_HALF.fullmatch(core) or _EVERY_MONTH.fullmatch(core):
+        if plan_date is None:
+            return True, None
+        months = range(1, 13) if _EVERY_MONTH.fullmatch(core) else (3, 6, 9, 12)
+        if _EVERY_HALF.fullmatch(core):
+            months = (6, 12)
+        candidates = [_month_end(y, mo) for y in (plan_date.year, plan_date.year + 1) for mo in months]
+    else:
+        return False, None
+    return True, next((d for d in candidates if d and d > plan_date), None)
+
+
+def parse_deadline(text: str, plan_date: date | None = None) -> Deadline | None:
+    """A phrase that is a deadline and nothing else: 2017年底前完成, 2018年6月底完成, 长期坚持, 每年1月底前.
+
+    None when the phrase says more than a deadline ("2016年底前健全落实…").
+    """
+    written = " ".join(text.split()).strip(_EDGE)
+    plain = ascii_digits(written).replace(" ", "")
+    if not plain:
+        return None
+    if _LONG_RE.fullmatch(plain) or _LONG_RE.fullmatch(_strip_label(plain)):
+        return Deadline(LONG_TERM, written)
+    m = _CLAUSE_RE.match(plain)
+    if not m:
+        return None
+    core = m["core"]
+    recurring, due = _next_due(core, plan_date)
+    if recurring:
+        return Deadline(due.isoformat() if due else None, written, recurring=True)
+    if not _MARKER_RE.search(plain):
+        return None  # a bare year ("2017年,制定…") is when something happens, not a time limit
+    found = _date_of(core)
+    return Deadline(found.isoformat(), written) if found else None
+
+
+def _strip_label(text: str) -> str:
+    return re.sub(r"^(?:完成时限|完成时间|时间节点|时间要求|完成期限|时限)[:：]?", "", text)
+
+
+def normalise_deadline(text: str) -> str | None:
+    """A user-given default deadline ("2019-12-31", "2019年底", "长期") as stored; None when unreadable."""
+    found = parse_deadline(text)
+    return found.value if found and not found.recurring else None
+
+
+@dataclass
+class TextDeadline:
+    """What the last sentence of a task text says about its deadline."""
+
+    text: str
+    deadline: Deadline | None
+    notes: list[str]
+    warnings: list[str]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences with their closing mark kept; empty pieces dropped."""
+    return [piece for piece in re.split(r"(?<=[。！？!?；;])", text) if piece.strip()]
+
+
+def take_text_deadline(text: str, plan_date: date | None = None) -> TextDeadline:
+    """Remove a deadline clause from the last sentence ("…范围,2017年底前完成。"); note the rest.
+
+    Only a clause that is nothing but a deadline counts; dates elsewhere in the text are reported as
+    warnings (when the task would otherwise have no deadline) or, when recurring, as notes.
+    """
+    sentences = split_sentences(text)
+    deadline = None
+    if sentences:
+        last, found = _clause_of_sentence(sentences[-1], plan_date)
+        if found:
+            deadline = found
+            sentences[-1] = last
+    rest = "".join(sentences)
+    notes, warnings = _mentions(rest, with_warnings=deadline is None)
+    if deadline and deadline.recurring:
+        notes.insert(0, f"周期性时限：{deadline.written}")
+    return TextDeadline(_tidy_end(rest), deadline, notes, warnings)
+
+
+def _clause_of_sentence(sentence: str, plan_date: date | None) -> tuple[str, Deadline | None]:
+    """The sentence without its deadline segment, and that deadline."""
+    segments = re.split(r"(?<=[，,])", sentence)
+    for index in range(len(segments) - 1, -1, -1):
+        found = parse_deadline(segments[index], plan_date)
+        if found:
+            kept = segments[:index] + segments[index + 1:]
+            tail = sentence[len(sentence.rstrip("。！？!?；;")):]
+            joined = "".join(kept).rstrip(_EDGE)
+            return (joined + tail if joined else ""), found
+    return sentence, None
+
+
+def _mentions(text: str, *, with_warnings: bool) -> tuple[list[str], list[str]]:
+    plain = ascii_digits(text)
+    notes = [f"正文含周期性时限「{text[m.start():m.end()]}」" for m in _RECURRING_MENTION_RE.finditer(plain)]
+    warnings = []
+    if with_warnings:
+        warnings = [
+            f"正文提到时限「{text[m.start():m.end()]}」，未作为完成时限，请核对"
+            for m in _MENTION_RE.finditer(plain)
+        ]
+    return list(dict.fromkeys(notes)), list(dict.fromkeys(warnings))
+
+
+def _tidy_end(text: str) -> str:
+    text = re.sub(r"[，,、]+(?=[。！？!?；;]|$)", "", text)
+    return re.sub(r"([。；;])[。；;]+", r"\1", text).strip()
+
+
+# --- targets (量化指标) -------------------------------------------------------------------------------
+
+_NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十]{1,3})"
+_PCT = r"\d+(?:\.\d+)?\s*%"
+_COUNT = rf"{_NUM}\s*(?:个工作日|个学时|工作日|学时|小时|次|期|名|人|个|家|项|件|日|天|分|场|批|篇|户|倍)"
+_BEFORE = (
+    r"(?:不低于|不少于|不超过|不高于|不大于|不小于|最长不超过|至少|达到|达|超过|大于|高于|低于|小于"
+    r"|控制在|≥|≤|>|<|＞|＜)"
+)
+_AFTER = r"(?:及以上|以上|以内|以下|之内)"
+_TARGET_RE = re.compile(
+    rf"{_BEFORE}[^，。；;,、：:！？\d%]{{0,12}}?(?:{_PCT}|{_COUNT}){_AFTER}?"
+    rf"|(?:{_PCT}|{_COUNT}){_AFTER}"
+    rf"|{_PCT}"
+)
+_CUT = "，。；;,：:！？!?、（）()《》“”\"\n"
+_SUBJECT_MAX = 16
+
+
+def find_targets(text: str) -> list[str]:
+    """Numeric targets with a few characters of their subject: 网上可办率不低于80%, 每年不少于4次."""
+    plain = ascii_digits(text)
+    found = []
+    for m in _TARGET_RE.finditer(plain):
+        start = _subject_start(text, m.start())
+        phrase = text[start:m.end()]
+        if m.start() - start < 2:
+            phrase += _following(text, m.end())
+        found.append(phrase.strip().lstrip("且并及和与"))
+    return list(dict.fromkeys(p for p in found if p))
+
+
+def _subject_start(text: str, end: int) -> int:
+    start = end
+    while start > 0 and text[start - 1] not in _CUT:
+        start -= 1
+    if end - start > _SUBJECT_MAX:
+        cut = text.rfind("的", start, end)
+        start = cut + 1 if cut != -1 and end - cut - 1 >= 2 else end - _SUBJECT_MAX
+    return start
+
+
+def _following(text: str, start: int) -> str:
+    end = start
+    while end < len(text) and text[end] not in _CUT and end - start < _SUBJECT_MAX:
+        end += 1
+    return text[start:end]
+
+
+# --- plan-wide facts ---------------------------------------------------------------------------------
+
+_DEFAULT_HINT = re.compile(r"原则上|除[^。]{0,40}外|各项(?:工作)?任务|所有任务|未明确")
+
+
+def find_default_deadline(lines: Iterable[tuple[int, str]]) -> tuple[Deadline, int] | None:
+    """The plan-wide default ("各项工作任务除…外，原则上应当在2019年底前完成") and its line."""
+    for number, text in lines:
+        for sentence in split_sentences(text):
+            if not _DEFAULT_HINT.search(sentence):
+                continue
+            plain = ascii_digits(sentence)
+            for m in _MENTION_RE.finditer(plain):
+                if "完成" not in m[0]:
+                    continue
+                found = parse_deadline(sentence[m.start():m.end()])
+                if found and not found.recurring:
+                    return found, number
+    return None
+
+
+_DATE_LINE = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?")
+_CN_DAY = r"[一二三]?十?[一二三四五六七八九]?"
+_CN_DATE_LINE = re.compile(rf"([〇零一二三四五六七八九]{{4}})年({_CN_DAY})月({_CN_DAY})日")
+_LABELLED_DATE = re.compile(r"^(?:发布时间|发布日期|成文日期|印发日期|印发时间|时间|日期)\s*[:：]\s*")
+
+
+def _date_from(text: str) -> date | None:
+    if m := _DATE_LINE.fullmatch(text):
+        year, month, day = (int(g) for g in m.groups())
+    elif m := _CN_DATE_LINE.fullmatch(text):
+        year = int("".join(str(_CN_DIGITS[ch]) for ch in m[1]))
+        month, day = cn_number(m[2]) or 0, cn_number(m[3]) or 0
+    else:
+        return None
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def find_plan_date(lines: Iterable[tuple[int, str]]) -> date | None:
+    """A line that is only a date (the signing date); else a labelled one ("发布时间:2017-03-22")."""
+    labelled = None
+    for _, text in lines:
+        plain = ascii_digits("".join(text.split()))
+        found = _date_from(plain)
+        if found:
+            return found
+        if labelled is None and (m := _LABELLED_DATE.match(plain)):
+            head = _DATE_LINE.match(plain, m.end())
+            labelled = _date_from(head[0]) if head else None
+    return labelled

@@ -1,0 +1,247 @@
+"""Unit clauses: who leads a task and who takes part, in every way plans write it.
+
+`(牵头单位:A、B,责任单位:C)`, `（牵头单位：A；配合单位：B，C。2018年底完成）`, `(责任单位:A,B、C配合)`,
+`（A牵头，B、C配合）`, `(各级政府及政府工作部门)`, a missing closing bracket, labels without brackets.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .plan_terms import parse_deadline
+
+_LEAD_LABELS = (
+    "牵头责任单位", "牵头单位", "牵头部门", "主办单位", "主办部门", "主责单位", "主责部门", "牵头",
+)
+_RESP_LABELS = (
+    "责任单位", "责任部门", "配合单位", "配合部门", "参与单位", "参与部门", "协办单位", "协办部门",
+    "协助单位", "协作单位", "参加单位", "配合",
+)
+_TIME_LABELS = ("完成时限", "完成时间", "时间节点", "时间要求", "完成期限", "时限")
+_ALL_LABELS = sorted(_LEAD_LABELS + _RESP_LABELS + _TIME_LABELS, key=len, reverse=True)
+_LABEL_RE = re.compile(rf"({'|'.join(_ALL_LABELS)})\s*[:：]")
+_ROLE_RE = re.compile(r"^(?:由)?(?P<names>.+?)(?:等(?:单位|部门)?)?(?P<role>牵头|负责|配合|协助|参与)$")
+_ROLE_KIND = {"牵头": "lead", "负责": "lead", "配合": "resp", "协助": "resp", "参与": "resp"}
+
+_OPEN = "(（〔[【"
+_CLOSE = ")）〕]】"
+_EDGE = " \t。.．;；,，、:："
+_SENTENCE_END = "。；;！!？?:："
+_ETC_RE = re.compile(r"等(?:相关|有关|其他)?(?:部门|单位|机构)?$")
+_UNIT_END_RE = re.compile(
+    r"(?:局|办|委|院|部|厅|中心|政府|部门|单位|机关|机构|管委会|办事处|公司|所|站|队|会|处|科|室|组|团|银行|人行|社|馆"
+    r"|校|街道|乡镇|镇|乡|联|协|班子|企业)$"
+)
+_NOT_A_NAME_RE = re.compile(r"\d|年|月|号|令|第|条|《|》|“|”|。|\s")
+_PLACE_RE = re.compile(r"^(?:县|市|区|省|州|镇|乡|街道|各|全|中共|国家|自治)")
+_CONJUNCTIONS = ("及", "和", "与")
+
+
+@dataclass
+class UnitClause:
+    """What one unit clause says."""
+
+    lead: list[str] = field(default_factory=list)
+    responsible: list[str] = field(default_factory=list)
+    deadline: str | None = None  # the deadline phrase written inside the clause
+    labelled: bool = False  # named by a label or by 牵头/配合, not a bare list of names
+
+    @property
+    def has_units(self) -> bool:
+        return bool(self.lead or self.responsible)
+
+
+def split_top(text: str, separators: str) -> list[str]:
+    """Split at separators that are outside brackets (`市人社局(公务员局、编办)` stays whole)."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for ch in text:
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE and depth:
+            depth -= 1
+        if ch in separators and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
+def looks_like_unit(name: str) -> bool:
+    """县编办, 各镇政府, 市人社局(公务员局), 各乡镇(街道): a name ending the way unit names end."""
+    base = re.sub(r"[(（][^()（）]*[)）]$", "", name)
+    if not 2 <= len(base) <= 30 or _NOT_A_NAME_RE.search(base):
+        return False
+    return bool(_UNIT_END_RE.search(base))
+
+
+def clean_name(name: str) -> str:
+    name = "".join(name.split()).strip(_EDGE)
+    name = name.removeprefix("由")
+    return _ETC_RE.sub("", name).strip(_EDGE)
+
+
+def split_unit_names(text: str) -> list[str]:
+    """`县民政局等部门,各镇政府` → [县民政局, 各镇政府]; 及/和 split only between two full unit names."""
+    names: list[str] = []
+    for part in split_top(text.replace("\n", "、"), "、,，;；/"):
+        for piece in _split_conjunction(clean_name(part)):
+            cleaned = clean_name(piece)
+            if cleaned:
+                names.append(cleaned)
+    return list(dict.fromkeys(names))
+
+
+def _split_conjunction(name: str) -> list[str]:
+    for conjunction in _CONJUNCTIONS:
+        index = name.find(conjunction)
+        while index > 0:
+            left, right = name[:index], name[index + 1:]
+            if _full_unit_name(left) and _full_unit_name(right):
+                return [left, *_split_conjunction(right)]
+            index = name.find(conjunction, index + 1)
+    return [name]
+
+
+def _full_unit_name(name: str) -> bool:
+    return looks_like_unit(name) and bool(_PLACE_RE.search(name))
+
+
+def _label_kind(label: str) -> str:
+    if label in _TIME_LABELS:
+        return "time"
+    return "lead" if label in _LEAD_LABELS else "resp"
+
+
+def parse_clause_body(body: str) -> UnitClause | None:
+    """The inside of a unit clause, labels and all; None when it names no unit and no deadline."""
+    matches = list(_LABEL_RE.finditer(body))
+    segments: list[tuple[str, str]] = []
+    head = body[: matches[0].start()] if matches else body
+    if head.strip(_EDGE):
+        segments.append(("", head))
+    ends = [m.start() for m in matches[1:]] + [len(body)] if matches else []
+    for m, end in zip(matches, ends, strict=True):
+        segments.append((_label_kind(m[1]), body[m.end():end]))
+    clause = UnitClause(labelled=bool(matches))
+    has_lead_label = any(kind == "lead" for kind, _ in segments)
+    resp_indexes = [i for i, (kind, _) in enumerate(segments) if kind == "resp"]
+    for index, (kind, text) in enumerate(segments):
+        if kind == "resp" and not has_lead_label and len(resp_indexes) > 1 and index == resp_indexes[0]:
+            kind = "lead"  # (责任单位:A,责任单位:B): a label written twice, the first list leads
+        _add_segment(clause, kind, text)
+    clause.lead = list(dict.fromkeys(clause.lead))
+    clause.responsible = list(dict.fromkeys(clause.responsible))
+    return clause if clause.has_units or clause.deadline else None
+
+
+def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
+    """One labelled list; groups ending in 配合 are responsible and then the others in it lead."""
+    roles: list[tuple[str | None, str]] = []
+    for group in split_top(text, ",，;；。"):
+        group = group.strip(_EDGE)
+        if not group:
+            continue
+        if parse_deadline(group):
+            clause.deadline = clause.deadline or group
+            continue
+        if kind == "time":
+            continue
+        m = _ROLE_RE.match(group)
+        roles.append((_ROLE_KIND[m["role"]], m["names"]) if m and m["names"].strip(_EDGE) else (None, group))
+    cooperating = any(role == "resp" for role, _ in roles)
+    clause.labelled = clause.labelled or any(role for role, _ in roles)
+    for role, names in roles:
+        if role is None:
+            role = "lead" if kind == "lead" or (cooperating and kind in ("", "resp")) else "resp"
+        (clause.lead if role == "lead" else clause.responsible).extend(split_unit_names(names))
+
+
+def split_unit_clause(text: str) -> tuple[str, UnitClause | None]:
+    """The task text without its trailing unit clause, and the clause (None when there is none)."""
+    body = text.rstrip(_EDGE.replace("、", ""))
+    for finder in (_trailing_paren, _unclosed_paren, _bare_labels):
+        found = finder(body)
+        if found:
+            start, clause = found
+            return body[:start].rstrip(" \t,，、"), clause
+    return text, None
+
+
+def unit_line(text: str) -> UnitClause | None:
+    """A line that is nothing but units (`牵头单位：县编办` / `责任单位：…` under a task)."""
+    rest, clause = split_unit_clause(text)
+    if clause and clause.has_units and not rest.strip(_EDGE):
+        return clause
+    return None
+
+
+def _matching_open(body: str) -> int | None:
+    depth = 0
+    for index in range(len(body) - 1, -1, -1):
+        if body[index] in _CLOSE:
+            depth += 1
+        elif body[index] in _OPEN:
+            depth -= 1
+            if depth == 0:
+                return index
+    return None
+
+
+def _trailing_paren(body: str) -> tuple[int, UnitClause] | None:
+    if not body or body[-1] not in _CLOSE:
+        return None
+    start = _matching_open(body)
+    if start is None:
+        return None
+    clause = _paren_clause(body[start + 1:-1], body[:start])
+    return (start, clause) if clause else None
+
+
+def _paren_clause(inner: str, before: str) -> UnitClause | None:
+    clause = parse_clause_body(inner)
+    if clause and clause.labelled:
+        return clause
+    if parse_deadline(inner):
+        return UnitClause(deadline=inner.strip(_EDGE))
+    # A bare list of names counts only at the end of a sentence: "…。(各级政府及政府工作部门)".
+    stripped = before.rstrip()
+    if clause and clause.has_units and (not stripped or stripped[-1] in _SENTENCE_END):
+        names = [*clause.lead, *clause.responsible]
+        if all(looks_like_unit(name) for name in names):
+            return clause
+    return None
+
+
+def _unclosed_paren(body: str) -> tuple[int, UnitClause] | None:
+    """`…(牵头单位:政府法制办,责任单位:县政府相关工作部门、各镇政府` — the closing bracket is missing."""
+    opens: list[int] = []
+    for index, ch in enumerate(body):
+        if ch in _OPEN:
+            opens.append(index)
+        elif ch in _CLOSE and opens:
+            opens.pop()
+    for index in reversed(opens):
+        inner = body[index + 1:]
+        if _LABEL_RE.match(inner.lstrip()):
+            clause = parse_clause_body(inner)
+            if clause:
+                return index, clause
+    return None
+
+
+def _bare_labels(body: str) -> tuple[int, UnitClause] | None:
+    """`…公开。牵头单位:县政府办,责任单位:…` — labels at the end without brackets."""
+    for m in _LABEL_RE.finditer(body):
+        if _label_kind(m[1]) == "time":
+            continue
+        if m.start() and body[m.start() - 1] not in _SENTENCE_END + ",， \t":
+            continue
+        clause = parse_clause_body(body[m.start():])
+        if clause and clause.has_units and all(looks_like_unit(n) for n in clause.lead + clause.responsible):
+            return m.start(), clause
+    return None

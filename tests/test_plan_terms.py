@@ -1,0 +1,153 @@
+"""Deadlines, targets, the plan-wide default deadline and the plan date, on small strings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from reporting.models import LONG_TERM
+from reporting.plan_terms import (
+    cn_number,
+    find_default_deadline,
+    find_plan_date,
+    find_targets,
+    normalise_deadline,
+    parse_deadline,
+    take_text_deadline,
+)
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2017年底完成", "2017-12-31"),
+        ("2017年底前完成", "2017-12-31"),
+        ("2017年6月底前完成", "2017-06-30"),
+        ("2018年6月底完成", "2018-06-30"),
+        ("2017年年底前", "2017-12-31"),
+        ("2017年12月31日前", "2017-12-31"),
+        ("2017年上半年", "2017-06-30"),
+        ("2017年下半年", "2017-12-31"),
+        ("2018年第三季度", "2018-09-30"),
+        ("2016年2月底前完成", "2016-02-29"),
+        ("完成时限：2019年底", "2019-12-31"),
+        ("2019-12-31", "2019-12-31"),
+        ("２０１７年底前完成", "2017-12-31"),
+        ("长期坚持", LONG_TERM),
+        ("持续推进", LONG_TERM),
+        ("长期", LONG_TERM),
+    ],
+)
+def test_deadline_forms(written, expected):
+    found = parse_deadline(written)
+    assert found is not None and found.value == expected and not found.recurring
+
+
+@pytest.mark.parametrize(
+    "text", ["2017年", "2016年底前健全落实社会管理综合治理领导责任制", "中长期供求", "各镇政府"]
+)
+def test_what_is_not_a_deadline(text):
+    assert parse_deadline(text) is None
+
+
+def test_recurring_deadline_is_the_first_due_after_the_plan_date():
+    found = parse_deadline("每年1月底前", date(2017, 3, 22))
+    assert found is not None and found.recurring and found.value == "2018-01-31"
+    assert parse_deadline("每年1月底前", date(2017, 1, 10)).value == "2017-01-31"
+    assert parse_deadline("每季度末", date(2017, 3, 22)).value == "2017-03-31"
+
+
+def test_recurring_deadline_without_a_plan_date_is_none():
+    found = parse_deadline("每年1月底前")
+    assert found is not None and found.recurring and found.value is None
+
+
+def test_deadline_clause_in_the_last_sentence_is_removed():
+    found = take_text_deadline("建立小微企业名录。逐步扩大电子营业执照试点范围,2017年年底前完成。")
+    assert found.deadline is not None and found.deadline.value == "2017-12-31"
+    assert found.text == "建立小微企业名录。逐步扩大电子营业执照试点范围。"
+    alone = take_text_deadline("做好衔接工作。2018年6月底前完成。")
+    assert alone.text == "做好衔接工作。" and alone.deadline.value == "2018-06-30"
+
+
+def test_deadline_elsewhere_in_the_text_is_only_a_warning():
+    found = take_text_deadline("逐步扩大试点范围,2017年年底前完成。建立小微企业名录。")
+    assert found.deadline is None
+    assert found.text == "逐步扩大试点范围,2017年年底前完成。建立小微企业名录。"
+    assert found.warnings == ["正文提到时限「2017年年底前完成」，未作为完成时限，请核对"]
+
+
+def test_a_year_in_ordinary_text_is_not_a_deadline():
+    found = take_text_deadline("清理规范各类证照。2017年,制定规范证照管理工作方案,全面清理各类证照。")
+    assert found.deadline is None and not found.warnings and not found.notes
+
+
+def test_recurring_mentions_become_notes():
+    found = take_text_deadline("镇政府每年1月底前报告上一年度法治政府建设情况。报告要向社会公开。")
+    assert found.deadline is None
+    assert found.notes == ["正文含周期性时限「每年1月底前」"]
+
+
+def test_recurring_clause_in_the_last_sentence_is_the_deadline():
+    found = take_text_deadline("向本级政府报告工作,每年1月底前。", date(2017, 3, 22))
+    assert found.deadline.value == "2018-01-31" and found.deadline.recurring
+    assert found.notes == ["周期性时限：每年1月底前"]
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("2019-12-31", "2019-12-31"), ("2019年底", "2019-12-31"), ("长期", LONG_TERM),
+        ("明年", None), ("", None),
+    ],
+)
+def test_user_default_deadline(given, stored):
+    assert normalise_deadline(given) == stored
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        ("县级政务服务事项网上可办率≥80%。", "县级政务服务事项网上可办率≥80%"),
+        ("县级政务服务事项网上可办率不低于80%；", "县级政务服务事项网上可办率不低于80%"),
+        ("每年开展执法人员法律知识培训不少于40个学时。", "每年开展执法人员法律知识培训不少于40个学时"),
+        ("对符合条件的依申请公开政府信息的答复率100%。", "答复率100%"),
+        ("积极办理审议意见,办理满意度95%以上。", "办理满意度95%以上"),
+        ("县政府常务会议会前学法，每年不少于4次；", "每年不少于4次"),
+        ("被诉行政机关负责人出庭率达100%。", "被诉行政机关负责人出庭率达100%"),
+        ("全民法治宣传教育的普及率≥８０％。", "全民法治宣传教育的普及率≥８０％"),
+        ("每年至少组织1次行政执法案卷评查", "每年至少组织1次"),
+        ("合法性审核的时间最长不超过15个工作日", "合法性审核的时间最长不超过15个工作日"),
+        ("确保专职工作人员不少于2名。", "确保专职工作人员不少于2名"),
+    ],
+)
+def test_targets(text, target):
+    assert target in find_targets(text)
+
+
+def test_counts_without_a_comparator_are_not_targets():
+    assert find_targets("100个高频事项实现“最多跑一次”，设立1至5个政府立法联系点。") == []
+
+
+def test_plan_wide_default_deadline():
+    sentence = "各项工作任务除本实施方案有明确时间要求的外,原则上应当在2019年底前完成。"
+    lines = [(1, "一、主要任务"), (9, sentence)]
+    found = find_default_deadline(lines)
+    assert found is not None
+    deadline, line = found
+    assert deadline.value == "2019-12-31" and line == 9
+    assert find_default_deadline([(1, "推行部门一支队伍办案,原则上应当整合为一支队伍。")]) is None
+
+
+def test_plan_date():
+    assert find_plan_date([(1, "实施方案"), (2, "2017年3月22日")]) == date(2017, 3, 22)
+    assert find_plan_date([(1, "二〇一七年三月二十二日")]) == date(2017, 3, 22)
+    assert find_plan_date([(1, "发布时间:2017-03-22")]) == date(2017, 3, 22)
+    assert find_plan_date([(1, "2017322")]) is None
+
+
+def test_chinese_numbers():
+    assert [cn_number(t) for t in ("一", "十", "十二", "二十", "九十九", "一百零五", "7", "是")] == [
+        1, 10, 12, 20, 99, 105, 7, None,
+    ]

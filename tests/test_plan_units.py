@@ -1,0 +1,146 @@
+"""Every way a plan names the units of a task, one test per form."""
+
+from __future__ import annotations
+
+import pytest
+
+from reporting.plan_units import looks_like_unit, split_unit_clause, split_unit_names, unit_line
+
+
+def units(text: str) -> tuple[str, list[str], list[str], str | None]:
+    rest, clause = split_unit_clause(text)
+    assert clause is not None, text
+    return rest, clause.lead, clause.responsible, clause.deadline
+
+
+def test_lead_and_responsible_labels():
+    assert units("全面清理。(牵头单位:县编办、县政府法制办,责任单位:县政府工作部门、各镇政府)") == (
+        "全面清理。", ["县编办", "县政府法制办"], ["县政府工作部门", "各镇政府"], None,
+    )
+
+
+def test_units_and_deadline_in_one_parenthesis():
+    assert units("清理项目。（牵头单位：市发改委；配合单位：各区政府，市直各部门。2018年底完成）") == (
+        "清理项目。", ["市发改委"], ["各区政府", "市直各部门"], "2018年底完成",
+    )
+
+
+@pytest.mark.parametrize("label", ["参与单位", "协办单位", "配合单位", "责任部门", "配合部门"])
+def test_labels_that_mean_responsible(label):
+    assert units(f"推进。（牵头单位：县发改局；{label}：县财政局）")[1:3] == (["县发改局"], ["县财政局"])
+
+
+@pytest.mark.parametrize("label", ["主办单位", "牵头部门", "牵头责任单位"])
+def test_labels_that_mean_lead(label):
+    assert units(f"推进。（{label}：县发改局；责任单位：县财政局）")[1:3] == (["县发改局"], ["县财政局"])
+
+
+def test_a_label_written_twice_the_first_list_leads():
+    text = "落实学法制度。(责任单位:县政府办、县政府法制办,责任单位:县政府相关工作部门、各镇政府)"
+    assert units(text)[1:3] == (
+        ["县政府办", "县政府法制办"], ["县政府相关工作部门", "各镇政府"],
+    )
+
+
+def test_units_before_peihe_are_responsible_the_others_lead():
+    assert units("推进城管执法体制改革。(责任单位:县城管局,县编办、县政府法制办配合)")[1:3] == (
+        ["县城管局"], ["县编办", "县政府法制办"],
+    )
+
+
+def test_qiantou_and_peihe_without_labels():
+    assert units("推进公开。（县政府办牵头，县财政局、县审计局配合）")[1:3] == (
+        ["县政府办"], ["县财政局", "县审计局"],
+    )
+
+
+def test_names_without_a_label_at_the_end_are_responsible():
+    assert units("营造良好法治环境。(各级政府及政府工作部门)")[1:3] == ([], ["各级政府及政府工作部门"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "贯彻落实《法治政府建设实施纲要(20152020年)》",
+        "按照《株洲市行政执法监督办法》(株政发〔20164号)",
+        "制定本部门审核制度(试行)",
+        "划转至市人社局(公务员局)",
+        "建立监督网络(市直各部门)并公开",
+    ],
+)
+def test_a_parenthesis_that_is_not_units(text):
+    assert split_unit_clause(text) == (text, None)
+
+
+def test_missing_closing_bracket():
+    assert units("确保有据可查。(牵头单位:政府法制办,责任单位:县政府相关工作部门、各镇政府")[:3] == (
+        "确保有据可查。", ["政府法制办"], ["县政府相关工作部门", "各镇政府"],
+    )
+
+
+def test_labels_without_brackets_at_the_end():
+    text = "逐步实行意见公开。牵头单位:县政府办、县政府法制办,责任单位:县政府相关工作部门、各镇政府"
+    assert units(text)[:3] == (
+        "逐步实行意见公开。", ["县政府办", "县政府法制办"], ["县政府相关工作部门", "各镇政府"],
+    )
+
+
+def test_nested_brackets_stay_inside_a_name():
+    assert units("加强管理。(牵头单位:市政府法制办、市人社局(公务员局);配合单位:各区政府)")[1] == [
+        "市政府法制办", "市人社局(公务员局)",
+    ]
+    names = ["市人社局（公务员局、编办）", "各乡镇(街道)"]
+    assert split_unit_names("市人社局（公务员局、编办）,各乡镇(街道)") == names
+
+
+@pytest.mark.parametrize(
+    ("written", "names"),
+    [
+        ("县发改局、县财政局", ["县发改局", "县财政局"]),
+        ("县发改局,县财政局，县税务局", ["县发改局", "县财政局", "县税务局"]),
+        ("县发改局;县财政局；县税务局", ["县发改局", "县财政局", "县税务局"]),
+        ("县委宣传部和县政府新闻办", ["县委宣传部", "县政府新闻办"]),
+        ("县公安局及县司法局", ["县公安局", "县司法局"]),
+        ("县文体广新和旅游局", ["县文体广新和旅游局"]),
+        ("各级政府及政府工作部门", ["各级政府及政府工作部门"]),
+    ],
+)
+def test_list_separators_and_safe_conjunctions(written, names):
+    assert split_unit_names(written) == names
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        ("县人社局等部门", "县人社局"), ("市卫计委等", "市卫计委"), ("县两型办等单位", "县两型办"),
+        ("县环保局等相关部门", "县环保局"),
+    ],
+)
+def test_trailing_deng_is_stripped(written, name):
+    assert split_unit_names(written) == [name]
+
+
+@pytest.mark.parametrize(
+    "collective", ["各镇政府", "市直各部门", "各区政府", "县政府相关工作部门", "各乡镇(街道)"]
+)
+def test_collectives_are_kept_as_written(collective):
+    assert units(f"推进。（责任单位：{collective}）")[2] == [collective]
+
+
+def test_units_on_their_own_line():
+    assert unit_line("牵头单位：县编办").lead == ["县编办"]
+    assert unit_line("责任单位：县财政局、县税务局。").responsible == ["县财政局", "县税务局"]
+    assert unit_line("（牵头单位：县编办；责任单位：各镇政府）").responsible == ["各镇政府"]
+    assert unit_line("加强组织领导") is None
+    assert unit_line("牵头单位要及时报告工作进展") is None
+
+
+def test_deadline_only_parenthesis():
+    rest, clause = split_unit_clause("完成清理。(2017年底前完成)")
+    assert rest == "完成清理。" and clause is not None
+    assert not clause.has_units and clause.deadline == "2017年底前完成"
+
+
+def test_unit_names():
+    assert all(looks_like_unit(name) for name in ("县政府法制办", "开发区管委会", "各乡镇(街道)", "市人行"))
+    assert not any(looks_like_unit(text) for text in ("20152020年", "试行", "株政发〔20164号", "请核对"))
