@@ -1,0 +1,405 @@
+"""Write one unit workbook (创建工作台账) from a TemplateSpec: the ledger sent out, or a receipt sent back.
+
+Shared by generate (one file per unit) and collect (receipts with problems marked). Layout, names and
+recognition data follow workbook_spec; looks follow the template. Plain xlsxwriter, no openpyxl, so a
+province's worth of files is written quickly in worker processes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from .fileio import atomic_path
+from .models import Task
+from .workbook_spec import (
+    FILL_COLUMNS,
+    FIRST_DATA_ROW,
+    GIVEN_COLUMNS,
+    HEADER_ROW,
+    KIND_LEDGER,
+    KIND_RECEIPT,
+    LEDGER_COLUMNS,
+    LIAISON_COLUMNS,
+    MATERIAL_CHOICES,
+    META_KEYS,
+    META_TASKS_HEADER,
+    PROBLEMS_COLUMNS,
+    PROP_CAMPAIGN,
+    PROP_KIND,
+    PROP_ROUND,
+    PROP_UNIT,
+    PROP_VERSION,
+    SHEET_GUIDE,
+    SHEET_LEDGER,
+    SHEET_LIAISON,
+    SHEET_LISTS,
+    SHEET_META,
+    SHEET_PROBLEMS,
+    STATUS_CHOICES,
+    TEMPLATE_VERSION,
+    TITLE_ROW,
+    fingerprint,
+)
+from .workbook_template import Format, FreeSheet, TemplateSpec, render
+
+# What each fill-in header's input message says (Excel: title ≤ 32, message ≤ 255 characters).
+FILL_HINTS = {
+    "完成状态": "从下拉列表选择：未启动、推进中、已完成。",
+    "完成进度(%)": "填写0到100之间的数字，如 80，不要写“%”。已完成的填 100。",
+    "工作举措及成效": "写明采取的措施和取得的成效，尽量用具体数字说明。完成状态为“已完成”的必须填写。",
+    "量化指标完成值": "对照“量化指标”列，写出每项指标的实际完成值，如“网上可办率85%”。",
+    "佐证材料": "列出文件、照片、视频、新闻链接等材料的名称。已完成的须填写，或在“材料提供方式”中说明。",
+    "材料提供方式": "从下拉列表选择：已附材料、实地核查时提供、情况说明。",
+    "存在问题": "如实填写工作中遇到的问题；没有的写“无”。",
+    "下一步计划": "写明下一步的工作打算和时间安排。",
+}
+STATUS_LIST = f"='{SHEET_LISTS}'!$A$1:$A${len(STATUS_CHOICES)}"
+MATERIAL_LIST = f"='{SHEET_LISTS}'!$B$1:$B${len(MATERIAL_CHOICES)}"
+MARK_FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}
+VERDICT_COLORS = {True: "#006100", False: "#9C0006"}
+PROTECTION = {"format_cells": True, "format_rows": True, "format_columns": True, "autofilter": True}
+MAX_ROW_HEIGHT = 409  # Excel's limit, in points
+
+
+@dataclass
+class WorkbookRow:
+    """One task row: the task, the unit's role in it, and fill-in values to start with."""
+
+    task: Task
+    role: str  # models.ROLE_LEAD | models.ROLE_RESPONSIBLE
+    values: dict[str, object] = field(default_factory=dict)  # fill-in column header → value
+
+
+@dataclass
+class CellMark:
+    """A problem to highlight on a receipt: a comment on the cell and a red (error) or yellow (warning) fill."""
+
+    task_id: str
+    column: str  # a FILL_COLUMNS header (any LEDGER_COLUMNS header works)
+    message: str
+    level: str = "error"  # "error" | "warning"
+
+
+def placeholder_values(campaign: str, unit: str, round_name: str, due: date | None, contact: str) -> dict[str, str]:
+    return {
+        "活动": campaign,
+        "单位": unit,
+        "轮次": round_name,
+        "截止日期": f"{due.year}年{due.month}月{due.day}日" if due else "另行通知",
+        "联系人": contact or "牵头协调方",
+    }
+
+
+def write_unit_workbook(
+    path: Path,
+    template: TemplateSpec,
+    *,
+    campaign: str,
+    unit: str,
+    round_name: str,
+    due: date | None,
+    contact: str,
+    rows: list[WorkbookRow],
+    liaison: dict[str, str] | None = None,
+    kind: str = KIND_LEDGER,
+    marks: Sequence[CellMark] = (),
+    verdict: str | None = None,
+    problems: list[list[str]] | None = None,
+    password: str | None = None,
+) -> None:
+    """Write the workbook for `unit` to `path` (atomically).
+
+    kind=KIND_RECEIPT turns it into a receipt: `verdict` heads 填报说明, `marks` colour and comment the
+    cells at fault, `problems` ([单元格, 填报内容, 问题, 修改方法]) fill the 问题清单 sheet.
+    """
+    values = placeholder_values(campaign, unit, round_name, due, contact)
+    with atomic_path(path) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {"in_memory": True})
+        formats = _Formats(book)
+        _set_properties(book, kind=kind, unit=unit, round_name=round_name, campaign=campaign)
+        guide = book.add_worksheet(SHEET_GUIDE)
+        ledger = book.add_worksheet(SHEET_LEDGER)
+        liaison_sheet = book.add_worksheet(SHEET_LIAISON)
+        problem_sheet = book.add_worksheet(SHEET_PROBLEMS) if kind == KIND_RECEIPT else None
+        lists = book.add_worksheet(SHEET_LISTS)
+        meta = book.add_worksheet(SHEET_META)
+        _write_guide(guide, formats, template.guide, values, verdict if kind == KIND_RECEIPT else None, password)
+        _write_ledger(ledger, formats, template, values, rows, marks, password)
+        _write_liaison(liaison_sheet, formats, template, unit, liaison or {}, password)
+        if problem_sheet is not None:
+            _write_problems(problem_sheet, formats, template, problems or [], verdict)
+        _write_lists(lists, password)
+        _write_meta(meta, kind=kind, unit=unit, round_name=round_name, campaign=campaign, rows=rows,
+                    password=password)
+        (problem_sheet if problem_sheet is not None and problems else ledger).activate()
+        book.close()
+
+
+class _Formats:
+    """xlsxwriter formats made once per workbook, keyed by their properties."""
+
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        self.book = book
+        self._made: dict[tuple, object] = {}
+
+    def get(self, props: Format, **extra: object):
+        merged = {**props, **extra}
+        key = tuple(sorted(merged.items()))
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = self.book.add_format(merged)
+        return made
+
+
+def _set_properties(book: xlsxwriter.Workbook, *, kind: str, unit: str, round_name: str, campaign: str) -> None:
+    book.set_properties({"title": f"{unit} {round_name} {kind}", "subject": campaign, "author": "reporting",
+                         "comments": "请勿删除隐藏的工作表，工具据此识别本文件。"})
+    for name, value in ((PROP_KIND, kind), (PROP_UNIT, unit), (PROP_ROUND, round_name),
+                        (PROP_CAMPAIGN, campaign), (PROP_VERSION, TEMPLATE_VERSION)):
+        book.set_custom_property(name, str(value), "text")
+
+
+# ---------------------------------------------------------------- 填报说明
+
+
+def _write_guide(sheet: Worksheet, formats: _Formats, guide: FreeSheet, values: dict[str, str],
+                 verdict: str | None, password: str | None) -> None:
+    offset = 0
+    for col, width in guide.widths.items():
+        sheet.set_column(col, col, width)
+    if verdict:
+        accepted = verdict.startswith("已接收")
+        color = VERDICT_COLORS[accepted]
+        sheet.write_string(0, 0, verdict, formats.get({"bold": True, "font_size": 14, "font_color": color,
+                                                       "text_wrap": True, "valign": "top"}))
+        sheet.set_row(0, _text_height(verdict, guide.widths.get(0, 100), 14))
+        offset = 2
+    merged_first = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in guide.merges}
+    merged_rest = {(r, c) for r0, c0, r1, c1 in guide.merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+    heights: dict[int, float] = {}
+    for cell in guide.cells:
+        text = render(cell.text, values)
+        fmt = formats.get(cell.format)
+        span = merged_first.get((cell.row, cell.col))
+        if span is not None and span != (cell.row, cell.col):
+            sheet.merge_range(cell.row + offset, cell.col, span[0] + offset, span[1], text, fmt)
+        elif (cell.row, cell.col) in merged_rest:
+            continue
+        elif text:
+            sheet.write_string(cell.row + offset, cell.col, text, fmt)
+        else:
+            sheet.write_blank(cell.row + offset, cell.col, None, fmt)
+        if text and cell.format.get("text_wrap"):
+            width = guide.widths.get(cell.col, 8.43)
+            height = _text_height(text, width, float(cell.format.get("font_size", 11)))
+            heights[cell.row] = max(heights.get(cell.row, 0), height)
+    for row in {*heights, *guide.heights}:
+        sheet.set_row(row + offset, guide.heights.get(row, heights.get(row)))
+    sheet.protect(password or "", PROTECTION)
+
+
+# ---------------------------------------------------------------- 工作台账
+
+
+def _write_ledger(sheet: Worksheet, formats: _Formats, template: TemplateSpec, values: dict[str, str],
+                  rows: list[WorkbookRow], marks: Sequence[CellMark], password: str | None) -> None:
+    last_col = len(LEDGER_COLUMNS) - 1
+    title_row, header_row, first = TITLE_ROW - 1, HEADER_ROW - 1, FIRST_DATA_ROW - 1
+    sheet.merge_range(title_row, 0, title_row, last_col, render(template.title, values),
+                      formats.get(template.title_format))
+    sheet.set_row(title_row, template.title_height or 32)
+    sheet.set_row(header_row, template.header_height or 30)
+    for col, column in enumerate(template.columns):
+        sheet.set_column(col, col, column.width)
+        sheet.write_string(header_row, col, column.header, formats.get(column.header_format))
+        if column.header in FILL_HINTS:
+            sheet.data_validation(header_row, col, header_row, col, {
+                "validate": "any", "input_title": f"填写“{column.header}”"[:32],
+                "input_message": FILL_HINTS[column.header]})
+    cell_marks = _marks_by_cell(marks)
+    for index, row in enumerate(rows):
+        _write_task_row(sheet, formats, template, first + index, index + 1, row, cell_marks)
+    if rows:
+        _add_validations(sheet, first, first + len(rows) - 1)
+    sheet.freeze_panes(first, 0)
+    sheet.autofilter(header_row, 0, header_row + max(len(rows), 1), last_col)
+    sheet.set_selection(first, len(GIVEN_COLUMNS), first, len(GIVEN_COLUMNS))
+    _print_setup(sheet, values["单位"], header_row)
+    sheet.protect(password or "", PROTECTION)
+
+
+def given_values(number: int, row: WorkbookRow) -> list[object]:
+    task = row.task
+    return [number, task.id, task.area, task.text, row.role, task.deadline or "", "；".join(task.targets)]
+
+
+def _write_task_row(sheet: Worksheet, formats: _Formats, template: TemplateSpec, r: int, number: int,
+                    row: WorkbookRow, cell_marks: dict[tuple[str, str], tuple[str, str]]) -> None:
+    cells = [*given_values(number, row), *(row.values.get(name) for name in FILL_COLUMNS)]
+    height = 0.0
+    for col, (column, value) in enumerate(zip(template.columns, cells, strict=True)):
+        locked = column.header in GIVEN_COLUMNS
+        mark = cell_marks.get((row.task.id, column.header))
+        extra: dict[str, object] = {"locked": locked, "text_wrap": True}
+        if mark is not None:
+            extra["bg_color"] = MARK_FILLS.get(mark[0], MARK_FILLS["error"])
+        fmt = formats.get(column.body_format, **extra)
+        _write_value(sheet, r, col, value, fmt)
+        if mark is not None:
+            sheet.write_comment(r, col, mark[1], {"x_scale": 2, "y_scale": 1.5, "author": "reporting"})
+        if isinstance(value, str) and value:
+            size = float(column.body_format.get("font_size", 11))
+            height = max(height, _text_height(value, column.width, size))
+    if height:
+        sheet.set_row(r, height)
+
+
+def _write_value(sheet: Worksheet, r: int, c: int, value: object, fmt) -> None:
+    """Text stays text (a value starting with '=' is never a formula); numbers stay numbers."""
+    if value is None or value == "":
+        sheet.write_blank(r, c, None, fmt)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            sheet.write_string(r, c, str(value), fmt)
+        else:
+            sheet.write_number(r, c, value, fmt)
+    else:
+        sheet.write_string(r, c, str(value), fmt)
+
+
+def _marks_by_cell(marks: Iterable[CellMark]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(task id, column) → (level, message); several marks on one cell are joined, the worst level wins."""
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for mark in marks:
+        key = (mark.task_id, mark.column)
+        if key in found:
+            level, message = found[key]
+            level = "error" if "error" in (level, mark.level) else level
+            found[key] = (level, f"{message}\n{mark.message}")
+        else:
+            found[key] = (mark.level, mark.message)
+    return found
+
+
+def _add_validations(sheet: Worksheet, first: int, last: int) -> None:
+    status = LEDGER_COLUMNS.index("完成状态")
+    progress = LEDGER_COLUMNS.index("完成进度(%)")
+    material = LEDGER_COLUMNS.index("材料提供方式")
+    sheet.data_validation(first, status, last, status, {
+        "validate": "list", "source": STATUS_LIST,
+        "input_title": "完成状态", "input_message": FILL_HINTS["完成状态"],
+        "error_title": "完成状态", "error_message": f"请从下拉列表选择：{'、'.join(STATUS_CHOICES)}。"})
+    sheet.data_validation(first, progress, last, progress, {
+        "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
+        "input_title": "完成进度(%)", "input_message": "填写0到100之间的数字，如 80。",
+        "error_title": "完成进度(%)", "error_message": "完成进度应为0到100之间的数字，不要写“%”。"})
+    sheet.data_validation(first, material, last, material, {
+        "validate": "list", "source": MATERIAL_LIST,
+        "input_title": "材料提供方式", "input_message": FILL_HINTS["材料提供方式"],
+        "error_title": "材料提供方式", "error_message": f"请从下拉列表选择：{'、'.join(MATERIAL_CHOICES)}。"})
+
+
+def _print_setup(sheet: Worksheet, unit: str, header_row: int) -> None:
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.repeat_rows(0, header_row)
+    sheet.fit_to_pages(1, 0)
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.7)
+    sheet.set_footer(f"&L{unit.replace('&', '&&')[:100]}&R第 &P 页 共 &N 页")
+
+
+@lru_cache(maxsize=65536)
+def _text_height(text: str, width: float, font_size: float) -> float:
+    """Points a wrapped cell needs: lines (a CJK character takes two widths of a Latin one) × line height."""
+    per_line = max(width - 1.0, 1.0)
+    unit = font_size / 10.5  # column widths are counted in digits of an 11-point font
+    lines = 0
+    for paragraph in text.split("\n"):
+        units = len(paragraph.encode("gbk", "replace")) * unit
+        lines += max(1, math.ceil(units / per_line))
+    return min(MAX_ROW_HEIGHT, round(lines * font_size * 1.4 + 4, 1))
+
+
+# ---------------------------------------------------------------- 联络员信息, 问题清单, lists, 识别信息
+
+
+def _write_liaison(sheet: Worksheet, formats: _Formats, template: TemplateSpec, unit: str,
+                   liaison: dict[str, str], password: str | None) -> None:
+    sheet.set_row(0, template.header_height or 30)
+    for col, column in enumerate(template.liaison):
+        sheet.set_column(col, col, column.width)
+        sheet.write_string(0, col, column.header, formats.get(column.header_format))
+        value = unit if column.header == LIAISON_COLUMNS[0] else liaison.get(column.header, "")
+        locked = column.header == LIAISON_COLUMNS[0]
+        extra: dict[str, object] = {"locked": locked}
+        if locked:
+            extra["bg_color"] = "#F2F2F2"
+        _write_value(sheet, 1, col, value or None, formats.get(column.body_format, **extra))
+    sheet.set_row(1, 24)
+    sheet.set_selection(1, 1, 1, 1)
+    sheet.protect(password or "", PROTECTION)
+
+
+def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec, problems: list[list[str]],
+                    verdict: str | None) -> None:
+    header = formats.get(template.columns[-1].header_format)
+    body = formats.get(template.columns[-1].body_format, text_wrap=True, valign="top")
+    widths = [10, 30, 40, 40]
+    for col, (name, width) in enumerate(zip(PROBLEMS_COLUMNS, widths, strict=True)):
+        sheet.set_column(col, col, width)
+        sheet.write_string(0, col, name, header)
+    for r, problem in enumerate(problems, start=1):
+        height = 0.0
+        for col, value in enumerate((list(problem) + [""] * len(PROBLEMS_COLUMNS))[: len(PROBLEMS_COLUMNS)]):
+            text = "" if value is None else str(value)
+            _write_value(sheet, r, col, text, body)
+            if text:
+                height = max(height, _text_height(text, widths[col], 10))
+        if height:
+            sheet.set_row(r, height)
+    if not problems:
+        sheet.write_string(1, 0, verdict or "没有发现问题。", body)
+    sheet.freeze_panes(1, 0)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.repeat_rows(0)
+    sheet.fit_to_pages(1, 0)
+
+
+def _write_lists(sheet: Worksheet, password: str | None) -> None:
+    for col, choices in enumerate((STATUS_CHOICES, MATERIAL_CHOICES)):
+        for row, choice in enumerate(choices):
+            sheet.write_string(row, col, choice)
+    sheet.hide()
+    sheet.protect(password or "")
+
+
+def _write_meta(sheet: Worksheet, *, kind: str, unit: str, round_name: str, campaign: str,
+                rows: list[WorkbookRow], password: str | None) -> None:
+    """Key/value rows for META_KEYS, then META_TASKS_HEADER and one row per task; all text."""
+    by_property = {PROP_UNIT: unit, PROP_ROUND: round_name, PROP_CAMPAIGN: campaign,
+                   PROP_VERSION: TEMPLATE_VERSION, PROP_KIND: kind}
+    r = 0
+    for key, prop in META_KEYS.items():
+        sheet.write_string(r, 0, key)
+        sheet.write_string(r, 1, by_property[prop])
+        r += 1
+    for col, name in enumerate(META_TASKS_HEADER):
+        sheet.write_string(r, col, name)
+    for row in rows:
+        r += 1
+        sheet.write_string(r, 0, row.task.id)
+        sheet.write_string(r, 1, fingerprint(row.task.text))
+        sheet.write_string(r, 2, row.role)
+    sheet.set_column(0, 2, 14)
+    sheet.very_hidden()
+    sheet.protect(password or "")
+
