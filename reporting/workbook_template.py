@@ -444,7 +444,13 @@ def _tinted(rgb: str, tint: float) -> str:
     return "#" + "".join(f"{round(v * 255):02X}" for v in (r, g, b))
 
 
-if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else builtin_template("xlsx")
+def main(argv: list[str] | None = None) -> None:
+    """`python -m reporting.workbook_template [PATH]`: rebuild the built-in template (or write it to PATH)."""
+    args = sys.argv[1:] if argv is None else argv
+    target = Path(args[0]) if args else builtin_template("xlsx")
     build_builtin_template(target)
     print(f"已生成 {target}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""The workbook writer and its template: the built-in template, receipts, values that must stay as typed."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.styles import PatternFill
+from openpyxl.styles.colors import Color
+
+from reporting.errors import TemplateError
+from reporting.models import Task
+from reporting.templates import builtin_template
+from reporting.workbook import CellMark, WorkbookRow, write_unit_workbook
+from reporting.workbook_spec import (
+    FILL_COLUMNS,
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    KIND_RECEIPT,
+    LEDGER_COLUMNS,
+    PROBLEMS_COLUMNS,
+    PROP_KIND,
+    SHEET_GUIDE,
+    SHEET_LEDGER,
+    SHEET_META,
+    SHEET_PROBLEMS,
+)
+from reporting.workbook_template import (
+    DEFAULT_TITLE,
+    DEFAULT_WIDTHS,
+    GUIDE_LINES,
+    build_builtin_template,
+    load_template,
+)
+from reporting.workbook_template import main as rebuild_main
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_template(builtin_template("xlsx"))
+
+
+def _rows(n: int = 3) -> list[WorkbookRow]:
+    return [WorkbookRow(Task(id=f"{i}", text=f"第{i}项任务：推进依法行政。", path=["(一)依法行政"]), "牵头")
+            for i in range(1, n + 1)]
+
+
+def _write(path: Path, spec, rows: list[WorkbookRow], **kwargs) -> openpyxl.Workbook:
+    options = {"campaign": "某县法治政府建设", "unit": "县财政局", "round_name": "2026年第四季度",
+               "due": date(2026, 12, 31), "contact": "张三 0731-1234567", **kwargs}
+    write_unit_workbook(path, spec, rows=rows, **options)
+    return openpyxl.load_workbook(path)
+
+
+def test_committed_builtin_template_is_what_the_builder_makes(tmp_path, spec):
+    built = tmp_path / "工作台账模板.xlsx"
+    build_builtin_template(built)
+    fresh = load_template(built)
+    assert fresh == spec
+    assert spec.title == DEFAULT_TITLE
+    assert [c.header for c in spec.columns] == LEDGER_COLUMNS
+    assert {c.header: c.width for c in spec.columns} == DEFAULT_WIDTHS
+    assert [c.text for c in spec.guide.cells if c.text] == [text for text, _ in GUIDE_LINES if text]
+    assert spec.column("完成状态").header_format["bg_color"] == "#FCE4D6"
+    assert spec.column("工作任务").body_format["bg_color"] == "#F2F2F2"
+
+
+def test_module_entry_point_rebuilds_the_template(tmp_path, capsys):
+    target = tmp_path / "模板.xlsx"
+    rebuild_main([str(target)])
+    assert load_template(target) == load_template(builtin_template("xlsx"))
+    assert "模板.xlsx" in capsys.readouterr().out
+
+
+def test_theme_colours_and_tints_from_excel_are_resolved(tmp_path):
+    path = tmp_path / "模板.xlsx"
+    build_builtin_template(path)
+    book = openpyxl.load_workbook(path)
+    cell = book[SHEET_LEDGER].cell(HEADER_ROW, LEDGER_COLUMNS.index("完成状态") + 1)
+    cell.fill = PatternFill("solid", fgColor=Color(theme=5, tint=0.7999816888943144))  # "accent2, lighter 80%"
+    book.save(path)
+    spec = load_template(path)
+    color = spec.column("完成状态").header_format["bg_color"]
+    assert color.startswith("#") and len(color) == 7 and color != "#FCE4D6"
+
+
+def test_template_without_the_ledger_sheet(tmp_path):
+    path = tmp_path / "坏模板.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Sheet1"
+    book.save(path)
+    with pytest.raises(TemplateError, match="模板缺少工作表「工作台账」"):
+        load_template(path)
+
+
+def test_text_stays_text_and_numbers_stay_numbers(tmp_path, spec):
+    rows = _rows(2)
+    rows[0].task.id = "004"
+    rows[0].values = {"工作举措及成效": "=1+1", "完成进度(%)": 80, "量化指标完成值": "0.8"}
+    book = _write(tmp_path / "a.xlsx", spec, rows)
+    sheet = book[SHEET_LEDGER]
+    col = {name: i + 1 for i, name in enumerate(LEDGER_COLUMNS)}
+    assert sheet.cell(FIRST_DATA_ROW, col["任务编号"]).value == "004"
+    assert sheet.cell(FIRST_DATA_ROW, col["工作举措及成效"]).value == "=1+1"
+    assert sheet.cell(FIRST_DATA_ROW, col["工作举措及成效"]).data_type == "s"
+    assert sheet.cell(FIRST_DATA_ROW, col["完成进度(%)"]).value == 80
+    assert sheet.cell(FIRST_DATA_ROW, col["量化指标完成值"]).value == "0.8"
+
+
+def test_row_heights_follow_text_length_up_to_excels_limit(tmp_path, spec):
+    rows = _rows(3)
+    rows[1].task.text = "加强行政执法。" * 30
+    rows[2].task.text = "很长的任务。" * 2000
+    sheet = _write(tmp_path / "a.xlsx", spec, rows)[SHEET_LEDGER]
+    heights = [sheet.row_dimensions[FIRST_DATA_ROW + i].height for i in range(3)]
+    assert heights[0] < heights[1] < heights[2] == pytest.approx(409, abs=1)
+
+
+def test_a_workbook_without_rows_still_opens(tmp_path, spec):
+    sheet = _write(tmp_path / "a.xlsx", spec, [])[SHEET_LEDGER]
+    assert [c.value for c in sheet[HEADER_ROW]] == LEDGER_COLUMNS
+
+
+def test_receipt_marks_verdict_and_problems(tmp_path, spec):
+    rows = _rows(3)
+    rows[1].values = {"完成状态": "已完成", "完成进度(%)": 150}
+    marks = [CellMark("2", "完成进度(%)", "完成进度应为0–100", "error"),
+             CellMark("2", "完成进度(%)", "已完成的进度应为100", "warning"),
+             CellMark("3", "佐证材料", "已完成的任务应注明佐证材料", "warning")]
+    problems = [["I4", "150", "完成进度应为0–100", "改为0到100之间的数字"]]
+    book = _write(tmp_path / "回执.xlsx", spec, rows, kind=KIND_RECEIPT, marks=marks,
+                  verdict="退回修改：发现 1 处错误，请按“问题清单”修改后重新报送", problems=problems)
+    assert {p.name: p.value for p in book.custom_doc_props.props}[PROP_KIND] == KIND_RECEIPT
+    assert book.sheetnames[:4] == [SHEET_GUIDE, SHEET_LEDGER, "联络员信息", SHEET_PROBLEMS]
+    assert book.active.title == SHEET_PROBLEMS
+    assert book[SHEET_GUIDE]["A1"].value.startswith("退回修改")
+    assert book[SHEET_GUIDE]["A1"].font.color.rgb.endswith("9C0006")
+    sheet = book[SHEET_LEDGER]
+    progress = sheet.cell(FIRST_DATA_ROW + 1, LEDGER_COLUMNS.index("完成进度(%)") + 1)
+    assert progress.value == 150
+    assert progress.fill.fgColor.rgb.endswith("FFC7CE")  # error wins over the warning on the same cell
+    assert "完成进度应为0–100" in progress.comment.text and "已完成的进度应为100" in progress.comment.text
+    assert not progress.protection.locked
+    evidence = sheet.cell(FIRST_DATA_ROW + 2, LEDGER_COLUMNS.index("佐证材料") + 1)
+    assert evidence.fill.fgColor.rgb.endswith("FFEB9C")
+    assert sheet.cell(FIRST_DATA_ROW, LEDGER_COLUMNS.index("佐证材料") + 1).comment is None
+    listed = list(book[SHEET_PROBLEMS].iter_rows(values_only=True))
+    assert list(listed[0]) == PROBLEMS_COLUMNS and list(listed[1]) == problems[0]
+    meta = {r[0]: r[1] for r in book[SHEET_META].iter_rows(values_only=True)}
+    assert meta["类型"] == KIND_RECEIPT
+
+
+def test_an_accepted_receipt_without_problems(tmp_path, spec):
+    book = _write(tmp_path / "回执.xlsx", spec, _rows(1), kind=KIND_RECEIPT, verdict="已接收", problems=[])
+    assert book.active.title == SHEET_LEDGER
+    assert book[SHEET_PROBLEMS]["A2"].value == "已接收"
+    assert book[SHEET_GUIDE]["A1"].font.color.rgb.endswith("006100")
+
+
+def test_every_fill_column_has_a_hint():
+    from reporting.workbook import FILL_HINTS
+
+    assert list(FILL_HINTS) == FILL_COLUMNS
+    assert all(len(hint) <= 255 for hint in FILL_HINTS.values())
