@@ -80,7 +80,11 @@ MIGRATIONS: list[str] = [
     CREATE INDEX cells_submission ON cells (submission_id);
     CREATE TABLE problems (
         submission_id INTEGER NOT NULL REFERENCES submissions(id), level TEXT NOT NULL, sheet TEXT,
-        cell TEXT, task_id TEXT, value TEXT, message TEXT NOT NULL, fix TEXT NOT NULL DEFAULT ''
+        cell TEXT, task_id TEXT, value TEXT, message TEXT NOT NULL, fix TEXT NOT NULL DEFAULT '', column_name TEXT
+    );
+    -- where each inbox file was last seen, so an unchanged file is skipped without reading it again
+    CREATE TABLE inbox_paths (
+        path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime REAL NOT NULL, hash TEXT NOT NULL
     );
     CREATE TABLE attachments (
         submission_id INTEGER NOT NULL REFERENCES submissions(id), name TEXT NOT NULL,

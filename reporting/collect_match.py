@@ -1,0 +1,272 @@
+"""A return set against what was sent: which unit and round it is, and its rows checked task by task.
+
+The round's tasks and assignments (written by generate) are the truth; the return is recognised from the
+data it carries (document properties, the 识别信息 sheet) and, when that is gone, from its title row, its
+file name and its 任务编号 column, in that order.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import PurePosixPath
+
+from rapidfuzz import fuzz, process
+
+from .errors import ReturnError
+from .models import LONG_TERM
+from .readers.ledger import ID_COLUMN, TEXT_COLUMN, ReturnData
+from .roster import canonical
+from .store import loads
+from .validate import ERROR, MISSING, WARNING, Problem, RowResult, check_row
+from .workbook_spec import PROP_ROUND, PROP_UNIT, STATUS_DONE, fingerprint
+
+BY_PROPERTIES, BY_META, BY_TITLE = "properties", "meta_sheet", "title"
+BY_FILE_NAME, BY_TASK_IDS = "file_name", "task_ids"
+RECOGNIZED_BY = {BY_PROPERTIES: "文档属性", BY_META: "识别信息表", BY_TITLE: "标题行", BY_FILE_NAME: "文件名",
+                 BY_TASK_IDS: "任务编号"}
+OVERDUE = "overdue"
+_ADMIN_PREFIX = re.compile(r"^[县市区镇乡]")
+_FILE_NOISE = re.compile(r"副本|复件|copy|新建|工作台账|台账|回执|修改|修订|最终版?|终稿|\(\d+\)|[-_\s.]+", re.I)
+
+
+@dataclass
+class RoundInfo:
+    """One round as generate recorded it."""
+
+    name: str
+    due: date | None
+    campaign: str
+    tasks: dict[str, sqlite3.Row]
+    assignments: dict[str, dict[str, str]]  # unit → {task id → role}
+    names: dict[str, str] = field(default_factory=dict)  # canonical name or alias → unit
+
+    @property
+    def units(self) -> list[str]:
+        return list(self.assignments)
+
+
+class Rounds:
+    """The rounds in the store, loaded once per collect run."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self._loaded: dict[str, RoundInfo] = {}
+        self.names = [row["name"] for row in conn.execute("SELECT name FROM rounds ORDER BY generated_at, name")]
+        self._aliases: dict[str, list[str]] = {
+            row["name"]: loads(row["aliases"]) for row in conn.execute("SELECT name, aliases FROM units")}
+
+    def get(self, name: str) -> RoundInfo | None:
+        if name not in self.names:
+            return None
+        if name not in self._loaded:
+            self._loaded[name] = self._load(name)
+        return self._loaded[name]
+
+    def _load(self, name: str) -> RoundInfo:
+        row = self._conn.execute("SELECT * FROM rounds WHERE name = ?", (name,)).fetchone()
+        tasks = {t["task_id"]: t for t in self._conn.execute(
+            "SELECT * FROM round_tasks WHERE round = ? ORDER BY seq", (name,))}
+        assignments: dict[str, dict[str, str]] = {}
+        for a in self._conn.execute("SELECT unit, task_id, role FROM assignments WHERE round = ?", (name,)):
+            assignments.setdefault(a["unit"], {})[a["task_id"]] = a["role"]
+        info = RoundInfo(name, date.fromisoformat(row["due"]) if row["due"] else None, row["campaign"], tasks,
+                         assignments)
+        for unit in assignments:
+            for alias in [unit, *self._aliases.get(unit, [])]:
+                info.names.setdefault(canonical(alias), unit)
+        return info
+
+
+@dataclass
+class Recognition:
+    unit: str
+    round: RoundInfo
+    by: str
+    notes: list[Problem] = field(default_factory=list)
+
+
+def recognize(data: ReturnData, file_name: str, rounds: Rounds, current: str) -> Recognition:
+    """Unit and round of a return; a ReturnError saying what is missing when it cannot be told."""
+    props, meta = data.properties, data.meta
+    unit = props.get(PROP_UNIT) or meta.get("单位") or ""
+    round_name = props.get(PROP_ROUND) or meta.get("轮次") or ""
+    by = BY_PROPERTIES if props.get(PROP_UNIT) else BY_META
+    if not round_name:
+        round_name = _round_in(data.title, rounds) or _round_in(PurePosixPath(file_name).stem, rounds) or current
+    info = rounds.get(round_name)
+    if info is None:
+        raise ReturnError(f"台账所属轮次「{round_name}」没有生成记录（当前轮次为「{current}」），请核对后重新报送",
+                          file=file_name)
+    if unit:
+        found = info.names.get(canonical(unit))
+        if found is None:
+            raise ReturnError(f"单位「{unit}」在轮次「{round_name}」中没有任务，请核对单位名册与任务分配",
+                              file=file_name)
+        return _with_round_note(Recognition(found, info, by), current)
+    for how, guess in ((BY_TITLE, lambda: _unit_in(_title_unit(data.title), info)),
+                       (BY_FILE_NAME, lambda: _unit_in(_file_unit(file_name), info)),
+                       (BY_TASK_IDS, lambda: _unit_by_tasks(data.task_ids, info))):
+        found = guess()
+        if found:
+            return _with_round_note(Recognition(found, info, how), current)
+    raise ReturnError("无法确定报送单位：文件中没有识别信息，标题、文件名和任务编号也对不上本轮次的单位；"
+                      "请使用下发的台账填写，或在文件名中写明单位名称", file=file_name)
+
+
+def _with_round_note(found: Recognition, current: str) -> Recognition:
+    if found.round.name != current:
+        message = f"这是「{found.round.name}」轮次的台账，已计入该轮次；当前轮次为「{current}」"
+        found.notes.append(Problem(WARNING, message, f"如需报送「{current}」，请使用本轮次下发的台账"))
+    return found
+
+
+def _round_in(text: str, rounds: Rounds) -> str | None:
+    key = canonical(text)
+    hits = [name for name in rounds.names if canonical(name) and canonical(name) in key]
+    return max(hits, key=len) if hits else None
+
+
+def _title_unit(title: str) -> str:
+    return re.split(r"法治政府|创建工作台账|工作台账|（|\(", title, maxsplit=1)[0] if title else ""
+
+
+def _file_unit(file_name: str) -> str:
+    return _FILE_NOISE.sub("", unicodedata.normalize("NFKC", PurePosixPath(file_name).stem))
+
+
+def _unit_in(text: str, info: RoundInfo) -> str | None:
+    """The unit named in free text: a name or alias in it (longest first), then its core, then fuzzily."""
+    key = canonical(text)
+    if len(key) < 2:
+        return None
+    names = sorted(info.names, key=len, reverse=True)
+    for name in names:
+        if name in key:
+            return info.names[name]
+    cores = {}
+    for name in names:
+        core = _ADMIN_PREFIX.sub("", name)
+        if len(core) >= 2 and core in key:
+            cores.setdefault(info.names[name], core)
+    if len(cores) == 1:
+        return next(iter(cores))
+    best = process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=80)
+    return info.names[best[0]] if best else None
+
+
+def _unit_by_tasks(task_ids: list[str], info: RoundInfo) -> str | None:
+    """The one unit whose tasks are the rows' tasks; None when several units share the same tasks."""
+    ids = set(task_ids) & set(info.tasks)
+    if not ids:
+        return None
+    scored = sorted(((len(ids & set(t)) / len(ids | set(t)), u) for u, t in info.assignments.items()), reverse=True)
+    if scored[0][0] >= 0.6 and (len(scored) == 1 or scored[1][0] < scored[0][0]):
+        return scored[0][1]
+    return None
+
+
+@dataclass
+class CheckedReturn:
+    rows: list[tuple[object, RowResult]]  # (LedgerRow, result) for the unit's own tasks
+    problems: list[Problem]
+    missing: list[str]
+
+    @property
+    def errors(self) -> int:
+        return sum(p.level == ERROR for p in self.problems)
+
+    @property
+    def warnings(self) -> int:
+        return sum(p.level in (WARNING, MISSING) for p in self.problems)
+
+
+def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool) -> CheckedReturn:
+    info, unit = found.round, found.unit
+    mine = info.assignments.get(unit, {})
+    problems = list(found.notes)
+    problems += [Problem(n.level, n.message, sheet=n.sheet, cell=n.cell) for n in data.notes]
+    rows: list[tuple[object, RowResult]] = []
+    seen: dict[str, int] = {}
+    id_col = data.columns.get(ID_COLUMN)
+    for row in data.rows:
+        where = _address(id_col, row.row)
+        if row.task_id in seen:
+            problems.append(Problem(ERROR, f"任务编号「{row.task_id}」重复出现（第{seen[row.task_id]}行已有）",
+                                    "请删除重复的行", row.task_id, ID_COLUMN, where, row.task_id, data.sheet))
+            continue
+        seen[row.task_id] = row.row + 1
+        if row.task_id not in info.tasks:
+            problems.append(Problem(ERROR, f"任务编号「{row.task_id}」在本轮次中不存在", "请勿修改或自行添加任务编号",
+                                    row.task_id, ID_COLUMN, where, row.task_id, data.sheet))
+            continue
+        if row.task_id not in mine:
+            problems.append(Problem(ERROR, f"任务「{row.task_id}」不是本单位的任务", "请删除该行，只填报本单位的任务",
+                                    row.task_id, ID_COLUMN, where, row.task_id, data.sheet))
+            continue
+        if row.empty:
+            continue
+        result = _check_row(data, row, has_attachments)
+        _text_changed(data, row, info.tasks[row.task_id], result)
+        problems += result.problems
+        rows.append((row, result))
+    answered = {r.task_id for r, _ in rows}
+    missing = [t for t in info.tasks if t in mine and t not in answered and t not in _errored(problems)]
+    problems += [Problem(MISSING, f"任务「{t}」未填报", "请填写该任务的完成情况", t) for t in missing]
+    problems += _overdue(info, mine, rows, found.round.due)
+    for problem in problems:
+        problem.sheet = problem.sheet or (data.sheet if problem.cell else None)
+    return CheckedReturn(rows, problems, missing)
+
+
+def _check_row(data: ReturnData, row, has_attachments: bool) -> RowResult:
+    book, sheet = data.book, data.sheet
+
+    def percent(column: str) -> bool:
+        return book.is_percent(sheet, row.row, data.columns[column])
+
+    return check_row(row.task_id, row.values, row.cells, percent=percent, formula=row.formula, issues=row.issues,
+                     has_attachments=has_attachments)
+
+
+def _text_changed(data: ReturnData, row, task: sqlite3.Row, result: RowResult) -> None:
+    if not row.task_text or fingerprint(row.task_text) == task["fingerprint"]:
+        return
+    col = data.columns.get(TEXT_COLUMN)
+    result.problems.append(Problem(WARNING, f"任务「{row.task_id}」的工作任务文字与下发的不一致，已按任务编号接收",
+                                   "请勿修改工作任务列", row.task_id, TEXT_COLUMN, _address(col, row.row),
+                                   row.task_text[:200]))
+
+
+def _errored(problems: list[Problem]) -> set[str]:
+    return {p.task_id for p in problems if p.task_id and p.level == ERROR}
+
+
+def _overdue(info: RoundInfo, mine: dict[str, str], rows: list[tuple[object, RowResult]],
+             as_of: date | None) -> list[Problem]:
+    as_of = as_of or date.today()
+    done = {r.task_id for _, r in rows if r.accepted and r.status == STATUS_DONE}
+    found = []
+    for task_id in (t for t in info.tasks if t in mine and t not in done):
+        deadline = info.tasks[task_id]["deadline"]
+        if deadline and deadline != LONG_TERM and _before(deadline, as_of):
+            found.append(Problem(OVERDUE, f"任务「{task_id}」完成时限为{deadline}，至今未完成", "请加快推进并说明原因",
+                                 task_id))
+    return found
+
+
+def _before(deadline: str, as_of: date) -> bool:
+    try:
+        return date.fromisoformat(deadline) < as_of
+    except ValueError:
+        return False
+
+
+def _address(col: int | None, row: int) -> str | None:
+    from .readers.base import cell_name
+
+    return cell_name(row, col) if col is not None else None
+

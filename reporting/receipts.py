@@ -1,0 +1,135 @@
+"""Receipts (回执): the unit's own workbook sent back with what they sent, problems marked, and a verdict.
+
+A receipt is a unit workbook of kind 回执, written by workbook.write_unit_workbook with the same
+recognition data as the ledger, so the unit can fix it and send that very file back. The unit's own file is
+never loaded and re-saved (that would drop Excel's extended validations).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+from .models import Task
+from .naming import file_stem
+from .readers.base import cell_name
+from .store import loads, transaction
+from .validate import ERROR, MISSING, OK, WARNING
+from .workbook_spec import (
+    FILL_COLUMNS,
+    FIRST_DATA_ROW,
+    KIND_RECEIPT,
+    LEDGER_COLUMNS,
+    LIAISON_COLUMNS,
+    SHEET_LEDGER,
+)
+from .workspace import Workspace
+
+RECEIPTS_DIR = "回执"
+_LEVEL_ORDER = {ERROR: 0, WARNING: 1, MISSING: 2}
+_LEVEL_WORDS = {ERROR: "错误", WARNING: "提醒", MISSING: "未填报", "overdue": "逾期"}
+
+
+def receipt_path(ws: Workspace, round_name: str, unit: str) -> Path:
+    return ws.round_dir(round_name) / RECEIPTS_DIR / f"{file_stem(unit)}.xlsx"
+
+
+def write_pending_receipts(ws: Workspace, conn: sqlite3.Connection) -> list[Path]:
+    """A receipt for every latest return that has none yet (also those a crash left unwritten)."""
+    pending = conn.execute(
+        "SELECT * FROM submissions WHERE superseded_by IS NULL AND receipt IS NULL ORDER BY id").fetchall()
+    if not pending:
+        return []
+    from .templates import template_path
+
+    try:
+        from .workbook_template import load_template
+    except ModuleNotFoundError:  # generate's writer not installed yet: the receipts wait for the next run
+        return []
+
+    template = load_template(template_path(ws, "xlsx"))
+    written = []
+    for submission in pending:
+        path = write_receipt(ws, conn, submission, template)
+        with transaction(conn):
+            conn.execute("UPDATE submissions SET receipt = ? WHERE id = ?", (ws.show(path), submission["id"]))
+        written.append(path)
+    return written
+
+
+def write_receipt(ws: Workspace, conn: sqlite3.Connection, submission: sqlite3.Row, template) -> Path:
+    from .collect import verdict_line
+    from .workbook import CellMark, WorkbookRow, write_unit_workbook
+
+    round_row = conn.execute("SELECT * FROM rounds WHERE name = ?", (submission["round"],)).fetchone()
+    tasks = _unit_tasks(conn, submission["round"], submission["unit"])
+    values = _values(conn, submission["id"])
+    problems = conn.execute("SELECT * FROM problems WHERE submission_id = ? ORDER BY rowid",
+                            (submission["id"],)).fetchall()
+    positions = {task.id: index for index, (task, _role) in enumerate(tasks)}
+    marks = [CellMark(p["task_id"], _mark_column(p), f"{p['message']}。{p['fix']}".rstrip("。"),
+                      ERROR if p["level"] == ERROR else WARNING)
+             for p in problems if p["task_id"] in positions and p["level"] in _LEVEL_ORDER]
+    verdict = verdict_line(submission["errors"], submission["warnings"])
+    verdict += "。请按「问题清单」修改本文件后重新报送" if submission["errors"] else "。谢谢配合"
+    path = receipt_path(ws, submission["round"], submission["unit"])
+    write_unit_workbook(
+        path, template, campaign=round_row["campaign"], unit=submission["unit"], round_name=submission["round"],
+        due=date.fromisoformat(round_row["due"]) if round_row["due"] else None, contact=ws.settings().contact,
+        rows=[WorkbookRow(task, role, values.get(task.id, {})) for task, role in tasks],
+        liaison=_liaison(conn, submission["unit"]), kind=KIND_RECEIPT, marks=marks, verdict=verdict,
+        problems=[_problem_row(p, positions) for p in sorted(problems, key=_order)])
+    return path
+
+
+def _unit_tasks(conn: sqlite3.Connection, round_name: str, unit: str) -> list[tuple[Task, str]]:
+    rows = conn.execute(
+        "SELECT t.*, a.role FROM assignments a JOIN round_tasks t ON t.round = a.round AND t.task_id = a.task_id "
+        "WHERE a.round = ? AND a.unit = ? ORDER BY t.seq", (round_name, unit))
+    return [(Task(id=r["task_id"], text=r["text"], path=loads(r["path"]), lead=loads(r["lead"]),
+                  responsible=loads(r["responsible"]), deadline=r["deadline"], targets=loads(r["targets"])),
+             r["role"]) for r in rows]
+
+
+def _values(conn: sqlite3.Connection, submission_id: int) -> dict[str, dict[str, object]]:
+    """What the unit sent, per task and column: the normalised value where it was right, else as typed."""
+    found: dict[str, dict[str, object]] = {}
+    for cell in conn.execute("SELECT * FROM cells WHERE submission_id = ? AND task_id IS NOT NULL",
+                             (submission_id,)):
+        if cell["column_name"] not in FILL_COLUMNS:
+            continue
+        value: object = cell["normalized"] if cell["verdict"] == OK and cell["normalized"] is not None else cell["raw"]
+        if cell["column_name"] == FILL_COLUMNS[1] and cell["verdict"] == OK and value is not None:
+            number = float(value)
+            value = int(number) if number.is_integer() else number
+        found.setdefault(cell["task_id"], {})[cell["column_name"]] = value
+    return found
+
+
+def _liaison(conn: sqlite3.Connection, unit: str) -> dict[str, str]:
+    row = conn.execute("SELECT * FROM liaisons WHERE unit = ?", (unit,)).fetchone()
+    if row is None:
+        return {}
+    fields = ["leader", "liaison", "post", "mobile", "email"]
+    return {column: row[name] or "" for column, name in zip(LIAISON_COLUMNS[1:], fields, strict=True)}
+
+
+def _mark_column(problem: sqlite3.Row) -> str:
+    return problem["column_name"] if problem["column_name"] in LEDGER_COLUMNS else FILL_COLUMNS[0]
+
+
+def _order(problem: sqlite3.Row) -> int:
+    return _LEVEL_ORDER.get(problem["level"], 3)
+
+
+def _problem_row(problem: sqlite3.Row, positions: dict[str, int]) -> list[str]:
+    """[单元格, 填报内容, 问题, 修改方法]: the cell as it is in this receipt when the task is in it."""
+    where = "—"
+    if problem["task_id"] in positions:
+        row = FIRST_DATA_ROW - 1 + positions[problem["task_id"]]
+        where = f"{SHEET_LEDGER}!{cell_name(row, LEDGER_COLUMNS.index(_mark_column(problem)))}"
+    elif problem["cell"]:
+        where = f"原文件 {problem['sheet'] or ''}!{problem['cell']}".replace(" !", " ")
+    level = _LEVEL_WORDS.get(problem["level"], "")
+    return [where, problem["value"] or "", f"【{level}】{problem['message']}", problem["fix"]]
