@@ -34,6 +34,7 @@ class Settings:
     round_name: str = ""
     round_due: date | None = None
     contact: str = ""  # 联系人及电话, shown in 填报说明
+    report_date: date | None = None  # 成文日期 of the 自评报告; None: the day it is written
 
     @classmethod
     def from_toml(cls, data: dict) -> Settings:
@@ -42,6 +43,9 @@ class Settings:
         due = round_.get("截止日期") or None
         if isinstance(due, str):
             due = date.fromisoformat(due)
+        report_date = data.get("报告", {}).get("成文日期") or None
+        if isinstance(report_date, str):
+            report_date = date.fromisoformat(report_date)
         signers = campaign.get("落款单位", cls().signers)
         if isinstance(signers, str):
             signers = [signers]
@@ -52,6 +56,7 @@ class Settings:
             round_name=str(round_.get("名称", "")),
             round_due=due,
             contact=str(campaign.get("联系人", "")),
+            report_date=report_date,
         )
 
     def to_toml(self) -> str:
@@ -68,7 +73,10 @@ class Settings:
             "[\"轮次\"]\n"
             "# 当前填报轮次，如 2026年第四季度\n"
             f"\"名称\" = {_toml_str(self.round_name)}\n"
-            f"\"截止日期\" = {_toml_str(due)}\n"
+            f"\"截止日期\" = {_toml_str(due)}\n\n"
+            "[\"报告\"]\n"
+            "# 自评报告的成文日期，如 2026-12-31；留空则为生成报告的当天\n"
+            f"\"成文日期\" = {_toml_str(self.report_date.isoformat() if self.report_date else '')}\n"
         )
 
 
