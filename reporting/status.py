@@ -1,0 +1,175 @@
+"""Status of a round: who returned, whose return was sent back, what is overdue; and the 催报 list.
+
+The figures come from figures.compute_figures (one meaning everywhere); this module only orders and
+presents them, and writes outbox/<轮次>/催报名单.xlsx.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import xlsxwriter
+
+from .errors import ReportingError, WorkspaceError
+from .figures import VERDICT_REJECTED, RoundFigures, UnitFigures, compute_figures
+from .fileio import atomic_path
+from .store import connect
+from .workspace import Workspace
+
+CHASE_FILE = "催报名单.xlsx"
+CHASE_COLUMNS = ["序号", "单位", "催报原因", "联络员", "联系电话", "报送时间", "错误", "逾期任务"]
+CHASE_WIDTHS = [6, 28, 36, 10, 16, 20, 8, 10]
+NOT_RETURNED = "未报送"
+
+
+@dataclass
+class StatusReport:
+    figures: RoundFigures
+    chase_path: Path | None = None
+
+    @property
+    def units(self) -> list[UnitFigures]:
+        return sorted(self.figures.units, key=_problems_first)
+
+    def to_json(self) -> dict:
+        figures = self.figures
+        return {
+            "round": figures.round,
+            "due": figures.due.isoformat() if figures.due else None,
+            "as_of": figures.as_of.isoformat(),
+            "return_rate": round(figures.return_rate, 4),
+            "completion_rate": round(figures.completion_rate, 4),
+            "units": [_unit_json(u) for u in self.units],
+        }
+
+
+def parse_as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ReportingError(f"日期「{text}」格式不对，应为 YYYY-MM-DD，如 2026-09-30") from exc
+
+
+def round_status(ws: Workspace, *, round_name: str | None = None, as_of: date | None = None,
+                 write_chase: bool = True) -> StatusReport:
+    """The figures of the round (the current one unless named) and, unless told not to, the 催报 list."""
+    if not ws.db_path.exists():
+        raise WorkspaceError("尚未生成任何轮次的台账，请先运行 reporting generate")
+    conn = connect(ws.db_path)
+    try:
+        name = _round(ws, conn, round_name)
+        report = StatusReport(compute_figures(conn, name, as_of))
+    finally:
+        conn.close()
+    if write_chase:
+        report.chase_path = write_chase_list(ws, report)
+    return report
+
+
+def _round(ws: Workspace, conn, given: str | None) -> str:
+    if given:
+        return given
+    names = [row["name"] for row in conn.execute("SELECT name FROM rounds ORDER BY generated_at, name")]
+    configured = ws.settings().round_name
+    if configured and configured in names:
+        return configured
+    if not names:
+        raise WorkspaceError("尚未生成任何轮次的台账，请先运行 reporting generate")
+    return names[-1]
+
+
+def verdict_of(unit: UnitFigures) -> str:
+    return unit.verdict or NOT_RETURNED
+
+
+def chase_reasons(unit: UnitFigures) -> list[str]:
+    reasons = []
+    if not unit.returned:
+        reasons.append(NOT_RETURNED)
+    elif not unit.accepted:
+        reasons.append(f"{VERDICT_REJECTED}（{unit.errors} 处错误）")
+    if unit.overdue:
+        reasons.append(f"有逾期任务（{unit.overdue} 项）")
+    return reasons
+
+
+def _problems_first(unit: UnitFigures) -> tuple:
+    rank = 0 if unit.returned and not unit.accepted else 1 if not unit.returned else 2 if unit.overdue else 3
+    return rank, -unit.errors, -unit.overdue, unit.unit
+
+
+def _unit_json(unit: UnitFigures) -> dict:
+    return {
+        "unit": unit.unit, "returned": unit.returned, "accepted": unit.accepted, "errors": unit.errors,
+        "tasks": unit.tasks, "completed": unit.completed, "overdue": unit.overdue, "file": unit.file or None,
+        "verdict": verdict_of(unit), "warnings": unit.warnings, "returned_at": unit.returned_at or None,
+        "late": unit.late, "liaison": unit.liaison, "phone": unit.phone,
+    }
+
+
+# ---------------------------------------------------------------- terminal table
+
+TABLE_COLUMNS = ["单位", "报送时间", "结论", "错误", "完成/任务", "逾期"]
+
+
+def status_table(report: StatusReport) -> list[str]:
+    """The table as lines, columns aligned for Chinese characters (two cells wide each)."""
+    rows = [TABLE_COLUMNS] + [[u.unit, _when(u.returned_at), verdict_of(u), str(u.errors) if u.returned else "-",
+                               f"{u.completed}/{u.tasks}", str(u.overdue) if u.overdue else "-"]
+                              for u in report.units]
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(TABLE_COLUMNS))]
+    return ["  ".join(_pad(cell, widths[i], right=i >= 3) for i, cell in enumerate(row)).rstrip() for row in rows]
+
+
+def _when(stamp: str) -> str:
+    return stamp.replace("T", " ")[:16] if stamp else "-"
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    space = " " * (width - _width(text))
+    return space + text if right else text + space
+
+
+# ---------------------------------------------------------------- 催报名单.xlsx
+
+
+def write_chase_list(ws: Workspace, report: StatusReport) -> Path:
+    """outbox/<轮次>/催报名单.xlsx: units not returned, sent back, or with overdue tasks; liaison and phone."""
+    path = ws.round_dir(report.figures.round) / CHASE_FILE
+    units = [u for u in report.units if chase_reasons(u)]
+    with atomic_path(path, ws.root) as tmp:
+        book = xlsxwriter.Workbook(str(tmp))
+        sheet = book.add_worksheet("催报名单")
+        title = book.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
+        header = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "align": "center"})
+        body = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
+        as_of = report.figures.as_of
+        sheet.merge_range(0, 0, 0, len(CHASE_COLUMNS) - 1,
+                          f"{report.figures.round}催报名单（截至{as_of.year}年{as_of.month}月{as_of.day}日）", title)
+        for col, (name, width) in enumerate(zip(CHASE_COLUMNS, CHASE_WIDTHS, strict=True)):
+            sheet.set_column(col, col, width)
+            sheet.write_string(1, col, name, header)
+        for r, unit in enumerate(units, start=2):
+            values = [r - 1, unit.unit, "；".join(chase_reasons(unit)), unit.liaison, unit.phone,
+                      _when(unit.returned_at), unit.errors if unit.returned else "", unit.overdue or ""]
+            for col, value in enumerate(values):
+                if isinstance(value, int):
+                    sheet.write_number(r, col, value, body)
+                else:
+                    sheet.write_string(r, col, str(value or ""), body)
+        if not units:
+            sheet.write_string(2, 0, "所有单位均已报送并通过审核，没有逾期任务。")
+        sheet.freeze_panes(2, 0)
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.repeat_rows(1)
+        sheet.fit_to_pages(1, 0)
+        book.close()
+    return path
