@@ -1,0 +1,152 @@
+"""The numbered outline of a plan (`一、` `（一）` `1.` `1)` `（1）` `①`): a tree of headings and items."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .plan_terms import ascii_digits, cn_number
+
+_BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]", re.IGNORECASE)
+_SPACES_RE = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
+_CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
+_CJK_GAP_RE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])|(?<=[{_CJK}]) (?=[\w(])|(?<=[\w)]) (?=[{_CJK}])")
+
+_CN = "一二三四五六七八九十百零〇两"
+_STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("L1", re.compile(rf"^([{_CN}]{{1,4}})\s*[、．.]\s*")),
+    ("PCN", re.compile(rf"^[(（]\s*([{_CN}]{{1,4}})\s*[)）]\s*[、．.]?\s*")),
+    ("PNUM", re.compile(r"^[(（]\s*([0-9０-９]{1,3})\s*[)）]\s*")),
+    ("PCLOSE", re.compile(r"^([0-9０-９]{1,3})\s*[)）]\s*")),
+    ("DOT", re.compile(r"^([0-9０-９]{1,3})\s*[.．、](?![0-9０-９])\s*")),
+    ("CIRC", re.compile(r"^([\u2460-\u2473])\s*")),
+)
+# Conventional depth of each numbering style in Chinese official documents; 1) and (1) share a depth,
+# the one met first in the plan sitting above the other.
+_BASE_RANK = {"L1": 0, "PCN": 1, "DOT": 2, "PCLOSE": 3, "PNUM": 3, "CIRC": 5}
+_APPENDIX_RE = re.compile(r"^附\s*件\s*[0-9０-９一二三四五六七八九十]*\s*[:：]?")
+
+TASK_KEYS = (
+    "主要任务", "重点任务", "具体措施", "任务分工", "工作任务", "主要措施", "工作措施", "重点工作",
+    "任务和措施", "任务措施", "创建任务", "创建内容", "工作内容", "主要内容",
+)
+SUPPORT_KEYS = ("组织保障", "保障措施", "组织领导", "落实机制", "工作保障", "组织实施", "保障机制")
+PREAMBLE_KEYS = (
+    "指导思想", "基本原则", "总体要求", "目标", "实施步骤", "创建步骤", "步骤", "衡量标准", "工作要求",
+    "时间安排", "进度安排", "工作安排", "阶段", "总体思路", "适用范围", "附件",
+)
+
+
+def clean_line(text: str) -> str:
+    """No .docx residue, no full-width or doubled spaces, no space between Chinese characters."""
+    text = _BOOKMARK_RE.sub("", text)
+    text = _SPACES_RE.sub(" ", text).strip()
+    return _CJK_GAP_RE.sub("", text)
+
+
+@dataclass(frozen=True)
+class Numbering:
+    style: str
+    number: int
+    rest: str  # the line after its number
+
+
+def parse_numbering(text: str) -> Numbering | None:
+    """`（一）依法…` → PCN 1 "依法…"; None for an unnumbered line ("一是…" is not a number)."""
+    for style, pattern in _STYLES:
+        m = pattern.match(text)
+        if not m:
+            continue
+        token = ascii_digits(m[1])
+        number = ord(token) - 0x2460 + 1 if style == "CIRC" else cn_number(token)
+        if number is None or number == 0:
+            return None
+        return Numbering(style, number, text[m.end():])
+    return None
+
+
+@dataclass(eq=False)
+class Para:
+    """An unnumbered line inside the outline."""
+
+    line: int
+    text: str
+
+
+@dataclass(eq=False)
+class Node:
+    """A numbered line and what follows it up to the next line of the same or a higher level."""
+
+    title: str  # the whole line as written (cleaned)
+    numbering: Numbering | None
+    rank: int
+    line: int
+    parent: Node | None = None
+    body: list[Node | Para] = field(default_factory=list)
+    appendix: bool = False
+
+    @property
+    def children(self) -> list[Node]:
+        return [item for item in self.body if isinstance(item, Node)]
+
+    @property
+    def paras(self) -> list[Para]:
+        return [item for item in self.body if isinstance(item, Para)]
+
+    @property
+    def rest(self) -> str:
+        return self.numbering.rest if self.numbering else self.title
+
+    def ancestors(self) -> list[Node]:
+        found, node = [], self.parent
+        while node is not None and node.numbering is not None:
+            found.append(node)
+            node = node.parent
+        return found
+
+
+def build_outline(lines: list[tuple[int, str]]) -> Node:
+    """A tree under a root node; every numbered line hangs below the nearest line of a higher level."""
+    root = Node(title="", numbering=None, rank=-1, line=0)
+    ranks = dict(_BASE_RANK)
+    seen: set[str] = set()
+    current = root
+    for number, text in lines:
+        if not text:
+            continue
+        numbering = parse_numbering(text)
+        if numbering is None and _APPENDIX_RE.match(text):
+            current = _add(root, Node(text, None, 0, number, appendix=True))
+            numbering = parse_numbering(text[_APPENDIX_RE.match(text).end():].strip())
+            if numbering is None:
+                continue
+            text = text[_APPENDIX_RE.match(text).end():].strip()
+        if numbering is None:
+            current.body.append(Para(number, text))
+            continue
+        if numbering.style in ("PCLOSE", "PNUM") and numbering.style not in seen:
+            other = "PNUM" if numbering.style == "PCLOSE" else "PCLOSE"
+            ranks[numbering.style] = 4 if other in seen else 3
+        seen.add(numbering.style)
+        rank = ranks[numbering.style]
+        parent = current
+        while parent is not root and parent.rank >= rank and not parent.appendix:
+            parent = parent.parent
+        if parent.appendix and rank == 0:
+            parent = root
+        current = _add(parent, Node(text, numbering, rank, number))
+    return root
+
+
+def _add(parent: Node, node: Node) -> Node:
+    node.parent = parent
+    parent.body.append(node)
+    return node
+
+
+def section_kind(title: str) -> str:
+    """"task", "support" (组织保障: tasks only with units), "preamble" or "unknown"."""
+    for kind, keys in (("task", TASK_KEYS), ("support", SUPPORT_KEYS), ("preamble", PREAMBLE_KEYS)):
+        if any(key in title for key in keys):
+            return kind
+    return "unknown"

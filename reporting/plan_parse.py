@@ -1,0 +1,558 @@
+"""A plan (实施方案) → Plan: which sections hold tasks, each task's path, id, units, deadline and targets."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import pairwise
+from pathlib import Path
+
+from .errors import PlanError
+from .models import Plan, PlanWarning, Task
+from .plan_outline import Node, Para, build_outline, clean_line, parse_numbering, section_kind
+from .plan_sources import SourceLine, read_plan_lines
+from .plan_table import TableRow, split_tables
+from .plan_terms import (
+    find_default_deadline,
+    find_plan_date,
+    find_targets,
+    normalise_deadline,
+    parse_deadline,
+    take_text_deadline,
+)
+from .plan_units import UnitClause, split_unit_clause, unit_line
+
+NO_UNITS = "未注明责任单位"
+NO_TASKS = "未找到任何任务：没有识别出含任务的章节或带编号的任务条目；可用 --sections 指定含任务的章节"
+_META_RE = re.compile(
+    r"^(?:具体措施|主要措施|工作措施|具体任务|责任分工|措施和分工|主要目标|工作目标|总体目标|任务目标|目标)"
+    r"[^。:：]{0,10}[:：]"
+)
+_ASIDE_RE = re.compile(
+    r"^(?:联系人|联系电话|办公室电话|电话|传真|邮箱|电子邮箱|地址)[:：]"
+    r"|^\d{4}[年.\-/]\d{1,2}[月.\-/]\d{1,2}日?$"
+)
+_TITLE_KEYS = ("方案", "规划", "要点", "意见", "计划", "分解表", "清单")
+_MAX_GAP = 20
+
+
+def parse_plan(
+    path: Path, *, sections: list[str] | None = None, default_deadline: str | None = None
+) -> Plan:
+    """Read and parse a plan file (.txt in UTF-8/GBK/GB18030, .docx, .xlsx)."""
+    path = Path(path)
+    lines = read_plan_lines(path)
+    try:
+        return parse_plan_lines(lines, source=str(path), sections=sections, default_deadline=default_deadline)
+    except PlanError as exc:
+        exc.file = exc.file or str(path)
+        raise
+
+
+def parse_plan_lines(
+    lines: Iterable[str | SourceLine] | str,
+    *,
+    source: str = "",
+    sections: list[str] | None = None,
+    default_deadline: str | None = None,
+) -> Plan:
+    """Parse a plan given as lines (strings are numbered from 1)."""
+    text_lines, tables = split_tables(_source_lines(lines))
+    cleaned = [(line.line, clean_line(line.text)) for line in text_lines]
+    plan_date = find_plan_date(cleaned)
+    root = build_outline(cleaned)
+    warnings: list[PlanWarning] = []
+    rows = [row for table in tables for row in table]
+    if rows:
+        finished, gaps = _table_tasks(rows, plan_date), []
+    else:
+        drafts = _outline_drafts(root, sections, warnings)
+        gaps = _assign_ids(drafts, warnings)
+        finished = [_finish_draft(draft, plan_date) for draft in drafts]
+    if not finished:
+        raise PlanError(NO_TASKS, file=source or None)
+    _dedupe_ids([task for task, _ in finished], warnings)
+    default, default_line = _apply_default(finished, cleaned, default_deadline)
+    tasks = [task for task, _ in finished]
+    warnings += [PlanWarning(task.line, message, task.id) for task in tasks for message in task.warnings]
+    warnings.sort(key=lambda w: w.line)
+    title = _title(cleaned, root, source)
+    return Plan(title, tasks, source, plan_date, default, default_line, gaps, warnings)
+
+
+def _source_lines(lines: Iterable[str | SourceLine] | str) -> list[SourceLine]:
+    if isinstance(lines, str):
+        lines = lines.splitlines()
+    return [
+        item if isinstance(item, SourceLine) else SourceLine(number, str(item))
+        for number, item in enumerate(lines, 1)
+    ]
+
+
+# --- which parts of the outline are tasks --------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Draft:
+    """A task found in the outline, before its text is taken apart."""
+
+    raw: str
+    line: int
+    path: list[str]
+    area: Node
+    node: Node | None = None  # the numbered item the task is
+    anchor: Node | None = None  # or, for an unnumbered paragraph, the item or heading its id hangs on…
+    index: int = 0  # …as the index-th such paragraph
+    units: list[UnitClause] = field(default_factory=list)  # unit lines written below the task
+    inherited: tuple[str, UnitClause] | None = None
+    id: str = ""
+
+
+def heading_text(node: Node) -> str:
+    """A heading as written, without its unit clause; a long one cut to its first sentence."""
+    text = split_unit_clause(node.title)[0].strip()
+    if len(text) > 40 and "。" in text:
+        text = text[: text.index("。")]
+    return text
+
+
+def _heading_like(node: Node) -> bool:
+    rest = split_unit_clause(node.rest)[0].strip()
+    return len(rest) <= 40 and not re.search(r"[。；;！？!?]", rest)
+
+
+def _aside(text: str) -> bool:
+    return bool(_META_RE.match(text) or _ASIDE_RE.match(text))
+
+
+def _own_units(text: str) -> bool:
+    rest, clause = split_unit_clause(text)
+    return bool(clause and clause.has_units and rest.strip())
+
+
+def _content(paras: list[Para]) -> list[Para]:
+    return [p for p in paras if not _aside(p.text) and unit_line(p.text) is None]
+
+
+def _is_heading(node: Node) -> bool:
+    return bool(node.children) or (_heading_like(node) and bool(_content(node.paras)))
+
+
+class _Collector:
+    """Walks the chosen sections and collects the tasks, by the rules of the issue."""
+
+    def __init__(self) -> None:
+        self.drafts: list[_Draft] = []
+        self.heading_units: dict[Node, tuple[str, UnitClause]] = {}
+        self.counts: dict[Node, int] = {}
+
+    def section(self, section: Node) -> None:
+        areas = [c for c in section.children if c.rank == section.rank + 1 and _is_heading(c)]
+        if not areas:
+            self.area(section)
+            return
+        self._note_heading_units(section)
+        for item in section.body:
+            if isinstance(item, Para):
+                self.loose(item, section, section, [heading_text(section)])
+            elif item in areas:
+                self.area(item)
+            else:
+                self.item(item, section, [heading_text(section)])
+
+    def area(self, area: Node, *, only_with_units: bool = False) -> None:
+        path = [heading_text(area)] if area.numbering else []
+        self._note_heading_units(area)
+        if area.children:
+            self.container(area, area, path)
+        else:
+            self.paragraphs(area.paras, area, area, path, all_tasks=not only_with_units)
+
+    def container(self, node: Node, area: Node, path: list[str]) -> None:
+        for item in node.body:
+            if isinstance(item, Para):
+                self.loose(item, node, area, path)  # before the first item: an intro, unless it has units
+            else:
+                self.item(item, area, path)
+
+    def item(self, node: Node, area: Node, path: list[str]) -> None:
+        if node.children:
+            self._note_heading_units(node)
+            self.container(node, area, [*path, heading_text(node)])
+        elif _heading_like(node) and _content(node.paras):
+            self._note_heading_units(node)
+            self.heading_with_paragraphs(node, area, path)
+        else:
+            self.leaf(node, area, path)
+
+    def leaf(self, node: Node, area: Node, path: list[str]) -> None:
+        inherited = self.inherit(node.parent)
+        target = self.add(_Draft(node.rest, node.line, path, area, node=node, inherited=inherited))
+        for para in node.paras:
+            if clause := unit_line(para.text):
+                target.units.append(clause)
+            elif not _aside(para.text) and _own_units(para.text):
+                target = self.add_para(para, node, area, path, scope=node.parent)
+            # other paragraphs after an item close the area ("各牵头单位要…"): not tasks
+
+    def heading_with_paragraphs(self, node: Node, area: Node, path: list[str]) -> None:
+        """`1.深化…` with its text in the paragraphs below: one task, or one per paragraph."""
+        sub_path = [*path, heading_text(node)]
+        content = _content(node.paras)
+        if len(content) > 1:
+            self.paragraphs(node.paras, node, area, sub_path, all_tasks=True)
+            return
+        draft = self.add(_Draft(content[0].text, content[0].line, sub_path, area, node=node,
+                                inherited=self.inherit(node)))
+        draft.units.extend(c for p in node.paras if (c := unit_line(p.text)))
+
+    def paragraphs(
+        self, paras: list[Para], anchor: Node, area: Node, path: list[str], *, all_tasks: bool
+    ) -> None:
+        """An area without numbered items: its paragraphs are its tasks."""
+        target: _Draft | None = None
+        for para in paras:
+            if clause := unit_line(para.text):
+                if target is not None:
+                    target.units.append(clause)
+                else:
+                    self._add_heading_units(anchor, clause)
+            elif not _aside(para.text) and (all_tasks or _own_units(para.text)):
+                target = self.add_para(para, anchor, area, path, scope=anchor)
+
+    def loose(self, para: Para, anchor: Node, area: Node, path: list[str]) -> None:
+        if clause := unit_line(para.text):
+            self._add_heading_units(anchor, clause)
+        elif not _aside(para.text) and _own_units(para.text):
+            self.add_para(para, anchor, area, path, scope=anchor)
+
+    def add(self, draft: _Draft) -> _Draft:
+        self.drafts.append(draft)
+        return draft
+
+    def add_para(
+        self, para: Para, anchor: Node, area: Node, path: list[str], *, scope: Node | None
+    ) -> _Draft:
+        self.counts[anchor] = self.counts.get(anchor, 0) + 1
+        return self.add(_Draft(para.text, para.line, path, area, anchor=anchor, index=self.counts[anchor],
+                               inherited=self.inherit(scope)))
+
+    def inherit(self, node: Node | None) -> tuple[str, UnitClause] | None:
+        while node is not None and node.numbering is not None:
+            if node in self.heading_units:
+                return self.heading_units[node]
+            node = node.parent
+        return None
+
+    def _note_heading_units(self, node: Node) -> None:
+        clause = split_unit_clause(node.rest)[1]
+        if clause and clause.has_units:
+            self._add_heading_units(node, clause)
+
+    def _add_heading_units(self, node: Node, clause: UnitClause) -> None:
+        if node.numbering is None:
+            return
+        title, known = self.heading_units.get(node, (heading_text(node), UnitClause()))
+        merged = UnitClause(
+            lead=list(dict.fromkeys([*known.lead, *clause.lead])),
+            responsible=list(dict.fromkeys([*known.responsible, *clause.responsible])),
+            deadline=known.deadline or clause.deadline,
+            labelled=True,
+        )
+        self.heading_units[node] = (title, merged)
+
+
+def _outline_drafts(root: Node, sections: list[str] | None, warnings: list[PlanWarning]) -> list[_Draft]:
+    collector = _Collector()
+    top = _top_sections(root)
+    if sections:
+        chosen = _matching(root, sections)
+        if not chosen:
+            wanted = "」「".join(sections)
+            raise PlanError(f"未找到任何任务：没有标题包含「{wanted}」的章节；请核对 --sections 的写法")
+    elif not top:
+        collector.area(root, only_with_units=True)
+        return collector.drafts
+    else:
+        chosen = _choose(top, warnings)
+    for section in chosen:
+        collector.section(section)
+    return collector.drafts
+
+
+def _top_sections(root: Node) -> list[Node]:
+    nodes = [node for node in root.children if not node.appendix]
+    if not nodes:
+        return []
+    top_rank = min(node.rank for node in nodes)
+    return [node for node in nodes if node.rank == top_rank]
+
+
+def _matching(root: Node, sections: list[str]) -> list[Node]:
+    found: list[Node] = []
+    pending = list(root.children)
+    while pending:
+        node = pending.pop(0)
+        if any(key and key in node.title for key in sections):
+            found.append(node)
+        else:
+            pending.extend(node.children)
+    return sorted(found, key=lambda node: node.line)
+
+
+def _choose(top: list[Node], warnings: list[PlanWarning]) -> list[Node]:
+    """Task sections by their headings; 组织保障 and the like only when their items name units."""
+    kinds = [(node, section_kind(node.rest)) for node in top]
+    any_task = any(kind == "task" for _, kind in kinds)
+    chosen = []
+    for node, kind in kinds:
+        if kind == "task" or (kind == "unknown" and not any_task) or _carries_units(node):
+            chosen.append(node)
+        elif kind == "unknown":
+            warnings.append(PlanWarning(
+                node.line, f"章节「{node.title}」未识别为任务章节，未导入；如含任务请用 --sections 指定"))
+    return chosen
+
+
+def _carries_units(node: Node) -> bool:
+    for item in node.body:
+        text = item.rest if isinstance(item, Node) else item.text
+        clause = split_unit_clause(text)[1]
+        if clause and clause.labelled and clause.has_units:
+            return True
+        if isinstance(item, Node) and _carries_units(item):
+            return True
+    return False
+
+
+# --- ids and gaps ----------------------------------------------------------------------------------
+
+
+class _Ids:
+    """Ids from the plan's own numbers: alone when unique across the plan, else under the parent's id."""
+
+    def __init__(self, drafts: list[_Draft]) -> None:
+        self.parent: dict[Node, Node | None] = {}
+        for draft in drafts:
+            chain = _chain(draft.node or draft.anchor, draft.area)
+            for index, node in enumerate(chain):
+                self.parent[node] = chain[index - 1] if index else None
+        self.by_rank: dict[int, list[Node]] = {}
+        for node in sorted(self.parent, key=lambda n: n.line):
+            self.by_rank.setdefault(node.rank, []).append(node)
+        self.scoped = {rank: self._restarts(nodes) for rank, nodes in self.by_rank.items()}
+        self.memo: dict[Node, str] = {}
+
+    def _restarts(self, nodes: list[Node]) -> bool:
+        """Numbering starts again under each parent (001: (一)1. 2. (二)1. …) rather than running on."""
+        changes = restarts = 0
+        for a, b in pairwise(nodes):
+            if self.parent[a] is not self.parent[b]:
+                changes += 1
+                restarts += _number(b) <= _number(a)
+        return changes > 0 and restarts * 2 >= changes
+
+    def of(self, node: Node) -> str:
+        if node not in self.memo:
+            parent = self.parent.get(node)
+            own = str(_number(node))
+            self.memo[node] = f"{self.of(parent)}.{own}" if parent and self.scoped[node.rank] else own
+        return self.memo[node]
+
+    def scope(self, node: Node) -> str:
+        parent = self.parent.get(node)
+        return self.of(parent) if parent and self.scoped[node.rank] else ""
+
+
+def _number(node: Node) -> int:
+    return node.numbering.number if node.numbering else 0
+
+
+def _chain(node: Node | None, area: Node) -> list[Node]:
+    """The numbered nodes from the area (and the section above it) down to `node`."""
+    chain: list[Node] = []
+    while node is not None and node.numbering is not None:
+        chain.append(node)
+        if node is area:
+            if node.parent is not None and node.parent.numbering is not None:
+                chain.append(node.parent)
+            break
+        node = node.parent
+    return chain[::-1]
+
+
+def _assign_ids(drafts: list[_Draft], warnings: list[PlanWarning]) -> list[str]:
+    ids = _Ids(drafts)
+    for draft in drafts:
+        if draft.node is not None:
+            draft.id = ids.of(draft.node)
+        elif draft.anchor is not None and draft.anchor.numbering is not None:
+            draft.id = f"{ids.of(draft.anchor)}-{draft.index}"
+        else:
+            draft.id = str(draft.index)
+    task_ranks = {draft.node.rank for draft in drafts if draft.node is not None}
+    gaps: list[str] = []
+    for rank in sorted(task_ranks):
+        gaps += _gaps(ids, ids.by_rank[rank], warnings)
+    return gaps
+
+
+def _gaps(ids: _Ids, nodes: list[Node], warnings: list[PlanWarning]) -> list[str]:
+    """Numbers the plan skips (000 has no item 86): kept as gaps, never renumbered."""
+    expected: dict[str, int] = {}
+    gaps: list[str] = []
+    for node in nodes:
+        scope, number = ids.scope(node), _number(node)
+        want = expected.get(scope, 1)
+        prefix = f"{scope}." if scope else ""
+        if want < number <= want + _MAX_GAP:
+            missing = [f"{prefix}{k}" for k in range(want, number)]
+            gaps += missing
+            message = f"编号不连续：缺少第 {'、'.join(missing)} 项（保留原编号，未重新编号）"
+        elif number > want:
+            message = f"编号跳跃：第 {prefix}{want - 1} 项之后是第 {prefix}{number} 项"
+        elif number < want - 1:
+            message = f"编号顺序异常：第 {prefix}{want - 1} 项之后是第 {prefix}{number} 项"
+        else:
+            message = ""
+        if message:
+            warnings.append(PlanWarning(node.line, message))
+        expected[scope] = max(want, number + 1)
+    return gaps
+
+
+def _dedupe_ids(tasks: list[Task], warnings: list[PlanWarning]) -> None:
+    """A number written twice keeps the first id; the next one becomes "12-dup2" and is reported."""
+    seen: set[str] = set()
+    for task in tasks:
+        if task.id in seen:
+            original, copy = task.id, 2
+            while f"{original}-dup{copy}" in seen:
+                copy += 1
+            task.id = f"{original}-dup{copy}"
+            message = f"编号「{original}」重复，本项编为「{task.id}」，请核对原文"
+            warnings.append(PlanWarning(task.line, message, task.id))
+        seen.add(task.id)
+
+
+# --- one task ---------------------------------------------------------------------------------------
+
+
+def _finish_draft(draft: _Draft, plan_date: date | None) -> tuple[Task, bool]:
+    task, recurring = _make_task(draft.raw, draft.line, draft.path, plan_date, units=draft.units,
+                                 inherited=draft.inherited)
+    task.id = draft.id
+    return task, recurring
+
+
+def _make_task(
+    raw: str,
+    line: int,
+    path: list[str],
+    plan_date: date | None,
+    *,
+    units: list[UnitClause] | None = None,
+    inherited: tuple[str, UnitClause] | None = None,
+    given: TableRow | None = None,
+) -> tuple[Task, bool]:
+    """Take a task text apart: units, deadline, targets; returns the task and whether its deadline recurs."""
+    text, clause = split_unit_clause(clean_line(raw))
+    clauses = [c for c in [clause, *(units or [])] if c]
+    if given and (given.lead or given.responsible):
+        lead, responsible = list(given.lead), list(given.responsible)
+    else:
+        lead, responsible = _names(clauses, "lead"), _names(clauses, "resp")
+    task = Task(id="", text=text, path=list(path), lead=lead, responsible=responsible, line=line)
+    phrase = given.deadline if given and given.deadline else None
+    phrase = phrase or next((c.deadline for c in clauses if c.deadline), None)
+    deadline = parse_deadline(phrase, plan_date) if phrase else None
+    if phrase and deadline is None:
+        task.warnings.append(f"完成时限「{phrase}」无法识别，请核对")
+    found = take_text_deadline(text, plan_date)
+    task.notes += found.notes
+    if deadline is None and not phrase:
+        deadline, task.text = found.deadline, found.text
+        task.warnings += found.warnings
+    elif deadline is not None and deadline.recurring:
+        task.notes.insert(0, f"周期性时限：{deadline.written}")
+    if not task.units and inherited:
+        deadline = _inherit(task, inherited, deadline, plan_date)
+    if not task.units:
+        task.warnings.append(NO_UNITS)
+    task.deadline = deadline.value if deadline else None
+    task.targets = find_targets(task.text)
+    task.score = given.score if given else None
+    return task, bool(deadline and deadline.recurring)
+
+
+def _names(clauses: list[UnitClause], role: str) -> list[str]:
+    names = [name for c in clauses for name in (c.lead if role == "lead" else c.responsible)]
+    return list(dict.fromkeys(names))
+
+
+def _inherit(task: Task, inherited: tuple[str, UnitClause], deadline, plan_date: date | None):
+    title, clause = inherited
+    task.lead, task.responsible = list(clause.lead), list(clause.responsible)
+    task.notes.append(f"责任单位继承自上级措施「{title}」")
+    if deadline is None and clause.deadline:
+        deadline = parse_deadline(clause.deadline, plan_date)
+        task.notes.append(f"完成时限继承自上级措施「{title}」")
+    return deadline
+
+
+def _table_tasks(rows: list[TableRow], plan_date: date | None) -> list[tuple[Task, bool]]:
+    """Rows of a breakdown table; their 序号 are the ids, under the heading row's number when they repeat."""
+    numbers = [row.number for row in rows if row.number]
+    repeated = len(numbers) != len(set(numbers)) and any(row.group for row in rows)
+    finished = []
+    for index, row in enumerate(rows, start=1):
+        task, recurring = _make_task(row.text, row.line, row.path, plan_date, given=row)
+        number = row.number or str(index)
+        task.id = f"{row.group}.{number}" if repeated and row.group else number
+        finished.append((task, recurring))
+    return finished
+
+
+# --- plan-wide facts ---------------------------------------------------------------------------------
+
+
+def _apply_default(
+    finished: list[tuple[Task, bool]], lines: list[tuple[int, str]], given: str | None
+) -> tuple[str | None, int]:
+    """Fill empty deadlines from the user's default, else from the plan's "原则上…前完成" sentence."""
+    if given:
+        value = normalise_deadline(given)
+        if value is None:
+            raise PlanError(f"无法识别默认完成时限「{given}」：请写成 2019-12-31、2019年底 或 长期")
+        line, note = 0, f"完成时限按指定的默认时限（{given}）"
+    else:
+        found = find_default_deadline(lines)
+        if found is None:
+            return None, 0
+        value, line = found[0].value, found[1]
+        note = f"完成时限按全文默认（第{line}行：{found[0].written}）"
+    for task, recurring in finished:
+        if task.deadline is None and not recurring:
+            task.deadline = value
+            task.notes.append(note)
+    return value, line
+
+
+def _title(lines: list[tuple[int, str]], root: Node, source: str) -> str:
+    """The first line that reads like a plan title; a 通知 cover line only when nothing better is found."""
+    top = _top_sections(root)
+    stop = top[0].line if top else 80
+    candidates = [
+        text for number, text in lines
+        if number < stop and 4 <= len(text) <= 60 and any(key in text for key in _TITLE_KEYS)
+        and not text.endswith(("。", "，", ",", ":", "：", "；")) and parse_numbering(text) is None
+    ]
+    for text in candidates:
+        if "通知" not in text and not text.startswith("关于印发"):
+            return text
+    for text in candidates:
+        if m := re.search(r"《([^》]+)》", text):
+            return m[1]
+    return candidates[0] if candidates else (Path(source).stem if source else "实施方案")

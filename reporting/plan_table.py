@@ -1,0 +1,110 @@
+"""Breakdown tables (任务分解表) in a .docx or .xlsx plan: a task per row, units and deadline in columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .plan_outline import clean_line, parse_numbering
+from .plan_sources import HEADER_SCAN_ROWS, SourceLine, header_columns
+from .plan_units import split_unit_names
+
+
+@dataclass
+class TableRow:
+    """One task row, its cells already picked by column."""
+
+    line: int
+    number: str
+    text: str
+    lead: list[str]
+    responsible: list[str]
+    deadline: str
+    score: float | None
+    path: list[str] = field(default_factory=list)
+    group: int = 0  # which heading row (一、… spanning the table) it stands under, 0 before any
+
+
+def split_tables(lines: list[SourceLine]) -> tuple[list[SourceLine], list[list[TableRow]]]:
+    """Text lines for the outline, and the task rows of every breakdown table."""
+    text: list[SourceLine] = []
+    tables: list[list[TableRow]] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.cells is None:
+            text.append(line)
+            index += 1
+            continue
+        end = index
+        while end < len(lines) and lines[end].cells is not None and lines[end].table == line.table:
+            end += 1
+        block = lines[index:end]
+        scanned = enumerate(block[:HEADER_SCAN_ROWS])
+        header = next((i for i, row in scanned if header_columns(row.cells or ())), None)
+        before = block if header is None else block[:header]
+        text.extend(SourceLine(row.line, _row_text(row.cells or ())) for row in before)
+        if header is not None:
+            tables.append(_rows(block[header + 1:], header_columns(block[header].cells or ()) or {}))
+        index = end
+    return text, tables
+
+
+def _row_text(cells: tuple[str, ...]) -> str:
+    """A row that is not part of a breakdown table, as one line (merged cells once)."""
+    kept = [cell for index, cell in enumerate(cells) if cell and (index == 0 or cell != cells[index - 1])]
+    return "　".join(kept)
+
+
+def _rows(block: list[SourceLine], columns: dict[str, int]) -> list[TableRow]:
+    rows: list[TableRow] = []
+    heading: list[str] = []
+    group = 0
+    levels = [columns[key] for key in ("level1", "level2", "level3") if key in columns]
+    above = [""] * len(levels)
+    for source in block:
+        cells = list(source.cells or ())
+        filled = [c for c in cells if c.strip()]
+        if not filled or header_columns(cells):
+            continue
+        text = _cell(cells, columns.get("text"))
+        spanning = len(cells) > 1 and len(filled) == len(cells) and len(set(filled)) == 1
+        if spanning or (len(filled) == 1 and not text):
+            heading, group = [clean_line(filled[0])], group + 1  # a row across the table: 一、…
+            continue
+        if not text:
+            continue
+        above = [_cell(cells, c) or above[i] for i, c in enumerate(levels)]
+        rows.append(TableRow(
+            line=source.line,
+            number=_number(_cell(cells, columns.get("id"))),
+            text=clean_line(text.replace("\n", "")),
+            lead=split_unit_names(_cell(cells, columns.get("lead"))),
+            responsible=split_unit_names(_cell(cells, columns.get("responsible"))),
+            deadline=clean_line(_cell(cells, columns.get("deadline"))),
+            score=_score(_cell(cells, columns.get("score"))),
+            path=[clean_line(v) for v in above if v] or list(heading),
+            group=group,
+        ))
+    return rows
+
+
+def _cell(cells: list[str], column: int | None) -> str:
+    if column is None or column >= len(cells):
+        return ""
+    return cells[column].strip()
+
+
+def _number(text: str) -> str:
+    """`1` `1.` `1、` `（1）` `一、` → "1"; other numbers as written."""
+    text = clean_line(text).rstrip(".、．")
+    numbering = parse_numbering(text + ("." if text.isdigit() else ""))
+    if numbering is not None and not numbering.rest:
+        return str(numbering.number)
+    return text
+
+
+def _score(text: str) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None

@@ -1,0 +1,225 @@
+"""Reading plans: encodings, .docx paragraphs and tables, .xlsx tables, and the files that are not plans."""
+
+from __future__ import annotations
+
+import time
+import zipfile
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+
+from reporting.errors import PlanError
+from reporting.plan_parse import parse_plan
+from reporting.plan_sources import header_columns, read_plan_lines
+
+SMALL_PLAN = """某县法治政府建设实施方案
+一、总体要求
+坚持依法行政，加快建设法治政府。
+二、主要任务
+（一）依法全面履行政府职能
+1.深化行政审批制度改革。全面清理行政审批事项。（牵头单位：县编办；责任单位：各镇政府）
+2.推进政务公开，2018年底前完成。（牵头单位：县政府办）
+（二）完善依法行政制度体系
+1.加强规范性文件管理，报备率达100%。（责任单位：县司法局、县政府各部门）
+三、保障措施
+加强组织领导。
+"""
+
+
+def summary(path: Path) -> list[tuple]:
+    plan = parse_plan(path)
+    return [(t.id, t.path, t.text, t.lead, t.responsible, t.deadline, t.targets) for t in plan.tasks]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
+def test_the_same_plan_in_every_encoding_gives_the_same_tasks(tmp_path, encoding):
+    reference = tmp_path / "reference.txt"
+    reference.write_text(SMALL_PLAN, encoding="utf-8")
+    path = tmp_path / f"方案-{encoding}.txt"
+    path.write_bytes(SMALL_PLAN.encode(encoding))
+    assert summary(path) == summary(reference)
+    assert [task[0] for task in summary(path)] == ["1.1", "1.2", "2.1"]
+
+
+def test_windows_line_endings_and_line_numbers(tmp_path):
+    path = tmp_path / "plan.txt"
+    path.write_bytes(SMALL_PLAN.replace("\n", "\r\n").encode("gbk"))
+    lines = read_plan_lines(path)
+    assert lines[0].line == 1 and lines[0].text == "某县法治政府建设实施方案"
+    assert parse_plan(path).tasks[0].line == 6
+
+
+def _docx_with_paragraphs(path: Path) -> None:
+    document = docx.Document()
+    for line in SMALL_PLAN.splitlines():
+        document.add_paragraph(line)
+    document.save(str(path))
+
+
+def test_docx_paragraphs_with_numbering(tmp_path):
+    path = tmp_path / "实施方案.docx"
+    _docx_with_paragraphs(path)
+    text_version = tmp_path / "plan.txt"
+    text_version.write_text(SMALL_PLAN, encoding="utf-8")
+    assert summary(path) == summary(text_version)
+    assert parse_plan(path).title == "某县法治政府建设实施方案"
+
+
+def test_docx_automatic_numbering_is_rendered(tmp_path):
+    document = docx.Document()
+    document.add_paragraph("某县法治政府建设工作要点")
+    document.add_paragraph("一、重点任务")
+    document.add_paragraph("深化行政审批制度改革。（牵头单位：县编办）", style="List Number")
+    document.add_paragraph("推进政务公开。（牵头单位：县政府办）", style="List Number")
+    path = tmp_path / "要点.docx"
+    document.save(str(path))
+    assert [line.text for line in read_plan_lines(path)][2:] == [
+        "1.深化行政审批制度改革。（牵头单位：县编办）", "2.推进政务公开。（牵头单位：县政府办）",
+    ]
+    assert [(t.id, t.lead) for t in parse_plan(path).tasks] == [("1", ["县编办"]), ("2", ["县政府办"])]
+
+
+def _breakdown_rows() -> list[list[str]]:
+    return [
+        ["序号", "工作任务", "牵头单位", "责任单位", "完成时限"],
+        ["一、依法全面履行政府职能", "", "", "", ""],
+        ["1", "全面清理行政审批事项，网上可办率≥80%。", "县编办", "各镇政府、县直各部门", "2017年底"],
+        ["2", "推行权力清单制度。", "县编办、县法制办", "县政府各部门", "长期坚持"],
+        ["二、完善依法行政制度体系", "", "", "", ""],
+        ["3", "加强规范性文件备案审查。", "", "县司法局", "2018-06-30"],
+    ]
+
+
+def test_docx_breakdown_table(tmp_path):
+    document = docx.Document()
+    document.add_paragraph("某县法治政府建设任务分解表")
+    rows = _breakdown_rows()
+    table = document.add_table(rows=len(rows), cols=5)
+    for r, values in enumerate(rows):
+        if values[1:] == ["", "", "", ""]:
+            table.cell(r, 0).merge(table.cell(r, 4)).text = values[0]
+            continue
+        for c, value in enumerate(values):
+            table.cell(r, c).text = value
+    path = tmp_path / "分解表.docx"
+    document.save(str(path))
+    plan = parse_plan(path)
+    assert [(t.id, t.lead, t.responsible, t.deadline) for t in plan.tasks] == [
+        ("1", ["县编办"], ["各镇政府", "县直各部门"], "2017-12-31"),
+        ("2", ["县编办", "县法制办"], ["县政府各部门"], "长期"),
+        ("3", [], ["县司法局"], "2018-06-30"),
+    ]
+    assert plan.tasks[0].path == ["一、依法全面履行政府职能"]
+    assert plan.tasks[2].path == ["二、完善依法行政制度体系"]
+    assert plan.tasks[0].targets == ["网上可办率≥80%"]
+    assert plan.title == "某县法治政府建设任务分解表"
+
+
+def test_xlsx_breakdown_table_with_header_on_row_3(tmp_path):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "任务分解"
+    sheet["A1"] = "某县法治政府建设示范创建任务分解表"
+    sheet.merge_cells("A1:E1")
+    rows = _breakdown_rows()
+    for r, values in enumerate(rows, start=3):
+        for c, value in enumerate(values, start=1):
+            sheet.cell(r, c, value or None)
+    sheet.merge_cells("A4:E4")
+    sheet.merge_cells("A7:E7")
+    sheet.merge_cells("E5:E6")  # one deadline written once for two rows: merging clears E6
+    path = tmp_path / "分解表.xlsx"
+    workbook.save(path)
+    plan = parse_plan(path)
+    assert [(t.id, t.lead, t.responsible, t.deadline, t.line) for t in plan.tasks] == [
+        ("1", ["县编办"], ["各镇政府", "县直各部门"], "2017-12-31", 5),
+        ("2", ["县编办", "县法制办"], ["县政府各部门"], "2017-12-31", 6),
+        ("3", [], ["县司法局"], "2018-06-30", 8),
+    ]
+    assert plan.tasks[1].path == ["一、依法全面履行政府职能"]
+    assert plan.title == "某县法治政府建设示范创建任务分解表"
+
+
+def test_header_synonyms():
+    assert header_columns(["序号", "任务内容", "牵头部门", "配合单位", "时间节点"]) == {
+        "id": 0, "text": 1, "lead": 2, "responsible": 3, "deadline": 4,
+    }
+    found = header_columns(["序号", "工作任务（具体内容）", "责任单位（部门）"])
+    assert found == {"id": 0, "text": 1, "responsible": 2}
+    assert header_columns(["姓名", "单位", "电话"]) is None
+
+
+def test_a_docx_named_txt_is_read_as_docx(tmp_path):
+    path = tmp_path / "实施方案.txt"
+    _docx_with_paragraphs(path)
+    assert len(parse_plan(path).tasks) == 3
+
+
+# --- files that are not plans -----------------------------------------------------------------------
+
+
+def expect_error(path: Path, *fragments: str) -> PlanError:
+    with pytest.raises(PlanError) as caught:
+        parse_plan(path)
+    message = str(caught.value)
+    assert path.name in message, message
+    for fragment in fragments:
+        assert fragment in message, message
+    return caught.value
+
+
+def test_empty_file(tmp_path):
+    path = tmp_path / "空白方案.txt"
+    path.write_bytes(b"")
+    expect_error(path, "文件为空")
+    path.write_text(" \n\u3000\n", encoding="utf-8")
+    expect_error(path, "文件为空")
+
+
+def test_binary_file_named_txt(tmp_path):
+    path = tmp_path / "方案.txt"
+    path.write_bytes(bytes(range(256)) * 40)
+    expect_error(path, "不是文本文件", "请另存为 UTF-8 或 GBK 编码的 .txt 或 .docx")
+
+
+def test_docx_that_is_not_a_zip(tmp_path):
+    path = tmp_path / "方案.docx"
+    path.write_text(SMALL_PLAN, encoding="utf-8")
+    expect_error(path, "不是有效的 .docx 文件", "不是 zip")
+
+
+def test_zip_that_is_neither_docx_nor_xlsx(tmp_path):
+    path = tmp_path / "方案.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    expect_error(path, "zip 压缩包")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fragment"),
+    [
+        ("方案.pdf", b"%PDF-1.4 ...", "PDF"),
+        ("方案.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "旧版 Word/Excel"),
+        ("方案.rtf", b"{\\rtf1 ...}", "不支持的文件类型「.rtf」"),
+    ],
+)
+def test_unsupported_files(tmp_path, name, content, fragment):
+    path = tmp_path / name
+    path.write_bytes(content)
+    expect_error(path, fragment)
+
+
+def test_plan_with_no_recognisable_tasks(tmp_path):
+    path = tmp_path / "通知.txt"
+    path.write_text("关于召开会议的通知\n各单位：\n定于下周一召开会议，请准时参加。\n", encoding="utf-8")
+    expect_error(path, "未找到任何任务", "--sections")
+
+
+def test_a_200000_line_file_is_refused_quickly(tmp_path):
+    path = tmp_path / "日志.txt"
+    path.write_bytes(b"2017-01-01 12:00:00 something happened\n" * 200_000)
+    started = time.perf_counter()
+    expect_error(path, "文件过大（200001 行）", "不像一份实施方案")
+    assert time.perf_counter() - started < 1.0
