@@ -135,7 +135,7 @@ def write_unit_workbook(
         _write_ledger(ledger, formats, template, values, rows, marks, password)
         _write_liaison(liaison_sheet, formats, template, unit, liaison or {}, password)
         if problem_sheet is not None:
-            _write_problems(problem_sheet, formats, template, problems or [], verdict)
+            _write_problems(problem_sheet, formats, template, unit, problems or [], verdict)
         _write_lists(lists, password)
         _write_meta(meta, kind=kind, unit=unit, round_name=round_name, campaign=campaign, rows=rows,
                     password=password)
@@ -203,6 +203,7 @@ def _write_guide(sheet: Worksheet, formats: _Formats, guide: FreeSheet, values: 
             heights[cell.row] = max(heights.get(cell.row, 0), height)
     for row in {*heights, *guide.heights}:
         sheet.set_row(row + offset, guide.heights.get(row, heights.get(row)))
+    _print_setup(sheet, values["单位"])
     sheet.protect(password or "", PROTECTION)
 
 
@@ -307,10 +308,12 @@ def _add_validations(sheet: Worksheet, first: int, last: int) -> None:
         "error_title": "材料提供方式", "error_message": f"请从下拉列表选择：{'、'.join(MATERIAL_CHOICES)}。"})
 
 
-def _print_setup(sheet: Worksheet, unit: str, header_row: int) -> None:
+def _print_setup(sheet: Worksheet, unit: str, header_row: int | None = None) -> None:
+    """A4 landscape, one page wide, header rows on every page, unit and page number in the footer."""
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
-    sheet.repeat_rows(0, header_row)
+    if header_row is not None:
+        sheet.repeat_rows(0, header_row)
     sheet.fit_to_pages(1, 0)
     sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.7)
     sheet.set_footer(f"&L{unit.replace('&', '&&')[:100]}&R第 &P 页 共 &N 页")
@@ -345,11 +348,12 @@ def _write_liaison(sheet: Worksheet, formats: _Formats, template: TemplateSpec, 
         _write_value(sheet, 1, col, value or None, formats.get(column.body_format, **extra))
     sheet.set_row(1, 24)
     sheet.set_selection(1, 1, 1, 1)
+    _print_setup(sheet, unit, 0)
     sheet.protect(password or "", PROTECTION)
 
 
-def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec, problems: list[list[str]],
-                    verdict: str | None) -> None:
+def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec, unit: str,
+                    problems: list[list[str]], verdict: str | None) -> None:
     header = formats.get(template.columns[-1].header_format)
     body = formats.get(template.columns[-1].body_format, text_wrap=True, valign="top")
     widths = [10, 30, 40, 40]
@@ -368,10 +372,7 @@ def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec,
     if not problems:
         sheet.write_string(1, 0, verdict or "没有发现问题。", body)
     sheet.freeze_panes(1, 0)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.repeat_rows(0)
-    sheet.fit_to_pages(1, 0)
+    _print_setup(sheet, unit, 0)
 
 
 def _write_lists(sheet: Worksheet, password: str | None) -> None:
