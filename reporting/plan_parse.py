@@ -137,7 +137,7 @@ def _content(paras: list[Para]) -> list[Para]:
 
 
 def _is_heading(node: Node) -> bool:
-    return bool(node.children) or (_heading_like(node) and bool(_content(node.paras)))
+    return bool(node.children) or (bool(_content(node.paras)) and _heading_like(node))
 
 
 class _Collector:
@@ -181,7 +181,7 @@ class _Collector:
         if node.children:
             self._note_heading_units(node)
             self.container(node, area, [*path, heading_text(node)])
-        elif _heading_like(node) and _content(node.paras):
+        elif _content(node.paras) and _heading_like(node):
             self._note_heading_units(node)
             self.heading_with_paragraphs(node, area, path)
         else:

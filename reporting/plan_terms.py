@@ -56,6 +56,7 @@ _PREFIX = (
 )
 _SUFFIX = r"\s*(?:之前|以前|前)?\s*(?:(?:全面|基本|全部)?完成(?:任务)?|落实到位|到位)?"
 _CLAUSE_RE = re.compile(rf"^{_PREFIX}(?P<core>.+?){_SUFFIX}$")
+_MAYBE_RE = re.compile(r"[0-9０-９]|长期|持续|常态|每")
 _MARKER_RE = re.compile(r"底|末|前|完成|内|月|日|半年|季度|到位|\d[./\-]\d")
 
 _YMD = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?(?:\s*[\d:]{4,8})?")
@@ -140,10 +141,10 @@ def parse_deadline(text: str, plan_date: date | None = None) -> Deadline | None:
 
     None when the phrase says more than a deadline ("2016年底前健全落实…").
     """
+    if not _MAYBE_RE.search(text):
+        return None
     written = " ".join(text.split()).strip(_EDGE)
     plain = ascii_digits(written).replace(" ", "")
-    if not plain:
-        return None
     if _LONG_RE.fullmatch(plain) or _LONG_RE.fullmatch(_strip_label(plain)):
         return Deadline(LONG_TERM, written)
     m = _CLAUSE_RE.match(plain)
