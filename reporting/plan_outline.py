@@ -28,9 +28,15 @@ _APPENDIX_RE = re.compile(r"^附\s*件\s*[0-9０-９一二三四五六七八九�
 
 TASK_KEYS = (
     "主要任务", "重点任务", "具体措施", "任务分工", "工作任务", "主要措施", "工作措施", "重点工作",
-    "任务和措施", "任务措施", "创建任务", "创建内容", "工作内容", "主要内容",
+    "任务和措施", "任务措施", "创建任务", "创建内容", "工作内容", "主要内容", "目标任务", "任务清单",
+    "主要工作", "工作重点",
 )
 SUPPORT_KEYS = ("组织保障", "保障措施", "组织领导", "落实机制", "工作保障", "组织实施", "保障机制")
+# Headings of a report (自评报告, 总结), not of a plan: what was done, problems, suggestions.
+REPORT_KEYS = (
+    "进展情况", "开展的主要工作", "主要成效", "工作成效", "存在的问题", "问题及原因", "对策建议",
+    "下一步工作", "工作打算", "工作总结",
+)
 PREAMBLE_KEYS = (
     "指导思想", "基本原则", "总体要求", "目标", "实施步骤", "创建步骤", "步骤", "衡量标准", "工作要求",
     "时间安排", "进度安排", "工作安排", "阶段", "总体思路", "适用范围", "附件",
@@ -145,8 +151,11 @@ def _add(parent: Node, node: Node) -> Node:
 
 
 def section_kind(title: str) -> str:
-    """"task", "support" (组织保障: tasks only with units), "preamble" or "unknown"."""
-    for kind, keys in (("task", TASK_KEYS), ("support", SUPPORT_KEYS), ("preamble", PREAMBLE_KEYS)):
+    """"report", "task", "support" (组织保障: tasks only with units), "preamble" or "unknown"."""
+    kinds = (
+        ("report", REPORT_KEYS), ("task", TASK_KEYS), ("support", SUPPORT_KEYS), ("preamble", PREAMBLE_KEYS),
+    )
+    for kind, keys in kinds:
         if any(key in title for key in keys):
             return kind
     return "unknown"

@@ -26,6 +26,10 @@ from .plan_units import UnitClause, split_unit_clause, unit_line
 
 NO_UNITS = "未注明责任单位"
 NO_TASKS = "未找到任何任务：没有识别出含任务的章节或带编号的任务条目；可用 --sections 指定含任务的章节"
+A_REPORT = (
+    "未找到任何任务：这份文件像是报告或总结（有“进展情况”“存在的问题”“对策建议”等章节），不是实施方案；"
+    "如确含任务，可用 --sections 指定含任务的章节"
+)
 _META_RE = re.compile(
     r"^(?:具体措施|主要措施|工作措施|具体任务|责任分工|措施和分工|主要目标|工作目标|总体目标|任务目标|目标)"
     r"[^。:：]{0,10}[:：]"
@@ -65,8 +69,9 @@ def parse_plan_lines(
     root = build_outline(cleaned)
     warnings: list[PlanWarning] = []
     rows = [row for table in tables for row in table]
-    if rows:
+    if rows and not sections:
         finished, gaps = _table_tasks(rows, plan_date), []
+        _note_text_items(root, len(rows), warnings)
     else:
         drafts = _outline_drafts(root, sections, warnings)
         gaps = _assign_ids(drafts, warnings)
@@ -279,7 +284,21 @@ def _outline_drafts(root: Node, sections: list[str] | None, warnings: list[PlanW
         chosen = _choose(top, warnings)
     for section in chosen:
         collector.section(section)
+    if not collector.drafts and not sections and any(section_kind(node.rest) == "report" for node in top):
+        raise PlanError(A_REPORT)
     return collector.drafts
+
+
+def _note_text_items(root: Node, imported: int, warnings: list[PlanWarning]) -> None:
+    """A plan with a breakdown table is imported from the table; say so when its text has items too."""
+    try:
+        found = len(_outline_drafts(root, None, []))
+    except PlanError:
+        found = 0
+    if found:
+        message = (f"已按文中的任务分解表导入 {imported} 项任务，正文中的 {found} 项条目未重复导入；"
+                   "如要按正文导入，请用 --sections 指定章节")
+        warnings.append(PlanWarning(0, message))
 
 
 def _top_sections(root: Node) -> list[Node]:
@@ -548,6 +567,7 @@ def _title(lines: list[tuple[int, str]], root: Node, source: str) -> str:
         text for number, text in lines
         if number < stop and 4 <= len(text) <= 60 and any(key in text for key in _TITLE_KEYS)
         and not text.endswith(("。", "，", ",", ":", "：", "；")) and parse_numbering(text) is None
+        and ">" not in text and not text.startswith("当前")  # a web page's breadcrumb
     ]
     for text in candidates:
         if "通知" not in text and not text.startswith("关于印发"):

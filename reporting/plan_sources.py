@@ -363,12 +363,18 @@ def _xlsx_lines(path: Path) -> list[SourceLine]:
         raise PlanError(message, file=path) from exc
     try:
         sheets = [ws for ws in workbook.worksheets if hasattr(ws, "iter_rows")]
-        chosen = next((ws for ws in sheets if _has_header(ws)), sheets[0] if sheets else None)
+        chosen = next((ws for ws in sheets if _has_header(ws)), None)
         if chosen is None:
-            raise PlanError("工作簿中没有工作表", file=path)
+            raise PlanError(_NO_HEADER, file=path)
         return _sheet_lines(path, workbook, chosen)
     finally:
         workbook.close()
+
+
+_NO_HEADER = (
+    f"未找到任何任务：各工作表前 {HEADER_SCAN_ROWS} 行中没有任务分解表的表头"
+    "（需有“工作任务/任务内容”列，以及“牵头单位”“责任单位”或“完成时限”列）"
+)
 
 
 def _has_header(ws) -> bool:

@@ -129,6 +129,12 @@ def test_seed_003_ezhou():
     assert plan.title == "鄂州市法治政府建设规划(2016—2020年)"
 
 
+def test_seed_004_is_a_report_not_a_plan():
+    with pytest.raises(PlanError, match="像是报告或总结") as caught:
+        seed_plan("004")
+    assert caught.value.file and caught.value.file.endswith(".txt")
+
+
 def test_ids_are_stable():
     first, second = seed_plan("000"), seed_plan("000")
     assert [t.id for t in first.tasks] == [t.id for t in second.tasks]
@@ -243,6 +249,7 @@ def test_without_task_headings_every_section_with_items_counts():
 
 PARAGRAPHS = """二、主要任务
 （一）完善规范性文件管理
+目标：规范性文件全部备案。
 严格规范性文件制定权限和发布程序。
 加强行政规范性文件监督管理。
 （二）推进决策科学化

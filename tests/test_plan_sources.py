@@ -142,6 +142,33 @@ def test_xlsx_breakdown_table_with_header_on_row_3(tmp_path):
     assert plan.title == "某县法治政府建设示范创建任务分解表"
 
 
+def test_a_docx_with_both_numbered_text_and_a_breakdown_table_is_imported_from_the_table(tmp_path):
+    document = docx.Document()
+    for line in SMALL_PLAN.splitlines():
+        document.add_paragraph(line)
+    document.add_paragraph("附件：任务分解表")
+    rows = _breakdown_rows()
+    table = document.add_table(rows=len(rows), cols=5)
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            table.cell(r, c).text = value
+    path = tmp_path / "方案.docx"
+    document.save(str(path))
+    plan = parse_plan(path)
+    assert [t.id for t in plan.tasks] == ["1", "2", "3"]
+    assert any("正文中的 3 项条目未重复导入" in w.message for w in plan.warnings)
+    by_text = parse_plan(path, sections=["主要任务"])
+    assert [t.id for t in by_text.tasks] == ["1.1", "1.2", "2.1"]
+
+
+def test_xlsx_without_a_breakdown_header(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["姓名", "单位", "电话"])
+    path = tmp_path / "联络员.xlsx"
+    workbook.save(path)
+    expect_error(path, "未找到任何任务", "表头")
+
+
 def test_header_synonyms():
     assert header_columns(["序号", "任务内容", "牵头部门", "配合单位", "时间节点"]) == {
         "id": 0, "text": 1, "lead": 2, "responsible": 3, "deadline": 4,
