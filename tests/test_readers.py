@@ -1,0 +1,94 @@
+"""Readers: detection by content, zip names from Chinese Windows, and real clients (LibreOffice) writing
+returns that read back with the same values as openpyxl's."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import openpyxl
+import pytest
+from returns import ROUND, done, ongoing, record_round, write_return
+
+from reporting import readers
+from reporting.collect import collect_inbox
+from reporting.errors import ReturnError
+from reporting.readers import archive, ods, xls, xlsx
+from reporting.readers.ledger import read_return
+from reporting.store import connect
+
+
+def test_detect_by_content():
+    assert archive.detect(b"PK\x03\x04....") and xls.detect(xls.MAGIC + b"..")
+    assert not xls.detect(b"PK\x03\x04") and not archive.detect(b"%PDF")
+    assert ods.detect(b"PK\x03\x04" + b"\0" * 26 + b"mimetype" + ods.MIMETYPE.encode())
+
+
+def test_gbk_names_without_utf8_flag_are_decoded():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("placeholder-name-xxxxx.txt", b"x")
+    data = out.getvalue().replace(b"placeholder-name-xxxxx.txt", "财政局佐证材料说明文件.txt".encode("gbk")[:26])
+    members, _ = archive.read(data, "a.zip")
+    assert members[0].name.startswith("财政局佐证材料说明文件")
+
+
+def test_read_return_finds_everything(tmp_path):
+    path = write_return(tmp_path / "x.xlsx", "县财政局", {"1": done(), "2": ongoing()},
+                        liaison={"联络员": "张三"})
+    data = path.read_bytes()
+    book = readers.open_workbook(data, "x.xlsx", readers.sniff(data, "x.xlsx"))
+    found = read_return(book)
+    assert found.properties["reporting_unit"] == "县财政局" and found.meta["轮次"] == ROUND
+    assert found.task_ids == ["1", "2", "3"] and set(found.meta_tasks) == {"1", "2", "3"}
+    assert found.liaison == {"单位名称": "县财政局", "联络员": "张三"}
+    assert found.rows[0].values["完成状态"] == "已完成" and found.rows[2].empty
+
+
+def test_sniff_refuses_with_a_message():
+    with pytest.raises(ReturnError, match="文件为空"):
+        readers.sniff(b"", "a.xlsx")
+    assert xlsx.is_package({"[Content_Types].xml", "xl/workbook.xml"})
+
+
+def _libreoffice_round_trip(ws, tmp_path, fmt: str):
+    office = pytest.importorskip("office", reason="tests/office.py")
+    source = write_return(tmp_path / "发出的台账.xlsx", "县财政局", {})
+    sheet = openpyxl.load_workbook(source)["工作台账"]
+    header = {cell.value: cell.column_letter for cell in sheet[2]}
+    rows = {sheet[f"B{r}"].value: r for r in range(3, sheet.max_row + 1)}
+    typed = {"1": done(**{"完成进度(%)": 100}), "2": ongoing(**{"完成进度(%)": "８０％"}),
+             "3": {"完成状态": "未开始", "存在问题": "人员不足"}}
+    cells = {f"{header[col]}{rows[task]}": value for task, values in typed.items() for col, value in values.items()}
+    by_lo = tmp_path / f"libreoffice.{fmt}"
+    office.fill_with_libreoffice(source, by_lo, cells)
+    by_openpyxl = tmp_path / "openpyxl.xlsx"
+    book = openpyxl.load_workbook(source)
+    for ref, value in cells.items():
+        book["工作台账"][ref] = value
+    book.save(by_openpyxl)
+    return by_lo, by_openpyxl
+
+
+def _answers(ws, name: str) -> list[tuple]:
+    conn = connect(ws.db_path)
+    rows = conn.execute(
+        "SELECT a.task_id, a.accepted, a.status, a.progress, a.measures, a.evidence, a.problems FROM answers a "
+        "JOIN submissions s ON s.id = a.submission_id JOIN files f ON f.hash = s.file_hash WHERE f.name = ? "
+        "ORDER BY a.task_id", (name,)).fetchall()
+    return [tuple(r) for r in rows]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_libreoffice_returns_read_like_openpyxl_ones(ws, tmp_path, soffice, fmt):
+    record_round(ws)
+    by_lo, by_openpyxl = _libreoffice_round_trip(ws, tmp_path, fmt)
+    (ws.inbox / f"lo.{fmt}").write_bytes(by_lo.read_bytes())
+    result = collect_inbox(ws, receipts=False)
+    ret = result.returns[0]
+    assert (ret.unit, ret.recognized_by) == ("县财政局", "文档属性" if fmt != "xls" else "识别信息表")
+    (ws.inbox / "op.xlsx").write_bytes(by_openpyxl.read_bytes())
+    collect_inbox(ws, receipts=False)
+    from_lo, from_openpyxl = _answers(ws, f"lo.{fmt}"), _answers(ws, "op.xlsx")
+    assert from_lo == from_openpyxl
+    assert from_lo[1][2:4] == ("推进中", 80.0)
