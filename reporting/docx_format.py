@@ -1,0 +1,419 @@
+"""GB/T 9704-2012 (党政机关公文格式) applied to a .docx: page, fonts on every run, tables, page numbers.
+
+Applied after rendering, whatever the template says, because a template edited in Word or WPS easily
+loses an East Asian font attribute or a table grid, and then Word shows Calibri or WPS squeezes a table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from docx.document import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import qn
+from docx.section import Section
+from docx.shared import Mm
+from lxml import etree
+
+PAGE_WIDTH_MM, PAGE_HEIGHT_MM = 210, 297
+MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
+FOOTER_DISTANCE_MM = 22  # the page number's dash line sits 7 mm below the type area
+TEXT_WIDTH_TWIPS = round((PAGE_WIDTH_MM - MARGINS_MM["left"] - MARGINS_MM["right"]) / 25.4 * 1440)
+LINE_TWIPS = 578  # exact 28.9 pt: 22 lines in the 225 mm type area
+
+TITLE_FONT = "方正小标宋简体"
+BODY_FONT = "仿宋_GB2312"
+HEADING1_FONT = "黑体"
+HEADING2_FONT = "楷体_GB2312"
+PAGE_NUMBER_FONT = "宋体"
+# Word substitutes w:altName when a font is missing (a machine without the GB2312 fonts gets 仿宋/楷体).
+FALLBACKS = {TITLE_FONT: "宋体", BODY_FONT: "仿宋", HEADING2_FONT: "楷体", HEADING1_FONT: "SimHei",
+             PAGE_NUMBER_FONT: "SimSun"}
+
+
+@dataclass(frozen=True)
+class Role:
+    """How a kind of paragraph looks: font and size, and whether body line spacing and indent apply."""
+
+    font: str
+    size: float  # points
+    body_layout: bool = True  # exact 28.9 pt lines and a two-character first-line indent
+
+
+TITLE = Role(TITLE_FONT, 22, body_layout=False)
+BODY = Role(BODY_FONT, 16)
+HEADING1 = Role(HEADING1_FONT, 16)
+HEADING2 = Role(HEADING2_FONT, 16)
+ANNEX_LABEL = Role(HEADING1_FONT, 16, body_layout=False)
+ANNEX_TITLE = Role(TITLE_FONT, 18, body_layout=False)
+PLAIN = Role(BODY_FONT, 16, body_layout=False)  # signature, date, figures, captions: aligned by their style
+TABLE_TEXT = Role(BODY_FONT, 10.5, body_layout=False)
+TABLE_HEADER = Role(HEADING1_FONT, 10.5, body_layout=False)
+PAGE_NUMBER = Role(PAGE_NUMBER_FONT, 14, body_layout=False)
+
+# Style ids of the built-in template (report_template.py) and Word's own, by role.
+STYLE_ROLES = {
+    "ReportTitle": TITLE, "Title": TITLE,
+    "ReportBody": BODY, "Normal": BODY,
+    "ReportHeading1": HEADING1, "Heading1": HEADING1,
+    "ReportHeading2": HEADING2, "Heading2": HEADING2,
+    "ReportAnnexLabel": ANNEX_LABEL, "ReportAnnexTitle": ANNEX_TITLE,
+    "ReportSignature": PLAIN, "ReportFigure": PLAIN, "ReportCaption": PLAIN, "ReportAnnexList": BODY,
+    "ReportTableText": TABLE_TEXT, "ReportTableHeader": TABLE_HEADER,
+    "Footer": PAGE_NUMBER, "Header": PLAIN,
+}
+_THEME_ATTRS = [qn("w:asciiTheme"), qn("w:hAnsiTheme"), qn("w:eastAsiaTheme"), qn("w:cstheme")]
+_THEME_PATTERN = re.compile(rb'\s+w:(?:asciiTheme|hAnsiTheme|eastAsiaTheme|cstheme)="[^"]*"')
+
+
+def apply_gbt9704(doc: Document) -> None:
+    """Page, fonts, paragraphs, tables and page numbers of the whole document, styles and all parts."""
+    for section in doc.sections:
+        set_page(section)
+    set_style_fonts(doc)
+    for paragraph, role in _paragraphs_with_roles(doc):
+        format_paragraph(paragraph, role)
+    for table in doc.element.body.iter(qn("w:tbl")):
+        fix_table_grid(table)
+    ensure_page_numbers(doc)
+    for section in doc.sections:
+        for part, role in _headers_and_footers(section):
+            for paragraph in part._element.iter(qn("w:p")):
+                format_paragraph(paragraph, role)
+    strip_theme_fonts(doc)
+    add_font_fallbacks(doc)
+
+
+def _footers(section: Section) -> list:
+    return [section.footer, section.even_page_footer, section.first_page_footer]
+
+
+def _headers_and_footers(section: Section) -> list:
+    """The section's own headers and footers (a linked one belongs to an earlier section)."""
+    parts = [(f, PAGE_NUMBER) for f in _footers(section)]
+    parts += [(h, PLAIN) for h in (section.header, section.even_page_header, section.first_page_header)]
+    return [(part, role) for part, role in parts if not part.is_linked_to_previous]
+
+
+def set_page(section: Section) -> None:
+    """A4 in the section's orientation, GB/T 9704 margins; 22 lines a page come from the exact line spacing.
+
+    No character grid: LibreOffice lays a linesAndChars grid out at half the characters per line.
+    """
+    landscape = section.page_width is not None and section.page_height is not None \
+        and section.page_width > section.page_height
+    width, height = Mm(PAGE_WIDTH_MM), Mm(PAGE_HEIGHT_MM)
+    section.page_width, section.page_height = (height, width) if landscape else (width, height)
+    section.top_margin, section.bottom_margin = Mm(MARGINS_MM["top"]), Mm(MARGINS_MM["bottom"])
+    section.left_margin, section.right_margin = Mm(MARGINS_MM["left"]), Mm(MARGINS_MM["right"])
+    section.footer_distance = Mm(FOOTER_DISTANCE_MM)
+    section.header_distance = Mm(15)
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is not None:
+        for attr in ("w:type", "w:charSpace"):
+            grid.attrib.pop(qn(attr), None)
+
+
+def _paragraphs_with_roles(doc: Document):
+    """Every paragraph of the body (tables included) with the role its style and place give it."""
+    styles = {s.get(qn("w:styleId")): s for s in doc.styles.element.iter(qn("w:style"))}
+    for paragraph in doc.element.body.iter(qn("w:p")):
+        role = _style_role(_style_id(paragraph), styles)
+        cell = _ancestor(paragraph, "w:tc")
+        if cell is not None and role not in (TABLE_TEXT, TABLE_HEADER):
+            role = TABLE_HEADER if _is_header_row(_ancestor(cell, "w:tr")) else TABLE_TEXT
+        yield paragraph, role
+
+
+def _style_id(paragraph) -> str:
+    style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+    return style.get(qn("w:val")) if style is not None else "Normal"
+
+
+def _style_role(style_id: str, styles: dict, depth: int = 0) -> Role:
+    """The role of a style, or of the style it is based on (a coordinator's copy of 正文 stays 正文)."""
+    if style_id in STYLE_ROLES:
+        return STYLE_ROLES[style_id]
+    style = styles.get(style_id)
+    based = style.find(qn("w:basedOn")) if style is not None else None
+    if based is None or depth > 10:
+        return BODY
+    return _style_role(based.get(qn("w:val")), styles, depth + 1)
+
+
+def _ancestor(element, tag: str):
+    parent = element.getparent()
+    while parent is not None and parent.tag != qn(tag):
+        parent = parent.getparent()
+    return parent
+
+
+def _is_header_row(row) -> bool:
+    if row is None:
+        return False
+    props = row.find(qn("w:trPr"))
+    return props is not None and props.find(qn("w:tblHeader")) is not None
+
+
+def format_paragraph(paragraph, role: Role) -> None:
+    """Fonts and size on every run (and the paragraph mark); body spacing and indent where they apply."""
+    props = _child(paragraph, "w:pPr")
+    if role.body_layout and not _has_drawing(paragraph):
+        spacing = _child(props, "w:spacing")
+        spacing.set(qn("w:line"), str(LINE_TWIPS))
+        spacing.set(qn("w:lineRule"), "exact")
+        if _alignment(props) in (None, "both", "left", "start", "distribute"):
+            indent = _child(props, "w:ind")
+            indent.set(qn("w:firstLineChars"), "200")
+            indent.set(qn("w:firstLine"), str(round(role.size * 2 * 20)))
+            for attr in ("w:hanging", "w:hangingChars"):
+                indent.attrib.pop(qn(attr), None)
+    set_run_fonts(_child(props, "w:rPr"), role)
+    for run in paragraph.iter(qn("w:r")):
+        set_run_fonts(_child(run, "w:rPr"), role)
+
+
+def _alignment(props) -> str | None:
+    jc = props.find(qn("w:jc"))
+    return jc.get(qn("w:val")) if jc is not None else None
+
+
+def _has_drawing(paragraph) -> bool:
+    return any(True for _ in paragraph.iter(qn("w:drawing"), qn("w:pict")))
+
+
+def set_run_fonts(rpr, role: Role) -> None:
+    """w:rFonts with ascii, hAnsi, eastAsia and cs all naming the role's font; no theme fonts; size."""
+    fonts = _child(rpr, "w:rFonts")
+    for attr in _THEME_ATTRS:
+        fonts.attrib.pop(attr, None)
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), role.font)
+    fonts.set(qn("w:hint"), "eastAsia")
+    half_points = str(round(role.size * 2))
+    _child(rpr, "w:sz").set(qn("w:val"), half_points)
+    _child(rpr, "w:szCs").set(qn("w:val"), half_points)
+
+
+# OOXML wants children in schema order (Word reports a damaged file otherwise): the orders we touch.
+_ORDER = {
+    "w:p": ["w:pPr"],
+    "w:r": ["w:rPr"],
+    "w:tc": ["w:tcPr"],
+    "w:tbl": ["w:tblPr", "w:tblGrid"],
+    "w:pPr": ["w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl",
+              "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs", "w:suppressAutoHyphens",
+              "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN",
+              "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
+              "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+              "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange"],
+    "w:rPr": ["w:ins", "w:del", "w:moveFrom", "w:moveTo", "w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs",
+              "w:caps", "w:smallCaps", "w:strike", "w:dstrike", "w:outline", "w:shadow", "w:emboss", "w:imprint",
+              "w:noProof", "w:snapToGrid", "w:vanish", "w:webHidden", "w:color", "w:spacing", "w:w", "w:kern",
+              "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText",
+              "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath"],
+    "w:tblPr": ["w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize",
+                "w:tblStyleColBandSize", "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd", "w:tblBorders", "w:shd",
+                "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription"],
+    "w:tcPr": ["w:cnfStyle", "w:tcW", "w:gridSpan", "w:hMerge", "w:vMerge", "w:tcBorders", "w:shd", "w:noWrap",
+               "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark"],
+    "w:style": ["w:name", "w:aliases", "w:basedOn", "w:next", "w:link", "w:autoRedefine", "w:hidden",
+                "w:uiPriority", "w:semiHidden", "w:unhideWhenUsed", "w:qFormat", "w:locked", "w:personal",
+                "w:personalCompose", "w:personalReply", "w:rsid", "w:pPr", "w:rPr", "w:tblPr", "w:trPr", "w:tcPr",
+                "w:tblStylePr"],
+}
+_RANKS = {qn(parent): {qn(tag): i for i, tag in enumerate(tags)} for parent, tags in _ORDER.items()}
+
+
+def _child(parent, tag: str):
+    """The child `tag` of `parent`, created in its schema position when missing."""
+    found = parent.find(qn(tag))
+    if found is not None:
+        return found
+    found = OxmlElement(tag)
+    ranks = _RANKS.get(parent.tag, {})
+    rank = ranks.get(qn(tag), len(ranks))
+    for index, sibling in enumerate(parent):
+        if ranks.get(sibling.tag, len(ranks)) > rank:  # unknown children go last
+            parent.insert(index, found)
+            return found
+    parent.append(found)
+    return found
+
+
+def fix_table_grid(table) -> None:
+    """Explicit column widths (w:tblGrid/w:gridCol), matching cell widths and a fixed layout, for WPS."""
+    rows = table.findall(qn("w:tr"))
+    columns = max((sum(_span(tc) for tc in row.findall(qn("w:tc"))) for row in rows), default=0)
+    if columns == 0:
+        return
+    widths = _grid_widths(table, rows, columns)
+    grid = table.find(qn("w:tblGrid"))
+    if grid is None:
+        grid = OxmlElement("w:tblGrid")
+        table.insert(list(table).index(table.find(qn("w:tblPr"))) + 1, grid)
+    for old in list(grid):
+        grid.remove(old)
+    for width in widths:
+        col = OxmlElement("w:gridCol")
+        col.set(qn("w:w"), str(width))
+        grid.append(col)
+    props = _child(table, "w:tblPr")
+    _set_width(_child(props, "w:tblW"), sum(widths))
+    _child(props, "w:tblLayout").set(qn("w:type"), "fixed")
+    for row in rows:
+        column = 0
+        for tc in row.findall(qn("w:tc")):
+            span = _span(tc)
+            _set_width(_child(_child(tc, "w:tcPr"), "w:tcW"), sum(widths[column:column + span]))
+            column += span
+
+
+def _span(tc) -> int:
+    span = tc.find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}")
+    return int(span.get(qn("w:val"))) if span is not None else 1
+
+
+def _grid_widths(table, rows, columns: int) -> list[int]:
+    """The grid's own widths when complete, else the first row's cell widths, else equal columns."""
+    grid = table.find(qn("w:tblGrid"))
+    widths = [_twips(col.get(qn("w:w"))) for col in grid.findall(qn("w:gridCol"))] if grid is not None else []
+    if len(widths) != columns or not all(widths):
+        first = rows[0].findall(qn("w:tc"))
+        cells = [_twips(tc.find(f"{qn('w:tcPr')}/{qn('w:tcW')}").get(qn("w:w")))
+                 if tc.find(f"{qn('w:tcPr')}/{qn('w:tcW')}") is not None
+                 and tc.find(f"{qn('w:tcPr')}/{qn('w:tcW')}").get(qn("w:type"), "dxa") == "dxa" else 0
+                 for tc in first]
+        widths = cells if len(cells) == columns and all(cells) else [TEXT_WIDTH_TWIPS // columns] * columns
+    total = sum(widths)
+    if total > TEXT_WIDTH_TWIPS:
+        widths = [width * TEXT_WIDTH_TWIPS // total for width in widths]
+    return widths
+
+
+def _twips(value: str | None) -> int:
+    try:
+        return int(float(value)) if value else 0
+    except ValueError:
+        return 0
+
+
+def _set_width(element, twips: int) -> None:
+    element.set(qn("w:w"), str(twips))
+    element.set(qn("w:type"), "dxa")
+
+
+def set_table_widths(table, widths_mm: list[float]) -> None:
+    """Column widths in millimetres for a python-docx table being built (scaled by fix_table_grid if too wide)."""
+    element = table._tbl
+    grid = element.find(qn("w:tblGrid"))
+    for col, width in zip(grid.findall(qn("w:gridCol")), widths_mm, strict=True):
+        col.set(qn("w:w"), str(round(width / 25.4 * 1440)))
+    fix_table_grid(element)
+
+
+def ensure_page_numbers(doc: Document) -> None:
+    """`— N —` in 4号宋体: odd pages at the right, even pages at the left, one character in (GB/T 9704 7.5).
+
+    Added only when the document has no PAGE field in a footer, so a coordinator's own footer stays.
+    """
+    if any(_has_page_field(footer._element) for s in doc.sections for footer in _footers(s)
+           if not footer.is_linked_to_previous):
+        return
+    doc.settings.odd_and_even_pages_header_footer = True
+    for index, section in enumerate(doc.sections):
+        for footer, odd in ((section.footer, True), (section.even_page_footer, False)):
+            if index and footer.is_linked_to_previous:
+                continue
+            footer.is_linked_to_previous = False
+            _write_page_number(footer, odd)
+
+
+def _has_page_field(element) -> bool:
+    instructions = [t.text or "" for t in element.iter(qn("w:instrText"))]
+    instructions += [f.get(qn("w:instr"), "") for f in element.iter(qn("w:fldSimple"))]
+    return any(re.search(r"\bPAGE\b", text) for text in instructions)
+
+
+def _write_page_number(footer, odd: bool) -> None:
+    for old in list(footer._element):
+        footer._element.remove(old)
+    paragraph = footer.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if odd else WD_ALIGN_PARAGRAPH.LEFT
+    fmt = paragraph.paragraph_format
+    fmt.line_spacing, fmt.first_line_indent = 1.0, Mm(0)
+    fmt.right_indent, fmt.left_indent = (Mm(4.9), None) if odd else (None, Mm(4.9))  # one 14 pt character
+    for xml in _page_number_runs():
+        paragraph._p.append(parse_xml(xml))
+    format_paragraph(paragraph._p, PAGE_NUMBER)
+
+
+def _page_number_runs() -> list[str]:
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    return [
+        f'<w:r {ns}><w:t xml:space="preserve">— </w:t></w:r>',
+        f'<w:r {ns}><w:fldChar w:fldCharType="begin"/></w:r>',
+        f'<w:r {ns}><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>',
+        f'<w:r {ns}><w:fldChar w:fldCharType="separate"/></w:r>',
+        f'<w:r {ns}><w:t>1</w:t></w:r>',
+        f'<w:r {ns}><w:fldChar w:fldCharType="end"/></w:r>',
+        f'<w:r {ns}><w:t xml:space="preserve"> —</w:t></w:r>',
+    ]
+
+
+def set_style_fonts(doc: Document) -> None:
+    """Explicit fonts in every style and the document defaults, each by its role; Chinese language."""
+    styles = doc.styles.element
+    defaults = styles.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
+    if defaults is not None:
+        set_run_fonts(defaults, BODY)
+        lang = _child(defaults, "w:lang")
+        lang.set(qn("w:val"), "en-US")
+        lang.set(qn("w:eastAsia"), "zh-CN")
+    by_id = {s.get(qn("w:styleId")): s for s in styles.iter(qn("w:style"))}
+    for style_id, style in by_id.items():
+        if style.get(qn("w:type")) not in ("paragraph", "character"):
+            continue
+        role = _style_role(style_id, by_id)
+        fonts = style.find(f"{qn('w:rPr')}/{qn('w:rFonts')}")
+        if style.get(qn("w:type")) == "paragraph" or fonts is not None:
+            rpr = _child(style, "w:rPr")
+            fonts = _child(rpr, "w:rFonts")
+            for attr in _THEME_ATTRS:
+                fonts.attrib.pop(attr, None)
+            for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+                fonts.set(qn(attr), role.font)
+
+
+def strip_theme_fonts(doc: Document) -> None:
+    """No asciiTheme/eastAsiaTheme anywhere (styles, numbering, stylesWithEffects…): they override names."""
+    for part in doc.part.package.iter_parts():
+        element = getattr(part, "_element", None)
+        if element is not None:
+            for fonts in element.iter(qn("w:rFonts")):
+                for attr in _THEME_ATTRS:
+                    fonts.attrib.pop(attr, None)
+                for attr in ("w:ascii", "w:hAnsi", "w:eastAsia"):
+                    if fonts.get(qn(attr)) is None:
+                        fonts.set(qn(attr), BODY_FONT)
+        elif str(part.partname).endswith(".xml") and b"Theme=" in (part.blob or b""):
+            part._blob = _THEME_PATTERN.sub(b"", part.blob)
+
+
+def add_font_fallbacks(doc: Document) -> None:
+    """fontTable entries for the GB/T 9704 fonts, each with the font Word should use when it is missing."""
+    table_part = next((p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml"), None)
+    if table_part is None:
+        return
+    root = etree.fromstring(table_part.blob)
+    known = {font.get(qn("w:name")) for font in root.findall(qn("w:font"))}
+    for name, alternative in FALLBACKS.items():
+        if name in known:
+            continue
+        root.append(parse_xml(
+            f'<w:font xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" w:name="{name}">'
+            f'<w:altName w:val="{alternative}"/><w:charset w:val="86"/><w:family w:val="auto"/>'
+            '<w:pitch w:val="variable"/></w:font>'))
+    table_part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)

@@ -1,0 +1,250 @@
+"""The built-in 自评报告模板.docx, built by code: `python -m reporting.report_template [PATH]`.
+
+The template holds the wording and the order of the report; every figure is a `{{ 字段 }}` filled from the
+store. A coordinator edits a copy in Word (templates/docx/) and keeps their wording for every round.
+FIELDS is the contract between the template and report.py: what the template may use, and which fields
+it must keep.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt
+
+from . import docx_format as fmt
+
+# Every field the report provides, with what it holds (the workspace README lists the same).
+FIELDS: dict[str, str] = {
+    "活动名称": "reporting.toml 中的活动名称",
+    "轮次": "填报轮次名称",
+    "截止日期": "本轮报送截止日期（2024年6月30日）",
+    "数据日期": "统计截至日期（--as-of，默认本轮截止日期）",
+    "成文日期": "落款日期（reporting.toml [报告] 成文日期，默认当天）",
+    "落款单位": "落款单位列表（reporting.toml 落款单位）",
+    "任务数": "本轮任务数", "领域数": "一级领域数", "单位数": "应报送单位数（有任务的单位）",
+    "项次数": "任务×责任单位项次数",
+    "已报送单位数": "已报送单位数", "未报送单位数": "未报送单位数", "报送率": "报送率（百分数文字）",
+    "已完成项次": "已完成项次", "推进中项次": "推进中项次", "未启动项次": "未启动项次",
+    "待修改项次": "待修改项次", "未报送项次": "未报送项次",
+    "完成率": "完成率（已完成项次/项次数）", "平均进度": "平均进度", "逾期项次": "逾期未完成项次",
+    "逾期任务数": "有逾期未完成项次的任务数", "已完成任务数": "全部责任单位均已完成的任务数",
+    "任务完成率": "已完成任务数/任务数",
+    "较上轮": "与上一轮相比的变化（一句话；无上一轮时为空）",
+    "领域概况": "各领域完成率概述（一句话）",
+    "督办事项": "需督办的逾期任务和未报送单位（短语；都没有时为空）",
+    "状态构成": "表格行：状态、项次、占比",
+    "图_领域完成率": "图片：各领域完成率", "图_状态构成": "图片：任务状态构成", "图_单位完成率": "图片：各单位完成率",
+    "主要工作": "按领域的段落：每节有 标题、段落",
+    "存在问题": "数据反映的问题和各单位填报的问题：每节有 标题、段落",
+    "下一步计划": "按领域的下一步计划：每节有 标题、段落",
+    "附件1": "表格行：各领域完成情况", "附件1合计": "附件1 合计行",
+    "附件2": "表格行：各单位完成情况", "附件2合计": "附件2 合计行",
+    "附件3": "表格行：未完成任务清单",
+}
+# A template without these would silently drop the heart of the report.
+REQUIRED_FIELDS = ["完成率", "报送率", "主要工作", "存在问题", "下一步计划", "落款单位", "成文日期"]
+
+# (field of a row, column heading, width in mm); each table fills the 156 mm type area
+ANNEX1_COLUMNS = [("序号", "序号", 10), ("领域", "领域", 43), ("任务数", "任务数", 12), ("项次", "项次", 12),
+                  ("已完成", "已完成项次", 14), ("逾期", "逾期项次", 14), ("完成率", "完成率", 17),
+                  ("平均进度", "平均进度", 17), ("报送率", "报送率", 17)]
+ANNEX2_COLUMNS = [("序号", "排名", 10), ("单位", "单位", 38.5), ("任务数", "任务数", 10.5), ("已完成", "已完成", 10.5),
+                  ("推进中", "推进中", 10.5), ("未启动", "未启动", 10.5), ("未报送", "未报送", 10.5),
+                  ("待修改", "待修改", 10.5), ("逾期", "逾期", 10.5), ("完成率", "完成率", 17),
+                  ("平均进度", "平均进度", 17)]
+ANNEX3_COLUMNS = [("序号", "序号", 10), ("任务编号", "任务编号", 14), ("任务", "工作任务", 46),
+                  ("时限", "完成时限", 24), ("牵头", "牵头单位及状态", 30), ("未完成单位", "未完成单位", 32)]
+CELL_MARGIN_TWIPS = 57  # 1 mm left and right: narrow number columns keep "100.0%" on one line
+ANNEXES = [("附件1", "各领域完成情况统计表", ANNEX1_COLUMNS, "附件1合计"),
+           ("附件2", "各单位完成情况统计表", ANNEX2_COLUMNS, "附件2合计"),
+           ("附件3", "未完成任务清单", ANNEX3_COLUMNS, None)]
+
+# (style id, name shown in Word, alignment, outline level, first-line indent); all based on Normal
+_STYLES = [
+    ("ReportTitle", "公文标题", WD_ALIGN_PARAGRAPH.CENTER, None, False),
+    ("ReportHeading1", "一级标题", WD_ALIGN_PARAGRAPH.JUSTIFY, 0, True),
+    ("ReportHeading2", "二级标题", WD_ALIGN_PARAGRAPH.JUSTIFY, 1, True),
+    ("ReportSignature", "落款", WD_ALIGN_PARAGRAPH.RIGHT, None, False),
+    ("ReportFigure", "图片", WD_ALIGN_PARAGRAPH.CENTER, None, False),
+    ("ReportCaption", "图表题注", WD_ALIGN_PARAGRAPH.CENTER, None, False),
+    ("ReportAnnexLabel", "附件标识", WD_ALIGN_PARAGRAPH.LEFT, None, False),
+    ("ReportAnnexTitle", "附件标题", WD_ALIGN_PARAGRAPH.CENTER, None, False),
+    ("ReportAnnexList", "附件说明续行", WD_ALIGN_PARAGRAPH.JUSTIFY, None, False),
+    ("ReportTableHeader", "表格表头", WD_ALIGN_PARAGRAPH.CENTER, None, False),
+    ("ReportTableText", "表格文字", WD_ALIGN_PARAGRAPH.CENTER, None, False),
+]
+_ROLE_OF = {style_id: fmt.STYLE_ROLES[style_id] for style_id, *_ in _STYLES}
+
+
+def build_builtin_template(path: Path) -> Path:
+    """Write the built-in report template to `path`."""
+    doc = Document()
+    _setup_styles(doc)
+    _write_body(doc)
+    for annex in ANNEXES:
+        _write_annex(doc, *annex)
+    fmt.apply_gbt9704(doc)
+    props = doc.core_properties
+    props.title, props.author, props.comments = "自评报告模板", "reporting", "双花括号中的字段由 reporting report 填写"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    return path
+
+
+def _setup_styles(doc) -> None:
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(16)
+    pf = normal.paragraph_format
+    pf.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    pf.space_before = pf.space_after = Pt(0)
+    pf.widow_control = False
+    for style_id, name, alignment, outline, indent in _STYLES:
+        style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.style_id = style_id
+        style.base_style = normal
+        style.quick_style = True
+        style.paragraph_format.alignment = alignment
+        style.font.size = Pt(_ROLE_OF[style_id].size)
+        ppr = style.element.get_or_add_pPr()
+        if not indent:
+            ind = ppr.get_or_add_ind()
+            ind.set(qn("w:firstLineChars"), "0")
+            ind.set(qn("w:firstLine"), "0")
+        if outline is not None:
+            ppr.get_or_add_outlineLvl().set(qn("w:val"), str(outline))
+    _style_details(doc)
+
+
+def _style_details(doc) -> None:
+    styles = doc.styles
+    styles["附件说明续行"].paragraph_format.left_indent = Pt(16 * 5)  # under the text after "附件："
+    styles["附件标题"].paragraph_format.space_after = Pt(12)
+    styles["附件标识"].paragraph_format.page_break_before = True
+    for name in ("公文标题", "附件标题"):
+        styles[name].paragraph_format.line_spacing = Pt(36)
+    styles["图片"].paragraph_format.line_spacing = 1.0
+    for name in ("表格表头", "表格文字"):
+        styles[name].paragraph_format.line_spacing = Pt(15)
+    styles["表格表头"].font.bold = True
+
+
+def _para(doc, text: str, style: str = "Normal"):
+    return doc.add_paragraph(text, style=style)
+
+
+def _write_body(doc) -> None:
+    _para(doc, "{{ 活动名称 }}{{ 轮次 }}自评报告", "公文标题")
+    _para(doc, "")
+    _para(doc, "按照{{ 活动名称 }}工作安排，现将{{ 轮次 }}各项任务推进情况报告如下。"
+               "本轮共分解任务{{ 任务数 }}项，涉及责任单位{{ 单位数 }}个。"
+               "{% if 已报送单位数 %}截至{{ 数据日期 }}，{{ 已报送单位数 }}个单位报送了推进情况，"
+               "报送率{{ 报送率 }}；已完成{{ 已完成项次 }}项次，完成率{{ 完成率 }}，平均进度{{ 平均进度 }}。"
+               "{% else %}截至{{ 数据日期 }}，尚无单位报送推进情况，以下各项数据均按未报送计。{% endif %}")
+    _para(doc, "一、总体推进情况", "一级标题")
+    _para(doc, "本轮任务共{{ 任务数 }}项，分布在{{ 领域数 }}个领域，按“任务×责任单位”计共{{ 项次数 }}项次。"
+               "截至{{ 数据日期 }}，应报送单位{{ 单位数 }}个，已报送{{ 已报送单位数 }}个，报送率{{ 报送率 }}"
+               "{% if 未报送单位数 %}，{{ 未报送单位数 }}个单位未报送{% endif %}。")
+    _para(doc, "从完成情况看，{{ 项次数 }}项次中已完成{{ 已完成项次 }}项次、推进中{{ 推进中项次 }}项次、"
+               "未启动{{ 未启动项次 }}项次{% if 待修改项次 %}、待修改{{ 待修改项次 }}项次{% endif %}"
+               "{% if 未报送项次 %}、未报送{{ 未报送项次 }}项次{% endif %}，"
+               "完成率{{ 完成率 }}，平均进度{{ 平均进度 }}。"
+               "按任务计，全部责任单位均已完成的任务{{ 已完成任务数 }}项，占{{ 任务完成率 }}。{{ 较上轮 }}")
+    _para(doc, "{% if 逾期项次 %}已过完成时限尚未完成的有{{ 逾期项次 }}项次，涉及任务{{ 逾期任务数 }}项。"
+               "{% else %}截至{{ 数据日期 }}，没有逾期未完成的任务。{% endif %}{{ 领域概况 }}")
+    _para(doc, "表1  任务状态构成", "图表题注")
+    _table(doc, [("状态", "状态", 50), ("项次", "项次", 40), ("占比", "占比", 40)], "状态构成", None)
+    _para(doc, "{{ 图_领域完成率 }}", "图片")
+    _para(doc, "图1  各领域完成率", "图表题注")
+    _sections(doc, "二、主要工作及成效", "主要工作", "截至{{ 数据日期 }}，各单位尚未报送工作举措及成效。")
+    _sections(doc, "三、存在的问题", "存在问题", "截至{{ 数据日期 }}，未发现需要报告的问题。")
+    _sections(doc, "四、下一步工作打算", "下一步计划", "截至{{ 数据日期 }}，各单位尚未报送下一步计划。")
+    _para(doc, "{%p if 督办事项 %}")
+    _para(doc, "下一步，将针对{{ 督办事项 }}逐一督促、限期整改，确保各项任务按时保质完成。")
+    _para(doc, "{%p endif %}")
+    _para(doc, "")
+    _para(doc, "附件：1.各领域完成情况统计表")
+    _para(doc, "2.各单位完成情况统计表", "附件说明续行")
+    _para(doc, "3.未完成任务清单", "附件说明续行")
+    _para(doc, "")
+    _para(doc, "")
+    _para(doc, "{%p for 单位 in 落款单位 %}")
+    _para(doc, "{{ 单位 }}", "落款")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{{ 成文日期 }}", "落款")
+
+
+def _sections(doc, heading: str, field: str, empty_text: str) -> None:
+    """A level-1 heading, then one level-2 heading and its paragraphs per section of `field`."""
+    _para(doc, heading, "一级标题")
+    _para(doc, f"{{%p if not {field} %}}")
+    _para(doc, empty_text)
+    _para(doc, "{%p endif %}")
+    _para(doc, f"{{%p for 节 in {field} %}}")
+    _para(doc, "{%p if 节.标题 %}")
+    _para(doc, "{{ 节.标题 }}", "二级标题")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p for 段 in 节.段落 %}")
+    _para(doc, "{{ 段 }}")
+    _para(doc, "{%p endfor %}")
+    _para(doc, "{%p endfor %}")
+
+
+def _write_annex(doc, label: str, title: str, columns: list[tuple[str, str, float]], total: str | None) -> None:
+    _para(doc, label, "附件标识")
+    _para(doc, title, "附件标题")
+    _para(doc, "（数据截至{{ 数据日期 }}）", "图表题注")
+    if label == "附件3":
+        _para(doc, "{%p if not 附件3 %}")
+        _para(doc, "截至{{ 数据日期 }}，所有任务均已完成。")
+        _para(doc, "{%p endif %}")
+    _table(doc, columns, label, total)
+
+
+def _table(doc, columns: list[tuple[str, str, float]], rows_field: str, total: str | None) -> None:
+    """Header row, a `{%tr for %}` row over `rows_field`, and an optional 合计 row."""
+    table = doc.add_table(rows=4 + bool(total), cols=len(columns))
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    header, loop, data, end = table.rows[:4]
+    for cell, (_, caption, _) in zip(header.cells, columns, strict=True):
+        cell.paragraphs[0].text, cell.paragraphs[0].style = caption, doc.styles["表格表头"]
+    header._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    loop.cells[0].paragraphs[0].text = f"{{%tr for r in {rows_field} %}}"
+    end.cells[0].paragraphs[0].text = "{%tr endfor %}"
+    for cell, (key, _, _) in zip(data.cells, columns, strict=True):
+        cell.paragraphs[0].text, cell.paragraphs[0].style = f"{{{{ r.{key} }}}}", doc.styles["表格文字"]
+    if total:
+        for index, (cell, (key, _, _)) in enumerate(zip(table.rows[4].cells, columns, strict=True)):
+            text = "合计" if index == 0 else f"{{{{ {total}.{key} }}}}"
+            cell.paragraphs[0].text, cell.paragraphs[0].style = text, doc.styles["表格文字"]
+    for row in (loop, end):
+        for cell in row.cells:
+            cell.paragraphs[0].style = doc.styles["表格文字"]
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(CELL_MARGIN_TWIPS))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    table._tbl.tblPr.append(margins)
+    fmt.set_table_widths(table, [width for *_, width in columns])
+
+
+def main(argv: list[str]) -> None:
+    from .templates import builtin_template
+
+    target = Path(argv[0]) if argv else builtin_template("docx")
+    build_builtin_template(target)
+    print(f"已生成 {target}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
