@@ -1,0 +1,162 @@
+"""report: outbox/<轮次>/自评报告.docx from the report template, in GB/T 9704 format, with charts and annexes.
+
+Order of work: check the template (before anything is written), read the figures, draw the charts, render,
+enforce the official format on the rendered document, save; with pdf=True convert through LibreOffice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import jinja2
+from docx.opc.exceptions import PackageNotFoundError
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
+
+from . import report_text as text
+from .charts import draw_charts
+from .consolidate import Consolidation, load_consolidation
+from .docx_format import apply_gbt9704
+from .errors import ReportingError, TemplateError, WorkspaceError
+from .fileio import atomic_path
+from .report_template import FIELDS, REQUIRED_FIELDS
+from .templates import builtin_template, template_path
+from .workspace import Workspace
+
+REPORT_FILE = "自评报告.docx"
+PDF_TIMEOUT = 300  # seconds; a first start of LibreOffice on a slow desk machine takes a while
+CHART_WIDTH = Mm(150)
+WINDOWS_SOFFICE = [Path(os.environ.get(var, "")) / "LibreOffice" / "program" / "soffice.exe"
+                   for var in ("ProgramFiles", "ProgramFiles(x86)") if os.environ.get(var)]
+
+
+@dataclass
+class ReportResult:
+    docx: Path
+    template: Path
+    template_label: str  # as the user knows it: templates/docx/自评报告模板.docx, or 内置模板
+    pdf: Path | None = None
+    charts: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def write_report(ws: Workspace, *, round_name: str | None = None, as_of: date | None = None,
+                 pdf: bool = False) -> ReportResult:
+    """Write the 自评报告 of a round (the current one unless named); with pdf=True also a PDF."""
+    template = template_path(ws, "docx")
+    shown = template.name if template == builtin_template("docx") else ws.show(template)
+    document = open_template(template, shown)
+    data = load_consolidation(ws, round_name=round_name, as_of=as_of, with_sources=False)
+    folder = ws.round_dir(data.round)
+    charts = draw_charts(folder, [(text.area_name(a.area), a.completion_rate) for a in data.figures.areas],
+                         [(row["状态"], row["项次"]) for row in text.state_rows(data)[:-1]],
+                         [(u.unit, u.completion_rate) for u in data.figures.units], ws.root)
+    context = build_context(data)
+    context.update({f"图_{key}": InlineImage(document, str(path), width=CHART_WIDTH)
+                    for key, path in charts.paths.items()})
+    result = ReportResult(docx=folder / REPORT_FILE, template=template, charts=list(charts.paths.values()),
+                          template_label=shown if template != builtin_template("docx") else f"内置模板 {shown}",
+                          warnings=[charts.warning] if charts.warning else [])
+    render(document, context, shown)
+    with atomic_path(result.docx, ws.root) as tmp:
+        document.save(str(tmp))
+    if pdf:
+        result.pdf = convert_to_pdf(result.docx, ws)
+    return result
+
+
+def build_context(data: Consolidation) -> dict:
+    """Every field of report_template.FIELDS except the images."""
+    context = text.headline(data)
+    context.update({"主要工作": text.main_work(data), "存在问题": text.problems(data),
+                    "下一步计划": text.next_steps(data), **text.annexes(data)})
+    return context
+
+
+def open_template(path: Path, shown: str) -> DocxTemplate:
+    """The template, checked: it opens, its Jinja parses, it has the required fields and no unknown ones."""
+    try:
+        document = DocxTemplate(str(path))
+        used = document.get_undeclared_template_variables()
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"模板 {shown} 有语法错误：{exc.message}（请检查 {{{{ }}}} 与 {{% %}} 是否成对、"
+                            "标签内的字段名和写法是否正确）") from exc
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise TemplateError(f"模板 {shown} 无法打开：不是有效的 Word（.docx）文件") from exc
+    missing = [name for name in REQUIRED_FIELDS if name not in used]
+    if missing:
+        raise TemplateError(f"模板 {shown} 缺少字段：{'、'.join(missing)}")
+    unknown = sorted(used - set(FIELDS))
+    if unknown:
+        raise TemplateError(f"模板 {shown} 含有未知字段：{'、'.join(unknown)}（可用字段：{'、'.join(FIELDS)}）")
+    return document
+
+
+def render(document: DocxTemplate, context: dict, shown: str) -> None:
+    """Fill the template (values escaped for XML) and put the result into GB/T 9704 format."""
+    try:
+        document.render(context, autoescape=True)
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"模板 {shown} 填写时出错：{exc}（请检查模板中的字段写法）") from exc
+    apply_gbt9704(document.docx)
+
+
+def find_soffice() -> str | None:
+    """LibreOffice's soffice on PATH, or in its usual Windows folder."""
+    found = shutil.which("soffice") or shutil.which("libreoffice")
+    if found:
+        return found
+    return next((str(path) for path in WINDOWS_SOFFICE if path.is_file()), None)
+
+
+def convert_to_pdf(docx: Path, ws: Workspace) -> Path:
+    """自评报告.pdf beside the .docx, through LibreOffice with a throw-away profile."""
+    soffice = find_soffice()
+    if soffice is None:
+        raise WorkspaceError(f"已生成 {ws.show(docx)}，但未找到 LibreOffice，无法生成 PDF：请安装 LibreOffice "
+                             "后重试，或在 Word/WPS 中打开该文件另存为 PDF")
+    target = docx.with_suffix(".pdf")
+    with tempfile.TemporaryDirectory(prefix="reporting-pdf-") as work:
+        folder = Path(work)
+        source = folder / "report.docx"  # an ASCII name: no trouble with the console's code page on Windows
+        shutil.copyfile(docx, source)
+        command = [soffice, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--norestore",
+                   "--nolockcheck", "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(folder), str(source)]
+        _run(command, ws, docx)
+        produced = folder / "report.pdf"
+        if not produced.exists():
+            raise ReportingError(f"已生成 {ws.show(docx)}，但 LibreOffice 未能将其转换为 PDF")
+        with atomic_path(target, ws.root) as tmp:
+            shutil.copyfile(produced, tmp)
+    return target
+
+
+def _run(command: list[str], ws: Workspace, docx: Path) -> None:
+    """Run soffice in its own process group, killed whole on timeout (it forks)."""
+    posix = os.name == "posix"
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=posix)
+    try:
+        process.communicate(timeout=PDF_TIMEOUT)
+    except subprocess.TimeoutExpired as exc:
+        _kill(process, posix)
+        process.communicate()
+        raise ReportingError(f"已生成 {ws.show(docx)}，但 LibreOffice 转换 PDF 超过 {PDF_TIMEOUT} 秒未完成，"
+                             "请在 Word/WPS 中另存为 PDF") from exc
+
+
+def _kill(process: subprocess.Popen, posix: bool) -> None:
+    if posix:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+    else:  # pragma: no cover - Windows
+        process.kill()
