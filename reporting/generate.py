@@ -25,7 +25,7 @@ from .ledger import read_ledger
 from .models import ROLE_LEAD, ROLE_RESPONSIBLE, Task, Unit
 from .naming import file_stem
 from .progress import ProgressHook, no_progress
-from .roster import Roster, is_collective, read_roster
+from .roster import Resolution, Roster, is_collective, read_roster
 from .store import connect, dumps, transaction, workspace_lock
 from .templates import template_path
 from .workbook import WorkbookRow, write_unit_workbook
@@ -165,10 +165,11 @@ def assign_tasks(tasks: list[Task], roster: Roster) -> tuple[dict[str, list[tupl
     """unit → [(task, role)] in ledger order, units in roster order; a unit named both ways is lead."""
     roles: dict[str, dict[str, str]] = {}
     unresolved: list[Unresolved] = []
+    resolved: dict[str, Resolution] = {}  # a group named by every task is expanded once
     for task in tasks:
         for role, names in ((ROLE_LEAD, task.lead), (ROLE_RESPONSIBLE, task.responsible)):
             for name in names:
-                resolution = roster.resolve(name)
+                resolution = resolved.get(name) or resolved.setdefault(name, roster.resolve(name))
                 if not resolution.units:
                     row = roster.unit(name)
                     empty = (row is not None and row.is_group) or is_collective(name)

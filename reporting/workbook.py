@@ -226,8 +226,9 @@ def _write_ledger(sheet: Worksheet, formats: _Formats, template: TemplateSpec, v
                 "validate": "any", "input_title": f"填写“{column.header}”"[:32],
                 "input_message": FILL_HINTS[column.header]})
     cell_marks = _marks_by_cell(marks)
+    layout = _RowLayout(formats, template)
     for index, row in enumerate(rows):
-        _write_task_row(sheet, formats, template, first + index, index + 1, row, cell_marks)
+        _write_task_row(sheet, layout, first + index, index + 1, row, cell_marks)
     if rows:
         _add_validations(sheet, first, first + len(rows) - 1)
     sheet.freeze_panes(first, 0)
@@ -242,23 +243,39 @@ def given_values(number: int, row: WorkbookRow) -> list[object]:
     return [number, task.id, task.area, task.text, row.role, task.deadline or "", "；".join(task.targets)]
 
 
-def _write_task_row(sheet: Worksheet, formats: _Formats, template: TemplateSpec, r: int, number: int,
-                    row: WorkbookRow, cell_marks: dict[tuple[str, str], tuple[str, str]]) -> None:
+class _RowLayout:
+    """Per-column formats, widths and font sizes of task rows, worked out once per workbook."""
+
+    def __init__(self, formats: _Formats, template: TemplateSpec) -> None:
+        self.formats = formats
+        self.columns = template.columns
+        self.given = len(GIVEN_COLUMNS)
+        self.body = [self._format(c.body_format, c.header) for c in template.columns]
+        self.fit = [(c.width, float(c.body_format.get("font_size", 11))) for c in template.columns]
+
+    def _format(self, props: Format, header: str, **extra: object):
+        return self.formats.get(props, locked=header in GIVEN_COLUMNS, text_wrap=True, **extra)
+
+    def marked(self, col: int, level: str):
+        column = self.columns[col]
+        return self._format(column.body_format, column.header, bg_color=MARK_FILLS.get(level, MARK_FILLS["error"]))
+
+
+def _write_task_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, row: WorkbookRow,
+                    cell_marks: dict[tuple[str, str], tuple[str, str]]) -> None:
     cells = [*given_values(number, row), *(row.values.get(name) for name in FILL_COLUMNS)]
     height = 0.0
-    for col, (column, value) in enumerate(zip(template.columns, cells, strict=True)):
-        locked = column.header in GIVEN_COLUMNS
-        mark = cell_marks.get((row.task.id, column.header))
-        extra: dict[str, object] = {"locked": locked, "text_wrap": True}
-        if mark is not None:
-            extra["bg_color"] = MARK_FILLS.get(mark[0], MARK_FILLS["error"])
-        fmt = formats.get(column.body_format, **extra)
-        _write_value(sheet, r, col, value, fmt)
+    for col, value in enumerate(cells):
+        mark = cell_marks.get((row.task.id, LEDGER_COLUMNS[col])) if cell_marks else None
+        fmt = layout.body[col] if mark is None else layout.marked(col, mark[0])
+        if value is None or value == "":
+            sheet.write_blank(r, col, None, fmt)
+        else:
+            _write_value(sheet, r, col, value, fmt)
+            if isinstance(value, str):
+                height = max(height, _text_height(value, *layout.fit[col]))
         if mark is not None:
             sheet.write_comment(r, col, mark[1], {"x_scale": 2, "y_scale": 1.5, "author": "reporting"})
-        if isinstance(value, str) and value:
-            size = float(column.body_format.get("font_size", 11))
-            height = max(height, _text_height(value, column.width, size))
     if height:
         sheet.set_row(r, height)
 
@@ -331,6 +348,11 @@ def _text_height(text: str, width: float, font_size: float) -> float:
     return min(MAX_ROW_HEIGHT, round(lines * font_size * 1.4 + 4, 1))
 
 
+@lru_cache(maxsize=65536)
+def _fingerprint(text: str) -> str:
+    return fingerprint(text)
+
+
 # ---------------------------------------------------------------- 联络员信息, 问题清单, lists, 识别信息
 
 
@@ -398,7 +420,7 @@ def _write_meta(sheet: Worksheet, *, kind: str, unit: str, round_name: str, camp
     for row in rows:
         r += 1
         sheet.write_string(r, 0, row.task.id)
-        sheet.write_string(r, 1, fingerprint(row.task.text))
+        sheet.write_string(r, 1, _fingerprint(row.task.text))
         sheet.write_string(r, 2, row.role)
     sheet.set_column(0, 2, 14)
     sheet.very_hidden()

@@ -145,6 +145,7 @@ def test_receipt_marks_verdict_and_problems(tmp_path, spec):
     assert not progress.protection.locked
     evidence = sheet.cell(FIRST_DATA_ROW + 2, LEDGER_COLUMNS.index("佐证材料") + 1)
     assert evidence.fill.fgColor.rgb.endswith("FFEB9C")
+    assert evidence.value is None and "佐证材料" in evidence.comment.text
     assert sheet.cell(FIRST_DATA_ROW, LEDGER_COLUMNS.index("佐证材料") + 1).comment is None
     listed = list(book[SHEET_PROBLEMS].iter_rows(values_only=True))
     assert list(listed[0]) == PROBLEMS_COLUMNS and list(listed[1]) == problems[0]
