@@ -16,7 +16,8 @@ from pathlib import Path
 from .errors import PlanError
 
 MAX_LINES = 50_000
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 20 * 1024 * 1024  # a text plan; .docx/.xlsx may carry pictures, so they get more room
+MAX_PACKAGE_BYTES = 100 * 1024 * 1024
 HEADER_SCAN_ROWS = 20
 TEXT_SUFFIXES = (".txt", ".text")
 DOCX_SUFFIXES = (".docx", ".docm")
@@ -52,26 +53,27 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
 
 
 def header_columns(cells: tuple[str, ...] | list[str]) -> dict[str, int] | None:
-    """Column of each known field when `cells` is the header row of a breakdown table, else None."""
+    """Column of each known field when `cells` is the header row of a breakdown table, else None.
+
+    Exact names first ("工作任务"), then names that start with one ("工作任务及措施", "完成时限要求").
+    """
+    names = [re.sub(r"[(（][^)）]*[)）]", "", "".join(cell.split())) for cell in cells]
     columns: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        name = re.sub(r"[(（][^)）]*[)）]", "", "".join(cell.split()))
-        field = _header_field(name)
-        if field and field not in columns:
-            columns[field] = index
+    for exact in (True, False):
+        for index, name in enumerate(names):
+            field = _header_field(name, exact=exact) if 0 < len(name) <= 12 else None
+            if field and field not in columns and index not in columns.values():
+                columns[field] = index
     if "text" in columns and {"lead", "responsible", "deadline"} & columns.keys():
         return columns
     return None
 
 
-def _header_field(name: str) -> str | None:
-    if not name or len(name) > 12:
-        return None
+def _header_field(name: str, *, exact: bool) -> str | None:
     for field, synonyms in HEADER_SYNONYMS.items():
-        if name in synonyms:
+        if exact and name in synonyms:
             return field
-    for field, synonyms in HEADER_SYNONYMS.items():
-        if any(name.startswith(s) for s in synonyms if len(s) > 1):
+        if not exact and any(name.startswith(s) for s in synonyms if len(s) >= 3):
             return field
     return None
 
@@ -81,19 +83,29 @@ def read_plan_lines(path: Path) -> list[SourceLine]:
     path = Path(path)
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            megabytes = size // (1024 * 1024)
-            raise PlanError(f"文件过大（{megabytes} MB），不像一份实施方案，请检查是否选错了文件", file=path)
         with path.open("rb") as handle:
             head = handle.read(8)
         kind = _sniff(path, head)
+        if size > (MAX_BYTES if kind == "txt" else MAX_PACKAGE_BYTES):
+            megabytes = size // (1024 * 1024)
+            raise PlanError(f"文件过大（{megabytes} MB），不像一份实施方案，请检查是否选错了文件", file=path)
         if kind == "docx":
             return _docx_lines(path)
         if kind == "xlsx":
             return _xlsx_lines(path)
         return _text_lines(path, path.read_bytes())
     except OSError as exc:
-        raise PlanError(f"无法读取文件：{exc.strerror or exc}", file=path) from exc
+        raise PlanError(_os_message(exc), file=path) from exc
+
+
+def _os_message(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "文件不存在"
+    if isinstance(exc, IsADirectoryError):
+        return "这是一个文件夹，不是文件"
+    if isinstance(exc, PermissionError):
+        return "没有读取权限（文件可能正在被其他程序占用）"
+    return f"无法读取文件（{type(exc).__name__}）"
 
 
 def _sniff(path: Path, head: bytes) -> str:
@@ -147,7 +159,11 @@ def decode_text(data: bytes) -> str | None:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
-            continue
+            pass
+        # A few damaged bytes in an otherwise clean file; GBK read as UTF-8 fails on nearly every character.
+        text = data.decode(encoding, errors="replace")
+        if text.count("\ufffd") <= max(2, len(text) // 1000):
+            return text
     return _guess(data)
 
 
@@ -159,7 +175,7 @@ def _guess(data: bytes) -> str | None:
 
 
 def _text_lines(path: Path, data: bytes) -> list[SourceLine]:
-    count = data.count(b"\n") + 1
+    count = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if count > MAX_LINES:
         raise _too_large(path, count)
     text = decode_text(data)
@@ -387,10 +403,17 @@ def _has_header(ws) -> bool:
 def _sheet_lines(path: Path, workbook, ws) -> list[SourceLine]:
     merged = _merged_ranges(workbook, ws)
     rows: list[list[str]] = []
+    filled = blank_run = 0
     for row in ws.iter_rows(values_only=True):
-        rows.append([_cell_text(v) for v in row])
-        if len(rows) > MAX_LINES:
-            raise _too_large(path, len(rows))
+        cells = [_cell_text(v) for v in row]
+        rows.append(cells)
+        blank_run = 0 if any(cells) else blank_run + 1
+        filled += blank_run == 0
+        if blank_run > 1000:
+            break  # formatting applied to whole columns: a million empty rows
+        if filled > MAX_LINES:
+            raise _too_large(path, filled)
+    del rows[len(rows) - blank_run:]
     _fill_merged(rows, merged)
     lines = [
         SourceLine(number, " ".join(c for c in cells if c), tuple(cells), 0)

@@ -43,6 +43,15 @@ def test_the_same_plan_in_every_encoding_gives_the_same_tasks(tmp_path, encoding
     assert [task[0] for task in summary(path)] == ["1.1", "1.2", "2.1"]
 
 
+def test_a_few_damaged_bytes_do_not_turn_utf8_into_gbk_mojibake(tmp_path):
+    path = tmp_path / "plan.txt"
+    data = SMALL_PLAN.encode("utf-8")
+    path.write_bytes(data[:40] + b"\xff" + data[40:])
+    lines = [line.text for line in read_plan_lines(path)]
+    assert lines[0] == "某县法治政府建设实施方案"
+    assert [task[0] for task in summary(path)] == ["1.1", "1.2", "2.1"]
+
+
 def test_windows_line_endings_and_line_numbers(tmp_path):
     path = tmp_path / "plan.txt"
     path.write_bytes(SMALL_PLAN.replace("\n", "\r\n").encode("gbk"))
@@ -176,6 +185,8 @@ def test_header_synonyms():
     found = header_columns(["序号", "工作任务（具体内容）", "责任单位（部门）"])
     assert found == {"id": 0, "text": 1, "responsible": 2}
     assert header_columns(["姓名", "单位", "电话"]) is None
+    found = header_columns(["序号", "任务来源", "工作任务及措施", "牵头单位", "完成时限要求"])
+    assert found == {"id": 0, "text": 2, "lead": 3, "deadline": 4}
 
 
 def test_a_docx_named_txt_is_read_as_docx(tmp_path):
@@ -195,6 +206,10 @@ def expect_error(path: Path, *fragments: str) -> PlanError:
     for fragment in fragments:
         assert fragment in message, message
     return caught.value
+
+
+def test_missing_file(tmp_path):
+    expect_error(tmp_path / "不存在.txt", "文件不存在")
 
 
 def test_empty_file(tmp_path):
@@ -248,5 +263,5 @@ def test_a_200000_line_file_is_refused_quickly(tmp_path):
     path = tmp_path / "日志.txt"
     path.write_bytes(b"2017-01-01 12:00:00 something happened\n" * 200_000)
     started = time.perf_counter()
-    expect_error(path, "文件过大（200001 行）", "不像一份实施方案")
+    expect_error(path, "文件过大（200000 行）", "不像一份实施方案")
     assert time.perf_counter() - started < 1.0
