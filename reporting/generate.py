@@ -113,6 +113,9 @@ def generate_round(
     assignments, unresolved = assign_tasks(tasks, roster)
     if unresolved and not skip_unresolved:
         raise _unresolved_error(ws, unresolved)
+    if not assignments:
+        raise LedgerError("没有任何任务分到单位：请在“牵头单位”“责任单位”列中填写单位名称后再生成",
+                          file=ws.show(ws.ledger_path), sheet=LEDGER_SHEET)
     round_dir = ws.round_dir(round_name)
     result = GenerateResult(round_name=round_name, due=due, round_dir=round_dir, template=shown_template,
                             tasks=len({t.id for rows in assignments.values() for t, _ in rows}),

@@ -317,6 +317,16 @@ def test_bad_ledger_names_sheet_and_row(ready, cell, value, expected):
     assert not ready.round_dir(ROUND).exists()
 
 
+def test_a_ledger_naming_no_unit_at_all(ws):
+    tasks = sample_tasks()
+    for task in tasks:
+        task.lead, task.responsible = [], []
+    prepare(ws, tasks)
+    with pytest.raises(LedgerError, match="没有任何任务分到单位"):
+        generate_round(ws)
+    assert not ws.round_dir(ROUND).exists()
+
+
 def test_roster_row_without_a_unit_name(ready):
     book = openpyxl.load_workbook(ready.roster_path)
     book.active["A3"] = None  # 县教育局's row keeps its category but loses its name
@@ -539,6 +549,14 @@ def test_cli_bad_due_date(ready):
     result = CliRunner().invoke(generate_command, ["-w", str(ready.root), "--due", "年底"])
     assert result.exit_code == 1
     assert result.output.strip() == "错误：截止日期「年底」无法识别，请写成 2026-12-31 的形式"
+
+
+def test_cli_generate_is_a_reporting_command(ready):
+    from reporting.cli import main
+
+    result = CliRunner().invoke(main, ["generate", "-w", str(ready.root), "--round", "2027年第一季度", "--blank"])
+    assert result.exit_code == 0, result.output
+    assert unit_file(ready, "县财政局", "2027年第一季度").exists()
 
 
 def test_cli_help_is_chinese():
