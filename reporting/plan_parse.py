@@ -15,6 +15,7 @@ from .plan_outline import Node, Para, build_outline, clean_line, parse_numbering
 from .plan_sources import SourceLine, read_plan_lines
 from .plan_table import TableRow, split_tables
 from .plan_terms import (
+    Deadline,
     find_default_deadline,
     find_plan_date,
     find_targets,
@@ -48,11 +49,7 @@ def parse_plan(
     """Read and parse a plan file (.txt in UTF-8/GBK/GB18030, .docx, .xlsx)."""
     path = Path(path)
     lines = read_plan_lines(path)
-    try:
-        return parse_plan_lines(lines, source=str(path), sections=sections, default_deadline=default_deadline)
-    except PlanError as exc:
-        exc.file = exc.file or str(path)
-        raise
+    return parse_plan_lines(lines, source=str(path), sections=sections, default_deadline=default_deadline)
 
 
 def parse_plan_lines(
@@ -62,8 +59,18 @@ def parse_plan_lines(
     sections: list[str] | None = None,
     default_deadline: str | None = None,
 ) -> Plan:
-    """Parse a plan given as lines (strings are numbered from 1)."""
-    text_lines, tables = split_tables(_source_lines(lines))
+    """Parse a plan given as lines (strings are numbered from 1); `source` names it in errors."""
+    try:
+        return _parse(_source_lines(lines), source, sections, default_deadline)
+    except PlanError as exc:
+        exc.file = exc.file or source or None
+        raise
+
+
+def _parse(
+    lines: list[SourceLine], source: str, sections: list[str] | None, default_deadline: str | None
+) -> Plan:
+    text_lines, tables = split_tables(lines)
     cleaned = [(line.line, clean_line(line.text)) for line in text_lines]
     plan_date = find_plan_date(cleaned)
     root = build_outline(cleaned)
@@ -77,7 +84,7 @@ def parse_plan_lines(
         gaps = _assign_ids(drafts, warnings)
         finished = [_finish_draft(draft, plan_date) for draft in drafts]
     if not finished:
-        raise PlanError(NO_TASKS, file=source or None)
+        raise PlanError(NO_TASKS)
     _dedupe_ids([task for task, _ in finished], warnings)
     default, default_line = _apply_default(finished, cleaned, default_deadline)
     tasks = [task for task, _ in finished]
@@ -167,13 +174,13 @@ class _Collector:
             else:
                 self.item(item, section, [heading_text(section)])
 
-    def area(self, area: Node, *, only_with_units: bool = False) -> None:
-        path = [heading_text(area)] if area.numbering else []
+    def area(self, area: Node) -> None:
+        path = [heading_text(area)]
         self._note_heading_units(area)
         if area.children:
             self.container(area, area, path)
         else:
-            self.paragraphs(area.paras, area, area, path, all_tasks=not only_with_units)
+            self.paragraphs(area.paras, area, area, path, all_tasks=True)
 
     def container(self, node: Node, area: Node, path: list[str]) -> None:
         for item in node.body:
@@ -278,7 +285,8 @@ def _outline_drafts(root: Node, sections: list[str] | None, warnings: list[PlanW
             wanted = "」「".join(sections)
             raise PlanError(f"未找到任何任务：没有标题包含「{wanted}」的章节；请核对 --sections 的写法")
     elif not top:
-        collector.area(root, only_with_units=True)
+        # No numbered headings at all: only paragraphs that name their units are tasks.
+        collector.paragraphs(root.paras, root, root, [], all_tasks=False)
         return collector.drafts
     else:
         chosen = _choose(top, warnings)
@@ -511,7 +519,10 @@ def _names(clauses: list[UnitClause], role: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _inherit(task: Task, inherited: tuple[str, UnitClause], deadline, plan_date: date | None):
+def _inherit(
+    task: Task, inherited: tuple[str, UnitClause], deadline: Deadline | None, plan_date: date | None
+) -> Deadline | None:
+    """Units (and, when the task has none, the deadline) written on a heading above the task."""
     title, clause = inherited
     task.lead, task.responsible = list(clause.lead), list(clause.responsible)
     task.notes.append(f"责任单位继承自上级措施「{title}」")

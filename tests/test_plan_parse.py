@@ -288,6 +288,21 @@ def test_appendix_list_contacts_and_signature_are_not_tasks():
     assert str(plan.plan_date) == "2021-09-03"
 
 
+def test_without_numbered_headings_paragraphs_that_name_units_are_tasks():
+    plan = parse(
+        "某县法治建设工作要点\n深化行政审批改革。（牵头单位：县编办）\n加强学习。\n推进政务公开。（县政府办牵头）\n"
+    )
+    assert [(t.id, t.text, t.lead) for t in plan.tasks] == [
+        ("1", "深化行政审批改革。", ["县编办"]), ("2", "推进政务公开。", ["县政府办"]),
+    ]
+
+
+def test_errors_name_the_source():
+    with pytest.raises(PlanError) as caught:
+        parse("关于召开会议的通知\n请准时参加。\n")
+    assert caught.value.file == "测试方案.txt" and "未找到任何任务" in str(caught.value)
+
+
 # --- ids ----------------------------------------------------------------------------------------------
 
 
