@@ -1,0 +1,71 @@
+"""The CLI as a whole: help on every command, one-line Chinese errors with exit 1, the workspace option."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from reporting.cli import main
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    found = []
+    for name, command in group.commands.items():
+        found.append((f"{prefix}{name}", command))
+        if isinstance(command, click.Group):
+            found.extend(_commands(command, f"{prefix}{name} "))
+    return found
+
+
+ALL = _commands(main)
+
+
+def test_every_stage_has_its_command():
+    names = {name for name, _ in ALL}
+    assert {"init", "plan", "plan import", "plan show", "plan check"} <= names
+
+
+@pytest.mark.parametrize(("name", "command"), ALL, ids=[n for n, _ in ALL])
+def test_every_command_has_chinese_help(name, command):
+    assert command.help and re.search(r"[\u4e00-\u9fff]", command.help), f"{name} 没有中文帮助"
+    result = CliRunner().invoke(main, [*name.split(), "-h"])
+    assert result.exit_code == 0
+    assert command.help.split("\n")[0][:10] in result.output
+
+
+@pytest.mark.parametrize(("name", "command"), ALL, ids=[n for n, _ in ALL])
+def test_every_command_is_documented(name, command):
+    assert f"reporting {name}" in README.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("name", "command"), ALL, ids=[n for n, _ in ALL])
+def test_every_leaf_command_takes_the_workspace_option(name, command):
+    if isinstance(command, click.Group) or name in ("init", "demo"):
+        return
+    assert "--workspace" in {opt for param in command.params for opt in getattr(param, "opts", [])}
+
+
+def test_missing_ledger_is_one_chinese_line_and_exit_1(tmp_path):
+    result = CliRunner().invoke(main, ["plan", "show", "-w", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output.strip() == "错误：找不到 任务分解表.xlsx，请先运行 reporting plan import 导入实施方案"
+    assert "Traceback" not in result.output
+
+
+def test_verbose_brings_the_traceback_back(tmp_path):
+    result = CliRunner().invoke(main, ["-v", "plan", "show", "-w", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "Traceback" in result.output
+
+
+def test_init_twice_refuses(tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", str(tmp_path / "县")]).exit_code == 0
+    again = runner.invoke(main, ["init", str(tmp_path / "县")])
+    assert again.exit_code == 1 and "已是工作目录" in again.output
