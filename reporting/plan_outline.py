@@ -103,13 +103,6 @@ class Node:
     def rest(self) -> str:
         return self.numbering.rest if self.numbering else self.title
 
-    def ancestors(self) -> list[Node]:
-        found, node = [], self.parent
-        while node is not None and node.numbering is not None:
-            found.append(node)
-            node = node.parent
-        return found
-
 
 def build_outline(lines: list[tuple[int, str]]) -> Node:
     """A tree under a root node; every numbered line hangs below the nearest line of a higher level."""
@@ -121,12 +114,13 @@ def build_outline(lines: list[tuple[int, str]]) -> Node:
         if not text:
             continue
         numbering = parse_numbering(text)
-        if numbering is None and _APPENDIX_RE.match(text):
+        if numbering is None and (appendix := _APPENDIX_RE.match(text)):
+            # "附件：1.任务分解表" starts a list that is never tasks, whatever its numbers
             current = _add(root, Node(text, None, 0, number, appendix=True))
-            numbering = parse_numbering(text[_APPENDIX_RE.match(text).end():].strip())
+            text = text[appendix.end():].strip()
+            numbering = parse_numbering(text)
             if numbering is None:
                 continue
-            text = text[_APPENDIX_RE.match(text).end():].strip()
         if numbering is None:
             current.body.append(Para(number, text))
             continue
