@@ -54,6 +54,7 @@ class XlsxBook(Book):
         self._paths: dict[str, str] | None = None
         self._percent_styles: set[str] | None = None
         self._facts: dict[str, _SheetFacts] = {}
+        self._xml: dict[str, bytes] = {}
 
     def properties(self) -> dict[str, str]:
         xml = self._part("docProps/custom.xml")
@@ -70,10 +71,20 @@ class XlsxBook(Book):
         return style is not None and style in self._percent()
 
     def formula_issues(self, sheet: str) -> dict[tuple[int, int], str]:
-        return self._sheet_facts(sheet).issues
+        return self._sheet_facts(sheet).issues if self._has_formulas(sheet) else {}
 
     def formula_cells(self, sheet: str) -> set[tuple[int, int]]:
-        return self._sheet_facts(sheet).formulas
+        return self._sheet_facts(sheet).formulas if self._has_formulas(sheet) else set()
+
+    def _has_formulas(self, sheet: str) -> bool:
+        """A cheap look at the raw XML: most returns have no formula, and then no cell-by-cell scan is needed."""
+        return bool(_FORMULA_TAG.search(self._sheet_xml(sheet)))
+
+    def _sheet_xml(self, sheet: str) -> bytes:
+        if sheet not in self._xml:
+            path = self._sheet_paths().get(sheet)
+            self._xml[sheet] = (self._part(path) if path else None) or b""
+        return self._xml[sheet]
 
     def _part(self, path: str) -> bytes | None:
         try:
@@ -101,9 +112,7 @@ class XlsxBook(Book):
 
     def _sheet_facts(self, sheet: str) -> _SheetFacts:
         if sheet not in self._facts:
-            path = self._sheet_paths().get(sheet)
-            xml = self._part(path) if path else None
-            self._facts[sheet] = _SheetFacts.scan(xml or b"", self.name)
+            self._facts[sheet] = _SheetFacts.scan(self._sheet_xml(sheet), self.name)
         return self._facts[sheet]
 
     def _percent(self) -> set[str]:
