@@ -146,10 +146,8 @@ def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
         group = group.strip(_EDGE)
         if not group:
             continue
-        if parse_deadline(group):
-            clause.deadline = clause.deadline or group
-            continue
-        if kind == "time":
+        if kind == "time" or parse_deadline(group):
+            clause.deadline = clause.deadline or group  # an unreadable one is reported by the caller
             continue
         m = _ROLE_RE.match(group)
         roles.append((_ROLE_KIND[m["role"]], m["names"]) if m and m["names"].strip(_EDGE) else (None, group))
@@ -204,16 +202,16 @@ def _trailing_paren(body: str) -> tuple[int, UnitClause] | None:
 
 def _paren_clause(inner: str, before: str) -> UnitClause | None:
     clause = parse_clause_body(inner)
-    if clause and clause.labelled:
-        return clause
+    names = [*clause.lead, *clause.responsible] if clause else []
+    if clause and clause.labelled and (_LABEL_RE.search(inner) or all(map(looks_like_unit, names))):
+        return clause  # labelled, or "（县编办牵头，县财政局配合）" with real unit names
     if parse_deadline(inner):
         return UnitClause(deadline=inner.strip(_EDGE))
     # A bare list of names counts only at the end of a sentence: "…。(各级政府及政府工作部门)".
     stripped = before.rstrip()
-    if clause and clause.has_units and (not stripped or stripped[-1] in _SENTENCE_END):
-        names = [*clause.lead, *clause.responsible]
-        if all(looks_like_unit(name) for name in names):
-            return clause
+    at_sentence_end = not stripped or stripped[-1] in _SENTENCE_END
+    if clause and names and at_sentence_end and all(looks_like_unit(name) for name in names):
+        return clause
     return None
 
 

@@ -405,6 +405,12 @@ def test_the_default_deadline_argument_overrides_the_plan(given, stored):
     assert by_id(plan)["5"].notes == [f"完成时限按指定的默认时限（{given}）"]
 
 
+def test_an_unreadable_deadline_is_reported():
+    plan = parse("一、主要任务\n1.深化改革。（牵头单位：县编办；完成时限：逐步推进）\n")
+    assert plan.tasks[0].deadline is None
+    assert plan.tasks[0].warnings == ["完成时限「逐步推进」无法识别，请核对"]
+
+
 def test_an_unreadable_default_deadline_is_an_error():
     with pytest.raises(PlanError, match="无法识别默认完成时限「下个月」"):
         parse(DEADLINES, default_deadline="下个月")

@@ -66,6 +66,7 @@ def test_names_without_a_label_at_the_end_are_responsible():
         "制定本部门审核制度(试行)",
         "划转至市人社局(公务员局)",
         "建立监督网络(市直各部门)并公开",
+        "建立重大决策听证制度(公众参与)",
     ],
 )
 def test_a_parenthesis_that_is_not_units(text):
@@ -133,6 +134,11 @@ def test_units_on_their_own_line():
     assert unit_line("（牵头单位：县编办；责任单位：各镇政府）").responsible == ["各镇政府"]
     assert unit_line("加强组织领导") is None
     assert unit_line("牵头单位要及时报告工作进展") is None
+
+
+def test_an_unreadable_deadline_label_is_kept_for_the_caller_to_report():
+    _, clause = split_unit_clause("推进。（牵头单位：县编办；完成时限：逐步推进）")
+    assert clause is not None and clause.deadline == "逐步推进" and clause.lead == ["县编办"]
 
 
 def test_deadline_only_parenthesis():
