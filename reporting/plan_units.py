@@ -82,6 +82,10 @@ def looks_like_unit(name: str) -> bool:
 def clean_name(name: str) -> str:
     name = "".join(name.split()).strip(_EDGE)
     name = name.removeprefix("由")
+    if name[-1:] in _CLOSE and not any(ch in _OPEN for ch in name):
+        name = name[:-1]  # the clause's own closing bracket, left on a line of its own
+    if name[:1] in _OPEN and not any(ch in _CLOSE for ch in name):
+        name = name[1:]
     return _ETC_RE.sub("", name).strip(_EDGE)
 
 

@@ -343,6 +343,11 @@ def test_units_on_their_own_lines_belong_to_the_task_above():
     assert second.units == [] and second.warnings == ["未注明责任单位"]
 
 
+def test_a_unit_clause_broken_over_two_lines():
+    plan = parse("一、主要任务\n1.深化改革。（牵头单位：县编办；\n责任单位：各镇政府）\n")
+    assert (plan.tasks[0].lead, plan.tasks[0].responsible) == (["县编办"], ["各镇政府"])
+
+
 def test_units_of_a_measure_are_inherited_by_its_items():
     plan = parse(
         "一、主要任务\n1.深化行政审批制度改革（牵头单位：县编办；责任单位：各镇政府）\n"
