@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 
 from ..errors import ReturnError
 from . import archive
-from .base import NO_CACHE, Book
+from .base import NO_CACHE, Book, cell_name
 
 _PERCENT_BUILTIN = {9, 10}
 _QUOTED = re.compile(r'"[^"]*"|\\.')
@@ -67,6 +67,11 @@ class XlsxBook(Book):
         return found
 
     def is_percent(self, sheet: str, row: int, col: int) -> bool:
+        xml = self._sheet_xml(sheet)
+        found = re.search(rb'<(?:\w+:)?c r="' + cell_name(row, col).encode() + rb'"([^>]*)>', xml)
+        if found is not None:  # the usual case: one regex search instead of a cell-by-cell scan
+            style = re.search(rb'\bs="(\d+)"', found.group(1))
+            return style is not None and style.group(1).decode() in self._percent()
         style = self._sheet_facts(sheet).styles.get((row, col))
         return style is not None and style in self._percent()
 
