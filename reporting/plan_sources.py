@@ -212,7 +212,7 @@ def _docx_lines(path: Path) -> list[SourceLine]:
     numbering = _Numbering(document)
     lines: list[SourceLine] = []
     table_index = 0
-    for child in document.element.body.iterchildren():
+    for child in _blocks(document.element.body):
         if child.tag == qn("w:p"):
             lines.append(SourceLine(len(lines) + 1, numbering.prefix(child) + _paragraph_text(child)))
         elif child.tag == qn("w:tbl"):
@@ -224,6 +224,17 @@ def _docx_lines(path: Path) -> list[SourceLine]:
     if not any(line.text.strip() for line in lines):
         raise PlanError("文件为空（文档中没有文字）", file=path)
     return lines
+
+
+def _blocks(parent) -> Iterator:
+    """Paragraphs and tables in document order, also inside content controls (w:sdt) such as a cover page."""
+    from docx.oxml.ns import qn
+
+    for child in parent.iterchildren():
+        if child.tag in (qn("w:p"), qn("w:tbl")):
+            yield child
+        elif child.tag in (qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml")):
+            yield from _blocks(child)
 
 
 def _paragraph_text(paragraph) -> str:

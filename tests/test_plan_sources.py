@@ -90,6 +90,23 @@ def test_docx_automatic_numbering_is_rendered(tmp_path):
     assert [(t.id, t.lead) for t in parse_plan(path).tasks] == [("1", ["县编办"]), ("2", ["县政府办"])]
 
 
+def test_docx_paragraphs_inside_a_content_control_are_read(tmp_path):
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    document.add_paragraph("一、主要任务")
+    control = parse_xml(
+        f"<w:sdt {nsdecls('w')}><w:sdtContent>"
+        "<w:p><w:r><w:t>1.深化改革。（牵头单位：县编办）</w:t></w:r></w:p>"
+        "</w:sdtContent></w:sdt>"
+    )
+    document.element.body.insert(1, control)
+    path = tmp_path / "方案.docx"
+    document.save(str(path))
+    assert [(t.id, t.lead) for t in parse_plan(path).tasks] == [("1", ["县编办"])]
+
+
 def _breakdown_rows() -> list[list[str]]:
     return [
         ["序号", "工作任务", "牵头单位", "责任单位", "完成时限"],
