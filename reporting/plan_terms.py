@@ -107,33 +107,32 @@ def _date_of(core: str) -> date | None:
     return None
 
 
-def _next_due(core: str, plan_date: date | None) -> tuple[bool, date | None]:
-    """(is it recurring, the first due date after the plan date)."""
-    candidates: list[date | None]
+def _recurring_days(core: str) -> list[tuple[int, int]] | None:
+    """(month, day) a recurring deadline falls on each year, day 0 meaning the month's end; None if not."""
     if m := _EVERY_YEAR.fullmatch(core):
-        month, day = int(m[1]), int(m[2]) if m[2] else 0
-        if plan_date is None:
-            return True, None
+        return [(int(m[1]), int(m[2] or 0))]
+    if m := _EVERY_QUARTER_OF_YEAR.fullmatch(core):
+        return [((cn_number(m[1]) or 4) * 3, 0)]
+    if _EVERY_QUARTER.fullmatch(core):
+        return [(3, 0), (6, 0), (9, 0), (12, 0)]
+    if _EVERY_HALF.fullmatch(core):
+        return [(6, 0), (12, 0)]
+    if _EVERY_MONTH.fullmatch(core):
+        return [(month, 0) for month in range(1, 13)]
+    return None
 
-        def due(year: int) -> date | None:
+
+def _next_due(days: list[tuple[int, int]], plan_date: date | None) -> date | None:
+    """The first time a recurring deadline falls due after the plan date."""
+    if plan_date is None:
+        return None
+    for year in (plan_date.year, plan_date.year + 1):
+        for month, day in days:
             end = _month_end(year, month)
-            return date(year, month, day) if end and day and day <= end.day else end
-
-        candidates = [due(plan_date.year), due(plan_date.year + 1)]
-    elif m := _EVERY_QUARTER_OF_YEAR.fullmatch(core):
-        if plan_date is None:
-            return True, None
-        candidates = [_quarter_end(plan_date.year, m[1]), _quarter_end(plan_date.year + 1, m[1])]
-    elif _EVERY_QUARTER.fullmatch(core) or _EVERY_HALF.fullmatch(core) or _EVERY_MONTH.fullmatch(core):
-        if plan_date is None:
-            return True, None
-        months = range(1, 13) if _EVERY_MONTH.fullmatch(core) else (3, 6, 9, 12)
-        if _EVERY_HALF.fullmatch(core):
-            months = (6, 12)
-        candidates = [_month_end(y, mo) for y in (plan_date.year, plan_date.year + 1) for mo in months]
-    else:
-        return False, None
-    return True, next((d for d in candidates if d and d > plan_date), None)
+            due = date(year, month, day) if end and 0 < day <= end.day else end
+            if due and due > plan_date:
+                return due
+    return None
 
 
 def parse_deadline(text: str, plan_date: date | None = None) -> Deadline | None:
@@ -151,8 +150,9 @@ def parse_deadline(text: str, plan_date: date | None = None) -> Deadline | None:
     if not m:
         return None
     core = m["core"]
-    recurring, due = _next_due(core, plan_date)
-    if recurring:
+    days = _recurring_days(core)
+    if days is not None:
+        due = _next_due(days, plan_date)
         return Deadline(due.isoformat() if due else None, written, recurring=True)
     if not _MARKER_RE.search(plain):
         return None  # a bare year ("2017年,制定…") is when something happens, not a time limit
