@@ -5,8 +5,10 @@
 
 Writes a synthetic ledger and roster into a temporary workspace (every unit is responsible for every
 task through a group, and leads a share of them), runs `generate_round`, then writes the same cells with
-bare xlsxwriter (no formats, validations or extra sheets) over the same number of processes: the floor.
-Reports wall time, peak memory (resource.getrusage, self and children) and the ratio to the floor.
+bare xlsxwriter over the same number of processes: the floor. Two floors: the values only (工作台账's
+given cells and 识别信息's rows), and the values plus the empty fill-in cells, which a unit workbook must
+hold as real (unlocked, bordered) cells. Reports wall and CPU time, peak memory (resource.getrusage,
+self and children) and the ratios. CPU time is the steadier figure on a busy machine.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from reporting.ledger import write_ledger
 from reporting.models import GROUP_CATEGORY, Task, Unit
 from reporting.roster import write_roster
 from reporting.workbook import WorkbookRow, given_values
+from reporting.workbook_spec import GIVEN_COLUMNS, LEDGER_COLUMNS, fingerprint
 from reporting.workspace import Settings, Workspace, init_workspace
 
 GROUP = "各参评单位"
@@ -60,28 +63,38 @@ def prepare(root: Path, units: int, tasks: int) -> Workspace:
 
 # ---------------------------------------------------------------- the floor: the same cells, bare xlsxwriter
 
-_floor_tasks: list[Task] = []
+_floor: dict = {}
 
 
-def _floor_init(tasks: list[Task]) -> None:
-    _floor_tasks[:] = tasks
+def _floor_init(tasks: list[Task], blanks: bool) -> None:
+    _floor.update(tasks=tasks, blanks=blanks)
 
 
 def _floor_write(job: tuple[str, str]) -> None:
+    """工作台账's values and 识别信息's rows, no formats; with `blanks`, the empty fill-in cells too (one format)."""
     path, unit = job
     book = xlsxwriter.Workbook(path)
     sheet = book.add_worksheet("工作台账")
-    for r, task in enumerate(_floor_tasks, start=2):
+    meta = book.add_worksheet("识别信息")
+    blank = book.add_format({"locked": False}) if _floor["blanks"] else None
+    for r, task in enumerate(_floor["tasks"], start=2):
         role = "牵头" if task.lead == [unit] else "责任"
         for c, value in enumerate(given_values(r - 1, WorkbookRow(task, role))):
             if isinstance(value, int):
                 sheet.write_number(r, c, value)
             elif value:
                 sheet.write_string(r, c, value)
+        if blank is not None:
+            for c in range(len(GIVEN_COLUMNS), len(LEDGER_COLUMNS)):
+                sheet.write_blank(r, c, None, blank)
+        meta.write_string(r, 0, task.id)
+        meta.write_string(r, 1, fingerprint(task.text))
+        meta.write_string(r, 2, role)
     book.close()
 
 
-def floor(ws: Workspace, out: Path, workers: int) -> float:
+def floor(ws: Workspace, out: Path, workers: int, blanks: bool) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of self and children) for the bare write of every unit's cells."""
     from reporting.ledger import read_ledger
     from reporting.roster import read_roster
 
@@ -89,16 +102,23 @@ def floor(ws: Workspace, out: Path, workers: int) -> float:
     units = [u.name for u in read_roster(ws.roster_path) if u.category != GROUP_CATEGORY]
     out.mkdir(parents=True, exist_ok=True)
     jobs = [(str(out / f"{unit}.xlsx"), unit) for unit in units]
-    start = time.perf_counter()
+    cpu, start = cpu_seconds(), time.perf_counter()
     if workers <= 1:
-        _floor_init(tasks)
+        _floor_init(tasks, blanks)
         for job in jobs:
             _floor_write(job)
     else:
-        with multiprocessing.get_context().Pool(workers, _floor_init, (tasks,)) as pool:
+        with multiprocessing.get_context().Pool(workers, _floor_init, (tasks, blanks)) as pool:
             for _ in pool.imap_unordered(_floor_write, jobs, chunksize=8):
                 pass
-    return time.perf_counter() - start
+    return time.perf_counter() - start, cpu_seconds() - cpu
+
+
+def cpu_seconds() -> float:
+    """User + system time of this process and its finished children (pool workers are joined on exit)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def peak_mb() -> tuple[float, float]:
@@ -118,17 +138,18 @@ def main() -> None:
     try:
         ws = prepare(root / "工作目录", args.units, args.tasks)
         print(f"{args.units} units × {args.tasks} tasks, {args.workers} worker(s)")
-        start = time.perf_counter()
+        cpu, start = cpu_seconds(), time.perf_counter()
         result = generate_round(ws, workers=args.workers)
-        took = time.perf_counter() - start
+        took, took_cpu = time.perf_counter() - start, cpu_seconds() - cpu
         own, children = peak_mb()
         size = sum(p.stat().st_size for p in (result.round_dir / LEDGER_DIR).glob("*.xlsx"))
-        print(f"generate: {took:.1f} s for {len(result.files)} files ({size / 1e6:.0f} MB), "
-              f"{took / len(result.files) * 1000:.1f} ms per file")
-        print(f"peak memory: parent {own:.0f} MB, largest child {children:.0f} MB")
-        bare = floor(ws, root / "floor", args.workers)
-        print(f"bare xlsxwriter floor (same cells, same {args.workers} process(es)): {bare:.1f} s")
-        print(f"ratio generate / floor: {took / bare:.2f}")
+        print(f"generate: {took:.1f} s wall, {took_cpu:.1f} s CPU for {len(result.files)} files "
+              f"({size / 1e6:.0f} MB), {took / len(result.files) * 1000:.1f} ms per file")
+        print(f"peak memory (max RSS): parent {own:.0f} MB, largest worker {children:.0f} MB")
+        for blanks, label in ((False, "values only"), (True, "values + formatted blank fill-in cells")):
+            wall, cpu_used = floor(ws, root / f"floor-{blanks}", args.workers, blanks)
+            print(f"bare xlsxwriter floor, {label}: {wall:.1f} s wall, {cpu_used:.1f} s CPU "
+                  f"→ ratio {took / wall:.2f} wall, {took_cpu / cpu_used:.2f} CPU")
     finally:
         if args.keep:
             print(f"kept {root}")
