@@ -5,8 +5,12 @@ from __future__ import annotations
 import click
 
 from . import __version__
+from .commands.collect import collect_command, status_command
 from .commands.common import CONTEXT_SETTINGS
+from .commands.demo import demo_command
+from .commands.generate import generate_command
 from .commands.plan import init_command, plan_group
+from .commands.report import consolidate_command, report_command
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -18,20 +22,6 @@ def main(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = {"verbose": verbose}
 
 
-main.add_command(init_command)
-main.add_command(plan_group)
-
-for _module, _names in [
-    ("generate", ["generate_command"]),
-    ("collect", ["collect_command", "status_command"]),
-    ("report", ["consolidate_command", "report_command"]),
-    ("demo", ["demo_command"]),
-]:
-    try:
-        _commands = __import__(f"reporting.commands.{_module}", fromlist=_names)
-    except ModuleNotFoundError as _missing:  # a stage not built yet
-        if _missing.name != f"reporting.commands.{_module}":
-            raise
-        continue
-    for _name in _names:
-        main.add_command(getattr(_commands, _name))
+for _command in (init_command, plan_group, generate_command, collect_command, status_command,
+                 consolidate_command, report_command, demo_command):
+    main.add_command(_command)
