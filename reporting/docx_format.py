@@ -84,6 +84,11 @@ def apply_gbt9704(doc: Document) -> None:
                 format_paragraph(paragraph, role)
     strip_theme_fonts(doc)
     add_font_fallbacks(doc)
+    for section in doc.sections:
+        for part, _ in _headers_and_footers(section):
+            schema_order(part._element)
+    schema_order(doc.element)
+    schema_order(doc.styles.element)
 
 
 def _footers(section: Section) -> list:
@@ -225,6 +230,23 @@ _ORDER = {
                 "w:tblStylePr"],
 }
 _RANKS = {qn(parent): {qn(tag): i for i, tag in enumerate(tags)} for parent, tags in _ORDER.items()}
+
+
+def schema_order(root) -> None:
+    """Put the children of every pPr, rPr, tblPr, tcPr… under `root` in schema order (stable)."""
+    for parent in root.iter(*_RANKS):
+        ranks = _RANKS[parent.tag]
+        children = list(parent)
+        ordered = sorted(children, key=lambda child: ranks.get(child.tag, len(ranks)))
+        if ordered != children:
+            for child in children:
+                parent.remove(child)
+            parent.extend(ordered)
+
+
+def ensure_child(parent, tag: str):
+    """The child `tag` of `parent`, created in its schema position when missing."""
+    return _child(parent, tag)
 
 
 def _child(parent, tag: str):

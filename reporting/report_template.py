@@ -228,13 +228,12 @@ def _table(doc, columns: list[tuple[str, str, float]], rows_field: str, total: s
     for row in (loop, end):
         for cell in row.cells:
             cell.paragraphs[0].style = doc.styles["表格文字"]
-    margins = OxmlElement("w:tblCellMar")
+    margins = fmt.ensure_child(table._tbl.tblPr, "w:tblCellMar")
     for side in ("left", "right"):
         margin = OxmlElement(f"w:{side}")
         margin.set(qn("w:w"), str(CELL_MARGIN_TWIPS))
         margin.set(qn("w:type"), "dxa")
         margins.append(margin)
-    table._tbl.tblPr.append(margins)
     fmt.set_table_widths(table, [width for *_, width in columns])
 
 

@@ -1,0 +1,204 @@
+"""自评报告.docx: every figure in its text and annexes against tests/campaign.py; bad input; PDF."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+
+import docx
+import pytest
+from campaign import (
+    A1,
+    A2,
+    FORMULA_LIKE,
+    MARKUP_LIKE,
+    PREVIOUS_RETURNS,
+    ROUND,
+    SIGNERS,
+    UNITS,
+    build_campaign,
+    expected,
+    pct,
+)
+from click.testing import CliRunner
+
+from reporting import charts, report
+from reporting.cli import main
+from reporting.errors import WorkspaceError
+from reporting.report import write_report
+
+
+@pytest.fixture
+def campaign_ws(ws):
+    build_campaign(ws)
+    return ws
+
+
+@pytest.fixture
+def written(campaign_ws):
+    return write_report(campaign_ws)
+
+
+def body_text(path) -> str:
+    """The paragraphs of the body, one per line (tables left out)."""
+    return "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+
+
+def annex(path, index: int) -> list[list[str]]:
+    table = docx.Document(str(path)).tables[index]
+    return [[cell.text for cell in row.cells] for row in table.rows]
+
+
+def test_opening_and_overall_figures(written):
+    e = expected()
+    text = body_text(written.docx)
+    assert text.splitlines()[0] == f"某县法治政府建设示范创建{ROUND}自评报告"
+    assert f"本轮共分解任务6项，涉及责任单位{len(UNITS)}个。" in text
+    assert f"截至2026年6月30日，{len(e.returned)}个单位报送了推进情况，报送率{pct(e.return_rate)}" in text
+    assert f"已完成{e.total.done}项次，完成率{pct(e.total.rate)}，平均进度{pct(e.total.average / 100)}" in text
+    assert (f"{e.total.tasks}项次中已完成{e.total.done}项次、推进中{e.total.ongoing}项次、"
+            f"未启动{e.total.not_started}项次、待修改{e.total.needs_fix}项次、未报送{e.total.not_reported}项次") in text
+    assert f"已过完成时限尚未完成的有{len(e.overdue)}项次" in text
+    for heading in ("一、总体推进情况", "二、主要工作及成效", "三、存在的问题", "四、下一步工作打算"):
+        assert heading in text.splitlines()
+
+
+def test_round_over_round_sentence(written):
+    now, then = expected(), expected(PREVIOUS_RETURNS)
+    points = (now.total.rate - then.total.rate) * 100
+    more = now.total.done - then.total.done
+    text = body_text(written.docx)
+    assert f"与上一轮（2026年第一季度）相比，完成率提高{points:.1f}个百分点，已完成项次增加{more}项次" in text
+
+
+def test_main_work_by_area_built_from_measures(written):
+    e = expected()
+    lines = body_text(written.docx).splitlines()
+    assert "（一）依法全面履行政府职能" in lines and "（二）完善依法行政制度体系" in lines
+    area = e.areas[A1]
+    assert (f"本领域共2项任务，涉及{len(area.units)}个单位、{area.tasks}项次；已完成{area.done}项次，"
+            f"完成率{pct(area.rate)}") in "\n".join(lines)
+    first = next(line for line in lines if line.startswith("一是深化行政审批制度改革"))
+    # lead unit first, first sentence kept, a later sentence kept for its figure
+    lead, other = "县司法局（牵头）全面清理行政审批事项37项，取消12项", "甲镇人民政府承接下放审批事项9项"
+    assert first.index(lead) < first.index(other)
+    assert "同步建立动态调整机制" not in first
+    assert "该项任务3个责任单位中2个已完成。" in first
+    assert any(MARKUP_LIKE.rstrip("。") in line for line in lines)
+    assert any(FORMULA_LIKE[0].rstrip("。") in line for line in lines)
+
+
+def test_problems_and_next_steps(written):
+    text = body_text(written.docx)
+    assert "（一）从报送数据看" in text
+    assert "1个单位尚未报送（乙镇人民政府）" in text
+    assert "1个单位的报送被退回修改（县财政局）" in text
+    assert "基层审批人员业务能力不足（县司法局）。" in text
+    assert "镇级合法性审查力量薄弱（甲镇人民政府）。" in text
+    assert "（二）依法全面履行政府职能方面" in text
+    assert "一是开展审批人员业务培训2期（县司法局）。" in text
+    assert "已清理规范性文件12件" in text
+    assert "（无）" not in text and "一是无" not in text  # 无 is not a problem
+    assert f"逾期未完成的{len(expected().overdue)}项次任务" in text
+
+
+def test_signature_and_date(written):
+    lines = [line for line in body_text(written.docx).splitlines() if line]
+    index = lines.index(SIGNERS[0])
+    assert lines[index:index + 3] == [*SIGNERS, "2026年7月6日"]
+
+
+def test_annex_tables(written):
+    e = expected()
+    areas = annex(written.docx, 1)
+    assert areas[0][:4] == ["序号", "领域", "任务数", "项次"]
+    by_area = {row[1]: row for row in areas[1:-1]}
+    assert by_area["完善依法行政制度体系"][3:] == [str(e.areas[A2].tasks), str(e.areas[A2].done),
+                                            str(e.areas[A2].overdue), pct(e.areas[A2].rate),
+                                            pct(e.areas[A2].average / 100), pct(e.area_return_rate(A2))]
+    assert areas[-1][0] == "合计" and areas[-1][-1] == pct(e.return_rate)
+    units = annex(written.docx, 2)
+    for row in units[1:-1]:
+        c = e.units[row[1]]
+        assert row[2:] == [str(v) for v in (c.tasks, c.done, c.ongoing, c.not_started, c.not_reported,
+                                             c.needs_fix, c.overdue)] + [pct(c.rate), pct(c.average / 100)]
+    assert units[1][1] == "县司法局"
+    open_tasks = annex(written.docx, 3)
+    assert [row[1] for row in open_tasks[1:]] == [t for t, c in e.tasks.items() if c.done < c.tasks]
+    assert open_tasks[1][3] == "2026-03-31（已逾期）" and open_tasks[1][4] == "县司法局（已完成）"
+
+
+def test_status_table(written):
+    e = expected()
+    rows = annex(written.docx, 0)
+    assert rows[1] == ["已完成", str(e.total.done), pct(e.total.done / e.total.tasks)]
+    assert rows[-1] == ["合计", str(e.total.tasks), "100.0%"]
+
+
+def test_charts_beside_the_report(written):
+    names = ["图1_各领域完成率.png", "图2_任务状态构成.png", "图3_各单位完成率.png"]
+    assert [path.name for path in written.charts] == names
+    assert all(path.parent == written.docx.parent and path.stat().st_size > 1000 for path in written.charts)
+    with open(written.docx, "rb") as handle:
+        assert handle.read(2) == b"PK"
+    assert len(docx.Document(str(written.docx)).inline_shapes) == 1  # 图1 is in the body
+
+
+def test_no_chinese_font_is_said_once(campaign_ws, monkeypatch):
+    monkeypatch.setattr(charts, "cjk_font", lambda: None)
+    result = write_report(campaign_ws)
+    assert result.warnings == [charts.NO_FONT_WARNING]
+
+
+def test_empty_round_says_so(ws):
+    build_campaign(ws, with_returns=False)
+    text = body_text(write_report(ws).docx)
+    assert "尚无单位报送推进情况" in text
+    assert "各单位尚未报送工作举措及成效" in text and "各单位尚未报送下一步计划" in text
+    assert f"{len(UNITS)}个单位尚未报送" in text
+    assert "完成率0.0%" in text
+
+
+def test_report_held_open_names_the_file(campaign_ws, monkeypatch):
+    real = os.replace
+
+    def refuse(src, dst):
+        if str(dst).endswith(".docx"):
+            raise PermissionError(13, "Permission denied")
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", refuse)
+    message = "无法写入 outbox/2026年第二季度/自评报告.docx：文件可能正在 Excel/WPS 中打开，请关闭后重试"
+    with pytest.raises(WorkspaceError, match=re.escape(message)):
+        write_report(campaign_ws)
+
+
+def test_pdf_without_libreoffice_keeps_the_docx(campaign_ws, monkeypatch):
+    monkeypatch.setattr(report, "find_soffice", lambda: None)
+    with pytest.raises(WorkspaceError, match="未找到 LibreOffice"):
+        write_report(campaign_ws, pdf=True)
+    assert (campaign_ws.outbox / ROUND / "自评报告.docx").exists()
+
+
+def test_cli_report(campaign_ws):
+    result = CliRunner().invoke(main, ["report", "-w", str(campaign_ws.root), "--as-of", "2026-07-31"])
+    assert result.exit_code == 0, result.output
+    assert "已生成 outbox/2026年第二季度/自评报告.docx（模板：templates/docx/自评报告模板.docx）" in result.output
+    assert "截至2026年7月31日" in body_text(campaign_ws.outbox / ROUND / "自评报告.docx")
+
+
+def test_libreoffice_pdf_has_the_title_headings_and_figures(campaign_ws, soffice):
+    e = expected()
+    result = write_report(campaign_ws, pdf=True)
+    assert result.pdf == campaign_ws.outbox / ROUND / "自评报告.pdf"
+    text = re.sub(r"\s+", "", subprocess.run(["pdftotext", str(result.pdf), "-"], capture_output=True,
+                                             text=True, check=True).stdout)
+    for needle in ("某县法治政府建设示范创建2026年第二季度自评报告", "一、总体推进情况", "二、主要工作及成效",
+                   "三、存在的问题", "四、下一步工作打算", "附件1", "各单位完成情况统计表",
+                   f"报送率{pct(e.return_rate)}", f"完成率{pct(e.total.rate)}", "—1—", "2026年7月6日"):
+        assert needle in text
+    info = subprocess.run(["pdfinfo", str(result.pdf)], capture_output=True, text=True, check=True).stdout
+    pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    assert 5 <= pages <= 15
+    assert re.search(r"Page size:\s+595(\.\d+)? x 841(\.\d+)? pts \(A4\)", info)
