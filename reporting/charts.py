@@ -15,6 +15,7 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # no pyplot: no global state, no GUI backend
 from matplotlib.figure import Figure
 
+from .consolidate import STATE_COLOURS
 from .fileio import atomic_path
 
 # In order of preference: the Windows fonts a coordinator has, then what Linux distributions ship.
@@ -24,8 +25,6 @@ CJK_FONTS = [
 ]
 NO_FONT_WARNING = "未找到中文字体（仿宋、黑体、Noto Sans CJK、文泉驿等），图表中的中文会显示为方框；" \
                   "请安装中文字体（如 fonts-noto-cjk）后重新生成"
-STATE_COLOURS = {"已完成": "#3A923A", "推进中": "#3B75AF", "未启动": "#A0A0A0", "待修改": "#EF8636",
-                 "未报送": "#C03D3E"}
 WIDTH_INCHES = 6.3  # the 160 mm type area of an A4 page
 DPI = 200
 MANY_UNITS = 40  # above this, units are shown as a distribution, not one bar each

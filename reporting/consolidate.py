@@ -7,6 +7,7 @@ where each answer sits in its source file, the liaisons' e-mail addresses, and t
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,6 +18,8 @@ from .store import connect
 from .workspace import Settings, Workspace
 
 SUMMARY_FILE = "汇总台账.xlsx"
+STATE_COLOURS = {"已完成": "#3A923A", "推进中": "#3B75AF", "未启动": "#A0A0A0", "待修改": "#EF8636",
+                 "未报送": "#C03D3E"}  # the same in the workbook's charts and the report's
 SOURCE_COLUMNS = ("完成状态", "完成进度(%)")  # the cells behind a pair's state and progress
 
 # The meaning of every figure, shown in 说明 and the README; keep in step with figures.py.
@@ -196,3 +199,13 @@ def points(delta: float) -> str:
     if abs(delta) < 0.05:
         return "持平"
     return f"{'提高' if delta > 0 else '下降'}{abs(delta):.1f}个百分点"
+
+
+_FILLER = r"[\s\-—–_/\\.。、,，;；:：*＊]*"
+_TRIVIAL = re.compile(rf"^{_FILLER}(?:无|暂无|没有|无问题|暂无问题|暂未发现|未发现|不存在|否|n/?a|none)?{_FILLER}$",
+                      re.IGNORECASE)
+
+
+def is_trivial(text: str | None) -> bool:
+    """无, 暂无, /, — and the like: a unit saying it has nothing to report."""
+    return bool(_TRIVIAL.match(text or ""))

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from .charts import STATE_COLOURS
-from .consolidate import DEFINITIONS, Consolidation, percent
+from .consolidate import DEFINITIONS, STATE_COLOURS, Consolidation, is_trivial, percent
 from .figures import STATES, Pair, Tally
 from .fileio import atomic_path
 from .models import ROLE_LEAD
@@ -121,7 +120,12 @@ class _Writer:
         elif kind in ("int", "num", "pct", "points") and isinstance(value, int | float):
             sheet.write_number(row, col, value, fmt)
         else:
-            sheet.write_string(row, col, clean_text(value), fmt)
+            text = clean_text(value)
+            if text.startswith("<r>") and text.endswith("</r>"):
+                # xlsxwriter would copy such a string into the file as raw XML; a rich string is escaped
+                sheet.write_rich_string(row, col, text[:1], text[1:2], text[2:], fmt)
+            else:
+                sheet.write_string(row, col, text, fmt)
 
     def table(self, name: str, columns: list[Column], rows: Iterable[list], intro: str = "") -> tuple:
         """A sheet holding one filterable table; returns (sheet, number of data rows)."""
@@ -343,11 +347,11 @@ class _Writer:
                    Column("下一步计划", 44, "wrap"), Column("来源文件", 24, "wrap")]
         tasks = self.data.tasks_by_id()
         order = {area.area: index for index, area in enumerate(self.figures.areas)}
-        pairs = sorted((p for p in self.figures.pairs if p.problems.strip() or p.next_steps.strip()),
+        pairs = sorted((p for p in self.figures.pairs if not (is_trivial(p.problems) and is_trivial(p.next_steps))),
                        key=lambda p: (order.get(p.area, 0), tasks[p.task_id].seq, p.role != ROLE_LEAD, p.unit))
         rows = ([p.area, p.task_id, tasks[p.task_id].text, p.unit, p.role, p.problems, p.next_steps, p.source_file]
                 for p in pairs)
-        self.table("问题与计划", columns, rows)
+        self.table("问题与计划", columns, rows, "各单位填写的存在问题和下一步计划；两项都是“无”“暂无”或空白的未列入")
 
     def notes(self) -> None:
         data = self.data

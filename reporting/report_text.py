@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .consolidate import Consolidation, percent, points
+from .consolidate import Consolidation, is_trivial, percent, points
 from .figures import STATE_NOT_REPORTED, STATES, Pair, TaskFigures
 from .models import LONG_TERM
 from .workbook_spec import STATUS_DONE, STATUS_NOT_STARTED, STATUS_ONGOING
@@ -26,9 +26,6 @@ _AREA_NUMBER = re.compile(
     rf"^\s*(?:[（(](?:[{_CN}]+|\d+)[)）]|[{_CN}]+[、.．]|\d+[、.．)）]|第[{_CN}]+(?:部分|章|节|条))\s*")
 _SELF_REFERENCE = re.compile(r"^(?:我|本)(?:局|镇|乡|委|办|院|所|队|中心|单位|街道|部门|区|县|市)[，,、]?")
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
-_FILLER = r"[\s\-—–_/\\.。、,，;；:：*＊]*"
-_TRIVIAL = re.compile(rf"^{_FILLER}(?:无|暂无|没有|无问题|暂无问题|暂未发现|未发现|不存在|否|n/?a|none)?{_FILLER}$",
-                      re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -56,11 +53,6 @@ def area_name(area: str) -> str:
 def clean(text: str) -> str:
     """One line of a unit's text, fit for a paragraph: no line breaks or control characters."""
     return re.sub(r"\s+", " ", _CONTROL.sub("", text or "")).strip()
-
-
-def is_trivial(text: str) -> bool:
-    """无, 暂无, /, — and the like: nothing to report."""
-    return bool(_TRIVIAL.match(clean(text)))
 
 
 def shorten(text: str, limit: int = SENTENCE_LIMIT) -> str:

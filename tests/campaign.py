@@ -45,6 +45,7 @@ UNITS = [  # name, category, liaison, phone, email
 FORMULA_LIKE = ["=SUM(A1:A3)完善听证制度，组织听证会2场。", "+86 配合清理财政类审批事项5项。", "-部门协同不够顺畅。",
                 "@各科室 按月报送进度。"]
 
+XML_LIKE = "<r>8件</r>"  # xlsxwriter would copy this into the sheet as raw XML if written as a plain string
 MARKUP_LIKE = "建立镇合法性审查目录<试行>&动态调整机制。"  # must reach the .docx as typed, not break its XML
 
 
@@ -89,7 +90,7 @@ CURRENT_RETURNS = [
         "3.2": Row("未启动", 0, "", "", "下半年启动听证目录编制。"),
     }, member="县财政局.xlsx"),
     Return("县公安局", "县公安局台账.xls", {
-        "2.1": Row("已完成", 100, "梳理公安类规范性文件8件，全部完成合法性审核。", "", ""),
+        "2.1": Row("已完成", 100, "梳理公安类规范性文件8件，全部完成合法性审核。", "", "", target_value=XML_LIKE),
     }),
     Return("甲镇人民政府", "甲镇.xlsx", {
         "1.1": Row("已完成", 100, "承接下放审批事项9项，全部进驻便民服务中心。", "", ""),

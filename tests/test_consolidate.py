@@ -17,6 +17,7 @@ from campaign import (
     ROUND,
     TASKS,
     UNITS,
+    XML_LIKE,
     build_campaign,
     expected,
 )
@@ -122,9 +123,10 @@ def test_overdue_not_reported_and_problems_sheets(book):
     assert late[0]["逾期天数"] == (DUE - date(2026, 3, 31)).days
     assert [r["单位"] for r in table(book, "未报送单位")] == ["乙镇人民政府"]
     assert table(book, "未报送单位")[0]["电子邮箱"] == "yz@example.cn"
-    problems = table(book, "问题与计划")
+    problems = table(book, "问题与计划", header_row=2)
     assert "镇级合法性审查力量薄弱。" in {r["存在问题"] for r in problems}
     assert "下半年启动听证目录编制。" in {r["下一步计划"] for r in problems}
+    assert ("县司法局", "3.2") not in {(r["单位"], r["任务编号"]) for r in problems}  # nothing but blanks
     areas = [r["一级"] for r in problems]
     assert areas == sorted(areas, key=[t[1] for t in TASKS].index)
 
@@ -188,6 +190,8 @@ def test_text_a_unit_typed_stays_text(campaign_ws):
     with zipfile.ZipFile(path) as package:
         sheets = [package.read(name) for name in package.namelist() if name.startswith("xl/worksheets/sheet")]
     assert not any(b"<f>" in sheet or b"<f " in sheet for sheet in sheets)
+    police = next(r for r in table(book, "任务明细") if (r["单位"], r["任务编号"]) == ("县公安局", "2.1"))
+    assert police["量化指标完成值"] == XML_LIKE
 
 
 def test_empty_round_gives_zeros_not_an_error(ws):
