@@ -1,0 +1,168 @@
+"""Benchmark `consolidate` and `report` at province scale (not a test; not run in CI).
+
+    python bench/bench_report.py                        # 2,000 units × 150 tasks, every unit on every task
+    python bench/bench_report.py --units 200 --tasks 40 # smaller
+    python bench/bench_report.py --pdf                  # also time the LibreOffice PDF
+
+Fills reporting.db of a temporary workspace by plain SQL: two rounds (so round-over-round is computed),
+90 % of units returned in the current round, one return in twenty with an error row, synthetic
+measures/problems/plans, and the eight fill-in cells of every row in `cells` as collect stores them.
+Each step then runs in a fresh process, which reports its wall and CPU time and its peak memory (ru_maxrss).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from reporting.store import connect, dumps, transaction
+from reporting.workbook_spec import FILL_COLUMNS
+from reporting.workspace import Settings, Workspace, init_workspace
+
+ROUNDS = [  # name, due, generated at, share of units that returned
+    ("基准第一轮", "2026-03-31", "2026-01-05T09:00:00", 0.5),
+    ("基准第二轮", "2026-06-30", "2026-04-01T09:00:00", 0.9),
+]
+AREAS = [f"（{c}）第{i}方面工作" for i, c in enumerate("一二三四五六七八", start=1)]
+PHRASES = ["全面推行行政执法公示制度", "健全重大行政决策程序", "深化“放管服”改革", "加强行政复议规范化建设",
+           "推进政务公开标准化", "落实法律顾问制度", "完善矛盾纠纷多元化解机制", "开展执法人员培训"]
+STATES = ["已完成", "推进中", "未启动"]
+
+
+def fill(ws: Workspace, units: int, tasks: int, seed: int = 7) -> int:
+    """Write both rounds into the store; returns the number of (unit, task) pairs per round."""
+    rng = random.Random(seed)
+    names = [f"测试县第{i:04d}号单位" for i in range(1, units + 1)]
+    conn = connect(ws.db_path)
+    with transaction(conn):
+        conn.executemany("INSERT INTO units (name, category, liaison, phone, email) VALUES (?, '部门', '联络员', "
+                         "'13800000000', 'unit@example.cn')", [(n,) for n in names])
+        for round_name, due, generated_at, share in ROUNDS:
+            _round(conn, rng, names, tasks, round_name, due, generated_at, share)
+    conn.close()
+    return units * tasks
+
+
+def _round(conn, rng: random.Random, names: list[str], tasks: int, round_name: str, due: str, generated_at: str,
+           share: float) -> None:
+    conn.execute("INSERT INTO rounds (name, due, campaign, generated_at) VALUES (?, ?, '基准测试', ?)",
+                 (round_name, due, generated_at))
+    for i in range(1, tasks + 1):
+        text = "，".join(rng.choice(PHRASES) for _ in range(rng.randint(2, 6))) + "，确保按期完成。"
+        deadline = "长期" if i % 7 == 0 else f"2026-{(i % 12) + 1:02d}-28"
+        conn.execute("INSERT INTO round_tasks (round, task_id, seq, area, path, text, lead, responsible, deadline, "
+                     "fingerprint) VALUES (?, ?, ?, ?, '[]', ?, ?, '[\"各参评单位\"]', ?, 'fp')",
+                     (round_name, str(i), i, AREAS[i % len(AREAS)], text, dumps([names[i % len(names)]]), deadline))
+    conn.executemany("INSERT INTO assignments (round, unit, task_id, role) VALUES (?, ?, ?, ?)",
+                     ((round_name, unit, str(i), "牵头" if names[i % len(names)] == unit else "责任")
+                      for unit in names for i in range(1, tasks + 1)))
+    for index, unit in enumerate(names):
+        if rng.random() < share:
+            _return(conn, rng, round_name, unit, index, tasks)
+
+
+def _return(conn, rng: random.Random, round_name: str, unit: str, index: int, tasks: int) -> None:
+    file_hash = f"{round_name}-{index}"
+    conn.execute("INSERT INTO files (hash, name, inbox_path, archive_path, size, seen_at, status) "
+                 "VALUES (?, ?, ?, ?, 50000, '2026-06-20T10:00:00', 'read')",
+                 (file_hash, f"{unit}.xlsx", f"inbox/{unit}.xlsx", f"archive/{file_hash}"))
+    faulty = rng.random() < 0.05
+    submission = conn.execute(
+        "INSERT INTO submissions (file_hash, round, unit, recognized_by, read_at, verdict, errors) "
+        "VALUES (?, ?, ?, '识别信息', '2026-06-20T10:00:00', ?, ?)",
+        (file_hash, round_name, unit, "退回修改" if faulty else "已接收", int(faulty))).lastrowid
+    answers, cells = [], []
+    for i in range(1, tasks + 1):
+        state = rng.choice(STATES)
+        progress = 100 if state == "已完成" else 0 if state == "未启动" else rng.randint(10, 90)
+        accepted = not (faulty and i == 1)
+        done = f"{rng.choice(PHRASES)}，完成{rng.randint(1, 50)}项。{rng.choice(PHRASES)}。"
+        measures = "" if state == "未启动" else done
+        problems = f"{rng.choice(PHRASES)}推进中人手不足。" if rng.random() < 0.3 else "无"
+        plans = f"下一步{rng.choice(PHRASES)}。" if rng.random() < 0.5 else ""
+        row = 2 + i
+        answers.append((submission, str(i), int(accepted), state, progress, measures, problems, plans, row))
+        cells += [(submission, str(i), column, f"{chr(72 + k)}{row}") for k, column in enumerate(FILL_COLUMNS)]
+    conn.executemany("INSERT INTO answers (submission_id, task_id, accepted, status, progress, measures, problems, "
+                     "next_steps, sheet, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '工作台账', ?)", answers)
+    conn.executemany("INSERT INTO cells (submission_id, task_id, column_name, sheet, cell) "
+                     "VALUES (?, ?, ?, '工作台账', ?)", cells)
+
+
+def _step(name: str, root: str, pdf: bool, queue) -> None:
+    """Run one step in this (fresh) process and report wall, CPU and peak memory."""
+    from reporting.consolidate import consolidate
+    from reporting.report import write_report
+
+    ws = Workspace(root)
+    started, cpu = time.perf_counter(), time.process_time()
+    output = consolidate(ws) if name == "consolidate" else write_report(ws, pdf=pdf).docx
+    queue.put({"step": name, "wall": time.perf_counter() - started, "cpu": time.process_time() - cpu,
+               "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+               "size_mb": output.stat().st_size / 1e6})
+
+
+def measure(name: str, root: Path, pdf: bool = False) -> dict:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_step, args=(name, str(root), pdf, queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def baseline() -> float:
+    """Peak memory of a fresh process that only imports the modules, for reference."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_imports_only, args=(queue,))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def _imports_only(queue) -> None:
+    import reporting.consolidate
+    import reporting.report  # noqa: F401
+
+    queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--units", type=int, default=2000)
+    parser.add_argument("--tasks", type=int, default=150)
+    parser.add_argument("--pdf", action="store_true", help="also convert the report to PDF with LibreOffice")
+    parser.add_argument("--keep", action="store_true", help="keep the workspace and print where it is")
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="bench-report-"))
+    try:
+        ws = init_workspace(folder / "工作目录")
+        ws.save_settings(Settings(campaign="基准测试", round_name=ROUNDS[-1][0]))
+        started = time.perf_counter()
+        pairs = fill(ws, args.units, args.tasks)
+        print(f"{args.units} 个单位 × {args.tasks} 项任务 = {pairs} 项次/轮，两轮；"
+              f"写库 {time.perf_counter() - started:.1f} 秒，reporting.db {ws.db_path.stat().st_size / 1e6:.0f} MB")
+        print(f"仅导入模块的进程峰值内存 {baseline():.0f} MB")
+        for step in ("consolidate", "report"):
+            r = measure(step, ws.root, pdf=args.pdf and step == "report")
+            print(f"{r['step']:<12} 用时 {r['wall']:6.1f} 秒（CPU {r['cpu']:6.1f} 秒）  "
+                  f"峰值内存 {r['peak_mb']:6.0f} MB  输出 {r['size_mb']:.1f} MB")
+        if args.keep:
+            print(f"工作目录：{ws.root}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
