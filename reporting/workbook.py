@@ -164,7 +164,7 @@ def _set_properties(book: xlsxwriter.Workbook, *, kind: str, unit: str, round_na
                          "comments": "请勿删除隐藏的工作表，工具据此识别本文件。"})
     for name, value in ((PROP_KIND, kind), (PROP_UNIT, unit), (PROP_ROUND, round_name),
                         (PROP_CAMPAIGN, campaign), (PROP_VERSION, TEMPLATE_VERSION)):
-        book.set_custom_property(name, str(value), "text")
+        book.set_custom_property(name, str(value)[:255], "text")  # Excel's limit; 识别信息 keeps it whole
 
 
 # ---------------------------------------------------------------- 填报说明
