@@ -17,7 +17,7 @@ from .workbook_spec import STATUS_DONE, STATUS_NOT_STARTED, STATUS_ONGOING
 ITEMS_PER_SECTION = 10  # "一是…十是", then a pointer to the workbook
 UNITS_PER_ITEM = 3
 NAMES_IN_LIST = 8
-SENTENCE_LIMIT = 90  # characters of a unit's text kept in the report
+SENTENCE_LIMIT = 60  # characters of one unit's text kept in the report
 REPORTED = (STATUS_DONE, STATUS_ONGOING, STATUS_NOT_STARTED)  # states of an accepted row
 
 _DIGITS = "零一二三四五六七八九"
@@ -56,21 +56,17 @@ def clean(text: str) -> str:
 
 
 def shorten(text: str, limit: int = SENTENCE_LIMIT) -> str:
-    """The first sentence, plus later sentences holding figures, within `limit` characters.
+    """The first sentence; when it holds no figure, also the first sentence that does; within `limit`.
 
     Figures are what the leadership reads first, so "清理12件" survives when the wording around it goes.
     """
     sentences = [s.strip() for s in _SENTENCE.findall(clean(text)) if s.strip()]
     if not sentences:
         return ""
-    kept = [sentences[0]]
-    for sentence in sentences[1:]:
-        if re.search(r"\d", sentence) and len("".join(kept)) + len(sentence) <= limit:
-            kept.append(sentence)
-    result = "".join(kept)
-    if len(result) > limit:
-        result = result[: limit - 1] + "…"
-    return result
+    kept = sentences[0]
+    if not re.search(r"\d", kept):
+        kept += next((s for s in sentences[1:] if re.search(r"\d", s)), "")
+    return kept if len(kept) <= limit else kept[: limit - 1] + "…"
 
 
 def sentence_body(text: str) -> str:
@@ -133,8 +129,13 @@ def since_previous(data: Consolidation) -> str:
     completed = (f"增加{change.completed}项次" if change.completed > 0 else
                  f"减少{-change.completed}项次" if change.completed < 0 else "持平")
     returned = (data.figures.return_rate - before.return_rate) * 100
-    return (f"与上一轮（{before.round}）相比，完成率{points(change.rate_points)}，已完成项次{completed}，"
-            f"报送率{points(returned)}。")
+    text = (f"与上一轮（{before.round}）相比，完成率{points(change.rate_points)}，已完成项次{completed}，"
+            f"报送率{points(returned)}")
+    if len(data.area_changes) > 1:
+        area, best = max(data.area_changes.items(), key=lambda item: item[1].rate_points)
+        if best.rate_points >= 0.05:
+            text += f"；分领域看，{area_name(area)}完成率提高最多（{points(best.rate_points)}）"
+    return text + "。"
 
 
 def areas_sentence(data: Consolidation) -> str:

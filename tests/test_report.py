@@ -70,6 +70,9 @@ def test_round_over_round_sentence(written):
     more = now.total.done - then.total.done
     text = body_text(written.docx)
     assert f"与上一轮（2026年第一季度）相比，完成率提高{points:.1f}个百分点，已完成项次增加{more}项次" in text
+    gains = {area: (now.areas[area].rate - then.areas[area].rate) * 100 for area in now.areas}
+    best = max(gains, key=gains.get)
+    assert f"{best[3:]}完成率提高最多（提高{gains[best]:.1f}个百分点）" in text
 
 
 def test_main_work_by_area_built_from_measures(written):
