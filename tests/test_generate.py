@@ -474,6 +474,18 @@ def test_blank_turns_pre_filling_off(ready):
     assert result.prefilled_units == 0
 
 
+def test_liaison_sheet_takes_what_the_unit_last_reported_under_the_rosters_contacts(ready):
+    conn = connect(ready.db_path)
+    conn.execute("INSERT INTO liaisons (unit, leader, liaison, post, mobile, email) VALUES "
+                 "('县财政局', '赵局长', '旧联络员', '科员', '13900000000', 'old@example.cn')")
+    conn.close()
+    generate_round(ready, blank=True)
+    sheet = openpyxl.load_workbook(unit_file(ready, "县财政局"))[SHEET_LIAISON]
+    values = {name: sheet.cell(2, col).value for col, name in enumerate(LIAISON_COLUMNS, start=1)}
+    assert values == {"单位名称": "县财政局", "分管领导": "赵局长", "联络员": "王五", "职务": "科员",
+                      "手机": "0731-2345678", "电子邮箱": "czj@example.cn"}
+
+
 def test_empty_store_and_a_store_without_answers(ready):
     connect(ready.db_path).close()
     assert generate_round(ready).prefilled_units == 0
