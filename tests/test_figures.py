@@ -14,19 +14,22 @@ from reporting.store import connect, dumps
 @pytest.fixture
 def conn(tmp_path):
     conn = connect(tmp_path / "reporting.db")
-    conn.execute("INSERT INTO rounds VALUES ('2026年中期', '2026-06-30', '某县示范创建', '2026-05-01T00:00:00')")
+    conn.execute("INSERT INTO rounds (name, due, campaign, generated_at) "
+                 "VALUES ('2026年中期', '2026-06-30', '某县示范创建', '2026-05-01T00:00:00')")
     tasks = [("1", 1, "(一)职能", "2026-03-31", ["甲局"]), ("2", 2, "(一)职能", "长期", ["甲局"]),
              ("3", 3, "(二)决策", "2026-12-31", ["乙镇"])]
     for task_id, seq, area, deadline, lead in tasks:
-        conn.execute("INSERT INTO round_tasks VALUES ('2026年中期', ?, ?, ?, '[]', ?, ?, '[]', ?, '[]', 'fp')",
+        conn.execute("INSERT INTO round_tasks (round, task_id, seq, area, text, lead, deadline, fingerprint) "
+                     "VALUES ('2026年中期', ?, ?, ?, ?, ?, ?, 'fp')",
                      (task_id, seq, area, f"任务{task_id}", dumps(lead), deadline))
     assignments = [("甲局", "1", "牵头"), ("甲局", "2", "牵头"), ("乙镇", "1", "责任"), ("乙镇", "3", "牵头"),
                    ("丙镇", "1", "责任"), ("丙镇", "3", "责任")]
-    conn.executemany("INSERT INTO assignments VALUES ('2026年中期', ?, ?, ?)", assignments)
+    conn.executemany("INSERT INTO assignments (round, unit, task_id, role) VALUES ('2026年中期', ?, ?, ?)",
+                     assignments)
     conn.execute("INSERT INTO units (name, liaison, phone) VALUES ('丙镇', '王五', '139')")
     for name in ("a", "b", "c"):
-        conn.execute("INSERT INTO files VALUES (?, ?, 'inbox/x', 'archive/x', 1, 0, 'now', 1, 'read', '')",
-                     (name, f"{name}.xlsx"))
+        conn.execute("INSERT INTO files (hash, name, inbox_path, archive_path, size, seen_at, status) "
+                     "VALUES (?, ?, 'inbox/x', 'archive/x', 1, 'now', 'read')", (name, f"{name}.xlsx"))
     # 甲局: an early return (superseded: its 未启动 must not count) and the latest one, all accepted.
     submissions = [(1, "a", "甲局", "退回修改", 1, 2), (2, "b", "甲局", "已接收", 0, None),
                    (3, "c", "乙镇", "退回修改", 1, None)]
