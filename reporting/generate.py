@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -123,15 +123,22 @@ def generate_round(
                             tasks_without_units=[t for t in tasks if not t.units])
     result.idle_units = [u.name for u in roster.members if u.name not in assignments]
     with workspace_lock(ws.root):
-        answers, liaisons = _earlier_answers(ws, round_name, blank)
-        jobs = _jobs(round_dir, roster, assignments, answers, liaisons, result)
-        common = {"campaign": settings.campaign, "round_name": round_name, "due": due,
-                  "contact": settings.contact or "、".join(settings.signers), "password": password}
-        _write_all(jobs, template, {t.id: t for t in tasks}, common, progress, workers)
-        _remove_stale(round_dir / LEDGER_DIR, {f.path for f in result.files})
-        result.distribution = _write_distribution(round_dir / DISTRIBUTION_FILE, result, roster)
-        result.unresolved_report = _write_unresolved(round_dir / UNRESOLVED_FILE, unresolved)
-        _record_round(ws, round_name, due, settings.campaign, tasks, assignments, roster)
+        conn = connect(ws.db_path)
+        try:
+            answers, liaisons = _earlier_answers(conn, round_name, blank)
+            jobs = _jobs(round_dir, roster, assignments, answers, liaisons, result)
+            common = {"campaign": settings.campaign, "round_name": round_name, "due": due,
+                      "contact": settings.contact or "、".join(settings.signers), "password": password}
+            with transaction(conn):  # committed only once every file is written
+                def snapshot() -> None:
+                    _record_round(conn, round_name, due, settings.campaign, tasks, assignments, roster)
+
+                _write_all(jobs, template, {t.id: t for t in tasks}, common, progress, workers, snapshot)
+                _remove_stale(round_dir / LEDGER_DIR, {f.path for f in result.files})
+                result.distribution = _write_distribution(round_dir / DISTRIBUTION_FILE, result, roster)
+                result.unresolved_report = _write_unresolved(round_dir / UNRESOLVED_FILE, unresolved)
+        finally:
+            conn.close()
     return result
 
 
@@ -219,16 +226,10 @@ def _describe(items: list[Unresolved]) -> str:
 # ---------------------------------------------------------------- earlier answers and liaisons
 
 
-def _earlier_answers(ws: Workspace, round_name: str, blank: bool) -> tuple[dict, dict]:
+def _earlier_answers(conn: sqlite3.Connection, round_name: str, blank: bool) -> tuple[dict, dict]:
     """(unit → task id → column → value from the latest earlier round's accepted answer, unit → liaison row)."""
-    if not ws.db_path.exists():
-        return {}, {}
-    conn = connect(ws.db_path)
-    try:
-        liaisons = {row["unit"]: dict(row) for row in conn.execute("SELECT * FROM liaisons")}
-        return ({} if blank else _accepted_answers(conn, round_name)), liaisons
-    finally:
-        conn.close()
+    liaisons = {row["unit"]: dict(row) for row in conn.execute("SELECT * FROM liaisons")}
+    return ({} if blank else _accepted_answers(conn, round_name)), liaisons
 
 
 def _accepted_answers(conn: sqlite3.Connection, round_name: str) -> dict[str, dict[str, dict[str, object]]]:
@@ -314,10 +315,12 @@ def _write_job(job: tuple) -> str:
 
 
 def _write_all(jobs: list[tuple], template: TemplateSpec, tasks: dict[str, Task], common: dict,
-               progress: ProgressHook, workers: int | None) -> None:
+               progress: ProgressHook, workers: int | None, meanwhile: Callable[[], None]) -> None:
+    """Write every job's file; `meanwhile` runs in this process while the workers write."""
     total = len(jobs)
     workers = workers or os.cpu_count() or 1
     if workers <= 1 or total < POOL_THRESHOLD:
+        meanwhile()
         _init_worker(template, tasks, common)
         for done, job in enumerate(jobs, start=1):
             progress(done, total, _write_job(job))
@@ -325,7 +328,9 @@ def _write_all(jobs: list[tuple], template: TemplateSpec, tasks: dict[str, Task]
     context = multiprocessing.get_context(START_METHOD)
     chunk = max(1, min(16, total // (workers * 8)))
     with context.Pool(min(workers, total), _init_worker, (template, tasks, common)) as pool:
-        for done, unit in enumerate(pool.imap_unordered(_write_job, jobs, chunksize=chunk), start=1):
+        written = pool.imap_unordered(_write_job, jobs, chunksize=chunk)
+        meanwhile()
+        for done, unit in enumerate(written, start=1):
             progress(done, total, unit)
 
 
@@ -404,37 +409,34 @@ def _now() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
 
-def _record_round(ws: Workspace, round_name: str, due: date | None, campaign: str, tasks: list[Task],
+def _record_round(conn: sqlite3.Connection, round_name: str, due: date | None, campaign: str, tasks: list[Task],
                   assignments: dict[str, list[tuple[Task, str]]], roster: Roster) -> None:
-    """The round's snapshot, replacing an earlier one of the same round; the roster replaces the last."""
+    """The round's snapshot, replacing an earlier one of the same round; the roster replaces the last.
+
+    Runs inside the caller's transaction.
+    """
     assigned = {task.id for rows in assignments.values() for task, _ in rows}
-    conn = connect(ws.db_path)
-    try:
-        with transaction(conn):
-            earlier = conn.execute("SELECT generated_at FROM rounds WHERE name = ?", (round_name,)).fetchone()
-            # A regenerated round keeps its first time, so rounds stay in the order they were sent out.
-            generated_at = earlier["generated_at"] if earlier and earlier["generated_at"] else _now()
-            conn.execute("DELETE FROM round_tasks WHERE round = ?", (round_name,))
-            conn.execute("DELETE FROM assignments WHERE round = ?", (round_name,))
-            conn.execute("INSERT OR REPLACE INTO rounds (name, due, campaign, generated_at) VALUES (?, ?, ?, ?)",
-                         (round_name, due.isoformat() if due else None, campaign, generated_at))
-            conn.executemany(
-                "INSERT INTO round_tasks (round, task_id, seq, area, path, text, lead, responsible, deadline, "
-                "targets, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(round_name, t.id, seq, t.area, dumps(t.path), t.text, dumps(t.lead), dumps(t.responsible),
-                  t.deadline, dumps(t.targets), fingerprint(t.text))
-                 for seq, t in enumerate((t for t in tasks if t.id in assigned), start=1)],
-            )
-            conn.executemany(
-                "INSERT INTO assignments (round, unit, task_id, role) VALUES (?, ?, ?, ?)",
-                [(round_name, unit, task.id, role) for unit, rows in assignments.items() for task, role in rows],
-            )
-            conn.execute("DELETE FROM units")
-            conn.executemany(
-                "INSERT INTO units (name, aliases, category, groups, liaison, phone, email) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(u.name, dumps(u.aliases), u.category, dumps(u.groups), u.liaison, u.phone, u.email)
-                 for u in roster.units],
-            )
-    finally:
-        conn.close()
+    earlier = conn.execute("SELECT generated_at FROM rounds WHERE name = ?", (round_name,)).fetchone()
+    # A regenerated round keeps its first time, so rounds stay in the order they were sent out.
+    generated_at = earlier["generated_at"] if earlier and earlier["generated_at"] else _now()
+    conn.execute("DELETE FROM round_tasks WHERE round = ?", (round_name,))
+    conn.execute("DELETE FROM assignments WHERE round = ?", (round_name,))
+    conn.execute("INSERT OR REPLACE INTO rounds (name, due, campaign, generated_at) VALUES (?, ?, ?, ?)",
+                 (round_name, due.isoformat() if due else None, campaign, generated_at))
+    conn.executemany(
+        "INSERT INTO round_tasks (round, task_id, seq, area, path, text, lead, responsible, deadline, "
+        "targets, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(round_name, t.id, seq, t.area, dumps(t.path), t.text, dumps(t.lead), dumps(t.responsible),
+          t.deadline, dumps(t.targets), fingerprint(t.text))
+         for seq, t in enumerate((t for t in tasks if t.id in assigned), start=1)],
+    )
+    conn.executemany(
+        "INSERT INTO assignments (round, unit, task_id, role) VALUES (?, ?, ?, ?)",
+        [(round_name, unit, task.id, role) for unit, rows in assignments.items() for task, role in rows],
+    )
+    conn.execute("DELETE FROM units")
+    conn.executemany(
+        "INSERT INTO units (name, aliases, category, groups, liaison, phone, email) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(u.name, dumps(u.aliases), u.category, dumps(u.groups), u.liaison, u.phone, u.email)
+         for u in roster.units],
+    )

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from reporting import generate as generate_module
 from reporting.commands.generate import generate_command
-from reporting.errors import LedgerError, ReportingError, TemplateError
+from reporting.errors import LedgerError, ReportingError, TemplateError, WorkspaceError
 from reporting.generate import DISTRIBUTION_FILE, LEDGER_DIR, UNRESOLVED_FILE, UnresolvedUnitsError, generate_round
 from reporting.ledger import write_ledger
 from reporting.models import GROUP_CATEGORY, Task, Unit
@@ -427,6 +427,24 @@ def test_round_recorded_in_the_store_and_replaced_on_regeneration(ready):
     assert conn.execute("SELECT count(*) FROM units").fetchone()[0] == len(sample_units()) - 1
     conn.close()
     assert not unit_file(ready, "县财政局").exists()  # no longer has tasks: its old file is gone
+
+
+def test_a_file_that_cannot_be_written_leaves_the_store_as_it_was(ready, monkeypatch):
+    real = generate_module.write_unit_workbook
+
+    def held_open(path, *args, **kwargs):
+        if path.stem == "县教育局":
+            raise WorkspaceError(f"无法写入 {path.name}：文件可能正在 Excel/WPS 中打开，请关闭后重试")
+        real(path, *args, **kwargs)
+
+    monkeypatch.setattr(generate_module, "write_unit_workbook", held_open)
+    with pytest.raises(WorkspaceError, match=r"县教育局\.xlsx"):
+        generate_round(ready)
+    conn = connect(ready.db_path)
+    assert conn.execute("SELECT count(*) FROM rounds").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM assignments").fetchone()[0] == 0
+    conn.close()
+    assert not (ready.round_dir(ROUND) / DISTRIBUTION_FILE).exists()
 
 
 def _accepted_answers(ws: Workspace) -> None:
