@@ -104,14 +104,16 @@ def load_consolidation(ws: Workspace, *, round_name: str | None = None, as_of: d
     ws.require(ws.db_path, "请先运行 reporting generate 生成台账，再用 reporting collect 收集回报")
     conn = connect(ws.db_path)
     try:
+        earlier = previous_round(conn, name)
+        previous = compute_figures(conn, earlier) if earlier else None
+        if previous is not None:
+            previous.pairs = []  # only its tallies are compared: free them before this round is read
         figures = compute_figures(conn, name, as_of)
-        result = Consolidation(settings=ws.settings(), figures=figures, emails=_emails(conn),
+        result = Consolidation(settings=ws.settings(), figures=figures, previous=previous, emails=_emails(conn),
                                last_read=_last_read(conn, name))
         if with_sources:
             result.sources = source_cells(conn, name)
-        earlier = previous_round(conn, name)
-        if earlier:
-            result.previous = compute_figures(conn, earlier)
+        if previous is not None:
             _compare(result)
         return result
     finally:

@@ -21,6 +21,7 @@ from .models import ROLE_LEAD
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 MAX_CELL_TEXT = 32767
 STATE_ATTRS = ["completed", "ongoing", "not_started", "needs_fix", "not_reported"]  # Tally fields, as STATES
+NUMERIC = ("int", "num", "pct", "points")
 UNIT_CHART_ALL = 60  # more units than this: the chart shows the lowest UNIT_CHART_LOW
 UNIT_CHART_LOW = 30
 
@@ -64,6 +65,16 @@ def write_summary(data: Consolidation, target: Path, root: Path | None = None) -
         book.close()
 
 
+def write_text(sheet, row: int, col: int, value: object, fmt=None) -> None:
+    """Text as text, whatever it starts with (write_string never makes a formula)."""
+    text = clean_text(value)
+    if text.startswith("<r>") and text.endswith("</r>"):
+        # xlsxwriter copies such a string into the file as raw XML; as a rich string it is escaped
+        sheet.write_rich_string(row, col, text[:1], text[1:2], text[2:], *([fmt] if fmt else []))
+    else:
+        sheet.write_string(row, col, text, fmt)
+
+
 def clean_text(value: object) -> str:
     """Unit text as a cell can hold it: no control characters, at most Excel's 32,767 characters."""
     return _CONTROL.sub("", str(value))[:MAX_CELL_TEXT]
@@ -87,16 +98,25 @@ class _Writer:
             "note": book.add_format({"font_size": 10, "font_color": "#555555"}),
             "section": book.add_format({"bold": True, "font_size": 11}),
         }
-        self.area_rows = 0
-        self.unit_rate_col = 0
-        self.area_rate_col = 0
+        plain = {"font_size": 10, "valign": "top"}
+        self.plain = {
+            "text": book.add_format(plain),
+            "wrap": book.add_format({**plain, "text_wrap": True}),
+            "int": book.add_format({**plain, "align": "center"}),
+            "num": book.add_format({**plain, "align": "center", "num_format": "0.0"}),
+            "pct": book.add_format({**plain, "align": "center", "num_format": "0.0%"}),
+            "points": book.add_format({**plain, "align": "center"}),
+        }
 
     # -- helpers ---------------------------------------------------------------------------------------
 
-    def sheet(self, name: str, columns: list[Column], first_row: int = 0):
+    def sheet(self, name: str, columns: list[Column], first_row: int = 0, long: bool = False):
+        """A sheet with its column widths; a long list gets its formats by column and printed gridlines."""
         sheet = self.book.add_worksheet(name)
         for index, column in enumerate(columns):
-            sheet.set_column(index, index, column.width)
+            sheet.set_column(index, index, column.width, self.plain[column.kind] if long else None)
+        if long:
+            sheet.hide_gridlines(0)  # gridlines on screen and on paper instead of a border on every cell
         sheet.set_landscape()
         sheet.set_paper(9)
         sheet.fit_to_pages(1, 0)
@@ -117,26 +137,39 @@ class _Writer:
         fmt = self.formats["wrap" if kind == "wrap" else kind]
         if value is None or value == "":
             sheet.write_blank(row, col, None, fmt)
-        elif kind in ("int", "num", "pct", "points") and isinstance(value, int | float):
+        elif kind in NUMERIC and isinstance(value, int | float):
             sheet.write_number(row, col, value, fmt)
         else:
-            text = clean_text(value)
-            if text.startswith("<r>") and text.endswith("</r>"):
-                # xlsxwriter would copy such a string into the file as raw XML; a rich string is escaped
-                sheet.write_rich_string(row, col, text[:1], text[1:2], text[2:], fmt)
-            else:
-                sheet.write_string(row, col, text, fmt)
+            write_text(sheet, row, col, value, fmt)
 
-    def table(self, name: str, columns: list[Column], rows: Iterable[list], intro: str = "") -> tuple:
-        """A sheet holding one filterable table; returns (sheet, number of data rows)."""
+    def long_row(self, sheet, row: int, numeric: list[bool], values: Iterable) -> None:
+        """A row of a long list: blanks not written, formats from the columns (the fast path of xlsxwriter)."""
+        for col, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            if numeric[col] and isinstance(value, int | float):
+                sheet.write_number(row, col, value)
+            else:
+                write_text(sheet, row, col, value)
+
+    def table(self, name: str, columns: list[Column], rows: Iterable[list], intro: str = "",
+              long: bool = False) -> tuple:
+        """A sheet holding one filterable table; returns (sheet, number of data rows).
+
+        `long` is for lists with a row per pair (up to hundreds of thousands of rows).
+        """
         top = 1 if intro else 0
-        sheet = self.sheet(name, columns, top)
+        sheet = self.sheet(name, columns, top, long)
         if intro:
             sheet.write_string(0, 0, intro, self.formats["note"])
         self.header(sheet, top, columns)
+        numeric = [column.kind in NUMERIC for column in columns]
         count = 0
         for count, values in enumerate(rows, start=1):
-            self.row(sheet, top + count, columns, values)
+            if long:
+                self.long_row(sheet, top + count, numeric, values)
+            else:
+                self.row(sheet, top + count, columns, values)
         sheet.autofilter(top, 0, top + max(count, 1), len(columns) - 1)
         return sheet, count
 
@@ -310,7 +343,7 @@ class _Writer:
         rows = ([p.area, p.task_id, tasks[p.task_id].text, p.deadline or "", p.unit, p.role, p.state, p.progress,
                  "是" if p.overdue else "", p.measures, p.target_value, p.evidence, p.evidence_mode, p.problems,
                  p.next_steps, p.source_file, self.location(p)] for p in self.figures.pairs)
-        self.table("任务明细", columns, rows)
+        self.table("任务明细", columns, rows, long=True)
 
     def location(self, pair: Pair) -> str:
         """「工作台账」第12行（完成状态 H12，完成进度(%) I12）: where the pair's figures were read."""
@@ -332,7 +365,8 @@ class _Writer:
                       key=lambda p: (-_days_late(p, as_of), tasks[p.task_id].seq, p.unit))
         rows = ([p.unit, p.task_id, p.area, tasks[p.task_id].text, p.deadline, _days_late(p, as_of), p.state,
                  p.progress, p.role, units[p.unit].liaison, units[p.unit].phone] for p in late)
-        self.table("逾期未完成", columns, rows, f"统计截至 {as_of.isoformat()}；完成时限早于该日且未完成的项次")
+        intro = f"统计截至 {as_of.isoformat()}；完成时限早于该日且未完成的项次"
+        self.table("逾期未完成", columns, rows, intro, long=True)
 
     def not_reported(self) -> None:
         columns = [Column("单位", 24), Column("类别", 10), Column("任务数", 8, "int"), Column("牵头任务数", 9, "int"),
@@ -351,7 +385,8 @@ class _Writer:
                        key=lambda p: (order.get(p.area, 0), tasks[p.task_id].seq, p.role != ROLE_LEAD, p.unit))
         rows = ([p.area, p.task_id, tasks[p.task_id].text, p.unit, p.role, p.problems, p.next_steps, p.source_file]
                 for p in pairs)
-        self.table("问题与计划", columns, rows, "各单位填写的存在问题和下一步计划；两项都是“无”“暂无”或空白的未列入")
+        self.table("问题与计划", columns, rows, "各单位填写的存在问题和下一步计划；两项都是“无”“暂无”或空白的未列入",
+                   long=True)
 
     def notes(self) -> None:
         data = self.data
