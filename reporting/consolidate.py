@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from .errors import WorkspaceError
 from .figures import AreaFigures, RoundFigures, Tally, TaskFigures, UnitFigures, compute_figures
 from .store import connect
 from .workspace import Settings, Workspace
@@ -109,6 +110,9 @@ def load_consolidation(ws: Workspace, *, round_name: str | None = None, as_of: d
         if previous is not None:
             previous.pairs = []  # only its tallies are compared: free them before this round is read
         figures = compute_figures(conn, name, as_of)
+        if not figures.pairs:
+            raise WorkspaceError(f"轮次「{name}」没有分配给任何单位的任务：请检查任务分解表和单位名册，"
+                                 f"再运行 reporting generate --round {name}")
         result = Consolidation(settings=ws.settings(), figures=figures, previous=previous, emails=_emails(conn),
                                last_read=_last_read(conn, name))
         if with_sources:

@@ -203,6 +203,15 @@ def test_empty_round_gives_zeros_not_an_error(ws):
     assert all(r["状态"] == "未报送" for r in table(book, "任务明细"))
 
 
+def test_round_without_tasks_says_what_to_check(ws):
+    build_campaign(ws, with_previous=False)
+    conn = connect(ws.db_path)
+    conn.execute("DELETE FROM assignments")
+    conn.close()
+    with pytest.raises(WorkspaceError, match="没有分配给任何单位的任务"):
+        consolidate(ws)
+
+
 def test_workbook_held_open_names_the_file(campaign_ws, monkeypatch):
     def refuse(src, dst):
         raise PermissionError(13, "Permission denied")
