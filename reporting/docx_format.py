@@ -77,6 +77,7 @@ def apply_gbt9704(doc: Document) -> None:
         format_paragraph(paragraph, role)
     for table in doc.element.body.iter(qn("w:tbl")):
         fix_table_grid(table)
+    place_signature(doc)
     ensure_page_numbers(doc)
     for section in doc.sections:
         for part, role in _headers_and_footers(section):
@@ -89,6 +90,50 @@ def apply_gbt9704(doc: Document) -> None:
             schema_order(part._element)
     schema_order(doc.element)
     schema_order(doc.styles.element)
+
+
+def place_signature(doc: Document) -> None:
+    """Signing bodies 右空二字 and the date two characters right of their first character (GB/T 9704 7.3.5).
+
+    Works on the consecutive 落款 (ReportSignature) paragraphs: the last is the date, the others the bodies,
+    centred on the longest of them. A date longer than the bodies keeps 右空二字 and moves them left.
+    """
+    block = _signature_block(doc)
+    if len(block) < 2:
+        return
+    *bodies, day = block
+    longest = max(_width(_text_of(p)) for p in bodies)
+    date_indent = max(longest - _width(_text_of(day)), 2.0)
+    bodies_indent = date_indent + _width(_text_of(day)) + 2 - longest
+    for paragraph in bodies:
+        _right_indent(paragraph, bodies_indent + (longest - _width(_text_of(paragraph))) / 2)
+    _right_indent(day, date_indent)
+
+
+def _signature_block(doc: Document) -> list:
+    paragraphs = list(doc.element.body.iter(qn("w:p")))
+    block: list = []
+    for paragraph in paragraphs:
+        if _style_id(paragraph) == "ReportSignature" and _text_of(paragraph).strip():
+            block.append(paragraph)
+        elif block and _text_of(paragraph).strip():
+            break
+    return block
+
+
+def _text_of(paragraph) -> str:
+    return "".join(t.text or "" for t in paragraph.iter(qn("w:t")))
+
+
+def _width(text: str) -> float:
+    """Width in body characters: a Chinese character is one, a digit or Latin letter half."""
+    return sum(1.0 if ord(char) > 0x2E7F else 0.5 for char in text.strip())
+
+
+def _right_indent(paragraph, chars: float) -> None:
+    indent = _child(_child(paragraph, "w:pPr"), "w:ind")
+    indent.set(qn("w:right"), str(round(chars * BODY.size * 20)))
+    indent.attrib.pop(qn("w:rightChars"), None)
 
 
 def _footers(section: Section) -> list:

@@ -7,7 +7,7 @@ import zipfile
 
 import docx
 import pytest
-from campaign import ROUND, build_campaign
+from campaign import ROUND, SIGNERS, build_campaign
 from click.testing import CliRunner
 from docxtpl import DocxTemplate
 from lxml import etree
@@ -90,6 +90,16 @@ def test_fonts_and_sizes_by_role(package):
     spacing = paragraphs[opening].find(f"{W}pPr/{W}spacing")
     assert (spacing.get(f"{W}line"), spacing.get(f"{W}lineRule")) == ("578", "exact")
     assert paragraphs[opening].find(f"{W}pPr/{W}ind").get(f"{W}firstLineChars") == "200"
+
+
+def test_signature_and_date_placed_as_gbt9704(package):
+    body = xml(package, "word/document.xml").find(f"{W}body")
+    indents = {_text(p): int(p.find(f"{W}pPr/{W}ind").get(f"{W}right")) for p in body.iter(f"{W}p")
+               if _text(p) in (*SIGNERS, "2026年7月6日")}
+    char = 320  # one 16 pt character in twips
+    assert indents[SIGNERS[0]] == 2 * char  # the longest body: 右空二字
+    assert indents[SIGNERS[1]] == 2 * char + (15 - 5) * char // 2  # centred on it
+    assert indents["2026年7月6日"] == (15 - 6) * char  # its first character two to the right of the body's
 
 
 def test_tables_have_explicit_grids(package):
