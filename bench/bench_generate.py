@@ -5,10 +5,11 @@
 
 Writes a synthetic ledger and roster into a temporary workspace (every unit is responsible for every
 task through a group, and leads a share of them), runs `generate_round`, then writes the same cells with
-bare xlsxwriter over the same number of processes: the floor. Two floors: the values only (工作台账's
-given cells and 识别信息's rows), and the values plus the empty fill-in cells, which a unit workbook must
-hold as real (unlocked, bordered) cells. Reports wall and CPU time, peak memory (resource.getrusage,
-self and children) and the ratios. CPU time is the steadier figure on a busy machine.
+bare xlsxwriter (same in-memory option) over the same number of processes: the floor. Two floors: the
+values only (工作台账's given cells and 识别信息's rows), and the values plus the empty fill-in cells,
+which a unit workbook must hold as real (unlocked, bordered) cells. Reports wall and CPU time, peak
+memory (resource.getrusage, self and children) and the ratios. CPU time is the steadier figure on a
+busy machine.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def _floor_init(tasks: list[Task], blanks: bool) -> None:
 def _floor_write(job: tuple[str, str]) -> None:
     """工作台账's values and 识别信息's rows, no formats; with `blanks`, the empty fill-in cells too (one format)."""
     path, unit = job
-    book = xlsxwriter.Workbook(path)
+    book = xlsxwriter.Workbook(path, {"in_memory": True})  # as the unit workbooks are written
     sheet = book.add_worksheet("工作台账")
     meta = book.add_worksheet("识别信息")
     blank = book.add_format({"locked": False}) if _floor["blanks"] else None
