@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -126,8 +127,11 @@ def _text_of(paragraph) -> str:
 
 
 def _width(text: str) -> float:
-    """Width in body characters: a Chinese character is one, a digit or Latin letter half."""
-    return sum(1.0 if ord(char) > 0x2E7F else 0.5 for char in text.strip())
+    """Width in body characters: a Chinese character is one, a digit or Latin letter half, and a quarter
+    for the space Word puts between Chinese and digits (2026年7月6日 is about 7¼)."""
+    wide = [ord(char) > 0x2E7F for char in text.strip()]
+    switches = sum(a != b for a, b in pairwise(wide))
+    return sum(1.0 if w else 0.5 for w in wide) + 0.25 * switches
 
 
 def _right_indent(paragraph, chars: float) -> None:

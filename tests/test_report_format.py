@@ -99,7 +99,8 @@ def test_signature_and_date_placed_as_gbt9704(package):
     char = 320  # one 16 pt character in twips
     assert indents[SIGNERS[0]] == 2 * char  # the longest body: 右空二字
     assert indents[SIGNERS[1]] == 2 * char + (15 - 5) * char // 2  # centred on it
-    assert indents["2026年7月6日"] == (15 - 6) * char  # its first character two to the right of the body's
+    date_width = 6 + 5 / 4  # 2026 年 7 月 6 日: digits half a character, a quarter between digits and Chinese
+    assert indents["2026年7月6日"] == (15 - date_width) * char  # its first character two right of the body's
 
 
 def test_tables_have_explicit_grids(package):
