@@ -102,7 +102,6 @@ def generate_round(
     workers: int | None = None,
 ) -> GenerateResult:
     """Write `outbox/<轮次>/台账/<单位>.xlsx` for every unit with tasks, and record the round."""
-    progress = progress or no_progress
     settings = ws.settings()
     round_name = ws.round_name(round_name)
     due = due or settings.round_due
@@ -110,36 +109,51 @@ def generate_round(
     template_file = template_path(ws, "xlsx")
     shown_template = _show_template(ws, template_file)
     template = load_template(template_file, shown_template)
+    assignments, unresolved = _checked_assignments(ws, tasks, roster, skip_unresolved)
+    assigned = {task.id for rows in assignments.values() for task, _ in rows}
+    result = GenerateResult(round_name=round_name, due=due, round_dir=ws.round_dir(round_name),
+                            template=shown_template, tasks=len(assigned),
+                            unresolved=unresolved, tasks_without_units=[t for t in tasks if not t.units],
+                            idle_units=[u.name for u in roster.members if u.name not in assignments])
+    common = {"campaign": settings.campaign, "round_name": round_name, "due": due,
+              "contact": settings.contact or "、".join(settings.signers), "password": password}
+    with workspace_lock(ws.root):
+        _write_round(ws, result, tasks, roster, assignments, template, common, blank=blank,
+                     progress=progress or no_progress, workers=workers)
+    return result
+
+
+def _checked_assignments(ws: Workspace, tasks: list[Task], roster: Roster, skip_unresolved: bool,
+                         ) -> tuple[dict[str, list[tuple[Task, str]]], list[Unresolved]]:
+    """Every name resolved before anything is written; unresolved names stop the run unless skipped."""
     assignments, unresolved = assign_tasks(tasks, roster)
     if unresolved and not skip_unresolved:
         raise _unresolved_error(ws, unresolved)
     if not assignments:
         raise LedgerError("没有任何任务分到单位：请在“牵头单位”“责任单位”列中填写单位名称后再生成",
                           file=ws.show(ws.ledger_path), sheet=LEDGER_SHEET)
-    round_dir = ws.round_dir(round_name)
-    result = GenerateResult(round_name=round_name, due=due, round_dir=round_dir, template=shown_template,
-                            tasks=len({t.id for rows in assignments.values() for t, _ in rows}),
-                            unresolved=unresolved,
-                            tasks_without_units=[t for t in tasks if not t.units])
-    result.idle_units = [u.name for u in roster.members if u.name not in assignments]
-    with workspace_lock(ws.root):
-        conn = connect(ws.db_path)
-        try:
-            answers, liaisons = _earlier_answers(conn, round_name, blank)
-            jobs = _jobs(round_dir, roster, assignments, answers, liaisons, result)
-            common = {"campaign": settings.campaign, "round_name": round_name, "due": due,
-                      "contact": settings.contact or "、".join(settings.signers), "password": password}
-            with transaction(conn):  # committed only once every file is written
-                def snapshot() -> None:
-                    _record_round(conn, round_name, due, settings.campaign, tasks, assignments, roster)
+    return assignments, unresolved
 
-                _write_all(jobs, template, {t.id: t for t in tasks}, common, progress, workers, snapshot)
-                _remove_stale(round_dir / LEDGER_DIR, {f.path for f in result.files})
-                result.distribution = _write_distribution(round_dir / DISTRIBUTION_FILE, result, roster)
-                result.unresolved_report = _write_unresolved(round_dir / UNRESOLVED_FILE, unresolved)
-        finally:
-            conn.close()
-    return result
+
+def _write_round(ws: Workspace, result: GenerateResult, tasks: list[Task], roster: Roster,
+                 assignments: dict[str, list[tuple[Task, str]]], template: TemplateSpec, common: dict, *,
+                 blank: bool, progress: ProgressHook, workers: int | None) -> None:
+    """The files, then the lists beside them; the store's snapshot is committed only if all of them were written."""
+    round_dir = result.round_dir
+    conn = connect(ws.db_path)
+    try:
+        answers, liaisons = _earlier_answers(conn, result.round_name, blank)
+        jobs = _jobs(round_dir, roster, assignments, answers, liaisons, result)
+        with transaction(conn):
+            def snapshot() -> None:
+                _record_round(conn, result.round_name, result.due, common["campaign"], tasks, assignments, roster)
+
+            _write_all(jobs, template, {t.id: t for t in tasks}, common, progress, workers, snapshot)
+            _remove_stale(round_dir / LEDGER_DIR, {f.path for f in result.files})
+            result.distribution = _write_distribution(round_dir / DISTRIBUTION_FILE, result, roster)
+            result.unresolved_report = _write_unresolved(round_dir / UNRESOLVED_FILE, result.unresolved)
+    finally:
+        conn.close()
 
 
 def _load_inputs(ws: Workspace) -> tuple[list[Task], Roster]:
