@@ -63,7 +63,7 @@ class Consolidation:
     total_change: Change | None = None
     unit_changes: dict[str, Change] = field(default_factory=dict)
     area_changes: dict[str, Change] = field(default_factory=dict)
-    sources: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (unit, task) → column → cell
+    source_columns: dict[str, dict[str, str]] = field(default_factory=dict)  # unit → column name → letter
     emails: dict[str, str] = field(default_factory=dict)
     last_read: str = ""  # when the latest return of the round was read ('' when none was)
     made_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
@@ -116,7 +116,7 @@ def load_consolidation(ws: Workspace, *, round_name: str | None = None, as_of: d
         result = Consolidation(settings=ws.settings(), figures=figures, previous=previous, emails=_emails(conn),
                                last_read=_last_read(conn, name))
         if with_sources:
-            result.sources = source_cells(conn, name)
+            result.source_columns = source_columns(conn, name)
         if previous is not None:
             _compare(result)
         return result
@@ -152,23 +152,25 @@ def _compare(result: Consolidation) -> None:
                            if a.area in then_areas}
 
 
-def source_cells(conn: sqlite3.Connection, round_name: str) -> dict[tuple[str, str], dict[str, str]]:
-    """The cells each pair's state and progress were read from, in the latest return of each unit.
+def source_columns(conn: sqlite3.Connection, round_name: str) -> dict[str, dict[str, str]]:
+    """The sheet columns each unit's state and progress were read from, in its latest return.
 
-    "Latest" as figures.py has it: not superseded, the highest id when several are not.
+    A pair's cell is then its column and its row ("H" and 12: H12). "Latest" as figures.py has it: not
+    superseded, the highest id when several are not.
     """
     latest = [row[0] for row in conn.execute(
         "SELECT MAX(id) FROM submissions WHERE round = ? AND superseded_by IS NULL GROUP BY unit", (round_name,))]
-    found: dict[tuple[str, str], dict[str, str]] = {}
+    found: dict[str, dict[str, str]] = {}
     for start in range(0, len(latest), 500):
         chunk = latest[start:start + 500]
         rows = conn.execute(
-            "SELECT s.unit, c.task_id, c.column_name, c.sheet, c.cell FROM cells c "
+            "SELECT s.unit, c.column_name, MIN(c.cell) AS cell FROM cells c "
             "JOIN submissions s ON s.id = c.submission_id "
             f"WHERE c.submission_id IN ({','.join('?' * len(chunk))}) AND c.task_id IS NOT NULL "
-            f"AND c.column_name IN ({','.join('?' * len(SOURCE_COLUMNS))})", (*chunk, *SOURCE_COLUMNS))
+            f"AND c.column_name IN ({','.join('?' * len(SOURCE_COLUMNS))}) GROUP BY s.unit, c.column_name",
+            (*chunk, *SOURCE_COLUMNS))
         for row in rows:
-            found.setdefault((row["unit"], row["task_id"]), {})[row["column_name"]] = row["cell"]
+            found.setdefault(row["unit"], {})[row["column_name"]] = re.sub(r"\d+", "", row["cell"] or "")
     return found
 
 

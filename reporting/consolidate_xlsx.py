@@ -13,7 +13,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from .consolidate import DEFINITIONS, STATE_COLOURS, Consolidation, is_trivial, percent
+from .consolidate import DEFINITIONS, SOURCE_COLUMNS, STATE_COLOURS, Consolidation, is_trivial, percent
 from .figures import STATES, Pair, Tally
 from .fileio import atomic_path
 from .models import ROLE_LEAD
@@ -349,9 +349,9 @@ class _Writer:
         """「工作台账」第12行（完成状态 H12，完成进度(%) I12）: where the pair's figures were read."""
         if pair.row is None:
             return ""
-        cells = self.data.sources.get((pair.unit, pair.task_id), {})
+        columns = self.data.source_columns.get(pair.unit, {})
         where = f"「{pair.sheet}」第{pair.row}行" if pair.sheet else f"第{pair.row}行"
-        named = "，".join(f"{column} {cell}" for column, cell in cells.items())
+        named = "，".join(f"{name} {columns[name]}{pair.row}" for name in SOURCE_COLUMNS if columns.get(name))
         return f"{where}（{named}）" if named else where
 
     def overdue(self) -> None:
