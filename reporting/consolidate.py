@@ -15,12 +15,14 @@ from pathlib import Path
 
 from .errors import WorkspaceError
 from .figures import AreaFigures, RoundFigures, Tally, TaskFigures, UnitFigures, compute_figures
+from .progress import ProgressHook, no_progress
 from .store import connect
 from .workspace import Settings, Workspace
 
 SUMMARY_FILE = "汇总台账.xlsx"
 STATE_COLOURS = {"已完成": "#3A923A", "推进中": "#3B75AF", "未启动": "#A0A0A0", "待修改": "#EF8636",
                  "未报送": "#C03D3E"}  # the same in the workbook's charts and the report's
+SUMMARY_STEPS = 11  # progress: reading, nine sheets, saving
 SOURCE_COLUMNS = ("完成状态", "完成进度(%)")  # the cells behind a pair's state and progress
 
 # The meaning of every figure, shown in 说明 and the README; keep in step with figures.py.
@@ -187,13 +189,15 @@ def _last_read(conn: sqlite3.Connection, round_name: str) -> str:
     return row["last"] or ""
 
 
-def consolidate(ws: Workspace, *, round_name: str | None = None, as_of: date | None = None) -> Path:
+def consolidate(ws: Workspace, *, round_name: str | None = None, as_of: date | None = None,
+                progress: ProgressHook = no_progress) -> Path:
     """Write outbox/<轮次>/汇总台账.xlsx and return its path."""
     from .consolidate_xlsx import write_summary  # here, because that module imports this one
 
+    progress(0, SUMMARY_STEPS, "读取数据")
     data = load_consolidation(ws, round_name=round_name, as_of=as_of)
     target = ws.round_dir(data.round) / SUMMARY_FILE
-    write_summary(data, target, ws.root)
+    write_summary(data, target, ws.root, lambda done, total, item: progress(done + 1, total + 1, item))
     return target
 
 

@@ -17,6 +17,7 @@ from .consolidate import DEFINITIONS, SOURCE_COLUMNS, STATE_COLOURS, Consolidati
 from .figures import STATES, Pair, Tally
 from .fileio import atomic_path
 from .models import ROLE_LEAD
+from .progress import ProgressHook, no_progress
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 MAX_CELL_TEXT = 32767
@@ -45,24 +46,23 @@ class Column:
     kind: str = "text"  # text, int, pct (a 0–1 rate), num, points (percentage points), wrap (long text)
 
 
-def write_summary(data: Consolidation, target: Path, root: Path | None = None) -> None:
-    """Write every sheet of 汇总台账.xlsx to `target` (atomically)."""
+def write_summary(data: Consolidation, target: Path, root: Path | None = None,
+                  progress: ProgressHook = no_progress) -> None:
+    """Write every sheet of 汇总台账.xlsx to `target` (atomically), reporting progress sheet by sheet."""
     with atomic_path(target, root) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
                                               "strings_to_numbers": False, "strings_to_urls": False})
         book.set_properties({"title": f"{data.campaign}{data.round}汇总台账", "author": "reporting",
                              "comments": "由 reporting consolidate 生成"})
         writer = _Writer(book, data)
-        writer.overview()
-        writer.units()
-        writer.areas()
-        writer.tasks()
-        writer.details()
-        writer.overdue()
-        writer.not_reported()
-        writer.problems()
-        writer.notes()
+        steps = [writer.overview, writer.units, writer.areas, writer.tasks, writer.details, writer.overdue,
+                 writer.not_reported, writer.problems, writer.notes]
+        for done, ((name, _), step) in enumerate(zip(SHEETS, steps, strict=True)):
+            progress(done, len(steps) + 1, name)
+            step()
+        progress(len(steps), len(steps) + 1, "保存")
         book.close()
+        progress(len(steps) + 1, len(steps) + 1, "完成")
 
 
 def write_text(sheet, row: int, col: int, value: object, fmt=None) -> None:

@@ -28,6 +28,7 @@ from .consolidate import Consolidation, load_consolidation
 from .docx_format import apply_gbt9704
 from .errors import ReportingError, TemplateError, WorkspaceError
 from .fileio import atomic_path
+from .progress import ProgressHook, no_progress
 from .report_template import FIELDS, REQUIRED_FIELDS
 from .templates import builtin_template, template_path
 from .workspace import Workspace
@@ -50,27 +51,36 @@ class ReportResult:
 
 
 def write_report(ws: Workspace, *, round_name: str | None = None, as_of: date | None = None,
-                 pdf: bool = False) -> ReportResult:
+                 pdf: bool = False, progress: ProgressHook = no_progress) -> ReportResult:
     """Write the 自评报告 of a round (the current one unless named); with pdf=True also a PDF."""
+    steps = 6 if pdf else 5
+    progress(0, steps, "检查模板")
     template = template_path(ws, "docx")
-    shown = template.name if template == builtin_template("docx") else ws.show(template)
+    builtin = template == builtin_template("docx")
+    shown = template.name if builtin else ws.show(template)
     document = open_template(template, shown)
+    progress(1, steps, "读取数据")
     data = load_consolidation(ws, round_name=round_name, as_of=as_of, with_sources=False)
     folder = ws.round_dir(data.round)
+    progress(2, steps, "绘制图表")
     charts = draw_charts(folder, [(text.area_name(a.area), a.completion_rate) for a in data.figures.areas],
                          [(row["状态"], row["项次"]) for row in text.state_rows(data)[:-1]],
                          [(u.unit, u.completion_rate) for u in data.figures.units], ws.root)
+    result = ReportResult(docx=folder / REPORT_FILE, template=template, charts=list(charts.paths.values()),
+                          template_label=f"内置模板 {shown}" if builtin else shown,
+                          warnings=[charts.warning] if charts.warning else [])
+    progress(3, steps, "填写模板")
     context = build_context(data)
     context.update({f"图_{key}": InlineImage(document, str(path), width=CHART_WIDTH)
                     for key, path in charts.paths.items()})
-    result = ReportResult(docx=folder / REPORT_FILE, template=template, charts=list(charts.paths.values()),
-                          template_label=shown if template != builtin_template("docx") else f"内置模板 {shown}",
-                          warnings=[charts.warning] if charts.warning else [])
     render(document, context, shown)
+    progress(4, steps, "保存")
     with atomic_path(result.docx, ws.root) as tmp:
         document.save(str(tmp))
     if pdf:
+        progress(5, steps, "转换 PDF")
         result.pdf = convert_to_pdf(result.docx, ws)
+    progress(steps, steps, "完成")
     return result
 
 
