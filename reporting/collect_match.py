@@ -12,12 +12,14 @@ import sqlite3
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from rapidfuzz import fuzz, process
 
 from .errors import ReturnError
 from .models import LONG_TERM
+from .readers.base import cell_name
 from .readers.ledger import ID_COLUMN, TEXT_COLUMN, ReturnData
 from .roster import canonical
 from .store import loads
@@ -29,6 +31,7 @@ BY_FILE_NAME, BY_TASK_IDS = "file_name", "task_ids"
 RECOGNIZED_BY = {BY_PROPERTIES: "文档属性", BY_META: "识别信息表", BY_TITLE: "标题行", BY_FILE_NAME: "文件名",
                  BY_TASK_IDS: "任务编号"}
 OVERDUE = "overdue"
+_CACHED_TEXT_LENGTH = 1000
 _ADMIN_PREFIX = re.compile(r"^[县市区镇乡]")
 _FILE_NOISE = re.compile(r"副本|复件|copy|新建|工作台账|台账|回执|修改|修订|最终版?|终稿|\(\d+\)|[-_\s.]+", re.I)
 
@@ -193,17 +196,19 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
     seen: dict[str, int] = {}
     id_col = data.columns.get(ID_COLUMN)
     for row in data.rows:
-        where = _address(id_col, row.row)
         if row.task_id in seen:
+            where = _address(id_col, row.row)
             problems.append(Problem(ERROR, f"任务编号「{row.task_id}」重复出现（第{seen[row.task_id]}行已有）",
                                     "请删除重复的行", row.task_id, ID_COLUMN, where, row.task_id, data.sheet))
             continue
         seen[row.task_id] = row.row + 1
         if row.task_id not in info.tasks:
+            where = _address(id_col, row.row)
             problems.append(Problem(ERROR, f"任务编号「{row.task_id}」在本轮次中不存在", "请勿修改或自行添加任务编号",
                                     row.task_id, ID_COLUMN, where, row.task_id, data.sheet))
             continue
         if row.task_id not in mine:
+            where = _address(id_col, row.row)
             problems.append(Problem(ERROR, f"任务「{row.task_id}」不是本单位的任务", "请删除该行，只填报本单位的任务",
                                     row.task_id, ID_COLUMN, where, row.task_id, data.sheet))
             continue
@@ -233,12 +238,22 @@ def _check_row(data: ReturnData, row, has_attachments: bool) -> RowResult:
 
 
 def _text_changed(data: ReturnData, row, task: sqlite3.Row, result: RowResult) -> None:
-    if not row.task_text or fingerprint(row.task_text) == task["fingerprint"]:
+    if not row.task_text or _fingerprint(row.task_text) == task["fingerprint"]:
         return
     col = data.columns.get(TEXT_COLUMN)
     result.problems.append(Problem(WARNING, f"任务「{row.task_id}」的工作任务文字与下发的不一致，已按任务编号接收",
                                    "请勿修改工作任务列", row.task_id, TEXT_COLUMN, _address(col, row.row),
                                    row.task_text[:200]))
+
+
+def _fingerprint(text: str) -> str:
+    return _short_fingerprint(text) if len(text) <= _CACHED_TEXT_LENGTH else fingerprint(text)
+
+
+@lru_cache(maxsize=4096)
+def _short_fingerprint(text: str) -> str:
+    """fingerprint of a task text as sent: the same texts come back in return after return."""
+    return fingerprint(text)
 
 
 def _errored(problems: list[Problem]) -> set[str]:
@@ -266,7 +281,5 @@ def _before(deadline: str, as_of: date) -> bool:
 
 
 def _address(col: int | None, row: int) -> str | None:
-    from .readers.base import cell_name
-
     return cell_name(row, col) if col is not None else None
 

@@ -8,11 +8,13 @@ never loaded and re-saved (that would drop Excel's extended validations).
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
 from .models import Task
 from .naming import file_stem
+from .pool import ordered_map, worker_count
 from .readers.base import cell_name
 from .store import loads, transaction
 from .validate import ERROR, MISSING, OK, WARNING
@@ -27,6 +29,8 @@ from .workbook_spec import (
 from .workspace import Workspace
 
 RECEIPTS_DIR = "回执"
+POOL_THRESHOLD = 8  # below this many receipts, starting worker processes costs more than it saves
+START_METHOD: str | None = None  # multiprocessing start method; None = the platform's default
 _LEVEL_ORDER = {ERROR: 0, WARNING: 1, MISSING: 2}
 _LEVEL_WORDS = {ERROR: "错误", WARNING: "提醒", MISSING: "未填报", "overdue": "逾期"}
 
@@ -35,8 +39,12 @@ def receipt_path(ws: Workspace, round_name: str, unit: str) -> Path:
     return ws.round_dir(round_name) / RECEIPTS_DIR / f"{file_stem(unit)}.xlsx"
 
 
-def write_pending_receipts(ws: Workspace, conn: sqlite3.Connection) -> list[Path]:
-    """A receipt for every latest return that has none yet (also those a crash left unwritten)."""
+def write_pending_receipts(ws: Workspace, conn: sqlite3.Connection, workers: int | None = None) -> list[Path]:
+    """A receipt for every latest return that has none yet (also those a crash left unwritten).
+
+    The workbooks are written by worker processes when there are many; each is recorded in the store as
+    soon as it is written, in submission order, so a crash leaves only the unwritten ones pending.
+    """
     pending = conn.execute(
         "SELECT * FROM submissions WHERE superseded_by IS NULL AND receipt IS NULL ORDER BY id").fetchall()
     if not pending:
@@ -49,18 +57,32 @@ def write_pending_receipts(ws: Workspace, conn: sqlite3.Connection) -> list[Path
         return []
 
     template = load_template(template_path(ws, "xlsx"))
+    contact = ws.settings().contact
+    paths = [receipt_path(ws, s["round"], s["unit"]) for s in pending]
+    last = {path: index for index, path in enumerate(paths)}  # two units, one file name: the later one stays
+    jobs = (receipt_job(ws, conn, submission, contact) if last[path] == index else (path, None)
+            for index, (submission, path) in enumerate(zip(pending, paths, strict=True)))
+    count = worker_count(len(pending), workers, POOL_THRESHOLD)
+    if count:
+        written_paths = ordered_map(_write_job, jobs, count, initializer=_init_worker, initargs=(template,),
+                            start_method=START_METHOD)
+    else:
+        _init_worker(template)
+        written_paths = (_write_job(job) for job in jobs)
     written = []
-    for submission in pending:
-        path = write_receipt(ws, conn, submission, template)
-        with transaction(conn):
-            conn.execute("UPDATE submissions SET receipt = ? WHERE id = ?", (ws.show(path), submission["id"]))
-        written.append(path)
+    with closing(written_paths):
+        for submission, path in zip(pending, written_paths, strict=True):
+            with transaction(conn):
+                conn.execute("UPDATE submissions SET receipt = ? WHERE id = ?", (ws.show(path), submission["id"]))
+            written.append(path)
     return written
 
 
-def write_receipt(ws: Workspace, conn: sqlite3.Connection, submission: sqlite3.Row, template) -> Path:
+def receipt_job(ws: Workspace, conn: sqlite3.Connection, submission: sqlite3.Row, contact: str,
+                ) -> tuple[Path, dict]:
+    """Where the submission's receipt goes, and what write_unit_workbook needs for it (plain data)."""
     from .collect import verdict_line
-    from .workbook import CellMark, WorkbookRow, write_unit_workbook
+    from .workbook import CellMark, WorkbookRow
 
     round_row = conn.execute("SELECT * FROM rounds WHERE name = ?", (submission["round"],)).fetchone()
     tasks = _unit_tasks(conn, submission["round"], submission["unit"])
@@ -74,12 +96,28 @@ def write_receipt(ws: Workspace, conn: sqlite3.Connection, submission: sqlite3.R
     verdict = verdict_line(submission["errors"], submission["warnings"])
     verdict += "。请按「问题清单」修改本文件后重新报送" if submission["errors"] else "。谢谢配合"
     path = receipt_path(ws, submission["round"], submission["unit"])
-    write_unit_workbook(
-        path, template, campaign=round_row["campaign"], unit=submission["unit"], round_name=submission["round"],
-        due=date.fromisoformat(round_row["due"]) if round_row["due"] else None, contact=ws.settings().contact,
-        rows=[WorkbookRow(task, role, values.get(task.id, {})) for task, role in tasks],
-        liaison=_liaison(conn, submission["unit"]), kind=KIND_RECEIPT, marks=marks, verdict=verdict,
-        problems=[_problem_row(p, positions) for p in sorted(problems, key=_order)])
+    return path, {
+        "campaign": round_row["campaign"], "unit": submission["unit"], "round_name": submission["round"],
+        "due": date.fromisoformat(round_row["due"]) if round_row["due"] else None, "contact": contact,
+        "rows": [WorkbookRow(task, role, values.get(task.id, {})) for task, role in tasks],
+        "liaison": _liaison(conn, submission["unit"]), "kind": KIND_RECEIPT, "marks": marks, "verdict": verdict,
+        "problems": [_problem_row(p, positions) for p in sorted(problems, key=_order)]}
+
+
+_worker: dict = {}
+
+
+def _init_worker(template: object) -> None:
+    _worker["template"] = template
+
+
+def _write_job(job: tuple[Path, dict | None]) -> Path:
+    """Write one receipt; none when a later one goes to the same file (it would replace it anyway)."""
+    from .workbook import write_unit_workbook
+
+    path, fields = job
+    if fields is not None:
+        write_unit_workbook(path, _worker["template"], **fields)
     return path
 
 

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from .readers.base import NO_CACHE
 from .readers.ledger import text_of
@@ -44,6 +45,8 @@ _MODE_WORDS = {
     MATERIAL_EXPLAINED: ["情况说明", "见情况说明", "附情况说明"],
 }
 MODE_TABLE = {word: mode for mode, words in _MODE_WORDS.items() for word in words}
+_SPACE = re.compile(r"\s+")
+_CACHED_KEY_LENGTH = 64
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRIM = "。.，,；;！!、 "
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -54,7 +57,7 @@ PROGRESS_FIX = "请填写0到100之间的数字，如 80"
 FORMULA_FIX = "请在 Excel/WPS 中打开并保存后重新报送，或直接填写数值"
 
 
-@dataclass
+@dataclass(slots=True)
 class CellResult:
     """One cell read: raw as read, normalised, and its verdict."""
 
@@ -68,7 +71,7 @@ class CellResult:
     fix: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Problem:
     level: str  # error / warning / missing / overdue
     message: str
@@ -80,7 +83,7 @@ class Problem:
     sheet: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     task_id: str
     cells: dict[str, CellResult]
@@ -97,6 +100,9 @@ class RowResult:
 
 
 def raw_type(value: object, from_formula: bool = False) -> str:
+    if type(value) is str:  # most cells
+        kind = "text" if value else "empty"
+        return f"formula:{kind}" if from_formula else kind
     kind = ("empty" if value is None or value == "" else "bool" if isinstance(value, bool)
             else "number" if isinstance(value, int | float) else "datetime" if isinstance(value, datetime)
             else "date" if isinstance(value, date) else "time" if isinstance(value, time) else "text")
@@ -111,7 +117,17 @@ def clean_text(value: object) -> tuple[str, bool]:
 
 
 def _key(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).strip(_TRIM)
+    return _short_key(text) if len(text) <= _CACHED_KEY_LENGTH else _plain_key(text)
+
+
+@lru_cache(maxsize=1024)
+def _short_key(text: str) -> str:
+    """_key of a short text: dropdown words and figures recur in every return."""
+    return _plain_key(text)
+
+
+def _plain_key(text: str) -> str:
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text)).strip(_TRIM)
 
 
 def normalize_status(value: object) -> tuple[str | None, str | None]:
@@ -201,23 +217,19 @@ def check_row(
     """Normalise and check one answered row of 工作台账 (an entirely empty row is never passed here)."""
     issues = issues or {}
     result = RowResult(task_id, {})
+    row_cells = result.cells
     for column in FILL_COLUMNS:
         value = values.get(column, "")
         cell = CellResult(column, cells.get(column, ""), value, raw_type(value, column in formula))
-        result.cells[column] = cell
+        row_cells[column] = cell
         if column in issues:
             _formula_problem(result, cell, issues[column])
-        elif column == COL_STATUS:
-            _status(result, cell)
         elif column == COL_PROGRESS:
             _progress(result, cell, lambda col=column: percent(col))
-        elif column == COL_MODE:
-            _mode(result, cell)
         else:
-            _text(result, cell)
+            _CHECKS.get(column, _text)(result, cell)
     _row_rules(result, has_attachments)
-    for cell in result.cells.values():
-        result.fields[FIELDS[cell.column]] = cell.normalized
+    result.fields = {FIELDS[column]: cell.normalized for column, cell in row_cells.items()}
     return result
 
 
@@ -258,7 +270,11 @@ def _mode(result: RowResult, cell: CellResult) -> None:
 
 
 def _text(result: RowResult, cell: CellResult) -> None:
-    text, _ = clean_text(cell.raw)
+    raw = cell.raw
+    if type(raw) is str and _CONTROL.search(raw) is None:  # most cells: nothing to clean, nothing to flag
+        cell.normalized = raw.strip() or None
+        return
+    text, _ = clean_text(raw)
     cell.normalized = text or None
     _control_chars(result, cell)
 
@@ -266,6 +282,9 @@ def _text(result: RowResult, cell: CellResult) -> None:
 def _control_chars(result: RowResult, cell: CellResult) -> None:
     if isinstance(cell.raw, str) and _CONTROL.search(cell.raw):
         _flag(result, cell, WARNING, f"{cell.column}含有不可见的控制字符，已删除", "请检查该单元格内容是否完整")
+
+
+_CHECKS: dict[str, Callable[[RowResult, CellResult], None]] = {COL_STATUS: _status, COL_MODE: _mode}
 
 
 def _row_rules(result: RowResult, has_attachments: bool) -> None:

@@ -129,6 +129,43 @@ def test_sigkill_mid_run_then_again_equals_an_uninterrupted_run(tmp_path):
     assert dump_store(killed) == dump_store(calm)
 
 
+def test_worker_processes_store_exactly_what_one_process_does(tmp_path, monkeypatch):
+    import reporting.collect_read as collect_read
+    import reporting.receipts as receipts
+    from reporting.workspace import init_workspace
+
+    pytest.importorskip("reporting.workbook")
+    source = tmp_path / "收到的文件"
+    for i in range(10):
+        unit = ["县财政局", "县公安局", "甲镇人民政府", "乙镇人民政府"][i % 4]
+        tasks = {"县财政局": "1", "县公安局": "4", "甲镇人民政府": "2", "乙镇人民政府": "3"}[unit]
+        write_return(source / f"第{i:02d}份.xlsx", unit, {tasks: ongoing(**{"完成进度(%)": i + 1}), "9": done()},
+                     mtime=1_750_000_000 + i)
+    shutil.copy2(source / "第03份.xlsx", source / "第03份-重发.xlsx")
+    (source / "坏文件.xlsx").write_bytes(b"not a workbook")
+
+    def collect_copy(name: str, workers: int) -> Workspace:
+        ws = init_workspace(tmp_path / name)
+        record_round(ws)
+        for path in source.iterdir():
+            shutil.copy2(path, ws.inbox / path.name)
+        collect_inbox(ws, workers=workers)
+        return ws
+
+    alone = collect_copy("一个进程", 1)
+    for module in (collect_read, receipts):
+        monkeypatch.setattr(module, "POOL_THRESHOLD", 2)
+        monkeypatch.setattr(module, "START_METHOD", "spawn")  # what Windows does: workers get plain data only
+    pooled = collect_copy("多个进程", 2)
+    assert dump_store(pooled) == dump_store(alone)
+    assert _receipts(pooled) == _receipts(alone) == ["乙镇人民政府.xlsx", "县公安局.xlsx", "县财政局.xlsx",
+                                                     "甲镇人民政府.xlsx"]
+
+
+def _receipts(ws: Workspace) -> list[str]:
+    return sorted(p.name for p in (ws.round_dir(ROUND) / "回执").iterdir())
+
+
 def _submissions(ws: Workspace) -> int:
     try:
         conn = connect(ws.db_path)

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 
 from ..workbook_spec import (
     FILL_COLUMNS,
@@ -25,7 +26,7 @@ from ..workbook_spec import (
     SHEET_META,
     SHEET_PROBLEMS,
 )
-from .base import Book, Sheet, cell_name
+from .base import Book, Sheet, cell_name, column_letter
 
 ID_COLUMN, TEXT_COLUMN = "任务编号", "工作任务"
 HEADER_SCAN_ROWS = 30
@@ -33,6 +34,8 @@ _NOT_LEDGER = {SHEET_GUIDE, SHEET_LIAISON, SHEET_LISTS, SHEET_META, SHEET_PROBLE
 _HEADER_ALIASES = {"编号": "任务编号", "完成情况": "工作举措及成效", "工作举措": "工作举措及成效", "进度": "完成进度",
                    "状态": "完成状态", "职责": "本单位职责", "佐证材料清单": "佐证材料", "提供方式": "材料提供方式"}
 _PARENTHESIS = re.compile(r"\(.*?\)")
+_SPACE = re.compile(r"\s+")
+_CACHED_KEY_LENGTH = 200
 
 
 @dataclass
@@ -94,6 +97,8 @@ def read_return(book: Book, known_ids: set[str] | None = None) -> ReturnData:
 
 def text_of(value: object) -> str:
     """A cell value as text: 80.0 → "80", dates as ISO, "" for empty."""
+    if type(value) is str:  # most cells: no conversion to make
+        return value
     if value is None or value == "":
         return ""
     if isinstance(value, bool):
@@ -112,7 +117,19 @@ def task_id_of(value: object) -> str:
 
 
 def header_key(value: object) -> str:
-    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text_of(value))).strip("*＊:：")
+    if type(value) is str and len(value) <= _CACHED_KEY_LENGTH:
+        return _cached_key(value)
+    return _header_key(text_of(value))
+
+
+@lru_cache(maxsize=4096)
+def _cached_key(text: str) -> str:
+    """header_key of a short text: the same labels and task texts recur in every return."""
+    return _header_key(text)
+
+
+def _header_key(text: str) -> str:
+    text = _SPACE.sub("", unicodedata.normalize("NFKC", text)).strip("*＊:：")
     text = _PARENTHESIS.sub("", text)
     return _HEADER_ALIASES.get(text, text)
 
@@ -215,26 +232,42 @@ def _read_rows(book: Book, data: ReturnData) -> None:
         return
     id_col, text_col = data.columns[ID_COLUMN], data.columns.get(TEXT_COLUMN)
     fill = {name: data.columns[name] for name in FILL_COLUMNS}
+    letters = {name: column_letter(c) for name, c in fill.items()}
     issues = book.formula_issues(sheet.name)
     formulas = book.formula_cells(sheet.name)
     merged = _merged_sources(sheet, set(fill.values()), header)
     for r in range(header + 1, len(sheet.rows)):
-        values = {name: merged.get((r, c), sheet.value(r, c)) for name, c in fill.items()}
+        values = _row_values(sheet.rows[r], fill, merged, r)
         task_id = task_id_of(sheet.value(r, id_col))
         if not task_id:
             if not all(_blank(v) for v in values.values()):
                 data.notes.append(Note("warning", f"第{r + 1}行没有任务编号，该行未读取", sheet.name,
                                        cell_name(r, id_col)))
             continue
+        number = str(r + 1)
         row = LedgerRow(r, task_id, text_of(sheet.value(r, text_col)) if text_col is not None else "", values,
-                        {name: cell_name(r, c) for name, c in fill.items()})
-        row.formula = {name for name, c in fill.items() if (r, c) in formulas}
-        row.issues = {name: issues[(r, c)] for name, c in fill.items() if (r, c) in issues}
+                        {name: letter + number for name, letter in letters.items()})
+        if formulas:
+            row.formula = {name for name, c in fill.items() if (r, c) in formulas}
+        if issues:
+            row.issues = {name: issues[(r, c)] for name, c in fill.items() if (r, c) in issues}
         data.rows.append(row)
     for r0, c0, r1, c1 in sheet.merged:
         if r1 > r0 and r1 > header and any(c0 <= c <= c1 for c in fill.values()):
             data.notes.append(Note("warning", f"{cell_name(r0, c0)}:{cell_name(r1, c1)} 为合并单元格，"
                                    "已将其内容用于所在的每一行；请尽量不要合并单元格", sheet.name))
+
+
+def _row_values(cells: list[object], fill: dict[str, int], merged: dict[tuple[int, int], object],
+                r: int) -> dict[str, object]:
+    """The fill columns' values of one row ("" past its end), merged ranges spread."""
+    width = len(cells)
+    values = {name: cells[c] if c < width else "" for name, c in fill.items()}
+    if merged:
+        for name, c in fill.items():
+            if (r, c) in merged:
+                values[name] = merged[(r, c)]
+    return values
 
 
 def _merged_sources(sheet: Sheet, columns: set[int], header: int) -> dict[tuple[int, int], object]:

@@ -21,6 +21,8 @@ _PERCENT_BUILTIN = {9, 10}
 _QUOTED = re.compile(r'"[^"]*"|\\.')
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _REF = re.compile(r"([A-Z]+)(\d+)")
+_CELL_TAG = re.compile(rb'<(?:\w+:)?c r="([^"]*)"([^>]*)>')
+_STYLE_ATTR = re.compile(rb'\bs="(\d+)"')
 
 
 def detect(head: bytes) -> bool:
@@ -55,6 +57,7 @@ class XlsxBook(Book):
         self._percent_styles: set[str] | None = None
         self._facts: dict[str, _SheetFacts] = {}
         self._xml: dict[str, bytes] = {}
+        self._tags: dict[str, dict[bytes, bytes]] = {}
 
     def properties(self) -> dict[str, str]:
         xml = self._part("docProps/custom.xml")
@@ -67,13 +70,29 @@ class XlsxBook(Book):
         return found
 
     def is_percent(self, sheet: str, row: int, col: int) -> bool:
-        xml = self._sheet_xml(sheet)
-        found = re.search(rb'<(?:\w+:)?c r="' + cell_name(row, col).encode() + rb'"([^>]*)>', xml)
-        if found is not None:  # the usual case: one regex search instead of a cell-by-cell scan
-            style = re.search(rb'\bs="(\d+)"', found.group(1))
-            return style is not None and style.group(1).decode() in self._percent()
-        style = self._sheet_facts(sheet).styles.get((row, col))
+        if self._no_percent_style():
+            return False
+        tags = self._cell_tags(sheet)
+        attributes = tags.get(cell_name(row, col).encode())
+        if attributes is not None:  # the usual case: the cell's tag, found by one regex pass over the sheet
+            found = _STYLE_ATTR.search(attributes)
+            style = found.group(1).decode() if found else None
+        else:
+            style = self._sheet_facts(sheet).styles.get((row, col))
         return style is not None and style in self._percent()
+
+    def _no_percent_style(self) -> bool:
+        """True when styles.xml reads fine and holds no percent format (so no cell can be one)."""
+        try:
+            return not self._percent()
+        except ReturnError:  # told where a cell with a style needs it, as before
+            return False
+
+    def _cell_tags(self, sheet: str) -> dict[bytes, bytes]:
+        """Cell reference → the attributes of its tag (the first one, should a reference repeat)."""
+        if sheet not in self._tags:
+            self._tags[sheet] = dict(reversed(_CELL_TAG.findall(self._sheet_xml(sheet))))
+        return self._tags[sheet]
 
     def formula_issues(self, sheet: str) -> dict[tuple[int, int], str]:
         return self._sheet_facts(sheet).issues if self._has_formulas(sheet) else {}
@@ -83,7 +102,9 @@ class XlsxBook(Book):
 
     def _has_formulas(self, sheet: str) -> bool:
         """A cheap look at the raw XML: most returns have no formula, and then no cell-by-cell scan is needed."""
-        return bool(_FORMULA_TAG.search(self._sheet_xml(sheet)))
+        xml = self._sheet_xml(sheet)
+        # the bytes test first: the regex tries every "<", the tag needs "<f" or "x:f" somewhere
+        return (b"<f" in xml or b":f" in xml) and bool(_FORMULA_TAG.search(xml))
 
     def _sheet_xml(self, sheet: str) -> bytes:
         if sheet not in self._xml:

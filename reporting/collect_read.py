@@ -1,0 +1,248 @@
+"""collect's reading half: one inbox file in, plain rows ready for the store out; no writes anywhere.
+
+Reading and checking a file needs only its bytes and the rounds, so it can run in worker processes while
+the main process stores, in inbox order, what they report (collect.py): the store ends up the same
+whichever process read which file. Results are plain data (bytes, strings, tuples), so they cross process
+boundaries cheaply, with the spawn start method too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import readers
+from .collect_match import CheckedReturn, Recognition, Rounds, check_return, recognize
+from .errors import ReturnError
+from .pool import ordered_map, worker_count
+from .readers.archive import Member
+from .readers.ledger import ReturnData, read_return, text_of
+from .validate import OK, WARNING, Problem
+
+NOT_A_LEDGER = "不是台账工作簿"
+POOL_THRESHOLD = 16  # below this many files to read, starting worker processes costs more than it saves
+START_METHOD: str | None = None  # multiprocessing start method; None = the platform's default
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """An inbox file to read: where it is, how the coordinator knows it, its modification time."""
+
+    path: str
+    shown: str
+    mtime: float
+
+
+@dataclass
+class ReadPiece:
+    """A workbook of the file (the file itself, or a zip member), read and checked, as rows for the store."""
+
+    member: str
+    fmt: str
+    mtime: float
+    hash: str
+    error: str = ""
+    stored: bool = False  # read and checked: a submission to store
+    round: str = ""
+    unit: str = ""
+    by: str = ""
+    errors: int = 0
+    warnings: int = 0
+    late: bool = False
+    note: str = ""
+    answers: list[tuple] = field(default_factory=list)  # answers rows without their submission id
+    cells: list[tuple] = field(default_factory=list)  # cells rows without their submission id
+    problems: list[tuple] = field(default_factory=list)  # problems rows without their submission id
+    liaison: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ReadFile:
+    """What reading one inbox file gave: its bytes and digest, its workbooks, what is beside them."""
+
+    data: bytes
+    digest: str
+    pieces: list[ReadPiece] = field(default_factory=list)
+    others: list[Member] = field(default_factory=list)  # attachments, still to be archived
+    notes: list[str] = field(default_factory=list)  # refused entries, or why nothing could be read
+
+
+def read_file(job: FileJob, rounds: Rounds, current: str) -> ReadFile:
+    """Read, check and prepare one inbox file; never raises for what is in the file."""
+    data = Path(job.path).read_bytes()
+    found = ReadFile(data, hashlib.sha256(data).hexdigest())
+    try:
+        found.pieces, found.others, found.notes = _open(data, job, found.digest, rounds, current)
+    except ReturnError as exc:
+        found.notes = [exc.message]
+    except Exception as exc:  # a reader's bug must not stop the run: the file is reported and retried next time
+        found.notes = [reading_failed(exc)]
+    return found
+
+
+def file_format(pieces: list[ReadPiece]) -> str:
+    """The files.format column: the workbook's own format, "zip" for an archive, "" when none was read."""
+    if len(pieces) == 1 and not pieces[0].member:
+        return pieces[0].fmt
+    return readers.FORMAT_ZIP if pieces else ""
+
+
+def reading_failed(exc: BaseException) -> str:
+    return f"读取失败（{type(exc).__name__}: {exc}），请另存为 .xlsx 后重新报送"
+
+
+# ---------------------------------------------------------------- one file's workbooks
+
+
+def _open(data: bytes, job: FileJob, digest: str, rounds: Rounds, current: str,
+          ) -> tuple[list[ReadPiece], list[Member], list[str]]:
+    """The workbooks in the file, read and checked; the other files beside them; notes on refused entries."""
+    shown = job.shown
+    fmt = readers.sniff(data, shown)
+    if fmt != readers.FORMAT_ZIP:
+        piece = _read_piece(data, ReadPiece("", fmt, job.mtime, digest), shown, rounds, current, False)
+        if piece.error:
+            raise ReturnError(piece.error, file=shown)
+        return [piece], [], []
+    members, notes = _unpack(data, shown)
+    found, others = [], []
+    for member in members:
+        kind = _member_format(member, shown)
+        if kind in readers.WORKBOOK_FORMATS:
+            found.append((member, ReadPiece(member.name, kind, member.mtime, hashlib.sha256(member.data).hexdigest())))
+        else:
+            others.append(member)
+    if not found:
+        raise ReturnError("压缩包中没有台账工作簿（.xlsx/.xls/.ods）", file=shown)
+    found.sort(key=lambda pair: (pair[1].mtime, pair[1].member))
+    pieces = [_read_piece(member.data, piece, f"{shown}/{piece.member}", rounds, current, bool(others))
+              for member, piece in found]
+    if any(p.stored for p in pieces):  # a workbook that is no ledger is evidence too
+        others += [member for member, piece in found if piece.error == NOT_A_LEDGER]
+        pieces = [p for p in pieces if p.error != NOT_A_LEDGER]
+    return pieces, others, notes
+
+
+def _unpack(data: bytes, shown: str) -> tuple[list[Member], list[str]]:
+    """The zip's files, with the zips inside it opened once more (not deeper)."""
+    members, notes = readers.archive.read(data, shown)
+    flat: list[Member] = []
+    for member in members:
+        if readers.is_ignored(member.name):
+            continue
+        if readers.archive.detect(member.data[:4]) and _member_format(member, shown) == readers.FORMAT_ZIP:
+            try:
+                inner, inner_notes = readers.archive.read(member.data, f"{shown}/{member.name}")
+            except ReturnError as exc:
+                notes.append(f"{member.name}：{exc.message}")
+                continue
+            notes += [f"{member.name}：{n}" for n in inner_notes]
+            for item in inner:
+                if readers.is_ignored(item.name):
+                    continue
+                if readers.archive.detect(item.data[:4]) and _member_format(item, shown) == readers.FORMAT_ZIP:
+                    notes.append(f"{member.name}/{item.name}：压缩包嵌套超过一层，未读取；请解压后重新打包")
+                    continue
+                flat.append(Member(f"{member.name}/{item.name}", item.data, item.mtime))
+        else:
+            flat.append(member)
+    return flat, notes
+
+
+def _member_format(member: Member, shown: str) -> str:
+    """A workbook format, "zip", or "" for anything else (kept as an attachment)."""
+    try:
+        return readers.sniff(member.data, f"{shown}/{member.name}")
+    except ReturnError:
+        return ""
+
+
+def _read_piece(data: bytes, piece: ReadPiece, shown: str, rounds: Rounds, current: str,
+                has_attachments: bool) -> ReadPiece:
+    try:
+        book = readers.open_workbook(data, shown, piece.fmt)
+        info = rounds.get(current)
+        known = set(info.tasks) if info else set()
+        book_data = read_return(book, known)
+        if not book_data.meta and not book_data.properties.get("reporting_unit") and book_data.sheet is None:
+            piece.error = NOT_A_LEDGER
+            return piece
+        found = recognize(book_data, shown, rounds, current)
+        checked = check_return(book_data, found, has_attachments=has_attachments)
+        checked.problems += [Problem(WARNING, note) for note in book.notes]
+    except ReturnError as exc:
+        piece.error = exc.message
+        return piece
+    _prepare(piece, book_data, found, checked)
+    return piece
+
+
+# ---------------------------------------------------------------- rows for the store
+
+
+def _prepare(piece: ReadPiece, data: ReturnData, found: Recognition, checked: CheckedReturn) -> None:
+    due = found.round.due
+    piece.stored = True
+    piece.round, piece.unit, piece.by = found.round.name, found.unit, found.by
+    piece.errors, piece.warnings = checked.errors, checked.warnings
+    piece.late = bool(due and date.fromtimestamp(piece.mtime) > due)
+    piece.note = "；".join(p.message for p in checked.problems if p.task_id is None and p.level != OK)[:2000]
+    piece.answers, piece.cells = _rows(data, checked)
+    piece.problems = [(p.level, p.sheet, p.cell, p.task_id, p.value, p.message, p.fix, p.column)
+                      for p in checked.problems]
+    piece.liaison = dict(data.liaison)
+
+
+def _rows(data: ReturnData, checked: CheckedReturn) -> tuple[list[tuple], list[tuple]]:
+    """answers and cells rows, each without the submission id that leads it in the table."""
+    answers, cells = [], []
+    sheet = data.sheet
+    for row, result in checked.rows:
+        f = result.fields
+        answers.append((result.task_id, int(result.accepted), f["status"], f["progress"], f["measures"],
+                        f["target_value"], f["evidence"], f["evidence_mode"], f["problems"], f["next_steps"],
+                        sheet, row.row + 1))
+        for cell in result.cells.values():
+            if cell.level == OK and cell.raw_type.endswith("empty"):
+                continue
+            cells.append((result.task_id, cell.column, sheet, cell.cell, _raw(cell.raw), cell.raw_type,
+                          _raw(cell.normalized), cell.level, cell.message))
+    for name, value in data.liaison.items():
+        cells.append((None, name, "联络员信息", data.liaison_cells[name], value, "text", value, OK, ""))
+    return answers, cells
+
+
+def _raw(value: object) -> str | None:
+    text = text_of(value)
+    return text if text != "" else None
+
+
+# ---------------------------------------------------------------- in order, in worker processes or here
+
+
+def read_files(jobs: list[FileJob], rounds: Rounds, current: str, db_path: Path,
+               workers: int | None = None) -> Iterator[ReadFile]:
+    """read_file for each job, yielded in job order; by worker processes when there are enough jobs."""
+    count = worker_count(len(jobs), workers, POOL_THRESHOLD)
+    if not count:
+        return (read_file(job, rounds, current) for job in jobs)
+    return ordered_map(_worker_read, jobs, count, initializer=_init_worker, initargs=(str(db_path), current),
+                       start_method=START_METHOD)
+
+
+_worker: dict = {}
+
+
+def _init_worker(db_path: str, current: str) -> None:
+    """A worker reads the rounds through its own read-only connection (the main process only adds returns)."""
+    conn = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    conn.row_factory = sqlite3.Row
+    _worker.update(rounds=Rounds(conn), current=current)
+
+
+def _worker_read(job: FileJob) -> ReadFile:
+    return read_file(job, _worker["rounds"], _worker["current"])
