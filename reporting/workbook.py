@@ -66,7 +66,8 @@ MATERIAL_LIST = f"='{SHEET_LISTS}'!$B$1:$B${len(MATERIAL_CHOICES)}"
 MARK_FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}
 VERDICT_COLORS = {True: "#006100", False: "#9C0006"}
 PROTECTION = {"format_cells": True, "format_rows": True, "format_columns": True, "autofilter": True}
-MAX_ROW_HEIGHT = 409  # Excel's limit, in points
+MAX_ROW_HEIGHT = 409
+TEXT_LIAISON_COLUMNS = ("手机", "电子邮箱")  # Excel's limit, in points
 
 
 @dataclass
@@ -367,6 +368,8 @@ def _write_liaison(sheet: Worksheet, formats: _Formats, template: TemplateSpec, 
         extra: dict[str, object] = {"locked": locked}
         if locked:
             extra["bg_color"] = "#F2F2F2"
+        if column.header in TEXT_LIAISON_COLUMNS:
+            extra["num_format"] = "@"  # typed digits stay text: 13900000000, not 1.39E+10
         _write_value(sheet, 1, col, value or None, formats.get(column.body_format, **extra))
     sheet.set_row(1, 24)
     sheet.set_selection(1, 1, 1, 1)

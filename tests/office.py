@@ -45,6 +45,8 @@ def convert(src: Path, fmt: str, outdir: Path, timeout: float = TIMEOUT) -> Path
     """`soffice --headless --convert-to fmt` of `src` into `outdir`; the path of the converted file."""
     if fmt not in FILTERS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {sorted(FILTERS)}")
+    if not src.is_file():
+        raise FileNotFoundError(src)
     outdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
         command = [
@@ -68,6 +70,8 @@ def fill_with_libreoffice(
       "cells": {"J3": {"locked": bool, "before": ..., "after": ..., "written": bool}},
       "refused": [cells whose typed value did not land]}`.
     """
+    if not src.is_file():
+        raise FileNotFoundError(src)
     fmt = dst.suffix.lower().lstrip(".")
     if fmt not in ("xlsx", "xls", "ods"):
         raise ValueError(f"cannot save as {dst.suffix!r}")

@@ -157,6 +157,7 @@ def test_locked_given_columns_unlocked_fill_columns_and_protection(ready):
     assert values == {"单位名称": "县财政局", "分管领导": None, "联络员": "王五", "职务": None,
                       "手机": "0731-2345678", "电子邮箱": "czj@example.cn"}
     assert liaison.cell(2, 1).protection.locked
+    assert liaison.cell(2, LIAISON_COLUMNS.index("手机") + 1).number_format == "@"
     assert not any(liaison.cell(2, col).protection.locked for col in range(2, len(LIAISON_COLUMNS) + 1))
 
 

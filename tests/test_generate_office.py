@@ -109,6 +109,16 @@ def _check_xlsx_structure(path: Path) -> None:
     assert lists and all("下拉选项" in dv.formula1 for dv in lists)
 
 
+def test_libreoffice_fills_the_liaison_sheet_and_a_mobile_number_stays_text(soffice, generated, tmp_path):
+    target = tmp_path / "联络员.xlsx"
+    report = fill_with_libreoffice(generated, target, {"A2": "别的单位", "B2": "赵局长", "E2": "13900000000"},
+                                   sheet="联络员信息")
+    assert report["refused"] == ["A2"]
+    row = CalamineWorkbook.from_path(str(target)).get_sheet_by_name("联络员信息").to_python()[1]
+    assert row[:2] == ["县财政局", "赵局长"]
+    assert row[4] == "13900000000"
+
+
 def test_pdf_export_gives_a4_landscape_pages(soffice, generated, tmp_path):
     if not shutil.which("pdfinfo"):
         pytest.skip("poppler-utils (pdfinfo) 未安装")
