@@ -6,6 +6,8 @@ a timeout, and kills the whole process group when it ends, finished or not.
 `fill_with_libreoffice` types into cells through the dispatcher (.uno:GoToCell + .uno:EnterString), the
 path a keyboard takes, so LibreOffice's sheet protection applies: a locked cell on a protected sheet keeps
 its value. The API setters (setString/setValue) bypass protection, so they are never used on cells.
+Data validity is not enforced on this path (headless, no dialog): "完成" lands in a 完成状态 cell and 150
+in 完成进度(%), as on a paste, so returns must still be checked by the reader.
 """
 
 from __future__ import annotations
