@@ -203,7 +203,9 @@ def _write_guide(sheet: Worksheet, formats: _Formats, guide: FreeSheet, values: 
             height = _text_height(text, width, float(cell.format.get("font_size", 11)))
             heights[cell.row] = max(heights.get(cell.row, 0), height)
     for row in {*heights, *guide.heights}:
-        sheet.set_row(row + offset, guide.heights.get(row, heights.get(row)))
+        # A template's height may make a row taller, never too short for its text (LibreOffice stores every
+        # row's height, custom or not).
+        sheet.set_row(row + offset, max(guide.heights.get(row, 0), heights.get(row, 0)))
     _print_setup(sheet, values["单位"])
     sheet.protect(password or "", PROTECTION)
 

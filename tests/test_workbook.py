@@ -86,6 +86,20 @@ def test_theme_colours_and_tints_from_excel_are_resolved(tmp_path):
     assert color.startswith("#") and len(color) == 7 and color != "#FCE4D6"
 
 
+def test_guide_rows_stay_tall_enough_when_the_template_stores_every_height(tmp_path):
+    path = tmp_path / "模板.xlsx"
+    build_builtin_template(path)
+    book = openpyxl.load_workbook(path)
+    guide = book[SHEET_GUIDE]
+    for row in range(2, guide.max_row + 1):  # what a LibreOffice save does
+        guide.row_dimensions[row].height = 15
+    guide["A7"] = "很长的一行说明。" * 40
+    book.save(path)
+    out = _write(tmp_path / "a.xlsx", load_template(path), _rows(1))[SHEET_GUIDE]
+    assert out.row_dimensions[7].height > 60
+    assert out.row_dimensions[1].height == pytest.approx(32.25, abs=0.5)
+
+
 def test_template_without_the_ledger_sheet(tmp_path):
     path = tmp_path / "坏模板.xlsx"
     book = openpyxl.Workbook()
