@@ -134,7 +134,7 @@ class _Writer:
             self.cell(sheet, row, index, value, column.kind)
 
     def cell(self, sheet, row: int, col: int, value, kind: str) -> None:
-        fmt = self.formats["wrap" if kind == "wrap" else kind]
+        fmt = self.formats[kind]
         if value is None or value == "":
             sheet.write_blank(row, col, None, fmt)
         elif kind in NUMERIC and isinstance(value, int | float):
@@ -191,6 +191,9 @@ class _Writer:
     def overview(self) -> None:
         data = self.data
         sheet = self.book.add_worksheet("总览")
+        sheet.set_landscape()
+        sheet.set_paper(9)
+        sheet.fit_to_pages(1, 0)
         sheet.set_column(0, 0, 26)
         sheet.set_column(1, 3, 14)
         sheet.set_column(4, 4, 40)
@@ -271,8 +274,7 @@ class _Writer:
         chart.set_legend({"none": True})
         chart.set_x_axis({"min": 0, "max": 1, "num_format": "0%"})
         chart.set_y_axis({"reverse": True})
-        chart.height = max(300, min(900, 60 + 22 * (rows - first + 1)))
-        chart.set_size({"width": 640, "height": chart.height})
+        chart.set_size({"width": 640, "height": max(300, min(900, 60 + 22 * (rows - first + 1)))})
         return chart
 
     def unit_columns(self) -> list[Column]:
@@ -289,8 +291,9 @@ class _Writer:
     def units(self) -> None:
         columns = self.unit_columns()
         rows = ([rank, u.unit, u.category, u.verdict or "未报送", *_counts(u), u.completion_rate,
-                 u.average_progress / 100, u.overdue, u.errors if u.returned else "", u.returned_at, u.file,
-                 u.liaison, u.phone, *self.changes(self.data.unit_changes.get(u.unit))]
+                 u.average_progress / 100, u.overdue, u.errors if u.returned else "",
+                 u.returned_at.replace("T", " "), u.file, u.liaison, u.phone,
+                 *self.changes(self.data.unit_changes.get(u.unit))]
                 for rank, u in self.data.ranked_units())
         sheet, count = self.table("按单位", columns, rows)
         if count:
@@ -423,7 +426,7 @@ def _facts(data: Consolidation) -> list[tuple[str, str]]:
         ("轮次", data.round),
         ("截止日期", figures.due.isoformat() if figures.due else "未设定"),
         ("统计截至", figures.as_of.isoformat()),
-        ("最后读取报送", data.last_read or "尚无报送"),
+        ("最后读取报送", data.last_read.replace("T", " ") or "尚无报送"),
         ("生成时间", data.made_at.isoformat(sep=" ")),
         ("上一轮", data.previous.round if data.previous is not None else "无（本轮为第一轮）"),
         ("数据来源", "工作目录中的 reporting.db（reporting collect 读入的全部报送）"),
@@ -431,7 +434,7 @@ def _facts(data: Consolidation) -> list[tuple[str, str]]:
 
 
 def _data_note(data: Consolidation) -> str:
-    last = f"最后读取报送 {data.last_read}" if data.last_read else "尚无单位报送"
+    last = f"最后读取报送 {data.last_read.replace('T', ' ')}" if data.last_read else "尚无单位报送"
     return (f"统计截至 {data.figures.as_of.isoformat()}；{last}；完成率 {percent(data.figures.completion_rate)}；"
             f"生成于 {data.made_at.isoformat(sep=' ')}；口径见「说明」")
 
