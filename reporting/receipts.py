@@ -8,6 +8,7 @@ never loaded and re-saved (that would drop Excel's extended validations).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from contextlib import closing
 from datetime import date
 from pathlib import Path
@@ -57,35 +58,44 @@ def write_pending_receipts(ws: Workspace, conn: sqlite3.Connection, workers: int
         return []
 
     template = load_template(template_path(ws, "xlsx"))
-    contact = ws.settings().contact
-    paths = [receipt_path(ws, s["round"], s["unit"]) for s in pending]
-    last = {path: index for index, path in enumerate(paths)}  # two units, one file name: the later one stays
-    jobs = (receipt_job(ws, conn, submission, contact) if last[path] == index else (path, None)
-            for index, (submission, path) in enumerate(zip(pending, paths, strict=True)))
-    count = worker_count(len(pending), workers, POOL_THRESHOLD)
-    if count:
-        written_paths = ordered_map(_write_job, jobs, count, initializer=_init_worker, initargs=(template,),
-                            start_method=START_METHOD)
-    else:
-        _init_worker(template)
-        written_paths = (_write_job(job) for job in jobs)
     written = []
-    with closing(written_paths):
-        for submission, path in zip(pending, written_paths, strict=True):
+    with closing(_write_all(_jobs(ws, conn, pending), template, len(pending), workers)) as paths:
+        for submission, path in zip(pending, paths, strict=True):
             with transaction(conn):
                 conn.execute("UPDATE submissions SET receipt = ? WHERE id = ?", (ws.show(path), submission["id"]))
             written.append(path)
     return written
 
 
+def _jobs(ws: Workspace, conn: sqlite3.Connection, pending: list[sqlite3.Row]) -> Iterator[tuple[Path, dict | None]]:
+    """A job per submission, made as the writers need them; none to write when a later one has its file."""
+    contact = ws.settings().contact
+    paths = [receipt_path(ws, s["round"], s["unit"]) for s in pending]
+    last = {path: index for index, path in enumerate(paths)}  # two units, one file name: the later one stays
+    known: dict[str, dict[str, Task]] = {}  # each round's tasks, read once
+    for index, (submission, path) in enumerate(zip(pending, paths, strict=True)):
+        yield receipt_job(ws, conn, submission, contact, known) if last[path] == index else (path, None)
+
+
+def _write_all(jobs: Iterator[tuple[Path, dict | None]], template: object, total: int,
+               workers: int | None) -> Iterator[Path]:
+    """The receipts written, in job order: by worker processes when there are enough of them."""
+    count = worker_count(total, workers, POOL_THRESHOLD)
+    if count:
+        return ordered_map(_write_job, jobs, count, initializer=_init_worker, initargs=(template,),
+                           start_method=START_METHOD)
+    _init_worker(template)
+    return (_write_job(job) for job in jobs)
+
+
 def receipt_job(ws: Workspace, conn: sqlite3.Connection, submission: sqlite3.Row, contact: str,
-                ) -> tuple[Path, dict]:
+                known: dict[str, dict[str, Task]]) -> tuple[Path, dict]:
     """Where the submission's receipt goes, and what write_unit_workbook needs for it (plain data)."""
     from .collect import verdict_line
     from .workbook import CellMark, WorkbookRow
 
     round_row = conn.execute("SELECT * FROM rounds WHERE name = ?", (submission["round"],)).fetchone()
-    tasks = _unit_tasks(conn, submission["round"], submission["unit"])
+    tasks = _unit_tasks(conn, submission["round"], submission["unit"], known)
     values = _values(conn, submission["id"])
     problems = conn.execute("SELECT * FROM problems WHERE submission_id = ? ORDER BY rowid",
                             (submission["id"],)).fetchall()
@@ -121,13 +131,20 @@ def _write_job(job: tuple[Path, dict | None]) -> Path:
     return path
 
 
-def _unit_tasks(conn: sqlite3.Connection, round_name: str, unit: str) -> list[tuple[Task, str]]:
+def _unit_tasks(conn: sqlite3.Connection, round_name: str, unit: str, known: dict[str, dict[str, Task]],
+                ) -> list[tuple[Task, str]]:
+    """The unit's tasks in the round, in ledger order, with its role; `known` keeps each round's tasks."""
+    if round_name not in known:
+        known[round_name] = {
+            r["task_id"]: Task(id=r["task_id"], text=r["text"], path=loads(r["path"]), lead=loads(r["lead"]),
+                               responsible=loads(r["responsible"]), deadline=r["deadline"],
+                               targets=loads(r["targets"]))
+            for r in conn.execute("SELECT * FROM round_tasks WHERE round = ?", (round_name,))}
+    tasks = known[round_name]
     rows = conn.execute(
-        "SELECT t.*, a.role FROM assignments a JOIN round_tasks t ON t.round = a.round AND t.task_id = a.task_id "
+        "SELECT a.task_id, a.role FROM assignments a JOIN round_tasks t ON t.round = a.round AND t.task_id = a.task_id "
         "WHERE a.round = ? AND a.unit = ? ORDER BY t.seq", (round_name, unit))
-    return [(Task(id=r["task_id"], text=r["text"], path=loads(r["path"]), lead=loads(r["lead"]),
-                  responsible=loads(r["responsible"]), deadline=r["deadline"], targets=loads(r["targets"])),
-             r["role"]) for r in rows]
+    return [(tasks[r["task_id"]], r["role"]) for r in rows]
 
 
 def _values(conn: sqlite3.Connection, submission_id: int) -> dict[str, dict[str, object]]:

@@ -26,6 +26,7 @@ RATIO_FLOOR = 10 * 1024 * 1024
 DEFLATE_MAX_RATIO = 1032  # the most deflate can expand: past the budget only if compressed * this > budget
 _UTF8_FLAG = 0x800
 _CHUNK = 1024 * 1024
+_HEAD = 65536  # how much of each XML part the DOCTYPE check reads
 BOMB = "压缩包解压后过大（疑似压缩炸弹），已拒收；请直接发送工作簿或重新打包"
 UNSAFE_XML = "文件含有不安全的 XML 内容（DOCTYPE/ENTITY 声明），已拒收；请在 Excel 中另存后重新报送"
 DAMAGED = "压缩包已损坏或不完整（可能未下载完整），请重新打包发送"
@@ -142,10 +143,19 @@ def head_of(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 65536) -> by
         return stream.read(size)
 
 
-def refuse_doctype(zf: zipfile.ZipFile, name: str) -> None:
-    """XML with a DOCTYPE can declare entities (billion laughs): no workbook needs one, so none is read."""
+def refuse_doctype(zf: zipfile.ZipFile, name: str) -> dict[str, bytes]:
+    """XML with a DOCTYPE can declare entities (billion laughs): no workbook needs one, so none is read.
+
+    Returns the parts small enough to have been read whole (CRC checked), so they need not be read again.
+    """
+    whole: dict[str, bytes] = {}
     for info in zf.infolist():
         if info.filename.endswith((".xml", ".rels")) and info.file_size:
-            head = head_of(zf, info)
+            head = head_of(zf, info, _HEAD)
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise ReturnError(UNSAFE_XML, file=name)
+            if info.file_size < _HEAD and len(head) == info.file_size:
+                whole[info.filename] = head
+            else:  # a repeated name: reading it gives the last entry, not this one kept from before
+                whole.pop(info.filename, None)
+    return whole

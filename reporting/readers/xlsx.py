@@ -40,8 +40,8 @@ def has_macros(names: set[str]) -> bool:
 
 def read(data: bytes, name: str, *, macros: bool = False) -> XlsxBook:
     zf = archive.open_zip(data, name)
-    archive.refuse_doctype(zf, name)
-    book = XlsxBook(data, name, zf)
+    parts = archive.refuse_doctype(zf, name)
+    book = XlsxBook(data, name, zf, parts)
     if macros:
         book.notes.append("文件含宏（.xlsm），宏未运行，只读取保存的数值")
     return book
@@ -50,9 +50,10 @@ def read(data: bytes, name: str, *, macros: bool = False) -> XlsxBook:
 class XlsxBook(Book):
     format = "xlsx"
 
-    def __init__(self, data: bytes, name: str, zf: zipfile.ZipFile) -> None:
+    def __init__(self, data: bytes, name: str, zf: zipfile.ZipFile, parts: dict[str, bytes] | None = None) -> None:
         super().__init__(data, name)
         self._zip = zf
+        self._read = parts or {}  # parts already read whole by the safety check
         self._paths: dict[str, str] | None = None
         self._percent_styles: set[str] | None = None
         self._facts: dict[str, _SheetFacts] = {}
@@ -113,6 +114,8 @@ class XlsxBook(Book):
         return self._xml[sheet]
 
     def _part(self, path: str) -> bytes | None:
+        if path in self._read:
+            return self._read[path]
         try:
             return self._zip.read(path)
         except KeyError:
