@@ -1,0 +1,200 @@
+"""The whole flow at province scale, stage by stage, against floors measured in the same run (not a test).
+
+    python bench/run.py --units 2000 --tasks 150      # province scale: every unit on every task
+    python bench/run.py --units 100 --tasks 40        # a quick look
+
+One workspace goes through generate → (the units fill in their workbooks) → collect → consolidate → report.
+Each step runs in its own process, so its peak memory (ru_maxrss, self and children) is its own. Floors and
+baselines in the same run: a bare xlsxwriter write of the same cells (for generate), a bare python-calamine
+read of the same returns (for collect), and a plain pandas + openpyxl script that reads the returns and
+writes the same per-unit and per-area completion tables (for collect + consolidate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from bench_generate import floor, prepare  # noqa: E402
+
+from reporting.workspace import Workspace  # noqa: E402
+
+ROUND = "基准轮次"
+DUE = date(2026, 12, 31)
+
+
+def _usage() -> tuple[float, float]:
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return cpu, max(own.ru_maxrss, kids.ru_maxrss) / 1024
+
+
+def _run(step, root: str, queue) -> None:
+    cpu, start = _usage()[0], time.perf_counter()
+    detail = step(Workspace(root)) or ""
+    wall = time.perf_counter() - start
+    cpu_after, peak = _usage()
+    queue.put({"wall": wall, "cpu": cpu_after - cpu, "peak": peak, "detail": detail})
+
+
+def measure(name: str, step, ws: Workspace) -> dict:
+    queue = multiprocessing.get_context("fork").Queue()
+    process = multiprocessing.get_context("fork").Process(target=_run, args=(step, str(ws.root), queue))
+    process.start()
+    result = queue.get()
+    process.join()
+    result["name"] = name
+    print(f"{name:<28} {result['wall']:8.1f} 秒  CPU {result['cpu']:8.1f} 秒  峰值内存 {result['peak']:7.0f} MB"
+          f"  {result['detail']}", flush=True)
+    return result
+
+
+# ---------------------------------------------------------------- the steps
+
+
+def step_generate(ws: Workspace) -> str:
+    from reporting.generate import generate_round
+
+    result = generate_round(ws, round_name=ROUND, due=DUE, blank=True)
+    return f"{len(result.files)} 份工作台账"
+
+
+def step_floor_xlsxwriter(ws: Workspace) -> str:
+    floor(ws, ws.root / "floor", workers=multiprocessing.cpu_count(), blanks=True)
+    shutil.rmtree(ws.root / "floor")
+    return "同样的单元格，裸 xlsxwriter"
+
+
+def _fill_one(job: tuple[str, str, str]) -> None:
+    """A unit's return: its workbook written with every fill-in cell answered, as a liaison would."""
+    from reporting.ledger import read_ledger
+    from reporting.models import ROLE_LEAD
+    from reporting.templates import template_path
+    from reporting.workbook import WorkbookRow, write_unit_workbook
+    from reporting.workbook_template import load_template
+
+    root, unit, target = job
+    ws = Workspace(root)
+    if "tasks" not in _fill_cache:
+        _fill_cache["tasks"] = read_ledger(ws.ledger_path)
+        _fill_cache["template"] = load_template(template_path(ws, "xlsx"))
+    rows = []
+    for index, task in enumerate(_fill_cache["tasks"]):
+        done = (index + len(unit)) % 3 != 0
+        values = {"完成状态": "已完成" if done else "推进中", "完成进度(%)": 100 if done else 60,
+                  "工作举措及成效": f"制定工作方案，召开推进会{index % 5 + 1}次，完成事项{index * 3 + 7}项。",
+                  "佐证材料": "工作方案、会议纪要" if done else "", "材料提供方式": "已附材料" if done else "",
+                  "存在问题": "基层力量不足" if index % 4 == 0 else "", "下一步计划": "持续推进，按期完成"}
+        role = ROLE_LEAD if unit in task.lead else "责任"
+        rows.append(WorkbookRow(task=task, role=role, values=values))
+    write_unit_workbook(Path(target), _fill_cache["template"], campaign="基准测试", unit=unit, round_name=ROUND,
+                        due=DUE, contact="测试", rows=rows)
+
+
+_fill_cache: dict = {}
+
+
+def step_fill_returns(ws: Workspace) -> str:
+    folder = ws.round_dir(ROUND) / "台账"
+    jobs = [(str(ws.root), path.stem, str(ws.inbox / f"{path.stem}（已填）.xlsx"))
+            for path in sorted(folder.glob("*.xlsx"))]
+    with multiprocessing.get_context("fork").Pool(multiprocessing.cpu_count()) as pool:
+        for _ in pool.imap_unordered(_fill_one, jobs, chunksize=8):
+            pass
+    return f"{len(jobs)} 份报回文件（准备数据，不计入比较）"
+
+
+def step_collect(ws: Workspace) -> str:
+    from reporting.collect import collect_inbox
+
+    result = collect_inbox(ws, round_name=ROUND)
+    return f"{len(result.returns)} 份台账，含回执"
+
+
+def step_floor_calamine(ws: Workspace) -> str:
+    from python_calamine import CalamineWorkbook
+
+    cells = 0
+    for path in sorted(ws.inbox.glob("*.xlsx")):
+        book = CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            cells += sum(len(row) for row in book.get_sheet_by_name(name).to_python())
+    return f"裸 python-calamine 读全部工作表（{cells} 个单元格）"
+
+
+def step_consolidate(ws: Workspace) -> str:
+    from reporting.consolidate import consolidate
+
+    consolidate(ws, round_name=ROUND)
+    return "汇总台账.xlsx"
+
+
+def step_report(ws: Workspace) -> str:
+    from reporting.report import write_report
+
+    write_report(ws, round_name=ROUND)
+    return "自评报告.docx"
+
+
+def step_pandas_script(ws: Workspace) -> str:
+    """What a coordinator's analyst might write: read every return, concat, count, write two tables."""
+    import pandas as pd
+
+    frames = []
+    for path in sorted(ws.inbox.glob("*.xlsx")):
+        frame = pd.read_excel(path, sheet_name="工作台账", header=1, engine="openpyxl")
+        frame["单位"] = path.stem
+        frames.append(frame)
+    data = pd.concat(frames, ignore_index=True)
+    data["已完成"] = data["完成状态"].eq("已完成")
+    by_unit = data.groupby("单位").agg(任务数=("任务编号", "size"), 已完成=("已完成", "sum"))
+    by_unit["完成率"] = by_unit["已完成"] / by_unit["任务数"]
+    by_area = data.groupby("一级").agg(项次=("任务编号", "size"), 已完成=("已完成", "sum"))
+    by_area["完成率"] = by_area["已完成"] / by_area["项次"]
+    with pd.ExcelWriter(ws.root / "pandas汇总.xlsx", engine="openpyxl") as writer:
+        by_unit.to_excel(writer, sheet_name="按单位")
+        by_area.to_excel(writer, sheet_name="按领域")
+    return f"pandas.read_excel + concat + groupby + openpyxl 写出（{len(data)} 行）"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--units", type=int, default=2000)
+    parser.add_argument("--tasks", type=int, default=150)
+    parser.add_argument("--keep", action="store_true", help="keep the workspace and print where it is")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="reporting-bench-"))
+    ws = prepare(work / "ws", args.units, args.tasks)
+    cores = multiprocessing.cpu_count()
+    print(f"{args.units} 个单位 × {args.tasks} 项任务（每个单位承担全部任务），{cores} 核", flush=True)
+    r = {}
+    try:
+        for name, step in [("generate", step_generate), ("floor: xlsxwriter", step_floor_xlsxwriter),
+                           ("(units fill in)", step_fill_returns), ("collect", step_collect),
+                           ("floor: calamine", step_floor_calamine), ("consolidate", step_consolidate),
+                           ("report", step_report), ("baseline: pandas+openpyxl", step_pandas_script)]:
+            r[name] = measure(name, step, ws)
+    finally:
+        if args.keep:
+            print(f"工作目录：{ws.root}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    ours = r["collect"]["wall"] + r["consolidate"]["wall"]
+    print()
+    print(f"generate ÷ 裸 xlsxwriter 写            {r['generate']['wall'] / r['floor: xlsxwriter']['wall']:5.2f} 倍")
+    print(f"collect ÷ 裸 calamine 读               {r['collect']['wall'] / r['floor: calamine']['wall']:5.2f} 倍")
+    print(f"pandas+openpyxl 脚本 ÷ (collect+consolidate) {r['baseline: pandas+openpyxl']['wall'] / ours:5.2f} 倍")
+
+
+if __name__ == "__main__":
+    main()
