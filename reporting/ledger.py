@@ -109,18 +109,7 @@ def read_ledger(path: Path, display: str | None = None, *, allow_duplicates: boo
     `allow_duplicates` keeps rows whose id repeats (for `plan check`, which lists them all).
     """
     shown = display or path.name
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise LedgerError(f"无法打开：{exc}", file=shown) from exc
-    try:
-        if SHEET not in book.sheetnames:
-            raise LedgerError(f"找不到工作表「{SHEET}」", file=shown)
-        rows = list(book[SHEET].iter_rows(values_only=True))
-    finally:
-        book.close()
-    if not rows:
-        raise LedgerError("工作表为空", file=shown, sheet=SHEET)
+    rows = sheet_rows(path, SHEET, shown)
     columns = _header_columns(rows[0], shown)
     tasks: list[Task] = []
     seen: dict[str, int] = {}
@@ -135,6 +124,23 @@ def read_ledger(path: Path, display: str | None = None, *, allow_duplicates: boo
     if not tasks:
         raise LedgerError("没有任何任务行", file=shown, sheet=SHEET)
     return tasks
+
+
+def sheet_rows(path: Path, sheet: str, shown: str) -> list[tuple]:
+    """Every row of one sheet of a coordinator's workbook (values), or a message naming the file and sheet."""
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise LedgerError(f"无法打开：{exc}", file=shown) from exc
+    try:
+        if sheet not in book.sheetnames:
+            raise LedgerError(f"找不到工作表「{sheet}」", file=shown)
+        rows = list(book[sheet].iter_rows(values_only=True))
+    finally:
+        book.close()
+    if not rows:
+        raise LedgerError("工作表为空", file=shown, sheet=sheet)
+    return rows
 
 
 def _header_columns(header: tuple, shown: str) -> dict[str, int]:

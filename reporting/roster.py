@@ -6,13 +6,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
 import xlsxwriter
 from rapidfuzz import fuzz, process
 
 from .errors import LedgerError
 from .fileio import atomic_path
-from .ledger import split_names
+from .ledger import sheet_rows, split_names
 from .models import GROUP_CATEGORY, Task, Unit
 
 SHEET = "单位名册"
@@ -172,18 +171,7 @@ def write_roster(units: list[Unit], path: Path) -> None:
 
 def read_roster(path: Path, display: str | None = None) -> list[Unit]:
     shown = display or path.name
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise LedgerError(f"无法打开：{exc}", file=shown) from exc
-    try:
-        if SHEET not in book.sheetnames:
-            raise LedgerError(f"找不到工作表「{SHEET}」", file=shown)
-        rows = list(book[SHEET].iter_rows(values_only=True))
-    finally:
-        book.close()
-    if not rows:
-        raise LedgerError("工作表为空", file=shown, sheet=SHEET)
+    rows = sheet_rows(path, SHEET, shown)
     header = [str(v).strip() if v is not None else "" for v in rows[0]]
     if "单位名称" not in header:
         raise LedgerError("第1行缺少表头：单位名称", file=shown, sheet=SHEET)
