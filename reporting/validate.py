@@ -220,6 +220,13 @@ def check_row(
     row_cells = result.cells
     for column in FILL_COLUMNS:
         value = values.get(column, "")
+        if type(value) is str and column not in issues and (
+                not value or (column in _FREE_TEXT and _CONTROL.search(value) is None)):
+            # the usual cell, empty or plain text: what the checks below would make of it, made directly
+            kind = "text" if value else "empty"
+            row_cells[column] = CellResult(column, cells.get(column, ""), value,
+                                           f"formula:{kind}" if column in formula else kind, value.strip() or None)
+            continue
         cell = CellResult(column, cells.get(column, ""), value, raw_type(value, column in formula))
         row_cells[column] = cell
         if column in issues:
@@ -285,6 +292,7 @@ def _control_chars(result: RowResult, cell: CellResult) -> None:
 
 
 _CHECKS: dict[str, Callable[[RowResult, CellResult], None]] = {COL_STATUS: _status, COL_MODE: _mode}
+_FREE_TEXT = frozenset(FILL_COLUMNS) - {COL_STATUS, COL_PROGRESS, COL_MODE}  # checked by _text
 
 
 def _row_rules(result: RowResult, has_attachments: bool) -> None:
