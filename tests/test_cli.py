@@ -69,3 +69,11 @@ def test_init_twice_refuses(tmp_path):
     assert runner.invoke(main, ["init", str(tmp_path / "县")]).exit_code == 0
     again = runner.invoke(main, ["init", str(tmp_path / "县")])
     assert again.exit_code == 1 and "已是工作目录" in again.output
+
+
+def test_readme_defines_the_figures_exactly_as_the_workbook_does():
+    from reporting.consolidate import DEFINITIONS
+
+    readme = README.read_text(encoding="utf-8")
+    for term, meaning in dict(DEFINITIONS).items():
+        assert f"- **{term}**：{meaning}" in readme, term
