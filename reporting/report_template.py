@@ -159,9 +159,10 @@ def _write_body(doc) -> None:
                "按任务计，全部责任单位均已完成的任务{{ 已完成任务数 }}项，占{{ 任务完成率 }}。{{ 较上轮 }}")
     _para(doc, "{% if 逾期项次 %}已过完成时限尚未完成的有{{ 逾期项次 }}项次，涉及任务{{ 逾期任务数 }}项。"
                "{% else %}截至{{ 数据日期 }}，没有逾期未完成的任务。{% endif %}{{ 领域概况 }}")
-    _para(doc, "表1  任务状态构成", "图表题注")
+    # A caption stays on the page of its table, a picture on the page of its caption.
+    _para(doc, "表1  任务状态构成", "图表题注").paragraph_format.keep_with_next = True
     _table(doc, [("状态", "状态", 50), ("项次", "项次", 40), ("占比", "占比", 40)], "状态构成", None)
-    _para(doc, "{{ 图_领域完成率 }}", "图片")
+    _para(doc, "{{ 图_领域完成率 }}", "图片").paragraph_format.keep_with_next = True
     _para(doc, "图1  各领域完成率", "图表题注")
     _sections(doc, "二、主要工作及成效", "主要工作", "截至{{ 数据日期 }}，各单位尚未报送工作举措及成效。")
     _sections(doc, "三、存在的问题", "存在问题", "截至{{ 数据日期 }}，未发现需要报告的问题。")
