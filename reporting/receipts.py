@@ -58,8 +58,9 @@ def write_pending_receipts(ws: Workspace, conn: sqlite3.Connection, workers: int
         return []
 
     template = load_template(template_path(ws, "xlsx"))
+    tasks = {name: _round_tasks(conn, name) for name in sorted({s["round"] for s in pending})}
     written = []
-    with closing(_write_all(_jobs(ws, conn, pending), template, len(pending), workers)) as paths:
+    with closing(_write_all(_jobs(ws, conn, pending), (template, tasks), len(pending), workers)) as paths:
         for submission, path in zip(pending, paths, strict=True):
             with transaction(conn):
                 conn.execute("UPDATE submissions SET receipt = ? WHERE id = ?", (ws.show(path), submission["id"]))
@@ -72,34 +73,37 @@ def _jobs(ws: Workspace, conn: sqlite3.Connection, pending: list[sqlite3.Row]) -
     contact = ws.settings().contact
     paths = [receipt_path(ws, s["round"], s["unit"]) for s in pending]
     last = {path: index for index, path in enumerate(paths)}  # two units, one file name: the later one stays
-    known: dict[str, dict[str, Task]] = {}  # each round's tasks, read once
     for index, (submission, path) in enumerate(zip(pending, paths, strict=True)):
-        yield receipt_job(ws, conn, submission, contact, known) if last[path] == index else (path, None)
+        yield receipt_job(ws, conn, submission, contact) if last[path] == index else (path, None)
 
 
-def _write_all(jobs: Iterator[tuple[Path, dict | None]], template: object, total: int,
+def _write_all(jobs: Iterator[tuple[Path, dict | None]], shared: tuple, total: int,
                workers: int | None) -> Iterator[Path]:
-    """The receipts written, in job order: by worker processes when there are enough of them."""
+    """The receipts written, in job order: by worker processes when there are enough of them.
+
+    `shared` (the template, each round's tasks) goes to each worker once, not with every job.
+    """
     count = worker_count(total, workers, POOL_THRESHOLD)
     if count:
-        return ordered_map(_write_job, jobs, count, initializer=_init_worker, initargs=(template,),
+        return ordered_map(_write_job, jobs, count, initializer=_init_worker, initargs=shared,
                            start_method=START_METHOD)
-    _init_worker(template)
+    _init_worker(*shared)
     return (_write_job(job) for job in jobs)
 
 
 def receipt_job(ws: Workspace, conn: sqlite3.Connection, submission: sqlite3.Row, contact: str,
-                known: dict[str, dict[str, Task]]) -> tuple[Path, dict]:
-    """Where the submission's receipt goes, and what write_unit_workbook needs for it (plain data)."""
+                ) -> tuple[Path, dict]:
+    """Where the submission's receipt goes, and what write_unit_workbook needs for it (plain data; the
+    rows as (task id, role, values), the tasks themselves being the workers' already)."""
     from .collect import verdict_line
-    from .workbook import CellMark, WorkbookRow
+    from .workbook import CellMark
 
     round_row = conn.execute("SELECT * FROM rounds WHERE name = ?", (submission["round"],)).fetchone()
-    tasks = _unit_tasks(conn, submission["round"], submission["unit"], known)
+    tasks = _unit_tasks(conn, submission["round"], submission["unit"])
     values = _values(conn, submission["id"])
     problems = conn.execute("SELECT * FROM problems WHERE submission_id = ? ORDER BY rowid",
                             (submission["id"],)).fetchall()
-    positions = {task.id: index for index, (task, _role) in enumerate(tasks)}
+    positions = {task_id: index for index, (task_id, _role) in enumerate(tasks)}
     marks = [CellMark(p["task_id"], _mark_column(p), f"{p['message']}。{p['fix']}".rstrip("。"),
                       ERROR if p["level"] == ERROR else WARNING)
              for p in problems if p["task_id"] in positions and p["level"] in _LEVEL_ORDER]
@@ -109,7 +113,7 @@ def receipt_job(ws: Workspace, conn: sqlite3.Connection, submission: sqlite3.Row
     return path, {
         "campaign": round_row["campaign"], "unit": submission["unit"], "round_name": submission["round"],
         "due": date.fromisoformat(round_row["due"]) if round_row["due"] else None, "contact": contact,
-        "rows": [WorkbookRow(task, role, values.get(task.id, {})) for task, role in tasks],
+        "rows": [(task_id, role, values.get(task_id, {})) for task_id, role in tasks],
         "liaison": _liaison(conn, submission["unit"]), "kind": KIND_RECEIPT, "marks": marks, "verdict": verdict,
         "problems": [_problem_row(p, positions) for p in sorted(problems, key=_order)]}
 
@@ -117,34 +121,34 @@ def receipt_job(ws: Workspace, conn: sqlite3.Connection, submission: sqlite3.Row
 _worker: dict = {}
 
 
-def _init_worker(template: object) -> None:
-    _worker["template"] = template
+def _init_worker(template: object, tasks: dict[str, dict[str, Task]]) -> None:
+    _worker.update(template=template, tasks=tasks)
 
 
 def _write_job(job: tuple[Path, dict | None]) -> Path:
     """Write one receipt; none when a later one goes to the same file (it would replace it anyway)."""
-    from .workbook import write_unit_workbook
+    from .workbook import WorkbookRow, write_unit_workbook
 
     path, fields = job
     if fields is not None:
-        write_unit_workbook(path, _worker["template"], **fields)
+        tasks = _worker["tasks"][fields["round_name"]]
+        rows = [WorkbookRow(tasks[task_id], role, values) for task_id, role, values in fields["rows"]]
+        write_unit_workbook(path, _worker["template"], **{**fields, "rows": rows})
     return path
 
 
-def _unit_tasks(conn: sqlite3.Connection, round_name: str, unit: str, known: dict[str, dict[str, Task]],
-                ) -> list[tuple[Task, str]]:
-    """The unit's tasks in the round, in ledger order, with its role; `known` keeps each round's tasks."""
-    if round_name not in known:
-        known[round_name] = {
-            r["task_id"]: Task(id=r["task_id"], text=r["text"], path=loads(r["path"]), lead=loads(r["lead"]),
-                               responsible=loads(r["responsible"]), deadline=r["deadline"],
-                               targets=loads(r["targets"]))
+def _round_tasks(conn: sqlite3.Connection, round_name: str) -> dict[str, Task]:
+    return {r["task_id"]: Task(id=r["task_id"], text=r["text"], path=loads(r["path"]), lead=loads(r["lead"]),
+                               responsible=loads(r["responsible"]), deadline=r["deadline"], targets=loads(r["targets"]))
             for r in conn.execute("SELECT * FROM round_tasks WHERE round = ?", (round_name,))}
-    tasks = known[round_name]
+
+
+def _unit_tasks(conn: sqlite3.Connection, round_name: str, unit: str) -> list[tuple[str, str]]:
+    """The unit's task ids in the round, in ledger order, with its role."""
     rows = conn.execute(
         "SELECT a.task_id, a.role FROM assignments a JOIN round_tasks t ON t.round = a.round AND t.task_id = a.task_id "
         "WHERE a.round = ? AND a.unit = ? ORDER BY t.seq", (round_name, unit))
-    return [(tasks[r["task_id"]], r["role"]) for r in rows]
+    return [(r["task_id"], r["role"]) for r in rows]
 
 
 def _values(conn: sqlite3.Connection, submission_id: int) -> dict[str, dict[str, object]]:
