@@ -209,8 +209,11 @@ def _rows(data: ReturnData, checked: CheckedReturn) -> tuple[list[tuple], list[t
         for cell in result.cells.values():
             if cell.level == OK and cell.raw_type.endswith("empty"):
                 continue
-            cells.append((result.task_id, cell.column, sheet, cell.cell, _raw(cell.raw), cell.raw_type,
-                          _raw(cell.normalized), cell.level, cell.message))
+            raw, normalized = cell.raw, cell.normalized
+            cells.append((result.task_id, cell.column, sheet, cell.cell,
+                          raw if type(raw) is str and raw else _raw(raw), cell.raw_type,
+                          normalized if type(normalized) is str and normalized else _raw(normalized),
+                          cell.level, cell.message))
     for name, value in data.liaison.items():
         cells.append((None, name, "联络员信息", data.liaison_cells[name], value, "text", value, OK, ""))
     return answers, cells

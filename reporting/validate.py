@@ -141,6 +141,12 @@ def normalize_status(value: object) -> tuple[str | None, str | None]:
     return found, None
 
 
+@lru_cache(maxsize=256)
+def _short_status(text: str) -> tuple[str | None, str | None]:
+    """normalize_status of a short text: the dropdown's words, mostly."""
+    return normalize_status(text)
+
+
 def normalize_mode(value: object) -> tuple[str | None, str | None]:
     text, _ = clean_text(value)
     if not text:
@@ -255,7 +261,9 @@ def _formula_problem(result: RowResult, cell: CellResult, issue: str) -> None:
 
 
 def _status(result: RowResult, cell: CellResult) -> None:
-    status, error = normalize_status(cell.raw)
+    raw = cell.raw
+    short = type(raw) is str and len(raw) <= _CACHED_KEY_LENGTH
+    status, error = _short_status(raw) if short else normalize_status(raw)
     cell.normalized = status
     if error:
         _flag(result, cell, ERROR, error, STATUS_FIX)
