@@ -32,7 +32,7 @@ def ordered_map(function: Callable[[Any], Any], jobs: Iterable[Any], workers: in
     Close the iterator (contextlib.closing) when stopping early: that stops the workers at once.
     """
     context = multiprocessing.get_context(start_method)
-    with context.Pool(workers, _start, (initializer, initargs)) as pool:
+    with context.Pool(workers, _start, (initializer, initargs)) as pool:  # leaving it early stops the workers
         pending: deque = deque()
         for job in jobs:
             pending.append(pool.apply_async(function, (job,)))
@@ -40,8 +40,16 @@ def ordered_map(function: Callable[[Any], Any], jobs: Iterable[Any], workers: in
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
+        pool.close()
+        pool.join()
 
 
 def _start(initializer: Callable[..., None], initargs: tuple) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _stopped)
     initializer(*initargs)
+
+
+def _stopped(signum: int, frame: object) -> None:
+    """Stopped mid-job: unwind, so a half-written file's temporary copy is removed (fileio.atomic_path)."""
+    raise SystemExit(1)

@@ -94,6 +94,31 @@ _KILL_SCRIPT = textwrap.dedent("""
 
 
 def test_sigkill_mid_run_then_again_equals_an_uninterrupted_run(tmp_path):
+    def kill(process: subprocess.Popen) -> None:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+    _interrupted_then_again(tmp_path, kill)
+
+
+def test_ctrl_c_mid_run_stops_every_process_then_again_equals_an_uninterrupted_run(tmp_path):
+    def ctrl_c(process: subprocess.Popen) -> None:  # a terminal sends SIGINT to the whole process group
+        os.killpg(process.pid, signal.SIGINT)
+        assert process.wait(timeout=30) != 0
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # the worker processes are gone with it
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+        raise AssertionError("worker processes outlived Ctrl-C")
+
+    _interrupted_then_again(tmp_path, ctrl_c)
+
+
+def _interrupted_then_again(tmp_path: Path, interrupt) -> None:
+    """40 returns (enough for worker processes), collected once calmly and once interrupted then re-run."""
     from reporting.workspace import init_workspace
 
     source = tmp_path / "收到的文件"
@@ -115,14 +140,14 @@ def test_sigkill_mid_run_then_again_equals_an_uninterrupted_run(tmp_path):
     script = tmp_path / "slow_collect.py"
     script.write_text(_KILL_SCRIPT, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    process = subprocess.Popen([sys.executable, str(script), str(killed.root)], env=env)
+    process = subprocess.Popen([sys.executable, str(script), str(killed.root)], env=env, start_new_session=True,
+                               stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if killed.db_path.exists() and _submissions(killed) >= 5:
             break
         time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    interrupt(process)
     done_before = _submissions(killed)
     assert 0 < done_before < 40
     collect_inbox(killed, receipts=False)
