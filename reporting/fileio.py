@@ -10,6 +10,8 @@ from pathlib import Path
 
 from .errors import WorkspaceError
 
+TEMP_PREFIX = ".~tmp-"  # atomic_path's temporary files: only a killed process leaves one behind
+
 
 def display_path(path: Path, root: Path | None = None) -> str:
     """A path as the user knows it: relative to the workspace when inside it."""
@@ -28,7 +30,7 @@ def atomic_path(target: Path, root: Path | None = None) -> Iterator[Path]:
     A crash mid-write leaves the previous file untouched and no half-written one in its place.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".~tmp-", suffix=target.suffix, dir=target.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:

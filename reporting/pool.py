@@ -3,7 +3,8 @@
 The main process stays the only writer of the store: workers get plain data, return plain data, and write
 nothing but files of their own (atomically). Results come back in the order the jobs were given, whichever
 worker ran them, so what the main process does with them is the same as without workers. Workers ignore
-Ctrl-C: the main process handles it (its transaction rolls back) and stops them.
+Ctrl-C: the main process handles it (its transaction rolls back) and ends them (SIGTERM, left to its default:
+a worker ended mid-write may leave a temporary file, which its owner removes on its next run).
 """
 
 from __future__ import annotations
@@ -31,25 +32,44 @@ def ordered_map(function: Callable[[Any], Any], jobs: Iterable[Any], workers: in
 
     Close the iterator (contextlib.closing) when stopping early: that stops the workers at once.
     """
-    context = multiprocessing.get_context(start_method)
-    with context.Pool(workers, _start, (initializer, initargs)) as pool:  # leaving it early stops the workers
+    before = _hold_ctrl_c()
+    try:
+        pool = multiprocessing.get_context(start_method).Pool(workers, _start, (initializer, initargs))
+    except BaseException:
+        _release_ctrl_c(before)
+        raise
+    with pool:  # leaving the block early (Ctrl-C, an error, close()) ends the workers
+        _release_ctrl_c(before)
         pending: deque = deque()
         for job in jobs:
             pending.append(pool.apply_async(function, (job,)))
             if len(pending) >= workers * AHEAD:
                 yield pending.popleft().get()
-        while pending:
+        while len(pending) > 1:
             yield pending.popleft().get()
-        pool.close()
+        last = [pending.popleft().get()] if pending else []
+        pool.close()  # all done: the workers end by themselves, whether or not the consumer asks for more
         pool.join()
+        yield from last
+
+
+def _hold_ctrl_c() -> set | None:
+    """Hold Ctrl-C back while the pool starts: one in the middle of a fork can leave a lock taken (a
+    worker not yet ignoring it dies, and the pool forks a replacement from a thread). The pool's threads
+    keep it held back for good, so Ctrl-C goes to the main thread. None where there are no signal masks."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _release_ctrl_c(before: set | None) -> None:
+    """Back to the mask before: a Ctrl-C held back arrives now."""
+    if before is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _start(initializer: Callable[..., None], initargs: tuple) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _stopped)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # ignored from now on anyway
     initializer(*initargs)
-
-
-def _stopped(signum: int, frame: object) -> None:
-    """Stopped mid-job: unwind, so a half-written file's temporary copy is removed (fileio.atomic_path)."""
-    raise SystemExit(1)

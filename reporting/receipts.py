@@ -13,6 +13,7 @@ from contextlib import closing
 from datetime import date
 from pathlib import Path
 
+from .fileio import TEMP_PREFIX
 from .models import Task
 from .naming import file_stem
 from .pool import ordered_map, worker_count
@@ -58,7 +59,10 @@ def write_pending_receipts(ws: Workspace, conn: sqlite3.Connection, workers: int
         return []
 
     template = load_template(template_path(ws, "xlsx"))
-    tasks = {name: _round_tasks(conn, name) for name in sorted({s["round"] for s in pending})}
+    rounds = sorted({s["round"] for s in pending})
+    for name in rounds:
+        _remove_temporaries(ws.round_dir(name) / RECEIPTS_DIR)
+    tasks = {name: _round_tasks(conn, name) for name in rounds}
     written = []
     with closing(_write_all(_jobs(ws, conn, pending), (template, tasks), len(pending), workers)) as paths:
         for submission, path in zip(pending, paths, strict=True):
@@ -66,6 +70,12 @@ def write_pending_receipts(ws: Workspace, conn: sqlite3.Connection, workers: int
                 conn.execute("UPDATE submissions SET receipt = ? WHERE id = ?", (ws.show(path), submission["id"]))
             written.append(path)
     return written
+
+
+def _remove_temporaries(folder: Path) -> None:
+    """What a writer ended mid-file (Ctrl-C stops the workers) left; nothing else writes here meanwhile."""
+    for path in folder.glob(f"{TEMP_PREFIX}*"):
+        path.unlink(missing_ok=True)
 
 
 def _jobs(ws: Workspace, conn: sqlite3.Connection, pending: list[sqlite3.Row]) -> Iterator[tuple[Path, dict | None]]:

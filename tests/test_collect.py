@@ -244,3 +244,14 @@ def test_receipts_left_unwritten_by_a_crash_are_written_next_time(ws):
     assert not receipt.exists()
     assert collect_inbox(ws).receipts == [receipt]
     assert collect_inbox(ws).receipts == []
+
+
+def test_a_receipt_left_half_written_by_ctrl_c_is_cleared_next_time(ws):
+    pytest.importorskip("reporting.workbook")
+    record_round(ws)
+    write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done()})
+    folder = ws.round_dir(ROUND) / "回执"
+    folder.mkdir(parents=True)
+    (folder / ".~tmp-abcdefgh.xlsx").write_bytes(b"PK")  # a worker ended mid-write
+    collect_inbox(ws)
+    assert sorted(p.name for p in folder.iterdir()) == ["县财政局.xlsx"]
