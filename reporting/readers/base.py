@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from xml.etree import ElementTree
 
 import python_calamine as calamine
 
@@ -99,3 +100,11 @@ class Book:
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:120]
+
+
+def parse_xml(xml: bytes, name: str) -> ElementTree.Element:
+    """An XML part of a return (already checked for DOCTYPE/ENTITY by archive), or a message naming the file."""
+    try:
+        return ElementTree.fromstring(xml)
+    except ElementTree.ParseError as exc:
+        raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name) from exc

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 
 from ..errors import ReturnError
 from . import archive
-from .base import Book
+from .base import Book, parse_xml
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -50,7 +50,7 @@ class OdsBook(Book):
         except KeyError:
             return {}
         found = {}
-        for element in _parse(xml, self.name).iter(f"{{{_META}}}user-defined"):
+        for element in parse_xml(xml, self.name).iter(f"{{{_META}}}user-defined"):
             found[element.get(f"{{{_META}}}name", "")] = "".join(element.itertext()).strip()
         return found
 
@@ -84,9 +84,3 @@ def _percent_cells(xml: bytes, name: str) -> dict[str, set[tuple[int, int]]]:
         raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name) from exc
     return found
 
-
-def _parse(xml: bytes, name: str) -> ElementTree.Element:
-    try:
-        return ElementTree.fromstring(xml)
-    except ElementTree.ParseError as exc:
-        raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name) from exc

@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 
 from ..errors import ReturnError
 from . import archive
-from .base import NO_CACHE, Book, cell_name
+from .base import NO_CACHE, Book, cell_name, parse_xml
 
 _PERCENT_BUILTIN = {9, 10}
 _QUOTED = re.compile(r'"[^"]*"|\\.')
@@ -65,7 +65,7 @@ class XlsxBook(Book):
         if xml is None:
             return {}
         found: dict[str, str] = {}
-        for prop in _parse(xml, self.name).iter():
+        for prop in parse_xml(xml, self.name).iter():
             if _local(prop.tag) == "property" and prop.get("name"):
                 found[prop.get("name")] = "".join(prop.itertext()).strip()
         return found
@@ -129,8 +129,8 @@ class XlsxBook(Book):
             workbook, rels = self._part("xl/workbook.xml"), self._part("xl/_rels/workbook.xml.rels")
             if workbook is None or rels is None:
                 return self._paths
-            targets = {rel.get("Id"): rel.get("Target", "") for rel in _parse(rels, self.name).iter()}
-            for element in _parse(workbook, self.name).iter():
+            targets = {rel.get("Id"): rel.get("Target", "") for rel in parse_xml(rels, self.name).iter()}
+            for element in parse_xml(workbook, self.name).iter():
                 if _local(element.tag) != "sheet":
                     continue
                 rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
@@ -213,7 +213,7 @@ def _position(ref: str | None, row: int, col: int) -> tuple[int, int]:
 def _percent_styles(xml: bytes | None, name: str) -> set[str]:
     if xml is None:
         return set()
-    root = _parse(xml, name)
+    root = parse_xml(xml, name)
     percent_ids = set(_PERCENT_BUILTIN)
     styles: set[str] = set()
     for element in root.iter():
@@ -225,12 +225,6 @@ def _percent_styles(xml: bytes | None, name: str) -> set[str]:
             styles.add(str(index))
     return styles
 
-
-def _parse(xml: bytes, name: str) -> ElementTree.Element:
-    try:
-        return ElementTree.fromstring(xml)
-    except ElementTree.ParseError as exc:
-        raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name) from exc
 
 
 def _local(tag: str) -> str:
