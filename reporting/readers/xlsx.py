@@ -86,7 +86,7 @@ class XlsxBook(Book):
         """True when styles.xml reads fine and holds no percent format (so no cell can be one)."""
         try:
             return not self._percent()
-        except ReturnError:  # told where a cell with a style needs it, as before
+        except ReturnError:  # a damaged styles.xml is reported only where a styled cell needs it, as before
             return False
 
     def _cell_tags(self, sheet: str) -> dict[bytes, bytes]:
