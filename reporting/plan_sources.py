@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .errors import PlanError
+from .numerals import to_chinese
 
 MAX_LINES = 50_000
 MAX_BYTES = 20 * 1024 * 1024  # a text plan; .docx/.xlsx may carry pictures, so they get more room
@@ -358,23 +359,13 @@ _CHINESE_FORMATS = (
 
 def _format_number(value: int, fmt: str) -> str:
     if fmt in _CHINESE_FORMATS:
-        return _chinese(value)
+        return to_chinese(value)
     if fmt.startswith("decimalEnclosedCircle") and 1 <= value <= 20:
         return chr(0x2460 + value - 1)
     if fmt == "decimalFullWidth":
         return str(value).translate(str.maketrans("0123456789", "０１２３４５６７８９"))
     return str(value)
 
-
-def _chinese(value: int) -> str:
-    digits = "零一二三四五六七八九"
-    if value < 10:
-        return digits[value]
-    if value < 20:
-        return "十" + (digits[value % 10] if value % 10 else "")
-    if value < 100:
-        return digits[value // 10] + "十" + (digits[value % 10] if value % 10 else "")
-    return str(value)
 
 
 # --- xlsx -------------------------------------------------------------------------------------------

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from .models import LONG_TERM
+from .numerals import DIGIT_VALUES, parse_chinese
 
 # One character for one character, so positions found in the translated copy hold in the original.
 _ASCII = str.maketrans("０１２３４５６７８９％．：", "0123456789%.:")
-_CN_DIGITS = dict(zip("〇零一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
 _EDGE = " \t。.;；,，、"
 
 
@@ -24,20 +24,7 @@ def ascii_digits(text: str) -> str:
 def cn_number(text: str) -> int | None:
     """一 → 1, 十二 → 12, 二十 → 20, 九十九 → 99; also plain digits; None when it is not a number."""
     text = ascii_digits(text)
-    if text.isdigit():
-        return int(text)
-    if not text or any(ch not in _CN_DIGITS and ch not in "十百" for ch in text):
-        return None
-    if "百" in text:
-        hundreds, _, rest = text.partition("百")
-        rest_value = cn_number(rest.lstrip("零〇")) if rest else 0
-        return (_CN_DIGITS.get(hundreds, 1) if hundreds else 1) * 100 + (rest_value or 0)
-    if "十" in text:
-        tens, _, ones = text.partition("十")
-        return (_CN_DIGITS[tens] if tens else 1) * 10 + (_CN_DIGITS[ones] if ones else 0)
-    if len(text) == 1:
-        return _CN_DIGITS[text]
-    return None
+    return int(text) if text.isdigit() else parse_chinese(text)
 
 
 @dataclass(frozen=True)
@@ -315,7 +302,7 @@ def _date_from(text: str) -> date | None:
     if m := _DATE_LINE.fullmatch(text):
         year, month, day = (int(g) for g in m.groups())
     elif m := _CN_DATE_LINE.fullmatch(text):
-        year = int("".join(str(_CN_DIGITS[ch]) for ch in m[1]))
+        year = int("".join(str(DIGIT_VALUES[ch]) for ch in m[1]))
         month, day = cn_number(m[2]) or 0, cn_number(m[3]) or 0
     else:
         return None

@@ -12,6 +12,7 @@ from datetime import date
 from .consolidate import Consolidation, is_trivial, percent, points
 from .figures import STATE_NOT_REPORTED, STATES, Pair, TaskFigures
 from .models import LONG_TERM
+from .numerals import to_chinese
 from .workbook_spec import STATUS_DONE, STATUS_NOT_STARTED, STATUS_ONGOING
 
 ITEMS_PER_SECTION = 10  # "一是…十是", then a pointer to the workbook
@@ -20,24 +21,12 @@ NAMES_IN_LIST = 8
 SENTENCE_LIMIT = 60  # characters of one unit's text kept in the report
 REPORTED = (STATUS_DONE, STATUS_ONGOING, STATUS_NOT_STARTED)  # states of an accepted row
 
-_DIGITS = "零一二三四五六七八九"
 _CN = "一二三四五六七八九十百〇零"
 _AREA_NUMBER = re.compile(
     rf"^\s*(?:[（(](?:[{_CN}]+|\d+)[)）]|[{_CN}]+[、.．]|\d+[、.．)）]|第[{_CN}]+(?:部分|章|节|条))\s*")
 _SELF_REFERENCE = re.compile(r"^(?:我|本)(?:局|镇|乡|委|办|院|所|队|中心|单位|街道|部门|区|县|市)[，,、]?")
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
-def cn_number(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九 (headings and "一是" counts; 100 and up as digits)."""
-    if n < 10:
-        return _DIGITS[n]
-    if n < 20:
-        return "十" + (_DIGITS[n % 10] if n % 10 else "")
-    if n < 100:
-        return _DIGITS[n // 10] + "十" + (_DIGITS[n % 10] if n % 10 else "")
-    return str(n)
 
 
 def cn_date(day: date) -> str:
@@ -90,11 +79,11 @@ def joined(parts: list[str]) -> str:
 
 def numbered(items: list[str]) -> list[str]:
     """一是…。 二是…。"""
-    return [f"{cn_number(index)}是{item}" for index, item in enumerate(items, start=1)]
+    return [f"{to_chinese(index)}是{item}" for index, item in enumerate(items, start=1)]
 
 
 def section(index: int, title: str, paragraphs: list[str]) -> dict:
-    return {"标题": f"（{cn_number(index)}）{title}" if title else "", "段落": paragraphs}
+    return {"标题": f"（{to_chinese(index)}）{title}" if title else "", "段落": paragraphs}
 
 
 # -- 一、总体推进情况 ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
 
+from .numerals import parse_chinese as chinese_number
 from .readers.base import NO_CACHE
 from .readers.ledger import text_of
 from .workbook_spec import (
@@ -49,7 +50,6 @@ _SPACE = re.compile(r"\s+")
 _CACHED_KEY_LENGTH = 64
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TRIM = "。.，,；;！!、 "
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _PERCENT_WORDS = re.compile(r"^(?:约|大约)?(?:百分之)?(.+?)(?:%|左右)*$")
 
 STATUS_FIX = "请从下拉列表选择：未启动、推进中、已完成"
@@ -155,23 +155,6 @@ def normalize_mode(value: object) -> tuple[str | None, str | None]:
     if found is None:
         return text, f"材料提供方式「{text}」不在下拉选项中"
     return found, None
-
-
-def chinese_number(text: str) -> int | None:
-    """八十 → 80, 一百 → 100, 十五 → 15, 八十五 → 85, 零 → 0; None when it is not one."""
-    if not text or any(ch not in _DIGITS and ch not in "十百" for ch in text):
-        return None
-    total, current = 0, None
-    for ch in text:
-        if ch in _DIGITS:
-            if current is not None:
-                return None  # 八五: two digits without a unit is not a number people write for progress
-            current = _DIGITS[ch]
-        else:
-            unit = 10 if ch == "十" else 100
-            total += (1 if current is None else current) * unit
-            current = None
-    return total + (current or 0)
 
 
 def normalize_progress(value: object, percent_format: Callable[[], bool] | bool = False,
