@@ -258,10 +258,11 @@ def _store_return(conn: sqlite3.Connection, piece: ReadPiece, file_hash: str, ru
                   attachments: list[tuple[str, str, int, str]]) -> ReturnOutcome:
     submission_id = conn.execute(
         "INSERT INTO submissions (file_hash, member, round, unit, recognized_by, read_at, run_id, mtime, verdict, "
-        "errors, warnings, late, note, format, member_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "errors, warnings, late, note, format, member_hash, columns) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (file_hash, piece.member, piece.round, piece.unit, piece.by, _now(), run_id, piece.mtime,
          VERDICT_REJECTED if piece.errors else VERDICT_ACCEPTED, piece.errors, piece.warnings, int(piece.late),
-         piece.note, piece.fmt, piece.hash if piece.member else None)).lastrowid
+         piece.note, piece.fmt, piece.hash if piece.member else None, piece.columns)).lastrowid
     previous = conn.execute(
         "SELECT id FROM submissions WHERE round = ? AND unit = ? AND superseded_by IS NULL AND id != ?",
         (piece.round, piece.unit, submission_id)).fetchall()
@@ -281,11 +282,11 @@ def _store_return(conn: sqlite3.Connection, piece: ReadPiece, file_hash: str, ru
 def _store_rows(conn: sqlite3.Connection, submission_id: int, piece: ReadPiece) -> None:
     conn.executemany(
         "INSERT INTO answers (submission_id, task_id, accepted, status, progress, measures, target_value, evidence, "
-        "evidence_mode, problems, next_steps, sheet, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "evidence_mode, problems, next_steps, sheet, row, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [(submission_id, *row) for row in piece.answers])
     conn.executemany(
-        "INSERT INTO cells (submission_id, task_id, column_name, sheet, cell, raw, raw_type, normalized, verdict, "
-        "message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(submission_id, *row) for row in piece.cells])
+        "INSERT INTO other_cells (submission_id, task_id, column_name, sheet, cell, raw, raw_type, normalized, "
+        "verdict, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(submission_id, *row) for row in piece.cells])
     conn.executemany(
         "INSERT INTO problems (submission_id, level, sheet, cell, task_id, value, message, fix, column_name) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [(submission_id, *row) for row in piece.problems])

@@ -16,12 +16,16 @@ from datetime import date
 from pathlib import Path
 
 from . import readers
+from .cells import encode_raw
 from .collect_match import CheckedReturn, Recognition, Rounds, check_return, recognize
 from .errors import ReturnError
 from .pool import ordered_map, worker_count
 from .readers.archive import Member
-from .readers.ledger import ReturnData, read_return, text_of
+from .readers.base import column_letter
+from .readers.ledger import ReturnData, read_return
+from .store import dumps
 from .validate import OK, WARNING, Problem
+from .workbook_spec import FILL_COLUMNS
 
 NOT_A_LEDGER = "不是台账工作簿"
 POOL_THRESHOLD = 16  # below this many files to read, starting worker processes costs more than it saves
@@ -54,8 +58,9 @@ class ReadPiece:
     warnings: int = 0
     late: bool = False
     note: str = ""
+    columns: str = ""  # submissions.columns
     answers: list[tuple] = field(default_factory=list)  # answers rows without their submission id
-    cells: list[tuple] = field(default_factory=list)  # cells rows without their submission id
+    cells: list[tuple] = field(default_factory=list)  # other_cells rows without their submission id
     problems: list[tuple] = field(default_factory=list)  # problems rows without their submission id
     liaison: dict[str, str] = field(default_factory=dict)
 
@@ -192,36 +197,27 @@ def _prepare(piece: ReadPiece, data: ReturnData, found: Recognition, checked: Ch
     piece.late = bool(due and date.fromtimestamp(piece.mtime) > due)
     piece.note = "；".join(p.message for p in checked.problems if p.task_id is None and p.level != OK)[:2000]
     piece.answers, piece.cells = _rows(data, checked)
+    piece.columns = _letters(data)
     piece.problems = [(p.level, p.sheet, p.cell, p.task_id, p.value, p.message, p.fix, p.column)
                       for p in checked.problems]
     piece.liaison = dict(data.liaison)
 
 
 def _rows(data: ReturnData, checked: CheckedReturn) -> tuple[list[tuple], list[tuple]]:
-    """answers and cells rows, each without the submission id that leads it in the table."""
-    answers, cells = [], []
+    """answers rows (the raw cells inside, see cells.py) and the other cells read (联络员信息), each without
+    the submission id that leads it in the table."""
     sheet = data.sheet
-    for row, result in checked.rows:
-        f = result.fields
-        answers.append((result.task_id, int(result.accepted), f["status"], f["progress"], f["measures"],
-                        f["target_value"], f["evidence"], f["evidence_mode"], f["problems"], f["next_steps"],
-                        sheet, row.row + 1))
-        for cell in result.cells.values():
-            if cell.level == OK and cell.raw_type.endswith("empty"):
-                continue
-            raw, normalized = cell.raw, cell.normalized
-            cells.append((result.task_id, cell.column, sheet, cell.cell,
-                          raw if type(raw) is str and raw else _raw(raw), cell.raw_type,
-                          normalized if type(normalized) is str and normalized else _raw(normalized),
-                          cell.level, cell.message))
-    for name, value in data.liaison.items():
-        cells.append((None, name, "联络员信息", data.liaison_cells[name], value, "text", value, OK, ""))
-    return answers, cells
+    answers = [(result.task_id, int(result.accepted), *result.normalized, sheet, row.row + 1,
+                encode_raw(result.raw, result.normalized, result.formula, FILL_COLUMNS))
+               for row, result in checked.rows]
+    others = [(None, name, "联络员信息", data.liaison_cells[name], value, "text", value, OK, "")
+              for name, value in data.liaison.items()]
+    return answers, others
 
 
-def _raw(value: object) -> str | None:
-    text = text_of(value)
-    return text if text != "" else None
+def _letters(data: ReturnData) -> str:
+    """submissions.columns: the letter of each fill column in the sheet the rows came from."""
+    return dumps([column_letter(data.columns[name]) if name in data.columns else None for name in FILL_COLUMNS])
 
 
 # ---------------------------------------------------------------- in order, in worker processes or here

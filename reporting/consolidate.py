@@ -16,7 +16,8 @@ from pathlib import Path
 from .errors import WorkspaceError
 from .figures import AreaFigures, RoundFigures, Tally, TaskFigures, UnitFigures, compute_figures
 from .progress import ProgressHook, no_progress
-from .store import connect
+from .store import connect, loads
+from .workbook_spec import FILL_COLUMNS
 from .workspace import Settings, Workspace
 
 SUMMARY_FILE = "汇总台账.xlsx"
@@ -165,14 +166,12 @@ def source_columns(conn: sqlite3.Connection, round_name: str) -> dict[str, dict[
     found: dict[str, dict[str, str]] = {}
     for start in range(0, len(latest), 500):
         chunk = latest[start:start + 500]
-        rows = conn.execute(
-            "SELECT s.unit, c.column_name, MIN(c.cell) AS cell FROM cells c "
-            "JOIN submissions s ON s.id = c.submission_id "
-            f"WHERE c.submission_id IN ({','.join('?' * len(chunk))}) AND c.task_id IS NOT NULL "
-            f"AND c.column_name IN ({','.join('?' * len(SOURCE_COLUMNS))}) GROUP BY s.unit, c.column_name",
-            (*chunk, *SOURCE_COLUMNS))
+        rows = conn.execute(f"SELECT unit, columns FROM submissions WHERE id IN ({','.join('?' * len(chunk))})",
+                            chunk)
         for row in rows:
-            found.setdefault(row["unit"], {})[row["column_name"]] = re.sub(r"\d+", "", row["cell"] or "")
+            letters = loads(row["columns"])
+            found[row["unit"]] = {name: letters[FILL_COLUMNS.index(name)] for name in SOURCE_COLUMNS
+                                  if len(letters) == len(FILL_COLUMNS) and letters[FILL_COLUMNS.index(name)]}
     return found
 
 

@@ -13,13 +13,14 @@ from contextlib import closing
 from datetime import date
 from pathlib import Path
 
+from .cells import decode_raw
 from .fileio import TEMP_PREFIX
 from .models import Task
 from .naming import file_stem
 from .pool import ordered_map, worker_count
 from .readers.base import cell_name
 from .store import loads, transaction
-from .validate import ERROR, MISSING, OK, WARNING
+from .validate import ERROR, FIELDS, MISSING, WARNING
 from .workbook_spec import (
     FILL_COLUMNS,
     FIRST_DATA_ROW,
@@ -163,16 +164,23 @@ def _unit_tasks(conn: sqlite3.Connection, round_name: str, unit: str) -> list[tu
 
 def _values(conn: sqlite3.Connection, submission_id: int) -> dict[str, dict[str, object]]:
     """What the unit sent, per task and column: the normalised value where it was right, else as typed."""
+    letters = loads(conn.execute("SELECT columns FROM submissions WHERE id = ?", (submission_id,)).fetchone()[0])
+    flagged = {(p["sheet"], p["cell"]) for p in conn.execute(
+        "SELECT sheet, cell FROM problems WHERE submission_id = ? AND level IN (?, ?)",
+        (submission_id, ERROR, WARNING))}
     found: dict[str, dict[str, object]] = {}
-    for cell in conn.execute("SELECT * FROM cells WHERE submission_id = ? AND task_id IS NOT NULL",
-                             (submission_id,)):
-        if cell["column_name"] not in FILL_COLUMNS:
-            continue
-        value: object = cell["normalized"] if cell["verdict"] == OK and cell["normalized"] is not None else cell["raw"]
-        if cell["column_name"] == FILL_COLUMNS[1] and cell["verdict"] == OK and value is not None:
-            number = float(value)
-            value = int(number) if number.is_integer() else number
-        found.setdefault(cell["task_id"], {})[cell["column_name"]] = value
+    for answer in conn.execute("SELECT * FROM answers WHERE submission_id = ?", (submission_id,)):
+        normalized = [answer[name] for name in FIELDS.values()]
+        values = found.setdefault(answer["task_id"], {})
+        for index, (raw, kind) in enumerate(decode_raw(answer["raw"], normalized)):
+            letter = letters[index] if index < len(letters) else None
+            ok = letter is None or (answer["sheet"], f"{letter}{answer['row']}") not in flagged
+            if ok and kind.endswith("empty"):
+                continue
+            value: object = normalized[index] if ok and normalized[index] is not None else raw
+            if index == 1 and ok and isinstance(value, float):
+                value = int(value) if value.is_integer() else value
+            values[FILL_COLUMNS[index]] = value
     return found
 
 

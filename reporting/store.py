@@ -91,6 +91,63 @@ MIGRATIONS: list[str] = [
         archive_path TEXT NOT NULL, size INTEGER NOT NULL, hash TEXT
     );
     """,
+    # 2: a return's cells kept in its answers rows (answers.raw, see reporting/cells.py) instead of one row per
+    # cell; the old table keeps only the cells outside those rows (联络员信息); `cells` is now a view.
+    """
+    CREATE TABLE fill_columns (idx INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, field TEXT NOT NULL);
+    INSERT INTO fill_columns VALUES (0, '完成状态', 'status'), (1, '完成进度(%)', 'progress'),
+        (2, '工作举措及成效', 'measures'), (3, '量化指标完成值', 'target_value'), (4, '佐证材料', 'evidence'),
+        (5, '材料提供方式', 'evidence_mode'), (6, '存在问题', 'problems'), (7, '下一步计划', 'next_steps');
+    ALTER TABLE answers ADD COLUMN raw TEXT;
+    ALTER TABLE submissions ADD COLUMN columns TEXT;
+    UPDATE submissions SET columns = (
+        SELECT json_group_array(letter) FROM (
+            SELECT (SELECT rtrim(MIN(c.cell), '0123456789') FROM cells c WHERE c.submission_id = submissions.id
+                    AND c.task_id IS NOT NULL AND c.column_name = f.name) AS letter
+            FROM fill_columns f ORDER BY f.idx));
+    UPDATE answers SET raw = (
+        SELECT json_group_array(json(entry)) FROM (
+            SELECT CASE WHEN c.raw_type IS NULL THEN json('["", "empty"]')
+                        ELSE json_array(COALESCE(c.raw, ''), c.raw_type) END AS entry
+            FROM fill_columns f LEFT JOIN cells c ON c.submission_id = answers.submission_id
+                 AND c.task_id = answers.task_id AND c.column_name = f.name
+            ORDER BY f.idx));
+    DELETE FROM cells WHERE task_id IS NOT NULL AND column_name IN (SELECT name FROM fill_columns);
+    ALTER TABLE cells RENAME TO other_cells;
+    CREATE INDEX problems_submission ON problems (submission_id);
+    -- one row per cell read, as version 1 stored them: raw as read, normalised, verdict, file's sheet and cell
+    CREATE VIEW cells AS
+    SELECT x.submission_id, x.task_id, x.column_name, x.sheet, x.cell,
+        CASE x.kind WHEN 'null' THEN COALESCE(x.normalized, '') WHEN 'array' THEN json_extract(x.entry, '$[0]')
+            ELSE x.entry END AS raw,
+        CASE x.kind WHEN 'array' THEN json_extract(x.entry, '$[1]')
+            WHEN 'null' THEN iif(x.normalized IS NULL, 'empty', 'text')
+            ELSE iif(x.entry = '', 'empty', 'text') END AS raw_type,
+        x.normalized,
+        COALESCE((SELECT p.level FROM problems p WHERE p.submission_id = x.submission_id
+                  AND p.cell = x.cell AND p.sheet = x.sheet AND p.level IN ('error', 'warning')
+                  ORDER BY p.level = 'error' DESC, p.rowid LIMIT 1), 'ok')
+            AS verdict,
+        COALESCE((SELECT p.message FROM problems p WHERE p.submission_id = x.submission_id
+                  AND p.cell = x.cell AND p.sheet = x.sheet AND p.level IN ('error', 'warning')
+                  ORDER BY p.level = 'error' DESC, p.rowid LIMIT 1), '')
+            AS message
+    FROM (
+        SELECT a.submission_id, a.task_id, f.name AS column_name, a.sheet,
+            json_extract(s.columns, '$[' || f.idx || ']') || a.row AS cell,
+            json_type(a.raw, '$[' || f.idx || ']') AS kind, json_extract(a.raw, '$[' || f.idx || ']') AS entry,
+            CASE f.field WHEN 'status' THEN a.status
+                WHEN 'progress' THEN iif(a.progress = CAST(a.progress AS INTEGER),
+                                         CAST(CAST(a.progress AS INTEGER) AS TEXT), CAST(a.progress AS TEXT))
+                WHEN 'measures' THEN a.measures WHEN 'target_value' THEN a.target_value
+                WHEN 'evidence' THEN a.evidence WHEN 'evidence_mode' THEN a.evidence_mode
+                WHEN 'problems' THEN a.problems ELSE a.next_steps END AS normalized
+        FROM answers a JOIN submissions s ON s.id = a.submission_id CROSS JOIN fill_columns f
+    ) x
+    UNION ALL
+    SELECT submission_id, task_id, column_name, sheet, cell, raw, raw_type, normalized, verdict, message
+    FROM other_cells;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

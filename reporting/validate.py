@@ -85,10 +85,17 @@ class Problem:
 
 @dataclass(slots=True)
 class RowResult:
+    """One answered row checked: raw and normalised values in FILL_COLUMNS order, the verdict of each
+    flagged cell, and the row's problems. Cells with no problem get no object of their own (a province
+    sends 300,000 rows); `cells` builds them when asked."""
+
     task_id: str
-    cells: dict[str, CellResult]
+    raw: list[object]
+    normalized: list[object]
+    addresses: dict[str, str]  # fill column → cell address ("J7")
+    formula: frozenset[str] | set[str] = frozenset()  # columns whose value came from a formula
     problems: list[Problem] = field(default_factory=list)
-    fields: dict[str, object] = field(default_factory=dict)  # answers columns → normalised value
+    flags: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # column index → (level, message, fix)
 
     @property
     def accepted(self) -> bool:
@@ -96,7 +103,26 @@ class RowResult:
 
     @property
     def status(self) -> str | None:
-        return self.fields.get("status")  # type: ignore[return-value]
+        return self.normalized[_STATUS]  # type: ignore[return-value]
+
+    @property
+    def fields(self) -> dict[str, object]:
+        """answers column → normalised value."""
+        return dict(zip(FIELDS.values(), self.normalized, strict=True))
+
+    def level(self, index: int) -> str:
+        flag = self.flags.get(index)
+        return flag[0] if flag else OK
+
+    @property
+    def cells(self) -> dict[str, CellResult]:
+        found = {}
+        for index, column in enumerate(FILL_COLUMNS):
+            level, message, fix = self.flags.get(index, (OK, "", ""))
+            found[column] = CellResult(column, self.addresses.get(column, ""), self.raw[index],
+                                       raw_type(self.raw[index], column in self.formula), self.normalized[index],
+                                       level, message, fix)
+        return found
 
 
 def raw_type(value: object, from_formula: bool = False) -> str:
@@ -204,117 +230,117 @@ def check_row(
     has_attachments: bool = False,
 ) -> RowResult:
     """Normalise and check one answered row of 工作台账 (an entirely empty row is never passed here)."""
-    issues = issues or {}
-    result = RowResult(task_id, {})
-    row_cells = result.cells
-    for column in FILL_COLUMNS:
-        value = values.get(column, "")
-        if type(value) is str and column not in issues and (
-                not value or (column in _FREE_TEXT and _CONTROL.search(value) is None)):
-            # the usual cell, empty or plain text: what the checks below would make of it, made directly
-            kind = "text" if value else "empty"
-            row_cells[column] = CellResult(column, cells.get(column, ""), value,
-                                           f"formula:{kind}" if column in formula else kind, value.strip() or None)
-            continue
-        cell = CellResult(column, cells.get(column, ""), value, raw_type(value, column in formula))
-        row_cells[column] = cell
-        if column in issues:
-            _formula_problem(result, cell, issues[column])
-        elif column == COL_PROGRESS:
-            _progress(result, cell, lambda col=column: percent(col))
+    raw = [values.get(column, "") for column in FILL_COLUMNS]
+    result = RowResult(task_id, raw, [None] * len(FILL_COLUMNS), cells, formula)
+    normalized = result.normalized
+    for index, value in enumerate(raw):
+        column = FILL_COLUMNS[index]
+        if issues and column in issues:
+            _formula_problem(result, index, issues[column])
+        elif type(value) is str and (not value or (index in _FREE_TEXT and _CONTROL.search(value) is None)):
+            normalized[index] = value.strip() or None  # the usual cell, empty or plain text
+        elif index == _PROGRESS:
+            _progress(result, index, value, lambda: percent(COL_PROGRESS))
         else:
-            _CHECKS.get(column, _text)(result, cell)
+            _CHECKS.get(index, _text)(result, index, value)
     _row_rules(result, has_attachments)
-    result.fields = {FIELDS[column]: cell.normalized for column, cell in row_cells.items()}
     return result
 
 
-def _flag(result: RowResult, cell: CellResult, level: str, message: str, fix: str) -> None:
-    if level == ERROR or cell.level == OK:
-        cell.level, cell.message, cell.fix = level, message, fix
-    result.problems.append(Problem(level, message, fix, result.task_id, cell.column, cell.cell,
-                                   text_of(cell.raw)[:200] or None))
+def _flag(result: RowResult, index: int, level: str, message: str, fix: str) -> None:
+    if level == ERROR or index not in result.flags:
+        result.flags[index] = (level, message, fix)
+    column = FILL_COLUMNS[index]
+    result.problems.append(Problem(level, message, fix, result.task_id, column, result.addresses.get(column, ""),
+                                   text_of(result.raw[index])[:200] or None))
 
 
-def _formula_problem(result: RowResult, cell: CellResult, issue: str) -> None:
+def _formula_problem(result: RowResult, index: int, issue: str) -> None:
     message = f"公式结果为错误值 {issue}"
     if issue == NO_CACHE:
         message = "公式没有计算结果（文件由程序生成后未在 Excel/WPS 中保存）"
-    _flag(result, cell, ERROR, f"{cell.column}：{message}", FORMULA_FIX)
+    _flag(result, index, ERROR, f"{FILL_COLUMNS[index]}：{message}", FORMULA_FIX)
 
 
-def _status(result: RowResult, cell: CellResult) -> None:
-    raw = cell.raw
+def _status(result: RowResult, index: int, raw: object) -> None:
     short = type(raw) is str and len(raw) <= _CACHED_KEY_LENGTH
     status, error = _short_status(raw) if short else normalize_status(raw)
-    cell.normalized = status
+    result.normalized[index] = status
     if error:
-        _flag(result, cell, ERROR, error, STATUS_FIX)
+        _flag(result, index, ERROR, error, STATUS_FIX)
 
 
-def _progress(result: RowResult, cell: CellResult, percent: Callable[[], bool]) -> None:
-    number, error = normalize_progress(cell.raw, percent)
-    cell.normalized = number
+def _progress(result: RowResult, index: int, raw: object, percent: Callable[[], bool]) -> None:
+    if type(raw) is str and len(raw) <= _CACHED_KEY_LENGTH:
+        number, error = _short_progress(raw)
+    else:
+        number, error = normalize_progress(raw, percent)
+    result.normalized[index] = number
     if error:
-        _flag(result, cell, ERROR, error, PROGRESS_FIX)
+        _flag(result, index, ERROR, error, PROGRESS_FIX)
 
 
-def _mode(result: RowResult, cell: CellResult) -> None:
-    mode, warning = normalize_mode(cell.raw)
-    cell.normalized = mode
-    _control_chars(result, cell)
+@lru_cache(maxsize=1024)
+def _short_progress(text: str) -> tuple[float | None, str | None]:
+    """normalize_progress of a short text ("80", "80%"): the same few figures recur in every return."""
+    return normalize_progress(text)
+
+
+def _mode(result: RowResult, index: int, raw: object) -> None:
+    mode, warning = normalize_mode(raw)
+    result.normalized[index] = mode
+    _control_chars(result, index, raw)
     if warning:
-        _flag(result, cell, WARNING, warning, "请选择：" + "、".join(MATERIAL_CHOICES))
+        _flag(result, index, WARNING, warning, "请选择：" + "、".join(MATERIAL_CHOICES))
 
 
-def _text(result: RowResult, cell: CellResult) -> None:
-    raw = cell.raw
-    if type(raw) is str and _CONTROL.search(raw) is None:  # most cells: nothing to clean, nothing to flag
-        cell.normalized = raw.strip() or None
+def _text(result: RowResult, index: int, raw: object) -> None:
+    if type(raw) is str and _CONTROL.search(raw) is None:  # nothing to clean, nothing to flag
+        result.normalized[index] = raw.strip() or None
         return
     text, _ = clean_text(raw)
-    cell.normalized = text or None
-    _control_chars(result, cell)
+    result.normalized[index] = text or None
+    _control_chars(result, index, raw)
 
 
-def _control_chars(result: RowResult, cell: CellResult) -> None:
-    if isinstance(cell.raw, str) and _CONTROL.search(cell.raw):
-        _flag(result, cell, WARNING, f"{cell.column}含有不可见的控制字符，已删除", "请检查该单元格内容是否完整")
+def _control_chars(result: RowResult, index: int, raw: object) -> None:
+    if isinstance(raw, str) and _CONTROL.search(raw):
+        _flag(result, index, WARNING, f"{FILL_COLUMNS[index]}含有不可见的控制字符，已删除",
+              "请检查该单元格内容是否完整")
 
 
-_CHECKS: dict[str, Callable[[RowResult, CellResult], None]] = {COL_STATUS: _status, COL_MODE: _mode}
-_FREE_TEXT = frozenset(FILL_COLUMNS) - {COL_STATUS, COL_PROGRESS, COL_MODE}  # checked by _text
+_STATUS, _PROGRESS, _MEASURES, _TARGET, _EVIDENCE, _MODE, _PROBLEMS, _NEXT = range(len(FILL_COLUMNS))
+_CHECKS: dict[int, Callable[[RowResult, int, object], None]] = {_STATUS: _status, _MODE: _mode}
+_FREE_TEXT = frozenset(range(len(FILL_COLUMNS))) - {_STATUS, _PROGRESS, _MODE}  # checked by _text
 
 
 def _row_rules(result: RowResult, has_attachments: bool) -> None:
-    cells = result.cells
-    status_cell, progress_cell = cells[COL_STATUS], cells[COL_PROGRESS]
-    status, progress = status_cell.normalized, progress_cell.normalized
-    if status is None and status_cell.level == OK:
-        _flag(result, status_cell, ERROR, "已填写其他内容，但完成状态为空", STATUS_FIX)
+    normalized = result.normalized
+    status, progress = normalized[_STATUS], normalized[_PROGRESS]
+    if status is None and result.level(_STATUS) == OK:
+        _flag(result, _STATUS, ERROR, "已填写其他内容，但完成状态为空", STATUS_FIX)
         return
     if status == STATUS_DONE and progress is not None and progress < 100:
-        _flag(result, progress_cell, WARNING, f"完成状态为已完成，但完成进度为{_pct(progress)}",
+        _flag(result, _PROGRESS, WARNING, f"完成状态为已完成，但完成进度为{_pct(progress)}",
               "请核对：已完成的任务进度应为100")
     if status == STATUS_NOT_STARTED and progress is not None and progress > 0:
-        _flag(result, progress_cell, WARNING, f"完成状态为未启动，但完成进度为{_pct(progress)}",
+        _flag(result, _PROGRESS, WARNING, f"完成状态为未启动，但完成进度为{_pct(progress)}",
               "请核对：未启动的任务进度应为0")
-    if progress is None and progress_cell.level == OK:
-        progress_cell.normalized = 100.0 if status == STATUS_DONE else 0.0 if status == STATUS_NOT_STARTED else None
+    if progress is None and result.level(_PROGRESS) == OK:
+        normalized[_PROGRESS] = 100.0 if status == STATUS_DONE else 0.0 if status == STATUS_NOT_STARTED else None
     if status == STATUS_DONE:
         _done_rules(result, has_attachments)
 
 
 def _done_rules(result: RowResult, has_attachments: bool) -> None:
-    cells = result.cells
-    if not cells[COL_MEASURES].normalized and cells[COL_MEASURES].level != ERROR:
-        _flag(result, cells[COL_MEASURES], ERROR, "完成状态为已完成，但未填写工作举措及成效",
-              "请填写采取的具体举措和取得的成效")
-    mode = cells[COL_MODE].normalized
-    evidence_given = bool(cells[COL_EVIDENCE].normalized) or mode in (MATERIAL_ON_SITE, MATERIAL_EXPLAINED) or (
+    normalized = result.normalized
+    if not normalized[_MEASURES] and result.level(_MEASURES) != ERROR:
+        _flag(result, _MEASURES, ERROR, "完成状态为已完成，但未填写工作举措及成效", "请填写采取的具体举措和取得的成效")
+    mode = normalized[_MODE]
+    evidence_given = bool(normalized[_EVIDENCE]) or mode in (MATERIAL_ON_SITE, MATERIAL_EXPLAINED) or (
         mode == MATERIAL_ATTACHED and has_attachments)
-    if not evidence_given and cells[COL_EVIDENCE].level != ERROR:
-        _flag(result, cells[COL_EVIDENCE], ERROR, "完成状态为已完成，但未填写佐证材料，也未说明材料提供方式",
+    if not evidence_given and result.level(_EVIDENCE) != ERROR:
+        _flag(result, _EVIDENCE, ERROR, "完成状态为已完成，但未填写佐证材料，也未说明材料提供方式",
               f"请列出佐证材料，或在材料提供方式中选择{MATERIAL_ON_SITE}或{MATERIAL_EXPLAINED}")
 
 

@@ -11,6 +11,7 @@ with an error; 县公安局's return lacks one row. Some typed text starts with 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -154,9 +155,10 @@ def _submission(conn, round_name: str, ret: Return, index: int) -> int:
                  (file_hash, ret.file_name, f"inbox/{ret.file_name}", f"archive/{file_hash}", _read_at(index)))
     errors = sum(not row.accepted for row in ret.rows.values())
     cursor = conn.execute(
-        "INSERT INTO submissions (file_hash, member, round, unit, recognized_by, read_at, run_id, verdict, errors) "
-        "VALUES (?, ?, ?, ?, '识别信息', ?, 1, ?, ?)",
-        (file_hash, ret.member, round_name, ret.unit, _read_at(index), "退回修改" if errors else "已接收", errors))
+        "INSERT INTO submissions (file_hash, member, round, unit, recognized_by, read_at, run_id, verdict, errors, "
+        "columns) VALUES (?, ?, ?, ?, '识别信息', ?, 1, ?, ?, ?)",
+        (file_hash, ret.member, round_name, ret.unit, _read_at(index), "退回修改" if errors else "已接收", errors,
+         json.dumps(list("HIJKLMNO"))))
     submission = cursor.lastrowid
     for task_id, row in ret.rows.items():
         line = 3 + [t[0] for t in TASKS].index(task_id)
@@ -166,10 +168,6 @@ def _submission(conn, round_name: str, ret: Return, index: int) -> int:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '工作台账', ?)",
             (submission, task_id, int(row.accepted), row.status, row.progress, row.measures, row.target_value,
              row.evidence, row.evidence_mode, row.problems, row.next_steps, line))
-        for column, letter, value in (("完成状态", "H", row.status), ("完成进度(%)", "I", row.progress)):
-            conn.execute("INSERT INTO cells (submission_id, task_id, column_name, sheet, cell, raw, normalized) "
-                         "VALUES (?, ?, ?, '工作台账', ?, ?, ?)",
-                         (submission, task_id, column, f"{letter}{line}", str(value), str(value)))
     return submission
 
 

@@ -1,0 +1,89 @@
+"""Cells kept inside answers rows (reporting/cells.py), the `cells` view, and the move from schema 1."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+
+from reporting.cells import decode_raw, encode_raw
+from reporting.store import MIGRATIONS, connect, transaction
+from reporting.validate import FIELDS
+from reporting.workbook_spec import FILL_COLUMNS
+
+
+def test_raw_cells_round_trip():
+    raw = ["进行中", 80, " 做了 ", "", date(2026, 5, 1), "", "", "继续"]
+    normalized = ["推进中", 80.0, "做了", None, "2026-05-01", None, None, "继续"]
+    text = encode_raw(raw, normalized, {"下一步计划"}, FILL_COLUMNS)
+    assert decode_raw(text, normalized) == [("进行中", "text"), ("80", "number"), (" 做了 ", "text"),
+                                            ("", "empty"), ("2026-05-01", "date"), ("", "empty"), ("", "empty"),
+                                            ("继续", "formula:text")]
+    assert text.count("null") == 3  # the unchanged text and the empty cells cost nothing
+
+
+def test_an_empty_cell_that_got_a_value_is_kept_as_empty():
+    normalized = ["已完成", 100.0, "做了", None, "文件", None, None, None]
+    text = encode_raw(["已完成", "", "做了", "", "文件", "", "", ""], normalized, set(), FILL_COLUMNS)
+    assert decode_raw(text, normalized)[1] == ("", "empty")
+
+
+def test_fill_columns_table_matches_the_workbook_spec(tmp_path):
+    conn = connect(tmp_path / "r.db")
+    rows = conn.execute("SELECT idx, name, field FROM fill_columns ORDER BY idx").fetchall()
+    assert [(r["name"], r["field"]) for r in rows] == list(FIELDS.items())
+    assert [r["name"] for r in rows] == FILL_COLUMNS
+
+
+def test_schema_1_store_moves_its_cells_into_answers(tmp_path):
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path, isolation_level=None)
+    for statement in MIGRATIONS[0].split(";"):
+        if statement.strip():
+            old.execute(statement)
+    old.execute("PRAGMA user_version = 1")
+    old.execute("INSERT INTO files (hash, name, inbox_path, archive_path, size, seen_at, status) "
+                "VALUES ('h', 'a.xlsx', 'inbox/a.xlsx', 'archive/h', 1, 'x', 'read')")
+    old.execute("INSERT INTO submissions (id, file_hash, round, unit, recognized_by, read_at, verdict) "
+                "VALUES (1, 'h', 'r', '县财政局', 'properties', 'x', '退回修改')")
+    old.execute("INSERT INTO answers (submission_id, task_id, accepted, status, progress, measures, sheet, row) "
+                "VALUES (1, '1', 0, '推进中', 120, '做了', '工作台账', 3)")
+    old.executemany("INSERT INTO cells (submission_id, task_id, column_name, sheet, cell, raw, raw_type, normalized, "
+                    "verdict, message) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                        ("1", "完成状态", "工作台账", "H3", "进行中", "text", "推进中", "ok", ""),
+                        ("1", "完成进度(%)", "工作台账", "I3", "120", "number", None, "error", "超出"),
+                        ("1", "工作举措及成效", "工作台账", "J3", "做了", "text", "做了", "ok", ""),
+                        (None, "联络员", "联络员信息", "C2", "张三", "text", "张三", "ok", "")])
+    old.execute("INSERT INTO problems (submission_id, level, sheet, cell, task_id, message) "
+                "VALUES (1, 'error', '工作台账', 'I3', '1', '超出')")
+    old.close()
+    conn = connect(path)
+    cells = {r["column_name"]: tuple(r)[4:] for r in conn.execute("SELECT * FROM cells WHERE submission_id = 1")}
+    assert cells["完成状态"] == ("H3", "进行中", "text", "推进中", "ok", "")
+    assert cells["完成进度(%)"] == ("I3", "120", "number", "120", "error", "超出")
+    assert cells["工作举措及成效"] == ("J3", "做了", "text", "做了", "ok", "")
+    assert cells["联络员"] == ("C2", "张三", "text", "张三", "ok", "")
+    assert cells["下一步计划"][1:3] == ("", "empty")
+    assert conn.execute("SELECT COUNT(*) FROM other_cells").fetchone()[0] == 1
+
+
+def test_view_tells_the_worst_verdict_of_a_cell(tmp_path):
+    conn = connect(tmp_path / "r.db")
+    with transaction(conn):
+        conn.execute("INSERT INTO files (hash, name, inbox_path, archive_path, size, seen_at, status) "
+                     "VALUES ('h', 'a.xlsx', 'inbox/a.xlsx', 'archive/h', 1, 'x', 'read')")
+        conn.execute("INSERT INTO submissions (id, file_hash, round, unit, recognized_by, read_at, verdict, columns) "
+                     "VALUES (1, 'h', 'r', 'u', 'properties', 'x', '退回修改', ?)",
+                     (json.dumps(list("HIJKLMNO")),))
+        normalized = ["已完成", 80.0, None, None, None, None, None, None]
+        conn.execute("INSERT INTO answers (submission_id, task_id, accepted, status, progress, sheet, row, raw) "
+                     "VALUES (1, '7', 0, '已完成', 80, '工作台账', 9, ?)",
+                     (encode_raw(["已完成", 80, "", "", "", "", "", ""], normalized, set(), FILL_COLUMNS),))
+        conn.executemany("INSERT INTO problems (submission_id, level, sheet, cell, task_id, message) "
+                         "VALUES (1, ?, '工作台账', ?, '7', ?)",
+                         [("warning", "I9", "进度不足"), ("error", "J9", "未填写"), ("error", "I9", "另一个")])
+    rows = {r["cell"]: (r["raw"], r["normalized"], r["verdict"], r["message"])
+            for r in conn.execute("SELECT * FROM cells")}
+    assert rows["H9"] == ("已完成", "已完成", "ok", "")
+    assert rows["I9"] == ("80", "80", "error", "另一个")
+    assert rows["J9"] == ("", None, "error", "未填写")
