@@ -7,7 +7,6 @@ run finishes the job; inbox/ is never changed. Every file read is copied byte fo
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 from contextlib import closing
@@ -17,11 +16,9 @@ from pathlib import Path, PurePosixPath
 
 from . import readers
 from .collect_match import RECOGNIZED_BY, Rounds
-from .collect_read import FileJob, ReadFile, ReadPiece, file_format, read_files, reading_failed
+from .collect_read import FileJob, ReadFile, ReadPiece, file_format, read_files
 from .errors import WorkspaceError
-from .fileio import atomic_path
 from .progress import ProgressHook, no_progress
-from .readers.archive import Member
 from .store import connect, transaction, workspace_lock
 from .workbook_spec import LIAISON_COLUMNS
 from .workspace import Workspace
@@ -123,7 +120,7 @@ def _collect_files(ws: Workspace, conn: sqlite3.Connection, rounds: Rounds, curr
         "SELECT p.*, f.status FROM inbox_paths p LEFT JOIN files f ON f.hash = p.hash")}
     stats = {path: path.stat() for path in files}
     fresh = [path for path in files if not _unchanged(seen.get(_relative(ws, path)), stats[path])]
-    jobs = [FileJob(str(path), ws.show(path), stats[path].st_mtime) for path in fresh]
+    jobs = [FileJob(str(path), ws.show(path), stats[path].st_mtime, str(ws.root)) for path in fresh]
     with closing(read_files(jobs, rounds, current, ws.db_path, workers)) as reads:
         wanted = set(fresh)
         for index, path in enumerate(files):
@@ -188,19 +185,14 @@ def _collect_path(ws: Workspace, conn: sqlite3.Connection, current: str, run_id:
         when = "本次" if previous["run_id"] == run_id else "此前"
         result.files.append(FileOutcome(shown, DUPLICATE, f"内容与{when}读取的 inbox/{previous['name']} 相同，已跳过"))
         return
-    archived = _archive(ws, read.data, digest, PurePosixPath(rel).suffix)
     pieces, notes = read.pieces, list(read.notes)
-    try:
-        attachments = [_archive_attachment(ws, member) for member in read.others]
-    except Exception as exc:  # as a reader's bug: the file is reported and retried next time
-        pieces, attachments, notes = [], [], [reading_failed(exc)]
     stored = [p for p in pieces if p.stored]
     notes += [f"{p.member or '文件'}：{p.error}" if p.member else p.error for p in pieces if not p.stored]
     outcome = FileOutcome(shown, READ if stored else ERROR_FILE, "；".join(notes))
     with transaction(conn):
-        _store_file(conn, rel, shown, archived, read.data, stat, digest, run_id, outcome, file_format(pieces))
+        _store_file(conn, rel, shown, read, stat, run_id, outcome, file_format(pieces))
         for piece in stored:
-            outcome.returns.append(_store_return(conn, piece, digest, run_id, current, attachments))
+            outcome.returns.append(_store_return(conn, piece, digest, run_id, current, read.attachments))
         _remember_path(conn, rel, stat, digest)
     result.files.append(outcome)
 
@@ -226,31 +218,16 @@ class _maybe_transaction:
             self.conn.execute("ROLLBACK" if kind else "COMMIT")
 
 
-def _archive(ws: Workspace, data: bytes, digest: str, suffix: str) -> str:
-    """archive/ab/abcdef….xlsx, written atomically once; returns the path relative to the workspace."""
-    suffix = suffix.lower() if 0 < len(suffix) <= 8 else ""
-    target = ws.archive / digest[:2] / f"{digest}{suffix}"
-    if not target.exists():
-        with atomic_path(target, ws.root) as tmp:
-            tmp.write_bytes(data)
-    return ws.show(target)
-
-
-def _archive_attachment(ws: Workspace, member: Member) -> tuple[str, str, int, str]:
-    """(name, archive path, size, hash): an attachments row, less its submission id."""
-    digest = hashlib.sha256(member.data).hexdigest()
-    return member.name, _archive(ws, member.data, digest, PurePosixPath(member.name).suffix), len(member.data), digest
-
-
 # ---------------------------------------------------------------- the store
 
 
-def _store_file(conn: sqlite3.Connection, rel: str, shown: str, archived: str, data: bytes, stat: os.stat_result,
-                digest: str, run_id: int, outcome: FileOutcome, fmt: str) -> None:
+def _store_file(conn: sqlite3.Connection, rel: str, shown: str, read: ReadFile, stat: os.stat_result, run_id: int,
+                outcome: FileOutcome, fmt: str) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO files (hash, name, inbox_path, archive_path, size, mtime, seen_at, run_id, status, "
         "message, format) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (digest, rel, shown, archived, len(data), stat.st_mtime, _now(), run_id, outcome.status, outcome.message,
+        (read.digest, rel, shown, read.archived, read.size, stat.st_mtime, _now(), run_id, outcome.status,
+         outcome.message,
          fmt))
 
 

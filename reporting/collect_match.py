@@ -23,7 +23,7 @@ from .readers.base import cell_name
 from .readers.ledger import ID_COLUMN, TEXT_COLUMN, ReturnData
 from .roster import canonical
 from .store import loads
-from .validate import ERROR, MISSING, WARNING, Problem, RowResult, check_row
+from .validate import COL_PROGRESS, ERROR, MISSING, WARNING, Problem, RowResult, check_row
 from .workbook_spec import PROP_ROUND, PROP_UNIT, STATUS_DONE, fingerprint
 
 BY_PROPERTIES, BY_META, BY_TITLE = "properties", "meta_sheet", "title"
@@ -228,13 +228,9 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
 
 
 def _check_row(data: ReturnData, row, has_attachments: bool) -> RowResult:
-    book, sheet = data.book, data.sheet
-
-    def percent(column: str) -> bool:
-        return book.is_percent(sheet, row.row, data.columns[column])
-
-    return check_row(row.task_id, row.values, row.cells, percent=percent, formula=row.formula, issues=row.issues,
-                     has_attachments=has_attachments)
+    book, sheet, col = data.book, data.sheet, data.columns[COL_PROGRESS]
+    return check_row(row.task_id, row.values, row.cells, percent=lambda _: book.is_percent(sheet, row.row, col),
+                     formula=row.formula, issues=row.issues, has_attachments=has_attachments)
 
 
 def _text_changed(data: ReturnData, row, task: sqlite3.Row, result: RowResult) -> None:

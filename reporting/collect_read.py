@@ -13,12 +13,13 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from . import readers
 from .cells import encode_raw
 from .collect_match import CheckedReturn, Recognition, Rounds, check_return, recognize
 from .errors import ReturnError
+from .fileio import atomic_path
 from .pool import ordered_map, worker_count
 from .readers.archive import Member
 from .readers.base import column_letter
@@ -39,6 +40,7 @@ class FileJob:
     path: str
     shown: str
     mtime: float
+    root: str  # the workspace: its archive/ gets a copy of the file
 
 
 @dataclass
@@ -67,26 +69,53 @@ class ReadPiece:
 
 @dataclass
 class ReadFile:
-    """What reading one inbox file gave: its bytes and digest, its workbooks, what is beside them."""
+    """What reading one inbox file gave: its size, digest and copy in archive/, its workbooks, the files
+    beside them (attachments rows less their submission id: name, archive path, size, hash)."""
 
-    data: bytes
+    size: int
     digest: str
+    archived: str = ""
     pieces: list[ReadPiece] = field(default_factory=list)
-    others: list[Member] = field(default_factory=list)  # attachments, still to be archived
+    attachments: list[tuple[str, str, int, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # refused entries, or why nothing could be read
 
 
 def read_file(job: FileJob, rounds: Rounds, current: str) -> ReadFile:
-    """Read, check and prepare one inbox file; never raises for what is in the file."""
+    """Read, check and prepare one inbox file, and copy it into archive/; never raises for what is in it.
+
+    The copy is made here, by whichever process reads the file, so the bytes never travel between
+    processes; a copy is named by its content and written once, atomically, so two runs or a crash between
+    the copy and the store are harmless.
+    """
     data = Path(job.path).read_bytes()
-    found = ReadFile(data, hashlib.sha256(data).hexdigest())
+    found = ReadFile(len(data), hashlib.sha256(data).hexdigest())
+    root = Path(job.root)
+    found.archived = archive_copy(root, data, found.digest, PurePosixPath(job.path).suffix)
     try:
-        found.pieces, found.others, found.notes = _open(data, job, found.digest, rounds, current)
+        found.pieces, others, found.notes = _open(data, job, found.digest, rounds, current)
+        found.attachments = [_archive_attachment(root, member) for member in others]
     except ReturnError as exc:
         found.notes = [exc.message]
     except Exception as exc:  # a reader's bug must not stop the run: the file is reported and retried next time
-        found.notes = [reading_failed(exc)]
+        found.pieces, found.attachments, found.notes = [], [], [reading_failed(exc)]
     return found
+
+
+def archive_copy(root: Path, data: bytes, digest: str, suffix: str) -> str:
+    """archive/ab/abcdef….xlsx, written atomically once; returns the path relative to the workspace."""
+    suffix = suffix.lower() if 0 < len(suffix) <= 8 else ""
+    shown = f"archive/{digest[:2]}/{digest}{suffix}"
+    target = root / shown
+    if not target.exists():
+        with atomic_path(target, root) as tmp:
+            tmp.write_bytes(data)
+    return shown
+
+
+def _archive_attachment(root: Path, member: Member) -> tuple[str, str, int, str]:
+    digest = hashlib.sha256(member.data).hexdigest()
+    return member.name, archive_copy(root, member.data, digest, PurePosixPath(member.name).suffix), len(
+        member.data), digest
 
 
 def file_format(pieces: list[ReadPiece]) -> str:

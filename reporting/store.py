@@ -121,7 +121,7 @@ MIGRATIONS: list[str] = [
         CASE x.kind WHEN 'null' THEN COALESCE(x.normalized, '') WHEN 'array' THEN json_extract(x.entry, '$[0]')
             ELSE x.entry END AS raw,
         CASE x.kind WHEN 'array' THEN json_extract(x.entry, '$[1]')
-            WHEN 'null' THEN iif(x.normalized IS NULL, 'empty', 'text')
+            WHEN 'null' THEN iif(x.normalized IS NULL, 'empty', iif(x.column_name = '完成进度(%)', 'number', 'text'))
             ELSE iif(x.entry = '', 'empty', 'text') END AS raw_type,
         x.normalized,
         COALESCE((SELECT p.level FROM problems p WHERE p.submission_id = x.submission_id
@@ -135,7 +135,8 @@ MIGRATIONS: list[str] = [
     FROM (
         SELECT a.submission_id, a.task_id, f.name AS column_name, a.sheet,
             json_extract(s.columns, '$[' || f.idx || ']') || a.row AS cell,
-            json_type(a.raw, '$[' || f.idx || ']') AS kind, json_extract(a.raw, '$[' || f.idx || ']') AS entry,
+            COALESCE(json_type(a.raw, '$[' || f.idx || ']'), 'null') AS kind,
+            json_extract(a.raw, '$[' || f.idx || ']') AS entry,
             CASE f.field WHEN 'status' THEN a.status
                 WHEN 'progress' THEN iif(a.progress = CAST(a.progress AS INTEGER),
                                          CAST(CAST(a.progress AS INTEGER) AS TEXT), CAST(a.progress AS TEXT))

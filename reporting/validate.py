@@ -271,8 +271,11 @@ def _status(result: RowResult, index: int, raw: object) -> None:
 
 
 def _progress(result: RowResult, index: int, raw: object, percent: Callable[[], bool]) -> None:
-    if type(raw) is str and len(raw) <= _CACHED_KEY_LENGTH:
+    kind = type(raw)
+    if kind is str and len(raw) <= _CACHED_KEY_LENGTH:
         number, error = _short_progress(raw)
+    elif (kind is int or kind is float) and 0 <= raw <= 100 and raw == int(raw) and not percent():
+        number, error = float(raw), None  # the usual figure, typed as a whole number: nothing to convert
     else:
         number, error = normalize_progress(raw, percent)
     result.normalized[index] = number

@@ -19,7 +19,15 @@ def test_raw_cells_round_trip():
     assert decode_raw(text, normalized) == [("进行中", "text"), ("80", "number"), (" 做了 ", "text"),
                                             ("", "empty"), ("2026-05-01", "date"), ("", "empty"), ("", "empty"),
                                             ("继续", "formula:text")]
-    assert text.count("null") == 3  # the unchanged text and the empty cells cost nothing
+    assert text.count("null") == 4  # the unchanged text and number, the empty cells: nothing to keep
+    assert json.loads(text)[0] == "进行中" and json.loads(text)[4] == ["2026-05-01", "date"]
+
+
+def test_a_row_as_the_unit_typed_it_costs_nothing():
+    normalized = ["推进中", 60.0, "做了", None, None, None, None, "继续"]
+    assert encode_raw(["推进中", 60.0, "做了", "", "", "", "", "继续"], normalized, set(), FILL_COLUMNS) is None
+    assert decode_raw(None, normalized)[:3] == [("推进中", "text"), ("60", "number"), ("做了", "text")]
+    assert encode_raw(["推进中", 0.6, "做了", "", "", "", "", "继续"], normalized, set(), FILL_COLUMNS) is not None
 
 
 def test_an_empty_cell_that_got_a_value_is_kept_as_empty():

@@ -48,20 +48,38 @@ class Note:
     cell: str | None = None
 
 
-@dataclass
+class RowCells:
+    """Fill column → address ("J7") of one row, made when asked (most rows never are)."""
+
+    __slots__ = ("letters", "number")
+
+    def __init__(self, letters: dict[str, str], number: int) -> None:
+        self.letters, self.number = letters, number
+
+    def get(self, column: str, default: str = "") -> str:
+        letter = self.letters.get(column)
+        return f"{letter}{self.number}" if letter else default
+
+    def __getitem__(self, column: str) -> str:
+        return f"{self.letters[column]}{self.number}"
+
+
+@dataclass(slots=True)
 class LedgerRow:
     row: int  # 0-based row in the sheet
     task_id: str
     task_text: str
     values: dict[str, object]  # fill column → value as read (a formula's cached value)
-    cells: dict[str, str]  # fill column → address ("J7")
+    cells: RowCells
     formula: set[str] = field(default_factory=set)  # columns whose value came from a formula
     issues: dict[str, str] = field(default_factory=dict)  # column → NO_CACHE or the error value
-    percent: dict[str, bool] = field(default_factory=dict)  # column → formatted as percent (asked lazily)
 
     @property
     def empty(self) -> bool:
-        return all(_blank(v) for v in self.values.values()) and not self.issues
+        for value in self.values.values():
+            if value is not None and (type(value) is not str or (value and not value.isspace())):
+                return False
+        return not self.issues
 
 
 @dataclass
@@ -113,6 +131,8 @@ def text_of(value: object) -> str:
 
 
 def task_id_of(value: object) -> str:
+    if type(value) is str and value.isascii():  # most ids: NFKC leaves ASCII as it is
+        return value.strip()
     return unicodedata.normalize("NFKC", text_of(value)).strip()
 
 
@@ -147,12 +167,14 @@ def _read_meta(book: Book, data: ReturnData) -> None:
     rows = book.sheet(SHEET_META).rows
     in_tasks = False
     for row in rows:
-        cells = [text_of(v).strip() for v in row[:3]] + [""] * (3 - len(row[:3]))
-        if cells == META_TASKS_HEADER:
+        cells = [v.strip() if type(v) is str else text_of(v).strip() for v in row[:3]]
+        cells += [""] * (3 - len(cells))
+        if in_tasks:
+            if cells[0]:
+                data.meta_tasks[task_id_of(cells[0])] = (cells[1], cells[2])
+        elif cells == META_TASKS_HEADER:
             in_tasks = True
-        elif in_tasks and cells[0]:
-            data.meta_tasks[task_id_of(cells[0])] = (cells[1], cells[2])
-        elif not in_tasks and cells[0] in META_KEYS:
+        elif cells[0] in META_KEYS:
             data.meta[cells[0]] = cells[1]
 
 
@@ -184,6 +206,8 @@ def _header_row(sheet: Sheet) -> tuple[int, dict[str, int]] | None:
         if len(found) >= 3 and (ID_COLUMN in found or len(found) >= 5) and (
                 best is None or len(found) > len(best[1])):
             best = (r, found)
+            if len(found) == len(LEDGER_COLUMNS):  # every column: no row below can be a better header
+                break
     return best
 
 
@@ -236,17 +260,19 @@ def _read_rows(book: Book, data: ReturnData) -> None:
     issues = book.formula_issues(sheet.name)
     formulas = book.formula_cells(sheet.name)
     merged = _merged_sources(sheet, set(fill.values()), header)
-    for r in range(header + 1, len(sheet.rows)):
-        values = _row_values(sheet.rows[r], fill, merged, r)
-        task_id = task_id_of(sheet.value(r, id_col))
+    rows, width = sheet.rows, id_col + 1
+    for r in range(header + 1, len(rows)):
+        cells = rows[r]
+        values = _row_values(cells, fill, merged, r)
+        raw_id = cells[id_col] if len(cells) >= width else ""
+        task_id = task_id_of(raw_id)
         if not task_id:
             if not all(_blank(v) for v in values.values()):
                 data.notes.append(Note("warning", f"第{r + 1}行没有任务编号，该行未读取", sheet.name,
                                        cell_name(r, id_col)))
             continue
-        number = str(r + 1)
         row = LedgerRow(r, task_id, text_of(sheet.value(r, text_col)) if text_col is not None else "", values,
-                        {name: letter + number for name, letter in letters.items()})
+                        RowCells(letters, r + 1))
         if formulas:
             row.formula = {name for name, c in fill.items() if (r, c) in formulas}
         if issues:
