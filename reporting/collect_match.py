@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -36,6 +37,33 @@ _ADMIN_PREFIX = re.compile(r"^[县市区镇乡]")
 _FILE_NOISE = re.compile(r"副本|复件|copy|新建|工作台账|台账|回执|修改|修订|最终版?|终稿|\(\d+\)|[-_\s.]+", re.I)
 
 
+class Assignments:
+    """unit → {task id → role} in a round, read from the store a unit at a time, when a return asks.
+
+    A province has 300,000 assignments; reading them all took each worker process a second, while it sees
+    only its share of the units.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, round_name: str) -> None:
+        self._conn, self._round = conn, round_name
+        self.units = [row[0] for row in conn.execute(
+            "SELECT DISTINCT unit FROM assignments WHERE round = ? ORDER BY unit", (round_name,))]
+        self._known = set(self.units)
+        self._loaded: dict[str, dict[str, str]] = {}
+
+    def get(self, unit: str, default: dict[str, str] | None = None) -> dict[str, str] | None:
+        if unit not in self._known:
+            return default
+        if unit not in self._loaded:
+            self._loaded[unit] = {row[0]: row[1] for row in self._conn.execute(
+                "SELECT task_id, role FROM assignments WHERE round = ? AND unit = ?", (self._round, unit))}
+        return self._loaded[unit]
+
+    def items(self) -> Iterator[tuple[str, dict[str, str]]]:
+        for unit in self.units:
+            yield unit, self.get(unit, {})
+
+
 @dataclass
 class RoundInfo:
     """One round as generate recorded it."""
@@ -44,12 +72,12 @@ class RoundInfo:
     due: date | None
     campaign: str
     tasks: dict[str, sqlite3.Row]
-    assignments: dict[str, dict[str, str]]  # unit → {task id → role}
+    assignments: Assignments
     names: dict[str, str] = field(default_factory=dict)  # canonical name or alias → unit
 
     @property
     def units(self) -> list[str]:
-        return list(self.assignments)
+        return self.assignments.units
 
 
 class Rounds:
@@ -73,12 +101,10 @@ class Rounds:
         row = self._conn.execute("SELECT * FROM rounds WHERE name = ?", (name,)).fetchone()
         tasks = {t["task_id"]: t for t in self._conn.execute(
             "SELECT * FROM round_tasks WHERE round = ? ORDER BY seq", (name,))}
-        assignments: dict[str, dict[str, str]] = {}
-        for a in self._conn.execute("SELECT unit, task_id, role FROM assignments WHERE round = ?", (name,)):
-            assignments.setdefault(a["unit"], {})[a["task_id"]] = a["role"]
+        assignments = Assignments(self._conn, name)
         info = RoundInfo(name, date.fromisoformat(row["due"]) if row["due"] else None, row["campaign"], tasks,
                          assignments)
-        for unit in assignments:
+        for unit in assignments.units:
             for alias in [unit, *self._aliases.get(unit, [])]:
                 info.names.setdefault(canonical(alias), unit)
         return info
@@ -195,6 +221,7 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
     rows: list[tuple[object, RowResult]] = []
     seen: dict[str, int] = {}
     id_col = data.columns.get(ID_COLUMN)
+    percent_possible = data.book.may_have_percent()
     for row in data.rows:
         if row.task_id in seen:
             where = _address(id_col, row.row)
@@ -214,7 +241,7 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
             continue
         if row.empty:
             continue
-        result = _check_row(data, row, has_attachments)
+        result = _check_row(data, row, has_attachments, percent_possible)
         _text_changed(data, row, info.tasks[row.task_id], result)
         problems += result.problems
         rows.append((row, result))
@@ -227,10 +254,15 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
     return CheckedReturn(rows, problems, missing)
 
 
-def _check_row(data: ReturnData, row, has_attachments: bool) -> RowResult:
+def _check_row(data: ReturnData, row, has_attachments: bool, percent_possible: bool) -> RowResult:
     book, sheet, col = data.book, data.sheet, data.columns[COL_PROGRESS]
-    return check_row(row.task_id, row.values, row.cells, percent=lambda _: book.is_percent(sheet, row.row, col),
-                     formula=row.formula, issues=row.issues, has_attachments=has_attachments)
+    percent = (lambda _: book.is_percent(sheet, row.row, col)) if percent_possible else _never
+    return check_row(row.task_id, row.values, row.cells, percent=percent, formula=row.formula, issues=row.issues,
+                     has_attachments=has_attachments)
+
+
+def _never(_column: str) -> bool:
+    return False
 
 
 def _text_changed(data: ReturnData, row, task: sqlite3.Row, result: RowResult) -> None:

@@ -231,14 +231,15 @@ def check_row(
 ) -> RowResult:
     """Normalise and check one answered row of 工作台账 (an entirely empty row is never passed here)."""
     raw = [values.get(column, "") for column in FILL_COLUMNS]
-    result = RowResult(task_id, raw, [None] * len(FILL_COLUMNS), cells, formula)
-    normalized = result.normalized
-    for index, value in enumerate(raw):
-        column = FILL_COLUMNS[index]
+    normalized: list[object] = [None] * len(FILL_COLUMNS)
+    result = RowResult(task_id, raw, normalized, cells, formula)
+    for index, column, free_text in _COLUMNS:
+        value = raw[index]
         if issues and column in issues:
             _formula_problem(result, index, issues[column])
-        elif type(value) is str and (not value or (index in _FREE_TEXT and _CONTROL.search(value) is None)):
-            normalized[index] = value.strip() or None  # the usual cell, empty or plain text
+        elif type(value) is str and (not value or (free_text and (value.isprintable() or not _CONTROL.search(value)))):
+            if value:  # the usual cell, plain text (isprintable: a quick "no control characters" for one line)
+                normalized[index] = value.strip() or None
         elif index == _PROGRESS:
             _progress(result, index, value, lambda: percent(COL_PROGRESS))
         else:
@@ -315,6 +316,7 @@ def _control_chars(result: RowResult, index: int, raw: object) -> None:
 _STATUS, _PROGRESS, _MEASURES, _TARGET, _EVIDENCE, _MODE, _PROBLEMS, _NEXT = range(len(FILL_COLUMNS))
 _CHECKS: dict[int, Callable[[RowResult, int, object], None]] = {_STATUS: _status, _MODE: _mode}
 _FREE_TEXT = frozenset(range(len(FILL_COLUMNS))) - {_STATUS, _PROGRESS, _MODE}  # checked by _text
+_COLUMNS = tuple((index, column, index in _FREE_TEXT) for index, column in enumerate(FILL_COLUMNS))
 
 
 def _row_rules(result: RowResult, has_attachments: bool) -> None:

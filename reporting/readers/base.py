@@ -88,6 +88,10 @@ class Book:
         """Whether the cell is formatted as a percentage (so 1 means 100%)."""
         return False
 
+    def may_have_percent(self) -> bool:
+        """False when no cell of the book can be formatted as a percentage (then is_percent need not be asked)."""
+        return True
+
     def formula_issues(self, sheet: str) -> dict[tuple[int, int], str]:
         """Formula cells whose value cannot be trusted: NO_CACHE, or the error value they hold ("#DIV/0!")."""
         return {}

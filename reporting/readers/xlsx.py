@@ -20,6 +20,7 @@ from .base import NO_CACHE, Book, cell_name, parse_xml
 _PERCENT_BUILTIN = {9, 10}
 _QUOTED = re.compile(r'"[^"]*"|\\.')
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_TAG_ENDS = frozenset(b" \t\r\n>/")
 _REF = re.compile(r"([A-Z]+)(\d+)")
 _CELL_TAG = re.compile(rb'<(?:\w+:)?c r="([^"]*)"([^>]*)>')
 _STYLE_ATTR = re.compile(rb'\bs="(\d+)"')
@@ -59,6 +60,7 @@ class XlsxBook(Book):
         self._facts: dict[str, _SheetFacts] = {}
         self._xml: dict[str, bytes] = {}
         self._tags: dict[str, dict[bytes, bytes]] = {}
+        self._formulas: dict[str, bool] = {}
 
     def properties(self) -> dict[str, str]:
         xml = self._part("docProps/custom.xml")
@@ -82,6 +84,9 @@ class XlsxBook(Book):
             style = self._sheet_facts(sheet).styles.get((row, col))
         return style is not None and style in self._percent()
 
+    def may_have_percent(self) -> bool:
+        return not self._no_percent_style()
+
     def _no_percent_style(self) -> bool:
         """True when styles.xml reads fine and holds no percent format (so no cell can be one)."""
         try:
@@ -103,9 +108,9 @@ class XlsxBook(Book):
 
     def _has_formulas(self, sheet: str) -> bool:
         """A cheap look at the raw XML: most returns have no formula, and then no cell-by-cell scan is needed."""
-        xml = self._sheet_xml(sheet)
-        # the bytes test first: the regex tries every "<", the tag needs "<f" or "x:f" somewhere
-        return (b"<f" in xml or b":f" in xml) and bool(_FORMULA_TAG.search(xml))
+        if sheet not in self._formulas:
+            self._formulas[sheet] = _has_formula_tag(self._sheet_xml(sheet))
+        return self._formulas[sheet]
 
     def _sheet_xml(self, sheet: str) -> bytes:
         if sheet not in self._xml:
@@ -195,6 +200,19 @@ class _SheetFacts:
                 self.issues[where] = NO_CACHE
         elif cell.get("t") == "e":
             self.issues[where] = value.text
+
+
+def _has_formula_tag(xml: bytes) -> bool:
+    """Whether the sheet may hold an <f> (or <x:f>) element: a few fast searches for "<f" and ":f", not a
+    regex trying every "<" (a return's sheet is 100 KB; validations' "<formula1>" start the same way)."""
+    size = len(xml)
+    for start in (b"<f", b":f"):
+        at = xml.find(start)
+        while at != -1:
+            if at + 2 < size and xml[at + 2] in _TAG_ENDS:
+                return True
+            at = xml.find(start, at + 2)
+    return False
 
 
 def _position(ref: str | None, row: int, col: int) -> tuple[int, int]:
