@@ -30,6 +30,7 @@ from .workbook_spec import FILL_COLUMNS
 
 NOT_A_LEDGER = "不是台账工作簿"
 POOL_THRESHOLD = 16  # below this many files to read, starting worker processes costs more than it saves
+CHUNK = 4  # files handed to a worker at a time
 START_METHOD: str | None = None  # multiprocessing start method; None = the platform's default
 
 
@@ -259,7 +260,7 @@ def read_files(jobs: list[FileJob], rounds: Rounds, current: str, db_path: Path,
     if not count:
         return (read_file(job, rounds, current) for job in jobs)
     return ordered_map(_worker_read, jobs, count, initializer=_init_worker, initargs=(str(db_path), current),
-                       start_method=START_METHOD)
+                       start_method=START_METHOD, chunk=CHUNK)
 
 
 _worker: dict = {}

@@ -27,9 +27,10 @@ def worker_count(jobs: int, workers: int | None, threshold: int) -> int:
 
 def ordered_map(function: Callable[[Any], Any], jobs: Iterable[Any], workers: int, *,
                 initializer: Callable[..., None], initargs: tuple = (), start_method: str | None = None,
-                ) -> Iterator[Any]:
+                chunk: int = 1) -> Iterator[Any]:
     """function(job) for each job, run by `workers` processes, yielded in job order.
 
+    Jobs go to the workers `chunk` at a time (each hand-over costs a round trip between processes).
     Close the iterator (contextlib.closing) when stopping early: that stops the workers at once.
     """
     before = _hold_ctrl_c()
@@ -41,16 +42,31 @@ def ordered_map(function: Callable[[Any], Any], jobs: Iterable[Any], workers: in
     with pool:  # leaving the block early (Ctrl-C, an error, close()) ends the workers
         _release_ctrl_c(before)
         pending: deque = deque()
-        for job in jobs:
-            pending.append(pool.apply_async(function, (job,)))
+        for group in _chunks(jobs, chunk):
+            pending.append(pool.apply_async(_run_all, (function, group)))
             if len(pending) >= workers * AHEAD:
-                yield pending.popleft().get()
+                yield from pending.popleft().get()
         while len(pending) > 1:
-            yield pending.popleft().get()
-        last = [pending.popleft().get()] if pending else []
+            yield from pending.popleft().get()
+        last = pending.popleft().get() if pending else []
         pool.close()  # all done: the workers end by themselves, whether or not the consumer asks for more
         pool.join()
         yield from last
+
+
+def _chunks(jobs: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    group: list[Any] = []
+    for job in jobs:
+        group.append(job)
+        if len(group) >= size:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def _run_all(function: Callable[[Any], Any], group: list[Any]) -> list[Any]:
+    return [function(job) for job in group]
 
 
 def _hold_ctrl_c() -> set | None:

@@ -92,3 +92,28 @@ def test_libreoffice_returns_read_like_openpyxl_ones(ws, tmp_path, soffice, fmt)
     from_lo, from_openpyxl = _answers(ws, f"lo.{fmt}"), _answers(ws, "op.xlsx")
     assert from_lo == from_openpyxl
     assert from_lo[1][2:4] == ("推进中", 80.0)
+
+
+@pytest.mark.parametrize("prolog", [
+    b'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY a "b">]>',
+    b"\xef\xbb\xbf<!-- " + b"padding " * 2000 + b"--><!DOCTYPE x [<!ENTITY a 'b'>]>",  # past the first read
+    b"<!-- <root> looks like an element --><?pi x?>\n<!DOCTYPE x>",
+])
+def test_a_doctype_anywhere_in_the_prolog_is_refused(prolog):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/big.xml", b"<root>" + b"<row/>" * 5000 + b"</root>")
+        zf.writestr("xl/sharedStrings.xml", prolog + b"<sst><si><t>&a;</t></si></sst>")
+    with pytest.raises(ReturnError) as caught:
+        archive.refuse_doctype(zipfile.ZipFile(io.BytesIO(out.getvalue())), "a.xlsx")
+    assert caught.value.message == archive.UNSAFE_XML
+
+
+def test_the_doctype_check_reads_prologs_and_keeps_small_parts_whole():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b'<?xml version="1.0"?><worksheet>' + b"<row/>" * 20000
+                    + b"<!DOCTYPE is text here, after the root>" + b"</worksheet>")
+        zf.writestr("xl/workbook.xml", b"<workbook/>")
+    whole = archive.refuse_doctype(zipfile.ZipFile(io.BytesIO(out.getvalue())), "a.xlsx")
+    assert whole == {"xl/workbook.xml": b"<workbook/>"}

@@ -9,6 +9,7 @@ paths, drive letters or symbolic links are refused.
 from __future__ import annotations
 
 import io
+import re
 import stat
 import zipfile
 from dataclasses import dataclass
@@ -146,16 +147,40 @@ def head_of(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 65536) -> by
 def refuse_doctype(zf: zipfile.ZipFile, name: str) -> dict[str, bytes]:
     """XML with a DOCTYPE can declare entities (billion laughs): no workbook needs one, so none is read.
 
-    Returns the parts small enough to have been read whole (CRC checked), so they need not be read again.
+    A DOCTYPE can only stand in a part's prolog, before its first element, so only the prolog is read
+    (a few hundred bytes, unless a long comment or instruction comes first). Returns the parts that were
+    small enough to be read whole on the way (CRC checked), so they need not be read again.
     """
     whole: dict[str, bytes] = {}
     for info in zf.infolist():
         if info.filename.endswith((".xml", ".rels")) and info.file_size:
-            head = head_of(zf, info, _HEAD)
+            head = _prolog(zf, info)
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise ReturnError(UNSAFE_XML, file=name)
-            if info.file_size < _HEAD and len(head) == info.file_size:
+            if len(head) == info.file_size and info.file_size <= _SMALL_PART:
                 whole[info.filename] = head
             else:  # a repeated name: reading it gives the last entry, not this one kept from before
                 whole.pop(info.filename, None)
     return whole
+
+
+def _prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """The part from its start up to its first element (or all of it, or the first _HEAD bytes when the
+    prolog is that long: a DOCTYPE is looked for there; whatever follows cannot declare anything)."""
+    with zf.open(info) as stream:
+        head = stream.read(_SMALL_PART)
+        while len(head) < _HEAD:
+            rest = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+            skipped = _PROLOG_MISC.match(rest)
+            if skipped and _ELEMENT_START.match(rest, skipped.end()):
+                return head  # the first element starts within what was read
+            more = stream.read(_SMALL_PART)
+            if not more:
+                return head
+            head += more
+        return head
+
+
+_SMALL_PART = 4096  # parts up to this size are read whole; longer ones only as far as their prolog
+_PROLOG_MISC = re.compile(rb"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.S)  # declaration, instructions, comments
+_ELEMENT_START = re.compile(rb"<[^!?]")

@@ -1,0 +1,38 @@
+"""reporting/pool.py: results in job order, whatever the chunk size and however the workers interleave."""
+
+from __future__ import annotations
+
+import time
+from contextlib import closing
+
+import pytest
+
+from reporting.pool import ordered_map, worker_count
+
+
+def _slow_square(job: int) -> tuple[int, int]:
+    time.sleep(0.001 * (job % 3))  # later jobs sometimes finish first
+    return job, job * job
+
+
+def _nothing() -> None:
+    pass
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 50])
+def test_results_come_in_job_order(chunk):
+    results = list(ordered_map(_slow_square, range(41), 2, initializer=_nothing, chunk=chunk))
+    assert results == [(n, n * n) for n in range(41)]
+
+
+def test_stopping_early_ends_the_workers():
+    with closing(ordered_map(_slow_square, range(1000), 2,
+                             initializer=_nothing, chunk=4)) as results:
+        first = [next(results) for _ in range(5)]
+    assert first == [(n, n * n) for n in range(5)]
+
+
+def test_few_jobs_or_one_core_run_here():
+    assert worker_count(5, 2, threshold=16) == 0
+    assert worker_count(100, 1, threshold=16) == 0
+    assert worker_count(100, 2, threshold=16) == 2
