@@ -120,9 +120,9 @@ class Recognition:
 
 def recognize(data: ReturnData, file_name: str, rounds: Rounds, current: str) -> Recognition:
     """Unit and round of a return; a ReturnError saying what is missing when it cannot be told."""
-    props, meta = data.properties, data.meta
-    unit = props.get(PROP_UNIT) or meta.get("单位") or ""
-    round_name = props.get(PROP_ROUND) or meta.get("轮次") or ""
+    props = data.properties
+    unit = props.get(PROP_UNIT) or data.meta.get("单位") or ""
+    round_name = props.get(PROP_ROUND) or data.meta.get("轮次") or ""
     by = BY_PROPERTIES if props.get(PROP_UNIT) else BY_META
     if not round_name:
         round_name = _round_in(data.title, rounds) or _round_in(PurePosixPath(file_name).stem, rounds) or current

@@ -26,7 +26,7 @@ from .readers.base import column_letter
 from .readers.ledger import ReturnData, read_return
 from .store import dumps
 from .validate import OK, WARNING, Problem
-from .workbook_spec import FILL_COLUMNS
+from .workbook_spec import FILL_COLUMNS, PROP_UNIT
 
 NOT_A_LEDGER = "不是台账工作簿"
 POOL_THRESHOLD = 16  # below this many files to read, starting worker processes costs more than it saves
@@ -203,7 +203,7 @@ def _read_piece(data: bytes, piece: ReadPiece, shown: str, rounds: Rounds, curre
         info = rounds.get(current)
         known = set(info.tasks) if info else set()
         book_data = read_return(book, known)
-        if not book_data.meta and not book_data.properties.get("reporting_unit") and book_data.sheet is None:
+        if book_data.sheet is None and not book_data.properties.get(PROP_UNIT) and not book_data.meta:
             piece.error = NOT_A_LEDGER
             return piece
         found = recognize(book_data, shown, rounds, current)

@@ -183,6 +183,12 @@ def normalize_mode(value: object) -> tuple[str | None, str | None]:
     return found, None
 
 
+@lru_cache(maxsize=256)
+def _short_mode(text: str) -> tuple[str | None, str | None]:
+    """normalize_mode of a short text: the dropdown's words, mostly."""
+    return normalize_mode(text)
+
+
 def normalize_progress(value: object, percent_format: Callable[[], bool] | bool = False,
                        ) -> tuple[float | None, str | None]:
     """A percentage 0–100 from 80, "80%", "８０％", 0.8, "八十"; (None, message) when it cannot be one."""
@@ -291,7 +297,8 @@ def _short_progress(text: str) -> tuple[float | None, str | None]:
 
 
 def _mode(result: RowResult, index: int, raw: object) -> None:
-    mode, warning = normalize_mode(raw)
+    short = type(raw) is str and len(raw) <= _CACHED_KEY_LENGTH
+    mode, warning = _short_mode(raw) if short else normalize_mode(raw)
     result.normalized[index] = mode
     _control_chars(result, index, raw)
     if warning:

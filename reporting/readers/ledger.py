@@ -88,8 +88,6 @@ class ReturnData:
 
     book: Book
     properties: dict[str, str] = field(default_factory=dict)
-    meta: dict[str, str] = field(default_factory=dict)  # META_KEYS label → value
-    meta_tasks: dict[str, tuple[str, str]] = field(default_factory=dict)  # task id → (fingerprint, role)
     sheet: str | None = None
     columns: dict[str, int] = field(default_factory=dict)
     title: str = ""
@@ -98,14 +96,31 @@ class ReturnData:
     liaison_cells: dict[str, str] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
 
+    _meta: tuple[dict[str, str], dict[str, tuple[str, str]]] | None = field(default=None, repr=False)
+
     @property
     def task_ids(self) -> list[str]:
         return [r.task_id for r in self.rows]
 
+    @property
+    def meta(self) -> dict[str, str]:
+        """META_KEYS label → value, from the 识别信息 sheet."""
+        return self._meta_sheet()[0]
+
+    @property
+    def meta_tasks(self) -> dict[str, tuple[str, str]]:
+        """Task id → (fingerprint, role), from the 识别信息 sheet."""
+        return self._meta_sheet()[1]
+
+    def _meta_sheet(self) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+        # read when first asked: most returns say who and when in their document properties already
+        if self._meta is None:
+            self._meta = _read_meta(self.book)
+        return self._meta
+
 
 def read_return(book: Book, known_ids: set[str] | None = None) -> ReturnData:
     data = ReturnData(book=book, properties=book.properties())
-    _read_meta(book, data)
     _find_ledger(book, data, known_ids or set())
     if data.sheet is not None:
         _read_rows(book, data)
@@ -161,21 +176,23 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _read_meta(book: Book, data: ReturnData) -> None:
+def _read_meta(book: Book) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    meta: dict[str, str] = {}
+    tasks: dict[str, tuple[str, str]] = {}
     if SHEET_META not in book.states:
-        return
-    rows = book.sheet(SHEET_META).rows
+        return meta, tasks
     in_tasks = False
-    for row in rows:
+    for row in book.sheet(SHEET_META).rows:
         cells = [v.strip() if type(v) is str else text_of(v).strip() for v in row[:3]]
         cells += [""] * (3 - len(cells))
         if in_tasks:
             if cells[0]:
-                data.meta_tasks[task_id_of(cells[0])] = (cells[1], cells[2])
+                tasks[task_id_of(cells[0])] = (cells[1], cells[2])
         elif cells == META_TASKS_HEADER:
             in_tasks = True
         elif cells[0] in META_KEYS:
-            data.meta[cells[0]] = cells[1]
+            meta[cells[0]] = cells[1]
+    return meta, tasks
 
 
 def _find_ledger(book: Book, data: ReturnData, known_ids: set[str]) -> None:
