@@ -23,6 +23,8 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 def encode_raw(raw: list[object], normalized: list[object], formula: frozenset[str] | set[str],
                columns: list[str]) -> str | None:
     """answers.raw for a row: `raw` and `normalized` in FILL_COLUMNS order (`columns`)."""
+    if not formula and _plain(raw, normalized):
+        return None
     entries: list[object] = []
     plain = True
     for index, value in enumerate(raw):
@@ -38,6 +40,15 @@ def encode_raw(raw: list[object], normalized: list[object], formula: frozenset[s
         plain = plain and entry is None
         entries.append(entry)
     return None if plain else _dumps(entries)
+
+
+def _plain(raw: list[object], normalized: list[object]) -> bool:
+    """Every cell its normalised value as typed (the usual row): a quick look before building entries."""
+    for value, norm in zip(raw, normalized, strict=True):
+        if value is norm or (value == norm and type(value) in (str, float, int)) or (value == "" and norm is None):
+            continue
+        return False
+    return True
 
 
 def decode_raw(text: str | None, normalized: list[object]) -> list[tuple[str, str]]:

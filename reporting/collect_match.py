@@ -257,7 +257,7 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
 def _check_row(data: ReturnData, row, has_attachments: bool, percent_possible: bool) -> RowResult:
     book, sheet, col = data.book, data.sheet, data.columns[COL_PROGRESS]
     percent = (lambda _: book.is_percent(sheet, row.row, col)) if percent_possible else _never
-    return check_row(row.task_id, row.values, row.cells, percent=percent, formula=row.formula, issues=row.issues,
+    return check_row(row.task_id, row.raw, row.cells, percent=percent, formula=row.formula, issues=row.issues,
                      has_attachments=has_attachments)
 
 

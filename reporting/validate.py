@@ -227,7 +227,7 @@ def _in_range(number: float, shown: str) -> tuple[float | None, str | None]:
 
 def check_row(
     task_id: str,
-    values: dict[str, object],
+    values: dict[str, object] | list[object],
     cells: dict[str, str],
     *,
     percent: Callable[[str], bool] = lambda column: False,
@@ -235,8 +235,11 @@ def check_row(
     issues: dict[str, str] | None = None,
     has_attachments: bool = False,
 ) -> RowResult:
-    """Normalise and check one answered row of 工作台账 (an entirely empty row is never passed here)."""
-    raw = [values.get(column, "") for column in FILL_COLUMNS]
+    """Normalise and check one answered row of 工作台账 (an entirely empty row is never passed here).
+
+    `values`: fill column → value, or the values in FILL_COLUMNS order (a list, then kept as the row's raw).
+    """
+    raw = values if type(values) is list else [values.get(column, "") for column in FILL_COLUMNS]
     normalized: list[object] = [None] * len(FILL_COLUMNS)
     result = RowResult(task_id, raw, normalized, cells, formula)
     for index, column, free_text in _COLUMNS:

@@ -47,7 +47,22 @@ def detect(head: bytes) -> bool:
 
 
 def open_zip(data: bytes, name: str) -> zipfile.ZipFile:
-    """A checked ZipFile: readable, within the size budget, nothing hidden behind a lying header."""
+    """A checked ZipFile: readable, within the size budget, nothing hidden behind a lying header.
+
+    Telling a file's format and then reading it open the same bytes twice: the last ZipFile is kept for
+    the same bytes object, so the checks are made once.
+    """
+    if _last_opened and _last_opened[0] is data:
+        return _last_opened[1]
+    zf = _checked_zip(data, name)
+    _last_opened[:] = [data, zf]
+    return zf
+
+
+_last_opened: list = []  # [bytes, ZipFile] of the last call
+
+
+def _checked_zip(data: bytes, name: str) -> zipfile.ZipFile:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()

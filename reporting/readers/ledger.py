@@ -69,14 +69,19 @@ class LedgerRow:
     row: int  # 0-based row in the sheet
     task_id: str
     task_text: str
-    values: dict[str, object]  # fill column → value as read (a formula's cached value)
+    raw: list[object]  # the fill columns' values as read, in FILL_COLUMNS order (a formula's cached value)
     cells: RowCells
     formula: set[str] = field(default_factory=set)  # columns whose value came from a formula
     issues: dict[str, str] = field(default_factory=dict)  # column → NO_CACHE or the error value
 
     @property
+    def values(self) -> dict[str, object]:
+        """Fill column → value as read."""
+        return dict(zip(FILL_COLUMNS, self.raw, strict=True))
+
+    @property
     def empty(self) -> bool:
-        for value in self.values.values():
+        for value in self.raw:
             if value is not None and (type(value) is not str or (value and not value.isspace())):
                 return False
         return not self.issues
@@ -273,6 +278,7 @@ def _read_rows(book: Book, data: ReturnData) -> None:
         return
     id_col, text_col = data.columns[ID_COLUMN], data.columns.get(TEXT_COLUMN)
     fill = {name: data.columns[name] for name in FILL_COLUMNS}
+    columns = list(fill.values())
     letters = {name: column_letter(c) for name, c in fill.items()}
     issues = book.formula_issues(sheet.name)
     formulas = book.formula_cells(sheet.name)
@@ -280,11 +286,11 @@ def _read_rows(book: Book, data: ReturnData) -> None:
     rows, width = sheet.rows, id_col + 1
     for r in range(header + 1, len(rows)):
         cells = rows[r]
-        values = _row_values(cells, fill, merged, r)
+        values = _row_values(cells, columns, merged, r)
         raw_id = cells[id_col] if len(cells) >= width else ""
         task_id = task_id_of(raw_id)
         if not task_id:
-            if not all(_blank(v) for v in values.values()):
+            if not all(_blank(v) for v in values):
                 data.notes.append(Note("warning", f"第{r + 1}行没有任务编号，该行未读取", sheet.name,
                                        cell_name(r, id_col)))
             continue
@@ -301,15 +307,15 @@ def _read_rows(book: Book, data: ReturnData) -> None:
                                    "已将其内容用于所在的每一行；请尽量不要合并单元格", sheet.name))
 
 
-def _row_values(cells: list[object], fill: dict[str, int], merged: dict[tuple[int, int], object],
-                r: int) -> dict[str, object]:
+def _row_values(cells: list[object], columns: list[int], merged: dict[tuple[int, int], object],
+                r: int) -> list[object]:
     """The fill columns' values of one row ("" past its end), merged ranges spread."""
     width = len(cells)
-    values = {name: cells[c] if c < width else "" for name, c in fill.items()}
+    values = [cells[c] if c < width else "" for c in columns]
     if merged:
-        for name, c in fill.items():
+        for index, c in enumerate(columns):
             if (r, c) in merged:
-                values[name] = merged[(r, c)]
+                values[index] = merged[(r, c)]
     return values
 
 
