@@ -112,28 +112,34 @@ def collect_inbox(ws: Workspace, *, round_name: str | None = None, progress: Pro
             conn.close()
 
 
+@dataclass(frozen=True)
+class _InboxFile:
+    path: Path
+    rel: str  # relative to inbox/, with "/"
+    stat: os.stat_result
+
+    @property
+    def shown(self) -> str:  # as the coordinator knows it (Workspace.show)
+        return f"inbox/{self.rel}"
+
+
 def _collect_files(ws: Workspace, conn: sqlite3.Connection, rounds: Rounds, current: str, run_id: int,
                    result: CollectResult, progress: ProgressHook, workers: int | None) -> None:
     """Every inbox file, in order: skipped when seen unchanged, else read (maybe by workers) and stored here."""
     files = _inbox_files(ws)
     seen = {row["path"]: row for row in conn.execute(
         "SELECT p.*, f.status FROM inbox_paths p LEFT JOIN files f ON f.hash = p.hash")}
-    stats = {path: path.stat() for path in files}
-    fresh = [path for path in files if not _unchanged(seen.get(_relative(ws, path)), stats[path])]
-    jobs = [FileJob(str(path), ws.show(path), stats[path].st_mtime, str(ws.root)) for path in fresh]
+    fresh = [f for f in files if not _unchanged(seen.get(f.rel), f.stat)]
+    jobs = [FileJob(str(f.path), f.shown, f.stat.st_mtime, str(ws.root)) for f in fresh]
     with closing(read_files(jobs, rounds, current, ws.db_path, workers)) as reads:
-        wanted = set(fresh)
-        for index, path in enumerate(files):
-            progress(index, len(files), path.name)
-            if path not in wanted:
+        wanted = {f.rel for f in fresh}
+        for index, found in enumerate(files):
+            progress(index, len(files), found.path.name)
+            if found.rel not in wanted:
                 result.unchanged += 1
                 continue
-            _collect_path(ws, conn, current, run_id, path, stats[path], next(reads), seen, result)
+            _collect_path(conn, current, run_id, found, next(reads), seen, result)
     progress(len(files), len(files), "")
-
-
-def _relative(ws: Workspace, path: Path) -> str:
-    return path.relative_to(ws.inbox).as_posix()
 
 
 def _unchanged(known: sqlite3.Row | None, stat: os.stat_result) -> bool:
@@ -160,22 +166,24 @@ def _now() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
 
-def _inbox_files(ws: Workspace) -> list[Path]:
-    found = [p for p in ws.inbox.rglob("*")
-             if p.is_file() and not readers.is_ignored(p.relative_to(ws.inbox).as_posix())]
-    found = [p for p in found if p.name.lower() != "readme.md" or p.parent != ws.inbox]  # the workspace's own note
-    return sorted(found, key=lambda p: (p.stat().st_mtime, p.relative_to(ws.inbox).as_posix()))
+def _inbox_files(ws: Workspace) -> list[_InboxFile]:
+    """The files to look at, oldest first (so a unit's later file supersedes its earlier one)."""
+    found = []
+    for path in ws.inbox.rglob("*"):
+        rel = path.relative_to(ws.inbox).as_posix()
+        if rel.lower() == "readme.md" or readers.is_ignored(rel) or not path.is_file():
+            continue  # README.md: the workspace's own note
+        found.append(_InboxFile(path, rel, path.stat()))
+    return sorted(found, key=lambda f: (f.stat.st_mtime, f.rel))
 
 
 # ---------------------------------------------------------------- one inbox file
 
 
-def _collect_path(ws: Workspace, conn: sqlite3.Connection, current: str, run_id: int, path: Path,
-                  stat: os.stat_result, read: ReadFile, seen: dict, result: CollectResult) -> None:
-    rel = _relative(ws, path)
+def _collect_path(conn: sqlite3.Connection, current: str, run_id: int, found: _InboxFile, read: ReadFile,
+                  seen: dict, result: CollectResult) -> None:
+    rel, stat, shown, digest = found.rel, found.stat, found.shown, read.digest
     known = seen.get(rel)
-    digest = read.digest
-    shown = ws.show(path)
     previous = conn.execute("SELECT name, status, run_id FROM files WHERE hash = ?", (digest,)).fetchone()
     if previous is not None and previous["status"] == READ:
         _remember_path(conn, rel, stat, digest)
@@ -241,10 +249,8 @@ def _store_return(conn: sqlite3.Connection, piece: ReadPiece, file_hash: str, ru
          VERDICT_REJECTED if piece.errors else VERDICT_ACCEPTED, piece.errors, piece.warnings, int(piece.late),
          piece.note, piece.fmt, piece.hash if piece.member else None, piece.columns)).lastrowid
     previous = conn.execute(
-        "SELECT id FROM submissions WHERE round = ? AND unit = ? AND superseded_by IS NULL AND id != ?",
-        (piece.round, piece.unit, submission_id)).fetchall()
-    conn.executemany("UPDATE submissions SET superseded_by = ? WHERE id = ?",
-                     [(submission_id, row["id"]) for row in previous])
+        "UPDATE submissions SET superseded_by = ? WHERE round = ? AND unit = ? AND superseded_by IS NULL "
+        "AND id != ? RETURNING id", (submission_id, piece.round, piece.unit, submission_id)).fetchall()
     _store_rows(conn, submission_id, piece)
     _store_liaison(conn, submission_id, piece.unit, piece.liaison)
     folder = PurePosixPath(piece.member).parent.as_posix()
