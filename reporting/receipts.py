@@ -7,6 +7,7 @@ never loaded and re-saved (that would drop Excel's extended validations).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -168,20 +169,33 @@ def _values(conn: sqlite3.Connection, submission_id: int) -> dict[str, dict[str,
     flagged = {(p["sheet"], p["cell"]) for p in conn.execute(
         "SELECT sheet, cell FROM problems WHERE submission_id = ? AND level IN (?, ?)",
         (submission_id, ERROR, WARNING))}
+    flagged_rows = {(sheet, int(re.sub(r"\D", "", cell) or 0)) for sheet, cell in flagged if cell}
+    cursor = conn.cursor()
+    cursor.row_factory = None  # plain tuples: 300,000 rows at province scale
     found: dict[str, dict[str, object]] = {}
-    for answer in conn.execute("SELECT * FROM answers WHERE submission_id = ?", (submission_id,)):
-        normalized = [answer[name] for name in FIELDS.values()]
-        values = found.setdefault(answer["task_id"], {})
-        for index, (raw, kind) in enumerate(decode_raw(answer["raw"], normalized)):
+    for task_id, sheet, row, raw, *normalized in cursor.execute(
+            f"SELECT task_id, sheet, row, raw, {', '.join(FIELDS.values())} FROM answers WHERE submission_id = ?",
+            (submission_id,)):
+        if raw is None and (sheet, row) not in flagged_rows:  # the usual row: as typed, nothing wrong
+            found[task_id] = {column: _shown(index, value) for index, (column, value)
+                              in enumerate(zip(FILL_COLUMNS, normalized, strict=True)) if value is not None}
+            continue
+        values = found.setdefault(task_id, {})
+        for index, (raw_text, kind) in enumerate(decode_raw(raw, normalized)):
             letter = letters[index] if index < len(letters) else None
-            ok = letter is None or (answer["sheet"], f"{letter}{answer['row']}") not in flagged
+            ok = letter is None or (sheet, f"{letter}{row}") not in flagged
             if ok and kind.endswith("empty"):
                 continue
-            value: object = normalized[index] if ok and normalized[index] is not None else raw
-            if index == 1 and ok and isinstance(value, float):
-                value = int(value) if value.is_integer() else value
-            values[FILL_COLUMNS[index]] = value
+            values[FILL_COLUMNS[index]] = _shown(index, normalized[index]) if ok and normalized[index] is not None \
+                else raw_text
     return found
+
+
+def _shown(index: int, value: object) -> object:
+    """A normalised value as the receipt shows it: progress 100.0 as 100."""
+    if index == 1 and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _liaison(conn: sqlite3.Connection, unit: str) -> dict[str, str]:
