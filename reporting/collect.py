@@ -269,7 +269,7 @@ def _store_rows(conn: sqlite3.Connection, submission_id: int, piece: ReadPiece) 
         [(submission_id, *row) for row in piece.answers])
     conn.executemany(
         "INSERT INTO other_cells (submission_id, task_id, column_name, sheet, cell, raw, raw_type, normalized, "
-        "verdict, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(submission_id, *row) for row in piece.cells])
+        "verdict, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(submission_id, *row) for row in piece.other_cells])
     conn.executemany(
         "INSERT INTO problems (submission_id, level, sheet, cell, task_id, value, message, fix, column_name) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [(submission_id, *row) for row in piece.problems])

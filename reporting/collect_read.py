@@ -63,7 +63,7 @@ class ReadPiece:
     note: str = ""
     columns: str = ""  # submissions.columns
     answers: list[tuple] = field(default_factory=list)  # answers rows without their submission id
-    cells: list[tuple] = field(default_factory=list)  # other_cells rows without their submission id
+    other_cells: list[tuple] = field(default_factory=list)  # other_cells rows without their submission id
     problems: list[tuple] = field(default_factory=list)  # problems rows without their submission id
     liaison: dict[str, str] = field(default_factory=dict)
 
@@ -115,8 +115,8 @@ def archive_copy(root: Path, data: bytes, digest: str, suffix: str) -> str:
 
 def _archive_attachment(root: Path, member: Member) -> tuple[str, str, int, str]:
     digest = hashlib.sha256(member.data).hexdigest()
-    return member.name, archive_copy(root, member.data, digest, PurePosixPath(member.name).suffix), len(
-        member.data), digest
+    archived = archive_copy(root, member.data, digest, PurePosixPath(member.name).suffix)
+    return member.name, archived, len(member.data), digest
 
 
 def file_format(pieces: list[ReadPiece]) -> str:
@@ -226,7 +226,7 @@ def _prepare(piece: ReadPiece, data: ReturnData, found: Recognition, checked: Ch
     piece.errors, piece.warnings = checked.errors, checked.warnings
     piece.late = bool(due and date.fromtimestamp(piece.mtime) > due)
     piece.note = "；".join(p.message for p in checked.problems if p.task_id is None and p.level != OK)[:2000]
-    piece.answers, piece.cells = _rows(data, checked)
+    piece.answers, piece.other_cells = _rows(data, checked)
     piece.columns = _letters(data)
     piece.problems = [(p.level, p.sheet, p.cell, p.task_id, p.value, p.message, p.fix, p.column)
                       for p in checked.problems]

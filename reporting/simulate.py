@@ -139,13 +139,18 @@ class _GbkZipInfo(zipfile.ZipInfo):
 
 
 def zip_with_gbk_names(members: dict[str, bytes], target: Path) -> None:
+    target.write_bytes(gbk_zip(members))
+
+
+def gbk_zip(members: dict[str, bytes], date_time: tuple[int, ...] = (2026, 11, 20, 9, 30, 0)) -> bytes:
+    """A .zip of `members` (name → bytes) as Chinese Windows writes one: GBK names, no UTF-8 flag."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members.items():
-            info = _GbkZipInfo(name, date_time=(2026, 11, 20, 9, 30, 0))
+            info = _GbkZipInfo(name, date_time=date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)
-    target.write_bytes(buffer.getvalue())
+    return buffer.getvalue()
 
 
 def set_sent_time(path: Path, when: datetime) -> None:

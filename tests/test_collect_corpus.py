@@ -14,6 +14,7 @@ from returns import OLD_ROUND, ROUND, Spoil, done, ongoing, record_round, write_
 
 from reporting.collect import DUPLICATE, ERROR_FILE, READ, collect_inbox
 from reporting.readers.archive import BOMB, UNSAFE_XML
+from reporting.simulate import gbk_zip
 from reporting.store import connect
 
 GOOD_UNIT = "县公安局"
@@ -79,18 +80,15 @@ def _rezip(data: bytes, replace: dict[str, bytes] | None = None, add: dict[str, 
 
 
 def _zip(entries: dict[str, bytes], gbk: bool = False) -> bytes:
+    if gbk:  # what Chinese Windows writes: GBK names, no UTF-8 flag
+        return gbk_zip(entries, date_time=(2026, 9, 20, 10, 0, 0))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, content in entries.items():
             info = zipfile.ZipInfo(name, date_time=(2026, 9, 20, 10, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, content)
-    data = out.getvalue()
-    if gbk:  # what Chinese Windows writes: GBK bytes, no UTF-8 flag
-        for name in entries:
-            data = data.replace(name.encode("utf-8"), name.encode("gbk").ljust(len(name.encode("utf-8")), b"_"))
-        data = data.replace(b"\x00\x08", b"\x00\x00")  # clear the UTF-8 flag bit (0x800) in the headers
-    return data
+    return out.getvalue()
 
 
 # ---------------------------------------------------------------- files that are not returns
