@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from .errors import WorkspaceError
 from .models import LONG_TERM, ROLE_LEAD
@@ -269,9 +269,17 @@ def _unit_header(name: str, roster_row, liaison_row, submission) -> UnitFigures:
         unit.errors, unit.warnings = submission["errors"], submission["warnings"]
         unit.accepted = submission["errors"] == 0
         unit.verdict = VERDICT_ACCEPTED if unit.accepted else VERDICT_REJECTED
-        unit.returned_at, unit.file = submission["read_at"], _source_name(submission)
+        unit.returned_at, unit.file = sent_at(submission), _source_name(submission)
         unit.late = bool(submission["late"])
     return unit
+
+
+def sent_at(submission: sqlite3.Row) -> str:
+    """When the unit sent a return, as "late" is judged: its file's (or zip entry's) modification time;
+    the time collect read it when the file gave none."""
+    if submission["mtime"]:
+        return datetime.fromtimestamp(submission["mtime"]).isoformat(timespec="seconds")
+    return submission["read_at"]
 
 
 def _task_figures(pairs: list[Pair], tasks: dict[str, sqlite3.Row]) -> list[TaskFigures]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import openpyxl
 from click.testing import CliRunner
@@ -88,3 +89,15 @@ def test_commands_have_chinese_help():
     for command in ("collect", "status"):
         result = CliRunner().invoke(main, [command, "--help"])
         assert result.exit_code == 0 and "工作目录" in result.output
+
+
+def test_returned_at_is_when_the_unit_sent_the_file(ws):
+    record_round(ws)
+    sent = datetime(2026, 9, 28, 16, 45).timestamp()
+    write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(), "2": ongoing(), "3": ongoing()}, mtime=sent)
+    assert _run(ws, "collect").exit_code == 0
+    data = json.loads(_run(ws, "status", "--json").output)
+    unit = next(u for u in data["units"] if u["unit"] == "县财政局")
+    assert unit["returned_at"] == "2026-09-28T16:45:00" and unit["late"] is False
+    table = _run(ws, "status").output
+    assert "2026-09-28 16:45" in table
