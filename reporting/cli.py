@@ -6,14 +6,14 @@ import click
 
 from . import __version__
 from .commands.collect import collect_command, status_command
-from .commands.common import CONTEXT_SETTINGS
+from .commands.common import GROUP_SETTINGS
 from .commands.demo import demo_command
 from .commands.generate import generate_command
 from .commands.plan import init_command, plan_group
 from .commands.report import consolidate_command, report_command
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+@click.group(**GROUP_SETTINGS)
 @click.version_option(__version__, "-V", "--version", message="reporting %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="出错时显示完整的调用栈（报告问题时使用）。")
 @click.pass_context

@@ -39,6 +39,25 @@ def test_every_command_has_chinese_help(name, command):
     assert command.help.split("\n")[0][:10] in result.output
 
 
+@pytest.mark.parametrize(("name", "command"), [("", main), *ALL], ids=["reporting", *(n for n, _ in ALL)])
+def test_help_around_our_words_is_chinese_too(name, command):
+    output = CliRunner().invoke(main, [*name.split(), "-h"]).output
+    assert output.startswith("用法:") and "[选项]" in output and "显示本说明并退出。" in output
+    assert not re.search(r"\b(Usage|Options|Commands|OPTIONS|Show this message|DIRECTORY|PLAN_FILE)\b", output)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["collect", "--foo"], "错误：没有选项 '--foo'。"),
+    (["nosuch"], "错误：没有命令 'nosuch'。"),
+    (["plan", "import"], "错误：缺少参数 '方案文件'"),
+    (["plan", "import", "/no/such/plan.txt"], "错误：'方案文件' 的值无效：文件 '/no/such/plan.txt' 不存在。"),
+])
+def test_usage_errors_are_chinese(args, message):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert message in result.output and "查看说明" in result.output and "Error" not in result.output
+
+
 @pytest.mark.parametrize(("name", "command"), ALL, ids=[n for n, _ in ALL])
 def test_every_command_is_documented(name, command):
     assert f"reporting {name}" in README.read_text(encoding="utf-8")

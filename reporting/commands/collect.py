@@ -8,10 +8,10 @@ from ..collect import DUPLICATE, ERROR_FILE, CollectResult, FileOutcome, ReturnO
 from ..receipts import RECEIPTS_DIR
 from ..status import parse_as_of, round_status, status_table
 from ..workspace import Workspace
-from .common import CONTEXT_SETTINGS, echo_json, handles_errors, progress_bar, workspace_option
+from .common import COMMAND_SETTINGS, echo_json, handles_errors, progress_bar, workspace_option
 
 
-@click.command("collect", context_settings=CONTEXT_SETTINGS)
+@click.command("collect", **COMMAND_SETTINGS)
 @click.option("--round", "round_name", metavar="轮次",
               help="当前填报轮次（识别不出轮次的文件按此登记）；默认取 reporting.toml 中 [轮次] 的名称。")
 @workspace_option
@@ -64,7 +64,7 @@ def summary(ws: Workspace, result: CollectResult) -> str:
     return text + "\n运行 reporting status 查看各单位报送情况。"
 
 
-@click.command("status", context_settings=CONTEXT_SETTINGS)
+@click.command("status", **COMMAND_SETTINGS)
 @click.option("--round", "round_name", metavar="轮次", help="要查看的填报轮次；默认为当前轮次。")
 @click.option("--as-of", "as_of", metavar="日期", help="按此日期（YYYY-MM-DD）判断任务是否逾期；默认为本轮截止日期。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）。")

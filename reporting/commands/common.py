@@ -15,8 +15,11 @@ import click
 from ..errors import ReportingError
 from ..progress import ProgressHook
 from ..workspace import Workspace
+from .zh import OPTIONS_METAVAR, SUBCOMMAND_METAVAR
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+COMMAND_SETTINGS = {"context_settings": CONTEXT_SETTINGS, "options_metavar": OPTIONS_METAVAR}
+GROUP_SETTINGS = {**COMMAND_SETTINGS, "subcommand_metavar": SUBCOMMAND_METAVAR}
 
 
 class UserError(click.ClickException):

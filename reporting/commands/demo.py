@@ -7,14 +7,15 @@ from pathlib import Path
 import click
 
 from ..demo import run_demo
-from .common import CONTEXT_SETTINGS, handles_errors, progress_bar
+from .common import COMMAND_SETTINGS, handles_errors, progress_bar
 
 
-@click.command("demo", context_settings=CONTEXT_SETTINGS)
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default="demo", required=False)
+@click.command("demo", **COMMAND_SETTINGS)
+@click.argument("directory", metavar="[目录]", type=click.Path(file_okay=False, path_type=Path), default="demo",
+                required=False)
 @handles_errors
 def demo_command(directory: Path) -> None:
-    """用内置示例方案和单位名册演示全流程（模拟各单位报回），结果写入 DIRECTORY（默认 ./demo）。"""
+    """用内置示例方案和单位名册演示全流程（模拟各单位报回），结果写入“目录”（默认 ./demo）。"""
     with progress_bar("处理中") as progress:
         result = run_demo(directory, progress=progress, say=click.echo)
     click.echo(f"演示完成。工作目录：{result.ws.root}")

@@ -6,10 +6,10 @@ import click
 
 from ..generate import LEDGER_DIR, GenerateResult, generate_round, parse_due
 from ..workspace import Workspace
-from .common import CONTEXT_SETTINGS, handles_errors, progress_bar, workspace_option
+from .common import COMMAND_SETTINGS, handles_errors, progress_bar, workspace_option
 
 
-@click.command("generate", context_settings=CONTEXT_SETTINGS)
+@click.command("generate", **COMMAND_SETTINGS)
 @click.option("--round", "round_name", metavar="轮次",
               help="填报轮次名称，如“2026年第四季度”；默认取 reporting.toml 中 [轮次] 的名称。")
 @click.option("--due", metavar="日期", help="报送截止日期，如 2026-12-31；默认取 reporting.toml 中的截止日期。")

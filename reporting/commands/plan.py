@@ -8,11 +8,11 @@ import click
 
 from ..plan import check_plan, import_plan, load_tasks
 from ..workspace import Workspace, init_workspace
-from .common import CONTEXT_SETTINGS, echo_json, handles_errors, workspace_option
+from .common import COMMAND_SETTINGS, GROUP_SETTINGS, echo_json, handles_errors, workspace_option
 
 
-@click.command("init", context_settings=CONTEXT_SETTINGS)
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.command("init", **COMMAND_SETTINGS)
+@click.argument("directory", metavar="目录", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--campaign", help="活动名称，如“XX县法治政府建设示范创建”。")
 @handles_errors
 def init_command(directory: Path, campaign: str | None) -> None:
@@ -22,13 +22,13 @@ def init_command(directory: Path, campaign: str | None) -> None:
     click.echo("下一步：reporting -w 该目录 plan import 实施方案.docx")
 
 
-@click.group("plan", context_settings=CONTEXT_SETTINGS)
+@click.group("plan", **GROUP_SETTINGS)
 def plan_group() -> None:
     """实施方案与任务分解表：导入、查看、检查。"""
 
 
-@plan_group.command("import", context_settings=CONTEXT_SETTINGS)
-@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@plan_group.command("import", **COMMAND_SETTINGS)
+@click.argument("plan_file", metavar="方案文件", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--default-deadline", metavar="日期",
               help="未写明时限的任务的完成时限，如 2019-12-31 或 长期；优先于方案中的默认时限。")
 @click.option("--sections", metavar="标题", multiple=True,
@@ -62,7 +62,7 @@ def import_command(ws: Workspace, plan_file: Path, default_deadline: str | None,
             click.echo(f"  {warning}")
 
 
-@plan_group.command("show", context_settings=CONTEXT_SETTINGS)
+@plan_group.command("show", **COMMAND_SETTINGS)
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（供脚本使用）。")
 @workspace_option
 @handles_errors
@@ -82,7 +82,7 @@ def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-@plan_group.command("check", context_settings=CONTEXT_SETTINGS)
+@plan_group.command("check", **COMMAND_SETTINGS)
 @workspace_option
 @handles_errors
 def check_command(ws: Workspace) -> None:

@@ -8,13 +8,13 @@ from ..consolidate import consolidate
 from ..report import write_report
 from ..status import parse_as_of
 from ..workspace import Workspace
-from .common import CONTEXT_SETTINGS, handles_errors, progress_bar, workspace_option
+from .common import COMMAND_SETTINGS, handles_errors, progress_bar, workspace_option
 
 ROUND_HELP = "要汇总的填报轮次；默认取 reporting.toml 中 [轮次] 的名称。"
 AS_OF_HELP = "统计截至日期（判断逾期用），如 2026-09-30；默认为本轮截止日期。"
 
 
-@click.command("consolidate", context_settings=CONTEXT_SETTINGS)
+@click.command("consolidate", **COMMAND_SETTINGS)
 @click.option("--round", "round_name", metavar="轮次", help=ROUND_HELP)
 @click.option("--as-of", "as_of", metavar="日期", help=AS_OF_HELP)
 @workspace_option
@@ -26,7 +26,7 @@ def consolidate_command(ws: Workspace, round_name: str | None, as_of: str | None
     click.echo(f"已生成 {ws.show(path)}（数字的口径见其中的「说明」工作表）")
 
 
-@click.command("report", context_settings=CONTEXT_SETTINGS)
+@click.command("report", **COMMAND_SETTINGS)
 @click.option("--round", "round_name", metavar="轮次", help=ROUND_HELP)
 @click.option("--as-of", "as_of", metavar="日期", help=AS_OF_HELP)
 @click.option("--pdf", is_flag=True, help="同时用 LibreOffice 生成 PDF（需已安装 LibreOffice）。")
