@@ -99,7 +99,7 @@ class RowResult:
 
     @property
     def accepted(self) -> bool:
-        return not any(p.level == ERROR for p in self.problems)
+        return not self.problems or not any(p.level == ERROR for p in self.problems)
 
     @property
     def status(self) -> str | None:
@@ -250,7 +250,7 @@ def check_row(
             if value:  # the usual cell, plain text (isprintable: a quick "no control characters" for one line)
                 normalized[index] = value.strip() or None
         elif index == _PROGRESS:
-            _progress(result, index, value, lambda: percent(COL_PROGRESS))
+            _progress(result, index, value, percent)
         else:
             _CHECKS.get(index, _text)(result, index, value)
     _row_rules(result, has_attachments)
@@ -280,14 +280,14 @@ def _status(result: RowResult, index: int, raw: object) -> None:
         _flag(result, index, ERROR, error, STATUS_FIX)
 
 
-def _progress(result: RowResult, index: int, raw: object, percent: Callable[[], bool]) -> None:
+def _progress(result: RowResult, index: int, raw: object, percent: Callable[[str], bool]) -> None:
     kind = type(raw)
     if kind is str and len(raw) <= _CACHED_KEY_LENGTH:
         number, error = _short_progress(raw)
-    elif (kind is int or kind is float) and 0 <= raw <= 100 and raw == int(raw) and not percent():
+    elif (kind is int or kind is float) and 0 <= raw <= 100 and raw == int(raw) and not percent(COL_PROGRESS):
         number, error = float(raw), None  # the usual figure, typed as a whole number: nothing to convert
     else:
-        number, error = normalize_progress(raw, percent)
+        number, error = normalize_progress(raw, lambda: percent(COL_PROGRESS))
     result.normalized[index] = number
     if error:
         _flag(result, index, ERROR, error, PROGRESS_FIX)
