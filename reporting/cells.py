@@ -23,32 +23,22 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 def encode_raw(raw: list[object], normalized: list[object], formula: frozenset[str] | set[str],
                columns: list[str]) -> str | None:
     """answers.raw for a row: `raw` and `normalized` in FILL_COLUMNS order (`columns`)."""
-    if not formula and _plain(raw, normalized):
-        return None
+    if not formula and all(map(_same, raw, normalized)):
+        return None  # the usual row
     entries: list[object] = []
-    plain = True
-    for index, value in enumerate(raw):
-        kind = type(value)
-        if formula and columns[index] in formula:
-            entry: object = [text_of(value), raw_type(value, True)]
-        elif kind is str:
-            entry = None if value == normalized[index] or (not value and normalized[index] is None) else value
-        elif (kind is float or kind is int) and value == normalized[index]:
-            entry = None
+    for value, norm, column in zip(raw, normalized, columns, strict=True):
+        if formula and column in formula:
+            entries.append([text_of(value), raw_type(value, True)])
+        elif _same(value, norm):
+            entries.append(None)
         else:
-            entry = [text_of(value), raw_type(value)]
-        plain = plain and entry is None
-        entries.append(entry)
-    return None if plain else _dumps(entries)
+            entries.append(value if type(value) is str else [text_of(value), raw_type(value)])
+    return _dumps(entries)
 
 
-def _plain(raw: list[object], normalized: list[object]) -> bool:
-    """Every cell its normalised value as typed (the usual row): a quick look before building entries."""
-    for value, norm in zip(raw, normalized, strict=True):
-        if value is norm or (value == norm and type(value) in (str, float, int)) or (value == "" and norm is None):
-            continue
-        return False
-    return True
+def _same(value: object, norm: object) -> bool:
+    """The cell holds its normalised value as typed (or is empty and has none): nothing to keep."""
+    return value is norm or (value == norm and type(value) in (str, float, int)) or (value == "" and norm is None)
 
 
 def decode_raw(text: str | None, normalized: list[object]) -> list[tuple[str, str]]:

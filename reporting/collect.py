@@ -235,8 +235,7 @@ def _store_file(conn: sqlite3.Connection, rel: str, shown: str, read: ReadFile, 
         "INSERT OR REPLACE INTO files (hash, name, inbox_path, archive_path, size, mtime, seen_at, run_id, status, "
         "message, format) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (read.digest, rel, shown, read.archived, read.size, stat.st_mtime, _now(), run_id, outcome.status,
-         outcome.message,
-         fmt))
+         outcome.message, fmt))
 
 
 def _store_return(conn: sqlite3.Connection, piece: ReadPiece, file_hash: str, run_id: int, current: str,

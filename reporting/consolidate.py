@@ -169,9 +169,8 @@ def source_columns(conn: sqlite3.Connection, round_name: str) -> dict[str, dict[
         rows = conn.execute(f"SELECT unit, columns FROM submissions WHERE id IN ({','.join('?' * len(chunk))})",
                             chunk)
         for row in rows:
-            letters = loads(row["columns"])
-            found[row["unit"]] = {name: letters[FILL_COLUMNS.index(name)] for name in SOURCE_COLUMNS
-                                  if len(letters) == len(FILL_COLUMNS) and letters[FILL_COLUMNS.index(name)]}
+            letters = dict(zip(FILL_COLUMNS, loads(row["columns"]), strict=False))  # none kept: {}
+            found[row["unit"]] = {name: letters[name] for name in SOURCE_COLUMNS if letters.get(name)}
     return found
 
 

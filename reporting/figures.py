@@ -269,12 +269,12 @@ def _unit_header(name: str, roster_row, liaison_row, submission) -> UnitFigures:
         unit.errors, unit.warnings = submission["errors"], submission["warnings"]
         unit.accepted = submission["errors"] == 0
         unit.verdict = VERDICT_ACCEPTED if unit.accepted else VERDICT_REJECTED
-        unit.returned_at, unit.file = sent_at(submission), _source_name(submission)
+        unit.returned_at, unit.file = _sent_at(submission), _source_name(submission)
         unit.late = bool(submission["late"])
     return unit
 
 
-def sent_at(submission: sqlite3.Row) -> str:
+def _sent_at(submission: sqlite3.Row) -> str:
     """When the unit sent a return, as "late" is judged: its file's (or zip entry's) modification time;
     the time collect read it when the file gave none."""
     if submission["mtime"]:

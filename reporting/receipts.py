@@ -186,8 +186,8 @@ def _values(conn: sqlite3.Connection, submission_id: int) -> dict[str, dict[str,
             ok = letter is None or (sheet, f"{letter}{row}") not in flagged
             if ok and kind.endswith("empty"):
                 continue
-            values[FILL_COLUMNS[index]] = _shown(index, normalized[index]) if ok and normalized[index] is not None \
-                else raw_text
+            keep = ok and normalized[index] is not None
+            values[FILL_COLUMNS[index]] = _shown(index, normalized[index]) if keep else raw_text
     return found
 
 

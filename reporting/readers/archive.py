@@ -27,7 +27,7 @@ RATIO_FLOOR = 10 * 1024 * 1024
 DEFLATE_MAX_RATIO = 1032  # the most deflate can expand: past the budget only if compressed * this > budget
 _UTF8_FLAG = 0x800
 _CHUNK = 1024 * 1024
-_HEAD = 65536  # how much of each XML part the DOCTYPE check reads
+_HEAD = 65536  # the most of a part's prolog the DOCTYPE check reads
 BOMB = "压缩包解压后过大（疑似压缩炸弹），已拒收；请直接发送工作簿或重新打包"
 UNSAFE_XML = "文件含有不安全的 XML 内容（DOCTYPE/ENTITY 声明），已拒收；请在 Excel 中另存后重新报送"
 DAMAGED = "压缩包已损坏或不完整（可能未下载完整），请重新打包发送"
@@ -152,11 +152,6 @@ def _timestamp(info: zipfile.ZipInfo) -> float:
         return datetime(*info.date_time).timestamp()
     except (ValueError, OverflowError):
         return 0.0
-
-
-def head_of(zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 65536) -> bytes:
-    with zf.open(info) as stream:
-        return stream.read(size)
 
 
 def refuse_doctype(zf: zipfile.ZipFile, name: str) -> dict[str, bytes]:

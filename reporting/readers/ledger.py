@@ -60,9 +60,6 @@ class RowCells:
         letter = self.letters.get(column)
         return f"{letter}{self.number}" if letter else default
 
-    def __getitem__(self, column: str) -> str:
-        return f"{self.letters[column]}{self.number}"
-
 
 @dataclass(slots=True)
 class LedgerRow:
@@ -81,10 +78,7 @@ class LedgerRow:
 
     @property
     def empty(self) -> bool:
-        for value in self.raw:
-            if value is not None and (type(value) is not str or (value and not value.isspace())):
-                return False
-        return not self.issues
+        return not self.issues and all(_blank(v) for v in self.raw)
 
 
 @dataclass
@@ -178,7 +172,7 @@ _KEYS = {header_key(name): name for name in LEDGER_COLUMNS}
 
 
 def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    return value is None or (isinstance(value, str) and (not value or value.isspace()))
 
 
 def _read_meta(book: Book) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
