@@ -27,12 +27,13 @@ from pathlib import Path
 import xlsxwriter
 
 from reporting.generate import LEDGER_DIR, generate_round
-from reporting.ledger import write_ledger
 from reporting.models import GROUP_CATEGORY, Task, Unit
 from reporting.roster import write_roster
+from reporting.task_ledger import write_ledger
 from reporting.workbook import WorkbookRow, given_values
 from reporting.workbook_spec import GIVEN_COLUMNS, LEDGER_COLUMNS, fingerprint
-from reporting.workspace import Settings, Workspace, init_workspace
+from reporting.workspace import Settings, Workspace
+from reporting.workspace_init import init_workspace
 
 GROUP = "各参评单位"
 PHRASES = ["全面推行行政执法公示制度", "健全重大行政决策程序", "深化“放管服”改革", "加强行政复议规范化建设",
@@ -96,8 +97,8 @@ def _floor_write(job: tuple[str, str]) -> None:
 
 def floor(ws: Workspace, out: Path, workers: int, blanks: bool) -> tuple[float, float]:
     """(wall seconds, CPU seconds of self and children) for the bare write of every unit's cells."""
-    from reporting.ledger import read_ledger
     from reporting.roster import read_roster
+    from reporting.task_ledger import read_ledger
 
     tasks = read_ledger(ws.ledger_path)
     units = [u.name for u in read_roster(ws.roster_path) if u.category != GROUP_CATEGORY]

@@ -24,7 +24,8 @@ from pathlib import Path
 
 from reporting.store import connect, dumps, transaction
 from reporting.workbook_spec import FILL_COLUMNS
-from reporting.workspace import Settings, Workspace, init_workspace
+from reporting.workspace import Settings, Workspace
+from reporting.workspace_init import init_workspace
 
 ROUNDS = [  # name, due, generated at, share of units that returned
     ("基准第一轮", "2026-03-31", "2026-01-05T09:00:00", 0.5),
@@ -98,8 +99,8 @@ def _return(conn, rng: random.Random, round_name: str, unit: str, index: int, ta
 
 def _step(name: str, root: str, pdf: bool, queue) -> None:
     """Run one step in this (fresh) process and report wall, CPU and peak memory."""
-    from reporting.consolidate import consolidate
     from reporting.report import write_report
+    from reporting.summary_xlsx import consolidate
 
     ws = Workspace(root)
     started, cpu = time.perf_counter(), time.process_time()
@@ -131,8 +132,6 @@ def baseline() -> float:
 
 
 def _imports_only(queue) -> None:
-    import reporting.consolidate
-    import reporting.report  # noqa: F401
 
     queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 

@@ -77,8 +77,8 @@ def step_floor_xlsxwriter(ws: Workspace) -> str:
 
 def _fill_one(job: tuple[str, str, str]) -> None:
     """A unit's return: its workbook written with every fill-in cell answered, as a liaison would."""
-    from reporting.ledger import read_ledger
     from reporting.models import ROLE_LEAD
+    from reporting.task_ledger import read_ledger
     from reporting.templates import template_path
     from reporting.workbook import WorkbookRow, write_unit_workbook
     from reporting.workbook_template import load_template
@@ -133,7 +133,7 @@ def step_floor_calamine(ws: Workspace) -> str:
 
 
 def step_consolidate(ws: Workspace) -> str:
-    from reporting.consolidate import consolidate
+    from reporting.summary_xlsx import consolidate
 
     consolidate(ws, round_name=ROUND)
     return "汇总台账.xlsx"

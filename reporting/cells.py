@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 
-from .readers.ledger import text_of
+from .readers.returned_workbook import text_of
 from .validate import raw_type
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

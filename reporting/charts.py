@@ -15,8 +15,8 @@ from matplotlib import font_manager
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # no pyplot: no global state, no GUI backend
 from matplotlib.figure import Figure
 
-from .consolidate import STATE_COLOURS
 from .fileio import atomic_path
+from .vocabulary import STATE_COLOURS
 
 # In order of preference: the Windows fonts a coordinator has, then what Linux distributions ship.
 CJK_FONTS = [

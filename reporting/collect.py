@@ -19,12 +19,13 @@ from .collect_match import RECOGNIZED_BY, Rounds
 from .collect_read import FileJob, ReadFile, ReadPiece, file_format, read_files
 from .errors import WorkspaceError
 from .progress import ProgressHook, no_progress
+from .receipts import write_pending_receipts
 from .store import connect, transaction, workspace_lock
+from .vocabulary import verdict_line, verdict_of
 from .workbook_spec import LIAISON_COLUMNS
 from .workspace import Workspace
 
 READ, ERROR_FILE, DUPLICATE = "read", "error", "duplicate"
-VERDICT_ACCEPTED, VERDICT_REJECTED = "已接收", "退回修改"
 _LIAISON_FIELDS = dict(zip(LIAISON_COLUMNS[1:], ["leader", "liaison", "post", "mobile", "email"], strict=True))
 
 
@@ -76,14 +77,6 @@ class CollectResult:
         return [f for f in self.files if f.status == ERROR_FILE]
 
 
-def verdict_line(errors: int, warnings: int) -> str:
-    if errors:
-        return f"{VERDICT_REJECTED}，{errors} 处错误"
-    if warnings:
-        return f"{VERDICT_ACCEPTED}，有 {warnings} 条提醒"
-    return VERDICT_ACCEPTED
-
-
 def collect_inbox(ws: Workspace, *, round_name: str | None = None, progress: ProgressHook | None = None,
                   receipts: bool = True, workers: int | None = None) -> CollectResult:
     """Read every new file in inbox/ (see the module docstring); one FileOutcome per file looked at."""
@@ -102,8 +95,6 @@ def collect_inbox(ws: Workspace, *, round_name: str | None = None, progress: Pro
             result = CollectResult(current)
             _collect_files(ws, conn, rounds, current, run_id, result, progress, workers)
             if receipts:
-                from .receipts import write_pending_receipts
-
                 result.receipts = write_pending_receipts(ws, conn, workers=workers)
             with transaction(conn):
                 conn.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (_now(), run_id))
@@ -245,7 +236,7 @@ def _store_return(conn: sqlite3.Connection, piece: ReadPiece, file_hash: str, ru
         "errors, warnings, late, note, format, member_hash, columns) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (file_hash, piece.member, piece.round, piece.unit, piece.by, _now(), run_id, piece.mtime,
-         VERDICT_REJECTED if piece.errors else VERDICT_ACCEPTED, piece.errors, piece.warnings, int(piece.late),
+         verdict_of(piece.errors), piece.errors, piece.warnings, int(piece.late),
          piece.note, piece.fmt, piece.hash if piece.member else None, piece.columns)).lastrowid
     previous = conn.execute(
         "UPDATE submissions SET superseded_by = ? WHERE round = ? AND unit = ? AND superseded_by IS NULL "

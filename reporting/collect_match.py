@@ -19,19 +19,18 @@ from pathlib import PurePosixPath
 from rapidfuzz import fuzz, process
 
 from .errors import ReturnError
-from .models import LONG_TERM
 from .readers.base import cell_name
-from .readers.ledger import ID_COLUMN, TEXT_COLUMN, ReturnData
+from .readers.returned_workbook import ID_COLUMN, TEXT_COLUMN, ReturnData
 from .roster import canonical
 from .store import loads
-from .validate import COL_PROGRESS, ERROR, MISSING, WARNING, Problem, RowResult, check_row
-from .workbook_spec import PROP_ROUND, PROP_UNIT, STATUS_DONE, fingerprint
+from .validate import COL_PROGRESS, Problem, RowResult, check_row
+from .vocabulary import ERROR, MISSING, OVERDUE, STATUS_DONE, WARNING, is_overdue
+from .workbook_spec import PROP_ROUND, PROP_UNIT, fingerprint
 
 BY_PROPERTIES, BY_META, BY_TITLE = "properties", "meta_sheet", "title"
 BY_FILE_NAME, BY_TASK_IDS = "file_name", "task_ids"
 RECOGNIZED_BY = {BY_PROPERTIES: "文档属性", BY_META: "识别信息表", BY_TITLE: "标题行", BY_FILE_NAME: "文件名",
                  BY_TASK_IDS: "任务编号"}
-OVERDUE = "overdue"
 _CACHED_TEXT_LENGTH = 1000
 _ADMIN_PREFIX = re.compile(r"^[县市区镇乡]")
 _FILE_NOISE = re.compile(r"副本|复件|copy|新建|工作台账|台账|回执|修改|修订|最终版?|终稿|\(\d+\)|[-_\s.]+", re.I)
@@ -295,17 +294,10 @@ def _overdue(info: RoundInfo, mine: dict[str, str], rows: list[tuple[object, Row
     found = []
     for task_id in (t for t in info.tasks if t in mine and t not in done):
         deadline = info.tasks[task_id]["deadline"]
-        if deadline and deadline != LONG_TERM and _before(deadline, as_of):
+        if is_overdue(deadline, as_of):
             found.append(Problem(OVERDUE, f"任务「{task_id}」完成时限为{deadline}，至今未完成", "请加快推进并说明原因",
                                  task_id))
     return found
-
-
-def _before(deadline: str, as_of: date) -> bool:
-    try:
-        return date.fromisoformat(deadline) < as_of
-    except ValueError:
-        return False
 
 
 def _address(col: int | None, row: int) -> str | None:

@@ -23,9 +23,10 @@ from .fileio import atomic_path
 from .pool import ordered_map, worker_count
 from .readers.archive import Member
 from .readers.base import column_letter
-from .readers.ledger import ReturnData, read_return
+from .readers.returned_workbook import ReturnData, read_return
 from .store import dumps
-from .validate import OK, WARNING, Problem
+from .validate import Problem
+from .vocabulary import OK, WARNING
 from .workbook_spec import FILL_COLUMNS, PROP_UNIT
 
 NOT_A_LEDGER = "不是台账工作簿"

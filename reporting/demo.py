@@ -12,7 +12,6 @@ from pathlib import Path
 import openpyxl
 
 from .collect import CollectResult, collect_inbox
-from .consolidate import consolidate
 from .errors import WorkspaceError
 from .generate import generate_round
 from .models import Unit
@@ -24,8 +23,10 @@ from .roster import COLUMNS as ROSTER_COLUMNS
 from .roster import write_roster
 from .simulate import UnitBehaviour, fill_workbook, save_as_xls, set_sent_time, zip_with_gbk_names
 from .status import StatusReport, round_status
+from .summary_xlsx import consolidate
 from .workbook_spec import FIRST_DATA_ROW, HEADER_ROW, SHEET_LEDGER
-from .workspace import Settings, Workspace, init_workspace
+from .workspace import Settings, Workspace
+from .workspace_init import init_workspace
 
 DATA = Path(__file__).parent / "data" / "demo"
 PLAN_FILE = "云溪县法治政府建设示范创建实施方案.txt"

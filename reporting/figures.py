@@ -19,15 +19,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from .errors import WorkspaceError
-from .models import LONG_TERM, ROLE_LEAD
+from .models import ROLE_LEAD
 from .store import loads
-from .workbook_spec import STATUS_DONE, STATUS_NOT_STARTED, STATUS_ONGOING
-
-STATE_NEEDS_FIX = "待修改"
-STATE_NOT_REPORTED = "未报送"
-STATES = [STATUS_DONE, STATUS_ONGOING, STATUS_NOT_STARTED, STATE_NEEDS_FIX, STATE_NOT_REPORTED]
-VERDICT_ACCEPTED = "已接收"
-VERDICT_REJECTED = "退回修改"
+from .vocabulary import (
+    STATE_NEEDS_FIX,
+    STATE_NOT_REPORTED,
+    STATES,
+    STATUS_DONE,
+    STATUS_NOT_STARTED,
+    STATUS_ONGOING,
+    is_overdue,
+    verdict_of,
+)
 
 
 @dataclass
@@ -217,22 +220,13 @@ def _pair(assignment: sqlite3.Row, task: sqlite3.Row, submission, answer, as_of:
         for name in ("measures", "target_value", "evidence", "evidence_mode", "problems", "next_steps"):
             setattr(pair, name, answer[name] or "")
         pair.sheet, pair.row = answer["sheet"] or "", answer["row"]
-    pair.overdue = _is_overdue(task["deadline"], as_of) and pair.state != STATUS_DONE
+    pair.overdue = is_overdue(task["deadline"], as_of) and pair.state != STATUS_DONE
     return pair
 
 
 def _source_name(submission: sqlite3.Row) -> str:
     name = submission["file_name"]
     return f"{name}/{submission['member']}" if submission["member"] else name
-
-
-def _is_overdue(deadline: str | None, as_of: date) -> bool:
-    if not deadline or deadline == LONG_TERM:
-        return False
-    try:
-        return date.fromisoformat(deadline) < as_of
-    except ValueError:
-        return False
 
 
 def _tally(pairs: list[Pair]) -> Tally:
@@ -268,7 +262,7 @@ def _unit_header(name: str, roster_row, liaison_row, submission) -> UnitFigures:
         unit.returned = True
         unit.errors, unit.warnings = submission["errors"], submission["warnings"]
         unit.accepted = submission["errors"] == 0
-        unit.verdict = VERDICT_ACCEPTED if unit.accepted else VERDICT_REJECTED
+        unit.verdict = verdict_of(submission["errors"])
         unit.returned_at, unit.file = _sent_at(submission), _source_name(submission)
         unit.late = bool(submission["late"])
     return unit

@@ -20,13 +20,13 @@ import xlsxwriter
 
 from .errors import LedgerError, ReportingError
 from .fileio import atomic_path
-from .ledger import SHEET as LEDGER_SHEET
-from .ledger import read_ledger
 from .models import ROLE_LEAD, ROLE_RESPONSIBLE, Task, Unit
 from .naming import file_stem
 from .progress import ProgressHook, no_progress
 from .roster import Resolution, Roster, is_collective, read_roster
 from .store import connect, dumps, transaction, workspace_lock
+from .task_ledger import SHEET as LEDGER_SHEET
+from .task_ledger import read_ledger
 from .templates import template_path
 from .workbook import WorkbookRow, write_unit_workbook
 from .workbook_spec import ANSWER_FIELDS, LIAISON_COLUMNS, fingerprint

@@ -9,10 +9,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .errors import WorkspaceError
-from .ledger import ledger_was_edited, read_ledger, write_ledger
 from .models import LONG_TERM, Plan, Task, Unit
 from .plan_parse import parse_plan
 from .roster import Resolution, Roster, draft_units, is_collective, read_roster, write_roster
+from .task_ledger import ledger_was_edited, read_ledger, write_ledger
 from .workspace import Workspace
 
 

@@ -21,7 +21,10 @@ from .naming import file_stem
 from .pool import ordered_map, worker_count
 from .readers.base import cell_name
 from .store import loads, transaction
-from .validate import ERROR, FIELDS, MISSING, WARNING
+from .templates import template_path
+from .validate import FIELDS
+from .vocabulary import ERROR, LEVEL_WORDS, MISSING, WARNING, verdict_line
+from .workbook import CellMark, WorkbookRow, write_unit_workbook
 from .workbook_spec import (
     FILL_COLUMNS,
     FIRST_DATA_ROW,
@@ -30,13 +33,13 @@ from .workbook_spec import (
     LIAISON_COLUMNS,
     SHEET_LEDGER,
 )
+from .workbook_template import load_template
 from .workspace import Workspace
 
 RECEIPTS_DIR = "回执"
 POOL_THRESHOLD = 8  # below this many receipts, starting worker processes costs more than it saves
 START_METHOD: str | None = None  # multiprocessing start method; None = the platform's default
 _LEVEL_ORDER = {ERROR: 0, WARNING: 1, MISSING: 2}
-_LEVEL_WORDS = {ERROR: "错误", WARNING: "提醒", MISSING: "未填报", "overdue": "逾期"}
 
 
 def receipt_path(ws: Workspace, round_name: str, unit: str) -> Path:
@@ -53,13 +56,6 @@ def write_pending_receipts(ws: Workspace, conn: sqlite3.Connection, workers: int
         "SELECT * FROM submissions WHERE superseded_by IS NULL AND receipt IS NULL ORDER BY id").fetchall()
     if not pending:
         return []
-    from .templates import template_path
-
-    try:
-        from .workbook_template import load_template
-    except ModuleNotFoundError:  # generate's writer not installed yet: the receipts wait for the next run
-        return []
-
     template = load_template(template_path(ws, "xlsx"))
     rounds = sorted({s["round"] for s in pending})
     for name in rounds:
@@ -107,9 +103,6 @@ def receipt_job(ws: Workspace, conn: sqlite3.Connection, submission: sqlite3.Row
                 ) -> tuple[Path, dict]:
     """Where the submission's receipt goes, and what write_unit_workbook needs for it (plain data; the
     rows as (task id, role, values), the tasks themselves being the workers' already)."""
-    from .collect import verdict_line
-    from .workbook import CellMark
-
     round_row = conn.execute("SELECT * FROM rounds WHERE name = ?", (submission["round"],)).fetchone()
     tasks = _unit_tasks(conn, submission["round"], submission["unit"])
     values = _values(conn, submission["id"])
@@ -139,8 +132,6 @@ def _init_worker(template: object, tasks: dict[str, dict[str, Task]]) -> None:
 
 def _write_job(job: tuple[Path, dict | None]) -> Path:
     """Write one receipt; none when a later one goes to the same file (it would replace it anyway)."""
-    from .workbook import WorkbookRow, write_unit_workbook
-
     path, fields = job
     if fields is not None:
         tasks = _worker["tasks"][fields["round_name"]]
@@ -222,5 +213,5 @@ def _problem_row(problem: sqlite3.Row, positions: dict[str, int]) -> list[str]:
         where = f"{SHEET_LEDGER}!{cell_name(row, LEDGER_COLUMNS.index(_mark_column(problem)))}"
     elif problem["cell"]:
         where = f"原文件 {problem['sheet'] or ''}!{problem['cell']}".replace(" !", " ")
-    level = _LEVEL_WORDS.get(problem["level"], "")
+    level = LEVEL_WORDS.get(problem["level"], "")
     return [where, problem["value"] or "", f"【{level}】{problem['message']}", problem["fix"]]

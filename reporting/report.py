@@ -24,12 +24,12 @@ from docxtpl import DocxTemplate, InlineImage
 
 from . import report_text as text
 from .charts import draw_charts
-from .consolidate import Consolidation, load_consolidation
 from .docx_format import apply_gbt9704
 from .errors import ReportingError, TemplateError, WorkspaceError
 from .fileio import atomic_path
 from .progress import ProgressHook, no_progress
 from .report_template import FIELDS, REQUIRED_FIELDS
+from .summary import RoundSummary, load_summary
 from .templates import builtin_template, template_path
 from .workspace import Workspace
 
@@ -60,7 +60,7 @@ def write_report(ws: Workspace, *, round_name: str | None = None, as_of: date | 
     shown = template.name if builtin else ws.show(template)
     document = open_template(template, shown)
     progress(1, steps, "读取数据")
-    data = load_consolidation(ws, round_name=round_name, as_of=as_of, with_sources=False)
+    data = load_summary(ws, round_name=round_name, as_of=as_of, with_sources=False)
     folder = ws.round_dir(data.round)
     progress(2, steps, "绘制图表")
     charts = draw_charts(folder, [(text.area_name(a.area), a.completion_rate) for a in data.figures.areas],
@@ -84,7 +84,7 @@ def write_report(ws: Workspace, *, round_name: str | None = None, as_of: date | 
     return result
 
 
-def build_context(data: Consolidation) -> dict:
+def build_context(data: RoundSummary) -> dict:
     """Every field of report_template.FIELDS except the images."""
     context = text.headline(data)
     context.update({"主要工作": text.main_work(data), "存在问题": text.problems(data),

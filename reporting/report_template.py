@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from . import docx_format as fmt
+from .templates import builtin_template
 
 # Every field the report provides, with what it holds (the workspace README lists the same).
 FIELDS: dict[str, str] = {
@@ -239,8 +240,6 @@ def _table(doc, columns: list[tuple[str, str, float]], rows_field: str, total: s
 
 
 def main(argv: list[str]) -> None:
-    from .templates import builtin_template
-
     target = Path(argv[0]) if argv else builtin_template("docx")
     build_builtin_template(target)
     print(f"已生成 {target}")

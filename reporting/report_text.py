@@ -1,6 +1,6 @@
 """The words of the 自评报告: figures as sentences, and the units' own texts built into "一是…二是…".
 
-Pure functions of a Consolidation; report.py puts the result into the template. Every number written
+Pure functions of a RoundSummary; report.py puts the result into the template. Every number written
 here comes from the store through figures.py, formatted by consolidate.percent.
 """
 
@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from .consolidate import Consolidation, is_trivial, percent, points
-from .figures import STATE_NOT_REPORTED, STATES, Pair, TaskFigures
+from .figures import Pair, TaskFigures
 from .models import LONG_TERM
 from .numerals import to_chinese
-from .workbook_spec import STATUS_DONE, STATUS_NOT_STARTED, STATUS_ONGOING
+from .summary import RoundSummary, is_trivial, percent, points
+from .vocabulary import STATE_NOT_REPORTED, STATES, STATUS_DONE, STATUS_NOT_STARTED, STATUS_ONGOING
 
 ITEMS_PER_SECTION = 10  # "一是…十是", then a pointer to the workbook
 UNITS_PER_ITEM = 3
@@ -89,7 +89,7 @@ def section(index: int, title: str, paragraphs: list[str]) -> dict:
 # -- 一、总体推进情况 ------------------------------------------------------------------------------------
 
 
-def headline(data: Consolidation) -> dict:
+def headline(data: RoundSummary) -> dict:
     """The scalar fields: counts, rates, dates, and the sentences about change and areas."""
     f, total = data.figures, data.figures.total
     return {
@@ -111,7 +111,7 @@ def headline(data: Consolidation) -> dict:
     }
 
 
-def since_previous(data: Consolidation) -> str:
+def since_previous(data: RoundSummary) -> str:
     if data.previous is None or data.total_change is None:
         return ""
     change, before = data.total_change, data.previous
@@ -127,7 +127,7 @@ def since_previous(data: Consolidation) -> str:
     return text + "。"
 
 
-def areas_sentence(data: Consolidation) -> str:
+def areas_sentence(data: RoundSummary) -> str:
     areas = data.figures.areas
     if len(areas) < 2:
         return ""
@@ -139,7 +139,7 @@ def areas_sentence(data: Consolidation) -> str:
             f"最低的是{area_name(worst.area)}（{percent(worst.completion_rate)}）。")
 
 
-def to_chase(data: Consolidation) -> str:
+def to_chase(data: RoundSummary) -> str:
     f = data.figures
     parts = []
     if f.total.overdue:
@@ -151,7 +151,7 @@ def to_chase(data: Consolidation) -> str:
     return joined(parts)
 
 
-def state_rows(data: Consolidation) -> list[dict]:
+def state_rows(data: RoundSummary) -> list[dict]:
     total = data.figures.total
     counts = [total.completed, total.ongoing, total.not_started, total.needs_fix, total.not_reported]
     rows = [{"状态": state, "项次": count, "占比": percent(count / total.tasks if total.tasks else 0.0)}
@@ -163,7 +163,7 @@ def state_rows(data: Consolidation) -> list[dict]:
 # -- 二、主要工作及成效 ------------------------------------------------------------------------------------
 
 
-def main_work(data: Consolidation) -> list[dict]:
+def main_work(data: RoundSummary) -> list[dict]:
     """One section per area that has reported measures: a figures sentence, then "一是…" per task."""
     sections = []
     by_task = _pairs_by_task(data)
@@ -180,7 +180,7 @@ def main_work(data: Consolidation) -> list[dict]:
     return sections
 
 
-def _pairs_by_task(data: Consolidation) -> dict[str, list[Pair]]:
+def _pairs_by_task(data: RoundSummary) -> dict[str, list[Pair]]:
     grouped: dict[str, list[Pair]] = {}
     for pair in data.figures.pairs:  # figures.py orders them by task, lead units first
         grouped.setdefault(pair.task_id, []).append(pair)
@@ -233,7 +233,7 @@ def topic(task_text: str) -> str:
 # -- 三、存在的问题 / 四、下一步工作打算 ----------------------------------------------------------------------
 
 
-def problems(data: Consolidation) -> list[dict]:
+def problems(data: RoundSummary) -> list[dict]:
     """What the data shows first, then the units' own 存在问题 by area."""
     sections = []
     found = data_problems(data)
@@ -244,12 +244,12 @@ def problems(data: Consolidation) -> list[dict]:
     return sections
 
 
-def next_steps(data: Consolidation) -> list[dict]:
+def next_steps(data: RoundSummary) -> list[dict]:
     return [section(index, title, items)
             for index, (title, items) in enumerate(_texts_by_area(data, "next_steps"), start=1)]
 
 
-def data_problems(data: Consolidation) -> list[str]:
+def data_problems(data: RoundSummary) -> list[str]:
     """Units not reported, returns sent back, overdue tasks, areas and units behind: each when present."""
     f = data.figures
     found = []
@@ -269,7 +269,7 @@ def data_problems(data: Consolidation) -> list[str]:
     return found
 
 
-def _overdue_sentence(data: Consolidation) -> str:
+def _overdue_sentence(data: RoundSummary) -> str:
     f = data.figures
     late_tasks = sorted((t for t in f.tasks if t.overdue), key=lambda t: (-t.overdue, t.seq))
     units = {p.unit for p in f.pairs if p.overdue}
@@ -279,7 +279,7 @@ def _overdue_sentence(data: Consolidation) -> str:
             f"涉及{len(late_tasks)}项任务、{len(units)}个单位，主要是：{listed}{more}。")
 
 
-def _behind_sentence(data: Consolidation) -> str:
+def _behind_sentence(data: RoundSummary) -> str:
     """Returned units below the round's completion rate, lowest first."""
     f = data.figures
     overall = f.total.completion_rate
@@ -293,7 +293,7 @@ def _behind_sentence(data: Consolidation) -> str:
             f"包括{listed}{more}。")
 
 
-def _texts_by_area(data: Consolidation, attr: str) -> list[tuple[str, list[str]]]:
+def _texts_by_area(data: RoundSummary, attr: str) -> list[tuple[str, list[str]]]:
     """Per area: the distinct non-trivial texts of `attr`, each with the units that wrote it, as "一是…"."""
     by_area: dict[str, dict[str, list[str]]] = {area.area: {} for area in data.figures.areas}
     for pair in data.figures.pairs:
@@ -319,13 +319,13 @@ def _texts_by_area(data: Consolidation, attr: str) -> list[tuple[str, list[str]]
 # -- 附件 ---------------------------------------------------------------------------------------------
 
 
-def annexes(data: Consolidation) -> dict:
+def annexes(data: RoundSummary) -> dict:
     return {"附件1": annex_areas(data), "附件1合计": _area_total(data),
             "附件2": annex_units(data), "附件2合计": _unit_row("合计", "全部单位", data.figures.total),
             "附件3": annex_open_tasks(data)}
 
 
-def annex_areas(data: Consolidation) -> list[dict]:
+def annex_areas(data: RoundSummary) -> list[dict]:
     grouped = data.area_tasks()
     return [{"序号": index, "领域": area_name(a.area), "任务数": len(grouped.get(a.area, [])), "项次": a.tasks,
              "已完成": a.completed, "逾期": a.overdue, "完成率": percent(a.completion_rate),
@@ -333,14 +333,14 @@ def annex_areas(data: Consolidation) -> list[dict]:
             for index, a in enumerate(data.figures.areas, start=1)]
 
 
-def _area_total(data: Consolidation) -> dict:
+def _area_total(data: RoundSummary) -> dict:
     f = data.figures
     return {"序号": "合计", "领域": "", "任务数": len(f.tasks), "项次": f.total.tasks, "已完成": f.total.completed,
             "逾期": f.total.overdue, "完成率": percent(f.total.completion_rate),
             "平均进度": percent(f.total.average_progress / 100), "报送率": percent(f.return_rate)}
 
 
-def annex_units(data: Consolidation) -> list[dict]:
+def annex_units(data: RoundSummary) -> list[dict]:
     return [_unit_row(rank, unit.unit, unit) for rank, unit in data.ranked_units()]
 
 
@@ -351,7 +351,7 @@ def _unit_row(rank, name: str, tally) -> dict:
             "平均进度": percent(tally.average_progress / 100)}
 
 
-def annex_open_tasks(data: Consolidation) -> list[dict]:
+def annex_open_tasks(data: RoundSummary) -> list[dict]:
     """Tasks not yet done by every unit: deadline, the lead units' state, and the units not done."""
     by_task = _pairs_by_task(data)
     rows = []

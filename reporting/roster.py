@@ -11,8 +11,8 @@ from rapidfuzz import fuzz, process
 
 from .errors import LedgerError
 from .fileio import atomic_path
-from .ledger import sheet_rows, split_names
 from .models import GROUP_CATEGORY, Task, Unit
+from .task_ledger import sheet_rows, split_names
 
 SHEET = "单位名册"
 COLUMNS = ["单位名称", "简称/别名", "类别", "所属分组", "联络员", "联系电话", "电子邮箱"]

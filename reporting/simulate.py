@@ -16,17 +16,8 @@ from pathlib import Path
 import openpyxl
 from python_calamine import CalamineWorkbook
 
-from .workbook_spec import (
-    FIRST_DATA_ROW,
-    HEADER_ROW,
-    MATERIAL_ATTACHED,
-    MATERIAL_ON_SITE,
-    SHEET_LEDGER,
-    SHEET_LIAISON,
-    STATUS_DONE,
-    STATUS_NOT_STARTED,
-    STATUS_ONGOING,
-)
+from .vocabulary import MATERIAL_ATTACHED, MATERIAL_ON_SITE, STATUS_DONE, STATUS_NOT_STARTED, STATUS_ONGOING
+from .workbook_spec import FIRST_DATA_ROW, HEADER_ROW, SHEET_LEDGER, SHEET_LIAISON
 
 ACTIONS = [
     "制定印发《{topic}工作方案》，明确责任分工和时间节点",

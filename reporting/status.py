@@ -14,9 +14,10 @@ from pathlib import Path
 import xlsxwriter
 
 from .errors import ReportingError, WorkspaceError
-from .figures import VERDICT_REJECTED, RoundFigures, UnitFigures, compute_figures
+from .figures import RoundFigures, UnitFigures, compute_figures
 from .fileio import atomic_path
 from .store import connect
+from .vocabulary import VERDICT_REJECTED
 from .workspace import Workspace
 
 CHASE_FILE = "催报名单.xlsx"

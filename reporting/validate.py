@@ -15,19 +15,21 @@ from functools import lru_cache
 
 from .numerals import parse_chinese as chinese_number
 from .readers.base import NO_CACHE
-from .readers.ledger import text_of
-from .workbook_spec import (
-    FILL_COLUMNS,
+from .readers.returned_workbook import text_of
+from .vocabulary import (
+    ERROR,
     MATERIAL_ATTACHED,
     MATERIAL_CHOICES,
     MATERIAL_EXPLAINED,
     MATERIAL_ON_SITE,
+    OK,
     STATUS_DONE,
     STATUS_NOT_STARTED,
     STATUS_ONGOING,
+    WARNING,
 )
+from .workbook_spec import FILL_COLUMNS
 
-OK, WARNING, ERROR, MISSING = "ok", "warning", "error", "missing"
 COL_STATUS, COL_PROGRESS, COL_MEASURES, COL_TARGET, COL_EVIDENCE, COL_MODE, COL_PROBLEMS, COL_NEXT = FILL_COLUMNS
 FIELDS = {COL_STATUS: "status", COL_PROGRESS: "progress", COL_MEASURES: "measures", COL_TARGET: "target_value",
           COL_EVIDENCE: "evidence", COL_MODE: "evidence_mode", COL_PROBLEMS: "problems", COL_NEXT: "next_steps"}

@@ -19,6 +19,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from .fileio import atomic_path
 from .models import Task
+from .vocabulary import MATERIAL_CHOICES, STATUS_CHOICES
 from .workbook_spec import (
     FILL_COLUMNS,
     FIRST_DATA_ROW,
@@ -28,7 +29,6 @@ from .workbook_spec import (
     KIND_RECEIPT,
     LEDGER_COLUMNS,
     LIAISON_COLUMNS,
-    MATERIAL_CHOICES,
     META_KEYS,
     META_TASKS_HEADER,
     PROBLEMS_COLUMNS,
@@ -43,7 +43,6 @@ from .workbook_spec import (
     SHEET_LISTS,
     SHEET_META,
     SHEET_PROBLEMS,
-    STATUS_CHOICES,
     TEMPLATE_VERSION,
     TITLE_ROW,
     fingerprint,

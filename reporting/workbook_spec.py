@@ -33,15 +33,6 @@ TITLE_ROW = 1  # 1-based rows of 工作台账
 HEADER_ROW = 2
 FIRST_DATA_ROW = 3
 
-STATUS_DONE = "已完成"
-STATUS_ONGOING = "推进中"
-STATUS_NOT_STARTED = "未启动"
-STATUS_CHOICES = [STATUS_NOT_STARTED, STATUS_ONGOING, STATUS_DONE]
-MATERIAL_ATTACHED = "已附材料"
-MATERIAL_ON_SITE = "实地核查时提供"
-MATERIAL_EXPLAINED = "情况说明"
-MATERIAL_CHOICES = [MATERIAL_ATTACHED, MATERIAL_ON_SITE, MATERIAL_EXPLAINED]
-
 LIAISON_COLUMNS = ["单位名称", "分管领导", "联络员", "职务", "手机", "电子邮箱"]
 
 # Custom document properties (survive Excel, WPS and LibreOffice saves; integers may come back as floats,

@@ -154,22 +154,3 @@ class Workspace:
             raise WorkspaceError(f"未指定填报轮次：请用 --round 指定，或在 {SETTINGS_FILE} 的 [轮次] 中填写名称")
         return name
 
-
-def init_workspace(root: Path, campaign: str | None = None) -> Workspace:
-    """A new workspace: settings, an empty roster, the templates, inbox/ and outbox/."""
-    from .roster import write_roster
-    from .templates import install_templates
-
-    ws = Workspace(root)
-    if ws.settings_path.exists():
-        raise WorkspaceError(f"{ws.root} 已是工作目录（存在 {SETTINGS_FILE}），未做任何修改")
-    for folder in (ws.inbox, ws.outbox, ws.templates / "xlsx", ws.templates / "docx"):
-        folder.mkdir(parents=True, exist_ok=True)
-    settings = Settings()
-    if campaign:
-        settings.campaign = campaign
-    ws.save_settings(settings)
-    if not ws.roster_path.exists():
-        write_roster([], ws.roster_path)
-    install_templates(ws)
-    return ws

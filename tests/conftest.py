@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from reporting.workspace import Workspace, init_workspace
+from reporting.workspace import Workspace
+from reporting.workspace_init import init_workspace
 
 REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"

@@ -91,7 +91,7 @@ def test_init_twice_refuses(tmp_path):
 
 
 def test_readme_defines_the_figures_exactly_as_the_workbook_does():
-    from reporting.consolidate import DEFINITIONS
+    from reporting.summary import DEFINITIONS
 
     readme = README.read_text(encoding="utf-8")
     for term, meaning in dict(DEFINITIONS).items():

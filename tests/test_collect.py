@@ -119,7 +119,7 @@ def test_ctrl_c_mid_run_stops_every_process_then_again_equals_an_uninterrupted_r
 
 def _interrupted_then_again(tmp_path: Path, interrupt) -> None:
     """40 returns (enough for worker processes), collected once calmly and once interrupted then re-run."""
-    from reporting.workspace import init_workspace
+    from reporting.workspace_init import init_workspace
 
     source = tmp_path / "收到的文件"
     for i in range(40):
@@ -157,7 +157,7 @@ def _interrupted_then_again(tmp_path: Path, interrupt) -> None:
 def test_worker_processes_store_exactly_what_one_process_does(tmp_path, monkeypatch):
     import reporting.collect_read as collect_read
     import reporting.receipts as receipts
-    from reporting.workspace import init_workspace
+    from reporting.workspace_init import init_workspace
 
     pytest.importorskip("reporting.workbook")
     source = tmp_path / "收到的文件"

@@ -25,9 +25,10 @@ from click.testing import CliRunner
 from office import convert
 
 from reporting.cli import main
-from reporting.consolidate import DEFINITIONS, consolidate, load_consolidation, previous_round
 from reporting.errors import WorkspaceError
 from reporting.store import connect
+from reporting.summary import DEFINITIONS, load_summary, previous_round
+from reporting.summary_xlsx import consolidate
 
 
 @pytest.fixture
@@ -170,7 +171,7 @@ def test_first_round_has_no_change_columns(ws):
     build_campaign(ws, with_previous=False)
     book = openpyxl.load_workbook(consolidate(ws))
     assert "上轮完成率" not in table(book, "按单位")[0]
-    assert load_consolidation(ws).previous is None
+    assert load_summary(ws).previous is None
 
 
 def test_as_of_moves_the_overdue_line(campaign_ws):

@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 
 from reporting.errors import WorkspaceError
-from reporting.figures import STATE_NEEDS_FIX, STATE_NOT_REPORTED, compute_figures
+from reporting.figures import compute_figures
 from reporting.store import connect, dumps
+from reporting.vocabulary import STATE_NEEDS_FIX, STATE_NOT_REPORTED
 
 
 @pytest.fixture

@@ -9,12 +9,13 @@ import openpyxl
 import pytest
 
 from reporting.errors import LedgerError, WorkspaceError
-from reporting.ledger import COLUMNS, ledger_was_edited, read_ledger, write_ledger
 from reporting.models import GROUP_CATEGORY, LONG_TERM, Task, Unit
 from reporting.naming import file_stem, sheet_name
 from reporting.roster import Roster, draft_units, read_roster, write_roster
 from reporting.store import SCHEMA_VERSION, connect, transaction, workspace_lock
-from reporting.workspace import Settings, Workspace, init_workspace
+from reporting.task_ledger import COLUMNS, ledger_was_edited, read_ledger, write_ledger
+from reporting.workspace import Settings, Workspace
+from reporting.workspace_init import init_workspace
 
 
 def test_sheet_name_follows_excel_rules():

@@ -14,11 +14,12 @@ from reporting import generate as generate_module
 from reporting.commands.generate import generate_command
 from reporting.errors import LedgerError, ReportingError, TemplateError, WorkspaceError
 from reporting.generate import DISTRIBUTION_FILE, LEDGER_DIR, UNRESOLVED_FILE, UnresolvedUnitsError, generate_round
-from reporting.ledger import write_ledger
 from reporting.models import GROUP_CATEGORY, Task, Unit
 from reporting.roster import write_roster
 from reporting.store import connect, loads
+from reporting.task_ledger import write_ledger
 from reporting.templates import builtin_template
+from reporting.vocabulary import STATUS_CHOICES
 from reporting.workbook_spec import (
     FILL_COLUMNS,
     FIRST_DATA_ROW,
@@ -38,7 +39,6 @@ from reporting.workbook_spec import (
     SHEET_LIAISON,
     SHEET_LISTS,
     SHEET_META,
-    STATUS_CHOICES,
     TEMPLATE_VERSION,
     fingerprint,
 )

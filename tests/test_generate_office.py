@@ -46,7 +46,7 @@ LOCKED = f"{COL['工作任务']}3"  # a given column: typing there must be refus
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
-    from reporting.workspace import init_workspace
+    from reporting.workspace_init import init_workspace
 
     ws = prepare(init_workspace(tmp_path_factory.mktemp("office") / "司法局工作目录"))
     generate_round(ws)

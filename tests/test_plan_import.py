@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from conftest import seed
 
 from reporting.cli import main
-from reporting.ledger import read_ledger
 from reporting.models import GROUP_CATEGORY
 from reporting.roster import read_roster
+from reporting.task_ledger import read_ledger
 
 
 def run(ws, *args):

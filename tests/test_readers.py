@@ -14,7 +14,7 @@ from reporting import readers
 from reporting.collect import collect_inbox
 from reporting.errors import ReturnError
 from reporting.readers import archive, ods, xls, xlsx
-from reporting.readers.ledger import read_return
+from reporting.readers.returned_workbook import read_return
 from reporting.store import connect
 
 

@@ -31,7 +31,7 @@ def campaign_ws(ws):
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
-    from reporting.workspace import init_workspace
+    from reporting.workspace_init import init_workspace
 
     ws = init_workspace(tmp_path_factory.mktemp("格式") / "工作目录")
     build_campaign(ws)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 
 from reporting.validate import (
-    ERROR,
-    WARNING,
     check_row,
     chinese_number,
     clean_text,
@@ -14,6 +12,7 @@ from reporting.validate import (
     normalize_progress,
     normalize_status,
 )
+from reporting.vocabulary import ERROR, WARNING
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..plan import check_plan, import_plan, load_tasks
-from ..workspace import Workspace, init_workspace
+from ..workspace import Workspace
+from ..workspace_init import init_workspace
 from .common import COMMAND_SETTINGS, GROUP_SETTINGS, echo_json, handles_errors, workspace_option
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from ..consolidate import consolidate
 from ..report import write_report
 from ..status import parse_as_of
+from ..summary_xlsx import consolidate
 from ..workspace import Workspace
 from .common import COMMAND_SETTINGS, handles_errors, progress_bar, workspace_option
 

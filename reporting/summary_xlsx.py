@@ -1,4 +1,5 @@
-"""汇总台账.xlsx: the consolidated workbook of a round (xlsxwriter, rows streamed to keep memory flat).
+"""Stage 4, consolidate: 汇总台账.xlsx, the consolidated workbook of a round (xlsxwriter, rows streamed to keep
+memory flat), written from the round's summary (summary.py).
 
 Anything a unit typed goes in with write_string, so `=`, `+`, `-` or `@` at its start never makes a formula.
 """
@@ -13,12 +14,16 @@ from pathlib import Path
 
 import xlsxwriter
 
-from .consolidate import DEFINITIONS, SOURCE_COLUMNS, STATE_COLOURS, Consolidation, is_trivial, percent
-from .figures import STATES, Pair, Tally
+from .figures import Pair, Tally
 from .fileio import atomic_path
 from .models import ROLE_LEAD
 from .progress import ProgressHook, no_progress
+from .summary import DEFINITIONS, SOURCE_COLUMNS, RoundSummary, is_trivial, load_summary, percent
+from .vocabulary import STATE_COLOURS, STATES
+from .workspace import Workspace
 
+SUMMARY_FILE = "汇总台账.xlsx"
+SUMMARY_STEPS = 11  # progress: reading, nine sheets, saving
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 MAX_CELL_TEXT = 32767
 STATE_ATTRS = ["completed", "ongoing", "not_started", "needs_fix", "not_reported"]  # Tally fields, as STATES
@@ -39,6 +44,16 @@ SHEETS = [
 ]
 
 
+def consolidate(ws: Workspace, *, round_name: str | None = None, as_of: date | None = None,
+                progress: ProgressHook = no_progress) -> Path:
+    """Write outbox/<轮次>/汇总台账.xlsx and return its path."""
+    progress(0, SUMMARY_STEPS, "读取数据")
+    data = load_summary(ws, round_name=round_name, as_of=as_of)
+    target = ws.round_dir(data.round) / SUMMARY_FILE
+    write_summary(data, target, ws.root, lambda done, total, item: progress(done + 1, total + 1, item))
+    return target
+
+
 @dataclass
 class Column:
     name: str
@@ -46,7 +61,7 @@ class Column:
     kind: str = "text"  # text, int, pct (a 0–1 rate), num, points (percentage points), wrap (long text)
 
 
-def write_summary(data: Consolidation, target: Path, root: Path | None = None,
+def write_summary(data: RoundSummary, target: Path, root: Path | None = None,
                   progress: ProgressHook = no_progress) -> None:
     """Write every sheet of 汇总台账.xlsx to `target` (atomically), reporting progress sheet by sheet."""
     with atomic_path(target, root) as tmp:
@@ -81,7 +96,7 @@ def clean_text(value: object) -> str:
 
 
 class _Writer:
-    def __init__(self, book: xlsxwriter.Workbook, data: Consolidation) -> None:
+    def __init__(self, book: xlsxwriter.Workbook, data: RoundSummary) -> None:
         self.book, self.data, self.figures = book, data, data.figures
         base = {"border": 1, "valign": "top", "font_size": 10}
         self.formats = {
@@ -419,7 +434,7 @@ TRACE_NOTE = (
 )
 
 
-def _facts(data: Consolidation) -> list[tuple[str, str]]:
+def _facts(data: RoundSummary) -> list[tuple[str, str]]:
     figures = data.figures
     return [
         ("活动", data.campaign),
@@ -433,7 +448,7 @@ def _facts(data: Consolidation) -> list[tuple[str, str]]:
     ]
 
 
-def _data_note(data: Consolidation) -> str:
+def _data_note(data: RoundSummary) -> str:
     last = f"最后读取报送 {data.last_read.replace('T', ' ')}" if data.last_read else "尚无单位报送"
     return (f"统计截至 {data.figures.as_of.isoformat()}；{last}；完成率 {percent(data.figures.completion_rate)}；"
             f"生成于 {data.made_at.isoformat(sep=' ')}；口径见「说明」")

@@ -1,4 +1,5 @@
-"""consolidate: the figures of a round, the change since the previous round, and 汇总台账.xlsx.
+"""The summary of a round that 汇总台账.xlsx (summary_xlsx.py) and the 自评报告 (report.py) are made from:
+the figures of the round, the change since the previous round, and the definitions text.
 
 Everything here reads the store through figures.compute_figures, so a number means the same in the
 terminal, the workbook and the report. What this module adds: the previous round and the change since it,
@@ -11,19 +12,13 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
 from .errors import WorkspaceError
 from .figures import AreaFigures, RoundFigures, Tally, TaskFigures, UnitFigures, compute_figures
-from .progress import ProgressHook, no_progress
 from .store import connect, loads
 from .workbook_spec import FILL_COLUMNS
 from .workspace import Settings, Workspace
 
-SUMMARY_FILE = "汇总台账.xlsx"
-STATE_COLOURS = {"已完成": "#3A923A", "推进中": "#3B75AF", "未启动": "#A0A0A0", "待修改": "#EF8636",
-                 "未报送": "#C03D3E"}  # the same in the workbook's charts and the report's
-SUMMARY_STEPS = 11  # progress: reading, nine sheets, saving
 SOURCE_COLUMNS = ("完成状态", "完成进度(%)")  # the cells behind a pair's state and progress
 
 # The meaning of every figure, shown in 说明 and the README; keep in step with figures.py.
@@ -57,7 +52,7 @@ class Change:
 
 
 @dataclass
-class Consolidation:
+class RoundSummary:
     """What consolidate and report need: this round's figures, the previous round's, and context."""
 
     settings: Settings
@@ -101,8 +96,8 @@ class Consolidation:
         return ranked
 
 
-def load_consolidation(ws: Workspace, *, round_name: str | None = None, as_of: date | None = None,
-                       with_sources: bool = True) -> Consolidation:
+def load_summary(ws: Workspace, *, round_name: str | None = None, as_of: date | None = None,
+                       with_sources: bool = True) -> RoundSummary:
     """Read the round (and the one before it) from reporting.db."""
     name = ws.round_name(round_name)
     ws.require(ws.db_path, "请先运行 reporting generate 生成台账，再用 reporting collect 收集回报")
@@ -116,7 +111,7 @@ def load_consolidation(ws: Workspace, *, round_name: str | None = None, as_of: d
         if not figures.pairs:
             raise WorkspaceError(f"轮次「{name}」没有分配给任何单位的任务：请检查任务分解表和单位名册，"
                                  f"再运行 reporting generate --round {name}")
-        result = Consolidation(settings=ws.settings(), figures=figures, previous=previous, emails=_emails(conn),
+        result = RoundSummary(settings=ws.settings(), figures=figures, previous=previous, emails=_emails(conn),
                                last_read=_last_read(conn, name))
         if with_sources:
             result.source_columns = source_columns(conn, name)
@@ -143,7 +138,7 @@ def change(now: Tally, then: Tally) -> Change:
                   progress_points=now.average_progress - then.average_progress)
 
 
-def _compare(result: Consolidation) -> None:
+def _compare(result: RoundSummary) -> None:
     previous = result.previous
     assert previous is not None
     result.total_change = change(result.figures.total, previous.total)
@@ -185,18 +180,6 @@ def _emails(conn: sqlite3.Connection) -> dict[str, str]:
 def _last_read(conn: sqlite3.Connection, round_name: str) -> str:
     row = conn.execute("SELECT MAX(read_at) AS last FROM submissions WHERE round = ?", (round_name,)).fetchone()
     return row["last"] or ""
-
-
-def consolidate(ws: Workspace, *, round_name: str | None = None, as_of: date | None = None,
-                progress: ProgressHook = no_progress) -> Path:
-    """Write outbox/<轮次>/汇总台账.xlsx and return its path."""
-    from .consolidate_xlsx import write_summary  # here, because that module imports this one
-
-    progress(0, SUMMARY_STEPS, "读取数据")
-    data = load_consolidation(ws, round_name=round_name, as_of=as_of)
-    target = ws.round_dir(data.round) / SUMMARY_FILE
-    write_summary(data, target, ws.root, lambda done, total, item: progress(done + 1, total + 1, item))
-    return target
 
 
 def percent(rate: float) -> str:

@@ -1,0 +1,61 @@
+"""The words every stage shares: completion states, material modes, problem levels, verdicts, overdue.
+
+One place for each: the unit workbook's dropdowns, validation, the store, the figures, the receipts and the
+report all take them from here. It imports only models, so any module may use it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from .models import LONG_TERM
+
+# 完成状态: what a unit may report for a task (the dropdown, in its order).
+STATUS_DONE = "已完成"
+STATUS_ONGOING = "推进中"
+STATUS_NOT_STARTED = "未启动"
+STATUS_CHOICES = [STATUS_NOT_STARTED, STATUS_ONGOING, STATUS_DONE]
+
+# 材料提供方式 (the dropdown, in its order).
+MATERIAL_ATTACHED = "已附材料"
+MATERIAL_ON_SITE = "实地核查时提供"
+MATERIAL_EXPLAINED = "情况说明"
+MATERIAL_CHOICES = [MATERIAL_ATTACHED, MATERIAL_ON_SITE, MATERIAL_EXPLAINED]
+
+# The state of a (unit, task) pair in the figures: a reported status, or one of these two.
+STATE_NEEDS_FIX = "待修改"
+STATE_NOT_REPORTED = "未报送"
+STATES = [STATUS_DONE, STATUS_ONGOING, STATUS_NOT_STARTED, STATE_NEEDS_FIX, STATE_NOT_REPORTED]
+STATE_COLOURS = {STATUS_DONE: "#3A923A", STATUS_ONGOING: "#3B75AF", STATUS_NOT_STARTED: "#A0A0A0",
+                 STATE_NEEDS_FIX: "#EF8636", STATE_NOT_REPORTED: "#C03D3E"}  # the workbook's charts and the report's
+
+# The level of a cell or a problem (stored in problems.level and the cells view's verdict).
+OK, WARNING, ERROR, MISSING, OVERDUE = "ok", "warning", "error", "missing", "overdue"
+LEVEL_WORDS = {ERROR: "错误", WARNING: "提醒", MISSING: "未填报", OVERDUE: "逾期"}
+
+# The verdict on a return: accepted unless a row has an error.
+VERDICT_ACCEPTED = "已接收"
+VERDICT_REJECTED = "退回修改"
+
+
+def verdict_of(errors: int) -> str:
+    return VERDICT_REJECTED if errors else VERDICT_ACCEPTED
+
+
+def verdict_line(errors: int, warnings: int) -> str:
+    """The verdict with its counts, as collect prints it and the receipt shows it."""
+    if errors:
+        return f"{VERDICT_REJECTED}，{errors} 处错误"
+    if warnings:
+        return f"{VERDICT_ACCEPTED}，有 {warnings} 条提醒"
+    return VERDICT_ACCEPTED
+
+
+def is_overdue(deadline: str | None, as_of: date) -> bool:
+    """The deadline (ISO date, 长期 or none) has passed by `as_of`; whether the task is done is the caller's."""
+    if not deadline or deadline == LONG_TERM:
+        return False
+    try:
+        return date.fromisoformat(deadline) < as_of
+    except ValueError:
+        return False
