@@ -17,9 +17,9 @@ from pathlib import Path, PurePosixPath
 from . import readers
 from .collect_match import RECOGNIZED_BY, Rounds
 from .collect_read import FileJob, ReadFile, ReadPiece, file_format, read_files
-from .errors import WorkspaceError
 from .progress import ProgressHook, no_progress
 from .receipts import write_pending_receipts
+from .rounds import current_round
 from .store import connect, transaction, workspace_lock
 from .vocabulary import verdict_line, verdict_of
 from .workbook_spec import LIAISON_COLUMNS
@@ -90,7 +90,7 @@ def collect_inbox(ws: Workspace, *, round_name: str | None = None, progress: Pro
         conn.execute("PRAGMA synchronous = NORMAL")
         try:
             rounds = Rounds(conn)
-            current = _current_round(ws, rounds, round_name)
+            current = current_round(ws, rounds.names, round_name)
             run_id = _start_run(conn)
             result = CollectResult(current)
             _collect_files(ws, conn, rounds, current, run_id, result, progress, workers)
@@ -137,15 +137,6 @@ def _unchanged(known: sqlite3.Row | None, stat: os.stat_result) -> bool:
     """Read before, successfully, and the same size and time now: skipped without reading it again."""
     return known is not None and known["size"] == stat.st_size and known["mtime"] == stat.st_mtime and (
         known["status"] == READ)
-
-
-def _current_round(ws: Workspace, rounds: Rounds, given: str | None) -> str:
-    if not rounds.names:
-        raise WorkspaceError("尚未生成任何轮次的台账，请先运行 reporting generate")
-    name = given or ws.settings().round_name or rounds.names[-1]
-    if name not in rounds.names:
-        raise WorkspaceError(f"轮次「{name}」尚未生成台账：请先运行 reporting generate --round {name}")
-    return name
 
 
 def _start_run(conn: sqlite3.Connection) -> int:

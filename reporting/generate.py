@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import re
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,10 +19,11 @@ import xlsxwriter
 
 from .errors import LedgerError, ReportingError
 from .fileio import atomic_path
-from .models import ROLE_LEAD, ROLE_RESPONSIBLE, Task, Unit
+from .models import ROLE_LEAD, ROLE_RESPONSIBLE, Task, Unit, parse_day
 from .naming import file_stem
 from .progress import ProgressHook, no_progress
 from .roster import Resolution, Roster, is_collective, read_roster
+from .rounds import round_to_generate
 from .store import connect, dumps, transaction, workspace_lock
 from .task_ledger import SHEET as LEDGER_SHEET
 from .task_ledger import read_ledger
@@ -103,7 +103,7 @@ def generate_round(
 ) -> GenerateResult:
     """Write `outbox/<轮次>/台账/<单位>.xlsx` for every unit with tasks, and record the round."""
     settings = ws.settings()
-    round_name = ws.round_name(round_name)
+    round_name = round_to_generate(ws, round_name)
     due = due or settings.round_due
     tasks, roster = _load_inputs(ws)
     template_file = template_path(ws, "xlsx")
@@ -120,6 +120,8 @@ def generate_round(
     with workspace_lock(ws.root):
         _write_round(ws, result, tasks, roster, assignments, template, common, blank=blank,
                      progress=progress or no_progress, workers=workers)
+        if round_name != settings.round_name or (due and due != settings.round_due):
+            ws.set_current_round(round_name, due)
     return result
 
 
@@ -173,12 +175,9 @@ def _show_template(ws: Workspace, path: Path) -> str:
 
 def parse_due(text: str) -> date:
     """`2026-12-31`, `2026/12/31`, `2026.12.31` or `2026年12月31日`."""
-    match = re.fullmatch(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*", text)
-    if match:
-        try:
-            return date(*(int(g) for g in match.groups()))
-        except ValueError:
-            pass
+    found = parse_day(text)
+    if found is not None:
+        return found
     raise ReportingError(f"截止日期「{text}」无法识别，请写成 2026-12-31 的形式")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -104,3 +105,17 @@ class Round:
 
     name: str
     due: date | None = None
+
+
+_DAY = re.compile(r"\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*")
+
+
+def parse_day(text: str) -> date | None:
+    """`2026-12-31`, `2026/12/31`, `2026.12.31` or `2026年12月31日` as a date; None when it is none of them."""
+    match = _DAY.fullmatch(text)
+    if match:
+        try:
+            return date(*(int(g) for g in match.groups()))
+        except ValueError:
+            return None
+    return None

@@ -16,6 +16,8 @@ import xlsxwriter
 from .errors import ReportingError, WorkspaceError
 from .figures import RoundFigures, UnitFigures, compute_figures
 from .fileio import atomic_path
+from .models import parse_day
+from .rounds import NONE_GENERATED, store_round
 from .store import connect
 from .vocabulary import VERDICT_REJECTED
 from .workspace import Workspace
@@ -48,38 +50,26 @@ class StatusReport:
 
 
 def parse_as_of(text: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError as exc:
-        raise ReportingError(f"日期「{text}」格式不对，应为 YYYY-MM-DD，如 2026-09-30") from exc
+    found = parse_day(text)
+    if found is None:
+        raise ReportingError(f"日期「{text}」格式不对，应为 YYYY-MM-DD，如 2026-09-30")
+    return found
 
 
 def round_status(ws: Workspace, *, round_name: str | None = None, as_of: date | None = None,
                  write_chase: bool = True) -> StatusReport:
     """The figures of the round (the current one unless named) and, unless told not to, the 催报 list."""
     if not ws.db_path.exists():
-        raise WorkspaceError("尚未生成任何轮次的台账，请先运行 reporting generate")
+        raise WorkspaceError(NONE_GENERATED)
     conn = connect(ws.db_path)
     try:
-        name = _round(ws, conn, round_name)
+        name = store_round(ws, conn, round_name)
         report = StatusReport(compute_figures(conn, name, as_of))
     finally:
         conn.close()
     if write_chase:
         report.chase_path = write_chase_list(ws, report)
     return report
-
-
-def _round(ws: Workspace, conn, given: str | None) -> str:
-    if given:
-        return given
-    names = [row["name"] for row in conn.execute("SELECT name FROM rounds ORDER BY generated_at, name")]
-    configured = ws.settings().round_name
-    if configured and configured in names:
-        return configured
-    if not names:
-        raise WorkspaceError("尚未生成任何轮次的台账，请先运行 reporting generate")
-    return names[-1]
 
 
 def verdict_of(unit: UnitFigures) -> str:

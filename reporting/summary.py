@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from .errors import WorkspaceError
 from .figures import AreaFigures, RoundFigures, Tally, TaskFigures, UnitFigures, compute_figures
+from .rounds import NONE_GENERATED, store_round
 from .store import connect, loads
 from .workbook_spec import FILL_COLUMNS
 from .workspace import Settings, Workspace
@@ -99,10 +100,11 @@ class RoundSummary:
 def load_summary(ws: Workspace, *, round_name: str | None = None, as_of: date | None = None,
                        with_sources: bool = True) -> RoundSummary:
     """Read the round (and the one before it) from reporting.db."""
-    name = ws.round_name(round_name)
-    ws.require(ws.db_path, "请先运行 reporting generate 生成台账，再用 reporting collect 收集回报")
+    if not ws.db_path.exists():
+        raise WorkspaceError(NONE_GENERATED)
     conn = connect(ws.db_path)
     try:
+        name = store_round(ws, conn, round_name)
         earlier = previous_round(conn, name)
         previous = compute_figures(conn, earlier) if earlier else None
         if previous is not None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from .errors import WorkspaceError
 from .fileio import display_path, write_text_atomic
+from .models import LONG_TERM, parse_day
 from .naming import file_stem
 
 if sys.version_info >= (3, 11):
@@ -38,25 +40,18 @@ class Settings:
 
     @classmethod
     def from_toml(cls, data: dict) -> Settings:
-        campaign = data.get("活动", {})
-        round_ = data.get("轮次", {})
-        due = round_.get("截止日期") or None
-        if isinstance(due, str):
-            due = date.fromisoformat(due)
-        report_date = data.get("报告", {}).get("成文日期") or None
-        if isinstance(report_date, str):
-            report_date = date.fromisoformat(report_date)
-        signers = campaign.get("落款单位", cls().signers)
-        if isinstance(signers, str):
-            signers = [signers]
+        """The settings from parsed TOML; a wrong value names its key, the value and the expected form."""
+        read = _SettingsReader(data)
+        default = cls()
+        signers = read.text_or_list("活动", "落款单位", default.signers)
         return cls(
-            campaign=campaign.get("名称", cls.campaign),
-            signers=list(signers),
-            default_deadline=str(campaign.get("默认完成时限", "")),
-            round_name=str(round_.get("名称", "")),
-            round_due=due,
-            contact=str(campaign.get("联系人", "")),
-            report_date=report_date,
+            campaign=read.text("活动", "名称", default.campaign),
+            signers=signers,
+            default_deadline=read.deadline("活动", "默认完成时限"),
+            round_name=read.text("轮次", "名称", ""),
+            round_due=read.date("轮次", "截止日期"),
+            contact=read.text("活动", "联系人", ""),
+            report_date=read.date("报告", "成文日期"),
         )
 
     def to_toml(self) -> str:
@@ -78,6 +73,141 @@ class Settings:
             "# 自评报告的成文日期，如 2026-12-31；留空则为生成报告的当天\n"
             f"\"成文日期\" = {_toml_str(self.report_date.isoformat() if self.report_date else '')}\n"
         )
+
+
+class _SettingsReader:
+    """Typed reads from the parsed TOML; each refusal names the key, the value and the expected form."""
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+
+    def _section(self, section: str) -> dict:
+        found = self.data.get(section, {})
+        if not isinstance(found, dict):
+            raise SettingsError(f"「{section}」应为一节（[\"{section}\"]），而不是 {_shown(found)}")
+        return found
+
+    def _value(self, section: str, key: str):
+        return self._section(section).get(key)
+
+    def text(self, section: str, key: str, default: str) -> str:
+        value = self._value(section, key)
+        if value is None:
+            return default
+        if not isinstance(value, str):
+            raise _wrong(section, key, value, "文字，写在英文双引号中，如 \"某县法治政府建设示范创建\"")
+        return value.strip()
+
+    def text_or_list(self, section: str, key: str, default: list[str]) -> list[str]:
+        value = self._value(section, key)
+        if value is None:
+            return list(default)
+        if isinstance(value, str):
+            return [value.strip()] if value.strip() else list(default)
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            return [item.strip() for item in value if item.strip()] or list(default)
+        raise _wrong(section, key, value, "文字或文字列表，如 [\"县人民政府\", \"县司法局\"]")
+
+    def date(self, section: str, key: str) -> date | None:
+        value = self._value(section, key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            found = parse_day(value)
+            if found is not None:
+                return found
+        raise _wrong(section, key, value, "日期，如 \"2026-12-31\" 或 \"2026年12月31日\"；不填请留空 \"\"")
+
+    def deadline(self, section: str, key: str) -> str:
+        value = self._value(section, key)
+        if value is None or value == "":
+            return ""
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, str):
+            text = value.strip()
+            found = parse_day(text)
+            if text == LONG_TERM or found is not None:
+                return found.isoformat() if found else text
+        raise _wrong(section, key, value, f"日期（如 \"2019-12-31\"）或 \"{LONG_TERM}\"；不填请留空 \"\"")
+
+
+class SettingsError(WorkspaceError):
+    """reporting.toml holds a value of the wrong form."""
+
+
+def _shown(value) -> str:
+    if isinstance(value, str):
+        return f"\"{value}\""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "一节"
+    return str(value)
+
+
+def _wrong(section: str, key: str, value, expected: str) -> SettingsError:
+    return SettingsError(f"[{section}] {key} = {_shown(value)} 不对，应为{expected}")
+
+
+def read_settings_text(data: bytes) -> str:
+    """reporting.toml as text: UTF-8 with or without a BOM (Notepad), else GBK/GB18030 (older Notepad)."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+_TOML_WHERE = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def _toml_message(exc: Exception) -> str:
+    """tomllib's English message in Chinese terms: where, and the usual causes."""
+    where = _TOML_WHERE.search(str(exc))
+    place = f"第 {where.group(1)} 行第 {where.group(2)} 列" if where else "某处"
+    return (f"{place}不符合设置文件的写法（{exc}）；每行应为 \"键\" = \"值\"，文字放在英文双引号中，"
+            f"节名写成 [\"轮次\"]")
+
+
+def _key_pattern(name: str) -> str:
+    return rf"(?:\"{name}\"|'{name}'|{name})"
+
+
+def _set_keys(text: str, section: str, values: dict[str, str]) -> str:
+    """The TOML text with `key = value` set in [section] for each key, everything else untouched."""
+    lines = text.splitlines()
+    header = re.compile(rf"^\s*\[\s*{_key_pattern(section)}\s*\]\s*(?:#.*)?$")
+    start = next((i for i, line in enumerate(lines) if header.match(line)), None)
+    if start is None:
+        lines += ["", f'["{section}"]']
+        start = len(lines) - 1
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+    for key, value in values.items():
+        pattern = re.compile(rf"^\s*{_key_pattern(key)}\s*=")
+        line = f'"{key}" = {value}'
+        found = next((i for i in range(start + 1, end) if pattern.match(lines[i])), None)
+        if found is None:
+            lines.insert(start + 1, line)
+            end += 1
+        else:
+            lines[found] = line
+    return "\n".join(lines) + "\n"
+
+
+def find_workspace(start: Path) -> Path | None:
+    """The folder holding reporting.toml, looking in `start` and then upward; else the nearest folder that
+    is a workspace without one (reporting.db, or inbox/ beside outbox/, as the repository root is)."""
+    start = start.resolve()
+    folders = [start, *start.parents]
+    for folder in folders:
+        if (folder / SETTINGS_FILE).is_file():
+            return folder
+    for folder in folders:
+        if (folder / DB_FILE).is_file() or ((folder / "inbox").is_dir() and (folder / "outbox").is_dir()):
+            return folder
+    return None
 
 
 def _toml_str(value: str) -> str:
@@ -133,24 +263,37 @@ class Workspace:
     def settings(self) -> Settings:
         if not self.settings_path.exists():
             return Settings()
+        shown = self.show(self.settings_path)
         try:
-            data = tomllib.loads(self.settings_path.read_text(encoding="utf-8"))
+            data = tomllib.loads(read_settings_text(self.settings_path.read_bytes()))
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(_toml_message(exc), file=shown) from exc
+        except UnicodeDecodeError as exc:
+            raise SettingsError("无法识别文件编码，请用记事本另存为 UTF-8", file=shown) from exc
+        try:
             return Settings.from_toml(data)
-        except (tomllib.TOMLDecodeError, ValueError, UnicodeDecodeError) as exc:
-            raise WorkspaceError(f"设置文件格式有误：{exc}", file=self.show(self.settings_path)) from exc
+        except SettingsError as exc:
+            raise SettingsError(exc.message, file=shown) from exc
 
     def save_settings(self, settings: Settings) -> None:
         write_text_atomic(self.settings_path, settings.to_toml(), self.root)
+
+    def set_current_round(self, name: str, due: date | None) -> None:
+        """Make a round current: only the 名称 (and, when given, 截止日期) lines of [轮次] change, so the
+        coordinator's comments and other sections stay as written."""
+        if not self.settings_path.exists():
+            settings = Settings(round_name=name, round_due=due)
+            self.save_settings(settings)
+            return
+        text = read_settings_text(self.settings_path.read_bytes())
+        values = {"名称": _toml_str(name)}
+        if due is not None:
+            values["截止日期"] = _toml_str(due.isoformat())
+        write_text_atomic(self.settings_path, _set_keys(text, "轮次", values), self.root)
 
     def require(self, path: Path, hint: str) -> Path:
         """The path, or a clear message saying which command makes it."""
         if not path.exists():
             raise WorkspaceError(f"找不到 {self.show(path)}，{hint}")
         return path
-
-    def round_name(self, given: str | None) -> str:
-        name = given or self.settings().round_name
-        if not name:
-            raise WorkspaceError(f"未指定填报轮次：请用 --round 指定，或在 {SETTINGS_FILE} 的 [轮次] 中填写名称")
-        return name
 

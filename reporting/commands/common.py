@@ -14,7 +14,7 @@ import click
 
 from ..errors import ReportingError
 from ..progress import ProgressHook
-from ..workspace import Workspace
+from ..workspace import SETTINGS_FILE, Workspace, find_workspace
 from .zh import OPTIONS_METAVAR, SUBCOMMAND_METAVAR
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -31,18 +31,38 @@ class UserError(click.ClickException):
         click.echo(f"错误：{self.message}", err=True)
 
 
-def workspace_option(func: Callable) -> Callable:
-    """Adds -w/--workspace and passes `ws: Workspace` to the command."""
+WORKSPACE_HELP = "工作目录（含 reporting.toml、inbox/、outbox/ 等）；默认为当前目录或其上级中含 reporting.toml 的目录。"
 
-    @click.option(
-        "-w", "--workspace", "workspace_dir", type=click.Path(file_okay=False, path_type=Path),
-        default=".", show_default="当前目录", help="工作目录（含 reporting.toml、inbox/、outbox/ 等）。",
-    )
+
+def workspace_option(func: Callable) -> Callable:
+    """Adds -w/--workspace and passes `ws: Workspace` to the command.
+
+    `-w` may also come before the subcommand (`reporting -w DIR status`); without it the workspace is the
+    current folder or the nearest one above it holding reporting.toml.
+    """
+
+    @click.option("-w", "--workspace", "workspace_dir", type=click.Path(file_okay=False, path_type=Path),
+                  default=None, help=WORKSPACE_HELP)
     @functools.wraps(func)
-    def wrapper(*args, workspace_dir: Path, **kwargs):
-        return func(*args, ws=Workspace(workspace_dir), **kwargs)
+    def wrapper(*args, workspace_dir: Path | None, **kwargs):
+        return func(*args, ws=Workspace(workspace_dir or _given_before() or _discovered()), **kwargs)
 
     return wrapper
+
+
+def _given_before() -> Path | None:
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx else None
+    return root.obj.get("workspace") if root and root.obj else None
+
+
+def _discovered() -> Path:
+    here = Path.cwd()
+    found = find_workspace(here)
+    if found is None:
+        raise UserError(f"当前目录 {here} 及其上级目录都不是工作目录（没有 {SETTINGS_FILE}）：请进入工作目录，"
+                        f"或用 -w 指定，或先运行 reporting init 目录 创建")
+    return found
 
 
 def handles_errors(func: Callable) -> Callable:
