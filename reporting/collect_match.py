@@ -24,7 +24,7 @@ from .readers.returned_workbook import ID_COLUMN, TEXT_COLUMN, ReturnData
 from .roster import canonical
 from .store import loads
 from .validate import COL_PROGRESS, Problem, RowResult, check_row
-from .vocabulary import ERROR, MISSING, OVERDUE, STATUS_DONE, WARNING, is_overdue
+from .vocabulary import ERROR, MISSING, OVERDUE, STATE_NEEDS_FIX, WARNING, pair_overdue
 from .workbook_spec import PROP_ROUND, PROP_UNIT, fingerprint
 
 BY_PROPERTIES, BY_META, BY_TITLE = "properties", "meta_sheet", "title"
@@ -290,11 +290,11 @@ def _errored(problems: list[Problem]) -> set[str]:
 def _overdue(info: RoundInfo, mine: dict[str, str], rows: list[tuple[object, RowResult]],
              as_of: date | None) -> list[Problem]:
     as_of = as_of or date.today()
-    done = {r.task_id for _, r in rows if r.accepted and r.status == STATUS_DONE}
+    states = {r.task_id: r.status if r.accepted else STATE_NEEDS_FIX for _, r in rows}
     found = []
-    for task_id in (t for t in info.tasks if t in mine and t not in done):
+    for task_id in (t for t in info.tasks if t in mine):
         deadline = info.tasks[task_id]["deadline"]
-        if is_overdue(deadline, as_of):
+        if pair_overdue(deadline, states.get(task_id), as_of):
             found.append(Problem(OVERDUE, f"任务「{task_id}」完成时限为{deadline}，至今未完成", "请加快推进并说明原因",
                                  task_id))
     return found

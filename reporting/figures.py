@@ -9,7 +9,8 @@ Definitions (PRODUCT.md, "Verdicts and figures"):
   progress over all pairs, a pair without an accepted progress counting 0; 报送率 = units returned / units
   with tasks. Per unit, task and area the same, on their own pairs.
 - Overdue: the deadline is before the as-of date (given, else the round's due date, else today) and the
-  pair is not 已完成. A task is 已完成 when every one of its units reports 已完成.
+  pair is 推进中, 未启动 or 待修改 (vocabulary.pair_overdue): a 未报送 pair is never overdue. A task is 已完成
+  when every one of its units reports 已完成.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from .vocabulary import (
     STATUS_DONE,
     STATUS_NOT_STARTED,
     STATUS_ONGOING,
-    is_overdue,
+    pair_overdue,
     verdict_of,
 )
 
@@ -220,7 +221,7 @@ def _pair(assignment: sqlite3.Row, task: sqlite3.Row, submission, answer, as_of:
         for name in ("measures", "target_value", "evidence", "evidence_mode", "problems", "next_steps"):
             setattr(pair, name, answer[name] or "")
         pair.sheet, pair.row = answer["sheet"] or "", answer["row"]
-    pair.overdue = is_overdue(task["deadline"], as_of) and pair.state != STATUS_DONE
+    pair.overdue = pair_overdue(task["deadline"], pair.state, as_of)
     return pair
 
 

@@ -82,6 +82,8 @@ def chase_reasons(unit: UnitFigures) -> list[str]:
         reasons.append(NOT_RETURNED)
     elif not unit.accepted:
         reasons.append(f"{VERDICT_REJECTED}（{unit.errors} 处错误）")
+    if unit.returned and unit.not_reported:
+        reasons.append(f"有任务未报送（{unit.not_reported} 项）")
     if unit.overdue:
         reasons.append(f"有逾期任务（{unit.overdue} 项）")
     return reasons
@@ -95,7 +97,8 @@ def _problems_first(unit: UnitFigures) -> tuple:
 def _unit_json(unit: UnitFigures) -> dict:
     return {
         "unit": unit.unit, "returned": unit.returned, "accepted": unit.accepted, "errors": unit.errors,
-        "tasks": unit.tasks, "completed": unit.completed, "overdue": unit.overdue, "file": unit.file or None,
+        "tasks": unit.tasks, "completed": unit.completed, "overdue": unit.overdue,
+        "not_reported": unit.not_reported, "file": unit.file or None,
         "verdict": verdict_of(unit), "warnings": unit.warnings, "returned_at": unit.returned_at or None,
         "late": unit.late, "liaison": unit.liaison, "phone": unit.phone,
     }

@@ -37,7 +37,7 @@ SHEETS = [
     ("按领域", "每个一级领域一行，末行为合计"),
     ("按任务", "每项任务一行：各责任单位的完成情况和牵头单位状态"),
     ("任务明细", "每个“任务 × 单位”一行：所填的每一列、状态、是否逾期、来源文件和单元格；可筛选"),
-    ("逾期未完成", "已过完成时限仍未完成的项次，按逾期天数排列"),
+    ("逾期未完成", "已过完成时限、状态为推进中/未启动/待修改的项次，按逾期天数排列（未报送的见「未报送单位」）"),
     ("未报送单位", "本轮有任务但尚未报送的单位及联络方式"),
     ("问题与计划", "各单位填写的存在问题和下一步计划，按领域排列"),
     ("说明", "数字的口径、轮次与数据时间"),
@@ -383,7 +383,7 @@ class _Writer:
                       key=lambda p: (-_days_late(p, as_of), tasks[p.task_id].seq, p.unit))
         rows = ([p.unit, p.task_id, p.area, tasks[p.task_id].text, p.deadline, _days_late(p, as_of), p.state,
                  p.progress, p.role, units[p.unit].liaison, units[p.unit].phone] for p in late)
-        intro = f"统计截至 {as_of.isoformat()}；完成时限早于该日且未完成的项次"
+        intro = f"统计截至 {as_of.isoformat()}；完成时限早于该日、状态为推进中、未启动或待修改的项次（未报送的不计）"
         self.table("逾期未完成", columns, rows, intro, long=True)
 
     def not_reported(self) -> None:

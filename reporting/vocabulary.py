@@ -51,6 +51,16 @@ def verdict_line(errors: int, warnings: int) -> str:
     return VERDICT_ACCEPTED
 
 
+# Overdue (PRODUCT.md): only a pair the unit reported as not done, or whose row needs fixing; a pair of a unit
+# that did not return, or a row missing from a return, is 未报送 and never overdue.
+OVERDUE_STATES = frozenset({STATUS_ONGOING, STATUS_NOT_STARTED, STATE_NEEDS_FIX})
+
+
+def pair_overdue(deadline: str | None, state: str | None, as_of: date) -> bool:
+    """A (unit, task) pair in `state` is overdue by `as_of`."""
+    return state in OVERDUE_STATES and is_overdue(deadline, as_of)
+
+
 def is_overdue(deadline: str | None, as_of: date) -> bool:
     """The deadline (ISO date, 长期 or none) has passed by `as_of`; whether the task is done is the caller's."""
     if not deadline or deadline == LONG_TERM:

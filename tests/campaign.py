@@ -235,7 +235,7 @@ def expected(returns: list[Return] | None = None, as_of: date = DUE) -> Expected
         state = "未报送" if row is None else (row.status if row.accepted else "待修改")
         progress = (row.progress or 0) if row is not None and row.accepted else 0
         late = bool(deadlines[task_id] and deadlines[task_id] != "长期"
-                    and date.fromisoformat(deadlines[task_id]) < as_of and state != "已完成")
+                    and date.fromisoformat(deadlines[task_id]) < as_of and state in ("推进中", "未启动", "待修改"))
         result.states[(unit, task_id)] = state
         if late:
             result.overdue.add((unit, task_id))

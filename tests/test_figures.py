@@ -64,9 +64,13 @@ def test_rates_count_units_that_did_not_return(conn):
 def test_overdue_uses_the_due_date_unless_as_of_is_given(conn):
     at_due = compute_figures(conn, "2026年中期")
     overdue = {(p.unit, p.task_id) for p in at_due.pairs if p.overdue}
-    assert overdue == {("乙镇", "1"), ("丙镇", "1")}  # task 1 due 03-31; 甲局 finished it; 长期 never overdue
-    later = compute_figures(conn, "2026年中期", as_of=date(2027, 1, 1))
-    assert {(p.unit, p.task_id) for p in later.pairs if p.overdue} == overdue | {("乙镇", "3"), ("丙镇", "3")}
+    # task 1 due 03-31; 甲局 finished it; 丙镇 did not return (未报送, never overdue); 长期 never overdue
+    assert overdue == {("乙镇", "1")}
+    assert {(p.unit, p.task_id, p.state) for p in at_due.pairs if p.unit == "丙镇"} >= {("丙镇", "1", "未报送")}
+    later = compute_figures(conn, "2026年中期", as_of=date(2027, 1, 1))  # task 3 late too, but 未报送 by all
+    assert {(p.unit, p.task_id) for p in later.pairs if p.overdue} == overdue
+    earlier = compute_figures(conn, "2026年中期", as_of=date(2026, 3, 1))
+    assert not any(p.overdue for p in earlier.pairs)
 
 
 def test_unit_task_and_area_figures(conn):
