@@ -22,10 +22,14 @@ from .receipts import write_pending_receipts
 from .rounds import current_round
 from .store import connect, transaction, workspace_lock
 from .vocabulary import verdict_line, verdict_of
-from .workbook_spec import LIAISON_COLUMNS
+from .workbook_spec import ANSWER_FIELDS, LIAISON_COLUMNS
 from .workspace import Workspace
 
 READ, ERROR_FILE, DUPLICATE = "read", "error", "duplicate"
+# An answers row as collect_read makes it: the fill columns' values in FILL_COLUMNS order between the others.
+_ANSWER_COLUMNS = ["submission_id", "task_id", "accepted", *ANSWER_FIELDS.values(), "sheet", "row", "raw"]
+_INSERT_ANSWER = (f"INSERT INTO answers ({', '.join(_ANSWER_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' * len(_ANSWER_COLUMNS))})")
 _LIAISON_FIELDS = dict(zip(LIAISON_COLUMNS[1:], ["leader", "liaison", "post", "mobile", "email"], strict=True))
 
 
@@ -244,10 +248,7 @@ def _store_return(conn: sqlite3.Connection, piece: ReadPiece, file_hash: str, ru
 
 
 def _store_rows(conn: sqlite3.Connection, submission_id: int, piece: ReadPiece) -> None:
-    conn.executemany(
-        "INSERT INTO answers (submission_id, task_id, accepted, status, progress, measures, target_value, evidence, "
-        "evidence_mode, problems, next_steps, sheet, row, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(submission_id, *row) for row in piece.answers])
+    conn.executemany(_INSERT_ANSWER, [(submission_id, *row) for row in piece.answers])
     conn.executemany(
         "INSERT INTO other_cells (submission_id, task_id, column_name, sheet, cell, raw, raw_type, normalized, "
         "verdict, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(submission_id, *row) for row in piece.other_cells])

@@ -32,6 +32,11 @@ from .vocabulary import (
     pair_overdue,
     verdict_of,
 )
+from .workbook_spec import FILL_SPEC
+
+# The fill-in columns a Pair carries as reported (text, "" for none); state and progress are worked out.
+ANSWER_TEXTS = [c for c in FILL_SPEC if c.field not in ("status", "progress")]
+_TEXT_FIELDS = [c.field for c in ANSWER_TEXTS]
 
 
 @dataclass
@@ -52,6 +57,7 @@ class Pair:
     evidence_mode: str = ""
     problems: str = ""
     next_steps: str = ""
+    owner: str = ""  # the fill-in columns (workbook_spec.FILL_SPEC) each have an attribute of their field's name
     source_file: str = ""  # the file as it arrived in inbox/ (a zip member as zip/member)
     sheet: str = ""
     row: int | None = None
@@ -218,7 +224,7 @@ def _pair(assignment: sqlite3.Row, task: sqlite3.Row, submission, answer, as_of:
         if pair.state not in STATES:
             pair.state = STATE_NEEDS_FIX
         pair.progress = answer["progress"] if answer["accepted"] else None
-        for name in ("measures", "target_value", "evidence", "evidence_mode", "problems", "next_steps"):
+        for name in _TEXT_FIELDS:
             setattr(pair, name, answer[name] or "")
         pair.sheet, pair.row = answer["sheet"] or "", answer["row"]
     pair.overdue = pair_overdue(task["deadline"], pair.state, as_of)

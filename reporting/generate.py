@@ -77,6 +77,7 @@ class GenerateResult:
     unresolved_report: Path | None = None
     distribution: Path | None = None
     tasks_without_units: list[Task] = field(default_factory=list)
+    template_lacks: list[str] = field(default_factory=list)  # optional fill-in columns an older template lacks
 
     @property
     def prefilled_units(self) -> int:
@@ -112,7 +113,7 @@ def generate_round(
     assignments, unresolved = _checked_assignments(ws, tasks, roster, skip_unresolved)
     assigned = {task.id for rows in assignments.values() for task, _ in rows}
     result = GenerateResult(round_name=round_name, due=due, round_dir=ws.round_dir(round_name),
-                            template=shown_template, tasks=len(assigned),
+                            template=shown_template, template_lacks=template.lacking, tasks=len(assigned),
                             unresolved=unresolved, tasks_without_units=[t for t in tasks if not t.units],
                             idle_units=[u.name for u in roster.members if u.name not in assignments])
     common = {"campaign": settings.campaign, "round_name": round_name, "due": due,

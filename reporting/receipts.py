@@ -22,15 +22,17 @@ from .pool import ordered_map, worker_count
 from .readers.base import cell_name
 from .store import loads, transaction
 from .templates import template_path
-from .validate import FIELDS
 from .vocabulary import ERROR, LEVEL_WORDS, MISSING, WARNING, verdict_line
 from .workbook import CellMark, WorkbookRow, write_unit_workbook
 from .workbook_spec import (
+    ANSWER_FIELDS,
     FILL_COLUMNS,
+    FILL_SPEC,
     FIRST_DATA_ROW,
     KIND_RECEIPT,
     LEDGER_COLUMNS,
     LIAISON_COLUMNS,
+    PERCENT,
     SHEET_LEDGER,
 )
 from .workbook_template import load_template
@@ -123,6 +125,7 @@ def receipt_job(ws: Workspace, conn: sqlite3.Connection, submission: sqlite3.Row
         "problems": [_problem_row(p, positions) for p in sorted(problems, key=_order)]}
 
 
+_PERCENT = frozenset(index for index, column in enumerate(FILL_SPEC) if column.kind == PERCENT)
 _worker: dict = {}
 
 
@@ -165,7 +168,8 @@ def _values(conn: sqlite3.Connection, submission_id: int) -> dict[str, dict[str,
     cursor.row_factory = None  # plain tuples: 300,000 rows at province scale
     found: dict[str, dict[str, object]] = {}
     for task_id, sheet, row, raw, *normalized in cursor.execute(
-            f"SELECT task_id, sheet, row, raw, {', '.join(FIELDS.values())} FROM answers WHERE submission_id = ?",
+            f"SELECT task_id, sheet, row, raw, {', '.join(ANSWER_FIELDS.values())} FROM answers "
+            "WHERE submission_id = ?",
             (submission_id,)):
         if raw is None and (sheet, row) not in flagged_rows:  # the usual row: as typed, nothing wrong
             found[task_id] = {column: _shown(index, value) for index, (column, value)
@@ -184,7 +188,7 @@ def _values(conn: sqlite3.Connection, submission_id: int) -> dict[str, dict[str,
 
 def _shown(index: int, value: object) -> object:
     """A normalised value as the receipt shows it: progress 100.0 as 100."""
-    if index == 1 and isinstance(value, float) and value.is_integer():
+    if index in _PERCENT and isinstance(value, float) and value.is_integer():
         return int(value)
     return value
 

@@ -43,6 +43,7 @@ NEXT_STEPS = [
     "加大督促检查力度，及时通报进展",
     "推进信息化建设，提高工作效率",
 ]
+OWNERS = ["张伟", "王芳", "李娜", "刘洋", "陈静、赵磊", ""]
 TOPICS = ["依法行政", "规范执法", "政务公开", "矛盾化解", "决策规范", "营商环境"]
 
 
@@ -77,6 +78,13 @@ def fill_workbook(source: Path, target: Path, behaviour: UnitBehaviour, rng: ran
 
 
 def _fill_row(sheet, row: int, columns: dict, rng: random.Random, spoil: str) -> None:
+    for header, value in answers(rng, spoil).items():
+        if header in columns and value != "":
+            sheet.cell(row, columns[header]).value = value
+
+
+def answers(rng: random.Random, spoil: str = "") -> dict[str, object]:
+    """A unit's answer to one task: a value (maybe "") for every fill-in column, spoiled as asked."""
     roll = rng.random()
     status = STATUS_DONE if roll < 0.55 else STATUS_ONGOING if roll < 0.9 else STATUS_NOT_STARTED
     progress = 100 if status == STATUS_DONE else 0 if status == STATUS_NOT_STARTED else rng.choice([30, 50, 60, 80])
@@ -84,10 +92,12 @@ def _fill_row(sheet, row: int, columns: dict, rng: random.Random, spoil: str) ->
         "完成状态": status,
         "完成进度(%)": progress,
         "工作举措及成效": _measures(rng) if status != STATUS_NOT_STARTED else "",
+        "量化指标完成值": "",
         "佐证材料": "工作方案、会议纪要、培训签到表" if status == STATUS_DONE else "",
         "材料提供方式": rng.choice([MATERIAL_ATTACHED, MATERIAL_ON_SITE]) if status == STATUS_DONE else "",
         "存在问题": rng.choice(PROBLEMS),
         "下一步计划": rng.choice(NEXT_STEPS),
+        "责任人": OWNERS[int(roll * 1000) % len(OWNERS)],  # from the roll: the random sequence stays as it was
     }
     if spoil == "bad_status":
         values["完成状态"] = "基本完成吧"
@@ -95,9 +105,7 @@ def _fill_row(sheet, row: int, columns: dict, rng: random.Random, spoil: str) ->
         values.update({"完成状态": STATUS_DONE, "完成进度(%)": 100, "佐证材料": "", "材料提供方式": ""})
     elif spoil == "progress_out_of_range":
         values["完成进度(%)"] = 150
-    for header, value in values.items():
-        if header in columns and value != "":
-            sheet.cell(row, columns[header]).value = value
+    return values
 
 
 def _measures(rng: random.Random) -> str:

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import WorkspaceError
+from .workbook_spec import FILL_SPEC, PERCENT, FillColumn
 
 # Each entry moves the schema one version up; never edit a released entry, append a new one.
 MIGRATIONS: list[str] = [
@@ -149,8 +150,61 @@ MIGRATIONS: list[str] = [
     SELECT submission_id, task_id, column_name, sheet, cell, raw, raw_type, normalized, verdict, message
     FROM other_cells;
     """,
+    # 3: the optional fill-in column 责任人 (answers.owner); raw cells kept so far get its entry (null: none).
+    """
+    ALTER TABLE answers ADD COLUMN owner TEXT;
+    INSERT INTO fill_columns VALUES (8, '责任人', 'owner');
+    UPDATE answers SET raw = json_insert(raw, '$[#]', NULL) WHERE raw IS NOT NULL;
+    UPDATE submissions SET columns = json_insert(columns, '$[#]', NULL)
+        WHERE columns IS NOT NULL AND json_array_length(columns) = 8;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def cells_view() -> str:
+    """The `cells` view: one row per cell read, as version 1 stored them (raw as read, normalised, verdict,
+    the file's sheet and cell). Made from the fill-in columns' spec, a branch per column, and remade whenever
+    the schema moves (a migration that adds a fill-in column adds it to fill_columns and answers)."""
+    normalized = " ".join(f"WHEN '{c.field}' THEN {_normalized_text(c)}" for c in FILL_SPEC)
+    numbers = ", ".join(f"'{c.header}'" for c in FILL_SPEC if c.kind == PERCENT)
+    return f"""
+    CREATE VIEW cells AS
+    SELECT x.submission_id, x.task_id, x.column_name, x.sheet, x.cell,
+        CASE x.kind WHEN 'null' THEN COALESCE(x.normalized, '') WHEN 'array' THEN json_extract(x.entry, '$[0]')
+            ELSE x.entry END AS raw,
+        CASE x.kind WHEN 'array' THEN json_extract(x.entry, '$[1]')
+            WHEN 'null' THEN iif(x.normalized IS NULL, 'empty', iif(x.column_name IN ({numbers}), 'number', 'text'))
+            ELSE iif(x.entry = '', 'empty', 'text') END AS raw_type,
+        x.normalized,
+        COALESCE((SELECT p.level FROM problems p WHERE p.submission_id = x.submission_id
+                  AND p.cell = x.cell AND p.sheet = x.sheet AND p.level IN ('error', 'warning')
+                  ORDER BY p.level = 'error' DESC, p.rowid LIMIT 1), 'ok')
+            AS verdict,
+        COALESCE((SELECT p.message FROM problems p WHERE p.submission_id = x.submission_id
+                  AND p.cell = x.cell AND p.sheet = x.sheet AND p.level IN ('error', 'warning')
+                  ORDER BY p.level = 'error' DESC, p.rowid LIMIT 1), '')
+            AS message
+    FROM (
+        SELECT a.submission_id, a.task_id, f.name AS column_name, a.sheet,
+            json_extract(s.columns, '$[' || f.idx || ']') || a.row AS cell,
+            COALESCE(json_type(a.raw, '$[' || f.idx || ']'), 'null') AS kind,
+            json_extract(a.raw, '$[' || f.idx || ']') AS entry,
+            CASE f.field {normalized} END AS normalized
+        FROM answers a JOIN submissions s ON s.id = a.submission_id CROSS JOIN fill_columns f
+    ) x
+    UNION ALL
+    SELECT submission_id, task_id, column_name, sheet, cell, raw, raw_type, normalized, verdict, message
+    FROM other_cells
+    """
+
+
+def _normalized_text(column: FillColumn) -> str:
+    """A stored answer as the view shows it: text, a whole percentage without ".0"."""
+    name = f"a.{column.field}"
+    if column.kind == PERCENT:
+        return f"iif({name} = CAST({name} AS INTEGER), CAST(CAST({name} AS INTEGER) AS TEXT), CAST({name} AS TEXT))"
+    return name
 
 
 def connect(db_path: Path) -> sqlite3.Connection:
@@ -173,6 +227,9 @@ def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:
             for statement in MIGRATIONS[index].split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            if index + 1 == SCHEMA_VERSION:
+                conn.execute("DROP VIEW IF EXISTS cells")
+                conn.execute(cells_view())
             conn.execute(f"PRAGMA user_version = {index + 1}")
 
 

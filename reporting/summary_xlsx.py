@@ -10,16 +10,18 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 
 import xlsxwriter
 
-from .figures import Pair, Tally
+from .figures import ANSWER_TEXTS, Pair, Tally
 from .fileio import atomic_path
 from .models import ROLE_LEAD
 from .progress import ProgressHook, no_progress
 from .summary import DEFINITIONS, SOURCE_COLUMNS, RoundSummary, is_trivial, load_summary, percent
 from .vocabulary import STATE_COLOURS, STATES
+from .workbook_spec import TEXT
 from .workspace import Workspace
 
 SUMMARY_FILE = "汇总台账.xlsx"
@@ -353,14 +355,13 @@ class _Writer:
     def details(self) -> None:
         columns = [Column("一级", 18, "wrap"), Column("任务编号", 9), Column("工作任务", 40, "wrap"),
                    Column("完成时限", 11), Column("单位", 18), Column("职责", 6), Column("状态", 8),
-                   Column("完成进度(%)", 8, "num"), Column("逾期", 6), Column("工作举措及成效", 50, "wrap"),
-                   Column("量化指标完成值", 18, "wrap"), Column("佐证材料", 24, "wrap"), Column("材料提供方式", 12),
-                   Column("存在问题", 30, "wrap"), Column("下一步计划", 30, "wrap"), Column("来源文件", 24, "wrap"),
-                   Column("来源位置", 30, "wrap")]
+                   Column("完成进度(%)", 8, "num"), Column("逾期", 6),
+                   *(Column(c.header, c.detail_width, "wrap" if c.kind == TEXT else "text") for c in ANSWER_TEXTS),
+                   Column("来源文件", 24, "wrap"), Column("来源位置", 30, "wrap")]
         tasks = self.data.tasks_by_id()
+        answered = attrgetter(*(c.field for c in ANSWER_TEXTS))
         rows = ([p.area, p.task_id, tasks[p.task_id].text, p.deadline or "", p.unit, p.role, p.state, p.progress,
-                 "是" if p.overdue else "", p.measures, p.target_value, p.evidence, p.evidence_mode, p.problems,
-                 p.next_steps, p.source_file, self.location(p)] for p in self.figures.pairs)
+                 "是" if p.overdue else "", *answered(p), p.source_file, self.location(p)] for p in self.figures.pairs)
         self.table("任务明细", columns, rows, long=True)
 
     def location(self, pair: Pair) -> str:

@@ -28,11 +28,7 @@ from .vocabulary import (
     STATUS_ONGOING,
     WARNING,
 )
-from .workbook_spec import FILL_COLUMNS
-
-COL_STATUS, COL_PROGRESS, COL_MEASURES, COL_TARGET, COL_EVIDENCE, COL_MODE, COL_PROBLEMS, COL_NEXT = FILL_COLUMNS
-FIELDS = {COL_STATUS: "status", COL_PROGRESS: "progress", COL_MEASURES: "measures", COL_TARGET: "target_value",
-          COL_EVIDENCE: "evidence", COL_MODE: "evidence_mode", COL_PROBLEMS: "problems", COL_NEXT: "next_steps"}
+from .workbook_spec import ANSWER_FIELDS, FIELD_INDEX, FILL_COLUMNS, FILL_SPEC, PERCENT, TEXT
 
 _STATUS_WORDS = {
     STATUS_DONE: ["已完成", "完成", "完成了", "已经完成", "全部完成", "已办结"],
@@ -110,7 +106,7 @@ class RowResult:
     @property
     def fields(self) -> dict[str, object]:
         """answers column → normalised value."""
-        return dict(zip(FIELDS.values(), self.normalized, strict=True))
+        return dict(zip(ANSWER_FIELDS.values(), self.normalized, strict=True))
 
     def level(self, index: int) -> str:
         flag = self.flags.get(index)
@@ -251,7 +247,7 @@ def check_row(
         elif type(value) is str and (not value or (free_text and (value.isprintable() or not _CONTROL.search(value)))):
             if value:  # the usual cell, plain text (isprintable: a quick "no control characters" for one line)
                 normalized[index] = value.strip() or None
-        elif index == _PROGRESS:
+        elif index in _PERCENT:
             _progress(result, index, value, percent)
         else:
             _CHECKS.get(index, _text)(result, index, value)
@@ -286,10 +282,10 @@ def _progress(result: RowResult, index: int, raw: object, percent: Callable[[str
     kind = type(raw)
     if kind is str and len(raw) <= _CACHED_KEY_LENGTH:
         number, error = _short_progress(raw)
-    elif (kind is int or kind is float) and 0 <= raw <= 100 and raw == int(raw) and not percent(COL_PROGRESS):
+    elif (kind is int or kind is float) and 0 <= raw <= 100 and raw == int(raw) and not percent(FILL_COLUMNS[index]):
         number, error = float(raw), None  # the usual figure, typed as a whole number: nothing to convert
     else:
-        number, error = normalize_progress(raw, lambda: percent(COL_PROGRESS))
+        number, error = normalize_progress(raw, lambda: percent(FILL_COLUMNS[index]))
     result.normalized[index] = number
     if error:
         _flag(result, index, ERROR, error, PROGRESS_FIX)
@@ -325,9 +321,13 @@ def _control_chars(result: RowResult, index: int, raw: object) -> None:
               "请检查该单元格内容是否完整")
 
 
-_STATUS, _PROGRESS, _MEASURES, _TARGET, _EVIDENCE, _MODE, _PROBLEMS, _NEXT = range(len(FILL_COLUMNS))
+# The columns the rules below are about, by their store field; the others are checked by their kind.
+_STATUS, _PROGRESS, _MEASURES, _EVIDENCE, _MODE = (
+    FIELD_INDEX[name] for name in ("status", "progress", "measures", "evidence", "evidence_mode"))
+COL_PROGRESS = FILL_COLUMNS[_PROGRESS]
 _CHECKS: dict[int, Callable[[RowResult, int, object], None]] = {_STATUS: _status, _MODE: _mode}
-_FREE_TEXT = frozenset(range(len(FILL_COLUMNS))) - {_STATUS, _PROGRESS, _MODE}  # checked by _text
+_PERCENT = frozenset(index for index, column in enumerate(FILL_SPEC) if column.kind == PERCENT)
+_FREE_TEXT = frozenset(index for index, column in enumerate(FILL_SPEC) if column.kind == TEXT)  # checked by _text
 _COLUMNS = tuple((index, column, index in _FREE_TEXT) for index, column in enumerate(FILL_COLUMNS))
 
 

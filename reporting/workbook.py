@@ -15,22 +15,24 @@ from functools import lru_cache
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from .fileio import atomic_path
 from .models import Task
-from .vocabulary import MATERIAL_CHOICES, STATUS_CHOICES
 from .workbook_spec import (
-    FILL_COLUMNS,
+    CHOICE,
+    FILL_BY_HEADER,
+    FILL_SPEC,
     FIRST_DATA_ROW,
     GIVEN_COLUMNS,
     HEADER_ROW,
     KIND_LEDGER,
     KIND_RECEIPT,
-    LEDGER_COLUMNS,
     LIAISON_COLUMNS,
     META_KEYS,
     META_TASKS_HEADER,
+    PERCENT,
     PROBLEMS_COLUMNS,
     PROP_CAMPAIGN,
     PROP_KIND,
@@ -49,19 +51,10 @@ from .workbook_spec import (
 )
 from .workbook_template import Format, FreeSheet, TemplateSpec, render
 
-# What each fill-in header's input message says (Excel: title ≤ 32, message ≤ 255 characters).
-FILL_HINTS = {
-    "完成状态": "从下拉列表选择：未启动、推进中、已完成。",
-    "完成进度(%)": "填写0到100之间的数字，如 80，不要写“%”。已完成的填 100。",
-    "工作举措及成效": "写明采取的措施和取得的成效，尽量用具体数字说明。完成状态为“已完成”的必须填写。",
-    "量化指标完成值": "对照“量化指标”列，写出每项指标的实际完成值，如“网上可办率85%”。",
-    "佐证材料": "列出文件、照片、视频、新闻链接等材料的名称。已完成的须填写，或在“材料提供方式”中说明。",
-    "材料提供方式": "从下拉列表选择：已附材料、实地核查时提供、情况说明。",
-    "存在问题": "如实填写工作中遇到的问题；没有的写“无”。",
-    "下一步计划": "写明下一步的工作打算和时间安排。",
-}
-STATUS_LIST = f"='{SHEET_LISTS}'!$A$1:$A${len(STATUS_CHOICES)}"
-MATERIAL_LIST = f"='{SHEET_LISTS}'!$B$1:$B${len(MATERIAL_CHOICES)}"
+# The dropdowns' words, a column of SHEET_LISTS per choice column (so no 255-character limit applies).
+CHOICE_COLUMNS = [column for column in FILL_SPEC if column.kind == CHOICE]
+CHOICE_LISTS = {column.header: f"='{SHEET_LISTS}'!${xl_col_to_name(col)}$1:${xl_col_to_name(col)}${len(column.choices)}"
+                for col, column in enumerate(CHOICE_COLUMNS)}
 MARK_FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}
 VERDICT_COLORS = {True: "#006100", False: "#9C0006"}
 PROTECTION = {"format_cells": True, "format_rows": True, "format_columns": True, "autofilter": True}
@@ -214,7 +207,7 @@ def _write_guide(sheet: Worksheet, formats: _Formats, guide: FreeSheet, values: 
 
 def _write_ledger(sheet: Worksheet, formats: _Formats, template: TemplateSpec, values: dict[str, str],
                   rows: list[WorkbookRow], marks: Sequence[CellMark], password: str | None) -> None:
-    last_col = len(LEDGER_COLUMNS) - 1
+    last_col = len(template.columns) - 1
     title_row, header_row, first = TITLE_ROW - 1, HEADER_ROW - 1, FIRST_DATA_ROW - 1
     sheet.merge_range(title_row, 0, title_row, last_col, render(template.title, values),
                       formats.get(template.title_format))
@@ -223,16 +216,16 @@ def _write_ledger(sheet: Worksheet, formats: _Formats, template: TemplateSpec, v
     for col, column in enumerate(template.columns):
         sheet.set_column(col, col, column.width)
         sheet.write_string(header_row, col, column.header, formats.get(column.header_format))
-        if column.header in FILL_HINTS:
+        fill = FILL_BY_HEADER.get(column.header)
+        if fill is not None:
             sheet.data_validation(header_row, col, header_row, col, {
-                "validate": "any", "input_title": f"填写“{column.header}”"[:32],
-                "input_message": FILL_HINTS[column.header]})
+                "validate": "any", "input_title": f"填写“{column.header}”"[:32], "input_message": fill.hint})
     cell_marks = _marks_by_cell(marks)
     layout = _RowLayout(formats, template)
     for index, row in enumerate(rows):
         _write_task_row(sheet, layout, first + index, index + 1, row, cell_marks)
     if rows:
-        _add_validations(sheet, first, first + len(rows) - 1)
+        _add_validations(sheet, first, first + len(rows) - 1, template.fill_columns)
     sheet.freeze_panes(first, 0)
     sheet.autofilter(header_row, 0, header_row + max(len(rows), 1), last_col)
     sheet.set_selection(first, len(GIVEN_COLUMNS), first, len(GIVEN_COLUMNS))
@@ -251,6 +244,8 @@ class _RowLayout:
     def __init__(self, formats: _Formats, template: TemplateSpec) -> None:
         self.formats = formats
         self.columns = template.columns
+        self.headers = [c.header for c in template.columns]
+        self.fill = template.fill_columns
         self.given = len(GIVEN_COLUMNS)
         self.body = [self._format(c.body_format, c.header) for c in template.columns]
         self.fit = [(c.width, float(c.body_format.get("font_size", 11))) for c in template.columns]
@@ -265,10 +260,10 @@ class _RowLayout:
 
 def _write_task_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, row: WorkbookRow,
                     cell_marks: dict[tuple[str, str], tuple[str, str]]) -> None:
-    cells = [*given_values(number, row), *(row.values.get(name) for name in FILL_COLUMNS)]
+    cells = [*given_values(number, row), *(row.values.get(name) for name in layout.fill)]
     height = 0.0
     for col, value in enumerate(cells):
-        mark = cell_marks.get((row.task.id, LEDGER_COLUMNS[col])) if cell_marks else None
+        mark = cell_marks.get((row.task.id, layout.headers[col])) if cell_marks else None
         fmt = layout.body[col] if mark is None else layout.marked(col, mark[0])
         if value is None or value == "":
             sheet.write_blank(r, col, None, fmt)
@@ -309,22 +304,20 @@ def _marks_by_cell(marks: Iterable[CellMark]) -> dict[tuple[str, str], tuple[str
     return found
 
 
-def _add_validations(sheet: Worksheet, first: int, last: int) -> None:
-    status = LEDGER_COLUMNS.index("完成状态")
-    progress = LEDGER_COLUMNS.index("完成进度(%)")
-    material = LEDGER_COLUMNS.index("材料提供方式")
-    sheet.data_validation(first, status, last, status, {
-        "validate": "list", "source": STATUS_LIST,
-        "input_title": "完成状态", "input_message": FILL_HINTS["完成状态"],
-        "error_title": "完成状态", "error_message": f"请从下拉列表选择：{'、'.join(STATUS_CHOICES)}。"})
-    sheet.data_validation(first, progress, last, progress, {
-        "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
-        "input_title": "完成进度(%)", "input_message": "填写0到100之间的数字，如 80。",
-        "error_title": "完成进度(%)", "error_message": "完成进度应为0到100之间的数字，不要写“%”。"})
-    sheet.data_validation(first, material, last, material, {
-        "validate": "list", "source": MATERIAL_LIST,
-        "input_title": "材料提供方式", "input_message": FILL_HINTS["材料提供方式"],
-        "error_title": "材料提供方式", "error_message": f"请从下拉列表选择：{'、'.join(MATERIAL_CHOICES)}。"})
+def _add_validations(sheet: Worksheet, first: int, last: int, fill_columns: list[str]) -> None:
+    """Dropdowns on the choice columns, a 0–100 check on the percent ones (by the column's kind)."""
+    for index, header in enumerate(fill_columns, start=len(GIVEN_COLUMNS)):
+        column = FILL_BY_HEADER[header]
+        if column.kind == CHOICE:
+            sheet.data_validation(first, index, last, index, {
+                "validate": "list", "source": CHOICE_LISTS[header],
+                "input_title": header, "input_message": column.hint,
+                "error_title": header, "error_message": f"请从下拉列表选择：{'、'.join(column.choices)}。"})
+        elif column.kind == PERCENT:
+            sheet.data_validation(first, index, last, index, {
+                "validate": "decimal", "criteria": "between", "minimum": 0, "maximum": 100,
+                "input_title": header, "input_message": "填写0到100之间的数字，如 80。",
+                "error_title": header, "error_message": f"{header}应为0到100之间的数字，不要写“%”。"})
 
 
 def _print_setup(sheet: Worksheet, unit: str, header_row: int | None = None) -> None:
@@ -402,8 +395,8 @@ def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec,
 
 
 def _write_lists(sheet: Worksheet, password: str | None) -> None:
-    for col, choices in enumerate((STATUS_CHOICES, MATERIAL_CHOICES)):
-        for row, choice in enumerate(choices):
+    for col, column in enumerate(CHOICE_COLUMNS):
+        for row, choice in enumerate(column.choices):
             sheet.write_string(row, col, choice)
     sheet.hide()
     sheet.protect(password or "")

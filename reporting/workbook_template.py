@@ -24,11 +24,13 @@ from .errors import TemplateError
 from .fileio import atomic_path
 from .templates import builtin_template
 from .workbook_spec import (
-    FILL_COLUMNS,
+    CHOICE,
+    FILL_SPEC,
     GIVEN_COLUMNS,
     HEADER_ROW,
     LEDGER_COLUMNS,
     LIAISON_COLUMNS,
+    PERCENT,
     SHEET_GUIDE,
     SHEET_LEDGER,
     SHEET_LIAISON,
@@ -44,8 +46,7 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 FONT = "宋体"
 DEFAULT_WIDTHS = {
     "序号": 5, "任务编号": 8, "一级": 12, "工作任务": 36, "本单位职责": 7, "完成时限": 11, "量化指标": 14,
-    "完成状态": 9, "完成进度(%)": 8, "工作举措及成效": 32, "量化指标完成值": 14, "佐证材料": 18,
-    "材料提供方式": 12, "存在问题": 16, "下一步计划": 16,
+    **{column.header: column.width for column in FILL_SPEC},
 }
 LIAISON_WIDTHS = {"单位名称": 30, "分管领导": 12, "联络员": 12, "职务": 16, "手机": 16, "电子邮箱": 26}
 TITLE_FORMAT: Format = {"font_name": FONT, "font_size": 16, "bold": True, "align": "center", "valign": "vcenter"}
@@ -54,7 +55,8 @@ GIVEN_HEADER: Format = {**_BORDERED, "bold": True, "align": "center", "bg_color"
 FILL_HEADER: Format = {**_BORDERED, "bold": True, "align": "center", "bg_color": "#FCE4D6"}
 GIVEN_BODY: Format = {**_BORDERED, "valign": "top", "bg_color": "#F2F2F2"}
 FILL_BODY: Format = {**_BORDERED, "valign": "top"}
-NARROW_COLUMNS = ("序号", "任务编号", "本单位职责", "完成时限", "完成状态", "完成进度(%)", "材料提供方式")
+NARROW_COLUMNS = ("序号", "任务编号", "本单位职责", "完成时限",
+                  *(column.header for column in FILL_SPEC if column.kind in (CHOICE, PERCENT)))
 GUIDE_TITLE: Format = {"font_name": FONT, "font_size": 16, "bold": True, "align": "center", "valign": "vcenter"}
 GUIDE_HEADING: Format = {"font_name": FONT, "font_size": 11, "bold": True, "text_wrap": True, "valign": "top"}
 GUIDE_BODY: Format = {"font_name": FONT, "font_size": 11, "text_wrap": True, "valign": "top"}
@@ -73,13 +75,7 @@ GUIDE_LINES: list[tuple[str, str]] = [
     ("一、“工作台账”表列出本单位承担的全部任务。灰色列（序号至量化指标）由牵头协调方填写，已锁定，请勿修改；"
      "白色列为填报列，请逐行填写。", "body"),
     ("二、各填报列的要求：", "heading"),
-    ("1. 完成状态：从下拉列表中选择“未启动”“推进中”或“已完成”。", "body"),
-    ("2. 完成进度(%)：填写0到100之间的数字，如 80，不要写“%”。", "body"),
-    ("3. 工作举措及成效：写明采取的措施和取得的成效，尽量用具体数字说明。", "body"),
-    ("4. 量化指标完成值：对照“量化指标”列，逐项写出实际完成值，如“网上可办率85%”；无量化指标的可不填。", "body"),
-    ("5. 佐证材料：列出文件、照片、视频、新闻链接等材料的名称。", "body"),
-    ("6. 材料提供方式：从下拉列表中选择“已附材料”“实地核查时提供”或“情况说明”。", "body"),
-    ("7. 存在问题、下一步计划：如实填写；没有的可写“无”。", "body"),
+    *((f"{number}. {column.header}：{column.guide}", "body") for number, column in enumerate(FILL_SPEC, start=1)),
     ("三、完成状态选“已完成”的，必须填写“工作举措及成效”，并填写“佐证材料”，"
      "或将“材料提供方式”选为“实地核查时提供”或“情况说明”。", "body"),
     ("四、请同时填写“联络员信息”表。请勿增删行列、修改工作表名称或表头；"
@@ -129,13 +125,24 @@ class TemplateSpec:
     title_format: Format
     title_height: float | None
     header_height: float | None
-    columns: list[Column]  # in LEDGER_COLUMNS order
+    columns: list[Column]  # in LEDGER_COLUMNS order, without the optional fill columns the template lacks
     guide: FreeSheet
     liaison: list[Column]  # in LIAISON_COLUMNS order
     source: str = field(default="", compare=False)
 
     def column(self, header: str) -> Column:
         return next(c for c in self.columns if c.header == header)
+
+    @property
+    def fill_columns(self) -> list[str]:
+        """The fill-in columns of workbooks made from this template, in FILL_COLUMNS order."""
+        return [c.header for c in self.columns[len(GIVEN_COLUMNS):]]
+
+    @property
+    def lacking(self) -> list[str]:
+        """Optional fill-in columns this template (an older copy) does not have."""
+        present = set(self.fill_columns)
+        return [column.header for column in FILL_SPEC if column.header not in present]
 
 
 def render(text: str, values: dict[str, str]) -> str:
@@ -233,7 +240,7 @@ def load_template(path: Path, display: str | None = None) -> TemplateSpec:
 
 def _ledger_columns(sheet, theme: list[str], shown: str) -> list[Column]:
     found = _header_positions(sheet, HEADER_ROW)
-    missing = [name for name in FILL_COLUMNS if name not in found]
+    missing = [c.header for c in FILL_SPEC if c.header not in found and not c.optional]
     if missing:
         raise TemplateError(
             f"第{HEADER_ROW}行缺少填报列：{'、'.join(missing)}（填报列的表头文字不能修改，请恢复后再生成）",
@@ -244,6 +251,8 @@ def _ledger_columns(sheet, theme: list[str], shown: str) -> list[Column]:
     for header in LEDGER_COLUMNS:
         default_header, default_body = _default_formats(header)
         col = found.get(header)
+        if col is None and header not in GIVEN_COLUMNS:  # an optional column an older template lacks
+            continue
         if col is None:  # a given column the coordinator removed: fall back to the defaults
             columns.append(Column(header, DEFAULT_WIDTHS[header], default_header, default_body))
             continue

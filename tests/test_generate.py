@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from openpyxl.utils import get_column_letter
 
 from reporting import generate as generate_module
 from reporting.commands.generate import generate_command
@@ -43,6 +44,8 @@ from reporting.workbook_spec import (
     fingerprint,
 )
 from reporting.workspace import Settings, Workspace
+
+LAST_LETTER = get_column_letter(len(LEDGER_COLUMNS))  # of 工作台账's last column
 
 ROUND = "2026年第四季度"
 DUE = date(2026, 12, 31)
@@ -122,7 +125,7 @@ def test_workbook_layout_sheets_title_headers_and_rows(ready):
     assert book.active.title == SHEET_LEDGER
     sheet = book[SHEET_LEDGER]
     assert sheet.cell(1, 1).value == f"县财政局法治政府建设创建工作台账（{ROUND}）"
-    assert "A1:O1" in {str(r) for r in sheet.merged_cells.ranges}
+    assert f"A1:{LAST_LETTER}1" in {str(r) for r in sheet.merged_cells.ranges}
     assert [c.value for c in sheet[HEADER_ROW]] == LEDGER_COLUMNS
     rows = ledger_rows(path)
     assert [(r["序号"], r["任务编号"], r["本单位职责"]) for r in rows] == [(1, "1", "牵头"), (2, "2", "牵头"),
@@ -194,7 +197,7 @@ def test_view_and_print_settings(ready):
     generate_round(ready)
     sheet = openpyxl.load_workbook(unit_file(ready, "县财政局"))[SHEET_LEDGER]
     assert sheet.freeze_panes == f"A{FIRST_DATA_ROW}"
-    assert sheet.auto_filter.ref == "A2:O5"
+    assert sheet.auto_filter.ref == f"A2:{LAST_LETTER}5"
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.page_setup.paperSize == 9
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
@@ -462,8 +465,8 @@ def _accepted_answers(ws: Workspace) -> None:
     conn.execute("INSERT INTO answers (submission_id, task_id, accepted, status, progress, measures) "
                  "VALUES (1, '4', 1, '已完成', 100, '旧的答复')")
     conn.execute("INSERT INTO answers (submission_id, task_id, accepted, status, progress, measures, evidence, "
-                 "evidence_mode, problems, next_steps, target_value) VALUES (2, '1', 1, '推进中', 60.0, "
-                 "'制定方案并公布清单', '清单文件', '已附材料', '人手不足', '年底前完成', '网上可办率85%')")
+                 "evidence_mode, problems, next_steps, target_value, owner) VALUES (2, '1', 1, '推进中', 60.0, "
+                 "'制定方案并公布清单', '清单文件', '已附材料', '人手不足', '年底前完成', '网上可办率85%', '张伟')")
     conn.execute("INSERT INTO answers (submission_id, task_id, accepted, status, progress) "
                  "VALUES (2, '2', 0, '已完成', 150)")
     conn.close()
@@ -476,7 +479,7 @@ def test_prefilled_from_the_latest_accepted_answers_of_an_earlier_round(ready):
     assert {k: rows["1"][k] for k in FILL_COLUMNS} == {
         "完成状态": "推进中", "完成进度(%)": 60, "工作举措及成效": "制定方案并公布清单",
         "量化指标完成值": "网上可办率85%", "佐证材料": "清单文件", "材料提供方式": "已附材料",
-        "存在问题": "人手不足", "下一步计划": "年底前完成"}
+        "存在问题": "人手不足", "下一步计划": "年底前完成", "责任人": "张伟"}
     assert all(rows["2"][k] is None for k in FILL_COLUMNS)  # rejected row
     assert all(rows["4"][k] is None for k in FILL_COLUMNS)  # superseded return
     assert {f.unit: f.prefilled for f in result.files}["县财政局"] == 1

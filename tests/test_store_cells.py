@@ -8,38 +8,52 @@ from datetime import date
 
 from reporting.cells import decode_raw, encode_raw
 from reporting.store import MIGRATIONS, connect, transaction
-from reporting.validate import FIELDS
-from reporting.workbook_spec import FILL_COLUMNS
+from reporting.workbook_spec import ANSWER_FIELDS, FILL_COLUMNS
+
+
+def raw_row(**values: object) -> list[object]:
+    """A row's cells as read, in FILL_COLUMNS order, by field name; "" for the others."""
+    return [values.get(field, "") for field in ANSWER_FIELDS.values()]
+
+
+def normalized_row(**values: object) -> list[object]:
+    return [values.get(field) for field in ANSWER_FIELDS.values()]
 
 
 def test_raw_cells_round_trip():
-    raw = ["进行中", 80, " 做了 ", "", date(2026, 5, 1), "", "", "继续"]
-    normalized = ["推进中", 80.0, "做了", None, "2026-05-01", None, None, "继续"]
+    raw = raw_row(status="进行中", progress=80, measures=" 做了 ", evidence=date(2026, 5, 1), next_steps="继续")
+    normalized = normalized_row(status="推进中", progress=80.0, measures="做了", evidence="2026-05-01",
+                                next_steps="继续")
     text = encode_raw(raw, normalized, {"下一步计划"}, FILL_COLUMNS)
-    assert decode_raw(text, normalized) == [("进行中", "text"), ("80", "number"), (" 做了 ", "text"),
-                                            ("", "empty"), ("2026-05-01", "date"), ("", "empty"), ("", "empty"),
-                                            ("继续", "formula:text")]
-    assert text.count("null") == 4  # the unchanged text and number, the empty cells: nothing to keep
-    assert json.loads(text)[0] == "进行中" and json.loads(text)[4] == ["2026-05-01", "date"]
+    decoded = dict(zip(ANSWER_FIELDS.values(), decode_raw(text, normalized), strict=True))
+    assert decoded == {"status": ("进行中", "text"), "progress": ("80", "number"), "measures": (" 做了 ", "text"),
+                       "target_value": ("", "empty"), "evidence": ("2026-05-01", "date"),
+                       "evidence_mode": ("", "empty"), "problems": ("", "empty"),
+                       "next_steps": ("继续", "formula:text"), "owner": ("", "empty")}
+    entries = json.loads(text)
+    assert entries.count(None) == len(FILL_COLUMNS) - 4  # the unchanged number, the empty cells: nothing to keep
+    assert entries[0] == "进行中" and entries[FILL_COLUMNS.index("佐证材料")] == ["2026-05-01", "date"]
 
 
 def test_a_row_as_the_unit_typed_it_costs_nothing():
-    normalized = ["推进中", 60.0, "做了", None, None, None, None, "继续"]
-    assert encode_raw(["推进中", 60.0, "做了", "", "", "", "", "继续"], normalized, set(), FILL_COLUMNS) is None
+    normalized = normalized_row(status="推进中", progress=60.0, measures="做了", next_steps="继续")
+    assert encode_raw(raw_row(status="推进中", progress=60.0, measures="做了", next_steps="继续"), normalized, set(),
+                      FILL_COLUMNS) is None
     assert decode_raw(None, normalized)[:3] == [("推进中", "text"), ("60", "number"), ("做了", "text")]
-    assert encode_raw(["推进中", 0.6, "做了", "", "", "", "", "继续"], normalized, set(), FILL_COLUMNS) is not None
+    assert encode_raw(raw_row(status="推进中", progress=0.6, measures="做了", next_steps="继续"), normalized, set(),
+                      FILL_COLUMNS) is not None
 
 
 def test_an_empty_cell_that_got_a_value_is_kept_as_empty():
-    normalized = ["已完成", 100.0, "做了", None, "文件", None, None, None]
-    text = encode_raw(["已完成", "", "做了", "", "文件", "", "", ""], normalized, set(), FILL_COLUMNS)
+    normalized = normalized_row(status="已完成", progress=100.0, measures="做了", evidence="文件")
+    text = encode_raw(raw_row(status="已完成", measures="做了", evidence="文件"), normalized, set(), FILL_COLUMNS)
     assert decode_raw(text, normalized)[1] == ("", "empty")
 
 
 def test_fill_columns_table_matches_the_workbook_spec(tmp_path):
     conn = connect(tmp_path / "r.db")
     rows = conn.execute("SELECT idx, name, field FROM fill_columns ORDER BY idx").fetchall()
-    assert [(r["name"], r["field"]) for r in rows] == list(FIELDS.items())
+    assert [(r["name"], r["field"]) for r in rows] == list(ANSWER_FIELDS.items())
     assert [r["name"] for r in rows] == FILL_COLUMNS
 
 
@@ -82,11 +96,11 @@ def test_view_tells_the_worst_verdict_of_a_cell(tmp_path):
                      "VALUES ('h', 'a.xlsx', 'inbox/a.xlsx', 'archive/h', 1, 'x', 'read')")
         conn.execute("INSERT INTO submissions (id, file_hash, round, unit, recognized_by, read_at, verdict, columns) "
                      "VALUES (1, 'h', 'r', 'u', 'properties', 'x', '退回修改', ?)",
-                     (json.dumps(list("HIJKLMNO")),))
-        normalized = ["已完成", 80.0, None, None, None, None, None, None]
+                     (json.dumps(list("HIJKLMNOP")[:len(FILL_COLUMNS)]),))
+        normalized = normalized_row(status="已完成", progress=80.0)
         conn.execute("INSERT INTO answers (submission_id, task_id, accepted, status, progress, sheet, row, raw) "
                      "VALUES (1, '7', 0, '已完成', 80, '工作台账', 9, ?)",
-                     (encode_raw(["已完成", 80, "", "", "", "", "", ""], normalized, set(), FILL_COLUMNS),))
+                     (encode_raw(raw_row(status="已完成", progress=80), normalized, set(), FILL_COLUMNS),))
         conn.executemany("INSERT INTO problems (submission_id, level, sheet, cell, task_id, message) "
                          "VALUES (1, ?, '工作台账', ?, '7', ?)",
                          [("warning", "I9", "进度不足"), ("error", "J9", "未填写"), ("error", "I9", "另一个")])

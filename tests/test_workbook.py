@@ -16,6 +16,7 @@ from reporting.templates import builtin_template
 from reporting.workbook import CellMark, WorkbookRow, write_unit_workbook
 from reporting.workbook_spec import (
     FILL_COLUMNS,
+    FILL_SPEC,
     FIRST_DATA_ROW,
     HEADER_ROW,
     KIND_RECEIPT,
@@ -174,8 +175,6 @@ def test_an_accepted_receipt_without_problems(tmp_path, spec):
     assert book[SHEET_GUIDE]["A1"].font.color.rgb.endswith("006100")
 
 
-def test_every_fill_column_has_a_hint():
-    from reporting.workbook import FILL_HINTS
-
-    assert list(FILL_HINTS) == FILL_COLUMNS
-    assert all(len(hint) <= 255 for hint in FILL_HINTS.values())
+def test_every_fill_column_has_a_hint_and_a_guide_line():
+    assert [column.header for column in FILL_SPEC] == FILL_COLUMNS
+    assert all(0 < len(column.hint) <= 255 and column.guide for column in FILL_SPEC)  # Excel's limit

@@ -34,6 +34,11 @@ def _summary(ws: Workspace, result: GenerateResult) -> None:
     click.echo(f"已为 {len(result.files)} 个单位生成“{result.round_name}”工作台账 → "
                f"{ws.show(result.round_dir / LEDGER_DIR)}/")
     click.echo(f"  任务 {result.tasks} 项，截止日期 {due}，模板：{result.template}")
+    if result.template_lacks:
+        columns = "、".join(f"“{name}”" for name in result.template_lacks)
+        click.echo(f"注意：模板 {result.template} 是旧版，没有填报列{columns}，本轮台账不含这些列。"
+                   f"如需这些列：在模板「工作台账」表头末尾加上{columns}；或将该模板改名备份，"
+                   "重新运行本命令即使用内置的新模板。")
     if result.prefilled_units:
         click.echo(f"  其中 {result.prefilled_units} 个单位的台账预填了上一轮已接收的内容")
     if result.distribution is not None:

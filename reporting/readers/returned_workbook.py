@@ -19,6 +19,7 @@ from ..workbook_spec import (
     LIAISON_COLUMNS,
     META_KEYS,
     META_TASKS_HEADER,
+    OPTIONAL_COLUMNS,
     SHEET_GUIDE,
     SHEET_LEDGER,
     SHEET_LIAISON,
@@ -36,6 +37,7 @@ _HEADER_ALIASES = {"编号": "任务编号", "完成情况": "工作举措及成
 _PARENTHESIS = re.compile(r"\(.*?\)")
 _SPACE = re.compile(r"\s+")
 _CACHED_KEY_LENGTH = 200
+_ABSENT = 1 << 20  # the column of an optional fill-in column the workbook lacks: past every row's end, read as ""
 
 
 @dataclass
@@ -237,7 +239,7 @@ def _use_sheet(data: ReturnData, sheet: Sheet, header: tuple[int, dict[str, int]
         data.notes.append(Note("warning", f"未找到工作表「{SHEET_LEDGER}」，已从「{sheet.name}」读取", sheet.name))
     offsets = {c - LEDGER_COLUMNS.index(n) for n, c in found.items()}
     for name in [ID_COLUMN, *FILL_COLUMNS]:
-        if name in found:
+        if name in found or name in OPTIONAL_COLUMNS:  # an optional column is absent from older templates
             continue
         where = f"{header_row + 1}行"
         if len(offsets) == 1:
@@ -271,8 +273,8 @@ def _read_rows(book: Book, data: ReturnData) -> None:
     if any(n.level == "error" for n in data.notes):
         return
     id_col, text_col = data.columns[ID_COLUMN], data.columns.get(TEXT_COLUMN)
-    fill = {name: data.columns[name] for name in FILL_COLUMNS}
-    columns = list(fill.values())
+    fill = {name: data.columns[name] for name in FILL_COLUMNS if name in data.columns}
+    columns = [data.columns.get(name, _ABSENT) for name in FILL_COLUMNS]
     letters = {name: column_letter(c) for name, c in fill.items()}
     issues = book.formula_issues(sheet.name)
     formulas = book.formula_cells(sheet.name)
