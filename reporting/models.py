@@ -80,6 +80,7 @@ class Plan:
     default_deadline_line: int = 0  # where the plan states it (0: not stated or given by the user)
     gaps: list[str] = field(default_factory=list)  # numbers the plan skips ("86"), kept as gaps
     warnings: list[PlanWarning] = field(default_factory=list)
+    guesses: list[str] = field(default_factory=list)  # where the parser inferred structure, for the summary
 
 
 @dataclass

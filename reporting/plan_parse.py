@@ -10,7 +10,8 @@ from itertools import pairwise
 from pathlib import Path
 
 from .errors import PlanError
-from .models import Plan, PlanWarning, Task
+from .models import LONG_TERM, Plan, PlanWarning, Task
+from .plan_lines import prepare
 from .plan_outline import Node, Para, build_outline, clean_line, parse_numbering, section_kind
 from .plan_sources import SourceLine, read_plan_lines
 from .plan_table import TableRow, split_tables
@@ -18,10 +19,14 @@ from .plan_terms import (
     Deadline,
     find_default_deadline,
     find_plan_date,
+    find_plan_year,
     find_targets,
+    is_status,
+    looks_traditional,
     normalise_deadline,
     parse_deadline,
     take_text_deadline,
+    to_simplified,
 )
 from .plan_units import UnitClause, split_unit_clause, unit_line
 
@@ -39,8 +44,19 @@ _ASIDE_RE = re.compile(
     r"^(?:联系人|联系电话|办公室电话|电话|传真|邮箱|电子邮箱|地址)[:：]"
     r"|^\d{4}[年.\-/]\d{1,2}[月.\-/]\d{1,2}日?$"
 )
-_TITLE_KEYS = ("方案", "规划", "要点", "意见", "计划", "分解表", "清单")
+_TITLE_KEYS = ("方案", "规划", "要点", "意见", "计划", "分解表", "清单", "目录", "安排", "分工")
 _MAX_GAP = 20
+_BULLET_RE = re.compile(r"^(?:[—\-–－]{1,2}|[•·●▪■◆◇○□★☆])\s*")
+_TABLE_KINDS = {"pipe": "以“|”分隔的表格", "flat": "压成一行或数行的表格", "cells": "每格一行的表格"}
+
+
+@dataclass(frozen=True)
+class _When:
+    """What undated deadlines are read against: the plan's date and its year (and where the year was read)."""
+
+    plan_date: date | None
+    year: int | None = None
+    year_from: str = ""
 
 
 def parse_plan(
@@ -70,28 +86,68 @@ def parse_plan_lines(
 def _parse(
     lines: list[SourceLine], source: str, sections: list[str] | None, default_deadline: str | None
 ) -> Plan:
-    text_lines, tables = split_tables(lines)
-    cleaned = [(line.line, clean_line(line.text)) for line in text_lines]
+    guesses: list[str] = []
+    if looks_traditional("".join(line.text for line in lines[:3000])):
+        lines = [_simplified(line) for line in lines]
+        guesses.append("原文为繁体字，已按简体读取（任务内容已转为简体字）")
+    text_lines, tables, found_tables = split_tables(lines)
+    for table in found_tables:
+        guesses.append(f"第{table.line}行起的任务分解表是复制成文字的表格（{_TABLE_KINDS[table.kind]}），"
+                       f"已按表格读取 {table.rows} 行")
+    prepared = prepare([(line.line, clean_line(line.text)) for line in text_lines])
+    cleaned = prepared.lines
+    if prepared.joined:
+        guesses.append(f"{prepared.joined} 处断行（从网页或 PDF 复制时断开的段落）已接回上一行")
     plan_date = find_plan_date(cleaned)
     root = build_outline(cleaned)
+    title = _title(cleaned, root, source)
+    year = find_plan_year(title, cleaned, plan_date)
+    when = _When(plan_date, *year) if year else _When(plan_date)
     warnings: list[PlanWarning] = []
     rows = [row for table in tables for row in table]
     if rows and not sections:
-        finished, gaps = _table_tasks(rows, plan_date), []
+        finished, gaps = _table_tasks(rows, when), []
         _note_text_items(root, len(rows), warnings)
     else:
-        drafts = _outline_drafts(root, sections, warnings)
+        drafts = _split_bullets(_outline_drafts(root, sections, warnings))
         gaps = _assign_ids(drafts, warnings)
-        finished = [_finish_draft(draft, plan_date) for draft in drafts]
+        finished = [_finish_draft(draft, when) for draft in drafts]
     if not finished:
         raise PlanError(NO_TASKS)
     _dedupe_ids([task for task, _ in finished], warnings)
     default, default_line = _apply_default(finished, cleaned, default_deadline)
     tasks = [task for task, _ in finished]
+    guesses += _task_guesses(tasks, when)
     warnings += [PlanWarning(task.line, message, task.id) for task in tasks for message in task.warnings]
     warnings.sort(key=lambda w: w.line)
-    title = _title(cleaned, root, source)
-    return Plan(title, tasks, source, plan_date, default, default_line, gaps, warnings)
+    plan = Plan(title, tasks, source, plan_date, default, default_line, gaps, warnings)
+    plan.guesses = guesses
+    return plan
+
+
+def _simplified(line: SourceLine) -> SourceLine:
+    cells = tuple(to_simplified(cell) for cell in line.cells) if line.cells is not None else None
+    return SourceLine(line.line, to_simplified(line.text), cells, line.table)
+
+
+_GUESS_NOTES = (
+    ("责任单位取自句末", "项任务的责任单位取自句末的“由…牵头/…负责”"),
+    ("按方案年份", "项任务的完成时限未写年份，按方案年份推断"),
+    ("取自正文", "项任务的完成时限取自正文中的时限"),
+    ("进度安排", "项任务写有多个时间节点，完成时限取最后一个，其余写入备注"),
+    ("同一条目中", "项任务由同一条目中各自带有责任单位的句子拆分而来"),
+)
+
+
+def _task_guesses(tasks: list[Task], when: _When) -> list[str]:
+    guesses = []
+    for key, message in _GUESS_NOTES:
+        count = sum(1 for task in tasks if any(key in note for note in task.notes))
+        if count:
+            guesses.append(f"{count} {message}")
+    if any("按方案年份" in note for task in tasks for note in task.notes) and when.year:
+        guesses.append(f"方案年份 {when.year} 年取自{when.year_from}")
+    return guesses
 
 
 def _source_lines(lines: Iterable[str | SourceLine] | str) -> list[SourceLine]:
@@ -120,6 +176,7 @@ class _Draft:
     units: list[UnitClause] = field(default_factory=list)  # unit lines written below the task
     inherited: tuple[str, UnitClause] | None = None
     id: str = ""
+    piece: int = 0  # the n-th sentence of a bullet split at its unit brackets
 
 
 def heading_text(node: Node) -> str:
@@ -144,6 +201,16 @@ def _own_units(text: str) -> bool:
     return bool(clause and clause.has_units and rest.strip())
 
 
+def _task_like(text: str) -> bool:
+    """A numbered line that is a task in itself: it names its units, or reads as a sentence."""
+    rest, clause = split_unit_clause(text)
+    return bool(clause and clause.has_units) or not _heading_like_text(rest)
+
+
+def _heading_like_text(text: str) -> bool:
+    return len(text) <= 40 and not re.search(r"[。；;！？!?]", text)
+
+
 def _content(paras: list[Para]) -> list[Para]:
     return [p for p in paras if not _aside(p.text) and unit_line(p.text) is None]
 
@@ -161,6 +228,9 @@ class _Collector:
         self.counts: dict[Node, int] = {}
 
     def section(self, section: Node) -> None:
+        if not section.children and not _content(section.paras) and _task_like(section.rest):
+            self.leaf(section, section, [])  # 工作要点 of numbered items without section headings
+            return
         areas = [c for c in section.children if c.rank == section.rank + 1 and _is_heading(c)]
         if not areas:
             self.area(section)
@@ -467,51 +537,143 @@ def _dedupe_ids(tasks: list[Task], warnings: list[PlanWarning]) -> None:
 # --- one task ---------------------------------------------------------------------------------------
 
 
-def _finish_draft(draft: _Draft, plan_date: date | None) -> tuple[Task, bool]:
-    task, recurring = _make_task(draft.raw, draft.line, draft.path, plan_date, units=draft.units,
+def _finish_draft(draft: _Draft, when: _When) -> tuple[Task, bool]:
+    task, recurring = _make_task(draft.raw, draft.line, draft.path, when, units=draft.units,
                                  inherited=draft.inherited)
     task.id = draft.id
+    if draft.piece:
+        task.notes.append(f"由同一条目中各自带有责任单位的第 {draft.piece} 句拆出")
     return task, recurring
+
+
+def _split_bullets(drafts: list[_Draft]) -> list[_Draft]:
+    """A bullet holding several sentences, each with its own unit bracket: one task per sentence."""
+    out: list[_Draft] = []
+    for draft in drafts:
+        pieces = _unit_pieces(draft.raw)
+        if len(pieces) < 2:
+            out.append(draft)
+            continue
+        for number, piece in enumerate(pieces, 1):
+            copy = _Draft(piece, draft.line, draft.path, draft.area, draft.node, draft.anchor, draft.index,
+                          list(draft.units) if number == len(pieces) else [], draft.inherited, draft.id)
+            copy.piece = number
+            out.append(copy)
+    return out
+
+
+def _unit_pieces(text: str) -> list[str]:
+    """`A(甲负责);B(乙负责)。C。D(丙、丁)。` → ["A(甲负责)", "B(乙负责)", "C。D(丙、丁)"]: cut after each
+    unit bracket that closes a sentence; a sentence without one goes with the next."""
+    text = _BULLET_RE.sub("", text.strip())
+    pieces: list[str] = []
+    start = 0
+    for m in re.finditer(r"[)）](?=\s*[。；;，,]|\s*$)", text):
+        head = text[start:m.end()]
+        rest, clause = split_unit_clause(head)
+        if clause and clause.has_units and rest.strip(" 。；;，,"):
+            pieces.append(head.strip(" 。；;，,"))
+            start = m.end()
+            while start < len(text) and text[start] in " 。；;，,":
+                start += 1
+    if len(pieces) < 2:
+        return [text]
+    if text[start:].strip():
+        pieces[-1] += "。" + text[start:]  # a sentence after the last bracket stays with it
+    return pieces
 
 
 def _make_task(
     raw: str,
     line: int,
     path: list[str],
-    plan_date: date | None,
+    when: _When,
     *,
     units: list[UnitClause] | None = None,
     inherited: tuple[str, UnitClause] | None = None,
     given: TableRow | None = None,
 ) -> tuple[Task, bool]:
     """Take a task text apart: units, deadline, targets; returns the task and whether its deadline recurs."""
-    text, clause = split_unit_clause(clean_line(raw))
+    text, clause = split_unit_clause(_BULLET_RE.sub("", clean_line(raw)))
+    if clause is None or not clause.has_units:
+        text, inner = _inner_unit_sentence(text)
+        clause = clause if inner is None else _merge(clause, inner)
     clauses = [c for c in [clause, *(units or [])] if c]
     if given and (given.lead or given.responsible):
         lead, responsible = list(given.lead), list(given.responsible)
     else:
         lead, responsible = _names(clauses, "lead"), _names(clauses, "resp")
     task = Task(id="", text=text, path=list(path), lead=lead, responsible=responsible, line=line)
+    task.notes += [f"责任单位取自句末「{c.sentence}」" for c in clauses if c.sentence and c.has_units][:1]
     phrase = given.deadline if given and given.deadline else None
     phrase = phrase or next((c.deadline for c in clauses if c.deadline), None)
-    deadline = parse_deadline(phrase, plan_date) if phrase else None
-    if phrase and deadline is None:
-        task.warnings.append(f"完成时限「{phrase}」无法识别，请核对")
-    found = take_text_deadline(text, plan_date)
-    task.notes += found.notes
+    deadline = _read_phrase(task, phrase, when) if phrase else None
+    found = take_text_deadline(text, when.plan_date, when.year)
     if deadline is None and not phrase:
         deadline, task.text = found.deadline, found.text
+        task.notes += found.notes
         task.warnings += found.warnings
-    elif deadline is not None and deadline.recurring:
-        task.notes.insert(0, f"周期性时限：{deadline.written}")
+    else:
+        task.notes += [note for note in found.notes if "周期性" in note]
+        if deadline is not None and deadline.recurring:
+            task.notes.insert(0, f"周期性时限：{deadline.written}")
     if not task.units and inherited:
-        deadline = _inherit(task, inherited, deadline, plan_date)
+        deadline = _inherit(task, inherited, deadline, when)
     if not task.units:
         task.warnings.append(NO_UNITS)
+    _check_deadline(task, deadline, when)
     task.deadline = deadline.value if deadline else None
     task.targets = find_targets(task.text)
     task.score = given.score if given else None
     return task, bool(deadline and deadline.recurring)
+
+
+def _read_phrase(task: Task, phrase: str, when: _When) -> Deadline | None:
+    """A deadline written in a column or a clause; a status or milestones where a deadline belongs."""
+    deadline = parse_deadline(phrase, when.plan_date, when.year)
+    if deadline is not None:
+        return deadline
+    steps = take_text_deadline(phrase, when.plan_date, when.year)
+    if steps.deadline is not None and steps.notes:
+        task.notes += steps.notes
+        return steps.deadline
+    if is_status(phrase):
+        task.notes.append(f"完成时限一栏写的是进展「{phrase}」，未作为完成时限")
+    else:
+        task.warnings.append(f"完成时限「{phrase}」无法识别，请核对")
+    return None
+
+
+def _check_deadline(task: Task, deadline: Deadline | None, when: _When) -> None:
+    if deadline is None or deadline.recurring:
+        return
+    if deadline.relative:
+        if deadline.value:
+            task.notes.append(f"完成时限「{deadline.written}」未写年份，按方案年份{when.year}年（取自{when.year_from}）推断")
+        else:
+            task.warnings.append(f"完成时限「{deadline.written}」未写年份，方案中也找不到年份，请补填")
+    value = deadline.value
+    if value and value != LONG_TERM and when.plan_date and date.fromisoformat(value) < when.plan_date:
+        task.warnings.append(
+            f"完成时限 {value} 早于方案日期 {when.plan_date.isoformat()}，请核对（未作改动）")
+
+
+def _inner_unit_sentence(text: str) -> tuple[str, UnitClause | None]:
+    """`《…条例》。起草单位:市园林局。6月底前…`: a sentence inside the text that is only a unit label."""
+    sentences = re.split(r"(?<=[。；;])", text)
+    for index, sentence in enumerate(sentences):
+        clause = unit_line(sentence.strip())
+        if clause is not None and clause.labelled:
+            rest = "".join(sentences[:index] + sentences[index + 1:]).strip()
+            return rest, clause
+    return text, None
+
+
+def _merge(first: UnitClause | None, second: UnitClause) -> UnitClause:
+    if first is None:
+        return second
+    return UnitClause(first.lead + second.lead, first.responsible + second.responsible,
+                      first.deadline or second.deadline, True, first.sentence or second.sentence)
 
 
 def _names(clauses: list[UnitClause], role: str) -> list[str]:
@@ -520,25 +682,25 @@ def _names(clauses: list[UnitClause], role: str) -> list[str]:
 
 
 def _inherit(
-    task: Task, inherited: tuple[str, UnitClause], deadline: Deadline | None, plan_date: date | None
+    task: Task, inherited: tuple[str, UnitClause], deadline: Deadline | None, when: _When
 ) -> Deadline | None:
     """Units (and, when the task has none, the deadline) written on a heading above the task."""
     title, clause = inherited
     task.lead, task.responsible = list(clause.lead), list(clause.responsible)
     task.notes.append(f"责任单位继承自上级措施「{title}」")
     if deadline is None and clause.deadline:
-        deadline = parse_deadline(clause.deadline, plan_date)
+        deadline = parse_deadline(clause.deadline, when.plan_date, when.year)
         task.notes.append(f"完成时限继承自上级措施「{title}」")
     return deadline
 
 
-def _table_tasks(rows: list[TableRow], plan_date: date | None) -> list[tuple[Task, bool]]:
+def _table_tasks(rows: list[TableRow], when: _When) -> list[tuple[Task, bool]]:
     """Rows of a breakdown table; their 序号 are the ids, under the heading row's number when they repeat."""
     numbers = [row.number for row in rows if row.number]
     repeated = len(numbers) != len(set(numbers)) and any(row.group for row in rows)
     finished = []
     for index, row in enumerate(rows, start=1):
-        task, recurring = _make_task(row.text, row.line, row.path, plan_date, given=row)
+        task, recurring = _make_task(row.text, row.line, row.path, when, given=row)
         number = row.number or str(index)
         task.id = f"{row.group}.{number}" if repeated and row.group else number
         finished.append((task, recurring))

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .plan_outline import clean_line, parse_numbering
 from .plan_sources import HEADER_SCAN_ROWS, SourceLine, header_columns
+from .plan_text_table import TextTable, text_tables
 from .plan_units import split_unit_names
+
+_SKIP_ROW_RE = re.compile(r"^(?:抄送|抄报|印发|联系人|联系电话|附件)")
 
 
 @dataclass
@@ -24,8 +28,9 @@ class TableRow:
     group: int = 0  # which heading row (一、… spanning the table) it stands under, 0 before any
 
 
-def split_tables(lines: list[SourceLine]) -> tuple[list[SourceLine], list[list[TableRow]]]:
-    """Text lines for the outline, and the task rows of every breakdown table."""
+def split_tables(lines: list[SourceLine]) -> tuple[list[SourceLine], list[list[TableRow]], list[TextTable]]:
+    """Text lines for the outline, the task rows of every breakdown table, and the tables found in text."""
+    lines, found = text_tables(lines)
     text: list[SourceLine] = []
     tables: list[list[TableRow]] = []
     index = 0
@@ -46,7 +51,7 @@ def split_tables(lines: list[SourceLine]) -> tuple[list[SourceLine], list[list[T
         if header is not None:
             tables.append(_rows(block[header + 1:], header_columns(block[header].cells or ()) or {}))
         index = end
-    return text, tables
+    return text, tables, found
 
 
 def _row_text(cells: tuple[str, ...]) -> str:
@@ -64,7 +69,7 @@ def _rows(block: list[SourceLine], columns: dict[str, int]) -> list[TableRow]:
     for source in block:
         cells = list(source.cells or ())
         filled = [c for c in cells if c.strip()]
-        if not filled or header_columns(cells):
+        if not filled or header_columns(cells) or (len(set(filled)) == 1 and _SKIP_ROW_RE.match(filled[0])):
             continue
         text = _cell(cells, columns.get("text"))
         spanning = len(cells) > 1 and len(filled) == len(cells) and len(set(filled)) == 1

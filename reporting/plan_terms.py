@@ -34,6 +34,7 @@ class Deadline:
     value: str | None
     written: str
     recurring: bool = False
+    relative: bool = False  # written without a year ("四月份", "二季度", "全年"): the plan's year is assumed
 
 
 _LONG_RE = re.compile(r"(?:长期坚持|长期推进|长期执行|长期开展|长期|持续推进|持续开展|常态化推进|常态化)")
@@ -43,7 +44,7 @@ _PREFIX = (
 )
 _SUFFIX = r"\s*(?:之前|以前|前)?\s*(?:(?:全面|基本|全部)?完成(?:任务)?|落实到位|到位)?"
 _CLAUSE_RE = re.compile(rf"^{_PREFIX}(?P<core>.+?){_SUFFIX}$")
-_MAYBE_RE = re.compile(r"[0-9０-９]|长期|持续|常态|每")
+_MAYBE_RE = re.compile(r"[0-9０-９]|长期|持续|常态|每|月|季度|半年|年内|全年|年底|年末|年度内")
 _MARKER_RE = re.compile(r"底|末|前|完成|内|月|日|半年|季度|到位|\d[./\-]\d")
 
 _YMD = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?(?:\s*[\d:]{4,8})?")
@@ -56,6 +57,14 @@ _EVERY_QUARTER_OF_YEAR = re.compile(r"每年\s*(?:的)?\s*第?\s*([一二三四1
 _EVERY_QUARTER = re.compile(r"每(?:个)?季度\s*(?:末|底)?")
 _EVERY_MONTH = re.compile(r"每(?:个)?月\s*(?:底|末)?")
 _EVERY_HALF = re.compile(r"每半年\s*(?:末|底)?")
+# Deadlines without a year, read against the plan's own year.
+_CN_MONTH = r"十[一二]?|[一二三四五六七八九]"
+_R_MD = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_R_MONTH = re.compile(rf"(\d{{1,2}}|{_CN_MONTH})\s*月\s*份?\s*(?:底|末|内|中旬|下旬|上旬)?")
+_R_QUARTER = re.compile(r"(?:第)?\s*([一二三四1-4])\s*季度\s*(?:末|底|内)?")
+_R_HALF = re.compile(r"(上|下)半年\s*(?:末|底|内)?")
+_R_YEAR = re.compile(r"全年|年内|年底|年末|本年度?|本年底|今年底?|今年内|年度内|当年")
+_STATUS_RE = re.compile(r"^(?:已经?|正在|待|视|根据|适时)")
 
 # A date that is said to be a time limit somewhere inside a sentence ("2017年底前完成", "2016年底前健全…").
 _DATE_LOOSE = r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?(?:\s*年)?(?:上半年|下半年|底|末)?"
@@ -122,7 +131,37 @@ def _next_due(days: list[tuple[int, int]], plan_date: date | None) -> date | Non
     return None
 
 
-def parse_deadline(text: str, plan_date: date | None = None) -> Deadline | None:
+def _relative(core: str, year: int | None) -> tuple[date | None] | None:
+    """A deadline written without its year: (its date in `year`, or None when the year is unknown)."""
+    found: date | None = None
+    if m := _R_MD.fullmatch(core):
+        month, day = int(m[1]), int(m[2])
+        end = _month_end(year or 2000, month)
+        if end is None or not 1 <= day <= end.day:
+            return None
+        found = date(year, month, day) if year else None
+    elif m := _R_MONTH.fullmatch(core):
+        month = cn_number(m[1]) or 0
+        if not 1 <= month <= 12:
+            return None
+        found = _month_end(year, month) if year else None
+    elif m := _R_QUARTER.fullmatch(core):
+        found = _quarter_end(year, m[1]) if year else None
+    elif m := _R_HALF.fullmatch(core):
+        found = (date(year, 6, 30) if m[1] == "上" else date(year, 12, 31)) if year else None
+    elif _R_YEAR.fullmatch(core):
+        found = date(year, 12, 31) if year else None
+    else:
+        return None
+    return (found,)
+
+
+def is_status(text: str) -> bool:
+    """A progress note written where a deadline belongs ("已通过常务会议审议", "视条件成熟情况")."""
+    return bool(_STATUS_RE.match(text.strip()))
+
+
+def parse_deadline(text: str, plan_date: date | None = None, year: int | None = None) -> Deadline | None:
     """A phrase that is a deadline and nothing else: 2017年底前完成, 2018年6月底完成, 长期坚持, 每年1月底前.
 
     None when the phrase says more than a deadline ("2016年底前健全落实…").
@@ -137,6 +176,9 @@ def parse_deadline(text: str, plan_date: date | None = None) -> Deadline | None:
     if not m:
         return None
     core = m["core"]
+    if relative := _relative(core, year or (plan_date.year if plan_date else None)):
+        value = relative[0]
+        return Deadline(value.isoformat() if value else None, written, relative=True)
     days = _recurring_days(core)
     if days is not None:
         due = _next_due(days, plan_date)
@@ -172,31 +214,74 @@ def split_sentences(text: str) -> list[str]:
     return [piece for piece in re.split(r"(?<=[。！？!?；;])", text) if piece.strip()]
 
 
-def take_text_deadline(text: str, plan_date: date | None = None) -> TextDeadline:
+def take_text_deadline(text: str, plan_date: date | None = None, year: int | None = None) -> TextDeadline:
     """Remove a deadline clause from the last sentence ("…范围,2017年底前完成。"); note the rest.
 
-    Only a clause that is nothing but a deadline counts; dates elsewhere in the text are reported as
-    warnings (when the task would otherwise have no deadline) or, when recurring, as notes.
+    Else a clause that is nothing but a deadline inside the text ("…试点范围,2017年年底前完成。建立…"), or
+    a sentence of milestones ("6月底前完成起草,8月底前提请审议。", the last one counts), is the deadline and
+    the text stays as written. Other dates are reported as warnings (when the task would otherwise have no
+    deadline) or, when recurring, as notes.
     """
     sentences = split_sentences(text)
     deadline = None
+    notes: list[str] = []
     if sentences:
-        last, found = _clause_of_sentence(sentences[-1], plan_date)
-        if found:
+        last, found = _clause_of_sentence(sentences[-1], plan_date, year)
+        if found and not (found.relative and _MILESTONE_RE.match(sentences[-1]) and _milestones(sentences[-1])):
             deadline = found
             sentences[-1] = last
     rest = "".join(sentences)
-    notes, warnings = _mentions(rest, with_warnings=deadline is None)
+    if deadline is None and (inner := _inner_deadline(sentences, plan_date, year)):
+        deadline, note = inner
+        notes.append(note)
+    more_notes, warnings = _mentions(rest, with_warnings=deadline is None)
+    notes += more_notes
     if deadline and deadline.recurring:
         notes.insert(0, f"周期性时限：{deadline.written}")
     return TextDeadline(_tidy_end(rest), deadline, notes, warnings)
 
 
-def _clause_of_sentence(sentence: str, plan_date: date | None) -> tuple[str, Deadline | None]:
+_MILESTONE_DATE = (
+    r"(?:\d{4}\s*年\s*)?(?:\d{1,2}\s*月\s*(?:\d{1,2}\s*日|份|底|末|中旬|上旬|下旬)?|年底|年末|上半年|下半年"
+    r"|第?[一二三四1-4]\s*季度(?:末|底)?)"
+)
+_MILESTONE_RE = re.compile(rf"^\s*(?:力争|确保|争取)?\s*(?:于|在|到)?\s*(?P<date>{_MILESTONE_DATE})\s*(?:之|以)?前")
+
+
+def _milestones(sentence: str, plan_date: date | None = None, year: int | None = None) -> list[Deadline]:
+    """Each comma piece of a sentence starting with its own date: "6月底前完成起草,8月底前提请审议"."""
+    found = []
+    for segment in re.split(r"[，,；;]", sentence.rstrip("。！？!?；;")):
+        m = _MILESTONE_RE.match(ascii_digits(segment))
+        if not m:
+            return []
+        deadline = parse_deadline(m["date"] + "前", plan_date, year)
+        if deadline is None or deadline.recurring:
+            return []
+        found.append(deadline)
+    return found
+
+
+def _inner_deadline(
+    sentences: list[str], plan_date: date | None, year: int | None
+) -> tuple[Deadline, str] | None:
+    """A deadline written inside the text: a sentence of milestones, else a clause that is only a deadline."""
+    for sentence in reversed(sentences):
+        if steps := _milestones(sentence, plan_date, year):
+            return steps[-1], f"进度安排：{sentence.rstrip('。；;')}（完成时限取最后一个节点）"
+    for sentence in reversed(sentences):
+        for segment in reversed(re.split(r"(?<=[，,])", sentence)):
+            found = parse_deadline(segment, plan_date, year)
+            if found and not found.recurring and found.value != LONG_TERM:
+                return found, f"完成时限取自正文「{found.written}」"
+    return None
+
+
+def _clause_of_sentence(sentence: str, plan_date: date | None, year: int | None = None) -> tuple[str, Deadline | None]:
     """The sentence without its deadline segment, and that deadline."""
     segments = re.split(r"(?<=[，,])", sentence)
     for index in range(len(segments) - 1, -1, -1):
-        found = parse_deadline(segments[index], plan_date)
+        found = parse_deadline(segments[index], plan_date, year)
         if found:
             kept = segments[:index] + segments[index + 1:]
             tail = sentence[len(sentence.rstrip("。！？!?；;")):]
@@ -368,3 +453,26 @@ def looks_traditional(text: str) -> bool:
     sample = text[:20_000]
     found = sum(1 for ch in sample if ch in _HANT_SET)
     return found >= 10 and found * 50 >= sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
+
+
+# --- the plan's own year ----------------------------------------------------------------------------------
+
+_DOC_NUMBER_RE = re.compile(r"[〔\[【(（]\s*((?:19|20)\d{2})\s*[〕\]】)）]\s*[0-9０-９]{1,4}\s*号")
+_TITLE_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*(?:年|年度)?")
+_RANGE_RE = re.compile(r"(?:19|20)\d{2}\s*年?\s*[-—–－~～至到]+\s*(?:19|20)\d{2}")
+
+
+def find_plan_year(title: str, lines: Iterable[tuple[int, str]], plan_date: date | None) -> tuple[int, str] | None:
+    """The year a plan's undated deadlines ("四月份", "全年") fall in, and where it was read.
+
+    A title naming one year ("2019年工作要点") decides; else the 文号 (〔2019〕15号); else the plan's date.
+    """
+    years = set(_TITLE_YEAR_RE.findall(ascii_digits(title)))
+    if len(years) == 1 and not _RANGE_RE.search(ascii_digits(title)):
+        return int(years.pop()), "标题"
+    for _, text in lines:
+        if m := _DOC_NUMBER_RE.search(ascii_digits(text)):
+            return int(m[1]), "文号"
+    if plan_date is not None:
+        return plan_date.year, "成文日期"
+    return None

@@ -18,10 +18,19 @@ _RESP_LABELS = (
     "责任单位", "责任部门", "配合单位", "配合部门", "参与单位", "参与部门", "协办单位", "协办部门",
     "协助单位", "协作单位", "参加单位", "配合",
 )
-_TIME_LABELS = ("完成时限", "完成时间", "时间节点", "时间要求", "完成期限", "时限")
+_RESP_LABELS += ("承办单位", "承办部门", "起草单位", "起草部门", "实施单位", "责任主体")
+_TIME_LABELS = (
+    "完成时限", "完成时间", "时间节点", "时间要求", "完成期限", "时限", "报送审议时间", "提请审议时间",
+    "计划完成时间", "时间安排", "进度安排",
+)
 _ALL_LABELS = sorted(_LEAD_LABELS + _RESP_LABELS + _TIME_LABELS, key=len, reverse=True)
 _LABEL_RE = re.compile(rf"({'|'.join(_ALL_LABELS)})\s*[:：]")
-_ROLE_RE = re.compile(r"^(?:由)?(?P<names>.+?)(?:等(?:单位|部门)?)?(?P<role>牵头|负责|配合|协助|参与)$")
+LABEL_RE = _LABEL_RE
+_ROLE_RE = re.compile(
+    r"^(?:由)?(?P<names>.+?)(?:等(?:相关|有关)?(?:单位|部门)?)?"
+    r"(?:按职责分工|按照职责分工|按职责|根据职责|分别|共同|具体)?(?:抓好)?"
+    r"(?P<role>牵头|负责|配合|协助|参与)(?:落实|实施|组织实施|推进)?$"
+)
 _ROLE_KIND = {"牵头": "lead", "负责": "lead", "配合": "resp", "协助": "resp", "参与": "resp"}
 
 _OPEN = "(（〔[【"
@@ -46,6 +55,7 @@ class UnitClause:
     responsible: list[str] = field(default_factory=list)
     deadline: str | None = None  # the deadline phrase written inside the clause
     labelled: bool = False  # named by a label or by 牵头/配合, not a bare list of names
+    sentence: str = ""  # the trailing sentence the units were read from ("由A牵头，B配合。"), if so
 
     @property
     def has_units(self) -> bool:
@@ -146,6 +156,7 @@ def parse_clause_body(body: str) -> UnitClause | None:
 def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
     """One labelled list; groups ending in 配合 are responsible and then the others in it lead."""
     roles: list[tuple[str | None, str]] = []
+    words: list[str] = []
     for group in split_top(text, ",，;；。"):
         group = group.strip(_EDGE)
         if not group:
@@ -155,18 +166,27 @@ def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
             continue
         m = _ROLE_RE.match(group)
         roles.append((_ROLE_KIND[m["role"]], m["names"]) if m and m["names"].strip(_EDGE) else (None, group))
+        words.append(m["role"] if m and m["names"].strip(_EDGE) else "")
     cooperating = any(role == "resp" for role, _ in roles)
     clause.labelled = clause.labelled or any(role for role, _ in roles)
-    for role, names in roles:
+    led = False
+    for index, (role, names) in enumerate(roles):
         if role is None:
-            role = "lead" if kind == "lead" or (cooperating and kind in ("", "resp")) else "resp"
+            later = next((r for r, _ in roles[index + 1:] if r), None)
+            if led and later == "resp":
+                role = "resp"  # "A牵头,B,C配合": ASCII commas where 、 was meant
+            else:
+                role = "lead" if kind == "lead" or (cooperating and kind in ("", "resp")) else "resp"
+        elif role == "lead" and kind == "resp" and words[index] == "负责":
+            role = "resp"  # "责任单位:A;B分别负责落实": the label decides
+        led = led or role == "lead"
         (clause.lead if role == "lead" else clause.responsible).extend(split_unit_names(names))
 
 
 def split_unit_clause(text: str) -> tuple[str, UnitClause | None]:
     """The task text without its trailing unit clause, and the clause (None when there is none)."""
     body = text.rstrip(_EDGE.replace("、", ""))
-    for finder in (_trailing_paren, _unclosed_paren, _bare_labels):
+    for finder in (_trailing_paren, _unclosed_paren, _bare_labels, _trailing_sentence):
         found = finder(body)
         if found:
             start, clause = found
@@ -247,3 +267,49 @@ def _bare_labels(body: str) -> tuple[int, UnitClause] | None:
         if clause and clause.has_units and all(looks_like_unit(n) for n in clause.lead + clause.responsible):
             return m.start(), clause
     return None
+
+
+_SENTENCE_SPLIT_RE = re.compile(r"[。；;！!？?]")
+
+
+def _trailing_sentence(body: str) -> tuple[int, UnitClause] | None:
+    """`…。由市编办牵头，市财政局配合。` / `…。市政务办负责。` / `…，县司法局负责。`: units in the last sentence.
+
+    The sentence must be nothing but unit names with 牵头/负责/配合 (and perhaps a deadline), every name
+    ending the way unit names end; a sentence that only names units without a role is not enough.
+    """
+    stripped = body.rstrip(_EDGE.replace("、", ""))
+    ends = [m.end() for m in _SENTENCE_SPLIT_RE.finditer(stripped)]
+    start = ends[-1] if ends else 0
+    if start == 0:
+        return None
+    clause = _role_sentence(stripped[start:])
+    if clause is None:
+        comma = max(stripped.rfind("，", start), stripped.rfind(",", start))
+        if comma <= start:
+            return None
+        # "…扩大试点范围，市财政局负责": the last comma piece, when the sentence before it stands alone
+        clause = _role_sentence(stripped[comma + 1:])
+        if clause is None or clause.deadline:
+            return None
+        start = comma + 1
+    clause.sentence = stripped[start:].strip()
+    return start, clause
+
+
+def _role_sentence(sentence: str) -> UnitClause | None:
+    sentence = sentence.strip(_EDGE)
+    if not sentence or len(sentence) > 80 or any(ch in sentence for ch in "“”《》\"") or _LABEL_RE.search(sentence):
+        return None
+    groups = [g.strip(_EDGE) for g in split_top(sentence, ",，") if g.strip(_EDGE)]
+    roles = [_ROLE_RE.match(g) for g in groups]
+    if not any(roles):
+        return None
+    clause = parse_clause_body(sentence)
+    if clause is None or not clause.has_units:
+        return None
+    names = clause.lead + clause.responsible
+    if not all(looks_like_unit(name) for name in names):
+        return None
+    clause.labelled = True
+    return clause

@@ -71,11 +71,60 @@ def test_deadline_clause_in_the_last_sentence_is_removed():
     assert alone.text == "做好衔接工作。" and alone.deadline.value == "2018-06-30"
 
 
-def test_deadline_elsewhere_in_the_text_is_only_a_warning():
+def test_a_deadline_clause_inside_the_text_is_the_deadline_and_the_text_stays():
     found = take_text_deadline("逐步扩大试点范围,2017年年底前完成。建立小微企业名录。")
-    assert found.deadline is None
+    assert found.deadline.value == "2017-12-31"
     assert found.text == "逐步扩大试点范围,2017年年底前完成。建立小微企业名录。"
-    assert found.warnings == ["正文提到时限「2017年年底前完成」，未作为完成时限，请核对"]
+    assert found.notes == ["完成时限取自正文「2017年年底前完成」"] and not found.warnings
+
+
+def test_a_date_inside_a_sentence_is_only_a_warning():
+    found = take_text_deadline("各部门要在2019年底前普遍建立法律顾问制度。加强培训。")
+    assert found.deadline is None
+    assert found.warnings == ["正文提到时限「2019年底前」，未作为完成时限，请核对"]
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [("四月份", "2019-04-30"), ("二季度", "2019-06-30"), ("第三季度", "2019-09-30"), ("上半年", "2019-06-30"),
+     ("下半年", "2019-12-31"), ("全年", "2019-12-31"), ("年内", "2019-12-31"), ("6月底前", "2019-06-30"),
+     ("11月底前完成", "2019-11-30"), ("9月30日前", "2019-09-30"), ("年底前完成", "2019-12-31"),
+     ("2017年年底前", "2017-12-31"), ("2022年第三季度", "2022-09-30")],
+)
+def test_deadlines_without_a_year_take_the_plans_year(written, value):
+    found = parse_deadline(written, year=2019)
+    assert found is not None and found.value == value
+    assert found.relative == (not written.startswith("20"))
+
+
+def test_a_deadline_without_a_year_and_no_plan_year_has_no_value():
+    found = parse_deadline("二季度")
+    assert found is not None and found.value is None and found.relative
+
+
+def test_milestones_take_the_last_step():
+    found = take_text_deadline("《某条例》。6月底前完成起草,8月底前提请审议,10月底前提请常委会审议。", year=2021)
+    assert found.deadline.value == "2021-10-31"
+    assert found.notes[0].startswith("进度安排：6月底前完成起草")
+
+
+def test_the_plans_year_from_title_then_document_number_then_date():
+    from datetime import date
+
+    from reporting.plan_terms import find_plan_year
+
+    assert find_plan_year("某市2019年依法行政工作要点", [], date(2018, 12, 28)) == (2019, "标题")
+    assert find_plan_year("某市规划(2016—2020年)", [(3, "某政办〔2017〕8号")], None) == (2017, "文号")
+    assert find_plan_year("某市实施方案", [], date(2020, 2, 28)) == (2020, "成文日期")
+
+
+def test_traditional_characters_are_made_simplified_and_simplified_text_stays():
+    from reporting.plan_terms import looks_traditional, to_simplified
+
+    text = "推進政府職能轉變,深化行政審批制度改革。(牽頭單位:縣編辦;責任單位:縣政府各部門)顯著"
+    assert to_simplified(text) == "推进政府职能转变,深化行政审批制度改革。(牵头单位:县编办;责任单位:县政府各部门)显著"
+    assert looks_traditional(text) and not looks_traditional(to_simplified(text))
+    assert to_simplified("著作权显著") == "著作权显著"
 
 
 def test_a_year_in_ordinary_text_is_not_a_deadline():

@@ -1,0 +1,81 @@
+"""Text lines as plans arrive from web pages and PDFs, made whole before the outline is built.
+
+Page numbers (`— 3 —`) go; a hard-wrapped paragraph is joined into one line (also across a page break);
+a unit label alone on its line (`责任单位：`) takes the unit names listed one to a line below it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .plan_outline import parse_numbering
+from .plan_units import LABEL_RE, looks_like_unit
+
+_PAGE_RE = re.compile(
+    r"^(?:[-—–－]+\s*[0-9０-９]{1,3}\s*[-—–－]+|第\s*[0-9０-９]{1,3}\s*页(?:\s*[,，/]?\s*共\s*[0-9０-９]{1,3}\s*页)?)$"
+)
+_OPEN_END = "。；;！!？?：:)）」』”】>》"
+_BULLET_RE = re.compile(r"^(?:[—\-–－]{1,2}|[•·●▪■◆◇○□★☆])")
+_DATE_RE = re.compile(r"^\S{0,20}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
+_WRAP_WIDTH = 24
+_EMPTY_LABEL_RE = re.compile(rf"^{LABEL_RE.pattern}$")
+
+
+@dataclass
+class Prepared:
+    lines: list[tuple[int, str]]
+    joined: int = 0  # wrapped lines joined onto the line before
+    page_breaks: int = 0
+
+
+def prepare(lines: list[tuple[int, str]]) -> Prepared:
+    """Lines (number, cleaned text) with page numbers out and wrapped lines joined; blank lines kept."""
+    result = Prepared([])
+    out = result.lines
+    last = -1  # index in `out` of the last non-empty line
+    gap = False  # a blank line since it
+    page_break = False
+    index = 0
+    while index < len(lines):
+        number, text = lines[index]
+        index += 1
+        if not text:
+            out.append((number, text))
+            gap = True
+            continue
+        if _PAGE_RE.match(text):
+            result.page_breaks += 1
+            page_break = True
+            continue
+        if _EMPTY_LABEL_RE.match(text):
+            names: list[str] = []
+            while index < len(lines) and lines[index][1] and looks_like_unit(lines[index][1]):
+                names.append(lines[index][1])
+                index += 1
+            if names:
+                text = text + "、".join(names)
+        if last >= 0 and _continues(out[last][1], text, gap=gap, page_break=page_break):
+            out[last] = (out[last][0], out[last][1] + text)
+            del out[last + 1:]
+            result.joined += 1
+        else:
+            out.append((number, text))
+            last = len(out) - 1
+        gap = page_break = False
+    return result
+
+
+def _continues(before: str, text: str, *, gap: bool, page_break: bool) -> bool:
+    """`text` goes on the paragraph `before` (wrapped at a fixed width, or cut by a page break)."""
+    if before[-1:] in _OPEN_END or parse_numbering(text) is not None or LABEL_RE.match(text):
+        return False
+    if _BULLET_RE.match(text) or _DATE_RE.match(text) or _PAGE_RE.match(before):
+        return False
+    if gap and not page_break:
+        return False
+    numbering = parse_numbering(before)
+    rest = numbering.rest if numbering else before
+    if numbering is not None and not re.search(r"[。；;，,]", rest[:-1]):
+        return before[-1:] in "，,、(（"  # a heading: only when it plainly breaks off
+    return page_break or len(before) >= _WRAP_WIDTH or before[-1:] in "，,、(（"

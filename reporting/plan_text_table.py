@@ -1,0 +1,275 @@
+"""Breakdown tables that are no longer tables: a 任务分解表 copied out of a web page or a PDF as text.
+
+Three forms are turned back into rows of cells, so that plan_table reads them like a .docx table:
+- pipe tables (`| 1 | 编制… | 县司法局 | 2022年6月 |`);
+- flattened: the header words on a line (`序号 工作内容 责任部门 完成时限`), then rows started by serial
+  numbers, on the same line or on the lines below, hard-wrapped or not, with section headings mixed in;
+- one cell per line (or cells between blank lines): the header words one to a line, then `1` / `…` / ….
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .plan_outline import clean_line, parse_numbering
+from .plan_sources import HEADER_SYNONYMS, SourceLine, header_columns
+from .plan_terms import is_status, parse_deadline
+from .plan_units import looks_like_unit, split_unit_names
+
+_HEADER_WORDS = frozenset(word for words in HEADER_SYNONYMS.values() for word in words)
+_SERIAL_RE = re.compile(r"^([0-9０-９]{1,3})[.．、]?$")
+_PIPE_RULE_RE = re.compile(r"^[\s|:：\-—=+]+$")
+_SKIP_ROW_RE = re.compile(r"^(?:抄送|抄报|印发|联系人|联系电话)")
+_CJK_EDGE_RE = re.compile(r"[\u3400-\u9fff，。、；：（）“”《》]")
+_PIPE_TABLE = 20_000
+_TEXT_TABLE = 10_000
+
+
+@dataclass
+class TextTable:
+    """Which kind of text table was found and where: for the summary of guesses."""
+
+    kind: str  # "pipe", "flat" or "cells"
+    line: int
+    rows: int
+
+
+def text_tables(lines: list[SourceLine]) -> tuple[list[SourceLine], list[TextTable]]:
+    """The lines with every text table replaced by rows of cells (SourceLine.cells), and what was found."""
+    out: list[SourceLine] = []
+    found: list[TextTable] = []
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.cells is None:
+            for reader in (_pipe_table, _flat_table, _cell_table):
+                result = reader(lines, index, len(found))
+                if result is not None:
+                    rows, end, kind = result
+                    out.extend(rows)
+                    found.append(TextTable(kind, line.line, sum(1 for r in rows if _is_task_row(r)) - 1))
+                    index = end
+                    break
+            else:
+                out.append(line)
+                index += 1
+        else:
+            out.append(line)
+            index += 1
+    return out, found
+
+
+def _is_task_row(row: SourceLine) -> bool:
+    return row.cells is not None and len(set(row.cells)) > 1
+
+
+def _word(token: str) -> str:
+    return re.sub(r"[(（][^)）]*[)）]", "", token).strip(" :：")
+
+
+# --- pipe tables ------------------------------------------------------------------------------------------
+
+
+def _pipe_cells(text: str) -> list[str] | None:
+    text = text.strip()
+    if not text.startswith("|") or text.count("|") < 3:
+        return None
+    return [cell.strip() for cell in text.strip("|").split("|")]
+
+
+def _pipe_table(lines: list[SourceLine], start: int, number: int) -> tuple[list[SourceLine], int, str] | None:
+    first = _pipe_cells(lines[start].text)
+    if first is None or not header_columns(first):
+        return None
+    rows: list[SourceLine] = []
+    index = start
+    while index < len(lines):
+        cells = _pipe_cells(lines[index].text)
+        if cells is None:
+            if lines[index].text.strip():
+                break
+            index += 1
+            continue
+        joined = "".join(cells)
+        if joined and not _PIPE_RULE_RE.match("|".join(cells)) and not _SKIP_ROW_RE.match(joined):
+            rows.append(SourceLine(lines[index].line, " ".join(c for c in cells if c), tuple(cells),
+                                   _PIPE_TABLE + number))
+        index += 1
+    return rows, index, "pipe"
+
+
+# --- flattened and one-cell-per-line tables ----------------------------------------------------------------
+
+
+def _header_start(tokens: list[str]) -> int:
+    """Where a run of at least three header words starts among `tokens` (len(tokens) when none does)."""
+    for index in range(len(tokens)):
+        run = _header_run(tokens[index:])
+        if run >= 3 and header_columns([_word(t) for t in tokens[index:index + run]]):
+            return index
+    return len(tokens)
+
+
+def _header_run(tokens: list[str]) -> int:
+    run = 0
+    while run < len(tokens) and _word(tokens[run]) in _HEADER_WORDS:
+        run += 1
+    return run
+
+
+def _flat_table(lines: list[SourceLine], start: int, number: int) -> tuple[list[SourceLine], int, str] | None:
+    tokens = lines[start].text.split()
+    at = _header_start(tokens)
+    if at == len(tokens):
+        return None
+    run = _header_run(tokens[at:])
+    header = [_word(t) for t in tokens[at:at + run]]
+    body = " ".join(tokens[at + run:])
+    index = start + 1
+    while index < len(lines) and lines[index].cells is None:
+        text = lines[index].text.strip()
+        if not text:
+            ahead = next((i for i in range(index, len(lines)) if lines[i].text.strip()), len(lines))
+            if ahead < len(lines) and _starts_row(lines[ahead].text):
+                index = ahead
+                continue
+            break
+        if len(body.split()) == 0 or _starts_row(text) or not (_CJK_EDGE_RE.match(text[:1]) and body[-1:].strip()):
+            body += " " + text
+        else:
+            body += text  # a hard-wrapped row goes on
+        index += 1
+    cells = _split_rows(body.split(), header, serial=lambda t: bool(_SERIAL_RE.match(t)))
+    if not cells:
+        return None
+    table = _TEXT_TABLE + number
+    before = [SourceLine(lines[start].line, " ".join(tokens[:at]))] if at else []
+    rows = [*before, SourceLine(lines[start].line, " ".join(header), tuple(header), table)]
+    rows += [SourceLine(lines[start].line, " ".join(row), tuple(row), table) for row in cells]
+    return rows, index, "flat"
+
+
+def _starts_row(text: str) -> bool:
+    first = text.split()[0] if text.split() else ""
+    return bool(_SERIAL_RE.match(first)) or _section_token(first)
+
+
+def _section_token(token: str) -> bool:
+    numbering = parse_numbering(token)
+    return numbering is not None and numbering.style in ("L1", "PCN") and bool(numbering.rest)
+
+
+def _cell_table(lines: list[SourceLine], start: int, number: int) -> tuple[list[SourceLine], int, str] | None:
+    """Header words one to a line (blank lines between allowed), then the cells one to a line."""
+    header: list[str] = []
+    index = start
+    while index < len(lines) and lines[index].cells is None:
+        text = lines[index].text.strip()
+        if text:
+            if _word(text) not in _HEADER_WORDS or " " in text:
+                break
+            header.append(_word(text))
+        index += 1
+    if len(header) < 3 or not header_columns(header):
+        return None
+    cells: list[str] = []
+    lines_of: list[int] = []
+    while index < len(lines) and lines[index].cells is None:
+        text = lines[index].text.strip()
+        if text:
+            cells.append(text)
+            lines_of.append(lines[index].line)
+        index += 1
+    rows = _split_rows(cells, header, serial=lambda t: bool(_SERIAL_RE.match(t)), cells_given=True)
+    if not rows:
+        return None
+    table = _TEXT_TABLE + number
+    out = [SourceLine(lines[start].line, " ".join(header), tuple(header), table)]
+    out += [SourceLine(lines[start].line, " ".join(row), tuple(row), table) for row in rows]
+    return out, index, "cells"
+
+
+def _split_rows(
+    tokens: list[str], header: list[str], *, serial: Callable[[str], bool], cells_given: bool = False
+) -> list[list[str]]:
+    """Rows of cells, in header order: a row starts at the next serial number; 一、… rows span the table."""
+    groups: list[list[str]] = []
+    expected = 1
+    last_heading = False
+    for token in tokens:
+        if serial(token) and int(_digits(token)) in (expected, 1 if last_heading else expected):
+            groups.append([_digits(token)])
+            expected = int(_digits(token)) + 1
+            last_heading = False
+        elif _section_token(token) and (not groups or len(groups[-1]) > 1):
+            groups.append(["§" + token])
+            last_heading = True
+        elif groups and not groups[-1][0].startswith("§"):
+            groups[-1].append(token)
+        elif groups:
+            groups[-1][0] += token  # a heading written with spaces in it
+    fields = _fields(header)
+    rows: list[list[str]] = []
+    for group in groups:
+        if group[0].startswith("§"):
+            rows.append([clean_line(group[0][1:])] * len(header))
+        elif len(group) > 1:
+            rows.append(_row_cells(group, fields, cells_given))
+    return rows
+
+
+def _digits(token: str) -> str:
+    m = _SERIAL_RE.match(token)
+    return str(int(m[1].translate(str.maketrans("０１２３４５６７８９", "0123456789")))) if m else token
+
+
+def _fields(header: list[str]) -> list[str]:
+    columns = header_columns(header) or {}
+    by_index = {index: field for field, index in columns.items()}
+    return [by_index.get(index, "") for index in range(len(header))]
+
+
+def _is_units(token: str) -> bool:
+    names = split_unit_names(token.replace(" ", "、"))
+    return bool(names) and all(looks_like_unit(name) for name in names)
+
+
+def _is_deadline(token: str) -> bool:
+    return bool(parse_deadline(token, year=2000)) or is_status(token) or _milestones(token)
+
+
+def _milestones(token: str) -> bool:
+    return bool(re.match(r"^\d{1,2}月", token)) and bool(re.search(r"[,，;；]\s*\d{1,2}月", token))
+
+
+def _row_cells(group: list[str], fields: list[str], cells_given: bool) -> list[str]:
+    """The tokens of one row (its serial number first) put into the header's columns, from the right."""
+    number, rest = group[0], group[1:]
+    cells = [""] * len(fields)
+    if "id" in fields:
+        cells[fields.index("id")] = number
+    text_at = fields.index("text")
+    if cells_given and len(rest) == len(fields) - 1:
+        for field_index, token in zip([i for i, f in enumerate(fields) if f != "id"], rest, strict=True):
+            cells[field_index] = token
+        return cells
+    after = [i for i in range(text_at + 1, len(fields))]
+    unit_columns = [i for i in after if fields[i] in ("lead", "responsible")]
+    for column in reversed(after):
+        if len(rest) <= 1:
+            break
+        field = fields[column]
+        if field == "deadline" and _is_deadline(rest[-1]):
+            cells[column] = rest.pop()
+        elif field in ("lead", "responsible"):
+            taken: list[str] = []
+            greedy = column == unit_columns[0] or len(unit_columns) == 1
+            while len(rest) > 1 and _is_units(rest[-1]) and (greedy or not taken):
+                taken.insert(0, rest.pop())
+            cells[column] = "、".join(taken)
+        elif field in ("note", "score", "level1", "level2", "level3", ""):
+            continue
+    cells[text_at] = clean_line(" ".join(rest))
+    return cells
