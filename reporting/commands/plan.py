@@ -53,6 +53,10 @@ def import_command(ws: Workspace, plan_file: Path, default_deadline: str | None,
         click.echo(f"默认完成时限 {plan.default_deadline}{where}，用于 {len(result.defaulted())} 项任务")
     if result.tasks_without_units():
         click.echo(f"未注明责任单位的任务 {len(result.tasks_without_units())} 项（请在任务分解表中补充）")
+    if plan.guesses:
+        click.echo("以下为推断，请在任务分解表中核对（详见各任务的备注）：")
+        for guess in plan.guesses:
+            click.echo(f"  {guess}")
     if plan.gaps:
         click.echo(f"方案编号有缺号：{'、'.join(plan.gaps)}（保留原编号，未重新编号）")
     if result.backup:
