@@ -18,6 +18,7 @@ from reporting.errors import PlanError
 from reporting.models import Plan, Task
 from reporting.plan_parse import parse_plan
 from reporting.plan_terms import to_simplified
+from reporting.plan_units import split_top
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "tests" / "plans"
@@ -78,7 +79,7 @@ def _names(field_text: str) -> list[str] | None:
     field_text = field_text.strip()
     if field_text == "*":
         return None
-    return [] if field_text == "-" else [normal(n) for n in field_text.split("、")]
+    return [] if field_text == "-" else [normal(n) for n in split_top(field_text, "、")]
 
 
 def _deadline(field_text: str) -> str | None:

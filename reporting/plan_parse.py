@@ -28,7 +28,7 @@ from .plan_terms import (
     take_text_deadline,
     to_simplified,
 )
-from .plan_units import UnitClause, split_unit_clause, unit_line
+from .plan_units import UnitClause, full_unit_name, looks_like_unit, split_unit_clause, time_line, unit_line
 
 NO_UNITS = "未注明责任单位"
 NO_TASKS = "未找到任何任务：没有识别出含任务的章节或带编号的任务条目；可用 --sections 指定含任务的章节"
@@ -44,7 +44,10 @@ _ASIDE_RE = re.compile(
     r"^(?:联系人|联系电话|办公室电话|电话|传真|邮箱|电子邮箱|地址)[:：]"
     r"|^\d{4}[年.\-/]\d{1,2}[月.\-/]\d{1,2}日?$"
 )
-_TITLE_KEYS = ("方案", "规划", "要点", "意见", "计划", "分解表", "清单", "目录", "安排", "分工")
+_SIGNATURE_RE = re.compile(
+    r"^(?:抄送|抄报|印发|（此件|\(此件)|印发$|^[〇零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日$"
+)
+_TITLE_KEYS = ("方案", "规划", "要点", "意见", "计划", "分解表", "清单", "目录", "安排", "分工", "分解", "任务")
 _MAX_GAP = 20
 _BULLET_RE = re.compile(r"^(?:[—\-–－]{1,2}|[•·●▪■◆◇○□★☆])\s*")
 _TABLE_KINDS = {"pipe": "以“|”分隔的表格", "flat": "压成一行或数行的表格", "cells": "每格一行的表格"}
@@ -193,7 +196,8 @@ def _heading_like(node: Node) -> bool:
 
 
 def _aside(text: str) -> bool:
-    return bool(_META_RE.match(text) or _ASIDE_RE.match(text))
+    return bool(_META_RE.match(text) or _ASIDE_RE.match(text) or _SIGNATURE_RE.match(text)
+                or (len(text) <= 20 and looks_like_unit(text)))  # a signature: the unit's name alone
 
 
 def _own_units(text: str) -> bool:
@@ -211,8 +215,13 @@ def _heading_like_text(text: str) -> bool:
     return len(text) <= 40 and not re.search(r"[。；;！？!?]", text)
 
 
+def _label_line(text: str) -> UnitClause | None:
+    """A line of units (`责任单位：…`) or of a deadline only (`完成时限：…`, `报送审议时间：…`) under a task."""
+    return unit_line(text) or time_line(text)
+
+
 def _content(paras: list[Para]) -> list[Para]:
-    return [p for p in paras if not _aside(p.text) and unit_line(p.text) is None]
+    return [p for p in paras if not _aside(p.text) and _label_line(p.text) is None]
 
 
 def _is_heading(node: Node) -> bool:
@@ -273,7 +282,7 @@ class _Collector:
         inherited = self.inherit(node.parent)
         target = self.add(_Draft(node.rest, node.line, path, area, node=node, inherited=inherited))
         for para in node.paras:
-            if clause := unit_line(para.text):
+            if clause := _label_line(para.text):
                 target.units.append(clause)
             elif not _aside(para.text) and _own_units(para.text):
                 target = self.add_para(para, node, area, path, scope=node.parent)
@@ -288,7 +297,7 @@ class _Collector:
             return
         draft = self.add(_Draft(content[0].text, content[0].line, sub_path, area, node=node,
                                 inherited=self.inherit(node)))
-        draft.units.extend(c for p in node.paras if (c := unit_line(p.text)))
+        draft.units.extend(c for p in node.paras if (c := _label_line(p.text)))
 
     def paragraphs(
         self, paras: list[Para], anchor: Node, area: Node, path: list[str], *, all_tasks: bool
@@ -296,7 +305,7 @@ class _Collector:
         """An area without numbered items: its paragraphs are its tasks."""
         target: _Draft | None = None
         for para in paras:
-            if clause := unit_line(para.text):
+            if clause := _label_line(para.text):
                 if target is not None:
                     target.units.append(clause)
                 else:
@@ -305,7 +314,7 @@ class _Collector:
                 target = self.add_para(para, anchor, area, path, scope=anchor)
 
     def loose(self, para: Para, anchor: Node, area: Node, path: list[str]) -> None:
-        if clause := unit_line(para.text):
+        if clause := _label_line(para.text):
             self._add_heading_units(anchor, clause)
         elif not _aside(para.text) and _own_units(para.text):
             self.add_para(para, anchor, area, path, scope=anchor)
@@ -417,7 +426,7 @@ def _carries_units(node: Node) -> bool:
     for item in node.body:
         text = item.rest if isinstance(item, Node) else item.text
         clause = split_unit_clause(text)[1]
-        if clause and clause.labelled and clause.has_units:
+        if clause and clause.has_units and (clause.labelled or all(map(full_unit_name, clause.units()))):
             return True
         if isinstance(item, Node) and _carries_units(item):
             return True
@@ -748,4 +757,11 @@ def _title(lines: list[tuple[int, str]], root: Node, source: str) -> str:
     for text in candidates:
         if m := re.search(r"《([^》]+)》", text):
             return m[1]
-    return candidates[0] if candidates else (Path(source).stem if source else "实施方案")
+    if candidates:
+        return candidates[0]
+    plain = [
+        text for number, text in lines
+        if number < stop and 6 <= len(text) <= 40 and not re.search(r"[。，,:：；;>|]", text)
+        and parse_numbering(text) is None and not _aside(text) and not find_plan_date([(number, text)])
+    ]
+    return plain[0] if plain else (Path(source).stem if source else "实施方案")

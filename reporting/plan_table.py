@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .plan_outline import clean_line, parse_numbering
 from .plan_sources import HEADER_SCAN_ROWS, SourceLine, header_columns
 from .plan_text_table import TextTable, text_tables
-from .plan_units import split_unit_names
+from .plan_units import looks_like_unit, split_unit_names
 
 _SKIP_ROW_RE = re.compile(r"^(?:抄送|抄报|印发|联系人|联系电话|附件)")
 
@@ -83,14 +83,23 @@ def _rows(block: list[SourceLine], columns: dict[str, int]) -> list[TableRow]:
             line=source.line,
             number=_number(_cell(cells, columns.get("id"))),
             text=clean_line(text.replace("\n", "")),
-            lead=split_unit_names(_cell(cells, columns.get("lead"))),
-            responsible=split_unit_names(_cell(cells, columns.get("responsible"))),
+            lead=_unit_cell(_cell(cells, columns.get("lead"))),
+            responsible=_unit_cell(_cell(cells, columns.get("responsible"))),
             deadline=clean_line(_cell(cells, columns.get("deadline"))),
             score=_score(_cell(cells, columns.get("score"))),
             path=[clean_line(v) for v in above if v] or list(heading),
             group=group,
         ))
     return rows
+
+
+def _unit_cell(text: str) -> list[str]:
+    """Unit names in a cell, separated by 、 , line breaks, or spaces (`各乡镇人民政府 县直各部门`)."""
+    pieces = [split_unit_names(piece) for piece in text.split()]
+    spaced = [name for names in pieces for name in names]
+    if len(pieces) > 1 and spaced and all(looks_like_unit(name) for name in spaced):
+        return list(dict.fromkeys(spaced))
+    return split_unit_names(text)
 
 
 def _cell(cells: list[str], column: int | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from .models import LONG_TERM
@@ -230,6 +230,9 @@ def take_text_deadline(text: str, plan_date: date | None = None, year: int | Non
         if found and not (found.relative and _MILESTONE_RE.match(sentences[-1]) and _milestones(sentences[-1])):
             deadline = found
             sentences[-1] = last
+        elif not _milestones(sentences[-1]) and (step := _last_step(sentences[-1], plan_date, year)):
+            deadline = step
+            notes.append(f"完成时限取自句末「{step.written}」")
     rest = "".join(sentences)
     if deadline is None and (inner := _inner_deadline(sentences, plan_date, year)):
         deadline, note = inner
@@ -260,6 +263,15 @@ def _milestones(sentence: str, plan_date: date | None = None, year: int | None =
             return []
         found.append(deadline)
     return found
+
+
+def _last_step(sentence: str, plan_date: date | None, year: int | None) -> Deadline | None:
+    """"…改革,10月底前完成执法事项赋权评估。": the last comma piece starts with its deadline."""
+    pieces = re.split(r"[，,]", sentence.rstrip("。！？!?；;"))
+    if len(pieces) < 2:
+        return None
+    steps = _milestones(pieces[-1], plan_date, year)
+    return replace(steps[0], written=pieces[-1].strip()) if steps else None
 
 
 def _inner_deadline(
@@ -358,7 +370,7 @@ def _following(text: str, start: int) -> str:
 
 # --- plan-wide facts ---------------------------------------------------------------------------------
 
-_DEFAULT_HINT = re.compile(r"原则上|除[^。]{0,40}外|各项(?:工作)?任务|所有任务|未明确")
+_DEFAULT_HINT = re.compile(r"原则上|除[^。]{0,40}外|各项(?:工作)?任务|所有任务|未明确|请[^。]{0,30}(?:于|在)")
 
 
 def find_default_deadline(lines: Iterable[tuple[int, str]]) -> tuple[Deadline, int] | None:
@@ -380,6 +392,9 @@ def find_default_deadline(lines: Iterable[tuple[int, str]]) -> tuple[Deadline, i
 _DATE_LINE = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?")
 _CN_DAY = r"[一二三]?十?[一二三四五六七八九]?"
 _CN_DATE_LINE = re.compile(rf"([〇零一二三四五六七八九]{{4}})年({_CN_DAY})月({_CN_DAY})日")
+_SIGNED_DATE = re.compile(
+    r"[\u4e00-\u9fff（）()]{4,30}?(?:办公室|政府|委员会|局|委|办|院|厅)(?P<date>\d{4}年\d{1,2}月\d{1,2}日)"
+)
 _LABELLED_DATE = re.compile(r"^(?:发布时间|发布日期|成文日期|印发日期|印发时间|时间|日期)\s*[:：]\s*")
 
 
@@ -403,6 +418,8 @@ def find_plan_date(lines: Iterable[tuple[int, str]]) -> date | None:
     for _, text in lines:
         plain = ascii_digits("".join(text.split()))
         found = _date_from(plain)
+        if found is None and (m := _SIGNED_DATE.fullmatch(plain)):
+            found = _date_from(m["date"])  # "某县人民政府办公室 2020年2月28日" on one line
         if found:
             return found
         if labelled is None and (m := _LABELLED_DATE.match(plain)):
@@ -475,4 +492,8 @@ def find_plan_year(title: str, lines: Iterable[tuple[int, str]], plan_date: date
             return int(m[1]), "文号"
     if plan_date is not None:
         return plan_date.year, "成文日期"
+    for _, text in [(n, t) for n, t in lines if t][:5]:
+        years = set(_TITLE_YEAR_RE.findall(ascii_digits(text)))
+        if len(years) == 1 and not _RANGE_RE.search(ascii_digits(text)) and "年" in text:
+            return int(years.pop()), "标题"
     return None

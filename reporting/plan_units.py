@@ -61,6 +61,9 @@ class UnitClause:
     def has_units(self) -> bool:
         return bool(self.lead or self.responsible)
 
+    def units(self) -> list[str]:
+        return [*self.lead, *self.responsible]
+
 
 def split_top(text: str, separators: str) -> list[str]:
     """Split at separators that are outside brackets (`市人社局(公务员局、编办)` stays whole)."""
@@ -121,6 +124,11 @@ def _split_conjunction(name: str) -> list[str]:
     return [name]
 
 
+def full_unit_name(name: str) -> bool:
+    """A unit name with its place: 市司法局, 各区政府, 县直各部门 (not 街道, 办公室)."""
+    return _full_unit_name(name)
+
+
 def _full_unit_name(name: str) -> bool:
     return looks_like_unit(name) and bool(_PLACE_RE.search(name))
 
@@ -177,7 +185,7 @@ def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
                 role = "resp"  # "A牵头,B,C配合": ASCII commas where 、 was meant
             else:
                 role = "lead" if kind == "lead" or (cooperating and kind in ("", "resp")) else "resp"
-        elif role == "lead" and kind == "resp" and words[index] == "负责":
+        elif role == "lead" and words[index] == "负责" and (kind == "resp" or "牵头" in words):
             role = "resp"  # "责任单位:A;B分别负责落实": the label decides
         led = led or role == "lead"
         (clause.lead if role == "lead" else clause.responsible).extend(split_unit_names(names))
@@ -200,6 +208,15 @@ def unit_line(text: str) -> UnitClause | None:
     if clause and clause.has_units and not rest.strip(_EDGE):
         return clause
     return None
+
+
+def time_line(text: str) -> UnitClause | None:
+    """A line that is only a labelled deadline (`完成时限：2020年6月底前`, `报送审议时间：2021年10月`)."""
+    m = _LABEL_RE.match(text.strip())
+    if m is None or _label_kind(m[1]) != "time":
+        return None
+    rest = text.strip()[m.end():].strip(_EDGE)
+    return UnitClause(deadline=rest, labelled=True) if rest else None
 
 
 def _matching_open(body: str) -> int | None:
@@ -236,6 +253,8 @@ def _paren_clause(inner: str, before: str) -> UnitClause | None:
     at_sentence_end = not stripped or stripped[-1] in _SENTENCE_END
     if clause and names and at_sentence_end and all(looks_like_unit(name) for name in names):
         return clause
+    if clause and names and all(_full_unit_name(name) and len(name) >= 3 for name in names):
+        return clause  # "…开展试点(市司法局、市发改委)": names with their place, not "乡镇(街道)"
     return None
 
 
