@@ -662,9 +662,10 @@ def _check_deadline(task: Task, deadline: Deadline | None, when: _When) -> None:
         else:
             task.warnings.append(f"完成时限「{deadline.written}」未写年份，方案中也找不到年份，请补填")
     value = deadline.value
-    if value and value != LONG_TERM and when.plan_date and date.fromisoformat(value) < when.plan_date:
-        task.warnings.append(
-            f"完成时限 {value} 早于方案日期 {when.plan_date.isoformat()}，请核对（未作改动）")
+    start = when.plan_date or (date(when.year, 1, 1) if when.year else None)
+    if value and value != LONG_TERM and start and date.fromisoformat(value) < start:
+        what = f"方案日期 {start.isoformat()}" if when.plan_date else f"方案年份 {when.year} 年"
+        task.warnings.append(f"完成时限 {value} 早于{what}，请核对（未作改动）")
 
 
 def _inner_unit_sentence(text: str) -> tuple[str, UnitClause | None]:
