@@ -13,9 +13,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.plan_accuracy import all_scores, total  # noqa: E402
-from reporting.models import LONG_TERM  # noqa: E402
-from reporting.plan_parse import parse_plan  # noqa: E402
+from bench.plan_accuracy import all_scores, total
+from reporting.models import LONG_TERM
+from reporting.plan_parse import parse_plan
 
 PLANS = Path(__file__).resolve().parent / "plans"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 import zipfile
 from pathlib import Path
@@ -260,7 +261,7 @@ def test_zip_that_is_neither_docx_nor_xlsx(tmp_path):
     ("name", "content", "fragment"),
     [
         ("方案.pdf", b"%PDF-1.4 ...", "PDF"),
-        ("方案.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "旧版 Word/Excel"),
+        ("方案.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "旧版 Excel"),
         ("方案.rtf", b"{\\rtf1 ...}", "不支持的文件类型「.rtf」"),
     ],
 )
@@ -282,3 +283,56 @@ def test_a_200000_line_file_is_refused_quickly(tmp_path):
     started = time.perf_counter()
     expect_error(path, "文件过大（200000 行）", "不像一份实施方案")
     assert time.perf_counter() - started < 1.0
+
+
+# --- .doc/.wps through LibreOffice ----------------------------------------------------------------------
+
+
+def test_the_formats_are_a_registry_of_detect_and_read():
+    from reporting.plan_formats import excel, office, text, word
+    from reporting.plan_sources import PLAN_FORMATS
+
+    assert [(word.detect, word.read), (excel.detect, excel.read), (office.detect, office.read),
+                            (text.detect, text.read)] == PLAN_FORMATS
+
+
+def test_a_doc_plan_is_read_through_libreoffice(tmp_path, soffice):
+    from reporting.plan_formats.office import convert
+
+    source = tmp_path / "方案.docx"
+    document = docx.Document()
+    for line in ("某县2021年依法行政工作要点", "一、主要任务",
+                 "1.推进政务公开。（牵头单位：县政府办；责任单位：县直各部门）",
+                 "2.规范行政执法。县司法局负责，二季度完成。"):
+        document.add_paragraph(line)
+    document.save(str(source))
+    made = tmp_path / "made"
+    made.mkdir()
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'p').as_uri()}", "--headless",
+                    "--convert-to", "doc", "--outdir", str(made), str(source)], check=True, timeout=180,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    doc = tmp_path / "方案.doc"
+    (made / "方案.doc").rename(doc)
+    assert doc.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
+    wps = tmp_path / "方案.wps"
+    wps.write_bytes(doc.read_bytes())
+    for path in (doc, wps):
+        plan = parse_plan(path)
+        assert [(t.lead, t.responsible, t.deadline) for t in plan.tasks] == [
+            (["县政府办"], ["县直各部门"], None), (["县司法局"], [], "2021-06-30")]
+    assert convert is not None
+
+
+def test_a_doc_plan_without_libreoffice_says_what_to_do(tmp_path, monkeypatch):
+    from reporting.plan_formats import office
+
+    monkeypatch.setattr(office, "soffice", lambda: None)
+    path = tmp_path / "方案.wps"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)
+    expect_error(path, "需要 LibreOffice 才能读取", "另存为 .docx")
+
+
+def test_a_damaged_doc_is_a_message_not_a_traceback(tmp_path, soffice):
+    path = tmp_path / "方案.doc"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)
+    expect_error(path, "另存为 .docx")

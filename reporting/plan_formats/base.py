@@ -1,0 +1,85 @@
+"""What every plan format shares: a plan as numbered lines (SourceLine), limits, the header words of a
+breakdown table (任务分解表)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..errors import PlanError
+
+MAX_LINES = 50_000
+MAX_BYTES = 20 * 1024 * 1024  # a text plan; .docx/.xlsx may carry pictures, so they get more room
+MAX_PACKAGE_BYTES = 100 * 1024 * 1024
+HEADER_SCAN_ROWS = 20
+TEXT_SUFFIXES = (".txt", ".text")
+DOCX_SUFFIXES = (".docx", ".docm")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+SAVE_AS = "请另存为 UTF-8 或 GBK 编码的 .txt 或 .docx 后再导入"
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    """One line of a plan: a text line, a .docx paragraph, or a table row (then `cells` holds its cells)."""
+
+    line: int
+    text: str
+    cells: tuple[str, ...] | None = None
+    table: int | None = None  # which table of the document the row belongs to
+
+
+# Header synonyms of a breakdown table (任务分解表), in the order they are tried.
+HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "id": ("序号", "任务编号", "编号"),
+    "lead": ("牵头单位", "牵头部门", "牵头责任单位", "主办单位", "牵头"),
+    "responsible": (
+        "责任单位", "配合单位", "责任部门", "配合部门", "参与单位", "协办单位", "承办单位", "起草单位",
+        "责任主体", "实施单位", "承办部门", "起草部门",
+    ),
+    "deadline": (
+        "完成时限", "时间节点", "完成时间", "完成期限", "时限要求", "时间要求", "时限", "时间安排",
+        "计划完成时间", "报送审议时间", "进度安排", "完成时间节点",
+    ),
+    "level1": ("一级指标", "一级", "类别", "工作领域", "领域"),
+    "level2": ("二级指标", "二级"),
+    "level3": ("三级指标", "三级"),
+    "score": ("分值", "分数", "标准分"),
+    "note": ("备注",),
+    "text": (
+        "工作任务", "任务内容", "具体任务", "工作内容", "主要任务", "重点任务", "任务名称", "具体措施",
+        "工作措施", "主要措施", "目标任务", "任务", "事项名称", "决策事项", "项目名称", "规章名称", "法规名称",
+        "工作事项", "重点工作",
+    ),
+}
+
+
+def header_columns(cells: tuple[str, ...] | list[str]) -> dict[str, int] | None:
+    """Column of each known field when `cells` is the header row of a breakdown table, else None.
+
+    Exact names first ("工作任务"), then names that start with one ("工作任务及措施", "完成时限要求").
+    """
+    names = [re.sub(r"[(（][^)）]*[)）]", "", "".join(cell.split())) for cell in cells]
+    columns: dict[str, int] = {}
+    for exact in (True, False):
+        for index, name in enumerate(names):
+            field = _header_field(name, exact=exact) if 0 < len(name) <= 12 else None
+            if field and field not in columns and index not in columns.values():
+                columns[field] = index
+    if "text" in columns and {"lead", "responsible", "deadline"} & columns.keys():
+        return columns
+    return None
+
+
+def _header_field(name: str, *, exact: bool) -> str | None:
+    for field, synonyms in HEADER_SYNONYMS.items():
+        if exact and name in synonyms:
+            return field
+        if not exact and any(name.startswith(s) for s in synonyms if len(s) >= 3):
+            return field
+    return None
+
+
+
+def too_large(path, count: int) -> PlanError:
+    message = f"文件过大（{count} 行），不像一份实施方案，请检查是否选错了文件（上限 {MAX_LINES} 行）"
+    return PlanError(message, file=path)
