@@ -1,18 +1,39 @@
-"""Benchmark: parse a synthetic 1,000-task plan (.txt and .docx) and print how long it takes.
+"""Benchmark: a synthetic 1,000-task plan (.txt and .docx), parsed in-process and imported by the CLI,
+against the same run of an earlier commit (a `git worktree` of it) so that the ratio is measured, not recalled.
 
-    python bench/bench_plan.py
+    python bench/bench_plan.py                       # this checkout alone
+    python bench/bench_plan.py --baseline 7b3fd27    # and the commit before the plan-form work, side by side
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
 
+RUNS = 3
+_TIMER = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
 from reporting.plan_parse import parse_plan
+best = {}
+for path in sys.argv[3:]:
+    parse_plan(path)
+    runs = []
+    for _ in range(int(sys.argv[2])):
+        started = time.perf_counter()
+        plan = parse_plan(path)
+        runs.append(time.perf_counter() - started)
+    best[path] = (min(runs), len(plan.tasks))
+print(json.dumps(best))
+"""
 
 AREAS = "一二三四五六七八九十"
 UNITS = ["县发改局", "县财政局", "县司法局", "县人社局", "县市场监管局", "县政务中心", "县统计局", "县审计局"]
@@ -53,22 +74,63 @@ def _docx(text: str, path: Path) -> None:
     document.save(str(path))
 
 
+def parse_times(root: Path, paths: list[Path]) -> dict[str, tuple[float, int]]:
+    """Best-of-RUNS parse time and task count of each plan, with the code of `root`, in a fresh process."""
+    out = subprocess.run([sys.executable, "-c", _TIMER, str(root), str(RUNS), *map(str, paths)],
+                         capture_output=True, text=True, check=True, cwd=root)
+    return {key: (value[0], value[1]) for key, value in json.loads(out.stdout).items()}
+
+
+def import_time(root: Path, plan: Path, folder: Path) -> float:
+    """Best-of-RUNS wall time of `reporting init` + `reporting plan import` with the code of `root`."""
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    runs = []
+    for run in range(RUNS):
+        workspace = folder / f"ws-{root.name}-{run}"
+        subprocess.run([sys.executable, "-m", "reporting", "init", str(workspace)], env=env, cwd=root,
+                       check=True, capture_output=True)
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "reporting", "-w", str(workspace), "plan", "import", str(plan)],
+                       env=env, cwd=root, check=True, capture_output=True)
+        runs.append(time.perf_counter() - started)
+    return min(runs)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", metavar="COMMIT", help="also measure this commit, in a git worktree")
+    args = parser.parse_args()
     text = synthetic_plan()
-    with tempfile.TemporaryDirectory() as folder:
-        txt = Path(folder) / "实施方案.txt"
+    with tempfile.TemporaryDirectory() as temp:
+        folder = Path(temp)
+        txt = folder / "实施方案.txt"
         txt.write_text(text, encoding="utf-8")
-        docx_path = Path(folder) / "实施方案.docx"
+        docx_path = folder / "实施方案.docx"
         _docx(text, docx_path)
-        for path in (txt, docx_path):
-            parse_plan(path)  # warm up imports and regex caches
-            runs = []
-            for _ in range(3):
-                started = time.perf_counter()
-                plan = parse_plan(path)
-                runs.append(time.perf_counter() - started)
-            assert len(plan.tasks) == 1000, len(plan.tasks)
-            print(f"{path.suffix}: {len(plan.tasks)} tasks parsed in {min(runs) * 1000:.0f} ms (best of 3)")
+        trees = {"当前": ROOT}
+        if args.baseline:
+            tree = folder / "baseline"
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), args.baseline],
+                           check=True, capture_output=True)
+            trees[f"基线 {args.baseline}"] = tree
+        try:
+            rows = []
+            for name, root in trees.items():
+                times = parse_times(root, [txt, docx_path])
+                assert all(count == 1000 for _, count in times.values()), times
+                rows.append((name, times[str(txt)][0], times[str(docx_path)][0], import_time(root, txt, folder)))
+        finally:
+            if args.baseline:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder / "baseline")],
+                               check=False, capture_output=True)
+    print(f"1,000 项任务，{RUNS} 次取最好（秒）")
+    print(f"{'代码':16} {'解析 .txt':>10} {'解析 .docx':>11} {'plan import':>12}")
+    for name, parse_txt, parse_docx, whole in rows:
+        print(f"{name:16} {parse_txt:>10.3f} {parse_docx:>11.3f} {whole:>12.3f}")
+    if len(rows) == 2:
+        now, before = rows
+        ratios = [now[i] / before[i] for i in (1, 2, 3)]
+        print(f"{'当前 / 基线':16} {ratios[0]:>9.2f}× {ratios[1]:>10.2f}× {ratios[2]:>11.2f}×")
 
 
 if __name__ == "__main__":

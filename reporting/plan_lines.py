@@ -22,6 +22,16 @@ _WRAP_WIDTH = 24
 _EMPTY_LABEL_RE = re.compile(rf"^{LABEL_RE.pattern}$")
 
 
+_BARE_NUMBER_RE = re.compile(
+    r"^\s*([0-9０-９]{1,2})[ \t\u3000\xa0]+(?=[\u4e00-\u9fff])(?![年月日号个项家次件名人万亿元])"
+)
+
+
+def bare_number(text: str) -> str:
+    """`1 推进…` (a number with no dot, as web pages and PDFs leave it) → `1.推进…`; other lines as they are."""
+    return _BARE_NUMBER_RE.sub(r"\1.", text, count=1)
+
+
 @dataclass
 class Prepared:
     lines: list[tuple[int, str]]

@@ -13,17 +13,22 @@ _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 _CJK_GAP_RE = re.compile(rf"(?<=[{_CJK}]) (?=[{_CJK}])|(?<=[{_CJK}]) (?=[\w(])|(?<=[\w)]) (?=[{_CJK}])")
 
 _CN = "一二三四五六七八九十百零〇两"
+_D = "[0-9０-９]{1,2}"
+_NOT_AMOUNT = r"(?!\s*(?:倍|万|亿|元|%|％|个|项|家|次|件|名|人|亩|公里|小时|分|年|月|日|平方|吨))"
 _STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("L1", re.compile(rf"^([{_CN}]{{1,4}})\s*[、．.]\s*")),
     ("PCN", re.compile(rf"^[(（]\s*([{_CN}]{{1,4}})\s*[)）]\s*[、．.]?\s*")),
     ("PNUM", re.compile(r"^[(（]\s*([0-9０-９]{1,3})\s*[)）]\s*")),
     ("PCLOSE", re.compile(r"^([0-9０-９]{1,3})\s*[)）]\s*")),
+    # 1.1.1 / 1.1: the last number counts; not "2.5倍" or "1.5万元"
+    ("DEC3", re.compile(rf"^{_D}[.．]{_D}[.．]({_D})(?![.．0-9０-９]){_NOT_AMOUNT}\s*")),
+    ("DEC2", re.compile(rf"^{_D}[.．]({_D})(?![.．0-9０-９]){_NOT_AMOUNT}\s*")),
     ("DOT", re.compile(r"^([0-9０-９]{1,3})\s*[.．、](?![0-9０-９])\s*")),
     ("CIRC", re.compile(r"^([\u2460-\u2473])\s*")),
 )
 # Conventional depth of each numbering style in Chinese official documents; 1) and (1) share a depth,
 # the one met first in the plan sitting above the other.
-_BASE_RANK = {"L1": 0, "PCN": 1, "DOT": 2, "PCLOSE": 3, "PNUM": 3, "CIRC": 5}
+_BASE_RANK = {"L1": 0, "PCN": 1, "DOT": 2, "DEC2": 3, "PCLOSE": 3, "PNUM": 3, "DEC3": 4, "CIRC": 5}
 _APPENDIX_RE = re.compile(r"^附\s*件\s*[0-9０-９一二三四五六七八九十]*\s*[:：]?")
 
 TASK_KEYS = (

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .errors import PlanError
 from .models import LONG_TERM, Plan, PlanWarning, Task
-from .plan_lines import prepare
+from .plan_lines import bare_number, prepare
 from .plan_outline import Node, Para, build_outline, clean_line, parse_numbering, section_kind
 from .plan_sources import SourceLine, read_plan_lines
 from .plan_table import TableRow, split_tables
@@ -28,7 +28,15 @@ from .plan_terms import (
     take_text_deadline,
     to_simplified,
 )
-from .plan_units import UnitClause, full_unit_name, looks_like_unit, split_unit_clause, time_line, unit_line
+from .plan_units import (
+    UnitClause,
+    full_unit_name,
+    looks_like_unit,
+    split_unit_clause,
+    subject_units,
+    time_line,
+    unit_line,
+)
 
 NO_UNITS = "未注明责任单位"
 NO_TASKS = "未找到任何任务：没有识别出含任务的章节或带编号的任务条目；可用 --sections 指定含任务的章节"
@@ -97,7 +105,7 @@ def _parse(
     for table in found_tables:
         guesses.append(f"第{table.line}行起的任务分解表是复制成文字的表格（{_TABLE_KINDS[table.kind]}），"
                        f"已按表格读取 {table.rows} 行")
-    prepared = prepare([(line.line, clean_line(line.text)) for line in text_lines])
+    prepared = prepare([(line.line, clean_line(bare_number(line.text))) for line in text_lines])
     cleaned = prepared.lines
     if prepared.joined:
         guesses.append(f"{prepared.joined} 处断行（从网页或 PDF 复制时断开的段落）已接回上一行")
@@ -614,6 +622,9 @@ def _make_task(
         lead, responsible = _names(clauses, "lead"), _names(clauses, "resp")
     task = Task(id="", text=text, path=list(path), lead=lead, responsible=responsible, line=line)
     task.notes += [f"责任单位取自句末「{c.sentence}」" for c in clauses if c.sentence and c.has_units][:1]
+    if not task.units and (subject := subject_units(text)):
+        task.lead = subject[0]
+        task.notes.append(f"责任单位取自句末「{subject[1].rstrip('。；;！!')}」")
     phrase = given.deadline if given and given.deadline else None
     phrase = phrase or next((c.deadline for c in clauses if c.deadline), None)
     deadline = _read_phrase(task, phrase, when) if phrase else None
@@ -646,6 +657,9 @@ def _read_phrase(task: Task, phrase: str, when: _When) -> Deadline | None:
     if steps.deadline is not None and steps.notes:
         task.notes += steps.notes
         return steps.deadline
+    if m := re.fullmatch(r"\s*((?:19|20)\d{2})\s*(?:年度?)?\s*", phrase):
+        task.notes.append(f"完成时限「{phrase}」只写了年份，取该年年底")
+        return Deadline(f"{m[1]}-12-31", phrase)
     if is_status(phrase):
         task.notes.append(f"完成时限一栏写的是进展「{phrase}」，未作为完成时限")
     else:

@@ -184,9 +184,29 @@ def parse_deadline(text: str, plan_date: date | None = None, year: int | None = 
         due = _next_due(days, plan_date)
         return Deadline(due.isoformat() if due else None, written, recurring=True)
     if not _MARKER_RE.search(plain):
-        return None  # a bare year ("2017年,制定…") is when something happens, not a time limit
+        return _span_end(plain, written, plan_date, year)
     found = _date_of(core)
-    return Deadline(found.isoformat(), written) if found else None
+    return Deadline(found.isoformat(), written) if found else _span_end(plain, written, plan_date, year)
+
+
+_SPAN_RE = re.compile(r"^(?P<start>[^-—–~～至到]+?)(?:[-—–~～]+|至|到)(?P<end>[^-—–~～至到]+)$")
+
+
+def _span_end(plain: str, written: str, plan_date: date | None, year: int | None) -> Deadline | None:
+    """`2019年3月—6月`, `3-6月`, `2019年至2020年`: a span of time ends when its last part ends."""
+    m = _SPAN_RE.match(plain)
+    if not m or not re.search(r"\d|[一二三四]季度|半年", m["start"]):
+        return None
+    start, end = m["start"], m["end"]
+    start_year = re.match(r"((?:19|20)\d{2})年", start)
+    if start_year and not re.match(r"(?:19|20)\d{2}", end):
+        end = f"{start_year[1]}年{end}"  # the year written once, at the start
+    if re.fullmatch(r"(?:19|20)\d{2}年?", end):
+        end = end.rstrip("年") + "年底"
+    found = parse_deadline(end, plan_date, year)
+    if found is None or found.recurring or found.value == LONG_TERM:
+        return None
+    return replace(found, written=written)
 
 
 def _strip_label(text: str) -> str:

@@ -29,7 +29,7 @@ LABEL_RE = _LABEL_RE
 _ROLE_RE = re.compile(
     r"^(?:由)?(?P<names>.+?)(?:等(?:相关|有关)?(?:单位|部门)?)?"
     r"(?:按职责分工|按照职责分工|按职责|根据职责|分别|共同|具体)?(?:抓好)?"
-    r"(?P<role>牵头|负责|配合|协助|参与)(?:落实|实施|组织实施|推进)?$"
+    r"(?P<role>牵头|负责|配合|协助|参与)(?:负责|落实|实施|组织实施|推进)?$"
 )
 _ROLE_KIND = {"牵头": "lead", "负责": "lead", "配合": "resp", "协助": "resp", "参与": "resp"}
 
@@ -161,6 +161,12 @@ def parse_clause_body(body: str) -> UnitClause | None:
     return clause if clause.has_units or clause.deadline else None
 
 
+_TOGETHER_RE = re.compile(
+    r"^(?:由)?(?P<lead>[^，,；;]+?)(?:会同|联合|协同)(?P<others>[^，,；;]+?)"
+    r"(?:共同|按职责分工|按职责)?(?:负责|牵头|落实|推进)+(?:落实|实施)?$"
+)
+
+
 def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
     """One labelled list; groups ending in 配合 are responsible and then the others in it lead."""
     roles: list[tuple[str | None, str]] = []
@@ -171,6 +177,11 @@ def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
             continue
         if kind == "time" or parse_deadline(group):
             clause.deadline = clause.deadline or group  # an unreadable one is reported by the caller
+            continue
+        if (together := _TOGETHER_RE.match(group)) and kind != "time":
+            clause.lead.extend(split_unit_names(together["lead"]))
+            clause.responsible.extend(split_unit_names(together["others"]))
+            clause.labelled = True
             continue
         m = _ROLE_RE.match(group)
         roles.append((_ROLE_KIND[m["role"]], m["names"]) if m and m["names"].strip(_EDGE) else (None, group))
@@ -332,3 +343,22 @@ def _role_sentence(sentence: str) -> UnitClause | None:
         return None
     clause.labelled = True
     return clause
+
+
+_LEVEL_RE = re.compile(r"县|市|区|省|镇|乡|街道|州|旗")  # "各县(市、区)政府", not "各地各部门"
+_SUBJECT_RE = re.compile(r"^(?P<names>[^，,。；;：:]{2,60}?)(?:要|应当|应|须|必须|务必)")
+
+
+def subject_units(text: str) -> tuple[list[str], str] | None:
+    """`…。各县(市、区)政府要抓好落实。`: the units a last sentence begins with, and that sentence."""
+    sentences = [s for s in re.split(r"(?<=[。；;！!])", text.strip()) if s.strip()]
+    if len(sentences) < 2:
+        return None
+    last = sentences[-1].strip()
+    m = _SUBJECT_RE.match(last)
+    if not m:
+        return None
+    names = split_unit_names(m["names"])
+    if names and all(_full_unit_name(name) and len(name) >= 3 and _LEVEL_RE.search(name) for name in names):
+        return names, last
+    return None
