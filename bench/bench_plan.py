@@ -90,7 +90,7 @@ def import_time(root: Path, plan: Path, folder: Path) -> float:
         subprocess.run([sys.executable, "-m", "reporting", "init", str(workspace)], env=env, cwd=root,
                        check=True, capture_output=True)
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "reporting", "-w", str(workspace), "plan", "import", str(plan)],
+        subprocess.run([sys.executable, "-m", "reporting", "plan", "import", "-w", str(workspace), str(plan)],
                        env=env, cwd=root, check=True, capture_output=True)
         runs.append(time.perf_counter() - started)
     return min(runs)

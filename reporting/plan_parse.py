@@ -579,13 +579,18 @@ def _split_bullets(drafts: list[_Draft]) -> list[_Draft]:
     return out
 
 
+_PIECE_END_RE = re.compile(r"[)）](?=\s*[。；;，,]|\s*$)")
+
+
 def _unit_pieces(text: str) -> list[str]:
     """`A(甲负责);B(乙负责)。C。D(丙、丁)。` → ["A(甲负责)", "B(乙负责)", "C。D(丙、丁)"]: cut after each
     unit bracket that closes a sentence; a sentence without one goes with the next."""
     text = _BULLET_RE.sub("", text.strip())
+    if len(_PIECE_END_RE.findall(text)) < 2:
+        return [text]
     pieces: list[str] = []
     start = 0
-    for m in re.finditer(r"[)）](?=\s*[。；;，,]|\s*$)", text):
+    for m in _PIECE_END_RE.finditer(text):
         head = text[start:m.end()]
         rest, clause = split_unit_clause(head)
         if clause and clause.has_units and rest.strip(" 。；;，,"):

@@ -44,7 +44,8 @@ _PREFIX = (
 )
 _SUFFIX = r"\s*(?:之前|以前|前)?\s*(?:(?:全面|基本|全部)?完成(?:任务)?|落实到位|到位)?"
 _CLAUSE_RE = re.compile(rf"^{_PREFIX}(?P<core>.+?){_SUFFIX}$")
-_MAYBE_RE = re.compile(r"[0-9０-９]|长期|持续|常态|每|月|季度|半年|年内|全年|年底|年末|年度内")
+# Every deadline has one of these (a date separator: 2019-06-30, 2019.6.30); "满意度90%以上" has none.
+_MAYBE_RE = re.compile(r"年|月|日|季度|长期|持续|常态|每|[0-9０-９]\s*[./\-—–~～至到]\s*[0-9０-９]")
 _MARKER_RE = re.compile(r"底|末|前|完成|内|月|日|半年|季度|到位|\d[./\-]\d")
 
 _YMD = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?(?:\s*[\d:]{4,8})?")
