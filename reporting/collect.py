@@ -253,8 +253,8 @@ def _store_rows(conn: sqlite3.Connection, submission_id: int, piece: ReadPiece) 
         "INSERT INTO other_cells (submission_id, task_id, column_name, sheet, cell, raw, raw_type, normalized, "
         "verdict, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(submission_id, *row) for row in piece.other_cells])
     conn.executemany(
-        "INSERT INTO problems (submission_id, level, sheet, cell, task_id, value, message, fix, column_name) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [(submission_id, *row) for row in piece.problems])
+        "INSERT INTO problems (submission_id, level, sheet, cell, task_id, value, message, fix, column_name, code) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(submission_id, *row) for row in piece.problems])
 
 
 def _store_liaison(conn: sqlite3.Connection, submission_id: int, unit: str, liaison: dict[str, str]) -> None:

@@ -24,13 +24,37 @@ from .readers.returned_workbook import ID_COLUMN, TEXT_COLUMN, ReturnData
 from .roster import canonical
 from .store import loads
 from .validate import COL_PROGRESS, Problem, RowResult, check_row
-from .vocabulary import ERROR, MISSING, OVERDUE, STATE_NEEDS_FIX, WARNING, pair_overdue
+from .vocabulary import ERROR, MISSING, OVERDUE, STATE_NEEDS_FIX, WARNING, Rule, pair_overdue, rule_table
 from .workbook_spec import PROP_ROUND, PROP_UNIT, fingerprint
 
 BY_PROPERTIES, BY_META, BY_TITLE = "properties", "meta_sheet", "title"
 BY_FILE_NAME, BY_TASK_IDS = "file_name", "task_ids"
 RECOGNIZED_BY = {BY_PROPERTIES: "文档属性", BY_META: "识别信息表", BY_TITLE: "标题行", BY_FILE_NAME: "文件名",
                  BY_TASK_IDS: "任务编号"}
+# Every problem of a return as a whole, or of a row against what was sent. Fields: {task}, {first} (the row
+# where a repeated id first appears), {round} and {current} (rounds), {deadline}, {note}.
+RETURN_RULES = rule_table(
+    Rule("return.other_round", WARNING, "这是「{round}」轮次的台账，已计入该轮次；当前轮次为「{current}」",
+         "如需报送「{current}」，请使用本轮次下发的台账"),
+    Rule("file.note", WARNING, "{note}"),  # what a reader noticed about the file (a macro not run, …)
+    Rule("row.duplicate", ERROR, "任务编号「{task}」重复出现（第{first}行已有）", "请删除重复的行"),
+    Rule("row.unknown_task", ERROR, "任务编号「{task}」在本轮次中不存在", "请勿修改或自行添加任务编号"),
+    Rule("row.not_assigned", ERROR, "任务「{task}」不是本单位的任务", "请删除该行，只填报本单位的任务"),
+    Rule("row.missing", MISSING, "任务「{task}」未填报", "请填写该任务的完成情况"),
+    Rule("row.text_changed", WARNING, "任务「{task}」的工作任务文字与下发的不一致，已按任务编号接收",
+         "请勿修改工作任务列"),
+    Rule("task.overdue", OVERDUE, "任务「{task}」完成时限为{deadline}，至今未完成", "请加快推进并说明原因"),
+)
+
+
+def return_problem(code: str, task_id: str | None = None, column: str | None = None, cell: str | None = None,
+                   value: str | None = None, sheet: str | None = None, **fields: object) -> Problem:
+    """A Problem breaking RETURN_RULES[code]; `fields` fill in its message."""
+    rule = RETURN_RULES[code]
+    message, fix = rule.text(task=task_id, **fields)
+    return Problem(rule.level, message, fix, task_id, column, cell, value, sheet, code=code)
+
+
 _CACHED_TEXT_LENGTH = 1000
 _ADMIN_PREFIX = re.compile(r"^[县市区镇乡]")
 _FILE_NOISE = re.compile(r"副本|复件|copy|新建|工作台账|台账|回执|修改|修订|最终版?|终稿|\(\d+\)|[-_\s.]+", re.I)
@@ -147,8 +171,7 @@ def recognize(data: ReturnData, file_name: str, rounds: Rounds, current: str) ->
 
 def _with_round_note(found: Recognition, current: str) -> Recognition:
     if found.round.name != current:
-        message = f"这是「{found.round.name}」轮次的台账，已计入该轮次；当前轮次为「{current}」"
-        found.notes.append(Problem(WARNING, message, f"如需报送「{current}」，请使用本轮次下发的台账"))
+        found.notes.append(return_problem("return.other_round", round=found.round.name, current=current))
     return found
 
 
@@ -216,7 +239,7 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
     info, unit = found.round, found.unit
     mine = info.assignments.get(unit, {})
     problems = list(found.notes)
-    problems += [Problem(n.level, n.message, sheet=n.sheet, cell=n.cell) for n in data.notes]
+    problems += [Problem(n.level, n.message, n.fix, sheet=n.sheet, cell=n.cell, code=n.code) for n in data.notes]
     rows: list[tuple[object, RowResult]] = []
     seen: dict[str, int] = {}
     id_col = data.columns.get(ID_COLUMN)
@@ -224,19 +247,19 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
     for row in data.rows:
         if row.task_id in seen:
             where = _address(id_col, row.row)
-            problems.append(Problem(ERROR, f"任务编号「{row.task_id}」重复出现（第{seen[row.task_id]}行已有）",
-                                    "请删除重复的行", row.task_id, ID_COLUMN, where, row.task_id, data.sheet))
+            problems.append(return_problem("row.duplicate", row.task_id, ID_COLUMN, where, row.task_id, data.sheet,
+                                           first=seen[row.task_id]))
             continue
         seen[row.task_id] = row.row + 1
         if row.task_id not in info.tasks:
             where = _address(id_col, row.row)
-            problems.append(Problem(ERROR, f"任务编号「{row.task_id}」在本轮次中不存在", "请勿修改或自行添加任务编号",
-                                    row.task_id, ID_COLUMN, where, row.task_id, data.sheet))
+            problems.append(return_problem("row.unknown_task", row.task_id, ID_COLUMN, where, row.task_id,
+                                           data.sheet))
             continue
         if row.task_id not in mine:
             where = _address(id_col, row.row)
-            problems.append(Problem(ERROR, f"任务「{row.task_id}」不是本单位的任务", "请删除该行，只填报本单位的任务",
-                                    row.task_id, ID_COLUMN, where, row.task_id, data.sheet))
+            problems.append(return_problem("row.not_assigned", row.task_id, ID_COLUMN, where, row.task_id,
+                                           data.sheet))
             continue
         if row.empty:
             continue
@@ -246,7 +269,7 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
         rows.append((row, result))
     answered = {r.task_id for r, _ in rows}
     missing = [t for t in info.tasks if t in mine and t not in answered and t not in _errored(problems)]
-    problems += [Problem(MISSING, f"任务「{t}」未填报", "请填写该任务的完成情况", t) for t in missing]
+    problems += [return_problem("row.missing", t) for t in missing]
     problems += _overdue(info, mine, rows, found.round.due)
     for problem in problems:
         problem.sheet = problem.sheet or (data.sheet if problem.cell else None)
@@ -268,9 +291,8 @@ def _text_changed(data: ReturnData, row, task: sqlite3.Row, result: RowResult) -
     if not row.task_text or _fingerprint(row.task_text) == task["fingerprint"]:
         return
     col = data.columns.get(TEXT_COLUMN)
-    result.problems.append(Problem(WARNING, f"任务「{row.task_id}」的工作任务文字与下发的不一致，已按任务编号接收",
-                                   "请勿修改工作任务列", row.task_id, TEXT_COLUMN, _address(col, row.row),
-                                   row.task_text[:200]))
+    result.problems.append(return_problem("row.text_changed", row.task_id, TEXT_COLUMN, _address(col, row.row),
+                                          row.task_text[:200]))
 
 
 def _fingerprint(text: str) -> str:
@@ -295,8 +317,7 @@ def _overdue(info: RoundInfo, mine: dict[str, str], rows: list[tuple[object, Row
     for task_id in (t for t in info.tasks if t in mine):
         deadline = info.tasks[task_id]["deadline"]
         if pair_overdue(deadline, states.get(task_id), as_of):
-            found.append(Problem(OVERDUE, f"任务「{task_id}」完成时限为{deadline}，至今未完成", "请加快推进并说明原因",
-                                 task_id))
+            found.append(return_problem("task.overdue", task_id, deadline=deadline))
     return found
 
 

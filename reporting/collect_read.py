@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from . import readers
 from .cells import encode_raw
-from .collect_match import CheckedReturn, Recognition, Rounds, check_return, recognize
+from .collect_match import CheckedReturn, Recognition, Rounds, check_return, recognize, return_problem
 from .errors import ReturnError
 from .fileio import atomic_path
 from .pool import ordered_map, worker_count
@@ -25,8 +25,7 @@ from .readers.archive import Member
 from .readers.base import column_letter
 from .readers.returned_workbook import ReturnData, read_return
 from .store import dumps
-from .validate import Problem
-from .vocabulary import OK, WARNING
+from .vocabulary import OK
 from .workbook_spec import FILL_COLUMNS, PROP_UNIT
 
 NOT_A_LEDGER = "不是台账工作簿"
@@ -209,7 +208,7 @@ def _read_piece(data: bytes, piece: ReadPiece, shown: str, rounds: Rounds, curre
             return piece
         found = recognize(book_data, shown, rounds, current)
         checked = check_return(book_data, found, has_attachments=has_attachments)
-        checked.problems += [Problem(WARNING, note) for note in book.notes]
+        checked.problems += [return_problem("file.note", note=note) for note in book.notes]
     except ReturnError as exc:
         piece.error = exc.message
         return piece
@@ -229,7 +228,7 @@ def _prepare(piece: ReadPiece, data: ReturnData, found: Recognition, checked: Ch
     piece.note = "；".join(p.message for p in checked.problems if p.task_id is None and p.level != OK)[:2000]
     piece.answers, piece.other_cells = _rows(data, checked)
     piece.columns = _letters(data)
-    piece.problems = [(p.level, p.sheet, p.cell, p.task_id, p.value, p.message, p.fix, p.column)
+    piece.problems = [(p.level, p.sheet, p.cell, p.task_id, p.value, p.message, p.fix, p.column, p.code)
                       for p in checked.problems]
     piece.liaison = dict(data.liaison)
 

@@ -158,6 +158,11 @@ MIGRATIONS: list[str] = [
     UPDATE submissions SET columns = json_insert(columns, '$[#]', NULL)
         WHERE columns IS NOT NULL AND json_array_length(columns) = 8;
     """,
+    # 4: each problem's rule code (validate.ROW_RULES, collect_match.RETURN_RULES, the readers' STRUCTURE_NOTES);
+    # problems stored before have none.
+    """
+    ALTER TABLE problems ADD COLUMN code TEXT NOT NULL DEFAULT '';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

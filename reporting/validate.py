@@ -27,6 +27,8 @@ from .vocabulary import (
     STATUS_NOT_STARTED,
     STATUS_ONGOING,
     WARNING,
+    Rule,
+    rule_table,
 )
 from .workbook_spec import ANSWER_FIELDS, FIELD_INDEX, FILL_COLUMNS, FILL_SPEC, PERCENT, TEXT
 
@@ -54,6 +56,25 @@ STATUS_FIX = "请从下拉列表选择：未启动、推进中、已完成"
 PROGRESS_FIX = "请填写0到100之间的数字，如 80"
 FORMULA_FIX = "请在 Excel/WPS 中打开并保存后重新报送，或直接填写数值"
 
+# Every problem a row can have. Fields: {value} (the cell as typed), {column}, {progress}.
+ROW_RULES = rule_table(
+    Rule("status.unknown", ERROR, "完成状态「{value}」无法识别", STATUS_FIX),
+    Rule("status.missing", ERROR, "已填写其他内容，但完成状态为空", STATUS_FIX),
+    Rule("progress.not_number", ERROR, "完成进度(%)「{value}」不是数字", PROGRESS_FIX),
+    Rule("progress.range", ERROR, "完成进度(%)「{value}」超出0–100", PROGRESS_FIX),
+    Rule("progress.done_below_100", WARNING, "完成状态为已完成，但完成进度为{progress}",
+         "请核对：已完成的任务进度应为100"),
+    Rule("progress.not_started_above_0", WARNING, "完成状态为未启动，但完成进度为{progress}",
+         "请核对：未启动的任务进度应为0"),
+    Rule("mode.unknown", WARNING, "材料提供方式「{value}」不在下拉选项中", "请选择：" + "、".join(MATERIAL_CHOICES)),
+    Rule("text.control_chars", WARNING, "{column}含有不可见的控制字符，已删除", "请检查该单元格内容是否完整"),
+    Rule("formula.error_value", ERROR, "{column}：公式结果为错误值 {value}", FORMULA_FIX),
+    Rule("formula.no_cache", ERROR, "{column}：公式没有计算结果（文件由程序生成后未在 Excel/WPS 中保存）", FORMULA_FIX),
+    Rule("done.no_measures", ERROR, "完成状态为已完成，但未填写工作举措及成效", "请填写采取的具体举措和取得的成效"),
+    Rule("done.no_evidence", ERROR, "完成状态为已完成，但未填写佐证材料，也未说明材料提供方式",
+         f"请列出佐证材料，或在材料提供方式中选择{MATERIAL_ON_SITE}或{MATERIAL_EXPLAINED}"),
+)
+
 
 @dataclass(slots=True)
 class CellResult:
@@ -79,6 +100,7 @@ class Problem:
     cell: str | None = None
     value: str | None = None
     sheet: str | None = None
+    code: str = ""  # the rule's code (ROW_RULES, collect_match.RETURN_RULES, readers' STRUCTURE_NOTES)
 
 
 @dataclass(slots=True)
@@ -155,13 +177,13 @@ def _plain_key(text: str) -> str:
 
 
 def normalize_status(value: object) -> tuple[str | None, str | None]:
-    """(status, None), (None, None) for empty, or (None, error message quoting the value)."""
+    """(status, None), (None, None) for empty, or (None, the code of the rule it breaks)."""
     text, _ = clean_text(value)
     if not text:
         return None, None
     found = STATUS_TABLE.get(_key(text))
     if found is None:
-        return None, f"完成状态「{text}」无法识别"
+        return None, "status.unknown"
     return found, None
 
 
@@ -177,7 +199,7 @@ def normalize_mode(value: object) -> tuple[str | None, str | None]:
         return None, None
     found = MODE_TABLE.get(_key(text))
     if found is None:
-        return text, f"材料提供方式「{text}」不在下拉选项中"
+        return text, "mode.unknown"
     return found, None
 
 
@@ -189,15 +211,15 @@ def _short_mode(text: str) -> tuple[str | None, str | None]:
 
 def normalize_progress(value: object, percent_format: Callable[[], bool] | bool = False,
                        ) -> tuple[float | None, str | None]:
-    """A percentage 0–100 from 80, "80%", "８０％", 0.8, "八十"; (None, message) when it cannot be one."""
+    """A percentage 0–100 from 80, "80%", "８０％", 0.8, "八十"; (None, rule code) when it cannot be one."""
     if isinstance(value, bool):
-        return None, f"完成进度(%)「{text_of(value)}」不是数字"
+        return None, "progress.not_number"
     if isinstance(value, int | float):
         number = float(value)
         is_percent = percent_format() if callable(percent_format) else percent_format
         if is_percent or (not number.is_integer() and 0 < number <= 1):
             number *= 100
-        return _in_range(round(number, 2), text_of(value))
+        return _in_range(round(number, 2))
     text, _ = clean_text(value)
     if not text:
         return None, None
@@ -210,16 +232,16 @@ def normalize_progress(value: object, percent_format: Callable[[], bool] | bool 
     except ValueError:
         parsed = chinese_number(core)
         if parsed is None:
-            return None, f"完成进度(%)「{text}」不是数字"
+            return None, "progress.not_number"
         number = float(parsed)
     if not explicit and not number.is_integer() and 0 < number <= 1:
         number *= 100
-    return _in_range(round(number, 2), text)
+    return _in_range(round(number, 2))
 
 
-def _in_range(number: float, shown: str) -> tuple[float | None, str | None]:
+def _in_range(number: float) -> tuple[float | None, str | None]:
     if not 0 <= number <= 100:
-        return None, f"完成进度(%)「{shown}」超出0–100"
+        return None, "progress.range"
     return number, None
 
 
@@ -255,19 +277,28 @@ def check_row(
     return result
 
 
-def _flag(result: RowResult, index: int, level: str, message: str, fix: str) -> None:
-    if level == ERROR or index not in result.flags:
-        result.flags[index] = (level, message, fix)
+def _flag(result: RowResult, index: int, code: str, **fields: object) -> None:
+    """The row breaks ROW_RULES[code] at the column `index`; `fields` fill in its message."""
+    rule = ROW_RULES[code]
     column = FILL_COLUMNS[index]
-    result.problems.append(Problem(level, message, fix, result.task_id, column, result.addresses.get(column, ""),
-                                   text_of(result.raw[index])[:200] or None))
+    message, fix = rule.text(column=column, **fields)
+    if rule.level == ERROR or index not in result.flags:
+        result.flags[index] = (rule.level, message, fix)
+    result.problems.append(Problem(rule.level, message, fix, result.task_id, column,
+                                   result.addresses.get(column, ""), text_of(result.raw[index])[:200] or None,
+                                   code=code))
+
+
+def _shown(raw: object) -> str:
+    """A cell as a message quotes it."""
+    return clean_text(raw)[0]
 
 
 def _formula_problem(result: RowResult, index: int, issue: str) -> None:
-    message = f"公式结果为错误值 {issue}"
     if issue == NO_CACHE:
-        message = "公式没有计算结果（文件由程序生成后未在 Excel/WPS 中保存）"
-    _flag(result, index, ERROR, f"{FILL_COLUMNS[index]}：{message}", FORMULA_FIX)
+        _flag(result, index, "formula.no_cache")
+    else:
+        _flag(result, index, "formula.error_value", value=issue)
 
 
 def _status(result: RowResult, index: int, raw: object) -> None:
@@ -275,7 +306,7 @@ def _status(result: RowResult, index: int, raw: object) -> None:
     status, error = _short_status(raw) if short else normalize_status(raw)
     result.normalized[index] = status
     if error:
-        _flag(result, index, ERROR, error, STATUS_FIX)
+        _flag(result, index, error, value=_shown(raw))
 
 
 def _progress(result: RowResult, index: int, raw: object, percent: Callable[[str], bool]) -> None:
@@ -288,7 +319,7 @@ def _progress(result: RowResult, index: int, raw: object, percent: Callable[[str
         number, error = normalize_progress(raw, lambda: percent(FILL_COLUMNS[index]))
     result.normalized[index] = number
     if error:
-        _flag(result, index, ERROR, error, PROGRESS_FIX)
+        _flag(result, index, error, value=_shown(raw))
 
 
 @lru_cache(maxsize=1024)
@@ -303,7 +334,7 @@ def _mode(result: RowResult, index: int, raw: object) -> None:
     result.normalized[index] = mode
     _control_chars(result, index, raw)
     if warning:
-        _flag(result, index, WARNING, warning, "请选择：" + "、".join(MATERIAL_CHOICES))
+        _flag(result, index, warning, value=_shown(raw))
 
 
 def _text(result: RowResult, index: int, raw: object) -> None:
@@ -317,8 +348,7 @@ def _text(result: RowResult, index: int, raw: object) -> None:
 
 def _control_chars(result: RowResult, index: int, raw: object) -> None:
     if isinstance(raw, str) and _CONTROL.search(raw):
-        _flag(result, index, WARNING, f"{FILL_COLUMNS[index]}含有不可见的控制字符，已删除",
-              "请检查该单元格内容是否完整")
+        _flag(result, index, "text.control_chars")
 
 
 # The columns the rules below are about, by their store field; the others are checked by their kind.
@@ -335,14 +365,12 @@ def _row_rules(result: RowResult, has_attachments: bool) -> None:
     normalized = result.normalized
     status, progress = normalized[_STATUS], normalized[_PROGRESS]
     if status is None and result.level(_STATUS) == OK:
-        _flag(result, _STATUS, ERROR, "已填写其他内容，但完成状态为空", STATUS_FIX)
+        _flag(result, _STATUS, "status.missing")
         return
     if status == STATUS_DONE and progress is not None and progress < 100:
-        _flag(result, _PROGRESS, WARNING, f"完成状态为已完成，但完成进度为{_pct(progress)}",
-              "请核对：已完成的任务进度应为100")
+        _flag(result, _PROGRESS, "progress.done_below_100", progress=_pct(progress))
     if status == STATUS_NOT_STARTED and progress is not None and progress > 0:
-        _flag(result, _PROGRESS, WARNING, f"完成状态为未启动，但完成进度为{_pct(progress)}",
-              "请核对：未启动的任务进度应为0")
+        _flag(result, _PROGRESS, "progress.not_started_above_0", progress=_pct(progress))
     if progress is None and result.level(_PROGRESS) == OK:
         normalized[_PROGRESS] = 100.0 if status == STATUS_DONE else 0.0 if status == STATUS_NOT_STARTED else None
     if status == STATUS_DONE:
@@ -352,13 +380,12 @@ def _row_rules(result: RowResult, has_attachments: bool) -> None:
 def _done_rules(result: RowResult, has_attachments: bool) -> None:
     normalized = result.normalized
     if not normalized[_MEASURES] and result.level(_MEASURES) != ERROR:
-        _flag(result, _MEASURES, ERROR, "完成状态为已完成，但未填写工作举措及成效", "请填写采取的具体举措和取得的成效")
+        _flag(result, _MEASURES, "done.no_measures")
     mode = normalized[_MODE]
     evidence_given = bool(normalized[_EVIDENCE]) or mode in (MATERIAL_ON_SITE, MATERIAL_EXPLAINED) or (
         mode == MATERIAL_ATTACHED and has_attachments)
     if not evidence_given and result.level(_EVIDENCE) != ERROR:
-        _flag(result, _EVIDENCE, ERROR, "完成状态为已完成，但未填写佐证材料，也未说明材料提供方式",
-              f"请列出佐证材料，或在材料提供方式中选择{MATERIAL_ON_SITE}或{MATERIAL_EXPLAINED}")
+        _flag(result, _EVIDENCE, "done.no_evidence")
 
 
 def _pct(progress: float) -> str:

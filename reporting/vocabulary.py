@@ -6,6 +6,7 @@ report all take them from here. It imports only models, so any module may use it
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from .models import LONG_TERM
@@ -59,6 +60,28 @@ OVERDUE_STATES = frozenset({STATUS_ONGOING, STATUS_NOT_STARTED, STATE_NEEDS_FIX}
 def pair_overdue(deadline: str | None, state: str | None, as_of: date) -> bool:
     """A (unit, task) pair in `state` is overdue by `as_of`."""
     return state in OVERDUE_STATES and is_overdue(deadline, as_of)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A problem a return can have: a stable code (what tests and tools go by), its level, and the Chinese
+    message and fix the unit reads in its receipt, with {named} fields filled in where it is found."""
+
+    code: str  # "area.what", e.g. "progress.range"; never reused for another meaning
+    level: str
+    message: str
+    fix: str = ""
+
+    def text(self, **fields: object) -> tuple[str, str]:
+        """(message, fix) with the fields filled in."""
+        return self.message.format(**fields), self.fix.format(**fields)
+
+
+def rule_table(*rules: Rule) -> dict[str, Rule]:
+    """code → rule; one table per place that checks (row rules, return rules, structure notes)."""
+    table = {rule.code: rule for rule in rules}
+    assert len(table) == len(rules), "duplicate rule code"
+    return table
 
 
 def is_overdue(deadline: str | None, as_of: date) -> bool:

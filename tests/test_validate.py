@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reporting.validate import (
+    ROW_RULES,
     check_row,
     chinese_number,
     clean_text,
@@ -26,8 +27,10 @@ def test_status_words_people_write(raw, expected):
 
 @pytest.mark.parametrize("raw", ["done", "基本完成", "未完成", "1", "好"])
 def test_unknown_status_is_an_error_quoting_the_value(raw):
-    status, error = normalize_status(raw)
-    assert status is None and f"「{raw}」" in error
+    assert normalize_status(raw) == (None, "status.unknown")
+    problem = _row(**{"完成状态": raw}).problems[0]
+    assert (problem.code, problem.level, problem.value) == ("status.unknown", ERROR, raw)
+    assert f"「{raw}」" in problem.message  # the receipt quotes what the unit typed
 
 
 def test_empty_status_is_neither():
@@ -46,13 +49,13 @@ def test_progress_as_people_write_it(raw, percent, expected):
     assert normalize_progress(raw, percent) == (expected, None)
 
 
-@pytest.mark.parametrize(("raw", "fragment"), [
-    (120, "超出0–100"), (-5, "超出0–100"), ("150%", "超出0–100"), ("大部分", "不是数字"), ("八五", "不是数字"),
-    (True, "不是数字"),
+@pytest.mark.parametrize(("raw", "code"), [
+    (120, "progress.range"), (-5, "progress.range"), ("150%", "progress.range"), ("大部分", "progress.not_number"),
+    ("八五", "progress.not_number"), (True, "progress.not_number"),
 ])
-def test_progress_errors(raw, fragment):
-    number, error = normalize_progress(raw)
-    assert number is None and fragment in error
+def test_progress_errors(raw, code):
+    assert normalize_progress(raw) == (None, code)
+    assert [p.code for p in _row(**{"完成状态": "推进中", "完成进度(%)": raw}).problems] == [code]
 
 
 def test_percent_format_is_asked_only_when_needed():
@@ -69,7 +72,9 @@ def test_chinese_numbers():
 def test_modes():
     assert normalize_mode("见附件") == ("已附材料", None)
     assert normalize_mode("实地评估、核查时提供") == ("实地核查时提供", None)
-    assert normalize_mode("邮寄")[1] == "材料提供方式「邮寄」不在下拉选项中"
+    assert normalize_mode("邮寄") == ("邮寄", "mode.unknown")
+    problem = _row(**{"完成状态": "推进中", "材料提供方式": "邮寄"}).problems[0]
+    assert (problem.code, problem.level) == ("mode.unknown", WARNING)
 
 
 def test_control_characters_stripped_and_long_text_kept():
@@ -92,9 +97,8 @@ def test_done_row_complete_is_accepted_and_progress_defaults():
 
 def test_done_needs_measures_and_evidence():
     result = _row(**{"完成状态": "已完成"})
-    messages = [p.message for p in result.problems if p.level == ERROR]
-    assert "完成状态为已完成，但未填写工作举措及成效" in messages
-    assert any("佐证材料" in m for m in messages)
+    assert [(p.code, p.level, p.column) for p in result.problems] == [
+        ("done.no_measures", ERROR, "工作举措及成效"), ("done.no_evidence", ERROR, "佐证材料")]
     on_site = _row(**{"完成状态": "已完成", "工作举措及成效": "做了", "材料提供方式": "实地核查时提供"})
     assert on_site.accepted
     attached = check_row("1", {"完成状态": "已完成", "工作举措及成效": "做了", "材料提供方式": "已附材料"}, {},
@@ -104,20 +108,36 @@ def test_done_needs_measures_and_evidence():
 
 def test_inconsistent_progress_is_a_warning_not_an_error():
     result = _row(**{"完成状态": "已完成", "完成进度(%)": 80, "工作举措及成效": "做了", "佐证材料": "文件"})
-    assert result.accepted and [p.level for p in result.problems] == [WARNING]
-    assert _row(**{"完成状态": "未启动", "完成进度(%)": "30%"}).problems[0].level == WARNING
+    assert result.accepted and [(p.code, p.level) for p in result.problems] == [("progress.done_below_100", WARNING)]
+    problem = _row(**{"完成状态": "未启动", "完成进度(%)": "30%"}).problems[0]
+    assert (problem.code, problem.level) == ("progress.not_started_above_0", WARNING)
 
 
 def test_empty_status_with_other_content_is_an_error():
     result = _row(**{"工作举措及成效": "写了一些"})
-    assert not result.accepted and result.problems[0].message == "已填写其他内容，但完成状态为空"
+    assert not result.accepted and [p.code for p in result.problems] == ["status.missing"]
 
 
 def test_formula_without_cached_value_is_an_error_for_that_cell():
     result = check_row("1", {"完成状态": "推进中", "完成进度(%)": ""}, {"完成进度(%)": "I3"},
                        issues={"完成进度(%)": "nocache"}, formula={"完成进度(%)"})
-    assert not result.accepted
+    assert not result.accepted and [p.code for p in result.problems] == ["formula.no_cache"]
     assert result.cells["完成进度(%)"].level == ERROR and result.cells["完成进度(%)"].raw_type == "formula:empty"
+    broken = check_row("1", {"完成状态": "推进中", "完成进度(%)": ""}, {}, issues={"完成进度(%)": "#DIV/0!"})
+    assert [(p.code, p.column) for p in broken.problems] == [("formula.error_value", "完成进度(%)")]
+    assert "#DIV/0!" in broken.problems[0].message
+
+
+def test_control_characters_are_a_warning_and_removed():
+    result = _row(**{"完成状态": "推进中", "存在问题": "人手\x07不足"})
+    assert [(p.code, p.column) for p in result.problems] == [("text.control_chars", "存在问题")]
+    assert result.fields["problems"] == "人手不足"
+
+
+def test_every_row_rule_has_a_code_level_and_chinese_text():
+    assert all(code == rule.code and "." in code for code, rule in ROW_RULES.items())
+    assert {rule.level for rule in ROW_RULES.values()} <= {ERROR, WARNING}
+    assert all(rule.message and rule.fix for rule in ROW_RULES.values())
 
 
 def test_raw_and_normalised_kept_side_by_side():

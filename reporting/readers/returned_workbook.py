@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
 
+from ..vocabulary import ERROR, WARNING, Rule, rule_table
 from ..workbook_spec import (
     FILL_COLUMNS,
     LEDGER_COLUMNS,
@@ -40,6 +41,18 @@ _CACHED_KEY_LENGTH = 200
 _ABSENT = 1 << 20  # the column of an optional fill-in column the workbook lacks: past every row's end, read as ""
 
 
+# What can be wrong with a workbook's structure. Fields: {name} (a sheet's), {column}, {col} (1-based), {row}, {where}.
+STRUCTURE_NOTES = rule_table(
+    Rule("sheet.no_header", ERROR, "找不到台账表头（应有「任务编号」「完成状态」等列），请使用下发的台账填写"),
+    Rule("sheet.renamed", WARNING, f"未找到工作表「{SHEET_LEDGER}」，已从「{{name}}」读取"),
+    Rule("header.by_position", WARNING, "表头「{column}」缺失，已按模板位置读取第{col}列"),
+    Rule("header.missing", ERROR, "第{row}行找不到「{column}」列，请恢复下发台账的表头"),
+    Rule("header.none", WARNING, "找不到表头行，已按下发台账的列顺序读取；请勿删除表头"),
+    Rule("row.no_task_id", WARNING, "第{row}行没有任务编号，该行未读取"),
+    Rule("cells.merged", WARNING, "{where} 为合并单元格，已将其内容用于所在的每一行；请尽量不要合并单元格"),
+)
+
+
 @dataclass
 class Note:
     """Something about the file's structure, worth telling the unit (level: warning or error)."""
@@ -48,6 +61,14 @@ class Note:
     message: str
     sheet: str | None = None
     cell: str | None = None
+    code: str = ""  # STRUCTURE_NOTES
+    fix: str = ""
+
+
+def _note(code: str, sheet: str | None = None, cell: str | None = None, **fields: object) -> Note:
+    rule = STRUCTURE_NOTES[code]
+    message, fix = rule.text(**fields)
+    return Note(rule.level, message, sheet, cell, code, fix)
 
 
 class RowCells:
@@ -209,8 +230,7 @@ def _find_ledger(book: Book, data: ReturnData, known_ids: set[str]) -> None:
     for name in names:
         if _template_layout(book.sheet(name), data, known_ids):
             return
-    data.notes.append(Note("error", "找不到台账表头（应有「任务编号」「完成状态」等列），请使用下发的台账填写",
-                           SHEET_LEDGER if SHEET_LEDGER in book.states else None))
+    data.notes.append(_note("sheet.no_header", SHEET_LEDGER if SHEET_LEDGER in book.states else None))
 
 
 def _header_row(sheet: Sheet) -> tuple[int, dict[str, int]] | None:
@@ -236,20 +256,19 @@ def _use_sheet(data: ReturnData, sheet: Sheet, header: tuple[int, dict[str, int]
     data.title = " ".join(text_of(v) for r in sheet.rows[:row] for v in r if not _blank(v))
     header_row = row
     if sheet.name != SHEET_LEDGER:
-        data.notes.append(Note("warning", f"未找到工作表「{SHEET_LEDGER}」，已从「{sheet.name}」读取", sheet.name))
+        data.notes.append(_note("sheet.renamed", sheet.name, name=sheet.name))
     offsets = {c - LEDGER_COLUMNS.index(n) for n, c in found.items()}
     for name in [ID_COLUMN, *FILL_COLUMNS]:
         if name in found or name in OPTIONAL_COLUMNS:  # an optional column is absent from older templates
             continue
-        where = f"{header_row + 1}行"
         if len(offsets) == 1:
             col = LEDGER_COLUMNS.index(name) + offsets.pop()
             offsets.add(col - LEDGER_COLUMNS.index(name))
             data.columns[name] = col
-            data.notes.append(Note("warning", f"表头「{name}」缺失，已按模板位置读取第{col + 1}列",
-                                   sheet.name, cell_name(header_row, col)))
+            data.notes.append(_note("header.by_position", sheet.name, cell_name(header_row, col), column=name,
+                                    col=col + 1))
         else:
-            data.notes.append(Note("error", f"第{where}找不到「{name}」列，请恢复下发台账的表头", sheet.name))
+            data.notes.append(_note("header.missing", sheet.name, row=header_row + 1, column=name))
     data.columns["_header"] = header_row
 
 
@@ -263,14 +282,14 @@ def _template_layout(sheet: Sheet, data: ReturnData, known_ids: set[str]) -> boo
     data.columns = {name: i for i, name in enumerate(LEDGER_COLUMNS)}
     data.columns["_header"] = hits[0] - 1
     data.title = " ".join(text_of(v) for r in sheet.rows[:hits[0]] for v in r if not _blank(v))
-    data.notes.append(Note("warning", "找不到表头行，已按下发台账的列顺序读取；请勿删除表头", sheet.name))
+    data.notes.append(_note("header.none", sheet.name))
     return True
 
 
 def _read_rows(book: Book, data: ReturnData) -> None:
     sheet = book.sheet(data.sheet)
     header = data.columns.pop("_header")
-    if any(n.level == "error" for n in data.notes):
+    if any(n.level == ERROR for n in data.notes):
         return
     id_col, text_col = data.columns[ID_COLUMN], data.columns.get(TEXT_COLUMN)
     fill = {name: data.columns[name] for name in FILL_COLUMNS if name in data.columns}
@@ -287,8 +306,7 @@ def _read_rows(book: Book, data: ReturnData) -> None:
         task_id = task_id_of(raw_id)
         if not task_id:
             if not all(_blank(v) for v in values):
-                data.notes.append(Note("warning", f"第{r + 1}行没有任务编号，该行未读取", sheet.name,
-                                       cell_name(r, id_col)))
+                data.notes.append(_note("row.no_task_id", sheet.name, cell_name(r, id_col), row=r + 1))
             continue
         row = LedgerRow(r, task_id, text_of(sheet.value(r, text_col)) if text_col is not None else "", values,
                         RowCells(letters, r + 1))
@@ -299,8 +317,7 @@ def _read_rows(book: Book, data: ReturnData) -> None:
         data.rows.append(row)
     for r0, c0, r1, c1 in sheet.merged:
         if r1 > r0 and r1 > header and any(c0 <= c <= c1 for c in fill.values()):
-            data.notes.append(Note("warning", f"{cell_name(r0, c0)}:{cell_name(r1, c1)} 为合并单元格，"
-                                   "已将其内容用于所在的每一行；请尽量不要合并单元格", sheet.name))
+            data.notes.append(_note("cells.merged", sheet.name, where=f"{cell_name(r0, c0)}:{cell_name(r1, c1)}"))
 
 
 def _row_values(cells: list[object], columns: list[int], merged: dict[tuple[int, int], object],
