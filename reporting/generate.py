@@ -7,10 +7,9 @@ through an atomic replace; the store is updated in one transaction under the wor
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import sqlite3
 from collections.abc import Callable, Iterable
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from .errors import LedgerError, ReportingError
 from .fileio import atomic_path
 from .models import ROLE_LEAD, ROLE_RESPONSIBLE, Task, Unit, parse_day
 from .naming import file_stem
+from .pool import ordered_map, worker_count
 from .progress import ProgressHook, no_progress
 from .roster import Resolution, Roster, is_collective, read_roster
 from .rounds import round_to_generate
@@ -332,19 +332,21 @@ def _write_all(jobs: list[tuple], template: TemplateSpec, tasks: dict[str, Task]
                progress: ProgressHook, workers: int | None, meanwhile: Callable[[], None]) -> None:
     """Write every job's file; `meanwhile` runs in this process while the workers write."""
     total = len(jobs)
-    workers = workers or os.cpu_count() or 1
-    if workers <= 1 or total < POOL_THRESHOLD:
+    count = worker_count(total, workers, POOL_THRESHOLD)
+    if not count:
         meanwhile()
         _init_worker(template, tasks, common)
         for done, job in enumerate(jobs, start=1):
             progress(done, total, _write_job(job))
         return
-    context = multiprocessing.get_context(START_METHOD)
-    chunk = max(1, min(16, total // (workers * 8)))
-    with context.Pool(min(workers, total), _init_worker, (template, tasks, common)) as pool:
-        written = pool.imap_unordered(_write_job, jobs, chunksize=chunk)
-        meanwhile()
+    chunk = max(1, min(16, total // (count * 8)))
+    # Every job is handed out at once (the results are unit names): the workers keep writing while this
+    # process records the round.
+    with closing(ordered_map(_write_job, jobs, count, initializer=_init_worker, initargs=(template, tasks, common),
+                             start_method=START_METHOD, chunk=chunk, ahead=total)) as written:
         for done, unit in enumerate(written, start=1):
+            if done == 1:
+                meanwhile()
             progress(done, total, unit)
 
 

@@ -27,10 +27,12 @@ def worker_count(jobs: int, workers: int | None, threshold: int) -> int:
 
 def ordered_map(function: Callable[[Any], Any], jobs: Iterable[Any], workers: int, *,
                 initializer: Callable[..., None], initargs: tuple = (), start_method: str | None = None,
-                chunk: int = 1) -> Iterator[Any]:
+                chunk: int = 1, ahead: int = AHEAD) -> Iterator[Any]:
     """function(job) for each job, run by `workers` processes, yielded in job order.
 
-    Jobs go to the workers `chunk` at a time (each hand-over costs a round trip between processes).
+    Jobs go to the workers `chunk` at a time (each hand-over costs a round trip between processes), at most
+    `ahead` groups per worker ahead of the consumer (more when the results are small and the consumer has
+    other work to do meanwhile).
     Close the iterator (contextlib.closing) when stopping early: that stops the workers at once.
     """
     before = _hold_ctrl_c()
@@ -44,7 +46,7 @@ def ordered_map(function: Callable[[Any], Any], jobs: Iterable[Any], workers: in
         pending: deque = deque()
         for group in _chunks(jobs, chunk):
             pending.append(pool.apply_async(_run_all, (function, group)))
-            if len(pending) >= workers * AHEAD:
+            if len(pending) >= workers * ahead:
                 yield from pending.popleft().get()
         while len(pending) > 1:
             yield from pending.popleft().get()

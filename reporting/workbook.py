@@ -8,16 +8,16 @@ province's worth of files is written quickly in worker processes.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import Worksheet
 
+from . import xlsx_writer
 from .fileio import atomic_path
 from .models import Task
 from .workbook_spec import (
@@ -59,6 +59,8 @@ MARK_FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}
 VERDICT_COLORS = {True: "#006100", False: "#9C0006"}
 PROTECTION = {"format_cells": True, "format_rows": True, "format_columns": True, "autofilter": True}
 MAX_ROW_HEIGHT = 409
+Worksheet = Any  # a sheet of xlsx_writer (what writes the files) or of xlsxwriter (what it is checked against)
+Writer = Callable[[str], Any]  # path → a book taking xlsxwriter.Workbook's calls
 TEXT_LIAISON_COLUMNS = ("手机", "电子邮箱")  # Excel's limit, in points
 
 
@@ -107,6 +109,7 @@ def write_unit_workbook(
     verdict: str | None = None,
     problems: list[list[str]] | None = None,
     password: str | None = None,
+    writer: Writer = xlsx_writer.Workbook,
 ) -> None:
     """Write the workbook for `unit` to `path` (atomically).
 
@@ -115,7 +118,7 @@ def write_unit_workbook(
     """
     values = placeholder_values(campaign, unit, round_name, due, contact)
     with atomic_path(path) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"in_memory": True})
+        book = writer(str(tmp))
         formats = _Formats(book)
         _set_properties(book, kind=kind, unit=unit, round_name=round_name, campaign=campaign)
         guide = book.add_worksheet(SHEET_GUIDE)
@@ -139,7 +142,7 @@ def write_unit_workbook(
 class _Formats:
     """xlsxwriter formats made once per workbook, keyed by their properties."""
 
-    def __init__(self, book: xlsxwriter.Workbook) -> None:
+    def __init__(self, book: Any) -> None:
         self.book = book
         self._made: dict[tuple, object] = {}
 
@@ -152,7 +155,7 @@ class _Formats:
         return made
 
 
-def _set_properties(book: xlsxwriter.Workbook, *, kind: str, unit: str, round_name: str, campaign: str) -> None:
+def _set_properties(book: Any, *, kind: str, unit: str, round_name: str, campaign: str) -> None:
     book.set_properties({"title": f"{unit} {round_name} {kind}", "subject": campaign, "author": "reporting",
                          "comments": "请勿删除隐藏的工作表，工具据此识别本文件。"})
     for name, value in ((PROP_KIND, kind), (PROP_UNIT, unit), (PROP_ROUND, round_name),

@@ -1,0 +1,689 @@
+"""A small, fast xlsx writer for the unit workbook: the part of xlsxwriter's API that workbook.py uses.
+
+A unit workbook is a fixed frame (styles, theme, sheet settings, validations) plus a few hundred cells, and
+xlsxwriter's general machinery (per-cell checks, XML writer objects, a styles pass per file) costs more than
+the cells. `Workbook` here takes the same calls as `xlsxwriter.Workbook` (add_worksheet, add_format,
+set_properties, set_custom_property, close) and its sheets the same calls as `xlsxwriter.Worksheet` for what
+workbook.py uses, and writes the same XML parts, byte for byte but for the creation time
+(tests/test_xlsx_writer.py compares the two on receipts and ledgers). What varies rarely is still made by
+xlsxwriter and kept per process: styles.xml and the theme (keyed by the formats in their order of first
+use) and the comment parts of a receipt (a bare xlsxwriter book with the same widths, heights and comments).
+
+Every string is escaped as XML text or attribute; unlike xlsxwriter, a string that looks like rich text
+(``<r>…</r>``) is written as the text it is, never as markup.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from datetime import datetime, timezone
+from functools import lru_cache
+
+import xlsxwriter
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # as xlsxwriter: the same content gives the same bytes
+COMPRESS_LEVEL = 3  # zlib: 8% larger files than xlsxwriter's 6, a third less time
+STRING_MAX = 32767  # UTF-16 units in one cell
+_COLS = [xl_col_to_name(c) for c in range(64)]
+
+_CONTROL_ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
+_NEEDS_ESCAPE = re.compile('["&<>\n]')
+_EDGE_SPACE = re.compile(r"^\s|\s$")
+
+PROTECT_DEFAULTS = {"format_cells": False, "format_columns": False, "format_rows": False, "autofilter": False}
+
+
+def _text(data: str) -> str:
+    """XML character data, as xlsxwriter escapes it (quotes stay)."""
+    if not _NEEDS_ESCAPE.search(data):
+        return data
+    return data.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attr(value: str) -> str:
+    if not _NEEDS_ESCAPE.search(value):
+        return value
+    return (value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace("\n", "&#xA;"))
+
+
+def _si(string: str) -> str:
+    """One shared string: control characters as _xHHHH_ (and a literal _xHHHH_ kept literal)."""
+    if "_x" in string:
+        string = _CONTROL_ESCAPED.sub(r"_x005F\1", string)
+    string = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", string)
+    space = ' xml:space="preserve"' if _EDGE_SPACE.search(string) else ""
+    return f"<si><t{space}>{_text(string)}</t></si>"
+
+
+def _utf16_cut(string: str) -> str:
+    if len(string) <= STRING_MAX // 2 or len(string.encode("utf-16-le")) // 2 <= STRING_MAX:
+        return string
+    cut = string.encode("utf-16-le")[: STRING_MAX * 2].decode("utf-16-le", "ignore")
+    return cut
+
+
+def _password_hash(password: str) -> str:
+    """ECMA-376-4 §18.2.29, as Excel (and xlsxwriter) hash a sheet's password."""
+    digest = 0
+    for char in password[::-1]:
+        digest = ((digest >> 14) & 0x01) | ((digest << 1) & 0x7FFF)
+        digest ^= ord(char)
+    digest = ((digest >> 14) & 0x01) | ((digest << 1) & 0x7FFF)
+    digest ^= len(password)
+    digest ^= 0xCE4B
+    return f"{digest:X}"
+
+
+def _row_pixels(points: float) -> int:
+    return int(points * 4.0 / 3.0 + 0.5)
+
+
+def _col_pixels(width: float) -> int:
+    if width == 0:
+        return 0
+    if width < 1:
+        return int(width * 12 + 0.5)
+    return int(width * 7 + 0.5) + 5
+
+
+DEFAULT_ROW_PIXELS = 20
+DEFAULT_COL_PIXELS = 64
+
+
+class Format:
+    """A cell format: xlsxwriter properties; its xf index is known when the book is written."""
+
+    __slots__ = ("key", "props")
+
+    def __init__(self, props: dict) -> None:
+        self.props = dict(props)
+        self.key = tuple(sorted(self.props.items()))
+
+
+class Worksheet:
+    def __init__(self, book: Workbook, name: str, index: int) -> None:
+        self.book = book
+        self.name = name
+        self.index = index
+        self.rows: dict[int, dict[int, tuple[Format | None, str]]] = {}
+        self.heights: dict[int, int] = {}  # row → pixels
+        self.widths: dict[int, int] = {}  # col → pixels
+        self.merges: list[tuple[int, int, int, int]] = []
+        self.validations: list[str] = []
+        self.comments: list[tuple[int, int, str, dict]] = []
+        self.others: list[tuple[int, int]] = []  # (row, col) of what counts towards the dimension besides cells
+        self.state = ""  # "", "hidden", "veryHidden"
+        self.protection: str | None = None
+        self.pane = 0  # rows frozen at the top
+        self.selection: tuple[int, int] | None = None
+        self.filter: tuple[int, int, int, int] | None = None
+        self.landscape = False
+        self.paper = 0
+        self.fit: tuple[int, int] | None = None
+        self.margins: tuple[float, float, float, float] | None = None
+        self.footer = ""
+        self.repeat: tuple[int, int] | None = None
+
+    # ------------------------------------------------------------ cells
+
+    def _cell(self, row: int, col: int, fmt: Format | None, tail: str) -> None:
+        cells = self.rows.get(row)
+        if cells is None:
+            cells = self.rows[row] = {}
+        cells[col] = (fmt, tail)
+
+    def write_string(self, row: int, col: int, string: str, cell_format: Format | None = None) -> int:
+        self._cell(row, col, cell_format, f' t="s"><v>{self.book._string(_utf16_cut(string))}</v></c>')
+        return 0
+
+    def write_number(self, row: int, col: int, number: float, cell_format: Format | None = None) -> int:
+        self._cell(row, col, cell_format, f"><v>{number:.16G}</v></c>")
+        return 0
+
+    def write_blank(self, row: int, col: int, blank: object, cell_format: Format | None = None) -> int:
+        if cell_format is not None:  # xlsxwriter writes no blank cell without a format
+            self._cell(row, col, cell_format, "/>")
+        return 0
+
+    def merge_range(self, first_row: int, first_col: int, last_row: int, last_col: int, data: str,
+                    cell_format: Format | None = None) -> int:
+        self.merges.append((first_row, first_col, last_row, last_col))
+        if data == "":
+            self.write_blank(first_row, first_col, None, cell_format)
+        else:
+            self.write_string(first_row, first_col, data, cell_format)
+        for row in range(first_row, last_row + 1):
+            for col in range(first_col, last_col + 1):
+                if (row, col) != (first_row, first_col):
+                    self.write_blank(row, col, None, cell_format)
+        return 0
+
+    def write_comment(self, row: int, col: int, comment: str, options: dict | None = None) -> int:
+        self.others.append((row, col))
+        self.comments.append((row, col, comment, dict(options or {})))
+        return 0
+
+    # ------------------------------------------------------------ rows, columns, views
+
+    def set_row(self, row: int, height: float | None = None, *args: object) -> int:
+        if height is not None:
+            self.heights[row] = _row_pixels(height)
+            if not self.rows and not self.others:  # xlsxwriter counts the first column written so far, else 0
+                self.others.append((row, 0))
+            else:
+                self.others.append((row, -1))
+        return 0
+
+    def _dimension(self) -> tuple[int, int, int, int] | None:
+        """(first row, first column, last row, last column) of what was written, as xlsxwriter counts it."""
+        rows = [*self.rows, *(r for r, _ in self.others)]
+        if not rows:
+            return None
+        cols = [c for cells in self.rows.values() for c in (min(cells), max(cells)) if cells]
+        cols += [c for _, c in self.others if c >= 0]
+        return min(rows), min(cols), max(rows), max(cols)
+
+    def set_column(self, first_col: int, last_col: int, width: float | None = None, *args: object) -> int:
+        for col in range(first_col, last_col + 1):
+            self.widths[col] = _col_pixels(width if width is not None else 8.43)
+        return 0
+
+    def freeze_panes(self, row: int, col: int = 0) -> None:
+        if col:
+            raise NotImplementedError("only rows are frozen in unit workbooks")
+        self.pane = row
+
+    def set_selection(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        if (first_row, first_col) != (last_row, last_col):
+            raise NotImplementedError("only one cell is selected in unit workbooks")
+        self.selection = (first_row, first_col)
+
+    def autofilter(self, first_row: int, first_col: int, last_row: int, last_col: int) -> None:
+        self.filter = (first_row, first_col, last_row, last_col)
+
+    def protect(self, password: str = "", options: dict | None = None) -> None:
+        opts = {**PROTECT_DEFAULTS, **(options or {})}
+        if set(opts) - set(PROTECT_DEFAULTS):
+            raise NotImplementedError(f"protection options {sorted(set(opts) - set(PROTECT_DEFAULTS))}")
+        attrs = f' password="{_password_hash(password)}"' if password else ""
+        attrs += ' sheet="1" objects="1" scenarios="1"'
+        for option, name in (("format_cells", "formatCells"), ("format_columns", "formatColumns"),
+                             ("format_rows", "formatRows"), ("autofilter", "autoFilter")):
+            if opts[option]:
+                attrs += f' {name}="0"'
+        self.protection = f"<sheetProtection{attrs}/>"
+
+    def hide(self) -> None:
+        self.state = "hidden"
+
+    def very_hidden(self) -> None:
+        self.state = "veryHidden"
+
+    def activate(self) -> None:
+        self.book.active = self.index
+
+    # ------------------------------------------------------------ printing
+
+    def set_landscape(self) -> None:
+        self.landscape = True
+
+    def set_paper(self, paper: int) -> None:
+        self.paper = paper
+
+    def repeat_rows(self, first_row: int, last_row: int | None = None) -> None:
+        self.repeat = (first_row, first_row if last_row is None else last_row)
+
+    def fit_to_pages(self, width: int, height: int) -> None:
+        self.fit = (width, height)
+
+    def set_margins(self, left: float = 0.7, right: float = 0.7, top: float = 0.75, bottom: float = 0.75) -> None:
+        self.margins = (left, right, top, bottom)
+
+    def set_footer(self, footer: str = "") -> None:
+        if len(footer) > 255:
+            raise ValueError("a footer has at most 255 characters")
+        self.footer = footer
+
+    # ------------------------------------------------------------ validations
+
+    def data_validation(self, first_row: int, first_col: int, last_row: int, last_col: int, options: dict) -> int:
+        kind = options["validate"]
+        attrs = ""
+        if kind == "list":
+            attrs += ' type="list"'
+        elif kind == "decimal":
+            attrs += ' type="decimal"'
+        elif kind != "any":
+            raise NotImplementedError(f"validation {kind}")
+        if options.get("criteria", "between") != "between":
+            raise NotImplementedError("validations other than between")
+        attrs += ' allowBlank="1" showInputMessage="1" showErrorMessage="1"'
+        for key, name in (("error_title", "errorTitle"), ("error_message", "error"),
+                          ("input_title", "promptTitle"), ("input_message", "prompt")):
+            if options.get(key):
+                attrs += f' {name}="{_attr(options[key])}"'
+        ref = xl_rowcol_to_cell(first_row, first_col)
+        if (first_row, first_col) != (last_row, last_col):
+            ref += ":" + xl_rowcol_to_cell(last_row, last_col)
+        body = ""
+        if kind == "list":
+            source = options["source"]
+            body = f"<formula1>{_text(source[1:] if source.startswith('=') else source)}</formula1>"
+        elif kind == "decimal":
+            body = f"<formula1>{options['minimum']:.16g}</formula1><formula2>{options['maximum']:.16g}</formula2>"
+        if body:
+            self.validations.append(f'<dataValidation{attrs} sqref="{ref}">{body}</dataValidation>')
+        else:
+            self.validations.append(f'<dataValidation{attrs} sqref="{ref}"/>')
+        return 0
+
+    # ------------------------------------------------------------ the XML
+
+    def _formats_in_order(self, seen: dict[tuple, Format]) -> None:
+        for row in sorted(self.rows):
+            cells = self.rows[row]
+            for col in sorted(cells):
+                fmt = cells[col][0]
+                if fmt is not None and fmt.key not in seen:
+                    seen[fmt.key] = fmt
+
+    def _xml(self, xf: dict[tuple, int], selected: bool, comments: bool) -> str:
+        out = [_XML_HEAD, f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">']
+        if self.fit is not None:
+            out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
+        dims = self._dimension()
+        if dims is None:
+            out.append('<dimension ref="A1"/>')
+        elif dims[:2] == dims[2:]:
+            out.append(f'<dimension ref="{xl_rowcol_to_cell(dims[0], dims[1])}"/>')
+        else:
+            out.append(f'<dimension ref="{xl_rowcol_to_cell(dims[0], dims[1])}:'
+                       f'{xl_rowcol_to_cell(dims[2], dims[3])}"/>')
+        out.append(self._views(selected))
+        out.append('<sheetFormatPr defaultRowHeight="15"/>')
+        out.append(self._cols())
+        out.append(self._data(xf, dims))
+        if self.protection:
+            out.append(self.protection)
+        if self.filter is not None:
+            r0, c0, r1, c1 = self.filter
+            out.append(f'<autoFilter ref="{xl_rowcol_to_cell(r0, c0)}:{xl_rowcol_to_cell(r1, c1)}"/>')
+        if self.merges:
+            out.append(f'<mergeCells count="{len(self.merges)}">')
+            out.extend(f'<mergeCell ref="{xl_rowcol_to_cell(r0, c0)}:{xl_rowcol_to_cell(r1, c1)}"/>'
+                       for r0, c0, r1, c1 in self.merges)
+            out.append("</mergeCells>")
+        if self.validations:
+            out.append(f'<dataValidations count="{len(self.validations)}">')
+            out.extend(self.validations)
+            out.append("</dataValidations>")
+        left, right, top, bottom = self.margins or (0.7, 0.7, 0.75, 0.75)
+        out.append(f'<pageMargins left="{left:.16g}" right="{right:.16g}" top="{top:.16g}" bottom="{bottom:.16g}" '
+                   'header="0.3" footer="0.3"/>')
+        setup = ""
+        if self.paper:
+            setup += f' paperSize="{self.paper}"'
+        if self.fit is not None:
+            if self.fit[0] != 1:
+                setup += f' fitToWidth="{self.fit[0]}"'
+            if self.fit[1] != 1:
+                setup += f' fitToHeight="{self.fit[1]}"'
+        if self.landscape:
+            setup += ' orientation="landscape"'
+        if setup:
+            out.append(f"<pageSetup{setup}/>")
+        if self.footer:
+            out.append(f"<headerFooter><oddFooter>{_text(self.footer)}</oddFooter></headerFooter>")
+        if comments:
+            out.append('<legacyDrawing r:id="rId1"/>')
+        out.append("</worksheet>")
+        return "".join(out)
+
+    def _views(self, selected: bool) -> str:
+        tab = ' tabSelected="1"' if selected else ""
+        inner = ""
+        if self.pane:
+            top_left = f"A{self.pane + 1}"
+            inner = f'<pane ySplit="{self.pane}" topLeftCell="{top_left}" activePane="bottomLeft" state="frozen"/>'
+            if self.selection is not None:
+                cell = xl_rowcol_to_cell(*self.selection)
+                inner += f'<selection pane="bottomLeft" activeCell="{cell}" sqref="{cell}"/>'
+            else:
+                inner += '<selection pane="bottomLeft"/>'
+        elif self.selection is not None and self.selection != (0, 0):
+            cell = xl_rowcol_to_cell(*self.selection)
+            inner = f'<selection activeCell="{cell}" sqref="{cell}"/>'
+        if not inner:
+            return f'<sheetViews><sheetView{tab} workbookViewId="0"/></sheetViews>'
+        return f'<sheetViews><sheetView{tab} workbookViewId="0">{inner}</sheetView></sheetViews>'
+
+    def _cols(self) -> str:
+        if not self.widths:
+            return ""
+        out = ["<cols>"]
+        cols = sorted(self.widths)
+        start = prev = cols[0]
+        for col in [*cols[1:], None]:
+            if col is not None and col == prev + 1 and self.widths[col] == self.widths[start]:
+                prev = col
+                continue
+            pixels = self.widths[start]
+            width = (pixels * 256 // 7) / 256.0
+            custom = ' customWidth="1"' if pixels != DEFAULT_COL_PIXELS else ""
+            out.append(f'<col min="{start + 1}" max="{prev + 1}" width="{width:.16g}"{custom}/>')
+            if col is not None:
+                start = prev = col
+        out.append("</cols>")
+        return "".join(out)
+
+    def _data(self, xf: dict[tuple, int], dims: tuple[int, int, int, int] | None) -> str:
+        if dims is None:
+            return "<sheetData/>"
+        rows, heights = self.rows, self.heights
+        spans = self._spans()
+        out = ["<sheetData>"]
+        append = out.append
+        for row in range(dims[0], dims[2] + 1):
+            cells = rows.get(row)
+            pixels = heights.get(row)
+            if not cells and pixels is None:
+                continue
+            r1 = row + 1
+            head = f'<row r="{r1}"'
+            span = spans.get(row >> 4)
+            if span:
+                head += f' spans="{span}"'
+            if pixels is not None and pixels != DEFAULT_ROW_PIXELS:
+                head += f' ht="{pixels * 0.75:.16g}" customHeight="1"'
+            if not cells:
+                append(head + "/>")
+                continue
+            append(head + ">")
+            for col in sorted(cells):
+                fmt, tail = cells[col]
+                if fmt is None:
+                    append(f'<c r="{_COLS[col]}{r1}"{tail}')
+                else:
+                    append(f'<c r="{_COLS[col]}{r1}" s="{xf[fmt.key]}"{tail}')
+            append("</row>")
+        append("</sheetData>")
+        return "".join(out)
+
+    def _spans(self) -> dict[int, str]:
+        spans: dict[int, list[int]] = {}
+        for row, cells in self.rows.items():
+            if not cells:
+                continue
+            low, high = min(cells), max(cells)
+            found = spans.get(row >> 4)
+            if found is None:
+                spans[row >> 4] = [low, high]
+            else:
+                found[0], found[1] = min(found[0], low), max(found[1], high)
+        for row, col, *_ in self.comments:
+            found = spans.get(row >> 4)
+            if found is None:
+                spans[row >> 4] = [col, col]
+            else:
+                found[0], found[1] = min(found[0], col), max(found[1], col)
+        return {block: f"{low + 1}:{high + 1}" for block, (low, high) in spans.items()}
+
+
+class Workbook:
+    """`xlsxwriter.Workbook(path)` for the calls workbook.py makes; the file is written by close()."""
+
+    def __init__(self, filename: str, options: dict | None = None) -> None:
+        self.filename = filename
+        self.sheets: list[Worksheet] = []
+        self.active = 0
+        self.properties: dict[str, str] = {}
+        self.custom: list[tuple[str, str]] = []
+        self._strings: dict[str, int] = {}
+        self._string_count = 0
+
+    def add_worksheet(self, name: str) -> Worksheet:
+        sheet = Worksheet(self, name, len(self.sheets))
+        self.sheets.append(sheet)
+        return sheet
+
+    def add_format(self, properties: dict | None = None) -> Format:
+        return Format(properties or {})
+
+    def set_properties(self, properties: dict) -> None:
+        self.properties = dict(properties)
+
+    def set_custom_property(self, name: str, value: str, kind: str = "text") -> None:
+        if kind != "text":
+            raise NotImplementedError("only text properties")
+        self.custom.append((name, value))
+
+    def _string(self, string: str) -> int:
+        self._string_count += 1
+        index = self._strings.get(string)
+        if index is None:
+            index = self._strings[string] = len(self._strings)
+        return index
+
+    def close(self) -> None:
+        seen: dict[tuple, Format] = {}
+        for sheet in self.sheets:
+            sheet._formats_in_order(seen)
+        commented = [s for s in self.sheets if s.comments]
+        styles, theme, xf = _styles(tuple(seen), tuple(tuple(f.props.items()) for f in seen.values()),
+                                    bool(commented))
+        if len(commented) > 1:
+            raise NotImplementedError("comments on more than one sheet")
+        parts: list[tuple[str, str | bytes]] = [
+            ("[Content_Types].xml", self._content_types(bool(commented))),
+            ("_rels/.rels", _ROOT_RELS),
+            ("xl/_rels/workbook.xml.rels", self._workbook_rels()),
+        ]
+        for sheet in self.sheets:
+            parts.append((f"xl/worksheets/sheet{sheet.index + 1}.xml",
+                          sheet._xml(xf, sheet.index == self.active, bool(sheet.comments))))
+        parts.append(("xl/workbook.xml", self._workbook_xml()))
+        if commented:
+            vml, comments = _comment_parts(commented[0])
+            parts += [("xl/drawings/vmlDrawing1.vml", vml), ("xl/comments1.xml", comments)]
+        parts.append(("xl/sharedStrings.xml", self._shared_strings()))
+        parts.append(("xl/styles.xml", styles))
+        if self.custom:
+            parts.append(("docProps/custom.xml", self._custom_xml()))
+        parts.append(("xl/theme/theme1.xml", theme))
+        if commented:
+            parts.append((f"xl/worksheets/_rels/sheet{commented[0].index + 1}.xml.rels", _COMMENT_RELS))
+        parts.append(("docProps/core.xml", self._core_xml()))
+        parts.append(("docProps/app.xml", self._app_xml()))
+        with zipfile.ZipFile(self.filename, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zf:
+            for name, data in parts:
+                info = zipfile.ZipInfo(name, _ZIP_DATE)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.create_system = 0
+                zf.writestr(info, data.encode("utf-8") if isinstance(data, str) else data,
+                            compresslevel=COMPRESS_LEVEL)
+
+    # ------------------------------------------------------------ the book's parts
+
+    def _content_types(self, comments: bool) -> str:
+        out = [_XML_HEAD, '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">',
+               '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>',
+               '<Default Extension="xml" ContentType="application/xml"/>']
+        if comments:
+            out.append('<Default Extension="vml" ContentType="application/vnd.openxmlformats-officedocument.'
+                       'vmlDrawing"/>')
+        app = "application/vnd.openxmlformats-officedocument"
+        out.append(f'<Override PartName="/docProps/app.xml" ContentType="{app}.extended-properties+xml"/>'
+                   '<Override PartName="/docProps/core.xml" '
+                   'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+                   f'<Override PartName="/xl/styles.xml" ContentType="{app}.spreadsheetml.styles+xml"/>'
+                   f'<Override PartName="/xl/theme/theme1.xml" ContentType="{app}.theme+xml"/>'
+                   f'<Override PartName="/xl/workbook.xml" ContentType="{app}.spreadsheetml.sheet.main+xml"/>')
+        for sheet in self.sheets:
+            out.append(f'<Override PartName="/xl/worksheets/sheet{sheet.index + 1}.xml" '
+                       f'ContentType="{app}.spreadsheetml.worksheet+xml"/>')
+        if comments:
+            out.append(f'<Override PartName="/xl/comments1.xml" ContentType="{app}.spreadsheetml.comments+xml"/>')
+        out.append(f'<Override PartName="/xl/sharedStrings.xml" ContentType="{app}.spreadsheetml.sharedStrings+xml"/>')
+        if self.custom:
+            out.append(f'<Override PartName="/docProps/custom.xml" ContentType="{app}.custom-properties+xml"/>')
+        out.append("</Types>")
+        return "".join(out)
+
+    def _workbook_rels(self) -> str:
+        out = [_XML_HEAD, f'<Relationships xmlns="{_PKG_REL}">']
+        kinds = [("worksheet", f"worksheets/sheet{s.index + 1}.xml") for s in self.sheets]
+        kinds += [("theme", "theme/theme1.xml"), ("styles", "styles.xml"), ("sharedStrings", "sharedStrings.xml")]
+        for number, (kind, target) in enumerate(kinds, start=1):
+            out.append(f'<Relationship Id="rId{number}" Type="{_REL}/{kind}" Target="{target}"/>')
+        out.append("</Relationships>")
+        return "".join(out)
+
+    def _defined_names(self) -> list[tuple[str, int, str, bool]]:
+        names = []
+        for sheet in self.sheets:
+            quoted = quote_sheetname(sheet.name)
+            if sheet.filter is not None:
+                r0, c0, r1, c1 = sheet.filter
+                ref = f"{quoted}!{xl_rowcol_to_cell(r0, c0, True, True)}:{xl_rowcol_to_cell(r1, c1, True, True)}"
+                names.append(("_xlnm._FilterDatabase", sheet.index, ref, True))
+            if sheet.repeat is not None:
+                names.append(("_xlnm.Print_Titles", sheet.index,
+                              f"{quoted}!${sheet.repeat[0] + 1}:${sheet.repeat[1] + 1}", False))
+        return sorted(names, key=lambda n: n[0].replace("_xlnm.", "").lower() + "::"
+                      + n[2].split("!")[0].lstrip("'").lower())
+
+    def _workbook_xml(self) -> str:
+        active = f' activeTab="{self.active}"' if self.active else ""
+        out = [_XML_HEAD, f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">',
+               '<fileVersion appName="xl" lastEdited="4" lowestEdited="4" rupBuild="4505"/>',
+               '<workbookPr defaultThemeVersion="124226"/>',
+               f'<bookViews><workbookView xWindow="240" yWindow="15" windowWidth="16095" windowHeight="9660"'
+               f"{active}/></bookViews>", "<sheets>"]
+        for sheet in self.sheets:
+            state = f' state="{sheet.state}"' if sheet.state else ""
+            out.append(f'<sheet name="{_attr(sheet.name)}" sheetId="{sheet.index + 1}"{state} '
+                       f'r:id="rId{sheet.index + 1}"/>')
+        out.append("</sheets>")
+        names = self._defined_names()
+        if names:
+            out.append("<definedNames>")
+            for name, index, ref, hidden in names:
+                flag = ' hidden="1"' if hidden else ""
+                out.append(f'<definedName name="{name}" localSheetId="{index}"{flag}>{_text(ref)}</definedName>')
+            out.append("</definedNames>")
+        out.append('<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>')
+        return "".join(out)
+
+    def _shared_strings(self) -> str:
+        head = f'{_XML_HEAD}<sst xmlns="{_MAIN}" count="{self._string_count}" uniqueCount="{len(self._strings)}">'
+        return head + "".join(map(_si, self._strings)) + "</sst>"
+
+    def _custom_xml(self) -> str:
+        out = [_XML_HEAD, '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+               'custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">']
+        for pid, (name, value) in enumerate(self.custom, start=2):
+            out.append(f'<property fmtid="{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}" pid="{pid}" '
+                       f'name="{_attr(name)}"><vt:lpwstr>{_text(value)}</vt:lpwstr></property>')
+        out.append("</Properties>")
+        return "".join(out)
+
+    def _core_xml(self) -> str:
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        props = self.properties
+        out = [_XML_HEAD, '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
+               'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/'
+               'terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/" '
+               'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">']
+        for key, tag in (("title", "dc:title"), ("subject", "dc:subject"), ("author", "dc:creator")):
+            if props.get(key):
+                out.append(f"<{tag}>{_text(props[key])}</{tag}>")
+        if props.get("comments"):
+            out.append(f"<dc:description>{_text(props['comments'])}</dc:description>")
+        out.append(f"<cp:lastModifiedBy>{_text(props.get('author', ''))}</cp:lastModifiedBy>")
+        out.append(f'<dcterms:created xsi:type="dcterms:W3CDTF">{now}</dcterms:created>'
+                   f'<dcterms:modified xsi:type="dcterms:W3CDTF">{now}</dcterms:modified></cp:coreProperties>')
+        return "".join(out)
+
+    def _app_xml(self) -> str:
+        shown = [s.name for s in self.sheets if s.state != "veryHidden"]
+        ranges = [f"{quote_sheetname(self.sheets[index].name)}!{name.replace('_xlnm.', '')}"
+                  for name, index, _ref, hidden in self._defined_names() if not hidden]
+        vt = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+        pairs = f"<vt:variant><vt:lpstr>Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>{len(shown)}</vt:i4>" \
+                "</vt:variant>"
+        size = 2
+        if ranges:
+            pairs += f"<vt:variant><vt:lpstr>Named Ranges</vt:lpstr></vt:variant><vt:variant><vt:i4>{len(ranges)}" \
+                     "</vt:i4></vt:variant>"
+            size = 4
+        titles = "".join(f"<vt:lpstr>{_text(t)}</vt:lpstr>" for t in [*shown, *ranges])
+        return (f'{_XML_HEAD}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+                f'extended-properties" xmlns:vt="{vt}"><Application>Microsoft Excel</Application>'
+                "<DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop>"
+                f'<HeadingPairs><vt:vector size="{size}" baseType="variant">{pairs}</vt:vector></HeadingPairs>'
+                f'<TitlesOfParts><vt:vector size="{len(shown) + len(ranges)}" baseType="lpstr">{titles}'
+                "</vt:vector></TitlesOfParts><Company></Company><LinksUpToDate>false</LinksUpToDate>"
+                "<SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged>"
+                "<AppVersion>12.0000</AppVersion></Properties>")
+
+
+_ROOT_RELS = (
+    f'{_XML_HEAD}<Relationships xmlns="{_PKG_REL}">'
+    f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
+    f'<Relationship Id="rId2" Type="{_PKG_REL}/metadata/core-properties" Target="docProps/core.xml"/>'
+    f'<Relationship Id="rId3" Type="{_REL}/extended-properties" Target="docProps/app.xml"/>'
+    f'<Relationship Id="rId4" Type="{_REL}/custom-properties" Target="docProps/custom.xml"/>'
+    "</Relationships>"
+)
+_COMMENT_RELS = (
+    f'{_XML_HEAD}<Relationships xmlns="{_PKG_REL}">'
+    f'<Relationship Id="rId1" Type="{_REL}/vmlDrawing" Target="../drawings/vmlDrawing1.vml"/>'
+    f'<Relationship Id="rId2" Type="{_REL}/comments" Target="../comments1.xml"/>'
+    "</Relationships>"
+)
+
+
+@lru_cache(maxsize=64)
+def _styles(keys: tuple[tuple, ...], props: tuple[tuple, ...], comments: bool,
+            ) -> tuple[bytes, bytes, dict[tuple, int]]:
+    """styles.xml, the theme, and each format's xf index, from xlsxwriter writing each format once in this order
+    (the order xlsxwriter itself numbers them in: first use, sheet by sheet, row by row); a book with comments
+    has one more font, theirs."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet()
+    made = [book.add_format(dict(p)) for p in props]
+    for row, fmt in enumerate(made):
+        sheet.write_blank(row, 0, None, fmt)
+    if comments:
+        sheet.write_comment(0, 0, "")
+    book.close()
+    with zipfile.ZipFile(buffer) as zf:
+        styles, theme = zf.read("xl/styles.xml"), zf.read("xl/theme/theme1.xml")
+    return styles, theme, {key: fmt.xf_index for key, fmt in zip(keys, made, strict=True)}
+
+
+def _comment_parts(sheet: Worksheet) -> tuple[bytes, bytes]:
+    """The VML and comments parts of a sheet's comments, by xlsxwriter, on a bare sheet of the same geometry
+    (where a comment's box sits depends on the widths and heights around it, nothing else)."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    bare = book.add_worksheet()
+    for col, pixels in sheet.widths.items():
+        bare.set_column_pixels(col, col, pixels)
+    for row, pixels in sheet.heights.items():
+        bare.set_row_pixels(row, pixels)
+    for row, col, text, options in sheet.comments:
+        bare.write_comment(row, col, text, options)
+    book.close()
+    with zipfile.ZipFile(buffer) as zf:
+        return zf.read("xl/drawings/vmlDrawing1.vml"), zf.read("xl/comments1.xml")

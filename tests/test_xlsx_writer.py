@@ -1,0 +1,136 @@
+"""reporting/xlsx_writer.py writes the unit workbook's parts exactly as xlsxwriter does, only faster.
+
+There is no Excel here and no copy of the OOXML schemas to validate against, so the writer is held to a
+stricter yardstick: every part of every kind of unit workbook (ledger, password, receipts with and without
+problems, a template with merged cells, awkward text) is byte for byte what xlsxwriter writes for the same
+calls, but for the creation time. The files also parse as XML, reload in openpyxl and python-calamine, and go
+through LibreOffice in test_generate_office.py (generate writes with this writer).
+"""
+
+from __future__ import annotations
+
+import copy
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlsxwriter
+from lxml import etree
+from python_calamine import CalamineWorkbook
+
+from reporting import xlsx_writer
+from reporting.models import Task
+from reporting.templates import builtin_template
+from reporting.workbook import CellMark, WorkbookRow, write_unit_workbook
+from reporting.workbook_spec import KIND_RECEIPT, LEDGER_COLUMNS, SHEET_LEDGER
+from reporting.workbook_template import TextCell, load_template
+
+AWKWARD = ['a & b < c > d "q"', " 前后有空格 ", "两行\n文字", "控制\x01字符", "字面 _x0041_ 转义", "=1+1",
+           "长" * 400, ""]
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_template(builtin_template("xlsx"))
+
+
+def _rows(n: int) -> list[WorkbookRow]:
+    rows = []
+    for i in range(1, n + 1):
+        task = Task(id=str(i), text=AWKWARD[i % len(AWKWARD)] or f"第{i}项任务", path=["(一)依法行政"],
+                    lead=["县财政局"], deadline="2026-12-31" if i % 2 else None,
+                    targets=["覆盖率≥90%", "办结率100%"] if i % 3 == 0 else [])
+        values: dict[str, object] = {}
+        if i % 4 == 1:
+            values = {"完成状态": "已完成", "完成进度(%)": 100, "工作举措及成效": AWKWARD[(i + 1) % len(AWKWARD)],
+                      "材料提供方式": "已附材料"}
+        elif i % 4 == 2:
+            values = {"完成进度(%)": 62.5, "存在问题": 1e20, "下一步计划": float("nan")}
+        rows.append(WorkbookRow(task, "牵头" if i % 5 == 0 else "责任", values))
+    return rows
+
+
+def _both(tmp_path: Path, name: str, template, **kwargs) -> tuple[Path, Path]:
+    options = {"campaign": "某县 & 法治", "unit": "县A&B局", "round_name": "2026年第四季度",
+               "due": date(2026, 12, 31), "contact": "张三 0731-1234567", "rows": _rows(40),
+               "liaison": {"联络员": "李四", "手机": "13900000000"}, **kwargs}
+    fast, reference = tmp_path / f"{name}-fast.xlsx", tmp_path / f"{name}-xlsxwriter.xlsx"
+    write_unit_workbook(fast, template, **options)
+    write_unit_workbook(reference, template, writer=lambda p: xlsxwriter.Workbook(p, {"in_memory": True}), **options)
+    return fast, reference
+
+
+def _merged_guide(spec):
+    template = copy.deepcopy(spec)
+    template.guide.cells.append(TextCell(0, 1, "{单位}的说明", {"bold": True, "text_wrap": True}))
+    template.guide.merges.append((0, 1, 1, 3))
+    template.guide.widths[1] = 0.5
+    return template
+
+
+CASES = {
+    "ledger": {},
+    "password": {"password": "秘密 & pw"},
+    "no rows": {"rows": []},
+    "receipt": {"kind": KIND_RECEIPT, "verdict": "未通过：2 处错误", "problems": [["工作台账!H3", "x", "错", "改"]],
+                "marks": [CellMark("2", "完成状态", "应从下拉列表选择"), CellMark("2", "完成状态", "第二条"),
+                          CellMark("7", "存在问题", "提醒 & 注意", "warning"), CellMark("39", "工作任务", "x")]},
+    "accepted receipt": {"kind": KIND_RECEIPT, "verdict": "已接收", "problems": []},
+}
+
+
+@pytest.mark.parametrize("case", [*CASES, "merged guide"])
+def test_every_part_is_what_xlsxwriter_writes(tmp_path, spec, case):
+    template = _merged_guide(spec) if case == "merged guide" else spec
+    fast, reference = _both(tmp_path, "book", template, **CASES.get(case, {}))
+    with zipfile.ZipFile(fast) as ours, zipfile.ZipFile(reference) as theirs:
+        assert ours.namelist() == theirs.namelist()
+        for name in theirs.namelist():
+            if name != "docProps/core.xml":  # holds the time of writing
+                assert ours.read(name) == theirs.read(name), name
+        assert ours.read("docProps/core.xml")[:400] == theirs.read("docProps/core.xml")[:400]
+
+
+def test_every_part_parses_and_the_book_reloads(tmp_path, spec):
+    fast, _ = _both(tmp_path, "book", spec, **CASES["receipt"])
+    with zipfile.ZipFile(fast) as zf:
+        assert zf.testzip() is None
+        for name in zf.namelist():
+            etree.fromstring(zf.read(name))  # raises on anything not well-formed
+    sheet = openpyxl.load_workbook(fast)[SHEET_LEDGER]
+    column = LEDGER_COLUMNS.index("工作任务") + 1
+    texts = {i: AWKWARD[i % len(AWKWARD)] or f"第{i}项任务" for i in range(1, 9)}
+    plain = [i for i, text in texts.items() if "_x" not in text and "\x01" not in text]
+    assert len(plain) == 6  # openpyxl leaves Excel's _xHHHH_ escapes as they are written
+    assert [sheet.cell(2 + i, column).value for i in plain] == [texts[i] for i in plain]
+    rows = CalamineWorkbook.from_path(str(fast)).get_sheet_by_name(SHEET_LEDGER).to_python()
+    assert rows[3][LEDGER_COLUMNS.index("完成进度(%)")] == 62.5
+
+
+def test_text_that_looks_like_rich_text_stays_text(tmp_path, spec):
+    """xlsxwriter writes a string "<r>…</r>" into the XML as markup; this writer never does."""
+    rows = [WorkbookRow(Task(id="1", text="<r><t>看似富文本</t></r>", path=["(一)"]), "牵头")]
+    path = tmp_path / "rich.xlsx"
+    write_unit_workbook(path, spec, campaign="c", unit="u", round_name="r", due=None, contact="", rows=rows)
+    sheet = openpyxl.load_workbook(path)[SHEET_LEDGER]
+    assert sheet.cell(3, LEDGER_COLUMNS.index("工作任务") + 1).value == "<r><t>看似富文本</t></r>"
+
+
+def test_too_long_text_is_cut_at_excels_limit(tmp_path):
+    path = tmp_path / "long.xlsx"
+    book = xlsx_writer.Workbook(str(path))
+    book.add_worksheet("表").write_string(0, 0, "长" * 40000)
+    book.close()
+    assert len(openpyxl.load_workbook(path)["表"]["A1"].value) == xlsx_writer.STRING_MAX
+
+
+def test_options_it_does_not_write_are_refused(tmp_path):
+    sheet = xlsx_writer.Workbook(str(tmp_path / "x.xlsx")).add_worksheet("表")
+    with pytest.raises(NotImplementedError):
+        sheet.protect("", {"insert_rows": True})
+    with pytest.raises(NotImplementedError):
+        sheet.data_validation(0, 0, 0, 0, {"validate": "integer", "criteria": ">", "value": 1})
+    with pytest.raises(NotImplementedError):
+        sheet.freeze_panes(1, 1)
