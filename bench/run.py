@@ -1,13 +1,17 @@
 """The whole flow at province scale, stage by stage, against floors measured in the same run (not a test).
 
     python bench/run.py --units 2000 --tasks 150      # province scale: every unit on every task
-    python bench/run.py --units 100 --tasks 40        # a quick look
+    python bench/run.py --units 300 --tasks 150 --county 80    # a medium look
 
-One workspace goes through generate → (the units fill in their workbooks) → collect → consolidate → report.
-Each step runs in its own process, so its peak memory (ru_maxrss, self and children) is its own. Floors and
-baselines in the same run: a bare xlsxwriter write of the same cells (for generate), a bare python-calamine
-read of the same returns (for collect), and a plain pandas + openpyxl script that reads the returns and
-writes the same per-unit and per-area completion tables (for collect + consolidate).
+One workspace goes through generate → (the units fill in their workbooks) → collect → receipts →
+consolidate → report. Each step runs in its own process, so its peak memory (ru_maxrss, self and children)
+is its own. Floors and baselines in the same run: a bare xlsxwriter write of the same cells (for generate), a
+bare python-calamine read of the same returns (for collect, with and without receipts), a bare xlsxwriter
+constant_memory write of the same cells of 汇总台账 (for consolidate; the cells are read before the clock
+starts), report on a county-scale workspace (--county units, same tasks) run through the same stages, and a
+plain pandas + openpyxl script that reads the returns and writes per-unit and per-area completion tables (for
+collect + consolidate). The last lines are the ratios issue 17 asks for, the whole round against the sum of
+the floors, and each stage's peak memory.
 """
 
 from __future__ import annotations
@@ -39,9 +43,22 @@ def _usage() -> tuple[float, float]:
     return cpu, max(own.ru_maxrss, kids.ru_maxrss) / 1024
 
 
+class Staged:
+    """A step whose preparation is not timed: prepare(ws) → data, then work(ws, data) → detail."""
+
+    def __init__(self, prepare, work) -> None:
+        self.prepare, self.work = prepare, work
+
+
 def _run(step, root: str, queue) -> None:
-    cpu, start = _usage()[0], time.perf_counter()
-    detail = step(Workspace(root)) or ""
+    ws = Workspace(root)
+    if isinstance(step, Staged):
+        data = step.prepare(ws)
+        cpu, start = _usage()[0], time.perf_counter()
+        detail = step.work(ws, data) or ""
+    else:
+        cpu, start = _usage()[0], time.perf_counter()
+        detail = step(ws) or ""
     wall = time.perf_counter() - start
     cpu_after, peak = _usage()
     queue.put({"wall": wall, "cpu": cpu_after - cpu, "peak": peak, "detail": detail})
@@ -117,8 +134,22 @@ def step_fill_returns(ws: Workspace) -> str:
 def step_collect(ws: Workspace) -> str:
     from reporting.collect import collect_inbox
 
-    result = collect_inbox(ws, round_name=ROUND)
-    return f"{len(result.returns)} 份台账，含回执"
+    result = collect_inbox(ws, round_name=ROUND, receipts=False)
+    return f"{len(result.returns)} 份台账，不含回执"
+
+
+def step_receipts(ws: Workspace) -> str:
+    """What collect does after reading when receipts are on (its default): one receipt per new return."""
+    from reporting.receipts import write_pending_receipts
+    from reporting.store import connect, workspace_lock
+
+    with workspace_lock(ws.root):
+        conn = connect(ws.db_path)
+        try:
+            written = write_pending_receipts(ws, conn)
+        finally:
+            conn.close()
+    return f"{len(written)} 份回执"
 
 
 def step_floor_calamine(ws: Workspace) -> str:
@@ -137,6 +168,39 @@ def step_consolidate(ws: Workspace) -> str:
 
     consolidate(ws, round_name=ROUND)
     return "汇总台账.xlsx"
+
+
+def _summary_cells(ws: Workspace) -> list[tuple[str, list[list]]]:
+    from python_calamine import CalamineWorkbook
+
+    from reporting.consolidate import SUMMARY_FILE
+
+    book = CalamineWorkbook.from_path(str(ws.round_dir(ROUND) / SUMMARY_FILE))
+    return [(name, book.get_sheet_by_name(name).to_python()) for name in book.sheet_names]
+
+
+def _floor_summary(ws: Workspace, sheets: list[tuple[str, list[list]]]) -> str:
+    """The same cells as 汇总台账, values only, with bare xlsxwriter in constant_memory mode."""
+    import xlsxwriter
+
+    cells = 0
+    book = xlsxwriter.Workbook(str(ws.root / "floor-summary.xlsx"), {"constant_memory": True})
+    for name, rows in sheets:
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value == "" or value is None:
+                    continue
+                cells += 1
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    sheet.write_number(r, c, value)
+                else:
+                    sheet.write_string(r, c, str(value))
+    book.close()
+    return f"汇总台账的同样单元格，裸 xlsxwriter constant_memory（{cells} 个单元格）"
+
+
+step_floor_summary = Staged(_summary_cells, _floor_summary)
 
 
 def step_report(ws: Workspace) -> str:
@@ -171,29 +235,67 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--units", type=int, default=2000)
     parser.add_argument("--tasks", type=int, default=150)
+    parser.add_argument("--county", type=int, default=80, help="units of the county-scale workspace for report")
     parser.add_argument("--keep", action="store_true", help="keep the workspace and print where it is")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="reporting-bench-"))
     ws = prepare(work / "ws", args.units, args.tasks)
+    county = prepare(work / "county", args.county, args.tasks)
     cores = multiprocessing.cpu_count()
     print(f"{args.units} 个单位 × {args.tasks} 项任务（每个单位承担全部任务），{cores} 核", flush=True)
     r = {}
     try:
         for name, step in [("generate", step_generate), ("floor: xlsxwriter", step_floor_xlsxwriter),
                            ("(units fill in)", step_fill_returns), ("collect", step_collect),
-                           ("floor: calamine", step_floor_calamine), ("consolidate", step_consolidate),
+                           ("receipts", step_receipts), ("floor: calamine", step_floor_calamine),
+                           ("consolidate", step_consolidate), ("floor: xlsxwriter summary", step_floor_summary),
                            ("report", step_report), ("baseline: pandas+openpyxl", step_pandas_script)]:
             r[name] = measure(name, step, ws)
+        print(f"县级规模：{args.county} 个单位 × {args.tasks} 项任务", flush=True)
+        for name, step in [("county generate", step_generate), ("(county units fill in)", step_fill_returns),
+                           ("county collect", step_collect), ("county receipts", step_receipts),
+                           ("county consolidate", step_consolidate), ("county report", step_report)]:
+            r[name] = measure(name, step, county)
     finally:
         if args.keep:
-            print(f"工作目录：{ws.root}")
+            print(f"工作目录：{ws.root}、{county.root}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    ours = r["collect"]["wall"] + r["consolidate"]["wall"]
     print()
-    print(f"generate ÷ 裸 xlsxwriter 写            {r['generate']['wall'] / r['floor: xlsxwriter']['wall']:5.2f} 倍")
-    print(f"collect ÷ 裸 calamine 读               {r['collect']['wall'] / r['floor: calamine']['wall']:5.2f} 倍")
-    print(f"pandas+openpyxl 脚本 ÷ (collect+consolidate) {r['baseline: pandas+openpyxl']['wall'] / ours:5.2f} 倍")
+    for line in ratios(r, args.units, args.county):
+        print(line)
+
+
+def ratios(r: dict, units: int, county: int) -> list[str]:
+    """The ratios of issue 17, each from this run, with its aim."""
+    wall = {name: result["wall"] for name, result in r.items()}
+    collect_all = wall["collect"] + wall["receipts"]
+    floors = (wall["floor: xlsxwriter"] + wall["floor: calamine"] + wall["floor: xlsxwriter summary"]
+              + wall["county report"])
+    whole = wall["generate"] + collect_all + wall["consolidate"] + wall["report"]
+    pandas = wall["baseline: pandas+openpyxl"]
+    lines = [
+        f"generate ÷ 裸 xlsxwriter 写                      {wall['generate'] / wall['floor: xlsxwriter']:5.2f} 倍"
+        "（目标 < 1.0）",
+        f"collect（不含回执）÷ 裸 calamine 读              {wall['collect'] / wall['floor: calamine']:5.2f} 倍"
+        "（目标 ≤ 1.5）",
+        f"collect（含回执）÷ 裸 calamine 读                {collect_all / wall['floor: calamine']:5.2f} 倍"
+        "（目标 ≤ 2.5）",
+        f"consolidate ÷ 裸 xlsxwriter constant_memory 写   "
+        f"{wall['consolidate'] / wall['floor: xlsxwriter summary']:5.2f} 倍（目标 ≤ 1.0）",
+        f"report {units} 个单位 ÷ report {county} 个单位          {wall['report'] / wall['county report']:5.2f} 倍"
+        "（目标 ≤ 1.5）",
+        f"pandas+openpyxl 脚本 ÷ (collect 含回执 + consolidate)   "
+        f"{pandas / (collect_all + wall['consolidate']):5.2f} 倍（目标 ≥ 2）",
+        f"pandas+openpyxl 脚本 ÷ (collect 不含回执 + consolidate) "
+        f"{pandas / (wall['collect'] + wall['consolidate']):5.2f} 倍",
+        f"一轮全流程（generate + collect 含回执 + consolidate + report）{whole:.1f} 秒 ÷ 下限之和 {floors:.1f} 秒"
+        f"（裸 xlsxwriter + 裸 calamine + 裸 constant_memory + 县级 report）= {whole / floors:.2f} 倍（目标 ≤ 1.5）",
+        "峰值内存（目标每步 ≤ 300 MB）：" + "，".join(
+            f"{name} {r[name]['peak']:.0f} MB"
+            for name in ("generate", "collect", "receipts", "consolidate", "report")),
+    ]
+    return lines
 
 
 if __name__ == "__main__":
