@@ -173,7 +173,7 @@ def step_consolidate(ws: Workspace) -> str:
 def _summary_cells(ws: Workspace) -> list[tuple[str, list[list]]]:
     from python_calamine import CalamineWorkbook
 
-    from reporting.consolidate import SUMMARY_FILE
+    from reporting.summary_xlsx import SUMMARY_FILE
 
     book = CalamineWorkbook.from_path(str(ws.round_dir(ROUND) / SUMMARY_FILE))
     return [(name, book.get_sheet_by_name(name).to_python()) for name in book.sheet_names]
