@@ -264,18 +264,27 @@ class _RowLayout:
 def _write_task_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, row: WorkbookRow,
                     cell_marks: dict[tuple[str, str], tuple[str, str]]) -> None:
     cells = [*given_values(number, row), *(row.values.get(name) for name in layout.fill)]
+    formats = layout.body
+    comments = []
+    if cell_marks:
+        formats = list(formats)
+        for col, header in enumerate(layout.headers):
+            mark = cell_marks.get((row.task.id, header))
+            if mark is not None:
+                formats[col] = layout.marked(col, mark[0])
+                comments.append((col, mark[1]))
+    write_values = getattr(sheet, "write_values", None)  # xlsx_writer's: the whole row in one call
+    if write_values is not None:
+        write_values(r, cells, formats)
+    else:
+        for col, value in enumerate(cells):
+            _write_value(sheet, r, col, value, formats[col])
+    for col, message in comments:
+        sheet.write_comment(r, col, message, {"x_scale": 2, "y_scale": 1.5, "author": "reporting"})
     height = 0.0
     for col, value in enumerate(cells):
-        mark = cell_marks.get((row.task.id, layout.headers[col])) if cell_marks else None
-        fmt = layout.body[col] if mark is None else layout.marked(col, mark[0])
-        if value is None or value == "":
-            sheet.write_blank(r, col, None, fmt)
-        else:
-            _write_value(sheet, r, col, value, fmt)
-            if isinstance(value, str):
-                height = max(height, _text_height(value, *layout.fit[col]))
-        if mark is not None:
-            sheet.write_comment(r, col, mark[1], {"x_scale": 2, "y_scale": 1.5, "author": "reporting"})
+        if value and isinstance(value, str):
+            height = max(height, _text_height(value, *layout.fit[col]))
     if height:
         sheet.set_row(r, height)
 

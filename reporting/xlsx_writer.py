@@ -16,6 +16,7 @@ Every string is escaped as XML text or attribute; unlike xlsxwriter, a string th
 from __future__ import annotations
 
 import io
+import math
 import re
 import zipfile
 from datetime import datetime, timezone
@@ -55,6 +56,7 @@ def _attr(value: str) -> str:
             .replace("\n", "&#xA;"))
 
 
+@lru_cache(maxsize=65536)
 def _si(string: str) -> str:
     """One shared string: control characters as _xHHHH_ (and a literal _xHHHH_ kept literal)."""
     if "_x" in string:
@@ -65,7 +67,7 @@ def _si(string: str) -> str:
 
 
 def _utf16_cut(string: str) -> str:
-    if len(string) <= STRING_MAX // 2 or len(string.encode("utf-16-le")) // 2 <= STRING_MAX:
+    if len(string.encode("utf-16-le")) // 2 <= STRING_MAX:
         return string
     cut = string.encode("utf-16-le")[: STRING_MAX * 2].decode("utf-16-le", "ignore")
     return cut
@@ -102,11 +104,12 @@ DEFAULT_COL_PIXELS = 64
 class Format:
     """A cell format: xlsxwriter properties; its xf index is known when the book is written."""
 
-    __slots__ = ("key", "props")
+    __slots__ = ("key", "props", "xf")
 
     def __init__(self, props: dict) -> None:
         self.props = dict(props)
         self.key = tuple(sorted(self.props.items()))
+        self.xf = 0  # set when the book is written
 
 
 class Worksheet:
@@ -142,8 +145,45 @@ class Worksheet:
         cells[col] = (fmt, tail)
 
     def write_string(self, row: int, col: int, string: str, cell_format: Format | None = None) -> int:
-        self._cell(row, col, cell_format, f' t="s"><v>{self.book._string(_utf16_cut(string))}</v></c>')
+        if len(string) > STRING_MAX // 2:
+            string = _utf16_cut(string)
+        book = self.book
+        book._string_count += 1
+        index = book._strings.get(string)
+        if index is None:
+            index = book._strings[string] = len(book._strings)
+        cells = self.rows.get(row)
+        if cells is None:
+            cells = self.rows[row] = {}
+        cells[col] = (cell_format, f' t="s"><v>{index}</v></c>')
         return 0
+
+    def write_values(self, row: int, values: list, formats: list[Format | None]) -> None:
+        """A row of cells from column A, as workbook._write_value writes each: nothing or a blank for None and
+        "", numbers as numbers (but NaN and infinities, as text), anything else as text."""
+        cells = self.rows.get(row)
+        if cells is None:
+            cells = self.rows[row] = {}
+        book = self.book
+        strings = book._strings
+        for col, value in enumerate(values):
+            fmt = formats[col]
+            if value is None or value == "":
+                if fmt is not None:
+                    cells[col] = (fmt, "/>")
+                continue
+            if not isinstance(value, str):
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+                    cells[col] = (fmt, f"><v>{value:.16G}</v></c>")
+                    continue
+                value = str(value)
+            if len(value) > STRING_MAX // 2:
+                value = _utf16_cut(value)
+            book._string_count += 1
+            index = strings.get(value)
+            if index is None:
+                index = strings[value] = len(strings)
+            cells[col] = (fmt, f' t="s"><v>{index}</v></c>')
 
     def write_number(self, row: int, col: int, number: float, cell_format: Format | None = None) -> int:
         self._cell(row, col, cell_format, f"><v>{number:.16G}</v></c>")
@@ -288,15 +328,16 @@ class Worksheet:
 
     # ------------------------------------------------------------ the XML
 
-    def _formats_in_order(self, seen: dict[tuple, Format]) -> None:
+    def _formats_in_order(self, seen: dict[Format, None]) -> None:
+        """Every format used, in the order xlsxwriter numbers them: first use, row by row."""
         for row in sorted(self.rows):
             cells = self.rows[row]
             for col in sorted(cells):
                 fmt = cells[col][0]
-                if fmt is not None and fmt.key not in seen:
-                    seen[fmt.key] = fmt
+                if fmt is not None and fmt not in seen:
+                    seen[fmt] = None
 
-    def _xml(self, xf: dict[tuple, int], selected: bool, comments: bool) -> str:
+    def _xml(self, selected: bool, comments: bool) -> str:
         out = [_XML_HEAD, f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">']
         if self.fit is not None:
             out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
@@ -311,7 +352,7 @@ class Worksheet:
         out.append(self._views(selected))
         out.append('<sheetFormatPr defaultRowHeight="15"/>')
         out.append(self._cols())
-        out.append(self._data(xf, dims))
+        out.append(self._data(dims))
         if self.protection:
             out.append(self.protection)
         if self.filter is not None:
@@ -385,7 +426,7 @@ class Worksheet:
         out.append("</cols>")
         return "".join(out)
 
-    def _data(self, xf: dict[tuple, int], dims: tuple[int, int, int, int] | None) -> str:
+    def _data(self, dims: tuple[int, int, int, int] | None) -> str:
         if dims is None:
             return "<sheetData/>"
         rows, heights = self.rows, self.heights
@@ -413,7 +454,7 @@ class Worksheet:
                 if fmt is None:
                     append(f'<c r="{_COLS[col]}{r1}"{tail}')
                 else:
-                    append(f'<c r="{_COLS[col]}{r1}" s="{xf[fmt.key]}"{tail}')
+                    append(f'<c r="{_COLS[col]}{r1}" s="{fmt.xf}"{tail}')
             append("</row>")
         append("</sheetData>")
         return "".join(out)
@@ -466,20 +507,18 @@ class Workbook:
             raise NotImplementedError("only text properties")
         self.custom.append((name, value))
 
-    def _string(self, string: str) -> int:
-        self._string_count += 1
-        index = self._strings.get(string)
-        if index is None:
-            index = self._strings[string] = len(self._strings)
-        return index
-
     def close(self) -> None:
-        seen: dict[tuple, Format] = {}
+        seen: dict[Format, None] = {}
         for sheet in self.sheets:
             sheet._formats_in_order(seen)
+        first: dict[tuple, Format] = {}  # formats of the same properties are one format
+        for fmt in seen:
+            first.setdefault(fmt.key, fmt)
         commented = [s for s in self.sheets if s.comments]
-        styles, theme, xf = _styles(tuple(seen), tuple(tuple(f.props.items()) for f in seen.values()),
+        styles, theme, xf = _styles(tuple(first), tuple(tuple(f.props.items()) for f in first.values()),
                                     bool(commented))
+        for fmt in seen:
+            fmt.xf = xf[fmt.key]
         if len(commented) > 1:
             raise NotImplementedError("comments on more than one sheet")
         parts: list[tuple[str, str | bytes]] = [
@@ -489,7 +528,7 @@ class Workbook:
         ]
         for sheet in self.sheets:
             parts.append((f"xl/worksheets/sheet{sheet.index + 1}.xml",
-                          sheet._xml(xf, sheet.index == self.active, bool(sheet.comments))))
+                          sheet._xml(sheet.index == self.active, bool(sheet.comments))))
         parts.append(("xl/workbook.xml", self._workbook_xml()))
         if commented:
             vml, comments = _comment_parts(commented[0])
