@@ -145,6 +145,7 @@ def step_receipts(ws: Workspace) -> str:
 
     with workspace_lock(ws.root):
         conn = connect(ws.db_path)
+        conn.execute("PRAGMA synchronous = NORMAL")  # as collect_inbox, which writes them after reading
         try:
             written = write_pending_receipts(ws, conn)
         finally:
