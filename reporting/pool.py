@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import signal
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
 AHEAD = 4  # jobs handed to each worker ahead of the consumer, so memory stays flat however many jobs
@@ -27,7 +27,7 @@ def worker_count(jobs: int, workers: int | None, threshold: int) -> int:
 
 def ordered_map(function: Callable[[Any], Any], jobs: Iterable[Any], workers: int, *,
                 initializer: Callable[..., None], initargs: tuple = (), start_method: str | None = None,
-                chunk: int = 1, ahead: int = AHEAD) -> Iterator[Any]:
+                chunk: int = 1, ahead: int = AHEAD) -> Generator[Any, None, None]:
     """function(job) for each job, run by `workers` processes, yielded in job order.
 
     Jobs go to the workers `chunk` at a time (each hand-over costs a round trip between processes), at most
