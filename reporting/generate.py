@@ -14,12 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-import xlsxwriter
-
 from .errors import LedgerError, ReportingError
-from .fileio import atomic_path
 from .models import ROLE_LEAD, ROLE_RESPONSIBLE, Task, Unit, parse_day
 from .naming import file_stem
+from .plain_xlsx import Table, write_tables
 from .pool import ordered_map, worker_count
 from .progress import ProgressHook, no_progress
 from .roster import Resolution, Roster, is_collective, read_roster
@@ -393,29 +391,7 @@ def _write_unresolved(path: Path, unresolved: list[Unresolved]) -> Path | None:
 
 
 def _write_table(path: Path, sheets: Iterable[tuple[str, list[str], list[int], list[list]]]) -> None:
-    with atomic_path(path) as tmp:
-        book = xlsxwriter.Workbook(str(tmp))
-        header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center",
-                                  "valign": "vcenter", "text_wrap": True})
-        body = book.add_format({"border": 1, "valign": "top", "text_wrap": True})
-        for name, columns, widths, rows in sheets:
-            sheet = book.add_worksheet(name)
-            for col, (title, width) in enumerate(zip(columns, widths, strict=True)):
-                sheet.set_column(col, col, width)
-                sheet.write_string(0, col, title, header)
-            for r, row in enumerate(rows, start=1):
-                for c, value in enumerate(row):
-                    if isinstance(value, (int, float)):
-                        sheet.write_number(r, c, value, body)
-                    else:
-                        sheet.write_string(r, c, str(value or ""), body)
-            sheet.freeze_panes(1, 0)
-            sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
-            sheet.set_landscape()
-            sheet.set_paper(9)
-            sheet.repeat_rows(0)
-            sheet.fit_to_pages(1, 0)
-        book.close()
+    write_tables(path, [Table(name, columns, widths, rows) for name, columns, widths, rows in sheets])
 
 
 # ---------------------------------------------------------------- the store

@@ -6,12 +6,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import xlsxwriter
 from rapidfuzz import fuzz, process
 
 from .errors import LedgerError
-from .fileio import atomic_path
 from .models import GROUP_CATEGORY, Task, Unit
+from .plain_xlsx import Table, write_tables
 from .task_ledger import sheet_rows, split_names
 
 SHEET = "单位名册"
@@ -142,31 +141,15 @@ def _category(name: str) -> str:
 
 
 def write_roster(units: list[Unit], path: Path) -> None:
-    with atomic_path(path) as tmp:
-        book = xlsxwriter.Workbook(str(tmp))
-        sheet = book.add_worksheet(SHEET)
-        header = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "align": "center"})
-        group = book.add_format({"bg_color": "#FFF2CC"})
-        text = book.add_format({"num_format": "@"})
-        for col, (name, width) in enumerate(zip(COLUMNS, WIDTHS, strict=True)):
-            sheet.set_column(col, col, width, text)
-            sheet.write_string(0, col, name, header)
-        for r, unit in enumerate(units, start=1):
-            values = [unit.name, "、".join(unit.aliases), unit.category, "、".join(unit.groups),
-                      unit.liaison, unit.phone, unit.email]
-            for c, value in enumerate(values):
-                sheet.write_string(r, c, value, group if unit.is_group else text)
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, max(len(units), 1), len(COLUMNS) - 1)
-        sheet.data_validation(1, 2, 5000, 2, {"validate": "list", "source": ["镇街", "部门", GROUP_CATEGORY, "其他"],
-                                             "error_type": "warning"})
-        sheet.set_landscape()
-        sheet.set_paper(9)
-        sheet.repeat_rows(0)
-        sheet.fit_to_pages(1, 0)
-        note = "分组行（类别=分组）代表方案中的集体称谓；请在各成员单位的“所属分组”中填写分组名称，多个用“、”分隔。"
-        sheet.write_comment(0, 3, note, {"x_scale": 2, "y_scale": 1.5})
-        book.close()
+    rows = [[unit.name, "、".join(unit.aliases), unit.category, "、".join(unit.groups), unit.liaison, unit.phone,
+             unit.email] for unit in units]
+    note = "分组行（类别=分组）代表方案中的集体称谓；请在各成员单位的“所属分组”中填写分组名称，多个用“、”分隔。"
+    category = {"validate": "list", "source": ["镇街", "部门", GROUP_CATEGORY, "其他"], "error_type": "warning"}
+    write_tables(path, [Table(
+        SHEET, COLUMNS, WIDTHS, rows, header={"bold": True, "bg_color": "#E2EFDA", "border": 1, "align": "center"},
+        body={"num_format": "@"}, column_format=True,  # typed phone numbers stay text
+        row_format=lambda row: {"bg_color": "#FFF2CC"} if row[2] == GROUP_CATEGORY else None,
+        validations=[(2, category)], notes=[(3, note)])])
 
 
 def read_roster(path: Path, display: str | None = None) -> list[Unit]:

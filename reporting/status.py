@@ -11,12 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import xlsxwriter
-
 from .errors import ReportingError, WorkspaceError
 from .figures import RoundFigures, UnitFigures, compute_figures
-from .fileio import atomic_path
 from .models import parse_day
+from .plain_xlsx import Table, write_tables
 from .rounds import NONE_GENERATED, store_round
 from .store import connect
 from .vocabulary import VERDICT_REJECTED
@@ -138,32 +136,13 @@ def write_chase_list(ws: Workspace, report: StatusReport) -> Path:
     """outbox/<轮次>/催报名单.xlsx: units not returned, sent back, or with overdue tasks; liaison and phone."""
     path = ws.round_dir(report.figures.round) / CHASE_FILE
     units = [u for u in report.units if chase_reasons(u)]
-    with atomic_path(path, ws.root) as tmp:
-        book = xlsxwriter.Workbook(str(tmp))
-        sheet = book.add_worksheet("催报名单")
-        title = book.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
-        header = book.add_format({"bold": True, "bg_color": "#E2EFDA", "border": 1, "align": "center"})
-        body = book.add_format({"border": 1, "text_wrap": True, "valign": "top"})
-        as_of = report.figures.as_of
-        sheet.merge_range(0, 0, 0, len(CHASE_COLUMNS) - 1,
-                          f"{report.figures.round}催报名单（截至{as_of.year}年{as_of.month}月{as_of.day}日）", title)
-        for col, (name, width) in enumerate(zip(CHASE_COLUMNS, CHASE_WIDTHS, strict=True)):
-            sheet.set_column(col, col, width)
-            sheet.write_string(1, col, name, header)
-        for r, unit in enumerate(units, start=2):
-            values = [r - 1, unit.unit, "；".join(chase_reasons(unit)), unit.liaison, unit.phone,
-                      _when(unit.returned_at), unit.errors if unit.returned else "", unit.overdue or ""]
-            for col, value in enumerate(values):
-                if isinstance(value, int):
-                    sheet.write_number(r, col, value, body)
-                else:
-                    sheet.write_string(r, col, str(value or ""), body)
-        if not units:
-            sheet.write_string(2, 0, "所有单位均已报送并通过审核，没有逾期任务。")
-        sheet.freeze_panes(2, 0)
-        sheet.set_landscape()
-        sheet.set_paper(9)
-        sheet.repeat_rows(1)
-        sheet.fit_to_pages(1, 0)
-        book.close()
+    as_of = report.figures.as_of
+    rows = [[number, unit.unit, "；".join(chase_reasons(unit)), unit.liaison, unit.phone, _when(unit.returned_at),
+             unit.errors if unit.returned else "", unit.overdue or ""] for number, unit in enumerate(units, start=1)]
+    write_tables(path, [Table(
+        "催报名单", CHASE_COLUMNS, CHASE_WIDTHS, rows,
+        title=f"{report.figures.round}催报名单（截至{as_of.year}年{as_of.month}月{as_of.day}日）",
+        empty="所有单位均已报送并通过审核，没有逾期任务。",
+        header={"bold": True, "bg_color": "#E2EFDA", "border": 1, "align": "center"}, autofilter=False)],
+        root=ws.root)
     return path

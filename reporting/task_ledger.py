@@ -9,11 +9,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
-import xlsxwriter
 
 from .errors import LedgerError
-from .fileio import atomic_path
 from .models import LONG_TERM, Task
+from .plain_xlsx import Table, write_tables
 
 SHEET = "任务分解表"
 COLUMNS = [
@@ -29,36 +28,10 @@ NAME_SEPARATORS = re.compile(r"[、，,;；\n]+")
 def write_ledger(tasks: list[Task], path: Path, *, title: str = "") -> None:
     """Write the ledger, readable at a glance: widths, wrapping, frozen header, filter, A4 landscape."""
     rows = [_task_row(task) for task in tasks]
-    with atomic_path(path) as tmp:
-        book = xlsxwriter.Workbook(str(tmp))
-        book.set_properties({"title": title or "任务分解表", "comments": "由 reporting plan import 生成"})
-        book.set_custom_property(DIGEST_PROPERTY, rows_digest(rows))
-        sheet = book.add_worksheet(SHEET)
-        header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center",
-                                  "valign": "vcenter", "text_wrap": True})
-        body = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
-        for col, (name, width) in enumerate(zip(COLUMNS, WIDTHS, strict=True)):
-            sheet.set_column(col, col, width, body)
-            sheet.write_string(0, col, name, header)
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row):
-                if isinstance(value, float):
-                    sheet.write_number(r, c, value, body)
-                else:
-                    sheet.write_string(r, c, value, body)
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, max(len(rows), 1), len(COLUMNS) - 1)
-        _print_setup(sheet, len(COLUMNS))
-        book.close()
-
-
-def _print_setup(sheet, columns: int) -> None:
-    sheet.set_landscape()
-    sheet.set_paper(9)  # A4
-    sheet.repeat_rows(0)
-    sheet.fit_to_pages(1, 0)
-    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    sheet.set_footer("&C第 &P 页 共 &N 页")
+    write_tables(path, [Table(SHEET, COLUMNS, WIDTHS, rows, column_format=True, footer="&C第 &P 页 共 &N 页",
+                              margins={"left": 0.4, "right": 0.4, "top": 0.6, "bottom": 0.6})],
+                 properties={"title": title or "任务分解表", "comments": "由 reporting plan import 生成"},
+                 custom={DIGEST_PROPERTY: rows_digest(rows)})
 
 
 def _task_row(task: Task) -> list:

@@ -1,0 +1,49 @@
+"""The one writer of the plain workbooks (任务分解表, 单位名册, 分发清单, 未匹配单位, 催报名单)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import openpyxl
+
+from reporting.plain_xlsx import Table, write_tables
+
+PACKAGE = Path(__file__).resolve().parent.parent / "reporting"
+
+
+def test_numbers_stay_numbers_and_everything_else_is_text(tmp_path):
+    path = tmp_path / "表.xlsx"
+    rows = [[1, 2.5, "=1+1", "0012", None, "", float("inf"), True]]
+    write_tables(path, [Table("表", list("ABCDEFGH"), [8] * 8, rows)])
+    sheet = openpyxl.load_workbook(path)["表"]
+    values = [cell.value for cell in sheet[2]]
+    assert values == [1, 2.5, "=1+1", "0012", None, None, "inf", "True"]
+    assert [cell.data_type for cell in sheet[2]][:4] == ["n", "n", "s", "s"]  # "=1+1" is text, not a formula
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:H2"
+
+
+def test_a_title_row_and_the_note_of_an_empty_table(tmp_path):
+    path = tmp_path / "名单.xlsx"
+    table = Table("名单", ["序号", "单位"], [6, 20], [], title="催报名单", empty="没有单位", autofilter=False)
+    write_tables(path, [table], properties={"title": "名单"}, custom={"reporting_kind": "名单"})
+    book = openpyxl.load_workbook(path)
+    sheet = book["名单"]
+    assert [sheet["A1"].value, sheet["A2"].value, sheet["B2"].value, sheet["A3"].value] == ["催报名单", "序号", "单位",
+                                                                                              "没有单位"]
+    assert "A1:B1" in {str(r) for r in sheet.merged_cells.ranges} and sheet.freeze_panes == "A3"
+    assert book.custom_doc_props["reporting_kind"].value == "名单"
+
+
+def test_no_other_module_writes_a_plain_workbook_by_hand():
+    """xlsxwriter is used only by the writer of plain workbooks and the writers of the unit workbook,
+    its template and 汇总台账."""
+    users = set()
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(name.split(".")[0] == "xlsxwriter" for name in names):
+                users.add(path.name)
+    assert users == {"plain_xlsx.py", "workbook.py", "workbook_template.py", "summary_xlsx.py"}
