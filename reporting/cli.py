@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .commands.collect import collect_command, status_command
+from .commands.collect import collect_command, confirm_command, status_command
 from .commands.common import GROUP_SETTINGS, WORKSPACE_HELP
 from .commands.demo import demo_command
 from .commands.generate import generate_command
@@ -27,5 +27,5 @@ def main(ctx: click.Context, verbose: bool, workspace_dir: Path | None) -> None:
 
 
 for _command in (init_command, plan_group, generate_command, collect_command, status_command,
-                 consolidate_command, report_command, demo_command):
+                 consolidate_command, report_command, confirm_command, demo_command):
     main.add_command(_command)

@@ -7,6 +7,7 @@ run finishes the job; inbox/ is never changed. Every file read is copied byte fo
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 from contextlib import closing
@@ -17,11 +18,12 @@ from pathlib import Path, PurePosixPath
 from . import readers
 from .collect_match import RECOGNIZED_BY, Rounds
 from .collect_read import FileJob, ReadFile, ReadPiece, file_format, read_files
+from .latest import Confirmed, ConfirmError, confirm_return, hold_return, newer_than, saved_text, settle_latest
 from .progress import ProgressHook, no_progress
 from .receipts import write_pending_receipts
 from .rounds import current_round
 from .store import connect, transaction, workspace_lock
-from .vocabulary import verdict_line, verdict_of
+from .vocabulary import BLANK_LINE, STATE_BLANK, STATE_HELD, verdict_line, verdict_of
 from .workbook_spec import ANSWER_FIELDS, LIAISON_COLUMNS
 from .workspace import Workspace
 
@@ -47,14 +49,21 @@ class ReturnOutcome:
     superseded: int | None = None
     attachments: list[str] = field(default_factory=list)
     current_round: bool = True
+    blank: bool = False  # nothing filled in (空表): answered, not counted
+    held: str = ""  # why it is held as 待确认 ("" when it is not)
 
     @property
     def accepted(self) -> bool:
-        return self.errors == 0
+        return self.errors == 0 and not self.blank
 
     @property
     def verdict(self) -> str:
-        return verdict_line(self.errors, self.warnings)
+        if self.blank:
+            return BLANK_LINE
+        line = verdict_line(self.errors, self.warnings)
+        if self.held:
+            return f"{STATE_HELD}（{self.held}），暂不替代已有报送，核实后用 reporting confirm 确认；读取结果：{line}"
+        return line
 
 
 @dataclass
@@ -226,25 +235,43 @@ def _store_file(conn: sqlite3.Connection, rel: str, shown: str, read: ReadFile, 
 
 def _store_return(conn: sqlite3.Connection, piece: ReadPiece, file_hash: str, run_id: int, current: str,
                   attachments: list[tuple[str, str, int, str]]) -> ReturnOutcome:
+    verdict = STATE_BLANK if piece.blank else verdict_of(piece.errors)
     submission_id = conn.execute(
         "INSERT INTO submissions (file_hash, member, round, unit, recognized_by, read_at, run_id, mtime, verdict, "
-        "errors, warnings, late, note, format, member_hash, columns) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (file_hash, piece.member, piece.round, piece.unit, piece.by, _now(), run_id, piece.mtime,
-         verdict_of(piece.errors), piece.errors, piece.warnings, int(piece.late),
-         piece.note, piece.fmt, piece.hash if piece.member else None, piece.columns)).lastrowid
-    previous = conn.execute(
-        "UPDATE submissions SET superseded_by = ? WHERE round = ? AND unit = ? AND superseded_by IS NULL "
-        "AND id != ? RETURNING id", (submission_id, piece.round, piece.unit, submission_id)).fetchall()
+        "errors, warnings, late, note, format, member_hash, columns, blank, saved_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (file_hash, piece.member, piece.round, piece.unit, piece.by, _now(), run_id, piece.mtime, verdict,
+         piece.errors, piece.warnings, int(piece.late), piece.note, piece.fmt, piece.hash if piece.member else None,
+         piece.columns, int(piece.blank), piece.saved_at)).lastrowid
     _store_rows(conn, submission_id, piece)
     _store_liaison(conn, submission_id, piece.unit, piece.liaison)
     folder = PurePosixPath(piece.member).parent.as_posix()
     mine = [a for a in attachments if PurePosixPath(a[0]).parent.as_posix() == folder] or attachments
     conn.executemany("INSERT INTO attachments (submission_id, name, archive_path, size, hash) VALUES (?, ?, ?, ?, ?)",
                      [(submission_id, *a) for a in mine])
-    return ReturnOutcome(piece.member, piece.unit, piece.round, RECOGNIZED_BY[piece.by], piece.errors,
-                         piece.warnings, submission_id, previous[0]["id"] if previous else None,
-                         [a[0] for a in mine], piece.round == current)
+    outcome = ReturnOutcome(piece.member, piece.unit, piece.round, RECOGNIZED_BY[piece.by], piece.errors,
+                            piece.warnings, submission_id, None, [a[0] for a in mine], piece.round == current,
+                            blank=piece.blank)
+    if piece.blank:
+        return outcome
+    outcome.held = _doubt(conn, piece, submission_id)
+    if outcome.held:
+        hold_return(conn, submission_id, outcome.held)
+        return outcome
+    superseded = settle_latest(conn, piece.round, piece.unit)
+    outcome.superseded = superseded[0] if superseded else None
+    return outcome
+
+
+def _doubt(conn: sqlite3.Connection, piece: ReadPiece, submission_id: int) -> str:
+    """Why the return should wait for the coordinator (待确认), or ""."""
+    if piece.named:
+        return f"文件名写的是「{piece.named}」，工作簿内是「{piece.unit}」的台账"
+    newer = newer_than(conn, piece.round, piece.unit, piece.saved_at, exclude=submission_id)
+    if newer is not None:
+        return (f"保存于 {saved_text(piece.saved_at)}，早于已收到的 inbox/{newer['file_name']}"
+                f"（保存于 {saved_text(newer['saved_at'])}）")
+    return ""
 
 
 def _store_rows(conn: sqlite3.Connection, submission_id: int, piece: ReadPiece) -> None:
@@ -264,3 +291,35 @@ def _store_liaison(conn: sqlite3.Connection, submission_id: int, unit: str, liai
     conn.execute(
         "INSERT OR REPLACE INTO liaisons (unit, leader, liaison, post, mobile, email, submission_id, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (unit, *values.values(), submission_id, _now()))
+
+
+# ---------------------------------------------------------------- reporting confirm
+
+
+def confirm_file(ws: Workspace, file: Path, unit: str | None = None, *, receipts: bool = True) -> list[Confirmed]:
+    """Settle the returns of a file held as 待确认: as the unit inside, or as `unit`; then write their receipts."""
+    path = file if file.is_absolute() else (Path.cwd() / file)
+    if not path.exists():
+        path = ws.root / file
+    shown = ws.show(path)
+    if not path.is_file():
+        raise ConfirmError("找不到该文件（请写 inbox/ 中的文件名，如 inbox/市财政局台账.xlsx）", file=shown)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    ws.require(ws.db_path, "请先运行 reporting collect")
+    with workspace_lock(ws.root):
+        conn = connect(ws.db_path)
+        try:
+            row = conn.execute("SELECT name FROM files WHERE hash = ?", (digest,)).fetchone()
+            if row is None:
+                raise ConfirmError("该文件尚未收集，请先放进 inbox/ 并运行 reporting collect", file=shown)
+            held = conn.execute("SELECT DISTINCT round FROM submissions WHERE file_hash = ? AND hold <> ''",
+                                (digest,)).fetchall()
+            rounds = Rounds(conn)
+            units = [u for r in held for info in [rounds.get(r["round"])] if info for u in info.units]
+            with transaction(conn):
+                done = confirm_return(conn, digest, f"inbox/{row['name']}", unit, units)
+            if receipts:
+                write_pending_receipts(ws, conn)
+            return done
+        finally:
+            conn.close()

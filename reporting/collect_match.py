@@ -189,6 +189,27 @@ def _file_unit(file_name: str) -> str:
     return _FILE_NOISE.sub("", unicodedata.normalize("NFKC", PurePosixPath(file_name).stem))
 
 
+def named_elsewhere(names: list[str], found: Recognition) -> str:
+    """The unit a file name names when the workbook itself is another unit's, else "": `names` are the zip
+    entry's name (when there is one), then the file's own. A name that names no unit says nothing."""
+    if found.by in (BY_FILE_NAME, BY_TASK_IDS):  # the name (or the rows) told who it is: nothing to compare
+        return ""
+    for name in names:
+        named = _named_in(_file_unit(name), found.round)
+        if named:
+            return "" if named == found.unit else named
+    return ""
+
+
+def _named_in(text: str, info: RoundInfo) -> str | None:
+    """The unit whose name or alias the text contains (the longest one), strictly: no cores, no fuzz."""
+    key = canonical(text)
+    for name in sorted((n for n in info.names if len(n) >= 2), key=len, reverse=True):
+        if name in key:
+            return info.names[name]
+    return None
+
+
 def _unit_in(text: str, info: RoundInfo) -> str | None:
     """The unit named in free text: a name or alias in it (longest first), then its core, then fuzzily."""
     key = canonical(text)

@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from . import readers
 from .cells import encode_raw
-from .collect_match import CheckedReturn, Recognition, Rounds, check_return, recognize, return_problem
+from .collect_match import CheckedReturn, Recognition, Rounds, check_return, named_elsewhere, recognize, return_problem
 from .errors import ReturnError
 from .fileio import atomic_path
 from .pool import ordered_map, worker_count
@@ -66,6 +66,9 @@ class ReadPiece:
     other_cells: list[tuple] = field(default_factory=list)  # other_cells rows without their submission id
     problems: list[tuple] = field(default_factory=list)  # problems rows without their submission id
     liaison: dict[str, str] = field(default_factory=dict)
+    saved_at: float | None = None  # the workbook's own save time (document properties), else its file time
+    blank: bool = False  # nothing filled in (空表)
+    named: str = ""  # the other unit its file name (or zip entry name) names: held as 待确认
 
 
 @dataclass
@@ -209,10 +212,14 @@ def _read_piece(data: bytes, piece: ReadPiece, shown: str, rounds: Rounds, curre
         found = recognize(book_data, shown, rounds, current)
         checked = check_return(book_data, found, has_attachments=has_attachments)
         checked.problems += [return_problem("file.note", note=note) for note in book.notes]
+        saved_at = book.saved_at()
     except ReturnError as exc:
         piece.error = exc.message
         return piece
     _prepare(piece, book_data, found, checked)
+    piece.saved_at = saved_at or piece.mtime
+    names = [PurePosixPath(piece.member).name] if piece.member else []
+    piece.named = named_elsewhere([*names, PurePosixPath(shown.removesuffix("/" + piece.member)).name], found)
     return piece
 
 
@@ -224,6 +231,7 @@ def _prepare(piece: ReadPiece, data: ReturnData, found: Recognition, checked: Ch
     piece.stored = True
     piece.round, piece.unit, piece.by = found.round.name, found.unit, found.by
     piece.errors, piece.warnings = checked.errors, checked.warnings
+    piece.blank = not checked.rows and not checked.errors
     piece.late = bool(due and date.fromtimestamp(piece.mtime) > due)
     piece.note = "；".join(p.message for p in checked.problems if p.task_id is None and p.level != OK)[:2000]
     piece.answers, piece.other_cells = _rows(data, checked)

@@ -1,8 +1,9 @@
 """The figures of a round, with one meaning everywhere (terminal, JSON, workbooks, report).
 
 Definitions (PRODUCT.md, "Verdicts and figures"):
-- The latest return of a unit for a round replaces the earlier ones. A unit has returned (已报送) when any
-  return of it for the round was read, accepted or not.
+- The latest return of a unit for a round (the newest by its own save time, latest.py) replaces the earlier
+  ones. A unit has returned (已报送) when any return of it for the round was read, accepted or not, except
+  a blank one (空表) and one held as 待确认.
 - A (unit, task) pair is 已完成 / 推进中 / 未启动 from the accepted row of that return, 待修改 when the row has an
   error, 未报送 when the unit has not returned or the row is missing.
 - 完成率 = pairs 已完成 / all pairs (units that did not return count in the denominator); 平均进度 = the mean
@@ -20,9 +21,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from .errors import WorkspaceError
+from .latest import COUNTS
 from .models import ROLE_LEAD
 from .store import loads
 from .vocabulary import (
+    STATE_BLANK,
+    STATE_HELD,
     STATE_NEEDS_FIX,
     STATE_NOT_REPORTED,
     STATES,
@@ -115,6 +119,15 @@ class UnitFigures(Tally):
     liaison: str = ""
     phone: str = ""
     lead_tasks: int = 0
+    held: int = 0  # returns held as 待确认
+    blank: bool = False  # a blank return (空表) was read
+
+    @property
+    def state(self) -> str:
+        """已接收 / 退回修改 / 空表 / 待确认 / 未报送 (PRODUCT.md, status --json)."""
+        if self.returned:
+            return self.verdict
+        return STATE_HELD if self.held else STATE_BLANK if self.blank else STATE_NOT_REPORTED
 
 
 @dataclass
@@ -190,6 +203,7 @@ def compute_figures(conn: sqlite3.Connection, round_name: str, as_of: date | Non
         pairs.append(_pair(row, task, submission, answer, as_of))
     pairs.sort(key=lambda p: (tasks[p.task_id]["seq"], p.role != ROLE_LEAD, p.unit))
     units = _unit_figures(conn, pairs, latest)
+    _uncounted(conn, round_name, units)
     return RoundFigures(
         round=round_name, due=due, as_of=as_of, campaign=round_row["campaign"],
         total=_tally(pairs), units=units, tasks=_task_figures(pairs, tasks), areas=_area_figures(pairs, units),
@@ -200,7 +214,7 @@ def compute_figures(conn: sqlite3.Connection, round_name: str, as_of: date | Non
 def _latest_submissions(conn: sqlite3.Connection, round_name: str) -> dict[str, sqlite3.Row]:
     rows = conn.execute(
         "SELECT s.*, f.name AS file_name FROM submissions s JOIN files f ON f.hash = s.file_hash "
-        "WHERE s.round = ? AND s.superseded_by IS NULL ORDER BY s.id", (round_name,))
+        f"WHERE s.round = ? AND s.{COUNTS.replace(' AND ', ' AND s.')} ORDER BY s.id", (round_name,))
     return {row["unit"]: row for row in rows}  # the last one read wins if supersession was not recorded
 
 
@@ -273,6 +287,17 @@ def _unit_header(name: str, roster_row, liaison_row, submission) -> UnitFigures:
         unit.returned_at, unit.file = _sent_at(submission), _source_name(submission)
         unit.late = bool(submission["late"])
     return unit
+
+
+def _uncounted(conn: sqlite3.Connection, round_name: str, units: list[UnitFigures]) -> None:
+    """The returns that do not count, per unit: held ones (待确认) and blank ones (空表)."""
+    by_name = {u.unit: u for u in units}
+    for row in conn.execute(
+            "SELECT unit, SUM(hold <> '' AND superseded_by IS NULL) AS held, SUM(blank) AS blank FROM submissions "
+            "WHERE round = ? AND (hold <> '' OR blank = 1) GROUP BY unit", (round_name,)):
+        unit = by_name.get(row["unit"])
+        if unit is not None:
+            unit.held, unit.blank = row["held"] or 0, bool(row["blank"])
 
 
 def _sent_at(submission: sqlite3.Row) -> str:

@@ -251,7 +251,8 @@ def _accepted_answers(conn: sqlite3.Connection, round_name: str) -> dict[str, di
     rows = conn.execute(
         f"""SELECT s.unit, a.task_id, {fields} FROM answers a
             JOIN submissions s ON s.id = a.submission_id JOIN rounds r ON r.name = s.round
-            WHERE a.accepted = 1 AND s.superseded_by IS NULL AND s.round <> ? AND r.generated_at < ?
+            WHERE a.accepted = 1 AND s.superseded_by IS NULL AND s.blank = 0 AND s.hold = ''
+            AND s.round <> ? AND r.generated_at < ?
             ORDER BY r.generated_at, s.id""",
         (round_name, reference),
     )

@@ -22,7 +22,7 @@ from .pool import ordered_map, worker_count
 from .readers.base import cell_name
 from .store import loads, transaction
 from .templates import template_path
-from .vocabulary import ERROR, LEVEL_WORDS, MISSING, WARNING, verdict_line
+from .vocabulary import BLANK_LINE, ERROR, LEVEL_WORDS, MISSING, WARNING, verdict_line
 from .workbook import CellMark, WorkbookRow, write_unit_workbook
 from .workbook_spec import (
     ANSWER_FIELDS,
@@ -55,7 +55,8 @@ def write_pending_receipts(ws: Workspace, conn: sqlite3.Connection, workers: int
     soon as it is written, in submission order, so a crash leaves only the unwritten ones pending.
     """
     pending = conn.execute(
-        "SELECT * FROM submissions WHERE superseded_by IS NULL AND receipt IS NULL ORDER BY id").fetchall()
+        "SELECT * FROM submissions WHERE superseded_by IS NULL AND hold = '' AND receipt IS NULL ORDER BY id",
+    ).fetchall()
     if not pending:
         return []
     template = load_template(template_path(ws, "xlsx"))
@@ -116,6 +117,8 @@ def receipt_job(ws: Workspace, conn: sqlite3.Connection, submission: sqlite3.Row
              for p in problems if p["task_id"] in positions and p["level"] in _LEVEL_ORDER]
     verdict = verdict_line(submission["errors"], submission["warnings"])
     verdict += "。请按「问题清单」修改本文件后重新报送" if submission["errors"] else "。谢谢配合"
+    if submission["blank"]:
+        verdict = BLANK_LINE
     path = receipt_path(ws, submission["round"], submission["unit"])
     return path, {
         "campaign": round_row["campaign"], "unit": submission["unit"], "round_name": submission["round"],

@@ -17,7 +17,7 @@ from .models import parse_day
 from .plain_xlsx import Table, write_tables
 from .rounds import NONE_GENERATED, store_round
 from .store import connect
-from .vocabulary import VERDICT_REJECTED
+from .vocabulary import STATE_BLANK, STATE_HELD, VERDICT_REJECTED
 from .workspace import Workspace
 
 CHASE_FILE = "催报名单.xlsx"
@@ -71,14 +71,16 @@ def round_status(ws: Workspace, *, round_name: str | None = None, as_of: date | 
 
 
 def verdict_of(unit: UnitFigures) -> str:
-    return unit.verdict or NOT_RETURNED
+    return unit.state
 
 
 def chase_reasons(unit: UnitFigures) -> list[str]:
     reasons = []
-    if not unit.returned:
-        reasons.append(NOT_RETURNED)
-    elif not unit.accepted:
+    if unit.held:
+        reasons.append(f"{STATE_HELD}（{unit.held} 份，核实后用 reporting confirm 确认）")
+    if not unit.returned and not unit.held:
+        reasons.append(f"{STATE_BLANK}（未填写任何内容）" if unit.blank else NOT_RETURNED)
+    elif unit.returned and not unit.accepted:
         reasons.append(f"{VERDICT_REJECTED}（{unit.errors} 处错误）")
     if unit.returned and unit.not_reported:
         reasons.append(f"有任务未报送（{unit.not_reported} 项）")
@@ -97,7 +99,8 @@ def _unit_json(unit: UnitFigures) -> dict:
         "unit": unit.unit, "returned": unit.returned, "accepted": unit.accepted, "errors": unit.errors,
         "tasks": unit.tasks, "completed": unit.completed, "overdue": unit.overdue,
         "not_reported": unit.not_reported, "file": unit.file or None,
-        "verdict": verdict_of(unit), "warnings": unit.warnings, "returned_at": unit.returned_at or None,
+        "state": unit.state, "verdict": verdict_of(unit), "held": unit.held,
+        "warnings": unit.warnings, "returned_at": unit.returned_at or None,
         "late": unit.late, "liaison": unit.liaison, "phone": unit.phone,
     }
 

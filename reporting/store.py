@@ -163,6 +163,15 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE problems ADD COLUMN code TEXT NOT NULL DEFAULT '';
     """,
+    # 5: a return held as 待确认 (hold: why; it replaces nothing until confirmed), a blank return (空表: answered,
+    # never counted), and each return's own save time (document properties, else the file time), by which the
+    # latest return of a unit is told.
+    """
+    ALTER TABLE submissions ADD COLUMN hold TEXT NOT NULL DEFAULT '';
+    ALTER TABLE submissions ADD COLUMN blank INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE submissions ADD COLUMN saved_at REAL;
+    UPDATE submissions SET saved_at = mtime;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

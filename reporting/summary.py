@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from .errors import WorkspaceError
 from .figures import AreaFigures, RoundFigures, Tally, TaskFigures, UnitFigures, compute_figures
+from .latest import COUNTS
 from .rounds import NONE_GENERATED, store_round
 from .store import connect, loads
 from .workbook_spec import FILL_COLUMNS
@@ -25,13 +26,15 @@ SOURCE_COLUMNS = ("完成状态", "完成进度(%)")  # the cells behind a pair'
 # The meaning of every figure, shown in 说明 and the README; keep in step with figures.py.
 DEFINITIONS = [
     ("项次", "一项任务的一个责任单位（含牵头单位）为一个项次。单位、任务、领域和全局的数字都按项次统计。"),
-    ("状态", "以单位本轮最新一次报送为准（后一次收集读到的替代先前的；同一次收集中以文件修改时间最晚者为准）。"
+    ("状态", "以单位本轮最新一次报送为准（按文件自身的保存时间：工作簿文档属性中的修改时间，没有时为文件时间；"
+             "晚到的更早版本列为待确认，不替代）。"
              "该任务所在行无错误时取所填完成状态（已完成/推进中/未启动）；该行有错误为“待修改”；"
              "单位未报送或报送中缺少该行为“未报送”（不计为未启动）。"),
     ("完成进度", "该行所填完成进度(%)；待修改、未报送的项次按 0 计。"),
     ("逾期", "完成时限早于统计截至日期（--as-of 指定，否则为本轮截止日期，再否则为当天）"
              "且状态为推进中、未启动或待修改；未报送的项次（单位未报送或报送中缺少该行）只计为未报送，不计逾期；完成时限为“长期”或空白的不计逾期。"),
-    ("已报送", "单位本轮有任何一份报送被读到即为已报送，不论被接收还是退回修改。"),
+    ("已报送", "单位本轮有任何一份报送被读到即为已报送，不论被接收还是退回修改；但空表（什么都没填）不算，"
+               "待确认的报送（文件名写的是别的单位，或比已接收的更早保存）在 reporting confirm 确认前也不算。"),
     ("报送率", "已报送单位数 ÷ 应报送单位数（本轮有任务的单位）。领域的报送率按在该领域有任务的单位计。"),
     ("完成率", "已完成项次 ÷ 全部项次，未报送单位的项次计入分母。单位、任务、领域的完成率各按其项次计算。"),
     ("平均进度", "全部项次完成进度之和 ÷ 项次数（待修改、未报送按 0 计）。"),
@@ -160,7 +163,7 @@ def source_columns(conn: sqlite3.Connection, round_name: str) -> dict[str, dict[
     superseded, the highest id when several are not.
     """
     latest = [row[0] for row in conn.execute(
-        "SELECT MAX(id) FROM submissions WHERE round = ? AND superseded_by IS NULL GROUP BY unit", (round_name,))]
+        f"SELECT MAX(id) FROM submissions WHERE round = ? AND {COUNTS} GROUP BY unit", (round_name,))]
     found: dict[str, dict[str, str]] = {}
     for start in range(0, len(latest), 500):
         chunk = latest[start:start + 500]

@@ -37,6 +37,11 @@ LEVEL_WORDS = {ERROR: "错误", WARNING: "提醒", MISSING: "未填报", OVERDUE
 # The verdict on a return: accepted unless a row has an error.
 VERDICT_ACCEPTED = "已接收"
 VERDICT_REJECTED = "退回修改"
+# What a unit's return amounts to in status (PRODUCT.md, `status --json` "state"): a verdict, or one of these.
+STATE_BLANK = "空表"  # nothing filled in: answered, never counted as 已报送
+STATE_HELD = "待确认"  # names another unit, or older than the return accepted: counts once confirmed
+UNIT_STATES = [VERDICT_ACCEPTED, VERDICT_REJECTED, STATE_BLANK, STATE_HELD, STATE_NOT_REPORTED]
+BLANK_LINE = f"{STATE_BLANK}：未填写任何内容，不计为已报送，请填写后重新报送"
 
 
 def verdict_of(errors: int) -> str:

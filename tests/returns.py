@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import xlsxwriter
@@ -121,7 +121,7 @@ class Spoil:
 
 def write_return(path: Path, unit: str, values: dict[str, dict[str, object]], *, round_name: str = ROUND,
                  spoil: Spoil | None = None, liaison: dict[str, str] | None = None, mtime: float | None = None,
-                 tasks: dict | None = None, units: dict | None = None) -> Path:
+                 tasks: dict | None = None, units: dict | None = None, saved: datetime | None = None) -> Path:
     """A unit's return as an .xlsx: the tasks of `unit` with `values` ({task id: {column: value}})."""
     spoil = spoil or Spoil()
     tasks = tasks or TASKS
@@ -130,6 +130,8 @@ def write_return(path: Path, unit: str, values: dict[str, dict[str, object]], *,
     claimed_unit = spoil.meta_unit or unit
     path.parent.mkdir(parents=True, exist_ok=True)
     book = xlsxwriter.Workbook(str(path))
+    if saved is not None:  # the save time in the document properties (xlsxwriter writes it as modified too)
+        book.set_properties({"created": saved})
     if spoil.props:
         for prop, value in ((PROP_KIND, KIND_LEDGER), (PROP_UNIT, claimed_unit), (PROP_ROUND, claimed_round),
                             (PROP_CAMPAIGN, CAMPAIGN), (PROP_VERSION, TEMPLATE_VERSION)):

@@ -56,10 +56,11 @@ def test_a_later_file_supersedes_and_both_stay(ws):
     first, second = sorted(result.returns, key=lambda r: r.submission_id)
     assert second.superseded == first.submission_id
     write_return(ws.inbox / "财政局-再改.xlsx", "县财政局", {"1": done(), "2": ongoing()}, mtime=1_700_000_000)
-    third = collect_inbox(ws, receipts=False).returns[0]  # read in a later run: latest, whatever its mtime
+    # its file time is older, but its own save time (document properties, written last) is the newest
+    third = collect_inbox(ws, receipts=False).returns[0]
     conn = connect(ws.db_path)
     rows = {r["id"]: r["superseded_by"] for r in conn.execute("SELECT id, superseded_by FROM submissions")}
-    assert rows == {first.submission_id: second.submission_id, second.submission_id: third.submission_id,
+    assert rows == {first.submission_id: third.submission_id, second.submission_id: third.submission_id,
                     third.submission_id: None}
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import openpyxl
 from click.testing import CliRunner
@@ -47,3 +48,63 @@ def test_overdue_counts_only_pairs_a_unit_reported_as_not_done(ws):
                                                                 ("县财政局", "1", "推进中")]
     overview = {row[0]: row[1] for row in book["总览"].iter_rows(values_only=True) if row and row[0]}
     assert overview["逾期项次"] == 2 == sum(overdue.values())
+
+
+def _units(ws) -> dict[str, dict]:
+    return {u["unit"]: u for u in json.loads(_run(ws, "status", "--json"))["units"]}
+
+
+def test_a_blank_return_is_answered_but_not_counted(ws):
+    record_round(ws)
+    write_return(ws.inbox / "财政局.xlsx", "县财政局", {})  # the generated workbook sent back untouched
+    output = _run(ws, "collect")
+    assert "空表" in output and "空表 1" in output
+    unit = _units(ws)["县财政局"]
+    assert (unit["state"], unit["returned"], unit["overdue"]) == ("空表", False, 0)
+    assert json.loads(_run(ws, "status", "--json"))["return_rate"] == 0
+    assert _chase(ws)["县财政局"] == "空表（未填写任何内容）"
+    receipt = openpyxl.load_workbook(ws.round_dir(ROUND) / "回执" / "县财政局.xlsx")
+    assert any("空表" in str(cell.value) for row in receipt.worksheets[0].iter_rows() for cell in row if cell.value)
+
+
+def test_a_file_named_for_another_unit_is_held_until_confirmed(ws):
+    record_round(ws)
+    write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(), "2": done(), "3": done()},
+                 saved=datetime(2026, 9, 20, 9, 0))
+    _run(ws, "collect")
+    write_return(ws.inbox / "县公安局台账（更新）.xlsx", "县财政局", {"1": ongoing()}, saved=datetime(2026, 9, 25))
+    output = _run(ws, "collect")
+    assert "待确认" in output and "「县公安局」" in output and "reporting confirm" in output
+    units = _units(ws)
+    assert (units["县财政局"]["state"], units["县财政局"]["completed"]) == ("已接收", 3)  # nothing replaced
+    assert units["县财政局"]["held"] == 1 and units["县公安局"]["state"] == "未报送"
+    assert _chase(ws)["县财政局"].startswith("待确认（1 份")
+
+    confirmed = _run(ws, "confirm", str(ws.inbox / "县公安局台账（更新）.xlsx"))
+    assert "县财政局" in confirmed and "已确认" in confirmed
+    units = _units(ws)
+    assert (units["县财政局"]["state"], units["县财政局"]["completed"], units["县财政局"]["held"]) == ("已接收", 0, 0)
+    again = CliRunner().invoke(main, ["confirm", str(ws.inbox / "县公安局台账（更新）.xlsx"), "-w", str(ws.root)])
+    assert again.exit_code == 1 and "没有待确认的报送" in again.output
+
+
+def test_an_older_draft_collected_later_replaces_nothing(ws):
+    record_round(ws)
+    write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(), "2": done(), "3": done()},
+                 saved=datetime(2026, 9, 28, 17, 0))
+    _run(ws, "collect")
+    write_return(ws.inbox / "财政局-9月20日初稿.xlsx", "县财政局", {"1": ongoing()}, saved=datetime(2026, 9, 20, 9, 0))
+    output = _run(ws, "collect")
+    assert "待确认" in output and "早于已收到的 inbox/财政局.xlsx" in output
+    unit = _units(ws)["县财政局"]
+    assert (unit["state"], unit["completed"], unit["file"]) == ("已接收", 3, "财政局.xlsx")
+    # the newest by save time wins whatever the order they were collected in
+    write_return(ws.inbox / "财政局-终稿.xlsx", "县财政局", {"1": done(), "2": ongoing(), "3": done()},
+                 saved=datetime(2026, 9, 29, 8, 0))
+    _run(ws, "collect")
+    unit = _units(ws)["县财政局"]
+    assert (unit["completed"], unit["file"]) == (2, "财政局-终稿.xlsx")
+    # the coordinator may still take the draft: it becomes the unit's latest
+    _run(ws, "confirm", "inbox/财政局-9月20日初稿.xlsx")
+    unit = _units(ws)["县财政局"]
+    assert (unit["completed"], unit["file"], unit["held"]) == (0, "财政局-9月20日初稿.xlsx", 0)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from ..collect import DUPLICATE, ERROR_FILE, CollectResult, FileOutcome, ReturnOutcome, collect_inbox
+from ..collect import DUPLICATE, ERROR_FILE, CollectResult, FileOutcome, ReturnOutcome, collect_inbox, confirm_file
 from ..receipts import RECEIPTS_DIR
 from ..status import parse_as_of, round_status, status_table
 from ..workspace import Workspace
@@ -48,9 +50,15 @@ def _return_line(name: str, ret: ReturnOutcome) -> str:
 
 def summary(ws: Workspace, result: CollectResult) -> str:
     returns = result.returns
-    accepted = sum(r.accepted for r in returns)
+    blank = sum(r.blank for r in returns)
+    held = [r for r in returns if r.held]
+    accepted = sum(r.accepted for r in returns if not r.held)
+    rejected = len(returns) - accepted - blank - len(held)
     duplicates = sum(f.status == DUPLICATE for f in result.files)
-    parts = [f"新报送 {len(returns)} 份（已接收 {accepted}，退回修改 {len(returns) - accepted}）"]
+    counts = f"已接收 {accepted}，退回修改 {rejected}"
+    counts += f"，空表 {blank}" if blank else ""
+    counts += f"，待确认 {len(held)}" if held else ""
+    parts = [f"新报送 {len(returns)} 份（{counts}）"]
     if result.failed:
         parts.append(f"无法读取或识别 {len(result.failed)} 个文件")
     if duplicates:
@@ -61,6 +69,8 @@ def summary(ws: Workspace, result: CollectResult) -> str:
     if result.receipts:
         folder = ws.show(ws.round_dir(result.round) / RECEIPTS_DIR)
         text += f"\n回执 {len(result.receipts)} 份 → {folder}/（往期轮次的回执在各自轮次目录下）"
+    if held:
+        text += f"\n待确认 {len(held)} 份，未替代任何报送：核实后运行 reporting confirm 文件 [--unit 单位] 确认"
     return text + "\n运行 reporting status 查看各单位报送情况。"
 
 
@@ -84,3 +94,21 @@ def status_command(ws: Workspace, round_name: str | None, as_of: str | None, as_
         click.echo(line)
     if report.chase_path is not None:
         click.echo(f"催报名单 → {ws.show(report.chase_path)}")
+
+
+@click.command("confirm", **COMMAND_SETTINGS)
+@click.argument("file", metavar="文件", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--unit", metavar="单位", help="按此单位接收（默认按工作簿内记录的单位）。")
+@workspace_option
+@handles_errors
+def confirm_command(ws: Workspace, file: Path, unit: str | None) -> None:
+    """确认一份待确认的报送：按工作簿内的单位（或 --unit 指定的单位）接收，成为该单位最新的报送。
+
+    文件名写的是别的单位、或比已接收的报送更早保存的报送，collect 会列为待确认，在确认前不替代任何报送。
+    """
+    for done in confirm_file(ws, file, unit):
+        line = f"{done.file} → {done.unit}（{done.round}）：已确认，作为该单位最新的报送"
+        if done.superseded:
+            line += "；替代此前报送的版本"
+        click.echo(line)
+    click.echo("运行 reporting status 查看各单位报送情况。")

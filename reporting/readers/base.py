@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from xml.etree import ElementTree
 
 import python_calamine as calamine
@@ -84,6 +85,10 @@ class Book:
         """Custom document properties, as text."""
         return {}
 
+    def saved_at(self) -> float | None:
+        """When the workbook was last saved, by its own document properties (POSIX time); None when unsaid."""
+        return None
+
     def is_percent(self, sheet: str, row: int, col: int) -> bool:
         """Whether the cell is formatted as a percentage (so 1 means 100%)."""
         return False
@@ -112,3 +117,18 @@ def parse_xml(xml: bytes, name: str) -> ElementTree.Element:
         return ElementTree.fromstring(xml)
     except ElementTree.ParseError as exc:
         raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name) from exc
+
+
+def parse_stamp(text: str | None) -> float | None:
+    """A document property's date-time (`2026-12-20T09:30:00Z`, offsets and fractions allowed) as POSIX time;
+    without a zone it is taken as UTC, as Office writes it."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        found = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if found.tzinfo is None:
+        found = found.replace(tzinfo=timezone.utc)
+    return found.timestamp()

@@ -10,12 +10,13 @@ from xml.etree import ElementTree
 
 from ..errors import ReturnError
 from . import archive
-from .base import Book, parse_xml
+from .base import Book, parse_stamp, parse_xml
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _META = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"
+_DC = "http://purl.org/dc/elements/1.1/"
 
 
 def detect(head: bytes) -> bool:
@@ -53,6 +54,15 @@ class OdsBook(Book):
         for element in parse_xml(xml, self.name).iter(f"{{{_META}}}user-defined"):
             found[element.get(f"{{{_META}}}name", "")] = "".join(element.itertext()).strip()
         return found
+
+    def saved_at(self) -> float | None:
+        try:
+            xml = self._zip.read("meta.xml")
+            root = parse_xml(xml, self.name)
+        except (KeyError, ReturnError, zipfile.BadZipFile):
+            return None
+        found = root.find(f".//{{{_DC}}}date")
+        return parse_stamp(found.text) if found is not None else None
 
     def is_percent(self, sheet: str, row: int, col: int) -> bool:
         if self._percent is None:

@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 
 from ..errors import ReturnError
 from . import archive
-from .base import NO_CACHE, Book, cell_name, parse_xml
+from .base import NO_CACHE, Book, cell_name, parse_stamp, parse_xml
 
 _PERCENT_BUILTIN = {9, 10}
 _QUOTED = re.compile(r'"[^"]*"|\\.')
@@ -71,6 +71,19 @@ class XlsxBook(Book):
             if _local(prop.tag) == "property" and prop.get("name"):
                 found[prop.get("name")] = "".join(prop.itertext()).strip()
         return found
+
+    def saved_at(self) -> float | None:
+        xml = self._part("docProps/core.xml")
+        if xml is None:
+            return None
+        try:
+            root = parse_xml(xml, self.name)
+        except ReturnError:
+            return None
+        for element in root.iter():
+            if _local(element.tag) == "modified":
+                return parse_stamp(element.text)
+        return None
 
     def is_percent(self, sheet: str, row: int, col: int) -> bool:
         if self._no_percent_style():
