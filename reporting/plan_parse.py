@@ -730,6 +730,8 @@ def _table_tasks(rows: list[TableRow], when: _When) -> list[tuple[Task, bool]]:
     finished = []
     for index, row in enumerate(rows, start=1):
         task, recurring = _make_task(row.text, row.line, row.path, when, given=row)
+        if row.note:
+            task.notes.insert(0, row.note)
         number = row.number or str(index)
         task.id = f"{row.group}.{number}" if repeated and row.group else number
         finished.append((task, recurring))

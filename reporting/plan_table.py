@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .plan_outline import clean_line, parse_numbering
 from .plan_sources import HEADER_SCAN_ROWS, SourceLine, header_columns
-from .plan_text_table import TextTable, text_tables
+from .plan_text_table import TEXT_TABLE_IDS, TextTable, text_tables
 from .plan_units import looks_like_unit, split_unit_names
 
 _SKIP_ROW_RE = re.compile(r"^(?:抄送|抄报|印发|联系人|联系电话|附件)")
@@ -26,6 +26,7 @@ class TableRow:
     score: float | None
     path: list[str] = field(default_factory=list)
     group: int = 0  # which heading row (一、… spanning the table) it stands under, 0 before any
+    note: str = ""  # how the row was read, when that was a guess (a table copied as text)
 
 
 def split_tables(lines: list[SourceLine]) -> tuple[list[SourceLine], list[list[TableRow]], list[TextTable]]:
@@ -49,9 +50,27 @@ def split_tables(lines: list[SourceLine]) -> tuple[list[SourceLine], list[list[T
         before = block if header is None else block[:header]
         text.extend(SourceLine(row.line, _row_text(row.cells or ())) for row in before)
         if header is not None:
-            tables.append(_rows(block[header + 1:], header_columns(block[header].cells or ()) or {}))
+            columns = header_columns(block[header].cells or ()) or {}
+            if header + 1 < len(block) and (merged := _two_row_header(block[header].cells, block[header + 1].cells)):
+                columns, header = merged, header + 1
+            rows = _rows(block[header + 1:], columns)
+            if line.table is not None and line.table >= TEXT_TABLE_IDS:
+                for row in rows:
+                    row.note = f"取自第{line.line}行起复制成文字的任务分解表，请核对各列是否对齐"
+            tables.append(rows)
         index = end
     return text, tables, found
+
+
+def _two_row_header(top: tuple[str, ...] | None, sub: tuple[str, ...] | None) -> dict[str, int] | None:
+    """`责任单位` spanning `牵头单位 | 配合单位` in the row below: the header is both rows together."""
+    if not top or not sub or len(sub) != len(top):
+        return None
+    names = [below if below.strip() and below != above else above for above, below in zip(top, sub, strict=True)]
+    merged, single = header_columns(names), header_columns(top) or {}
+    if merged and len(merged) > len(single) and not header_columns(sub):
+        return merged
+    return None
 
 
 def _row_text(cells: tuple[str, ...]) -> str:

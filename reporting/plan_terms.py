@@ -64,7 +64,7 @@ _R_MD = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _R_MONTH = re.compile(rf"(\d{{1,2}}|{_CN_MONTH})\s*月\s*份?\s*(?:底|末|内|中旬|下旬|上旬)?")
 _R_QUARTER = re.compile(r"(?:第)?\s*([一二三四1-4])\s*季度\s*(?:末|底|内)?")
 _R_HALF = re.compile(r"(上|下)半年\s*(?:末|底|内)?")
-_R_YEAR = re.compile(r"全年|年内|年底|年末|本年度?|本年底|今年底?|今年内|年度内|当年")
+_R_YEAR = re.compile(r"全年|年内|年底|年末|本年度?内?|本年底|今年底?|今年内|年度内|当年|当年内")
 _STATUS_RE = re.compile(r"^(?:已经?|正在|待|视|根据|适时)")
 
 # A date that is said to be a time limit somewhere inside a sentence ("2017年底前完成", "2016年底前健全…").

@@ -23,8 +23,9 @@ _SERIAL_RE = re.compile(r"^([0-9０-９]{1,3})[.．、]?$")
 _PIPE_RULE_RE = re.compile(r"^[\s|:：\-—=+]+$")
 _SKIP_ROW_RE = re.compile(r"^(?:抄送|抄报|印发|联系人|联系电话)")
 _CJK_EDGE_RE = re.compile(r"[\u3400-\u9fff，。、；：（）“”《》]")
-_PIPE_TABLE = 20_000
-_TEXT_TABLE = 10_000
+TEXT_TABLE_IDS = 10_000  # SourceLine.table of a table found in text starts here (docx tables count from 0)
+_PIPE_TABLE = 2 * TEXT_TABLE_IDS
+_TEXT_TABLE = TEXT_TABLE_IDS
 
 
 @dataclass

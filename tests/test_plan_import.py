@@ -112,3 +112,18 @@ def test_check_lists_unresolved_names_with_closest_matches(ws):
     result = run(ws, "plan", "check")
     assert result.exit_code == 1
     assert "单位「县编制办」不在单位名册中，最接近：县编办" in result.output
+
+
+def test_import_of_a_plan_copied_from_a_web_page_says_what_it_inferred(ws, tmp_path):
+    from pathlib import Path
+
+    plans = Path(__file__).resolve().parent / "plans"
+    result = run(ws, "plan", "import", str(plans / "p01_flat_oneline.txt"))
+    assert result.exit_code == 0, result.output
+    assert "6 项任务" in result.output
+    assert "以下为推断" in result.output
+    assert "复制成文字的表格" in result.output and "方案年份 2019 年取自标题" in result.output
+    tasks = read_ledger(ws.ledger_path)
+    assert tasks[0].deadline == "2019-04-30"
+    assert any("按方案年份2019年" in note for note in tasks[0].notes)  # in 备注 as well
+    assert any("复制成文字的任务分解表" in note for note in tasks[0].notes)
