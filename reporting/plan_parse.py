@@ -33,6 +33,7 @@ from .plan_units import (
     full_unit_name,
     looks_like_unit,
     split_unit_clause,
+    split_unit_names,
     subject_units,
     time_line,
     unit_line,
@@ -213,6 +214,14 @@ def _own_units(text: str) -> bool:
     return bool(clause and clause.has_units and rest.strip())
 
 
+def _unit_heading(text: str) -> list[str]:
+    """`（一）市司法局：` / `2.市财政局、市审计局` over their duties: the heading is the units' names."""
+    names = split_unit_names(text.strip().rstrip("：:"))
+    if names and len(text) <= 40 and all(full_unit_name(name) and looks_like_unit(name) for name in names):
+        return names
+    return []
+
+
 def _task_like(text: str) -> bool:
     """A numbered line that is a task in itself: it names its units, or reads as a sentence."""
     rest, clause = split_unit_clause(text)
@@ -349,6 +358,8 @@ class _Collector:
         clause = split_unit_clause(node.rest)[1]
         if clause and clause.has_units:
             self._add_heading_units(node, clause)
+        elif names := _unit_heading(node.rest):
+            self._add_heading_units(node, UnitClause(lead=names, labelled=True))
 
     def _add_heading_units(self, node: Node, clause: UnitClause) -> None:
         if node.numbering is None:

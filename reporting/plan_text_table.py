@@ -133,7 +133,7 @@ def _flat_table(lines: list[SourceLine], start: int, number: int) -> tuple[list[
         text = lines[index].text.strip()
         if not text:
             ahead = next((i for i in range(index, len(lines)) if lines[i].text.strip()), len(lines))
-            if ahead < len(lines) and _starts_row(lines[ahead].text):
+            if ahead < len(lines) and _goes_on(lines[ahead].text):
                 index = ahead
                 continue
             break
@@ -150,6 +150,16 @@ def _flat_table(lines: list[SourceLine], start: int, number: int) -> tuple[list[
     rows = [*before, SourceLine(lines[start].line, " ".join(header), tuple(header), table)]
     rows += [SourceLine(lines[start].line, " ".join(row), tuple(row), table) for row in cells]
     return rows, index, "flat"
+
+
+def _goes_on(text: str) -> bool:
+    """After a blank line the table goes on only with a row (`3 …`) or a heading with rows (`二、… 4 …`)."""
+    tokens = text.split()
+    if not tokens:
+        return False
+    if _SERIAL_RE.match(tokens[0]):
+        return True
+    return _section_token(tokens[0]) and any(_SERIAL_RE.match(t) for t in tokens[1:4])
 
 
 def _starts_row(text: str) -> bool:
