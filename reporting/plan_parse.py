@@ -644,7 +644,7 @@ def _make_task(
     phrase = given.deadline if given and given.deadline else None
     phrase = phrase or next((c.deadline for c in clauses if c.deadline), None)
     deadline = _read_phrase(task, phrase, when) if phrase else None
-    found = take_text_deadline(text, when.plan_date, when.year)
+    found = take_text_deadline(text, when.plan_date, when.year, inside=deadline is None and not phrase)
     if deadline is None and not phrase:
         deadline, task.text = found.deadline, found.text
         task.notes += found.notes

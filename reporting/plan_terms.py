@@ -235,7 +235,9 @@ def split_sentences(text: str) -> list[str]:
     return [piece for piece in re.split(r"(?<=[。！？!?；;])", text) if piece.strip()]
 
 
-def take_text_deadline(text: str, plan_date: date | None = None, year: int | None = None) -> TextDeadline:
+def take_text_deadline(
+    text: str, plan_date: date | None = None, year: int | None = None, *, inside: bool = True
+) -> TextDeadline:
     """Remove a deadline clause from the last sentence ("…范围,2017年底前完成。"); note the rest.
 
     Else a clause that is nothing but a deadline inside the text ("…试点范围,2017年年底前完成。建立…"), or
@@ -255,7 +257,7 @@ def take_text_deadline(text: str, plan_date: date | None = None, year: int | Non
             deadline = step
             notes.append(f"完成时限取自句末「{step.written}」")
     rest = "".join(sentences)
-    if deadline is None and (inner := _inner_deadline(sentences, plan_date, year)):
+    if deadline is None and inside and (inner := _inner_deadline(sentences, plan_date, year)):
         deadline, note = inner
         notes.append(note)
     more_notes, warnings = _mentions(rest, with_warnings=deadline is None)
@@ -274,6 +276,8 @@ _MILESTONE_RE = re.compile(rf"^\s*(?:力争|确保|争取)?\s*(?:于|在|到)?\s
 
 def _milestones(sentence: str, plan_date: date | None = None, year: int | None = None) -> list[Deadline]:
     """Each comma piece of a sentence starting with its own date: "6月底前完成起草,8月底前提请审议"."""
+    if "前" not in sentence:
+        return []
     found = []
     for segment in re.split(r"[，,；;]", sentence.rstrip("。！？!?；;")):
         m = _MILESTONE_RE.match(ascii_digits(segment))
@@ -439,7 +443,7 @@ def find_plan_date(lines: Iterable[tuple[int, str]]) -> date | None:
     for _, text in lines:
         plain = ascii_digits("".join(text.split()))
         found = _date_from(plain)
-        if found is None and (m := _SIGNED_DATE.fullmatch(plain)):
+        if found is None and plain.endswith("日") and (m := _SIGNED_DATE.fullmatch(plain)):
             found = _date_from(m["date"])  # "某县人民政府办公室 2020年2月28日" on one line
         if found:
             return found

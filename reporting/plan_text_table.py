@@ -19,6 +19,7 @@ from .plan_terms import is_status, parse_deadline
 from .plan_units import looks_like_unit, split_unit_names
 
 _HEADER_WORDS = frozenset(word for words in HEADER_SYNONYMS.values() for word in words)
+_HEADER_HINT_RE = re.compile("|".join(sorted(_HEADER_WORDS, key=len, reverse=True)))
 _SERIAL_RE = re.compile(r"^([0-9０-９]{1,3})[.．、]?$")
 _PIPE_RULE_RE = re.compile(r"^[\s|:：\-—=+]+$")
 _SKIP_ROW_RE = re.compile(r"^(?:抄送|抄报|印发|联系人|联系电话)")
@@ -121,6 +122,8 @@ def _header_run(tokens: list[str]) -> int:
 
 
 def _flat_table(lines: list[SourceLine], start: int, number: int) -> tuple[list[SourceLine], int, str] | None:
+    if not _HEADER_HINT_RE.search(lines[start].text):
+        return None
     tokens = lines[start].text.split()
     at = _header_start(tokens)
     if at == len(tokens):
@@ -174,6 +177,8 @@ def _section_token(token: str) -> bool:
 
 def _cell_table(lines: list[SourceLine], start: int, number: int) -> tuple[list[SourceLine], int, str] | None:
     """Header words one to a line (blank lines between allowed), then the cells one to a line."""
+    if _word(lines[start].text.strip()) not in _HEADER_WORDS:
+        return None
     header: list[str] = []
     index = start
     while index < len(lines) and lines[index].cells is None:

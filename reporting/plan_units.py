@@ -167,6 +167,10 @@ _TOGETHER_RE = re.compile(
 )
 
 
+_TOGETHER_HINT = re.compile("会同|联合|协同")
+_ROLE_HINT = re.compile("牵头|负责|配合|协助|参与")
+
+
 def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
     """One labelled list; groups ending in 配合 are responsible and then the others in it lead."""
     roles: list[tuple[str | None, str]] = []
@@ -178,12 +182,13 @@ def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
         if kind == "time" or parse_deadline(group):
             clause.deadline = clause.deadline or group  # an unreadable one is reported by the caller
             continue
-        if (together := _TOGETHER_RE.match(group)) and kind != "time":
+        together = _TOGETHER_RE.match(group) if kind != "time" and _TOGETHER_HINT.search(group) else None
+        if together:
             clause.lead.extend(split_unit_names(together["lead"]))
             clause.responsible.extend(split_unit_names(together["others"]))
             clause.labelled = True
             continue
-        m = _ROLE_RE.match(group)
+        m = _ROLE_RE.match(group) if _ROLE_HINT.search(group) else None
         roles.append((_ROLE_KIND[m["role"]], m["names"]) if m and m["names"].strip(_EDGE) else (None, group))
         words.append(m["role"] if m and m["names"].strip(_EDGE) else "")
     cooperating = any(role == "resp" for role, _ in roles)
