@@ -135,7 +135,7 @@ def _collect_files(ws: Workspace, conn: sqlite3.Connection, rounds: Rounds, curr
         "SELECT p.*, f.status FROM inbox_paths p LEFT JOIN files f ON f.hash = p.hash")}
     fresh = [f for f in files if not _unchanged(seen.get(f.rel), f.stat)]
     jobs = [FileJob(str(f.path), f.shown, f.stat.st_mtime, str(ws.root)) for f in fresh]
-    with closing(read_files(jobs, rounds, current, ws.db_path, workers)) as reads:
+    with closing(read_files(jobs, rounds, current, ws.db_path, workers, ws.settings().words)) as reads:
         wanted = {f.rel for f in fresh}
         for index, found in enumerate(files):
             progress(index, len(files), found.path.name)

@@ -25,6 +25,7 @@ from .readers.archive import Member
 from .readers.base import column_letter
 from .readers.returned_workbook import ReturnData, read_return
 from .store import dumps
+from .validate import use_words
 from .vocabulary import OK
 from .workbook_spec import FILL_COLUMNS, PROP_UNIT
 
@@ -262,20 +263,23 @@ def _letters(data: ReturnData) -> str:
 
 
 def read_files(jobs: list[FileJob], rounds: Rounds, current: str, db_path: Path,
-               workers: int | None = None) -> Iterator[ReadFile]:
-    """read_file for each job, yielded in job order; by worker processes when there are enough jobs."""
+               workers: int | None = None, words: dict[str, list[str]] | None = None) -> Iterator[ReadFile]:
+    """read_file for each job, yielded in job order; by worker processes when there are enough jobs.
+    `words`: the coordinator's [词表], read by every process alike."""
+    use_words(words)
     count = worker_count(len(jobs), workers, POOL_THRESHOLD)
     if not count:
         return (read_file(job, rounds, current) for job in jobs)
-    return ordered_map(_worker_read, jobs, count, initializer=_init_worker, initargs=(str(db_path), current),
-                       start_method=START_METHOD, chunk=CHUNK)
+    return ordered_map(_worker_read, jobs, count, initializer=_init_worker,
+                       initargs=(str(db_path), current, words or {}), start_method=START_METHOD, chunk=CHUNK)
 
 
 _worker: dict = {}
 
 
-def _init_worker(db_path: str, current: str) -> None:
+def _init_worker(db_path: str, current: str, words: dict[str, list[str]] | None = None) -> None:
     """A worker reads the rounds through its own read-only connection (the main process only adds returns)."""
+    use_words(words)
     conn = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     conn.row_factory = sqlite3.Row
     _worker.update(rounds=Rounds(conn), current=current)

@@ -22,30 +22,19 @@ from .vocabulary import (
     MATERIAL_CHOICES,
     MATERIAL_EXPLAINED,
     MATERIAL_ON_SITE,
+    MODE_WORDS,
+    NOTE,
     OK,
+    STATUS_CHOICES,
     STATUS_DONE,
     STATUS_NOT_STARTED,
-    STATUS_ONGOING,
+    STATUS_WORDS,
     WARNING,
     Rule,
     rule_table,
 )
 from .workbook_spec import ANSWER_FIELDS, FIELD_INDEX, FILL_COLUMNS, FILL_SPEC, PERCENT, TEXT
 
-_STATUS_WORDS = {
-    STATUS_DONE: ["已完成", "完成", "完成了", "已经完成", "全部完成", "已办结"],
-    STATUS_ONGOING: ["推进中", "进行中", "正在推进", "部分完成", "正在进行", "持续推进", "持续推进中", "正在实施",
-                     "实施中"],
-    STATUS_NOT_STARTED: ["未启动", "未开始", "尚未开展", "尚未启动", "未开展", "暂未启动", "还未启动"],
-}
-STATUS_TABLE = {word: status for status, words in _STATUS_WORDS.items() for word in words}
-_MODE_WORDS = {
-    MATERIAL_ATTACHED: ["已附材料", "已附", "附件", "见附件", "已附件", "附材料"],
-    MATERIAL_ON_SITE: ["实地核查时提供", "实地核查", "实地评估、核查时提供", "实地评估核查时提供", "现场核查时提供",
-                       "核查时提供"],
-    MATERIAL_EXPLAINED: ["情况说明", "见情况说明", "附情况说明"],
-}
-MODE_TABLE = {word: mode for mode, words in _MODE_WORDS.items() for word in words}
 _SPACE = re.compile(r"\s+")
 _CACHED_KEY_LENGTH = 64
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -66,6 +55,9 @@ ROW_RULES = rule_table(
          "请核对：已完成的任务进度应为100"),
     Rule("progress.not_started_above_0", WARNING, "完成状态为未启动，但完成进度为{progress}",
          "请核对：未启动的任务进度应为0"),
+    Rule("status.read_as", NOTE, "完成状态「{value}」按“{word}”读取",
+         "如不是这个意思，请从下拉列表选择后重新报送"),
+    Rule("mode.read_as", NOTE, "材料提供方式「{value}」按“{word}”读取", "如不是这个意思，请从下拉列表选择"),
     Rule("mode.unknown", WARNING, "材料提供方式「{value}」不在下拉选项中", "请选择：" + "、".join(MATERIAL_CHOICES)),
     Rule("text.control_chars", WARNING, "{column}含有不可见的控制字符，已删除", "请检查该单元格内容是否完整"),
     Rule("formula.error_value", ERROR, "{column}：公式结果为错误值 {value}", FORMULA_FIX),
@@ -176,12 +168,43 @@ def _plain_key(text: str) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFKC", text)).strip(_TRIM)
 
 
+def _table(words: dict[str, list[str]]) -> dict[str, str]:
+    return {_plain_key(word): choice for choice, listed in words.items() for word in listed}
+
+
+STATUS_TABLE = _table(STATUS_WORDS)
+MODE_TABLE = _table(MODE_WORDS)
+_BRACKETED = re.compile(r"^(.+?)[（(【\[].*[）)】\]]$")
+
+
+def use_words(extra: dict[str, list[str]] | None) -> None:
+    """The built-in words plus the coordinator's (reporting.toml [词表]: choice → words); theirs win."""
+    extra = extra or {}
+    STATUS_TABLE.clear()
+    STATUS_TABLE.update(_table(STATUS_WORDS))
+    STATUS_TABLE.update(_table({k: v for k, v in extra.items() if k in STATUS_CHOICES}))
+    MODE_TABLE.clear()
+    MODE_TABLE.update(_table(MODE_WORDS))
+    MODE_TABLE.update(_table({k: v for k, v in extra.items() if k in MATERIAL_CHOICES}))
+    _short_status.cache_clear()
+    _short_mode.cache_clear()
+
+
+def _lookup(table: dict[str, str], text: str) -> str | None:
+    key = _key(text)
+    found = table.get(key)
+    if found is None:  # "已完成（常态化）": the word before the remark
+        bracketed = _BRACKETED.match(key)
+        found = table.get(bracketed.group(1).strip(_TRIM)) if bracketed else None
+    return found
+
+
 def normalize_status(value: object) -> tuple[str | None, str | None]:
     """(status, None), (None, None) for empty, or (None, the code of the rule it breaks)."""
     text, _ = clean_text(value)
     if not text:
         return None, None
-    found = STATUS_TABLE.get(_key(text))
+    found = _lookup(STATUS_TABLE, text)
     if found is None:
         return None, "status.unknown"
     return found, None
@@ -197,7 +220,7 @@ def normalize_mode(value: object) -> tuple[str | None, str | None]:
     text, _ = clean_text(value)
     if not text:
         return None, None
-    found = MODE_TABLE.get(_key(text))
+    found = _lookup(MODE_TABLE, text)
     if found is None:
         return text, "mode.unknown"
     return found, None
@@ -282,7 +305,7 @@ def _flag(result: RowResult, index: int, code: str, **fields: object) -> None:
     rule = ROW_RULES[code]
     column = FILL_COLUMNS[index]
     message, fix = rule.text(column=column, **fields)
-    if rule.level == ERROR or index not in result.flags:
+    if rule.level != NOTE and (rule.level == ERROR or index not in result.flags):
         result.flags[index] = (rule.level, message, fix)
     result.problems.append(Problem(rule.level, message, fix, result.task_id, column,
                                    result.addresses.get(column, ""), text_of(result.raw[index])[:200] or None,
@@ -307,6 +330,8 @@ def _status(result: RowResult, index: int, raw: object) -> None:
     result.normalized[index] = status
     if error:
         _flag(result, index, error, value=_shown(raw))
+    elif status is not None and raw != status and _shown(raw) != status:
+        _flag(result, index, "status.read_as", value=_shown(raw), word=status)
 
 
 def _progress(result: RowResult, index: int, raw: object, percent: Callable[[str], bool]) -> None:
@@ -335,6 +360,8 @@ def _mode(result: RowResult, index: int, raw: object) -> None:
     _control_chars(result, index, raw)
     if warning:
         _flag(result, index, warning, value=_shown(raw))
+    elif mode is not None and raw != mode and _shown(raw) != mode:
+        _flag(result, index, "mode.read_as", value=_shown(raw), word=mode)
 
 
 def _text(result: RowResult, index: int, raw: object) -> None:

@@ -23,6 +23,33 @@ MATERIAL_ON_SITE = "实地核查时提供"
 MATERIAL_EXPLAINED = "情况说明"
 MATERIAL_CHOICES = [MATERIAL_ATTACHED, MATERIAL_ON_SITE, MATERIAL_EXPLAINED]
 
+# The words read as each 完成状态 and 材料提供方式, compared without spaces and trailing punctuation (NFKC). The
+# coordinator adds more (or moves one) in reporting.toml [词表]; a word with a bracketed remark ("已完成（常态化）")
+# is read by the word before the bracket. "基本完成" is not 已完成: what is basically done is still 推进中.
+STATUS_WORDS = {
+    STATUS_DONE: ["已完成", "完成", "完成了", "已经完成", "全部完成", "已全部完成", "已办结", "办结", "已落实",
+                  "已落实到位", "落实到位", "已完成并常态化", "已完成并长效推进", "已实现", "已达标", "已结束",
+                  "已完结", "完结", "已建成", "已出台", "已印发", "已制定", "已验收", "已按期完成", "按期完成",
+                  "已如期完成", "如期完成", "已完成任务", "完成任务", "已完成年度任务", "圆满完成", "已圆满完成"],
+    STATUS_ONGOING: ["推进中", "进行中", "正在推进", "正在推进中", "部分完成", "正在进行", "正在进行中", "持续推进",
+                     "持续推进中", "正在实施", "实施中", "基本完成", "已基本完成", "大部分完成", "已部分完成",
+                     "长期坚持", "长期推进", "长期执行", "常态化", "常态化推进", "常态化开展", "持续开展",
+                     "持续开展中", "正在开展", "开展中", "有序推进", "稳步推进", "按计划推进", "按序时推进",
+                     "正在落实", "落实中", "推进", "已启动", "已开展", "已启动实施", "正在办理", "办理中",
+                     "正在完善", "完善中", "逐步推进", "积极推进", "扎实推进", "在推进", "在建", "在建中"],
+    STATUS_NOT_STARTED: ["未启动", "未开始", "尚未开展", "尚未启动", "未开展", "暂未启动", "还未启动", "暂未开展",
+                         "尚未开始", "还未开始", "还没开始", "没有开始", "未实施", "尚未实施", "暂未实施", "待启动",
+                         "未进行", "尚未进行", "暂无进展"],
+}
+MODE_WORDS = {
+    MATERIAL_ATTACHED: ["已附材料", "已附", "附件", "见附件", "已附件", "附材料", "附后", "见附", "详见附件",
+                        "已提供", "已上传", "随表报送", "随文报送"],
+    MATERIAL_ON_SITE: ["实地核查时提供", "实地核查", "实地评估、核查时提供", "实地评估核查时提供", "现场核查时提供",
+                       "核查时提供", "现场提供", "检查时提供", "评估时提供", "现场核查", "备查"],
+    MATERIAL_EXPLAINED: ["情况说明", "见情况说明", "附情况说明", "书面说明", "文字说明", "说明"],
+}
+WORD_CHOICES = STATUS_CHOICES + MATERIAL_CHOICES  # the keys of reporting.toml [词表]
+
 # The state of a (unit, task) pair in the figures: a reported status, or one of these two.
 STATE_NEEDS_FIX = "待修改"
 STATE_NOT_REPORTED = "未报送"
@@ -32,7 +59,8 @@ STATE_COLOURS = {STATUS_DONE: "#3A923A", STATUS_ONGOING: "#3B75AF", STATUS_NOT_S
 
 # The level of a cell or a problem (stored in problems.level and the cells view's verdict).
 OK, WARNING, ERROR, MISSING, OVERDUE = "ok", "warning", "error", "missing", "overdue"
-LEVEL_WORDS = {ERROR: "错误", WARNING: "提醒", MISSING: "未填报", OVERDUE: "逾期"}
+NOTE = "note"  # not a problem: how a word other than the dropdown's was read (the receipt says so)
+LEVEL_WORDS = {ERROR: "错误", WARNING: "提醒", MISSING: "未填报", OVERDUE: "逾期", NOTE: "说明"}
 
 # The verdict on a return: accepted unless a row has an error.
 VERDICT_ACCEPTED = "已接收"

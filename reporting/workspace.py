@@ -12,6 +12,7 @@ from .errors import WorkspaceError
 from .fileio import display_path, write_text_atomic
 from .models import LONG_TERM, parse_day
 from .naming import file_stem
+from .vocabulary import WORD_CHOICES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,6 +38,7 @@ class Settings:
     round_due: date | None = None
     contact: str = ""  # 联系人及电话, shown in 填报说明
     report_date: date | None = None  # 成文日期 of the 自评报告; None: the day it is written
+    words: dict[str, list[str]] = field(default_factory=dict)  # [词表]: 完成状态/材料提供方式 choice → words
 
     @classmethod
     def from_toml(cls, data: dict) -> Settings:
@@ -52,6 +54,7 @@ class Settings:
             round_due=read.date("轮次", "截止日期"),
             contact=read.text("活动", "联系人", ""),
             report_date=read.date("报告", "成文日期"),
+            words=read.words("词表"),
         )
 
     def to_toml(self) -> str:
@@ -69,6 +72,13 @@ class Settings:
             "# 当前填报轮次，如 2026年第四季度\n"
             f"\"名称\" = {_toml_str(self.round_name)}\n"
             f"\"截止日期\" = {_toml_str(due)}\n\n"
+            "[\"词表\"]\n"
+            "# 各单位填写的完成状态、材料提供方式除下拉选项和内置的常见写法外，还可以按此读取，如：\n"
+            "# \"推进中\" = [\"按时序推进\", \"正在攻坚\"]\n"
+            "# 键为 已完成、推进中、未启动、已附材料、实地核查时提供、情况说明 之一\n"
+            + "".join(f"{_toml_str(key)} = [{', '.join(_toml_str(w) for w in words)}]\n"
+                      for key, words in self.words.items())
+            + "\n"
             "[\"报告\"]\n"
             "# 自评报告的成文日期，如 2026-12-31；留空则为生成报告的当天\n"
             f"\"成文日期\" = {_toml_str(self.report_date.isoformat() if self.report_date else '')}\n"
@@ -119,6 +129,21 @@ class _SettingsReader:
             if found is not None:
                 return found
         raise _wrong(section, key, value, "日期，如 \"2026-12-31\" 或 \"2026年12月31日\"；不填请留空 \"\"")
+
+    def words(self, section: str) -> dict[str, list[str]]:
+        """[词表]: each key a dropdown choice (已完成, 推进中, 未启动, 已附材料, 实地核查时提供, 情况说明), each value
+        the words to read as it: a list, or one text with the words 、-separated."""
+        found: dict[str, list[str]] = {}
+        for key, value in self._section(section).items():
+            if key not in WORD_CHOICES:
+                choices = "、".join(WORD_CHOICES)
+                raise SettingsError(f"[{section}] 中的「{key}」不是可选的填报值，应为以下之一：{choices}")
+            if isinstance(value, str):
+                value = re.split(r"[、，,；;]", value)
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                raise _wrong(section, key, value, "词语列表，如 [\"基本完成\", \"已落实\"]，或用顿号分隔的文字")
+            found[key] = [item.strip() for item in value if item.strip()]
+        return found
 
     def deadline(self, section: str, key: str) -> str:
         value = self._value(section, key)

@@ -73,3 +73,13 @@ def test_the_workspace_is_found_upward(tmp_path):
     deep = tmp_path / "inbox" / "十月"
     deep.mkdir(parents=True)
     assert find_workspace(deep) == tmp_path.resolve()
+
+
+def test_the_word_list_section(tmp_path):
+    (tmp_path / "reporting.toml").write_text(TEXT + '\n["词表"]\n"推进中" = ["按时序推进", "正在攻坚"]\n'
+                                             '"情况说明" = "另附说明、书面报告"\n', encoding="utf-8")
+    assert Workspace(tmp_path).settings().words == {"推进中": ["按时序推进", "正在攻坚"],
+                                                    "情况说明": ["另附说明", "书面报告"]}
+    (tmp_path / "reporting.toml").write_text(TEXT + '\n["词表"]\n"差不多" = ["基本完成"]\n', encoding="utf-8")
+    with pytest.raises(SettingsError, match="「差不多」不是可选的填报值"):
+        Workspace(tmp_path).settings()

@@ -108,3 +108,21 @@ def test_an_older_draft_collected_later_replaces_nothing(ws):
     _run(ws, "confirm", "inbox/财政局-9月20日初稿.xlsx")
     unit = _units(ws)["县财政局"]
     assert (unit["completed"], unit["file"], unit["held"]) == (0, "财政局-9月20日初稿.xlsx", 0)
+
+
+def test_the_coordinators_words_in_the_settings_are_read_and_the_receipt_says_how(ws):
+    record_round(ws)
+    settings = ws.settings()
+    settings.words = {"已完成": ["已验收合格"]}
+    ws.save_settings(settings)
+    assert '"已完成" = ["已验收合格"]' in ws.settings_path.read_text(encoding="utf-8")
+    write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(**{"完成状态": "已验收合格"}),
+                                                        "2": ongoing(**{"完成状态": "基本完成"}), "3": done()})
+    output = _run(ws, "collect")
+    assert "：已接收" in output
+    unit = _units(ws)["县财政局"]
+    assert (unit["state"], unit["completed"]) == ("已接收", 2)
+    receipt = openpyxl.load_workbook(ws.round_dir(ROUND) / "回执" / "县财政局.xlsx")
+    texts = [str(c.value) for sheet in receipt.worksheets for row in sheet.iter_rows() for c in row if c.value]
+    assert any("「已验收合格」按“已完成”读取" in t for t in texts)
+    assert any("「基本完成」按“推进中”读取" in t for t in texts)

@@ -13,7 +13,7 @@ from reporting.validate import (
     normalize_progress,
     normalize_status,
 )
-from reporting.vocabulary import ERROR, WARNING
+from reporting.vocabulary import ERROR, NOTE, WARNING
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -25,12 +25,43 @@ def test_status_words_people_write(raw, expected):
     assert normalize_status(raw) == (expected, None)
 
 
-@pytest.mark.parametrize("raw", ["done", "基本完成", "未完成", "1", "好"])
+@pytest.mark.parametrize("raw", ["done", "基本完成吧", "未完成", "1", "好"])
 def test_unknown_status_is_an_error_quoting_the_value(raw):
     assert normalize_status(raw) == (None, "status.unknown")
     problem = _row(**{"完成状态": raw}).problems[0]
     assert (problem.code, problem.level, problem.value) == ("status.unknown", ERROR, raw)
     assert f"「{raw}」" in problem.message  # the receipt quotes what the unit typed
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("基本完成", "推进中"), ("已基本完成", "推进中"), ("正在推进中", "推进中"), ("持续推进中", "推进中"),
+    ("已落实", "已完成"), ("长期坚持", "推进中"), ("已完成（常态化）", "已完成"), ("已完成(长效推进)", "已完成"),
+    ("暂未开展", "未启动"),
+])
+def test_everyday_words_from_real_returns(raw, expected):
+    assert normalize_status(raw) == (expected, None)
+    row = _row(**{"完成状态": raw, "工作举措及成效": "做了", "佐证材料": "文件"})
+    assert row.accepted and row.status == expected
+    note = next(p for p in row.problems if p.code == "status.read_as")
+    assert f"「{raw}」" in note.message and expected in note.message  # the receipt says how it was read
+
+
+def test_the_dropdown_word_needs_no_note():
+    assert not [p for p in _row(**{"完成状态": "推进中"}).problems if p.code == "status.read_as"]
+
+
+def test_the_coordinators_words_are_read_and_win():
+    from reporting.validate import use_words
+
+    try:
+        use_words({"已完成": ["基本完成", "已验收合格"], "情况说明": ["另附说明"]})
+        assert normalize_status("基本完成") == ("已完成", None)
+        assert normalize_status("已验收合格") == ("已完成", None)
+        assert normalize_mode("另附说明") == ("情况说明", None)
+    finally:
+        use_words(None)
+    assert normalize_status("基本完成") == ("推进中", None)
+    assert normalize_status("已验收合格") == (None, "status.unknown")
 
 
 def test_empty_status_is_neither():
@@ -136,7 +167,7 @@ def test_control_characters_are_a_warning_and_removed():
 
 def test_every_row_rule_has_a_code_level_and_chinese_text():
     assert all(code == rule.code and "." in code for code, rule in ROW_RULES.items())
-    assert {rule.level for rule in ROW_RULES.values()} <= {ERROR, WARNING}
+    assert {rule.level for rule in ROW_RULES.values()} <= {ERROR, WARNING, NOTE}  # NOTE: how a word was read
     assert all(rule.message and rule.fix for rule in ROW_RULES.values())
 
 
