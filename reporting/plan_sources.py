@@ -24,12 +24,13 @@ from .plan_formats.base import (
     XLSX_SUFFIXES,
     SourceLine,
     header_columns,
+    header_word,
 )
 from .plan_formats.text import decode_text
 
 __all__ = [
     "HEADER_SCAN_ROWS", "HEADER_SYNONYMS", "MAX_LINES", "PLAN_FORMATS", "SourceLine", "decode_text",
-    "header_columns", "read_plan_lines",
+    "header_columns", "header_word", "read_plan_lines",
 ]
 
 Detect = Callable[[Path, bytes], bool]

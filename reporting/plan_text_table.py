@@ -14,12 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .plan_outline import clean_line, parse_numbering
-from .plan_sources import HEADER_SYNONYMS, SourceLine, header_columns
+from .plan_sources import SourceLine, header_columns, header_word
 from .plan_terms import is_status, parse_deadline
 from .plan_units import looks_like_unit, split_unit_names
 
-_HEADER_WORDS = frozenset(word for words in HEADER_SYNONYMS.values() for word in words)
-_HEADER_HINT_RE = re.compile("|".join(sorted(_HEADER_WORDS, key=len, reverse=True)))
+_HEADER_HINT_RE = re.compile("序号|编号|任务|内容|事项|措施|单位|部门|时限|时间")
 _SERIAL_RE = re.compile(r"^([0-9０-９]{1,3})[.．、]?$")
 _PIPE_RULE_RE = re.compile(r"^[\s|:：\-—=+]+$")
 _SKIP_ROW_RE = re.compile(r"^(?:抄送|抄报|印发|联系人|联系电话)")
@@ -116,7 +115,7 @@ def _header_start(tokens: list[str]) -> int:
 
 def _header_run(tokens: list[str]) -> int:
     run = 0
-    while run < len(tokens) and _word(tokens[run]) in _HEADER_WORDS:
+    while run < len(tokens) and header_word(tokens[run]) is not None:
         run += 1
     return run
 
@@ -177,14 +176,14 @@ def _section_token(token: str) -> bool:
 
 def _cell_table(lines: list[SourceLine], start: int, number: int) -> tuple[list[SourceLine], int, str] | None:
     """Header words one to a line (blank lines between allowed), then the cells one to a line."""
-    if _word(lines[start].text.strip()) not in _HEADER_WORDS:
+    if header_word(lines[start].text.strip()) is None:
         return None
     header: list[str] = []
     index = start
     while index < len(lines) and lines[index].cells is None:
         text = lines[index].text.strip()
         if text:
-            if _word(text) not in _HEADER_WORDS or " " in text:
+            if header_word(text) is None or " " in text:
                 break
             header.append(_word(text))
         index += 1

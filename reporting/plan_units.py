@@ -28,10 +28,10 @@ _LABEL_RE = re.compile(rf"({'|'.join(_ALL_LABELS)})\s*[:：]")
 LABEL_RE = _LABEL_RE
 _ROLE_RE = re.compile(
     r"^(?:由)?(?P<names>.+?)(?:等(?:相关|有关)?(?:单位|部门)?)?"
-    r"(?:按职责分工|按照职责分工|按职责|根据职责|分别|共同|具体)?(?:抓好)?"
-    r"(?P<role>牵头|负责|配合|协助|参与)(?:负责|落实|实施|组织实施|推进)?$"
+    r"(?:按职责分工|按照职责分工|按职责|根据职责|分别|共同|具体|各自)?(?:抓好|组织)?"
+    r"(?P<role>牵头|负责|配合|协助|参与|落实)(?:抓总|负责|落实|实施|组织实施|推进)?$"
 )
-_ROLE_KIND = {"牵头": "lead", "负责": "lead", "配合": "resp", "协助": "resp", "参与": "resp"}
+_ROLE_KIND = {"牵头": "lead", "负责": "lead", "配合": "resp", "协助": "resp", "参与": "resp", "落实": "resp"}
 
 _OPEN = "(（〔[【"
 _CLOSE = ")）〕]】"
@@ -42,6 +42,8 @@ _UNIT_END_RE = re.compile(
     r"(?:局|办|委|院|部|厅|中心|政府|部门|单位|机关|机构|管委会|办事处|公司|所|站|队|会|处|科|室|组|团|银行|人行|社|馆"
     r"|校|街道|乡镇|镇|乡|联|协|班子|企业)$"
 )
+# 各县市区, 各区县: the places (their governments)
+_EACH_PLACE_RE = re.compile(r"^各(?:县|市|区|州|盟|旗)[县市区州盟旗、]{0,4}$")
 _NOT_A_NAME_RE = re.compile(r"\d|年|月|号|令|第|条|《|》|“|”|。|\s")
 _PLACE_RE = re.compile(r"^(?:县|市|区|省|州|镇|乡|街道|各|全|中共|国家|自治)")
 _CONJUNCTIONS = ("及", "和", "与")
@@ -89,7 +91,7 @@ def looks_like_unit(name: str) -> bool:
     base = re.sub(r"[(（][^()（）]*[)）]$", "", name)
     if not 2 <= len(base) <= 30 or _NOT_A_NAME_RE.search(base):
         return False
-    return bool(_UNIT_END_RE.search(base))
+    return bool(_UNIT_END_RE.search(base) or _EACH_PLACE_RE.match(base))
 
 
 def clean_name(name: str) -> str:
@@ -168,7 +170,7 @@ _TOGETHER_RE = re.compile(
 
 
 _TOGETHER_HINT = re.compile("会同|联合|协同")
-_ROLE_HINT = re.compile("牵头|负责|配合|协助|参与")
+_ROLE_HINT = re.compile("牵头|负责|配合|协助|参与|落实")
 
 
 def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
@@ -203,6 +205,8 @@ def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
                 role = "lead" if kind == "lead" or (cooperating and kind in ("", "resp")) else "resp"
         elif role == "lead" and words[index] == "负责" and (kind == "resp" or "牵头" in words):
             role = "resp"  # "责任单位:A;B分别负责落实": the label decides
+        elif words[index] == "落实" and "牵头" not in words and kind != "resp":
+            role = "lead"  # "各乡镇抓好落实" alone: they are the ones who do it
         led = led or role == "lead"
         (clause.lead if role == "lead" else clause.responsible).extend(split_unit_names(names))
 

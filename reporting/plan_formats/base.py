@@ -56,13 +56,14 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
 def header_columns(cells: tuple[str, ...] | list[str]) -> dict[str, int] | None:
     """Column of each known field when `cells` is the header row of a breakdown table, else None.
 
-    Exact names first ("工作任务"), then names that start with one ("工作任务及措施", "完成时限要求").
+    Exact names first ("工作任务"), then names that start with one ("工作任务及措施", "完成时限要求"), then
+    short names by their words ("任务事项", "协办单位", "推进时间").
     """
     names = [re.sub(r"[(（][^)）]*[)）]", "", "".join(cell.split())) for cell in cells]
     columns: dict[str, int] = {}
-    for exact in (True, False):
+    for mode in ("exact", "prefix", "words"):
         for index, name in enumerate(names):
-            field = _header_field(name, exact=exact) if 0 < len(name) <= 12 else None
+            field = _header_field(name, mode) if 0 < len(name) <= 12 else None
             if field and field not in columns and index not in columns.values():
                 columns[field] = index
     if "text" in columns and {"lead", "responsible", "deadline"} & columns.keys():
@@ -70,13 +71,36 @@ def header_columns(cells: tuple[str, ...] | list[str]) -> dict[str, int] | None:
     return None
 
 
-def _header_field(name: str, *, exact: bool) -> str | None:
+# By their words, for headers no list foresees; tried in this order.
+_HEADER_WORDS_RE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("id", re.compile(r"^(?:序号|编号|序)$")),
+    ("lead", re.compile(r"^(?:牵头|主办|主责|主管)")),
+    ("responsible", re.compile(r"(?:单位|部门|主体|机关)$")),
+    ("deadline", re.compile(r"时限|时间|期限|节点|进度|日期")),
+    ("note", re.compile(r"^备注")),
+    ("text", re.compile(r"任务|内容|事项|措施|工作|项目|名称|要点")),
+)
+
+
+def _header_field(name: str, mode: str) -> str | None:
+    if mode == "words":
+        if len(name) > 8:
+            return None
+        return next((field for field, pattern in _HEADER_WORDS_RE if pattern.search(name)), None)
     for field, synonyms in HEADER_SYNONYMS.items():
-        if exact and name in synonyms:
+        if mode == "exact" and name in synonyms:
             return field
-        if not exact and any(name.startswith(s) for s in synonyms if len(s) >= 3):
+        if mode == "prefix" and any(name.startswith(s) for s in synonyms if len(s) >= 3):
             return field
     return None
+
+
+def header_word(token: str) -> str | None:
+    """The field a single header cell names (`序号`, `任务事项`, `协办单位`), None for other text."""
+    name = re.sub(r"[(（][^)）]*[)）]", "", "".join(token.split())).strip(" :：")
+    if not 0 < len(name) <= 12:
+        return None
+    return next((field for mode in ("exact", "prefix", "words") if (field := _header_field(name, mode))), None)
 
 
 
