@@ -16,15 +16,16 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from . import readers
-from .collect_match import RECOGNIZED_BY, Rounds
+from .collect_match import RECOGNIZED_BY, Rounds, return_problem
 from .collect_read import FileJob, ReadFile, ReadPiece, file_format, read_files
+from .generate import accepted_answers, plain_value
 from .latest import Confirmed, ConfirmError, confirm_return, hold_return, newer_than, saved_text, settle_latest
 from .progress import ProgressHook, no_progress
 from .receipts import write_pending_receipts
 from .rounds import current_round
 from .store import connect, transaction, workspace_lock
 from .vocabulary import BLANK_LINE, STATE_BLANK, STATE_HELD, verdict_line, verdict_of
-from .workbook_spec import ANSWER_FIELDS, LIAISON_COLUMNS
+from .workbook_spec import ANSWER_FIELDS, FILL_COLUMNS, LIAISON_COLUMNS
 from .workspace import Workspace
 
 READ, ERROR_FILE, DUPLICATE = "read", "error", "duplicate"
@@ -80,6 +81,7 @@ class CollectResult:
     files: list[FileOutcome] = field(default_factory=list)
     unchanged: int = 0  # files seen in an earlier run, skipped without reading
     receipts: list[Path] = field(default_factory=list)
+    prefilled: dict[str, dict] = field(default_factory=dict, repr=False)  # round → what generate pre-filled
 
     @property
     def returns(self) -> list[ReturnOutcome]:
@@ -195,6 +197,8 @@ def _collect_path(conn: sqlite3.Connection, current: str, run_id: int, found: _I
     with transaction(conn):
         _store_file(conn, rel, shown, read, stat, run_id, outcome, file_format(pieces))
         for piece in stored:
+            if not piece.blank:
+                _unchanged_from_prefill(conn, piece, result.prefilled)
             outcome.returns.append(_store_return(conn, piece, digest, run_id, current, read.attachments))
         _remember_path(conn, rel, stat, digest)
     result.files.append(outcome)
@@ -261,6 +265,26 @@ def _store_return(conn: sqlite3.Connection, piece: ReadPiece, file_hash: str, ru
     superseded = settle_latest(conn, piece.round, piece.unit)
     outcome.superseded = superseded[0] if superseded else None
     return outcome
+
+
+def _unchanged_from_prefill(conn: sqlite3.Connection, piece: ReadPiece, prefilled: dict[str, dict]) -> None:
+    """A return saying exactly what generate pre-filled from the last round: accepted, with a warning that
+    nothing was updated."""
+    if piece.round not in prefilled:
+        prefilled[piece.round] = accepted_answers(conn, piece.round)
+    before = prefilled[piece.round].get(piece.unit)
+    if not before:
+        return
+    now = {}
+    for row in piece.answers:
+        values = {column: plain_value(value) for column, value in zip(FILL_COLUMNS, row[2:], strict=False)}
+        now[row[0]] = {k: v for k, v in values.items() if v not in (None, "")}
+    if now != before:
+        return
+    problem = return_problem("return.unchanged", round=piece.round)
+    piece.problems.append((problem.level, None, None, None, None, problem.message, problem.fix, None, problem.code))
+    piece.warnings += 1
+    piece.note = "；".join(filter(None, [piece.note, problem.message]))
 
 
 def _doubt(conn: sqlite3.Connection, piece: ReadPiece, submission_id: int) -> str:

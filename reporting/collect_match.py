@@ -36,7 +36,9 @@ RECOGNIZED_BY = {BY_PROPERTIES: "文档属性", BY_META: "识别信息表", BY_T
 RETURN_RULES = rule_table(
     Rule("return.other_round", WARNING, "这是「{round}」轮次的台账，已计入该轮次；当前轮次为「{current}」",
          "如需报送「{current}」，请使用本轮次下发的台账"),
-    Rule("file.note", WARNING, "{note}"),  # what a reader noticed about the file (a macro not run, …)
+    Rule("file.note", WARNING, "{note}"),
+    Rule("return.unchanged", WARNING, "与上一轮已接收、预填在台账中的内容完全相同，本轮没有更新任何内容",
+         "请按「{round}」的实际进展更新后重新报送"),  # what a reader noticed about the file (a macro not run, …)
     Rule("row.duplicate", ERROR, "任务编号「{task}」重复出现（第{first}行已有）", "请删除重复的行"),
     Rule("row.unknown_task", ERROR, "任务编号「{task}」在本轮次中不存在", "请勿修改或自行添加任务编号"),
     Rule("row.not_assigned", ERROR, "任务「{task}」不是本单位的任务", "请删除该行，只填报本单位的任务"),

@@ -241,10 +241,11 @@ def _describe(items: list[Unresolved]) -> str:
 def _earlier_answers(conn: sqlite3.Connection, round_name: str, blank: bool) -> tuple[dict, dict]:
     """(unit → task id → column → value from the latest earlier round's accepted answer, unit → liaison row)."""
     liaisons = {row["unit"]: dict(row) for row in conn.execute("SELECT * FROM liaisons")}
-    return ({} if blank else _accepted_answers(conn, round_name)), liaisons
+    return ({} if blank else accepted_answers(conn, round_name)), liaisons
 
 
-def _accepted_answers(conn: sqlite3.Connection, round_name: str) -> dict[str, dict[str, dict[str, object]]]:
+def accepted_answers(conn: sqlite3.Connection, round_name: str) -> dict[str, dict[str, dict[str, object]]]:
+    """What generate pre-fills for each unit: unit → task id → column → value (empty ones left out)."""
     current = conn.execute("SELECT generated_at FROM rounds WHERE name = ?", (round_name,)).fetchone()
     reference = current["generated_at"] if current and current["generated_at"] else _now()
     fields = ", ".join(f"a.{name}" for name in ANSWER_FIELDS.values())
@@ -258,12 +259,12 @@ def _accepted_answers(conn: sqlite3.Connection, round_name: str) -> dict[str, di
     )
     found: dict[str, dict[str, dict[str, object]]] = {}
     for row in rows:  # later rounds overwrite earlier ones
-        values = {column: _plain(row[name]) for column, name in ANSWER_FIELDS.items()}
+        values = {column: plain_value(row[name]) for column, name in ANSWER_FIELDS.items()}
         found.setdefault(row["unit"], {})[row["task_id"]] = {k: v for k, v in values.items() if v not in (None, "")}
     return found
 
 
-def _plain(value: object) -> object:
+def plain_value(value: object) -> object:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value

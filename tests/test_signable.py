@@ -126,3 +126,26 @@ def test_the_coordinators_words_in_the_settings_are_read_and_the_receipt_says_ho
     texts = [str(c.value) for sheet in receipt.worksheets for row in sheet.iter_rows() for c in row if c.value]
     assert any("「已验收合格」按“已完成”读取" in t for t in texts)
     assert any("「基本完成」按“推进中”读取" in t for t in texts)
+
+
+def test_a_return_identical_to_last_rounds_prefill_is_accepted_with_a_warning(ws):
+    from returns import OLD_ROUND
+
+    from reporting.store import connect
+
+    record_round(ws, OLD_ROUND, generated_at="2026-06-01T09:00:00")
+    record_round(ws)
+    answers = {"1": done(), "2": ongoing(), "3": done()}
+    write_return(ws.inbox / "财政局-二季度.xlsx", "县财政局", answers, round_name=OLD_ROUND)
+    _run(ws, "collect")
+    write_return(ws.inbox / "财政局-三季度.xlsx", "县财政局", answers)  # sent back as pre-filled
+    output = _run(ws, "collect")
+    assert "已接收，有 1 条提醒" in output
+    conn = connect(ws.db_path)
+    codes = [r[0] for r in conn.execute("SELECT p.code FROM problems p JOIN submissions s ON s.id = p.submission_id "
+                                        "WHERE s.round = ?", (ROUND,))]
+    conn.close()
+    assert "return.unchanged" in codes
+    assert _units(ws)["县财政局"]["state"] == "已接收"
+    write_return(ws.inbox / "财政局-三季度-更新.xlsx", "县财政局", {**answers, "2": done()})
+    assert "已接收，有" not in _run(ws, "collect").split("三季度-更新")[1].splitlines()[0]
