@@ -1,7 +1,9 @@
 """Charts of a round as PNG images (matplotlib), for the 自评报告 and to hand out beside it.
 
-Text in the charts needs a Chinese font found on this machine; without one the charts are still drawn
-and `ChartSet.warning` says why their labels show as boxes.
+Text in the charts needs a Chinese font found on this machine. matplotlib keeps a list of the fonts it
+saw when it first ran (fontlist-*.json in its cache folder); fonts installed after that are not in it. So
+when the list holds no Chinese font it is rebuilt once, from the fonts installed now, before giving up;
+without one the charts are still drawn and `ChartSet.warning` says why their labels show as boxes.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ CJK_FONTS = [
     "FangSong", "仿宋", "SimHei", "黑体", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC",
     "Source Han Sans CN", "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Noto Sans CJK JP", "Noto Serif CJK SC",
 ]
-NO_FONT_WARNING = "未找到中文字体（仿宋、黑体、Noto Sans CJK、文泉驿等），图表中的中文会显示为方框；" \
-                  "请安装中文字体（如 fonts-noto-cjk）后重新生成"
+NO_FONT_WARNING = ("本机未安装 matplotlib 可用的中文字体（已重新扫描本机字体，未找到仿宋、黑体、微软雅黑、"
+                   "Noto Sans CJK、思源黑体、文泉驿等），图表中的中文会显示为方框；请安装中文字体"
+                   "（Debian/Ubuntu：sudo apt install fonts-noto-cjk）后重新生成")
 WIDTH_INCHES = 6.3  # the 160 mm type area of an A4 page
 DPI = 200
 MANY_UNITS = 40  # above this, units are shown as a distribution, not one bar each
@@ -40,8 +43,30 @@ class ChartSet:
 
 @lru_cache(maxsize=1)
 def cjk_font() -> str | None:
-    """The first Chinese font matplotlib can use here, or None."""
-    names = {font.name for font in font_manager.fontManager.ttflist}
+    """The first Chinese font matplotlib can use here, or None; the font list is rebuilt once when it has none."""
+    found = _pick(font_manager.fontManager.ttflist)
+    if found is None:
+        _rebuild_font_list()
+        found = _pick(font_manager.fontManager.ttflist)
+    return found
+
+
+def _rebuild_font_list() -> None:
+    """matplotlib's font list made again from the fonts installed now, saved to its cache, and used.
+
+    The manager object is updated in place: matplotlib's renderers hold a reference to it.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fresh = font_manager._load_fontmanager(try_read_cache=False)
+    vars(font_manager.fontManager).update(vars(fresh))
+    cached = getattr(font_manager.FontManager, "_findfont_cached", None)
+    if cached is not None and hasattr(cached, "cache_clear"):
+        cached.cache_clear()
+
+
+def _pick(fonts: list) -> str | None:
+    names = {font.name for font in fonts}
     for name in CJK_FONTS:
         if name in names:
             return name

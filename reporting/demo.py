@@ -72,6 +72,8 @@ def run_demo(target: Path, *, progress: ProgressHook = no_progress, say: Callabl
     result.report = report
     result.outputs["自评报告"] = report.docx
     say(f"6/6 自评报告 → {ws.show(report.docx)}")
+    for warning in report.warnings:
+        say(f"    提醒：{warning}")
     return result
 
 

@@ -34,6 +34,38 @@ FALLBACKS = {TITLE_FONT: "宋体", BODY_FONT: "仿宋", HEADING2_FONT: "楷体",
              PAGE_NUMBER_FONT: "SimSun"}
 
 
+# What LibreOffice should draw each GB/T 9704 font with when the font itself is not installed (a Linux
+# machine seldom has the GB2312 fonts): the Windows faces first, then the free ones, in order. Without
+# this fontconfig gives every one of them the same sans face and the headings look like body text.
+# (family, preferred faces, bold): 方正小标宋 is a heavy Song face, so its stand-in is set bold.
+PDF_SUBSTITUTES = [
+    (TITLE_FONT, ["方正小标宋_GBK", "Noto Serif CJK SC", "Source Han Serif SC", "AR PL UMing CN"], True),
+    (BODY_FONT, ["仿宋", "FangSong", "STFangsong", "Noto Serif CJK SC", "Source Han Serif SC", "AR PL UMing CN"],
+     False),
+    (HEADING1_FONT, ["SimHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei"], True),
+    (HEADING2_FONT, ["楷体", "KaiTi", "STKaiti", "AR PL UKai CN", "Noto Sans CJK SC", "Source Han Sans SC"], False),
+    (PAGE_NUMBER_FONT, ["SimSun", "Noto Serif CJK SC", "Source Han Serif SC", "AR PL UMing CN"], False),
+]
+
+
+def fontconfig_file(system_config: str = "/etc/fonts/fonts.conf") -> str:
+    """A fonts.conf (for FONTCONFIG_FILE) that maps the document's fonts to installed faces, then the system's.
+
+    An installed face of the named family always wins: the mapping applies only where a face is missing,
+    as fontconfig tries the families of a pattern in order.
+    """
+    rules = []
+    for family, faces, bold in PDF_SUBSTITUTES:
+        prefer = "".join(f"<family>{face}</family>" for face in faces)
+        rules.append(f'<alias binding="same"><family>{family}</family><prefer><family>{family}</family>'
+                     f"{prefer}</prefer></alias>")
+        if bold:  # asks for the bold face of the stand-in; a real 方正小标宋 has one face and keeps it
+            rules.append(f'<match target="pattern"><test name="family" qual="first"><string>{family}</string>'
+                         '</test><edit name="weight" mode="assign"><const>bold</const></edit></match>')
+    return ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>'
+            + "".join(rules) + f"<include ignore_missing=\"yes\">{system_config}</include></fontconfig>\n")
+
+
 @dataclass(frozen=True)
 class Role:
     """How a kind of paragraph looks: font and size, and whether body line spacing and indent apply."""

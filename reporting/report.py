@@ -24,7 +24,7 @@ from docxtpl import DocxTemplate, InlineImage
 
 from . import report_text as text
 from .charts import draw_charts
-from .docx_format import apply_gbt9704
+from .docx_format import apply_gbt9704, fontconfig_file
 from .errors import ReportingError, TemplateError, WorkspaceError
 from .fileio import atomic_path
 from .progress import ProgressHook, no_progress
@@ -141,7 +141,7 @@ def convert_to_pdf(docx: Path, ws: Workspace) -> Path:
         shutil.copyfile(docx, source)
         command = [soffice, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--norestore",
                    "--nolockcheck", "--convert-to", "pdf:writer_pdf_Export", "--outdir", str(folder), str(source)]
-        _run(command, ws, docx)
+        _run(command, ws, docx, env=pdf_environment(folder))
         produced = folder / "report.pdf"
         if not produced.exists():
             raise ReportingError(f"已生成 {ws.show(docx)}，但 LibreOffice 未能将其转换为 PDF")
@@ -150,11 +150,24 @@ def convert_to_pdf(docx: Path, ws: Workspace) -> Path:
     return target
 
 
-def _run(command: list[str], ws: Workspace, docx: Path) -> None:
+def pdf_environment(folder: Path) -> dict[str, str]:
+    """The environment for soffice: on a machine with fontconfig, a fonts.conf that maps 仿宋_GB2312,
+    方正小标宋简体, 黑体 and 楷体_GB2312 to installed faces (docx_format.PDF_SUBSTITUTES), so the PDF keeps the
+    title, heading and body faces apart."""
+    env = dict(os.environ)
+    system = Path(env.get("FONTCONFIG_FILE") or "/etc/fonts/fonts.conf")
+    if os.name == "posix" and system.is_file():
+        config = folder / "fonts.conf"
+        config.write_text(fontconfig_file(str(system)), encoding="utf-8")
+        env["FONTCONFIG_FILE"] = str(config)
+    return env
+
+
+def _run(command: list[str], ws: Workspace, docx: Path, env: dict[str, str] | None = None) -> None:
     """Run soffice in its own process group, killed whole on timeout (it forks)."""
     posix = os.name == "posix"
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=posix)
+                               start_new_session=posix, env=env)
     try:
         process.communicate(timeout=PDF_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
