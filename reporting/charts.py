@@ -8,6 +8,7 @@ without one the charts are still drawn and `ChartSet.warning` says why their lab
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -94,7 +95,7 @@ def draw_charts(folder: Path, areas: list[tuple[str, float]], states: list[tuple
 
 def _figure(rows: int) -> Figure:
     """A figure as wide as the type area, as tall as its bars need (within a page)."""
-    return Figure(figsize=(WIDTH_INCHES, min(max(2.2, 0.42 * rows + 1.0), 8.5)), layout="constrained")
+    return Figure(figsize=(WIDTH_INCHES, min(max(1.8, 0.26 * rows + 0.8), 8.5)), layout="constrained")
 
 
 def _text(font: str | None) -> dict:
@@ -104,7 +105,7 @@ def _text(font: str | None) -> dict:
 def _area_chart(areas: list[tuple[str, float]], font: str | None) -> Figure:
     figure = _figure(len(areas))
     axes = figure.add_subplot()
-    labels = [_short(name, 18) for name, _ in areas][::-1]
+    labels = [label(name, 12) for name, _ in areas][::-1]
     values = [rate * 100 for _, rate in areas][::-1]
     bars = axes.barh(range(len(values)), values, color="#3B75AF")
     axes.set_yticks(range(len(values)), labels, **_text(font), fontsize=9)
@@ -140,7 +141,7 @@ def _unit_chart(units: list[tuple[str, float]], font: str | None) -> Figure:
     ranked = sorted(units, key=lambda item: item[1])
     values = [rate * 100 for _, rate in ranked]
     bars = axes.barh(range(len(values)), values, color="#3A923A")
-    axes.set_yticks(range(len(values)), [_short(name, 14) for name, _ in ranked], **_text(font), fontsize=8)
+    axes.set_yticks(range(len(values)), [label(name, 12) for name, _ in ranked], **_text(font), fontsize=8)
     _percent_axis(axes, bars, values, font)
     axes.set_title("各单位完成率", **_text(font), fontsize=11)
     return figure
@@ -170,5 +171,17 @@ def _percent_axis(axes, bars, values: list[float], font: str | None) -> None:
         axes.text(0.5, 0.5, "暂无数据", transform=axes.transAxes, ha="center", **_text(font))
 
 
-def _short(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+_JOINTS = re.compile(r"[和与及的、]|科学化|民主化|政府|行政|决策|执法|制度|体系|职能|纠纷|监督")
+
+
+def label(text: str, width: int) -> str:
+    """A long label on two lines, broken after a joining word (和, 的, 、) or a whole word nearest the
+    middle, never cut: 全面提高政府工作人员法治思维和\n依法行政能力."""
+    if len(text) <= width:
+        return text
+    middle = len(text) / 2
+    joints = [m.end() for m in _JOINTS.finditer(text) if 0 < m.end() < len(text)]
+    if not joints:
+        return text[:len(text) // 2] + "\n" + text[len(text) // 2:]
+    cut = min(joints, key=lambda i: (abs(i - middle), text[i - 1] not in "和与及的、"))
+    return text[:cut] + "\n" + text[cut:]

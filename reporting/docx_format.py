@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import combinations, pairwise
 
 from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -22,7 +22,16 @@ PAGE_WIDTH_MM, PAGE_HEIGHT_MM = 210, 297
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
 FOOTER_DISTANCE_MM = 22  # the page number's dash line sits 7 mm below the type area
 TEXT_WIDTH_TWIPS = round((PAGE_WIDTH_MM - MARGINS_MM["left"] - MARGINS_MM["right"]) / 25.4 * 1440)
+LANDSCAPE_TEXT_WIDTH_TWIPS = round((PAGE_HEIGHT_MM - MARGINS_MM["top"] - MARGINS_MM["bottom"]) / 25.4 * 1440)
 LINE_TWIPS = 578  # exact 28.9 pt: 22 lines in the 225 mm type area
+LINES_PER_PAGE, CHARS_PER_LINE = 22, 28
+# The character grid: 28 三号 characters in the 156 mm line need a pitch of at most 15.79 pt. Word writes that
+# as docGrid linesAndChars with a negative charSpace, which LibreOffice reads as twice the pitch (14
+# characters a line), so the pitch comes from character spacing instead: -0.25 pt on every character
+# (w:spacing -5 twentieths), the same in Word, WPS and LibreOffice. The docGrid holds the 22 lines.
+CHAR_SPACING = -5  # twentieths of a point
+CHAR_TWIPS = 16 * 20 + CHAR_SPACING  # one body character with its spacing, in twips
+TITLE_CHARS_PER_LINE = 20  # 二号 (22 pt) characters in the 156 mm line
 
 TITLE_FONT = "方正小标宋简体"
 BODY_FONT = "仿宋_GB2312"
@@ -72,7 +81,8 @@ class Role:
 
     font: str
     size: float  # points
-    body_layout: bool = True  # exact 28.9 pt lines and a two-character first-line indent
+    body_layout: bool = True  # exact 28.9 pt lines (on the grid)
+    indent: bool = True  # with body_layout: a two-character first-line indent (when left-aligned or justified)
 
 
 TITLE = Role(TITLE_FONT, 22, body_layout=False)
@@ -81,7 +91,8 @@ HEADING1 = Role(HEADING1_FONT, 16)
 HEADING2 = Role(HEADING2_FONT, 16)
 ANNEX_LABEL = Role(HEADING1_FONT, 16, body_layout=False)
 ANNEX_TITLE = Role(TITLE_FONT, 18, body_layout=False)
-PLAIN = Role(BODY_FONT, 16, body_layout=False)  # signature, date, figures, captions: aligned by their style
+PLAIN = Role(BODY_FONT, 16, body_layout=False)  # figures, captions: aligned by their style
+FLUSH = Role(BODY_FONT, 16, indent=False)  # 主送机关, 附件说明, 落款, 成文日期: on the lines, placed by their style
 TABLE_TEXT = Role(BODY_FONT, 10.5, body_layout=False)
 TABLE_HEADER = Role(HEADING1_FONT, 10.5, body_layout=False)
 PAGE_NUMBER = Role(PAGE_NUMBER_FONT, 14, body_layout=False)
@@ -93,7 +104,8 @@ STYLE_ROLES = {
     "ReportHeading1": HEADING1, "Heading1": HEADING1,
     "ReportHeading2": HEADING2, "Heading2": HEADING2,
     "ReportAnnexLabel": ANNEX_LABEL, "ReportAnnexTitle": ANNEX_TITLE,
-    "ReportSignature": PLAIN, "ReportFigure": PLAIN, "ReportCaption": PLAIN, "ReportAnnexList": BODY,
+    "ReportSignature": FLUSH, "ReportFigure": PLAIN, "ReportCaption": PLAIN, "ReportAnnexNote": FLUSH,
+    "ReportAnnexList": FLUSH, "ReportAddressee": FLUSH,
     "ReportTableText": TABLE_TEXT, "ReportTableHeader": TABLE_HEADER,
     "Footer": PAGE_NUMBER, "Header": PLAIN,
 }
@@ -108,8 +120,9 @@ def apply_gbt9704(doc: Document) -> None:
     set_style_fonts(doc)
     for paragraph, role in _paragraphs_with_roles(doc):
         format_paragraph(paragraph, role)
-    for table in doc.element.body.iter(qn("w:tbl")):
-        fix_table_grid(table)
+    for table, width in _tables_with_widths(doc):
+        fix_table_grid(table, width)
+    break_titles(doc)
     place_signature(doc)
     ensure_page_numbers(doc)
     for section in doc.sections:
@@ -123,6 +136,73 @@ def apply_gbt9704(doc: Document) -> None:
             schema_order(part._element)
     schema_order(doc.element)
     schema_order(doc.styles.element)
+
+
+# Words a title may break around (GB/T 9704 7.3.1: 回行时词意完整): the campaign's usual words, a
+# date or round ("2026年第四季度"), and a place name ending in 省/市/县/区/州/旗/盟.
+TITLE_WORDS = re.compile(
+    r"\d{4}年(?:度|第[一二三四]季度|上半年|下半年|[一二三四]季度|\d{1,2}月)?|第[一二三四五六七八九十]+(?:季度|轮|批)|"
+    r"法治政府建设|法治建设|依法行政|示范创建|示范|创建|实施方案|自评报告|工作报告|情况报告|评估报告|"
+    r"年度报告|自查报告|报告|工作|情况|中期|评估|考核|推进|落实|"
+    r"^[\u4e00-\u9fff]{1,8}?(?:自治区|自治州|自治县|省|市|县|区|州|旗|盟)")
+
+
+def title_lines(text: str, width: int = TITLE_CHARS_PER_LINE) -> list[str]:
+    """A title broken into lines at word boundaries, shaped as a trapezoid or a diamond (GB/T 9704 7.3.1).
+
+    Breaks only where a known word or the start of a run of digits begins or ends; among the splits whose
+    lines fit, the most even one wins, a trapezoid (or a diamond for three lines) before other shapes.
+    One line when it fits; as it is when no split at word boundaries fits.
+    """
+    if _width(text) <= width:
+        return [text]
+    cuts = {0, len(text)}
+    for match in TITLE_WORDS.finditer(text):
+        cuts.update((match.start(), match.end()))
+    inside = {i for match in TITLE_WORDS.finditer(text) for i in range(match.start() + 1, match.end())}
+    cuts -= inside
+    positions = sorted(cut for cut in cuts if 0 < cut < len(text))
+    best: tuple | None = None
+    for count in (1, 2):
+        for chosen in combinations(positions, count):
+            bounds = [0, *chosen, len(text)]
+            lines = [text[a:b] for a, b in pairwise(bounds)]
+            widths = [_width(line) for line in lines]
+            if max(widths) > width:
+                continue
+            shaped = widths == sorted(widths) or widths == sorted(widths, reverse=True) or \
+                (len(widths) == 3 and widths[1] >= max(widths[0], widths[2]))
+            key = (not shaped, max(widths) - min(widths), widths[0] > widths[-1])
+            if best is None or key < best[0]:
+                best = (key, lines)
+        if best is not None:
+            return best[1]
+    return [text]
+
+
+def break_titles(doc: Document) -> None:
+    """The report's title (公文标题 paragraphs) broken into lines by `title_lines`, with line breaks."""
+    for paragraph in doc.element.body.iter(qn("w:p")):
+        if _style_id(paragraph) != "ReportTitle":
+            continue
+        runs = paragraph.findall(qn("w:r"))
+        text = _text_of(paragraph)
+        lines = title_lines(text)
+        if len(lines) < 2 or any(run.find(qn("w:br")) is not None for run in runs) or not runs:
+            continue
+        first = runs[0]
+        for run in runs[1:]:
+            paragraph.remove(run)
+        for child in list(first):
+            if child.tag != qn("w:rPr"):
+                first.remove(child)
+        for index, line in enumerate(lines):
+            if index:
+                first.append(OxmlElement("w:br"))
+            piece = OxmlElement("w:t")
+            piece.text = line
+            piece.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            first.append(piece)
 
 
 def place_signature(doc: Document) -> None:
@@ -168,7 +248,7 @@ def _width(text: str) -> float:
 
 def _right_indent(paragraph, chars: float) -> None:
     indent = _child(_child(paragraph, "w:pPr"), "w:ind")
-    indent.set(qn("w:right"), str(round(chars * BODY.size * 20)))
+    indent.set(qn("w:right"), str(round(chars * CHAR_TWIPS)))
     indent.attrib.pop(qn("w:rightChars"), None)
 
 
@@ -184,22 +264,25 @@ def _headers_and_footers(section: Section) -> list:
 
 
 def set_page(section: Section) -> None:
-    """A4 in the section's orientation, GB/T 9704 margins; 22 lines a page come from the exact line spacing.
+    """A4 in the section's orientation, GB/T 9704 margins, and the 22-line grid (docGrid lines, 28.9 pt).
 
-    No character grid: LibreOffice lays a linesAndChars grid out at half the characters per line.
+    A landscape section (the annexes) turns the margins with the page: the binding edge stays at the top.
     """
     landscape = section.page_width is not None and section.page_height is not None \
         and section.page_width > section.page_height
     width, height = Mm(PAGE_WIDTH_MM), Mm(PAGE_HEIGHT_MM)
     section.page_width, section.page_height = (height, width) if landscape else (width, height)
-    section.top_margin, section.bottom_margin = Mm(MARGINS_MM["top"]), Mm(MARGINS_MM["bottom"])
-    section.left_margin, section.right_margin = Mm(MARGINS_MM["left"]), Mm(MARGINS_MM["right"])
-    section.footer_distance = Mm(FOOTER_DISTANCE_MM)
+    top, bottom, left, right = (MARGINS_MM[side] for side in ("top", "bottom", "left", "right"))
+    if landscape:
+        top, bottom, left, right = left, right, top, bottom
+    section.top_margin, section.bottom_margin = Mm(top), Mm(bottom)
+    section.left_margin, section.right_margin = Mm(left), Mm(right)
+    section.footer_distance = Mm(FOOTER_DISTANCE_MM - (MARGINS_MM["bottom"] - bottom))
     section.header_distance = Mm(15)
-    grid = section._sectPr.find(qn("w:docGrid"))
-    if grid is not None:
-        for attr in ("w:type", "w:charSpace"):
-            grid.attrib.pop(qn(attr), None)
+    grid = _child(section._sectPr, "w:docGrid")
+    grid.attrib.pop(qn("w:charSpace"), None)
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(LINE_TWIPS))
 
 
 def _paragraphs_with_roles(doc: Document):
@@ -246,11 +329,13 @@ def _is_header_row(row) -> bool:
 def format_paragraph(paragraph, role: Role) -> None:
     """Fonts and size on every run (and the paragraph mark); body spacing and indent where they apply."""
     props = _child(paragraph, "w:pPr")
+    if not role.body_layout or _has_drawing(paragraph):  # tables, pictures, captions, titles: off the line grid
+        _child(props, "w:snapToGrid").set(qn("w:val"), "0")
     if role.body_layout and not _has_drawing(paragraph):
         spacing = _child(props, "w:spacing")
         spacing.set(qn("w:line"), str(LINE_TWIPS))
         spacing.set(qn("w:lineRule"), "exact")
-        if _alignment(props) in (None, "both", "left", "start", "distribute"):
+        if role.indent and _alignment(props) in (None, "both", "left", "start", "distribute"):
             indent = _child(props, "w:ind")
             indent.set(qn("w:firstLineChars"), "200")
             indent.set(qn("w:firstLine"), str(round(role.size * 2 * 20)))
@@ -346,13 +431,35 @@ def _child(parent, tag: str):
     return found
 
 
-def fix_table_grid(table) -> None:
+def _tables_with_widths(doc: Document):
+    """The body's tables, each with the width of its section's type area (landscape annexes are wider)."""
+    body = doc.element.body
+    final = body.find(qn("w:sectPr"))
+    pending: list = []
+    for child in body:
+        pending += list(child.iter(qn("w:tbl"))) if child.tag == qn("w:tbl") else []
+        sect = child.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") if child.tag == qn("w:p") else None
+        if sect is not None:
+            yield from ((table, _text_width(sect)) for table in pending)
+            pending = []
+    yield from ((table, _text_width(final)) for table in pending)
+
+
+def _text_width(sect) -> int:
+    if sect is None:
+        return TEXT_WIDTH_TWIPS
+    size = sect.find(qn("w:pgSz"))
+    landscape = size is not None and _twips(size.get(qn("w:w"))) > _twips(size.get(qn("w:h")))
+    return LANDSCAPE_TEXT_WIDTH_TWIPS if landscape else TEXT_WIDTH_TWIPS
+
+
+def fix_table_grid(table, text_width: int = TEXT_WIDTH_TWIPS) -> None:
     """Explicit column widths (w:tblGrid/w:gridCol), matching cell widths and a fixed layout, for WPS."""
     rows = table.findall(qn("w:tr"))
     columns = max((sum(_span(tc) for tc in row.findall(qn("w:tc"))) for row in rows), default=0)
     if columns == 0:
         return
-    widths = _grid_widths(table, rows, columns)
+    widths = _grid_widths(table, rows, columns, text_width)
     grid = table.find(qn("w:tblGrid"))
     if grid is None:
         grid = OxmlElement("w:tblGrid")
@@ -379,7 +486,7 @@ def _span(tc) -> int:
     return int(span.get(qn("w:val"))) if span is not None else 1
 
 
-def _grid_widths(table, rows, columns: int) -> list[int]:
+def _grid_widths(table, rows, columns: int, text_width: int) -> list[int]:
     """The grid's own widths when complete, else the first row's cell widths, else equal columns."""
     grid = table.find(qn("w:tblGrid"))
     widths = [_twips(col.get(qn("w:w"))) for col in grid.findall(qn("w:gridCol"))] if grid is not None else []
@@ -389,10 +496,10 @@ def _grid_widths(table, rows, columns: int) -> list[int]:
                  if tc.find(f"{qn('w:tcPr')}/{qn('w:tcW')}") is not None
                  and tc.find(f"{qn('w:tcPr')}/{qn('w:tcW')}").get(qn("w:type"), "dxa") == "dxa" else 0
                  for tc in first]
-        widths = cells if len(cells) == columns and all(cells) else [TEXT_WIDTH_TWIPS // columns] * columns
+        widths = cells if len(cells) == columns and all(cells) else [text_width // columns] * columns
     total = sum(widths)
-    if total > TEXT_WIDTH_TWIPS:
-        widths = [width * TEXT_WIDTH_TWIPS // total for width in widths]
+    if total > text_width:
+        widths = [width * text_width // total for width in widths]
     return widths
 
 
@@ -414,7 +521,7 @@ def set_table_widths(table, widths_mm: list[float]) -> None:
     grid = element.find(qn("w:tblGrid"))
     for col, width in zip(grid.findall(qn("w:gridCol")), widths_mm, strict=True):
         col.set(qn("w:w"), str(round(width / 25.4 * 1440)))
-    fix_table_grid(element)
+    fix_table_grid(element, LANDSCAPE_TEXT_WIDTH_TWIPS)
 
 
 def ensure_page_numbers(doc: Document) -> None:
@@ -472,6 +579,7 @@ def set_style_fonts(doc: Document) -> None:
     defaults = styles.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
     if defaults is not None:
         set_run_fonts(defaults, BODY)
+        _child(defaults, "w:spacing").set(qn("w:val"), str(CHAR_SPACING))
         lang = _child(defaults, "w:lang")
         lang.set(qn("w:val"), "en-US")
         lang.set(qn("w:eastAsia"), "zh-CN")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import jinja2
 from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
 
@@ -28,14 +30,14 @@ from .docx_format import apply_gbt9704, fontconfig_file
 from .errors import ReportingError, TemplateError, WorkspaceError
 from .fileio import atomic_path
 from .progress import ProgressHook, no_progress
-from .report_template import FIELDS, REQUIRED_FIELDS
+from .report_template import FIELDS, PLACEHOLDER_MARK, REQUIRED_FIELDS
 from .summary import RoundSummary, load_summary
 from .templates import builtin_template, template_path
 from .workspace import Workspace
 
 REPORT_FILE = "自评报告.docx"
 PDF_TIMEOUT = 300  # seconds; a first start of LibreOffice on a slow desk machine takes a while
-CHART_WIDTH = Mm(150)
+CHART_WIDTH = Mm(140)
 WINDOWS_SOFFICE = [Path(os.environ.get(var, "")) / "LibreOffice" / "program" / "soffice.exe"
                    for var in ("ProgramFiles", "ProgramFiles(x86)") if os.environ.get(var)]
 
@@ -74,6 +76,7 @@ def write_report(ws: Workspace, *, round_name: str | None = None, as_of: date | 
     context.update({f"图_{key}": InlineImage(document, str(path), width=CHART_WIDTH)
                     for key, path in charts.paths.items()})
     render(document, context, shown)
+    result.warnings += unfilled_warning(document, shown, builtin)
     progress(4, steps, "保存")
     with atomic_path(result.docx, ws.root) as tmp:
         document.save(str(tmp))
@@ -90,6 +93,27 @@ def build_context(data: RoundSummary) -> dict:
     context.update({"主要工作": text.main_work(data), "存在问题": text.problems(data),
                     "下一步计划": text.next_steps(data), **text.annexes(data)})
     return context
+
+
+def unfilled(document: DocxTemplate) -> list[str]:
+    """The names of the coordinator's places (【待填写：名称——…】) still in the rendered report."""
+    found: list[str] = []
+    for paragraph in document.docx.element.body.iter(qn("w:p")):
+        text = "".join(t.text or "" for t in paragraph.iter(qn("w:t")))
+        for match in re.finditer(re.escape(PLACEHOLDER_MARK) + r"([^】—（]+)", text):
+            name = match.group(1).strip()
+            if name not in found:
+                found.append(name)
+    return found
+
+
+def unfilled_warning(document: DocxTemplate, shown: str, builtin: bool) -> list[str]:
+    names = unfilled(document)
+    if not names:
+        return []
+    where = "生成的报告中" if builtin else f"{shown} 中填写（每轮沿用）后重新生成，或在生成的报告中"
+    return [f"报告中有{len(names)}处需由牵头协调方填写的内容（已用“{PLACEHOLDER_MARK}”标出）：{'、'.join(names)}；"
+            f"请在{where}直接填写"]
 
 
 def open_template(path: Path, shown: str) -> DocxTemplate:

@@ -12,12 +12,13 @@ import sys
 from pathlib import Path
 
 from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt
+from docx.shared import Pt, Twips
 
 from . import docx_format as fmt
 from .templates import builtin_template
@@ -28,7 +29,8 @@ FIELDS: dict[str, str] = {
     "轮次": "填报轮次名称",
     "截止日期": "本轮报送截止日期（2024年6月30日）",
     "数据日期": "统计截至日期（--as-of，默认本轮截止日期）",
-    "成文日期": "落款日期（reporting.toml [报告] 成文日期，默认当天）",
+    "成文日期": "落款日期（reporting.toml [报告] 成文日期；默认当天，但不早于数据日期）",
+    "主送机关": "主送机关（reporting.toml [报告] 主送机关；未设时为空）",
     "落款单位": "落款单位列表（reporting.toml 落款单位）",
     "任务数": "本轮任务数", "领域数": "一级领域数", "单位数": "应报送单位数（有任务的单位）",
     "项次数": "任务×责任单位项次数",
@@ -40,29 +42,40 @@ FIELDS: dict[str, str] = {
     "任务完成率": "已完成任务数/任务数",
     "较上轮": "与上一轮相比的变化（一句话；无上一轮时为空）",
     "领域概况": "各领域完成率概述（一句话）",
+    "单位概况": "完成率居前的单位（一句话）",
     "督办事项": "需督办的逾期任务和未报送单位（短语；都没有时为空）",
     "状态构成": "表格行：状态、项次、占比",
     "图_领域完成率": "图片：各领域完成率", "图_状态构成": "图片：任务状态构成", "图_单位完成率": "图片：各单位完成率",
-    "主要工作": "按领域的段落：每节有 标题、段落",
-    "存在问题": "数据反映的问题和各单位填报的问题：每节有 标题、段落",
-    "下一步计划": "按领域的下一步计划：每节有 标题、段落",
+    "主要工作": "按领域：每节有 标题、段落（领域数字和择优选出的事例）",
+    "存在问题": "全县存在的问题（3–5条，出自数据和各单位填报）：每节有 标题（可为空）、段落",
+    "下一步计划": "与存在问题逐条对应的下一步打算：每节有 标题（可为空）、段落",
     "附件1": "表格行：各领域完成情况", "附件1合计": "附件1 合计行",
     "附件2": "表格行：各单位完成情况", "附件2合计": "附件2 合计行",
-    "附件3": "表格行：未完成任务清单",
+    "附件3": "表格行：未完成任务清单（各状态的项次数）",
+}
+# What only the coordinator knows: marked in the template, listed by `report` while unfilled.
+PLACEHOLDER_MARK = "【待填写："
+PLACEHOLDERS = {
+    "第一责任人履职情况": "党政主要负责人履行第一责任人职责、部署督促本轮工作的情况",
+    "主要亮点": "本轮最突出的二至三项特色做法及成效",
+    "原因分析": "上述问题的主客观原因",
 }
 # A template without these would silently drop the heart of the report.
 REQUIRED_FIELDS = ["完成率", "报送率", "主要工作", "存在问题", "下一步计划", "落款单位", "成文日期"]
 
-# (field of a row, column heading, width in mm); each table fills the 156 mm type area
-ANNEX1_COLUMNS = [("序号", "序号", 10), ("领域", "领域", 43), ("任务数", "任务数", 12), ("项次", "项次", 12),
-                  ("已完成", "已完成项次", 14), ("逾期", "逾期项次", 14), ("完成率", "完成率", 17),
-                  ("平均进度", "平均进度", 17), ("报送率", "报送率", 17)]
-ANNEX2_COLUMNS = [("序号", "排名", 10), ("单位", "单位", 38.5), ("任务数", "任务数", 10.5), ("已完成", "已完成", 10.5),
-                  ("推进中", "推进中", 10.5), ("未启动", "未启动", 10.5), ("未报送", "未报送", 10.5),
-                  ("待修改", "待修改", 10.5), ("逾期", "逾期", 10.5), ("完成率", "完成率", 17),
-                  ("平均进度", "平均进度", 17)]
-ANNEX3_COLUMNS = [("序号", "序号", 10), ("任务编号", "任务编号", 14), ("任务", "工作任务", 46),
-                  ("时限", "完成时限", 24), ("牵头", "牵头单位及状态", 30), ("未完成单位", "未完成单位", 32)]
+# (field of a row, column heading, width in mm); annexes are on landscape pages with a 225 mm type area
+ANNEX1_COLUMNS = [("序号", "序号", 12), ("领域", "领域", 73), ("任务数", "任务数", 17), ("项次", "项次", 17),
+                  ("已完成", "已完成项次", 21), ("逾期", "逾期项次", 19), ("完成率", "完成率", 22),
+                  ("平均进度", "平均进度", 22), ("报送率", "报送率", 22)]
+ANNEX2_COLUMNS = [("序号", "排名", 12), ("单位", "单位", 61), ("任务数", "任务数", 15), ("已完成", "已完成", 15),
+                  ("推进中", "推进中", 15), ("未启动", "未启动", 15), ("未报送", "未报送", 15),
+                  ("待修改", "待修改", 15), ("逾期", "逾期", 15), ("完成率", "完成率", 21),
+                  ("平均进度", "平均进度", 21)]
+ANNEX3_COLUMNS = [("序号", "序号", 10), ("任务编号", "编号", 12), ("任务", "工作任务", 60),
+                  ("时限", "完成时限", 24), ("牵头", "牵头单位及状态", 36), ("项次", "项次", 12),
+                  ("已完成", "已完成", 12), ("推进中", "推进中", 12), ("未启动", "未启动", 12),
+                  ("待修改", "待修改", 12), ("未报送", "未报送", 12), ("逾期", "逾期", 11)]
+TEXT_COLUMNS = {"领域", "单位", "任务", "牵头"}
 CELL_MARGIN_TWIPS = 57  # 1 mm left and right: narrow number columns keep "100.0%" on one line
 ANNEXES = [("附件1", "各领域完成情况统计表", ANNEX1_COLUMNS, "附件1合计"),
            ("附件2", "各单位完成情况统计表", ANNEX2_COLUMNS, "附件2合计"),
@@ -78,7 +91,9 @@ _STYLES = [
     ("ReportCaption", "图表题注", WD_ALIGN_PARAGRAPH.CENTER, None, False),
     ("ReportAnnexLabel", "附件标识", WD_ALIGN_PARAGRAPH.LEFT, None, False),
     ("ReportAnnexTitle", "附件标题", WD_ALIGN_PARAGRAPH.CENTER, None, False),
+    ("ReportAnnexNote", "附件说明", WD_ALIGN_PARAGRAPH.JUSTIFY, None, False),
     ("ReportAnnexList", "附件说明续行", WD_ALIGN_PARAGRAPH.JUSTIFY, None, False),
+    ("ReportAddressee", "主送机关", WD_ALIGN_PARAGRAPH.JUSTIFY, None, False),
     ("ReportTableHeader", "表格表头", WD_ALIGN_PARAGRAPH.CENTER, None, False),
     ("ReportTableText", "表格文字", WD_ALIGN_PARAGRAPH.CENTER, None, False),
 ]
@@ -90,6 +105,7 @@ def build_builtin_template(path: Path) -> Path:
     doc = Document()
     _setup_styles(doc)
     _write_body(doc)
+    _landscape_section(doc)
     for annex in ANNEXES:
         _write_annex(doc, *annex)
     fmt.apply_gbt9704(doc)
@@ -126,7 +142,12 @@ def _setup_styles(doc) -> None:
 
 def _style_details(doc) -> None:
     styles = doc.styles
-    styles["附件说明续行"].paragraph_format.left_indent = Pt(16 * 5)  # under the text after "附件："
+    # 附件说明 (GB/T 9704 7.3.4): "附件：" 左空二字; "2." and "3." under "1."; a long name wraps under its
+    # first character (after "1." ~ one character).
+    note, rest = styles["附件说明"].paragraph_format, styles["附件说明续行"].paragraph_format
+    char = Twips(fmt.CHAR_TWIPS)
+    note.left_indent, note.first_line_indent = char * 6, -char * 4
+    rest.left_indent, rest.first_line_indent = char * 6, -char * 1
     styles["附件标题"].paragraph_format.space_after = Pt(12)
     styles["附件标识"].paragraph_format.page_break_before = True
     for name in ("公文标题", "附件标题"):
@@ -141,51 +162,57 @@ def _para(doc, text: str, style: str = "Normal"):
     return doc.add_paragraph(text, style=style)
 
 
+def _placeholder(doc, name: str) -> None:
+    """A marked place for what only the coordinator knows, highlighted so it is seen in Word."""
+    paragraph = _para(doc, f"{PLACEHOLDER_MARK}{name}——{PLACEHOLDERS[name]}】")
+    for run in paragraph.runs:
+        run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+
+
 def _write_body(doc) -> None:
     _para(doc, "{{ 活动名称 }}{{ 轮次 }}自评报告", "公文标题")
     _para(doc, "")
-    _para(doc, "按照{{ 活动名称 }}工作安排，现将{{ 轮次 }}各项任务推进情况报告如下。"
-               "本轮共分解任务{{ 任务数 }}项，涉及责任单位{{ 单位数 }}个。"
-               "{% if 已报送单位数 %}截至{{ 数据日期 }}，{{ 已报送单位数 }}个单位报送了推进情况，"
-               "报送率{{ 报送率 }}；已完成{{ 已完成项次 }}项次，完成率{{ 完成率 }}，平均进度{{ 平均进度 }}。"
-               "{% else %}截至{{ 数据日期 }}，尚无单位报送推进情况，以下各项数据均按未报送计。{% endif %}")
-    _para(doc, "一、总体推进情况", "一级标题")
-    _para(doc, "本轮任务共{{ 任务数 }}项，分布在{{ 领域数 }}个领域，按“任务×责任单位”计共{{ 项次数 }}项次。"
-               "截至{{ 数据日期 }}，应报送单位{{ 单位数 }}个，已报送{{ 已报送单位数 }}个，报送率{{ 报送率 }}"
-               "{% if 未报送单位数 %}，{{ 未报送单位数 }}个单位未报送{% endif %}。")
-    _para(doc, "从完成情况看，{{ 项次数 }}项次中已完成{{ 已完成项次 }}项次、推进中{{ 推进中项次 }}项次、"
-               "未启动{{ 未启动项次 }}项次{% if 待修改项次 %}、待修改{{ 待修改项次 }}项次{% endif %}"
-               "{% if 未报送项次 %}、未报送{{ 未报送项次 }}项次{% endif %}，"
-               "完成率{{ 完成率 }}，平均进度{{ 平均进度 }}。"
-               "按任务计，全部责任单位均已完成的任务{{ 已完成任务数 }}项，占{{ 任务完成率 }}。{{ 较上轮 }}")
-    _para(doc, "{% if 逾期项次 %}已过完成时限尚未完成的有{{ 逾期项次 }}项次，涉及任务{{ 逾期任务数 }}项。"
-               "{% else %}截至{{ 数据日期 }}，没有逾期未完成的任务。{% endif %}{{ 领域概况 }}")
+    _para(doc, "{%p if 主送机关 %}")
+    _para(doc, "{{ 主送机关 }}：", "主送机关")
+    _para(doc, "{%p endif %}")
+    _para(doc, "按照{{ 活动名称 }}工作安排，现将{{ 轮次 }}任务推进情况报告如下。")
+    _para(doc, "一、总体情况", "一级标题")
+    _para(doc, "本轮分解任务{{ 任务数 }}项，分属{{ 领域数 }}个领域，涉及责任单位{{ 单位数 }}个、{{ 项次数 }}项次。"
+               "{% if 已报送单位数 %}截至{{ 数据日期 }}，{{ 已报送单位数 }}个单位报送了推进情况，报送率{{ 报送率 }}"
+               "{% if 未报送单位数 %}（{{ 未报送单位数 }}个单位未报送）{% endif %}；已完成{{ 已完成项次 }}项次，"
+               "完成率{{ 完成率 }}，平均进度{{ 平均进度 }}；全部责任单位均已完成的任务{{ 已完成任务数 }}项。"
+               "{% else %}截至{{ 数据日期 }}，尚无单位报送推进情况，以下各项数据均按未报送计。{% endif %}{{ 较上轮 }}")
+    _para(doc, "{{ 领域概况 }}{{ 单位概况 }}{% if 逾期项次 %}已过完成时限尚未完成的有{{ 逾期项次 }}项次，"
+               "涉及任务{{ 逾期任务数 }}项。{% endif %}")
+    _placeholder(doc, "第一责任人履职情况")
     # A caption stays on the page of its table, a picture on the page of its caption.
-    _para(doc, "表1  任务状态构成", "图表题注").paragraph_format.keep_with_next = True
-    _table(doc, [("状态", "状态", 50), ("项次", "项次", 40), ("占比", "占比", 40)], "状态构成", None)
+    _para(doc, "表1  任务状态构成（按项次）", "图表题注").paragraph_format.keep_with_next = True
+    _state_table(doc)
     _para(doc, "{{ 图_领域完成率 }}", "图片").paragraph_format.keep_with_next = True
     _para(doc, "图1  各领域完成率", "图表题注")
-    _sections(doc, "二、主要工作及成效", "主要工作", "截至{{ 数据日期 }}，各单位尚未报送工作举措及成效。")
-    _sections(doc, "三、存在的问题", "存在问题", "截至{{ 数据日期 }}，未发现需要报告的问题。")
-    _sections(doc, "四、下一步工作打算", "下一步计划", "截至{{ 数据日期 }}，各单位尚未报送下一步计划。")
-    _para(doc, "{%p if 督办事项 %}")
-    _para(doc, "下一步，将针对{{ 督办事项 }}逐一督促、限期整改，确保各项任务按时保质完成。")
-    _para(doc, "{%p endif %}")
+    _para(doc, "二、主要工作及成效", "一级标题")
+    _placeholder(doc, "主要亮点")
+    _sections(doc, "主要工作", "截至{{ 数据日期 }}，各单位尚未报送工作举措及成效。")
+    # Later sections of the report (an indicators table and paragraph, say) go here, each optional
+    # (`{%p if … %}`), within the length budget tests/test_report_length.py holds.
+    _para(doc, "三、存在的问题", "一级标题")
+    _sections(doc, "存在问题", "截至{{ 数据日期 }}，未发现需要报告的问题。")
+    _placeholder(doc, "原因分析")
+    _para(doc, "四、下一步工作打算", "一级标题")
+    _sections(doc, "下一步计划", "下一步，将继续按照任务分解表推进各项工作，确保按时保质完成。")
     _para(doc, "")
-    _para(doc, "附件：1.各领域完成情况统计表")
+    _para(doc, "附件：1.各领域完成情况统计表", "附件说明")
     _para(doc, "2.各单位完成情况统计表", "附件说明续行")
     _para(doc, "3.未完成任务清单", "附件说明续行")
-    _para(doc, "")
-    _para(doc, "")
+    _para(doc, "")  # GB/T 9704 7.3.5.2: the signature one line below the 附件说明
     _para(doc, "{%p for 单位 in 落款单位 %}")
     _para(doc, "{{ 单位 }}", "落款")
     _para(doc, "{%p endfor %}")
     _para(doc, "{{ 成文日期 }}", "落款")
 
 
-def _sections(doc, heading: str, field: str, empty_text: str) -> None:
-    """A level-1 heading, then one level-2 heading and its paragraphs per section of `field`."""
-    _para(doc, heading, "一级标题")
+def _sections(doc, field: str, empty_text: str) -> None:
+    """One level-2 heading (when the section has a title) and its paragraphs per section of `field`."""
     _para(doc, f"{{%p if not {field} %}}")
     _para(doc, empty_text)
     _para(doc, "{%p endif %}")
@@ -199,8 +226,17 @@ def _sections(doc, heading: str, field: str, empty_text: str) -> None:
     _para(doc, "{%p endfor %}")
 
 
+def _landscape_section(doc) -> None:
+    """The annexes start a new section on landscape pages (GB/T 9704 margins turned with the page)."""
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
+
+
 def _write_annex(doc, label: str, title: str, columns: list[tuple[str, str, float]], total: str | None) -> None:
-    _para(doc, label, "附件标识")
+    paragraph = _para(doc, label, "附件标识")
+    if label == "附件1":  # the section break already starts a page
+        paragraph.paragraph_format.page_break_before = False
     _para(doc, title, "附件标题")
     _para(doc, "（数据截至{{ 数据日期 }}）", "图表题注")
     if label == "附件3":
@@ -210,7 +246,28 @@ def _write_annex(doc, label: str, title: str, columns: list[tuple[str, str, floa
     _table(doc, columns, label, total)
 
 
-def _table(doc, columns: list[tuple[str, str, float]], rows_field: str, total: str | None) -> None:
+def _state_table(doc) -> None:
+    """表1 across the page: a column per state (状态构成 rows in order, the last being 合计), two rows."""
+    states = ["已完成", "推进中", "未启动", "待修改", "未报送", "合计"]
+    table = doc.add_table(rows=3, cols=len(states) + 1)
+    table.style = doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    cells = [["状态", *states], ["项次"], ["占比"]]
+    cells[1] += [f"{{{{ 状态构成[{index}].项次 }}}}" for index in range(len(states))]
+    cells[2] += [f"{{{{ 状态构成[{index}].占比 }}}}" for index in range(len(states))]
+    for row, texts in zip(table.rows, cells, strict=True):
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        for cell, text in zip(row.cells, texts, strict=True):
+            paragraph = cell.paragraphs[0]
+            paragraph.text = text
+            paragraph.style = doc.styles["表格表头" if row is table.rows[0] or cell is row.cells[0] else "表格文字"]
+            paragraph.paragraph_format.keep_with_next = False
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    fmt.set_table_widths(table, [20] + [20] * len(states))
+
+
+def _table(doc, columns: list[tuple[str, str, float]], rows_field: str, total: str | None,
+           keep_together: bool = False) -> None:
     """Header row, a `{%tr for %}` row over `rows_field`, and an optional 合计 row."""
     table = doc.add_table(rows=4 + bool(total), cols=len(columns))
     table.style = doc.styles["Table Grid"]
@@ -223,6 +280,8 @@ def _table(doc, columns: list[tuple[str, str, float]], rows_field: str, total: s
     end.cells[0].paragraphs[0].text = "{%tr endfor %}"
     for cell, (key, _, _) in zip(data.cells, columns, strict=True):
         cell.paragraphs[0].text, cell.paragraphs[0].style = f"{{{{ r.{key} }}}}", doc.styles["表格文字"]
+        if key in TEXT_COLUMNS:  # names and task texts read from the left; numbers stay centred
+            cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.LEFT
     if total:
         for index, (cell, (key, _, _)) in enumerate(zip(table.rows[4].cells, columns, strict=True)):
             text = "合计" if index == 0 else f"{{{{ {total}.{key} }}}}"
@@ -230,6 +289,11 @@ def _table(doc, columns: list[tuple[str, str, float]], rows_field: str, total: s
     for row in (loop, end):
         for cell in row.cells:
             cell.paragraphs[0].style = doc.styles["表格文字"]
+    if keep_together:  # a short table on one page, with what follows it (its picture or caption)
+        for row in table.rows:
+            row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+            for cell in row.cells:
+                cell.paragraphs[0].paragraph_format.keep_with_next = True
     margins = fmt.ensure_child(table._tbl.tblPr, "w:tblCellMar")
     for side in ("left", "right"):
         margin = OxmlElement(f"w:{side}")

@@ -1,32 +1,62 @@
-"""The words of the 自评报告: figures as sentences, and the units' own texts built into "一是…二是…".
+"""The words of the 自评报告: county figures as sentences, the strongest work of each area quoted, and
+problems and next steps for the whole county drawn from the data.
 
-Pure functions of a RoundSummary; report.py puts the result into the template. Every number written
-here comes from the store through figures.py, formatted by consolidate.percent.
+Pure functions of a RoundSummary; report.py puts the result into the template. Every number written here
+comes from the store through figures.py (never counted again here) and is formatted by summary.percent.
+
+Length is by design, so a county round fits in ten pages of main text: per area one paragraph of totals
+and at most `examples_per_area` pieces of work; 三 and 四 at most five points each; names listed up to
+ten, then "等N个单位"; everything else is in the annexes and in 汇总台账.
+
+Which work is quoted (二、主要工作及成效), the stated rule: among the answers 已完成 or 推进中 whose
+工作举措及成效 says more than "已完成", the higher comes first by, in order,
+  1. 已完成 before 推进中;
+  2. a 量化指标完成值 given;
+  3. more quantified results in 工作举措及成效 (numbers with a measure word: 12项, 85%, 3次; at most 3 count);
+  4. the lead unit (牵头) of the task;
+  5. the unit's completion rate over the round (the best units' work first);
+  6. the progress reported;
+then in plan order. An area quotes one piece per task and per unit; a unit is quoted at most twice in the
+report; a clause already quoted word for word is not quoted again, and one the report has already said in
+other words (numbers aside) comes after the others.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 
-from .figures import Pair, TaskFigures
-from .models import LONG_TERM
+from .figures import AreaFigures, Pair, TaskFigures
+from .models import LONG_TERM, ROLE_LEAD
 from .numerals import to_chinese
 from .summary import RoundSummary, is_trivial, percent, points
 from .vocabulary import STATE_NOT_REPORTED, STATES, STATUS_DONE, STATUS_NOT_STARTED, STATUS_ONGOING
 
-ITEMS_PER_SECTION = 10  # "一是…十是", then a pointer to the workbook
-UNITS_PER_ITEM = 3
-NAMES_IN_LIST = 8
-SENTENCE_LIMIT = 60  # characters of one unit's text kept in the report
+NAMES_IN_LIST = 10  # "县A、县B……等N个单位" after ten names
+QUOTE_LIMIT = 44  # characters of one unit's work quoted
+QUOTES_PER_UNIT = 2  # times one unit's work is quoted in the whole report
+MAX_POINTS = 5  # points of 三 and of 四
+PROBLEM_GROUPS = 3  # groups of the units' own problems named in 三
+SIMILAR = 0.45  # share of common character pairs for two problems to count as one
+QUOTED = (STATUS_DONE, STATUS_ONGOING)
 REPORTED = (STATUS_DONE, STATUS_ONGOING, STATUS_NOT_STARTED)  # states of an accepted row
 
 _CN = "一二三四五六七八九十百〇零"
 _AREA_NUMBER = re.compile(
     rf"^\s*(?:[（(](?:[{_CN}]+|\d+)[)）]|[{_CN}]+[、.．]|\d+[、.．)）]|第[{_CN}]+(?:部分|章|节|条))\s*")
 _SELF_REFERENCE = re.compile(r"^(?:我|本)(?:局|镇|乡|委|办|院|所|队|中心|单位|街道|部门|区|县|市)[，,、]?")
-_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
+_CLAUSE = re.compile(r"[^。！？；!?;\n]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_QUANTITY = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|个百分点|项次|项|件次|件|人次|名|人|场次|场|期|次|个|家|份|条|户|天|"
+                       r"个工作日|小时|万元|亿元|元|公里|亩|篇|部|批|轮|所|宗)")
+_EMPTY_WORDS = re.compile(r"已经|已|按要求|按照要求|按时|全面|完成|落实|推进中|正在|推进|持续|有序|相关|工作|任务|"
+                          r"该项|本项|此项|情况|良好|较好|到位|基本|目前|中")
+_PUNCTUATION = re.compile(r"[\s\W_]+")
+_OPEN, _CLOSE = "“‘《（([【「", "”’》）)]】」"
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+_LEADING = " -—–=+@*#·•、，,.。:：;；"  # what a cell's text may start with that is not its text
 
 
 def cn_date(day: date) -> str:
@@ -41,33 +71,27 @@ def area_name(area: str) -> str:
 
 def clean(text: str) -> str:
     """One line of a unit's text, fit for a paragraph: no line breaks or control characters."""
-    return re.sub(r"\s+", " ", _CONTROL.sub("", text or "")).strip()
+    return fullwidth(re.sub(r"\s+", " ", _CONTROL.sub("", text or "")).strip())
 
 
-def shorten(text: str, limit: int = SENTENCE_LIMIT) -> str:
-    """The first sentence; when it holds no figure, also the first sentence that does; within `limit`.
-
-    Figures are what the leadership reads first, so "清理12件" survives when the wording around it goes.
-    """
-    sentences = [s.strip() for s in _SENTENCE.findall(clean(text)) if s.strip()]
-    if not sentences:
-        return ""
-    kept = sentences[0]
-    if not re.search(r"\d", kept):
-        kept += next((s for s in sentences[1:] if re.search(r"\d", s)), "")
-    return kept if len(kept) <= limit else kept[: limit - 1] + "…"
-
-
-def sentence_body(text: str) -> str:
-    """A shortened text without its final punctuation, to be joined with "；"."""
-    return shorten(text).rstrip("。！？；!?;，,、 ")
+def fullwidth(text: str) -> str:
+    """Brackets and colons inside Chinese prose full-width: 县人社局(县公务员局) → 县人社局（县公务员局）."""
+    text = re.sub(r"\(([^()]*[\u4e00-\u9fff][^()]*)\)", r"（\1）", text)
+    return re.sub(r"(?<=[\u4e00-\u9fff]):|:(?=[\u4e00-\u9fff])", "：", text)
 
 
 def names(units: list[str], limit: int = NAMES_IN_LIST) -> str:
-    """县财政局、县公安局 … 等12个单位."""
+    """县财政局、县公安局 … 等12个单位 (all names when there are at most `limit`)."""
     if len(units) <= limit:
         return "、".join(units)
     return "、".join(units[:limit]) + f"等{len(units)}个单位"
+
+
+def counted(units: list[str], limit: int = NAMES_IN_LIST) -> str:
+    """县财政局 / 县财政局、县公安局共2个单位 / 县A、县B……等12个单位."""
+    if len(units) <= 1 or len(units) > limit:
+        return names(units, limit)
+    return f"{'、'.join(units)}共{len(units)}个单位"
 
 
 def joined(parts: list[str]) -> str:
@@ -83,19 +107,71 @@ def numbered(items: list[str]) -> list[str]:
 
 
 def section(index: int, title: str, paragraphs: list[str]) -> dict:
-    return {"标题": f"（{to_chinese(index)}）{title}" if title else "", "段落": paragraphs}
+    return {"标题": f"（{to_chinese(index)}）{fullwidth(title)}" if title else "",
+            "段落": [fullwidth(p) for p in paragraphs]}
 
 
-# -- 一、总体推进情况 ------------------------------------------------------------------------------------
+def task_label(task: TaskFigures) -> str:
+    """第5项任务（县发改局牵头）: a task as the report names it."""
+    number = f"第{task.task_id}项任务" if re.fullmatch(r"[\d.]+", task.task_id) else f"任务{task.task_id}"
+    return f"{number}（{'、'.join(task.lead_units)}牵头）" if task.lead_units else number
+
+
+def topic(task_text: str, limit: int = 24) -> str:
+    """A task's first clause as its headline, never cut inside quotation marks or brackets; '' when the
+    first clause is longer than `limit` (the caller then names the task by number)."""
+    text, depth = clean(task_text), 0
+    for index, char in enumerate(text):
+        if char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            depth = max(depth - 1, 0)
+        elif depth == 0 and char in "，,；;。：:！？":
+            text = text[:index]
+            break
+    text = text.strip()
+    return text if 0 < len(text) <= limit else ""
+
+
+def says_something(text: str) -> bool:
+    """More than "已完成": at least six characters left when the words of mere status are taken out."""
+    if is_trivial(text):
+        return False
+    return len(_EMPTY_WORDS.sub("", _PUNCTUATION.sub("", text))) >= 6
+
+
+def quantities(text: str) -> int:
+    """How many quantified results a text gives (12项, 85%, 3次)."""
+    return len(_QUANTITY.findall(text or ""))
+
+
+def _shape(clause: str) -> str:
+    """A clause with its numbers taken out: two units' "召开推进会3次" and "召开推进会5次" say the same."""
+    return _DIGITS.sub("#", _PUNCTUATION.sub("", clause))
+
+
+def _without_end(text: str) -> str:
+    return text.rstrip("。！？；!?;，,、 ")
+
+
+# -- 一、总体情况 -----------------------------------------------------------------------------------------
+
+
+def report_date(data: RoundSummary, today: date | None = None) -> date:
+    """成文日期: as set in reporting.toml, else today, but never before the data's as-of date."""
+    if data.settings.report_date:
+        return data.settings.report_date
+    return max(today or date.today(), data.figures.as_of)
 
 
 def headline(data: RoundSummary) -> dict:
-    """The scalar fields: counts, rates, dates, and the sentences about change and areas."""
+    """The scalar fields: counts, rates, dates, and the sentences about change, areas and units."""
     f, total = data.figures, data.figures.total
+    done_tasks = sum(t.done for t in f.tasks)
     return {
-        "活动名称": data.campaign, "轮次": data.round,
+        "活动名称": data.campaign, "轮次": data.round, "主送机关": data.settings.addressee,
         "截止日期": cn_date(f.due) if f.due else "未设定", "数据日期": cn_date(f.as_of),
-        "成文日期": cn_date(data.settings.report_date or date.today()),
+        "成文日期": cn_date(report_date(data)),
         "落款单位": list(data.settings.signers),
         "任务数": len(f.tasks), "领域数": len(f.areas), "单位数": f.units_expected, "项次数": total.tasks,
         "已报送单位数": f.units_returned, "未报送单位数": f.units_expected - f.units_returned,
@@ -104,9 +180,10 @@ def headline(data: RoundSummary) -> dict:
         "待修改项次": total.needs_fix, "未报送项次": total.not_reported,
         "完成率": percent(total.completion_rate), "平均进度": percent(total.average_progress / 100),
         "逾期项次": total.overdue, "逾期任务数": sum(t.overdue > 0 for t in f.tasks),
-        "已完成任务数": sum(t.done for t in f.tasks),
-        "任务完成率": percent(sum(t.done for t in f.tasks) / len(f.tasks) if f.tasks else 0.0),
-        "较上轮": since_previous(data), "领域概况": areas_sentence(data), "督办事项": to_chase(data),
+        "已完成任务数": done_tasks,
+        "任务完成率": percent(done_tasks / len(f.tasks) if f.tasks else 0.0),
+        "较上轮": since_previous(data), "领域概况": areas_sentence(data), "单位概况": units_sentence(data),
+        "督办事项": to_chase(data),
         "状态构成": state_rows(data),
     }
 
@@ -139,6 +216,18 @@ def areas_sentence(data: RoundSummary) -> str:
             f"最低的是{area_name(worst.area)}（{percent(worst.completion_rate)}）。")
 
 
+def units_sentence(data: RoundSummary, count: int = 3) -> str:
+    """The best units by completion rate (as ranked in 附件2), when any unit has completed something."""
+    ranked = [unit for _, unit in data.ranked_units() if unit.completed]
+    if not ranked:
+        return ""
+    full = [u for u in ranked if u.completion_rate >= 1]
+    if len(full) > count:
+        return f"分单位看，{names([u.unit for u in full], count)}本轮任务全部完成。"
+    listed = "、".join(f"{u.unit}（{percent(u.completion_rate)}）" for u in ranked[:count])
+    return f"分单位看，完成率居前的有{listed}。"
+
+
 def to_chase(data: RoundSummary) -> str:
     f = data.figures
     parts = []
@@ -163,157 +252,289 @@ def state_rows(data: RoundSummary) -> list[dict]:
 # -- 二、主要工作及成效 ------------------------------------------------------------------------------------
 
 
+@dataclass
+class Quotes:
+    """What the report has quoted so far: units (with how often) and clauses (by shape)."""
+
+    units: dict[str, int] = field(default_factory=dict)
+    shapes: set[str] = field(default_factory=set)
+
+
+def merit(pair: Pair, unit_rates: dict[str, float]) -> tuple:
+    """The rule of the module docstring, as a sort key (higher is better)."""
+    return (pair.state == STATUS_DONE, not is_trivial(pair.target_value),
+            min(quantities(pair.measures), 3), pair.role == ROLE_LEAD, unit_rates.get(pair.unit, 0.0),
+            pair.progress or 0.0)
+
+
+def candidates(pairs: Iterable[Pair], unit_rates: dict[str, float], seq: dict[str, int]) -> list[Pair]:
+    """Answers worth quoting, best first by `merit`, then in plan order."""
+    worth = [p for p in pairs if p.state in QUOTED and says_something(p.measures)]
+    return sorted(worth, key=lambda p: (tuple(-float(v) for v in merit(p, unit_rates)), seq.get(p.task_id, 0),
+                                        p.unit))
+
+
 def main_work(data: RoundSummary) -> list[dict]:
-    """One section per area that has reported measures: a figures sentence, then "一是…" per task."""
+    """One section per area, one paragraph: its totals, then its strongest work ("一是…。二是…。").
+
+    Areas without any answer worth quoting get their totals only.
+    """
+    f = data.figures
+    unit_rates = {u.unit: u.completion_rate for u in f.units}
+    seq = {t.task_id: t.seq for t in f.tasks}
+    tasks = data.tasks_by_id()
+    by_area: dict[str, list[Pair]] = {}
+    for pair in f.pairs:
+        by_area.setdefault(pair.area, []).append(pair)
+    grouped = data.area_tasks()
+    quotes = Quotes()
     sections = []
-    by_task = _pairs_by_task(data)
-    areas = {a.area: a for a in data.figures.areas}
-    for area, tasks in data.area_tasks().items():
-        items = [item for task in tasks if (item := _task_item(task, by_task.get(task.task_id, [])))]
-        if not items:
-            continue
-        paragraphs = [_area_figures(areas[area], tasks), *numbered(items[:ITEMS_PER_SECTION])]
-        if len(items) > ITEMS_PER_SECTION:
-            paragraphs.append(f"此外，本领域另有{len(items) - ITEMS_PER_SECTION}项任务报送了工作举措，"
-                              "详见汇总台账「任务明细」。")
-        sections.append(section(len(sections) + 1, area_name(area), paragraphs))
+    for area in f.areas:
+        picked = pick_examples(candidates(by_area.get(area.area, []), unit_rates, seq),
+                               data.settings.examples_per_area, quotes)
+        paragraph = _area_totals(area, grouped.get(area.area, []), f.total.completion_rate)
+        paragraph += "".join(numbered([_quote(pair, body, tasks[pair.task_id]) for pair, body in picked]))
+        sections.append(section(len(sections) + 1, area_name(area.area), [paragraph]))
     return sections
 
 
-def _pairs_by_task(data: RoundSummary) -> dict[str, list[Pair]]:
-    grouped: dict[str, list[Pair]] = {}
-    for pair in data.figures.pairs:  # figures.py orders them by task, lead units first
-        grouped.setdefault(pair.task_id, []).append(pair)
-    return grouped
+def pick_examples(ranked: list[Pair], count: int, quotes: Quotes) -> list[tuple[Pair, str]]:
+    """The first `count` of `ranked` that add something: one per task and per unit here, a unit at most
+    QUOTES_PER_UNIT times in the report, no clause quoted twice."""
+    picked: list[tuple[Pair, str]] = []
+    tasks_here: set[str] = set()
+    units_here: set[str] = set()
+    for pair in ranked:
+        if len(picked) >= count:
+            break
+        if pair.task_id in tasks_here or pair.unit in units_here or quotes.units.get(pair.unit, 0) >= QUOTES_PER_UNIT:
+            continue
+        body = quote_body(pair, quotes.shapes)
+        if not body:
+            continue
+        picked.append((pair, body))
+        tasks_here.add(pair.task_id)
+        units_here.add(pair.unit)
+        quotes.units[pair.unit] = quotes.units.get(pair.unit, 0) + 1
+    return picked
 
 
-def _area_figures(area, tasks: list[TaskFigures]) -> str:
-    units = area.units_expected
-    text = (f"本领域共{len(tasks)}项任务，涉及{units}个单位、{area.tasks}项次；已完成{area.completed}项次，"
-            f"完成率{percent(area.completion_rate)}，平均进度{percent(area.average_progress / 100)}")
-    if area.overdue:
-        text += f"，逾期未完成{area.overdue}项次"
-    return text + "。"
-
-
-def _task_item(task: TaskFigures, pairs: list[Pair]) -> str:
-    """"深化行政审批制度改革。县司法局（牵头）全面清理…；县财政局…。目前3个单位中2个已完成。" or ''."""
-    reported = [p for p in pairs if p.state in REPORTED and not is_trivial(p.measures)]
-    if not reported:
+def quote_body(pair: Pair, used: set[str]) -> str:
+    """The clauses of a unit's 工作举措及成效 worth quoting: quantified ones first, none already quoted,
+    within QUOTE_LIMIT characters; then its 量化指标完成值 when it adds something. Marks `used`."""
+    clauses = [_SELF_REFERENCE.sub("", c.strip(" ，,、")) for c in _CLAUSE.findall(clean(pair.measures))]
+    clauses = [c for c in clauses if says_something(c)]
+    # quantified first, then what the report has not said yet in other words; stable otherwise
+    ranked = sorted(clauses, key=lambda c: (-min(quantities(c), 1), _shape(c) in used))
+    kept: list[str] = []
+    for clause in ranked:
+        if clause in used or _shape(clause) in {_shape(k) for k in kept}:
+            continue
+        if len("，".join([*kept, clause])) > QUOTE_LIMIT:
+            continue
+        kept.append(clause)
+        if len(kept) == 2:
+            break
+    if not kept:
         return ""
-    quoted = [_unit_measure(p) for p in reported[:UNITS_PER_ITEM]]
-    text = f"{topic(task.text)}。{'；'.join(quoted)}。"
-    if len(reported) > UNITS_PER_ITEM:
-        text += f"另有{len(reported) - UNITS_PER_ITEM}个单位报送了相关举措。"
-    return text + _task_progress(task)
+    used.update(kept)
+    used.update(_shape(c) for c in kept)
+    body = "，".join(kept)
+    value = _without_end(clean(pair.target_value))
+    if value and re.search(r"\d", value) and value not in body and len(value) <= 40:
+        body += f"，{value}"
+    return body
 
 
-def _task_progress(task: TaskFigures) -> str:
-    if task.done:
-        return f"该项任务{task.tasks}个责任单位均已完成。"
-    if task.completed == 0:
-        return f"该项任务{task.tasks}个责任单位均未完成。"
-    return f"该项任务{task.tasks}个责任单位中{task.completed}个已完成。"
-
-
-def _unit_measure(pair: Pair) -> str:
-    body = _SELF_REFERENCE.sub("", sentence_body(pair.measures))
-    role = "（牵头）" if pair.role == "牵头" else ""
+def _quote(pair: Pair, body: str, task: TaskFigures) -> str:
+    head = topic(task.text) or task_label(task)
+    role = "（牵头）" if pair.role == ROLE_LEAD else ""
     if body.startswith(pair.unit):
-        return body.replace(pair.unit, pair.unit + role, 1)
-    return f"{pair.unit}{role}{body}"
+        body = body[len(pair.unit):]
+    return f"{_without_end(head)}。{pair.unit}{role}{_without_end(body)}。"
 
 
-def topic(task_text: str) -> str:
-    """A task's first clause, as the topic of its item: "深化行政审批制度改革，全面清理…" → "深化行政审批制度改革"."""
-    first = re.split(r"[，,；;。：:]", clean(task_text), maxsplit=1)[0]
-    return first[:40].rstrip() or clean(task_text)[:40]
+def _area_totals(area: AreaFigures, tasks: list[TaskFigures], county_rate: float) -> str:
+    done = sum(t.done for t in tasks)
+    text = (f"本领域{len(tasks)}项任务、{area.tasks}项次，已完成{area.completed}项次，"
+            f"完成率{percent(area.completion_rate)}")
+    if area.completion_rate != county_rate:
+        text += "，高于总体水平" if area.completion_rate > county_rate else "，低于总体水平"
+    if done:
+        text += f"；{done}项任务已全部完成"
+    if area.overdue:
+        text += f"；逾期未完成{area.overdue}项次"
+    return text + "。"
 
 
 # -- 三、存在的问题 / 四、下一步工作打算 ----------------------------------------------------------------------
 
 
-def problems(data: RoundSummary) -> list[dict]:
-    """What the data shows first, then the units' own 存在问题 by area."""
-    sections = []
-    found = data_problems(data)
-    if found:
-        sections.append(section(1, "从报送数据看", numbered(found)))
-    for title, items in _texts_by_area(data, "problems"):
-        sections.append(section(len(sections) + 1, f"{title}方面", items))
-    return sections
+@dataclass
+class Group:
+    """Texts of the units that say the same thing: the most common wording, the units, the answers."""
+
+    text: str
+    units: list[str] = field(default_factory=list)
+    answers: int = 0
+
+    def add(self, unit: str) -> None:
+        self.answers += 1
+        if unit not in self.units:
+            self.units.append(unit)
 
 
-def next_steps(data: RoundSummary) -> list[dict]:
-    return [section(index, title, items)
-            for index, (title, items) in enumerate(_texts_by_area(data, "next_steps"), start=1)]
+def _bigrams(text: str) -> set[str]:
+    text = _PUNCTUATION.sub("", text)
+    return {text[i:i + 2] for i in range(len(text) - 1)} or {text}
 
 
-def data_problems(data: RoundSummary) -> list[str]:
-    """Units not reported, returns sent back, overdue tasks, areas and units behind: each when present."""
-    f = data.figures
-    found = []
-    missing = [u.unit for u in f.units if not u.returned]
-    if missing:
-        found.append(f"部分单位未按时报送。应报送的{f.units_expected}个单位中，{len(missing)}个单位尚未报送"
-                     f"（{names(missing)}），其任务均按未报送计入完成率。")
-    rejected = [u.unit for u in f.units if u.returned and not u.accepted]
-    if rejected:
-        found.append(f"部分报送存在填报错误。{len(rejected)}个单位的报送被退回修改（{names(rejected)}），"
-                     f"涉及待修改{f.total.needs_fix}项次。")
-    if f.total.overdue:
-        found.append(_overdue_sentence(data))
-    behind = _behind_sentence(data)
-    if behind:
-        found.append(behind)
-    return found
+def _similar(a: set[str], b: set[str]) -> bool:
+    return len(a & b) / len(a | b) >= SIMILAR if a and b else False
 
 
-def _overdue_sentence(data: RoundSummary) -> str:
-    f = data.figures
-    late_tasks = sorted((t for t in f.tasks if t.overdue), key=lambda t: (-t.overdue, t.seq))
-    units = {p.unit for p in f.pairs if p.overdue}
-    listed = "；".join(f"{t.task_id}“{topic(t.text)}”{t.overdue}项次" for t in late_tasks[:3])
-    more = f"等{len(late_tasks)}项任务" if len(late_tasks) > 3 else ""
-    return (f"部分任务逾期未完成。截至{cn_date(f.as_of)}，已过完成时限仍未完成的有{f.total.overdue}项次，"
-            f"涉及{len(late_tasks)}项任务、{len(units)}个单位，主要是：{listed}{more}。")
+def group_texts(pairs: Iterable[Pair], attr: str) -> list[Group]:
+    """The units' texts of `attr` grouped by similarity (common character pairs), largest group first.
 
-
-def _behind_sentence(data: RoundSummary) -> str:
-    """Returned units below the round's completion rate, lowest first."""
-    f = data.figures
-    overall = f.total.completion_rate
-    behind = sorted((u for u in f.units if u.returned and u.completion_rate < overall),
-                    key=lambda u: (u.completion_rate, u.unit))
-    if not behind:
-        return ""
-    listed = "、".join(f"{u.unit}（{percent(u.completion_rate)}）" for u in behind[:5])
-    more = f"等{len(behind)}个单位" if len(behind) > 5 else ""
-    return (f"部分单位推进较慢。已报送的单位中，完成率低于全部平均水平（{percent(overall)}）的有{len(behind)}个，"
-            f"包括{listed}{more}。")
-
-
-def _texts_by_area(data: RoundSummary, attr: str) -> list[tuple[str, list[str]]]:
-    """Per area: the distinct non-trivial texts of `attr`, each with the units that wrote it, as "一是…"."""
-    by_area: dict[str, dict[str, list[str]]] = {area.area: {} for area in data.figures.areas}
-    for pair in data.figures.pairs:
+    Each text is first cut to its first sentence; a text joins the first group whose wording it is like.
+    """
+    counts: dict[str, list[str]] = {}
+    for pair in pairs:
         text = getattr(pair, attr)
         if pair.state == STATE_NOT_REPORTED or is_trivial(text):
             continue
-        body = sentence_body(text)
-        units = by_area.setdefault(pair.area, {}).setdefault(body, [])
-        if pair.unit not in units:
-            units.append(pair.unit)
-    result = []
-    for area, texts in by_area.items():
-        if not texts:
-            continue
-        items = [f"{body}（{names(units, 3)}）。" for body, units in texts.items()]
-        paragraphs = numbered(items[:ITEMS_PER_SECTION])
-        if len(items) > ITEMS_PER_SECTION:
-            paragraphs.append(f"此外还有{len(items) - ITEMS_PER_SECTION}条，详见汇总台账「问题与计划」。")
-        result.append((area_name(area), paragraphs))
-    return result
+        first = (_CLAUSE.findall(clean(text)) or [""])[0].strip().lstrip(_LEADING)
+        first = _without_end(_SELF_REFERENCE.sub("", first))
+        if len(first) >= 4:
+            counts.setdefault(first, []).append(pair.unit)
+    groups: list[tuple[set[str], Group]] = []
+    for text, units in sorted(counts.items(), key=lambda item: (-len(item[1]), item[0])):
+        grams = _bigrams(text)
+        home = next((group for shape, group in groups if _similar(shape, grams)), None)
+        if home is None:
+            home = Group(text)
+            groups.append((grams, home))
+        for unit in units:
+            home.add(unit)
+    return sorted((group for _, group in groups), key=lambda g: (-len(g.units), -g.answers, g.text))
+
+
+@dataclass
+class Finding:
+    """One point of 三 and the point of 四 that answers it."""
+
+    problem: str
+    step: str
+
+
+def findings(data: RoundSummary) -> list[Finding]:
+    """Up to MAX_POINTS points for the whole round, each said once: returns, overdue tasks, weak areas and
+    units, the units' own problems; with the next step that answers each."""
+    found = [item for item in (_returns(data), _overdue(data), _behind(data)) if item]
+    found += _own_problems(data, MAX_POINTS - len(found))
+    return found[:MAX_POINTS]
+
+
+def problems(data: RoundSummary) -> list[dict]:
+    points_ = [item.problem for item in findings(data)]
+    return [section(0, "", numbered(points_))] if points_ else []
+
+
+def next_steps(data: RoundSummary) -> list[dict]:
+    points_ = [item.step for item in findings(data)]
+    return [section(0, "", numbered(points_))] if points_ else []
+
+
+def _returns(data: RoundSummary) -> Finding | None:
+    f = data.figures
+    missing = [u.unit for u in f.units if not u.returned]
+    rejected = [u.unit for u in f.units if u.returned and not u.accepted]
+    if not missing and not rejected:
+        return None
+    parts, steps = [], []
+    if missing:
+        parts.append(f"应报送的{f.units_expected}个单位中，{counted(missing)}未报送，"
+                     f"其{f.total.not_reported}项次按未报送计入完成率")
+        steps.append(f"对未报送的{len(missing)}个单位逐一督促补报")
+    if rejected:
+        parts.append(f"{counted(rejected)}的报送因填报错误被退回修改，涉及{f.total.needs_fix}项次")
+        steps.append(f"督促退回修改的{len(rejected)}个单位按回执修改后重报")
+    return Finding(f"报送不够及时完整。{'；'.join(parts)}。",
+                   f"压实报送责任。{'，'.join(steps)}，确保下一轮全部按时报送、一次通过校验。")
+
+
+def _overdue(data: RoundSummary) -> Finding | None:
+    f = data.figures
+    if not f.total.overdue:
+        return None
+    late = sorted((t for t in f.tasks if t.overdue), key=lambda t: (-t.overdue, t.seq))
+    late_units: dict[str, list[str]] = {}
+    for pair in f.pairs:
+        if pair.overdue:
+            late_units.setdefault(pair.task_id, []).append(pair.unit)
+    listed = "；".join(f"{task_label(t)}{_late_units(late_units.get(t.task_id, []))}未完成" for t in late[:3])
+    rest = f"，其余{len(late) - 3}项见附件3" if len(late) > 3 else ""
+    unit_count = len({unit for units in late_units.values() for unit in units})
+    problem = (f"部分任务逾期未完成。截至{cn_date(f.as_of)}，已过完成时限仍未完成的有{f.total.overdue}项次，"
+               f"涉及{len(late)}项任务、{unit_count}个单位。逾期较多的是{listed}{rest}。")
+    step = (f"紧盯逾期任务。对逾期未完成的{f.total.overdue}项次逐项督办，由牵头单位会同责任单位明确整改时限，"
+            f"{task_label(late[0]) if len(late) == 1 else task_label(late[0]) + '等任务'}限期完成并报送佐证材料。")
+    return Finding(problem, step)
+
+
+def _late_units(units: list[str]) -> str:
+    """有县A、县B共2个单位 (three or fewer named), else 有12个单位."""
+    return f"有{counted(units)}" if len(units) <= 3 else f"有{len(units)}个单位"
+
+
+def _behind(data: RoundSummary) -> Finding | None:
+    """The weakest areas and returned units, below the round's completion rate."""
+    f = data.figures
+    overall = f.total.completion_rate
+    areas = sorted((a for a in f.areas if a.completion_rate < overall), key=lambda a: a.completion_rate)[:2]
+    units = sorted((u for u in f.units if u.returned and u.completion_rate < overall),
+                   key=lambda u: (u.completion_rate, u.unit))
+    if not areas and not units:
+        return None
+    parts = []
+    if areas:
+        parts.append("分领域看，" + "、".join(f"{area_name(a.area)}（{percent(a.completion_rate)}）" for a in areas)
+                     + f"完成率低于总体水平（{percent(overall)}）")
+    if units:
+        listed = "、".join(f"{u.unit}（{percent(u.completion_rate)}）" for u in units[:3])
+        parts.append(f"已报送的单位中完成率低于平均水平的有{len(units)}个，较低的是{listed}")
+    targets = [area_name(a.area) for a in areas[:1]] + [u.unit for u in units[:2]]
+    return Finding(f"推进不够平衡。{'；'.join(parts)}。",
+                   f"补齐薄弱环节。对{joined(targets)}等重点领域和单位加强调度指导，逐项分析滞后原因，"
+                   "帮助解决推进中的具体困难。")
+
+
+def _own_problems(data: RoundSummary, room: int) -> list[Finding]:
+    """The units' own 存在问题, grouped by similarity across areas; their 下一步计划 likewise."""
+    if room <= 0:
+        return []
+    groups = group_texts(data.figures.pairs, "problems")
+    plans = group_texts(data.figures.pairs, "next_steps")
+    if not groups and not plans:
+        return []
+    problem = step = ""
+    if groups:
+        shown = groups[:PROBLEM_GROUPS]
+        listed = "；".join(f"“{g.text}”（{len(g.units)}个单位、{g.answers}项次）" for g in shown)
+        rest = len(groups) - len(shown)
+        problem = ("各单位反映的困难较为集中。归并相近的表述后，主要有" + listed
+                   + (f"；另有{rest}类问题，详见汇总台账「问题与计划」" if rest > 0 else "") + "。")
+    if plans:
+        shown_plans = plans[:PROBLEM_GROUPS]
+        aimed = "针对" + "、".join(f"“{g.text}”" for g in groups[:2]) + "等问题，" if groups else ""
+        measures = "；".join(f"“{g.text}”（{len(g.units)}个单位）" for g in shown_plans)
+        step = f"落实各单位提出的改进措施。{aimed}各单位提出的措施主要有{measures}，将纳入下一轮台账跟踪落实。"
+    elif groups:
+        step = ("研究解决各单位反映的困难。针对" + "、".join(f"“{g.text}”" for g in groups[:2])
+                + "等问题，会同有关部门研究解决办法，并在下一轮台账中跟踪。")
+    if not problem:
+        return []  # plans without problems: nothing in 三 to tie a point of 四 to
+    return [Finding(problem, step)]
 
 
 # -- 附件 ---------------------------------------------------------------------------------------------
@@ -352,18 +573,20 @@ def _unit_row(rank, name: str, tally) -> dict:
 
 
 def annex_open_tasks(data: RoundSummary) -> list[dict]:
-    """Tasks not yet done by every unit: deadline, the lead units' state, and the units not done."""
-    by_task = _pairs_by_task(data)
+    """Tasks not yet done by every unit: deadline, the lead units' state, and counts of the others' states."""
+    leads: dict[str, list[str]] = {}
+    for pair in data.figures.pairs:  # figures.py orders them by task, lead units first
+        if pair.role == ROLE_LEAD:
+            leads.setdefault(pair.task_id, []).append(f"{pair.unit}（{pair.state}）")
     rows = []
     for task in data.figures.tasks:
         if task.done:
             continue
-        pairs = by_task.get(task.task_id, [])
-        open_units = [f"{p.unit}（{p.state}）" for p in pairs if p.state != STATUS_DONE]
-        leads = [f"{p.unit}（{p.state}）" for p in pairs if p.role == "牵头"]
-        rows.append({"序号": len(rows) + 1, "任务编号": task.task_id, "任务": _clip(clean(task.text), 40),
-                     "时限": _deadline(task), "牵头": "、".join(leads) or "—",
-                     "未完成单位": names(open_units, 6)})
+        rows.append({"序号": len(rows) + 1, "任务编号": task.task_id, "任务": topic(task.text, 60) or clean(task.text),
+                     "时限": _deadline(task), "牵头": "、".join(leads.get(task.task_id, [])) or "—",
+                     "项次": task.tasks, "已完成": task.completed, "推进中": task.ongoing,
+                     "未启动": task.not_started, "待修改": task.needs_fix, "未报送": task.not_reported,
+                     "逾期": task.overdue})
     return rows
 
 
@@ -373,7 +596,3 @@ def _deadline(task: TaskFigures) -> str:
     if task.deadline == LONG_TERM:
         return LONG_TERM
     return task.deadline + ("（已逾期）" if task.overdue else "")
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"

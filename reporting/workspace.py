@@ -37,7 +37,9 @@ class Settings:
     round_name: str = ""
     round_due: date | None = None
     contact: str = ""  # 联系人及电话, shown in 填报说明
-    report_date: date | None = None  # 成文日期 of the 自评报告; None: the day it is written
+    report_date: date | None = None  # 成文日期 of the 自评报告; None: the day it is written (not before as-of)
+    addressee: str = ""  # 主送机关 of the 自评报告; "" for none
+    examples_per_area: int = 2  # how many pieces of work the report quotes per area
     words: dict[str, list[str]] = field(default_factory=dict)  # [词表]: 完成状态/材料提供方式 choice → words
 
     @classmethod
@@ -55,6 +57,8 @@ class Settings:
             contact=read.text("活动", "联系人", ""),
             report_date=read.date("报告", "成文日期"),
             words=read.words("词表"),
+            addressee=read.text("报告", "主送机关", ""),
+            examples_per_area=read.whole("报告", "每领域事例数", default.examples_per_area, 1, 10),
         )
 
     def to_toml(self) -> str:
@@ -80,8 +84,12 @@ class Settings:
                       for key, words in self.words.items())
             + "\n"
             "[\"报告\"]\n"
-            "# 自评报告的成文日期，如 2026-12-31；留空则为生成报告的当天\n"
+            "# 自评报告的成文日期，如 2026-12-31；留空则为生成报告的当天（早于统计截至日期时取截至日期）\n"
             f"\"成文日期\" = {_toml_str(self.report_date.isoformat() if self.report_date else '')}\n"
+            "# 主送机关，如 县委全面依法治县委员会办公室；留空则不写主送机关\n"
+            f"\"主送机关\" = {_toml_str(self.addressee)}\n"
+            "# 自评报告“主要工作及成效”每个领域举出的事例数（1–10，按成效择优，见 README）\n"
+            f"\"每领域事例数\" = {self.examples_per_area}\n"
         )
 
 
@@ -144,6 +152,13 @@ class _SettingsReader:
                 raise _wrong(section, key, value, "词语列表，如 [\"基本完成\", \"已落实\"]，或用顿号分隔的文字")
             found[key] = [item.strip() for item in value if item.strip()]
         return found
+    def whole(self, section: str, key: str, default: int, low: int, high: int) -> int:
+        value = self._value(section, key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise _wrong(section, key, value, f"{low} 到 {high} 的整数，不加引号，如 {default}")
+        return value
 
     def deadline(self, section: str, key: str) -> str:
         value = self._value(section, key)

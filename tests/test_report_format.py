@@ -49,11 +49,14 @@ def parts(package: dict, prefix: str) -> list[str]:
 
 
 def test_a4_and_margins(package):
-    sections = xml(package, "word/document.xml").iter(f"{W}sectPr")
-    for sect in sections:
-        size, margins = sect.find(f"{W}pgSz"), sect.find(f"{W}pgMar")
-        assert (int(size.get(f"{W}w")), int(size.get(f"{W}h"))) == (11906, 16838)
-        for side, mm in (("top", 37), ("bottom", 35), ("left", 28), ("right", 26)):
+    """Main text portrait; the annexes landscape, the margins turned with the page (binding edge on top)."""
+    sections = list(xml(package, "word/document.xml").iter(f"{W}sectPr"))
+    assert len(sections) == 2
+    for sect, size, sides in ((sections[0], (11906, 16838), {"top": 37, "bottom": 35, "left": 28, "right": 26}),
+                              (sections[1], (16838, 11906), {"top": 28, "bottom": 26, "left": 37, "right": 35})):
+        page, margins = sect.find(f"{W}pgSz"), sect.find(f"{W}pgMar")
+        assert (int(page.get(f"{W}w")), int(page.get(f"{W}h"))) == size
+        for side, mm in sides.items():
             assert int(margins.get(f"{W}{side}")) == pytest.approx(mm * MM_TWIPS, abs=1)
 
 
@@ -83,7 +86,7 @@ def test_fonts_and_sizes_by_role(package):
 
     title = next(text for text in paragraphs if text.endswith("自评报告"))
     assert font(title) == ("方正小标宋简体", "44")
-    assert font("一、总体推进情况") == ("黑体", "32")
+    assert font("一、总体情况") == ("黑体", "32")
     assert font("（一）依法全面履行政府职能") == ("楷体_GB2312", "32")
     opening = next(text for text in paragraphs if text.startswith("按照"))
     assert font(opening) == ("仿宋_GB2312", "32")
@@ -96,18 +99,18 @@ def test_signature_and_date_placed_as_gbt9704(package):
     body = xml(package, "word/document.xml").find(f"{W}body")
     indents = {_text(p): int(p.find(f"{W}pPr/{W}ind").get(f"{W}right")) for p in body.iter(f"{W}p")
                if _text(p) in (*SIGNERS, "2026年7月6日")}
-    char = 320  # one 16 pt character in twips
+    char = 315  # one 16 pt character with its -0.25 pt spacing (28 a line), in twips
     assert indents[SIGNERS[0]] == 2 * char  # the longest body: 右空二字
     assert indents[SIGNERS[1]] == 2 * char + (15 - 5) * char // 2  # centred on it
     date_width = 6 + 5 / 4  # 2026 年 7 月 6 日: digits half a character, a quarter between digits and Chinese
-    assert indents["2026年7月6日"] == (15 - date_width) * char  # its first character two right of the body's
+    assert indents["2026年7月6日"] == round((15 - date_width) * char)  # its first character two right of the body's
 
 
 def test_tables_have_explicit_grids(package):
     for table in xml(package, "word/document.xml").iter(f"{W}tbl"):
         columns = [int(col.get(f"{W}w")) for col in table.findall(f"{W}tblGrid/{W}gridCol")]
         assert columns and all(width > 0 for width in columns)
-        assert sum(columns) <= round(156 * MM_TWIPS) + 2
+        assert sum(columns) <= round(225 * MM_TWIPS) + 2  # annexes are on landscape pages
         assert table.find(f"{W}tblPr/{W}tblLayout").get(f"{W}type") == "fixed"
         for row in table.findall(f"{W}tr"):
             cells = row.findall(f"{W}tc")
@@ -195,13 +198,13 @@ def test_missing_required_field_is_named_before_anything_is_written(campaign_ws)
 
 
 def test_syntax_error_names_the_template_and_the_jinja_error(campaign_ws):
-    edit_template(campaign_ws, {"一、总体推进情况": "一、总体推进情况{{ 完成率 "})
+    edit_template(campaign_ws, {"一、总体情况": "一、总体推进情况{{ 完成率 "})
     with pytest.raises(TemplateError, match=r"模板 templates/docx/自评报告模板\.docx 有语法错误：.+"):
         write_report(campaign_ws)
 
 
 def test_unknown_field_is_named(campaign_ws):
-    edit_template(campaign_ws, {"一、总体推进情况": "一、总体推进情况{{ 完成比例 }}"})
+    edit_template(campaign_ws, {"一、总体情况": "一、总体推进情况{{ 完成比例 }}"})
     with pytest.raises(TemplateError, match="含有未知字段：完成比例"):
         write_report(campaign_ws)
 
@@ -229,3 +232,67 @@ def test_cli_template_error_is_one_line(campaign_ws):
     result = CliRunner().invoke(main, ["report", "-w", str(campaign_ws.root)])
     assert result.exit_code == 1
     assert result.output == "错误：模板 templates/docx/自评报告模板.docx 缺少字段：成文日期\n"
+
+
+# -- GB/T 9704 checklist (the points not covered above) ----------------------------------------------
+
+
+def _styles(package: dict) -> dict:
+    return {s.get(f"{W}styleId"): s for s in xml(package, "word/styles.xml").iter(f"{W}style")}
+
+
+def test_grid_of_22_lines_and_28_characters(package):
+    from reporting.docx_format import CHAR_TWIPS, LINE_TWIPS, TEXT_WIDTH_TWIPS
+
+    for sect in xml(package, "word/document.xml").iter(f"{W}sectPr"):
+        grid = sect.find(f"{W}docGrid")
+        assert (grid.get(f"{W}type"), grid.get(f"{W}linePitch")) == ("lines", str(LINE_TWIPS))
+    type_area_height = round(225 * MM_TWIPS)
+    assert type_area_height // LINE_TWIPS == 22
+    defaults = xml(package, "word/styles.xml").find(f"{W}docDefaults/{W}rPrDefault/{W}rPr")
+    assert defaults.find(f"{W}spacing").get(f"{W}val") == "-5" and defaults.find(f"{W}sz").get(f"{W}val") == "32"
+    assert TEXT_WIDTH_TWIPS // CHAR_TWIPS == 28
+
+
+def test_title_broken_at_a_word_boundary(package):
+    body = xml(package, "word/document.xml").find(f"{W}body")
+    title = next(p for p in body.iter(f"{W}p") if p.find(f"{W}pPr/{W}pStyle").get(f"{W}val") == "ReportTitle")
+    lines = [t.text for t in title.iter(f"{W}t")]
+    assert lines == ["某县法治政府建设示范创建", f"{ROUND}自评报告"] and len(list(title.iter(f"{W}br"))) == 1
+    assert _styles(package)["ReportTitle"].find(f"{W}pPr/{W}jc").get(f"{W}val") == "center"
+
+
+def test_title_lines_make_a_trapezoid_or_diamond():
+    from reporting.docx_format import _width, title_lines
+
+    for text in ("云溪县法治政府建设示范创建2026年第四季度自评报告", "湖南省衡南县咸塘镇贯彻落实法治政府建设"
+                 "实施纲要2026年度中期评估报告", "某市人民政府2026年度法治政府建设情况报告"):
+        lines = title_lines(text)
+        assert "".join(lines) == text and all(_width(line) <= 20 for line in lines)
+        widths = [_width(line) for line in lines]
+        assert widths in (sorted(widths), sorted(widths, reverse=True)) or widths[1] == max(widths)
+        assert not any(re.search(r"\d$", line) for line in lines[:-1])  # "2026年" stays whole
+    assert title_lines("短标题自评报告") == ["短标题自评报告"]
+
+
+def test_annex_note_aligned_under_the_first_name(package):
+    from reporting.docx_format import CHAR_TWIPS
+
+    styles = _styles(package)
+    first, rest = (styles[name].find(f"{W}pPr/{W}ind") for name in ("ReportAnnexNote", "ReportAnnexList"))
+    # 附件： starts two characters in; 2. and 3. start under 1., five characters in
+    assert int(first.get(f"{W}left")) - int(first.get(f"{W}hanging")) == 2 * CHAR_TWIPS
+    assert int(rest.get(f"{W}left")) - int(rest.get(f"{W}hanging")) == 5 * CHAR_TWIPS
+    body = xml(package, "word/document.xml").find(f"{W}body")
+    for paragraph in body.iter(f"{W}p"):
+        if paragraph.find(f"{W}pPr/{W}pStyle") is not None and paragraph.find(f"{W}pPr/{W}pStyle").get(
+                f"{W}val") in ("ReportAnnexNote", "ReportAnnexList"):
+            indent = paragraph.find(f"{W}pPr/{W}ind")
+            assert indent is None or indent.get(f"{W}firstLine") is None  # no body indent on top
+
+
+def test_signature_one_line_below_the_annex_note(package):
+    body = xml(package, "word/document.xml").find(f"{W}body")
+    texts = [_text(p) for p in body.iter(f"{W}p")]
+    last_note = max(i for i, t in enumerate(texts) if t.startswith("3.未完成任务清单"))
+    assert texts[last_note + 1:last_note + 4] == ["", *SIGNERS[:2]]
