@@ -15,10 +15,11 @@ from county import AREAS, build_county
 
 from reporting import report_text
 from reporting.cli import main
-from reporting.consolidate import consolidate, percent
 from reporting.report import write_report
 from reporting.report_text import area_name
-from reporting.workspace import init_workspace
+from reporting.summary import percent
+from reporting.summary_xlsx import consolidate
+from reporting.workspace_init import init_workspace
 
 BEST, EMPTY = "青山县气象局", "青山县档案馆"
 

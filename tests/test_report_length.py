@@ -13,7 +13,7 @@ from county import build_county
 
 from reporting.demo import run_demo
 from reporting.report import write_report
-from reporting.workspace import init_workspace
+from reporting.workspace_init import init_workspace
 
 DEMO_PAGES, COUNTY_PAGES = 6, 10
 
