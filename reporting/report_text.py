@@ -182,8 +182,8 @@ def headline(data: RoundSummary) -> dict:
         "逾期项次": total.overdue, "逾期任务数": sum(t.overdue > 0 for t in f.tasks),
         "已完成任务数": done_tasks,
         "任务完成率": percent(done_tasks / len(f.tasks) if f.tasks else 0.0),
-        "较上轮": since_previous(data), "领域概况": areas_sentence(data), "单位概况": units_sentence(data),
-        "督办事项": to_chase(data),
+        "较上轮": since_previous(data), "领域概况": areas_sentence(data),
+        "单位概况": fullwidth(units_sentence(data)), "督办事项": to_chase(data),
         "状态构成": state_rows(data),
     }
 

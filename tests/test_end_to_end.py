@@ -41,7 +41,7 @@ def test_demo_writes_every_output_and_each_opens(demo):
         assert openpyxl.load_workbook(workbook, read_only=True).sheetnames, workbook
     assert len(list((out / "台账").glob("*.xlsx"))) == 25
     text = "\n".join(p.text for p in Document(str(out / "自评报告.docx")).paragraphs)
-    for heading in ("一、总体推进情况", "二、主要工作及成效", "三、存在的问题", "四、下一步工作打算"):
+    for heading in ("一、总体情况", "二、主要工作及成效", "三、存在的问题", "四、下一步工作打算"):
         assert heading in text
     assert sorted(p.name for p in out.glob("*.png"))
 
