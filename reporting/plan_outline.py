@@ -136,7 +136,7 @@ def build_outline(lines: list[tuple[int, str]]) -> Node:
         rank = ranks[numbering.style]
         parent = current
         while parent is not root and parent.rank >= rank and not parent.appendix:
-            parent = parent.parent
+            parent = parent.parent or root
         if parent.appendix and rank == 0:
             parent = root
         current = _add(parent, Node(text, numbering, rank, number))

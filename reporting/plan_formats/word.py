@@ -68,9 +68,8 @@ def _blocks(parent) -> Iterator:
 def _paragraph_text(paragraph) -> str:
     from docx.oxml.ns import qn
 
-    pieces = {qn("w:t"): None, qn("w:tab"): " ", qn("w:br"): "\n"}
-    return "".join(node.text or "" if pieces[node.tag] is None else pieces[node.tag]
-                   for node in paragraph.iter(*pieces))
+    pieces: dict[str, str] = {qn("w:t"): "", qn("w:tab"): " ", qn("w:br"): "\n"}
+    return "".join(pieces[node.tag] or node.text or "" for node in paragraph.iter(*pieces))
 
 
 def _table_rows(table) -> Iterator[tuple[str, ...]]:
