@@ -127,7 +127,7 @@ def _parse(
     if not finished:
         raise PlanError(NO_TASKS)
     _dedupe_ids([task for task, _ in finished], warnings)
-    default, default_line = _apply_default(finished, cleaned, default_deadline)
+    default, default_line = _apply_default(finished, cleaned, default_deadline, when.year)
     tasks = [task for task, _ in finished]
     guesses += _task_guesses(tasks, when)
     warnings += [PlanWarning(task.line, message, task.id) for task in tasks for message in task.warnings]
@@ -753,7 +753,7 @@ def _table_tasks(rows: list[TableRow], when: _When) -> list[tuple[Task, bool]]:
 
 
 def _apply_default(
-    finished: list[tuple[Task, bool]], lines: list[tuple[int, str]], given: str | None
+    finished: list[tuple[Task, bool]], lines: list[tuple[int, str]], given: str | None, year: int | None = None
 ) -> tuple[str | None, int]:
     """Fill empty deadlines from the user's default, else from the plan's "原则上…前完成" sentence."""
     if given:
@@ -762,7 +762,7 @@ def _apply_default(
             raise PlanError(f"无法识别默认完成时限「{given}」：请写成 2019-12-31、2019年底 或 长期")
         line, note = 0, f"完成时限按指定的默认时限（{given}）"
     else:
-        found = find_default_deadline(lines)
+        found = find_default_deadline(lines, year)
         if found is None:
             return None, 0
         value, line = found[0].value, found[1]

@@ -271,12 +271,16 @@ _MILESTONE_DATE = (
     r"(?:\d{4}\s*年\s*)?(?:\d{1,2}\s*月\s*(?:\d{1,2}\s*日|份|底|末|中旬|上旬|下旬)?|年底|年末|上半年|下半年"
     r"|第?[一二三四1-4]\s*季度(?:末|底)?)"
 )
-_MILESTONE_RE = re.compile(rf"^\s*(?:力争|确保|争取)?\s*(?:于|在|到)?\s*(?P<date>{_MILESTONE_DATE})\s*(?:之|以)?前")
+_MILESTONE_RE = re.compile(
+    rf"^\s*(?:力争|确保|争取)?\s*(?:于|在|到)?\s*(?P<date>{_MILESTONE_DATE})\s*(?:(?:之|以)?前|(?=提请|完成|出台|印发|报送|提交|审议))"
+)
+# A step with its date first: "10月提请审议", "6月底前完成起草".
+STEP_RE = _MILESTONE_RE
 
 
 def _milestones(sentence: str, plan_date: date | None = None, year: int | None = None) -> list[Deadline]:
     """Each comma piece of a sentence starting with its own date: "6月底前完成起草,8月底前提请审议"."""
-    if "前" not in sentence:
+    if not _MILESTONE_RE.match(ascii_digits(sentence)):
         return []
     found = []
     for segment in re.split(r"[，,；;]", sentence.rstrip("。！？!?；;")):
@@ -395,11 +399,17 @@ def _following(text: str, start: int) -> str:
 
 # --- plan-wide facts ---------------------------------------------------------------------------------
 
-_DEFAULT_HINT = re.compile(r"原则上|除[^。]{0,40}外|各项(?:工作)?任务|所有任务|未明确|请[^。]{0,30}(?:于|在)")
+_DEFAULT_HINT = re.compile(r"原则上|除[^。]{0,40}外|各项(?:工作)?任务|所有任务|未明确|请[^。]{0,30}(?:于|在)|上述工作")
 
 
-def find_default_deadline(lines: Iterable[tuple[int, str]]) -> tuple[Deadline, int] | None:
-    """The plan-wide default ("各项工作任务除…外，原则上应当在2019年底前完成") and its line."""
+_RELATIVE_MENTION_RE = re.compile(
+    r"(?:\d{1,2}\s*月\s*(?:\d{1,2}\s*日|底|末)?|年底|年末)\s*(?:之|以)?前\s*(?:(?:全面|基本)?完成)"
+)
+
+
+def find_default_deadline(lines: Iterable[tuple[int, str]], year: int | None = None) -> tuple[Deadline, int] | None:
+    """The plan-wide default ("各项工作任务除…外，原则上应当在2019年底前完成", "上述工作请于11月30日前完成")
+    and its line; a date without its year is read in `year`."""
     for number, text in lines:
         for sentence in split_sentences(text):
             if not _DEFAULT_HINT.search(sentence):
@@ -411,6 +421,11 @@ def find_default_deadline(lines: Iterable[tuple[int, str]]) -> tuple[Deadline, i
                 found = parse_deadline(sentence[m.start():m.end()])
                 if found and not found.recurring:
                     return found, number
+            if year is not None:
+                for m in _RELATIVE_MENTION_RE.finditer(plain):
+                    found = parse_deadline(sentence[m.start():m.end()], year=year)
+                    if found and found.value and not found.recurring:
+                        return found, number
     return None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .plan_terms import parse_deadline
+from .plan_terms import STEP_RE, is_status, parse_deadline
 
 _LEAD_LABELS = (
     "牵头责任单位", "牵头单位", "牵头部门", "主办单位", "主办部门", "主责单位", "主责部门", "牵头",
@@ -21,7 +21,7 @@ _RESP_LABELS = (
 )
 _TIME_LABELS = (
     "完成时限", "完成时间", "时间节点", "时间要求", "完成期限", "时限", "报送审议时间", "提请审议时间",
-    "计划完成时间", "时间安排", "进度安排",
+    "计划完成时间", "时间安排", "进度安排", "落实时限", "推进时限", "办结时限", "完成时限要求",
 )
 _ALL_LABELS = sorted(_LEAD_LABELS + _RESP_LABELS + _TIME_LABELS, key=len, reverse=True)
 _LABEL_RE = re.compile(rf"({'|'.join(_ALL_LABELS)})\s*[:：]")
@@ -29,9 +29,12 @@ LABEL_RE = _LABEL_RE
 _ROLE_RE = re.compile(
     r"^(?:由)?(?P<names>.+?)(?:等(?:相关|有关)?(?:单位|部门)?)?"
     r"(?:按职责分工|按照职责分工|按职责|根据职责|分别|共同|具体|各自)?(?:抓好|组织)?"
-    r"(?P<role>牵头|负责|配合|协助|参与|落实)(?:抓总|负责|落实|实施|组织实施|推进)?$"
+    r"(?P<role>牵头|负责|配合|协助|参与|落实|起草|承办)(?:抓总|负责|落实|实施|组织实施|推进)?$"
 )
-_ROLE_KIND = {"牵头": "lead", "负责": "lead", "配合": "resp", "协助": "resp", "参与": "resp", "落实": "resp"}
+_ROLE_KIND = {
+    "牵头": "lead", "负责": "lead", "配合": "resp", "协助": "resp", "参与": "resp", "落实": "resp", "起草": "resp",
+    "承办": "resp",
+}
 
 _OPEN = "(（〔[【"
 _CLOSE = ")）〕]】"
@@ -170,7 +173,7 @@ _TOGETHER_RE = re.compile(
 
 
 _TOGETHER_HINT = re.compile("会同|联合|协同")
-_ROLE_HINT = re.compile("牵头|负责|配合|协助|参与|落实")
+_ROLE_HINT = re.compile("牵头|负责|配合|协助|参与|落实|起草|承办")
 
 
 def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
@@ -181,7 +184,10 @@ def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
         group = group.strip(_EDGE)
         if not group:
             continue
-        if kind == "time" or parse_deadline(group):
+        step = STEP_RE.match(group)
+        if kind == "time" or parse_deadline(group) or step or (is_status(group) and not looks_like_unit(group)):
+            if step and clause.deadline and STEP_RE.match(clause.deadline):
+                clause.deadline += "，" + group  # milestones: "6月底前完成起草，8月底前提请审议"
             clause.deadline = clause.deadline or group  # an unreadable one is reported by the caller
             continue
         together = _TOGETHER_RE.match(group) if kind != "time" and _TOGETHER_HINT.search(group) else None

@@ -67,8 +67,18 @@ def header_columns(cells: tuple[str, ...] | list[str]) -> dict[str, int] | None:
             if field and field not in columns and index not in columns.values():
                 columns[field] = index
     if "text" in columns and {"lead", "responsible", "deadline"} & columns.keys():
+        _finer_text(names, columns)
         return columns
     return None
+
+
+def _finer_text(names: list[str], columns: dict[str, int]) -> None:
+    """`改革任务 | 具体举措 | 牵头单位…`: of two task columns the later, finer one is the task; the other a level."""
+    taken = set(columns.values())
+    later = [i for i, name in enumerate(names) if i not in taken and i > columns["text"] and 0 < len(name) <= 8
+             and _TEXT_WORDS_RE.search(name) and not any(p.search(name) for f, p in _HEADER_WORDS_RE if f != "text")]
+    if later and "level1" not in columns:
+        columns["level1"], columns["text"] = columns["text"], later[0]
 
 
 # By their words, for headers no list foresees; tried in this order.
@@ -78,8 +88,9 @@ _HEADER_WORDS_RE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("responsible", re.compile(r"(?:单位|部门|主体|机关)$")),
     ("deadline", re.compile(r"时限|时间|期限|节点|进度|日期")),
     ("note", re.compile(r"^备注")),
-    ("text", re.compile(r"任务|内容|事项|措施|工作|项目|名称|要点")),
+    ("text", re.compile(r"任务|内容|事项|措施|举措|工作|项目|名称|要点")),
 )
+_TEXT_WORDS_RE = _HEADER_WORDS_RE[-1][1]
 
 
 def _header_field(name: str, mode: str) -> str | None:
