@@ -11,6 +11,7 @@ from .commands.collect import collect_command, confirm_command, status_command
 from .commands.common import GROUP_SETTINGS, WORKSPACE_HELP
 from .commands.demo import demo_command
 from .commands.generate import generate_command
+from .commands.mail import mail_group
 from .commands.plan import init_command, plan_group
 from .commands.report import consolidate_command, report_command
 
@@ -27,5 +28,5 @@ def main(ctx: click.Context, verbose: bool, workspace_dir: Path | None) -> None:
 
 
 for _command in (init_command, plan_group, generate_command, collect_command, status_command,
-                 consolidate_command, report_command, confirm_command, demo_command):
+                 consolidate_command, report_command, confirm_command, mail_group, demo_command):
     main.add_command(_command)

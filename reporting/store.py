@@ -172,6 +172,30 @@ MIGRATIONS: list[str] = [
     ALTER TABLE submissions ADD COLUMN saved_at REAL;
     UPDATE submissions SET saved_at = mtime;
     """,
+    # 6: mail. One row per message sent (an attempt: 发送中 before it goes, 已发送 or 发送失败 after; a row left
+    # 发送中 by a crash is shown as 可能已发送); one per message looked at in the mailbox, by folder, UIDVALIDITY
+    # and UID; one per file that fetch added to inbox/, with the message and sender it came from.
+    """
+    CREATE TABLE mail_sent (
+        id INTEGER PRIMARY KEY, round TEXT NOT NULL, kind TEXT NOT NULL, unit TEXT NOT NULL, key TEXT NOT NULL,
+        address TEXT NOT NULL, message_id TEXT NOT NULL UNIQUE, subject TEXT NOT NULL, eml TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL, created_at TEXT NOT NULL, sent_at TEXT, error TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX mail_sent_key ON mail_sent (key);
+    CREATE TABLE mail_fetched (
+        account TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,
+        message_id TEXT NOT NULL DEFAULT '', sender TEXT NOT NULL DEFAULT '', sent_at TEXT,
+        subject TEXT NOT NULL DEFAULT '', size INTEGER, fetched_at TEXT NOT NULL, outcome TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (account, folder, uidvalidity, uid)
+    );
+    CREATE INDEX mail_fetched_message ON mail_fetched (message_id);
+    CREATE TABLE mail_files (
+        inbox_path TEXT PRIMARY KEY, account TEXT NOT NULL, folder TEXT NOT NULL, uidvalidity INTEGER NOT NULL,
+        uid INTEGER NOT NULL, message_id TEXT NOT NULL DEFAULT '', sender TEXT NOT NULL DEFAULT '',
+        attachment TEXT NOT NULL, size INTEGER NOT NULL, hash TEXT NOT NULL
+    );
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -41,6 +41,7 @@ class Settings:
     addressee: str = ""  # 主送机关 of the 自评报告; "" for none
     examples_per_area: int = 2  # how many pieces of work the report quotes per area
     words: dict[str, list[str]] = field(default_factory=dict)  # [词表]: 完成状态/材料提供方式 choice → words
+    mail: dict = field(default_factory=dict)  # [邮件] as written; reporting.mail.settings reads and checks it
 
     @classmethod
     def from_toml(cls, data: dict) -> Settings:
@@ -59,6 +60,7 @@ class Settings:
             words=read.words("词表"),
             addressee=read.text("报告", "主送机关", ""),
             examples_per_area=read.whole("报告", "每领域事例数", default.examples_per_area, 1, 10),
+            mail=dict(read._section("邮件")),
         )
 
     def to_toml(self) -> str:
@@ -90,6 +92,7 @@ class Settings:
             f"\"主送机关\" = {_toml_str(self.addressee)}\n"
             "# 自评报告“主要工作及成效”每个领域举出的事例数（1–10，按成效择优，见 README）\n"
             f"\"每领域事例数\" = {self.examples_per_area}\n"
+            + _mail_toml(self.mail)
         )
 
 
@@ -248,6 +251,18 @@ def find_workspace(start: Path) -> Path | None:
         if (folder / DB_FILE).is_file() or ((folder / "inbox").is_dir() and (folder / "outbox").is_dir()):
             return folder
     return None
+
+
+def _mail_toml(mail: dict) -> str:
+    """[邮件], kept as the coordinator wrote it; the keys and their defaults listed when not filled in yet."""
+    from .mail.settings import TOML_DEFAULTS, TOML_HELP
+
+    lines = ["", "[\"邮件\"]", *TOML_HELP]
+    for key, default in [*TOML_DEFAULTS.items(), *((k, v) for k, v in mail.items() if k not in TOML_DEFAULTS)]:
+        value = mail.get(key, default)
+        shown = str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else _toml_str(str(value))
+        lines.append(f"{_toml_str(key)} = {shown}")
+    return "\n".join(lines) + "\n"
 
 
 def _toml_str(value: str) -> str:

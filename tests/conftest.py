@@ -43,3 +43,23 @@ def soffice() -> str:
     if os.environ.get("CI"):
         pytest.fail("CI 上必须安装 LibreOffice（scripts/test.sh 会安装）")
     pytest.skip("未安装 LibreOffice")
+
+
+@pytest.fixture
+def mail_servers():
+    """dovecot (IMAP) and aiosmtpd (SMTP, delivering through dovecot-lda) on free ports of 127.0.0.1.
+
+    On CI their absence is a failure (scripts/test.sh installs them); elsewhere the test is skipped.
+    """
+    import mailserver
+
+    why = mailserver.missing()
+    if why:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI 上必须安装邮件测试服务器（scripts/test.sh 会安装）：{why}")
+        pytest.skip(why)
+    servers = mailserver.start()
+    try:
+        yield servers
+    finally:
+        servers.stop()

@@ -1,0 +1,334 @@
+"""Mail against real servers started here: dovecot for IMAP, aiosmtpd delivering through dovecot-lda."""
+
+from __future__ import annotations
+
+import base64
+import email
+import itertools
+import email.policy
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+from datetime import date, datetime, timezone
+
+from mailserver import MailServers
+
+from reporting.generate import generate_round
+from reporting.ledger import write_ledger
+from reporting.mail.compose import MAIL_DIR
+from reporting.mail.send import (
+    KIND_ROUND,
+    MAYBE_SENT,
+    SENDING,
+    SENT,
+    deliver,
+    round_messages,
+    sent_rows,
+)
+from reporting.mail.settings import PASSWORD_ENV
+from reporting.models import Task, Unit
+from reporting.roster import write_roster
+from reporting.simulate import gbk_zip
+from reporting.store import connect
+from reporting.workspace import Settings, Workspace
+
+ROUND = "2026年第四季度"
+DUE = date(2026, 12, 31)
+CAMPAIGN = "某县法治政府建设示范创建"
+COORDINATOR = "sfj@county.test"
+UNITS = {  # unit → roster address
+    "县财政局": "czj@county.test",
+    "县教育局": "jyj@county.test",
+    "甲镇人民政府": "jz@county.test；jz-backup@county.test",
+    "乙镇人民政府": "yz@county.test",
+    "县档案局": "",  # no address: listed, not skipped silently
+}
+
+
+def prepare(ws: Workspace, servers: MailServers, units: dict[str, str] = UNITS) -> Workspace:
+    names = list(units)
+    tasks = [Task(id=str(n), text=f"任务{n}：推进依法行政工作。", path=["(一)依法全面履行政府职能"],
+                  lead=[names[n % len(names)]], responsible=[names[(n + 1) % len(names)]], deadline="2026-10-31")
+             for n in range(1, 7)]
+    write_ledger(tasks, ws.ledger_path, title="测试方案")
+    write_roster([Unit(name=name, category="部门", liaison=f"联络员{i}", phone=f"1380000000{i}", email=address)
+                  for i, (name, address) in enumerate(units.items())], ws.roster_path)
+    ws.save_settings(Settings(campaign=CAMPAIGN, round_name=ROUND, round_due=DUE, contact="县司法局 张三 0731-1234567",
+                              mail=mail_table(servers)))
+    generate_round(ws, workers=1)
+    return ws
+
+
+def mail_table(servers: MailServers, **extra) -> dict:
+    return {"发件服务器": "127.0.0.1", "发件端口": servers.smtp_port, "收件服务器": "127.0.0.1",
+            "收件端口": servers.imap_port, "加密": "无", "账号": COORDINATOR, "发件人": "县司法局法治督察股", **extra}
+
+
+def parse(raw: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(raw, policy=email.policy.default)  # type: ignore[return-value]
+
+
+def cli(ws: Workspace, *args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "reporting", *args, "-w", str(ws.root)], capture_output=True,
+                          text=True, env={**os.environ, PASSWORD_ENV: "test-secret", **(env or {})}, timeout=300,
+                          **kwargs)
+
+
+# ---------------------------------------------------------------- send
+
+
+def test_without_send_only_eml_files_are_written(ws: Workspace, mail_servers: MailServers) -> None:
+    prepare(ws, mail_servers)
+    done = cli(ws, "mail", "send")
+    assert done.returncode == 0, done.stderr
+    folder = ws.round_dir(ROUND) / MAIL_DIR / KIND_ROUND
+    assert sorted(p.name for p in folder.glob("*.eml")) == sorted(f"{u}.eml" for u in UNITS if UNITS[u])
+    assert mail_servers.received == []  # nothing went out
+    assert "县档案局" in done.stdout  # the unit without an address is named
+    with connect(ws.db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM mail_sent").fetchone()[0] == 0
+    message = parse((folder / "县财政局.eml").read_bytes())
+    assert CAMPAIGN in message["Subject"] and ROUND in message["Subject"] and "2026年12月31日" in message["Subject"]
+    body = message.get_body(("plain",)).get_content()
+    assert "联络员0同志" in body and "县司法局 张三 0731-1234567" in body
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "县财政局.xlsx"
+    assert attachment.get_content() == (ws.round_dir(ROUND) / "台账" / "县财政局.xlsx").read_bytes()
+    assert "test-secret" not in ws.settings_path.read_text(encoding="utf-8")
+
+
+def test_send_a_round_and_read_it_back(ws: Workspace, mail_servers: MailServers) -> None:
+    prepare(ws, mail_servers)
+    done = cli(ws, "mail", "send", "--send")
+    assert done.returncode == 0, done.stderr
+    for unit, addresses in UNITS.items():
+        for address in filter(None, addresses.split("；")):
+            [raw] = mail_servers.messages(address)
+            message = parse(raw)
+            assert unit in message["To"] and COORDINATOR in message["From"]
+            [attachment] = list(message.iter_attachments())
+            assert attachment.get_content() == (ws.round_dir(ROUND) / "台账" / f"{unit}.xlsx").read_bytes()
+    with connect(ws.db_path) as conn:
+        rows = sent_rows(conn, ROUND, KIND_ROUND)
+    assert sorted(r["unit"] for r in rows) == sorted(u for u in UNITS if UNITS[u])
+    assert {r["state"] for r in rows} == {SENT}
+    assert all(r["message_id"].startswith("<") for r in rows)
+    # a second run sends nothing again; --resend sends that one unit once more
+    again = cli(ws, "mail", "send", "--send")
+    assert again.returncode == 0, again.stderr
+    assert len(mail_servers.received) == 4
+    once_more = cli(ws, "mail", "send", "--send", "--resend", "县教育局")
+    assert once_more.returncode == 0, once_more.stderr
+    assert len(mail_servers.received) == 5 and mail_servers.received[-1][1] == ["jyj@county.test"]
+    assert len(mail_servers.messages("jyj@county.test")) == 2
+
+
+def test_a_refused_address_is_reported_and_the_rest_go(ws: Workspace, mail_servers: MailServers) -> None:
+    prepare(ws, mail_servers)
+    mail_servers.refuse.add("jyj@county.test")
+    name, messages, no_address = round_messages(ws)
+    result = deliver(ws, name, KIND_ROUND, messages, send=True, password="test-secret")
+    assert [u for u, _ in result.failed] == ["县教育局"] and "550" in result.failed[0][1]
+    assert sorted(result.delivered) == ["乙镇人民政府", "县财政局", "甲镇人民政府"]
+    assert no_address == ["县档案局"]
+    mail_servers.refuse.clear()  # a failed message was not sent: the next run sends it without being asked
+    name, messages, _ = round_messages(ws)
+    again = deliver(ws, name, KIND_ROUND, messages, send=True, password="test-secret")
+    assert again.delivered == ["县教育局"] and sorted(again.already) == ["乙镇人民政府", "县财政局", "甲镇人民政府"]
+
+
+def test_wrong_password_is_one_line(ws: Workspace, mail_servers: MailServers) -> None:
+    prepare(ws, mail_servers)
+    done = cli(ws, "mail", "send", "--send", env={PASSWORD_ENV: "wrong"})
+    assert done.returncode == 1
+    assert done.stderr.startswith("错误：") and "拒绝登录" in done.stderr and "Traceback" not in done.stderr
+    assert mail_servers.received == []
+
+
+def test_killed_mid_send_then_rerun(ws: Workspace, mail_servers: MailServers) -> None:
+    """Killed right after the server took the second message: that one is 可能已发送, none is lost or doubled."""
+    prepare(ws, mail_servers)
+    env = {**os.environ, PASSWORD_ENV: "test-secret"}
+    process = subprocess.Popen([sys.executable, "-m", "reporting", "mail", "send", "--send", "-w", str(ws.root)],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def kill_at_second(count: int) -> None:
+        if count == 2:
+            process.kill()  # before the client hears 250: it cannot know the message went
+
+    mail_servers.on_message = kill_at_second
+    process.wait(timeout=300)
+    assert process.returncode != 0
+    mail_servers.on_message = None
+    with connect(ws.db_path) as conn:
+        states = {r["unit"]: r["shown"] for r in sent_rows(conn, ROUND, KIND_ROUND)}
+    assert list(states.values()).count(SENT) == 1 and list(states.values()).count(MAYBE_SENT) == 1
+    [maybe] = [u for u, s in states.items() if s == MAYBE_SENT]
+    done = cli(ws, "mail", "send", "--send")
+    assert done.returncode == 0, done.stderr
+    assert f"可能已发送：{maybe}" in done.stdout
+    counts = {u: len(mail_servers.messages(a.split("；")[0])) for u, a in UNITS.items() if a}
+    assert counts == dict.fromkeys(counts, 1)  # the maybe-sent one did arrive once; nobody got two
+    with connect(ws.db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM mail_sent WHERE state = ?", (SENDING,)).fetchone()[0] == 1
+    resent = cli(ws, "mail", "send", "--send", "--resend", maybe)
+    assert resent.returncode == 0, resent.stderr
+    with connect(ws.db_path) as conn:
+        states = {r["unit"]: r["shown"] for r in sent_rows(conn, ROUND, KIND_ROUND)}
+    assert set(states.values()) == {SENT}
+
+
+# ---------------------------------------------------------------- fetch
+
+DATE = "Fri, 27 Nov 2026 09:30:00 +0800"
+_IDS = itertools.count(1)
+
+
+def raw_message(sender: str, subject: str, parts: list[bytes], date_header: str = DATE) -> bytes:
+    """A multipart/mixed message from parts written by hand (so every header encoding can be tried)."""
+    head = (f"From: {sender}\r\nTo: {COORDINATOR}\r\nSubject: {subject}\r\nDate: {date_header}\r\n"
+            f"Message-ID: <{next(_IDS)}@units.test>\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/mixed; boundary=\"BOUNDARY\"\r\n\r\n").encode()
+    body = b"".join(b"--BOUNDARY\r\n" + part + b"\r\n" for part in
+                    [b"Content-Type: text/plain; charset=utf-8\r\n\r\n" + "请查收。".encode(), *parts])
+    return head + body + b"--BOUNDARY--\r\n"
+
+
+def attachment(disposition: bytes, data: bytes, kind: bytes = b"application/octet-stream") -> bytes:
+    encoded = base64.encodebytes(data).replace(b"\n", b"\r\n")
+    return (b"Content-Type: " + kind + b"\r\nContent-Disposition: " + disposition +
+            b"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + encoded)
+
+
+def rfc2047(name: str, charset: str = "GBK") -> bytes:
+    return f'attachment; filename="=?{charset}?B?{base64.b64encode(name.encode(charset)).decode()}?="'.encode()
+
+
+def rfc2231(name: str, charset: str = "GBK") -> bytes:
+    return f"attachment; filename*={charset}''{urllib.parse.quote(name.encode(charset))}".encode()
+
+
+def raw_name(name: str, charset: str) -> bytes:
+    return b'attachment; filename="' + name.encode(charset) + b'"'
+
+
+def book(tag: str) -> bytes:
+    """Distinct bytes that look like a workbook (fetch does not read them; collect is not run here)."""
+    return b"PK\x03\x04" + tag.encode() * 200
+
+
+def forwarded(inner: bytes) -> bytes:
+    return b"Content-Type: message/rfc822\r\nContent-Disposition: inline\r\n\r\n" + inner
+
+
+def inbox_files(ws: Workspace) -> dict[str, bytes]:
+    folder = ws.inbox / "邮件"
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
+
+
+def test_fetch_decodes_every_encoding_and_keeps_the_mailbox(ws: Workspace, mail_servers: MailServers) -> None:
+    prepare(ws, mail_servers)
+    ws.save_settings(Settings(campaign=CAMPAIGN, round_name=ROUND, round_due=DUE,
+                              mail=mail_table(mail_servers, 邮件大小上限=1)))
+    zip_bytes = gbk_zip({"县财政局工作台账.xlsx": book("zipped"), "佐证/照片.jpg": b"\xff\xd8\xff"})
+    inner = raw_message("jz@county.test", "台账", [attachment(rfc2047("甲镇台账（修改）.xlsx", "UTF-8"), book("fwd"))])
+    messages = [
+        ("czj@county.test", [attachment(rfc2047("财政局台账.xlsx"), book("2047"))]),
+        ("jyj@county.test", [attachment(rfc2231("教育局台账.xlsx"), book("2231"))]),
+        ("yz@county.test", [attachment(raw_name("乙镇台账.xls", "gbk"), book("rawgbk"))]),
+        ("jz@county.test", [attachment(raw_name("甲镇人民政府.xlsx", "utf-8"), book("rawutf8"))]),
+        ("czj@county.test", [attachment(rfc2231("第一份.xlsx", "UTF-8"), book("two-1")),
+                             attachment(rfc2047("第二份.xlsx", "GB2312"), book("two-2")),
+                             attachment(rfc2047("说明.pdf"), b"%PDF-1.4 evidence")]),
+        ("yz@county.test", [attachment(rfc2047("报送材料.zip"), zip_bytes, b"application/zip")]),
+        ("jyj@county.test", []),
+        ("boss@county.test", [forwarded(inner)]),
+        ("jz@county.test", [attachment(rfc2047("巨大.xlsx"), book("big") * 2000)]),
+    ]
+    for sender, parts in messages:
+        mail_servers.append(COORDINATOR, raw_message(sender, "报送台账", parts))
+    mail_servers.append(COORDINATOR, (  # malformed: no closing boundary, broken base64, a header without a colon
+        b"From: yz@county.test\r\nSubject: =?GBK?B?broken\r\nDate: not a date\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nbroken header line\r\n"
+        b"Content-Disposition: attachment; filename*=UTF-8''%E6%8D%9F%E5%9D%8F.xlsx\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\nUEsDBA@@@not base64==\r\n--B\r\nContent-Type: text/plain\r\n\r\nx"))
+    mail_servers.append(COORDINATOR, (  # malformed: no closing boundary, base64 cut short, an undeclared charset
+        b"From: =?x-unknown?Q?=E4=B9=99?= <yz@county.test>\r\nSubject: \xd2\xd2\xd5\xf2\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\n"
+        b"Content-Disposition: attachment; filename*=UTF-8''%E6%8D%9F%E5%9D%8F.xlsx\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\nUEsDBBQAAAAIAAAA\r\nUEsD"))
+
+    done = cli(ws, "mail", "fetch")
+    assert done.returncode == 0, done.stderr
+    files = inbox_files(ws)
+    local = datetime(2026, 11, 27, 1, 30, tzinfo=timezone.utc).astimezone().strftime("%Y%m%d-%H%M%S")  # Date, here
+    expected = {
+        f"{local}_czj@county.test_财政局台账.xlsx": book("2047"),
+        f"{local}_jyj@county.test_教育局台账.xlsx": book("2231"),
+        f"{local}_yz@county.test_乙镇台账.xls": book("rawgbk"),
+        f"{local}_jz@county.test_甲镇人民政府.xlsx": book("rawutf8"),
+        f"{local}_czj@county.test_第一份.xlsx": book("two-1"),
+        f"{local}_czj@county.test_第二份.xlsx": book("two-2"),
+        f"{local}_yz@county.test_报送材料.zip": zip_bytes,
+        f"{local}_boss@county.test_甲镇台账（修改）.xlsx": book("fwd"),
+    }
+    malformed = {name: data for name, data in files.items() if name not in expected}
+    assert {n: files.get(n) for n in expected} == expected, (sorted(files), done.stdout)
+    assert [n.endswith("_yz@county.test_损坏.xlsx") for n in malformed] == [True]  # what could be decoded
+    when = datetime(2026, 11, 27, 1, 30, tzinfo=timezone.utc).timestamp()
+    assert all((ws.inbox / "邮件" / name).stat().st_mtime == when for name in expected)
+    assert "超过邮件大小上限" in done.stdout and "说明.pdf" in done.stdout and "没有台账或压缩包附件" in done.stdout
+    with connect(ws.db_path) as conn:
+        senders = dict(conn.execute("SELECT inbox_path, sender FROM mail_files").fetchall())
+        outcomes = sorted(r[0] for r in conn.execute("SELECT outcome FROM mail_fetched"))
+    assert senders[f"邮件/{local}_boss@county.test_甲镇台账（修改）.xlsx"] == "boss@county.test"
+    assert outcomes.count("too_big") == 1 and outcomes.count("no_attachment") == 2 and len(outcomes) == 11
+    # fetching again changes nothing; the mailbox was only read (nothing deleted, nothing marked as read)
+    again = cli(ws, "mail", "fetch")
+    assert again.returncode == 0, again.stderr
+    assert inbox_files(ws) == files and "新邮件 0 封" in again.stdout
+    conn_imap = mail_servers.imap(COORDINATOR)
+    conn_imap.select("INBOX", readonly=True)
+    _, flags = conn_imap.uid("FETCH", "1:*", "(FLAGS)")
+    conn_imap.logout()
+    assert len(flags) == 11 and not any(b"\\Seen" in f for f in flags)
+
+
+def test_fetch_never_replaces_a_file_in_inbox(ws: Workspace, mail_servers: MailServers) -> None:
+    prepare(ws, mail_servers)
+    mail_servers.append(COORDINATOR, raw_message("czj@county.test", "台账", [attachment(rfc2047("台账.xlsx"),
+                                                                                         book("new"))]))
+    local = datetime(2026, 11, 27, 1, 30, tzinfo=timezone.utc).astimezone().strftime("%Y%m%d-%H%M%S")
+    taken = ws.inbox / "邮件" / f"{local}_czj@county.test_台账.xlsx"
+    taken.parent.mkdir(parents=True)
+    taken.write_bytes(b"the coordinator's own file")
+    assert cli(ws, "mail", "fetch").returncode == 0
+    assert taken.read_bytes() == b"the coordinator's own file"
+    assert (taken.parent / f"{local}_czj@county.test_台账_2.xlsx").read_bytes() == book("new")
+
+
+def test_killed_mid_fetch_then_rerun(ws: Workspace, mail_servers: MailServers) -> None:
+    prepare(ws, mail_servers)
+    for n in range(40):
+        mail_servers.append(COORDINATOR, raw_message(f"unit{n}@county.test", f"台账{n}", [
+            attachment(rfc2047(f"台账{n}.xlsx"), book(f"unit{n}") * 300)]))
+    env = {**os.environ, PASSWORD_ENV: "test-secret"}
+    process = subprocess.Popen([sys.executable, "-m", "reporting", "mail", "fetch", "-w", str(ws.root)],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(inbox_files(ws)) < 5 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.01)
+    process.kill()
+    process.wait()
+    killed_with = len(inbox_files(ws))
+    done = cli(ws, "mail", "fetch")
+    assert done.returncode == 0, done.stderr
+    files = inbox_files(ws)
+    assert sorted(files.values()) == sorted(book(f"unit{n}") * 300 for n in range(40))  # each once, none lost
+    assert 5 <= killed_with < 40 and process.returncode == -9, killed_with
+    with connect(ws.db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM mail_fetched").fetchone()[0] == 40
+        assert conn.execute("SELECT COUNT(*) FROM mail_files").fetchone()[0] == 40
+    assert not (ws.root / ".mail-staging").exists() or not any((ws.root / ".mail-staging").iterdir())
