@@ -10,6 +10,7 @@ from .workspace import REPORT_TEMPLATE, WORKBOOK_TEMPLATE, Workspace
 
 BUILTIN_DIR = Path(__file__).parent / "data" / "templates"
 KINDS = {"xlsx": WORKBOOK_TEMPLATE, "docx": REPORT_TEMPLATE}
+MAIL_TEMPLATES = ("台账邮件.txt", "催报邮件.txt")  # templates/mail/: subject line and body of the messages
 
 
 def builtin_template(kind: str) -> Path:
@@ -36,5 +37,11 @@ def install_templates(ws: Workspace) -> list[Path]:
         source = builtin_template(kind)
         if source.exists() and not target.exists():
             shutil.copy2(source, target)
+            copied.append(target)
+    for name in MAIL_TEMPLATES:
+        target = ws.templates / "mail" / name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(BUILTIN_DIR / "mail" / name, target)
             copied.append(target)
     return copied

@@ -253,12 +253,25 @@ def find_workspace(start: Path) -> Path | None:
     return None
 
 
+# [邮件]: the keys as users and scripts write them, with what reporting.toml shows before they are filled in
+# (reporting/mail/settings.py reads and checks them). The password is never written here.
+MAIL_PASSWORD_ENV = "REPORTING_MAIL_PASSWORD"
+MAIL_MAX_MB = 30
+MAIL_DEFAULTS: dict[str, object] = {
+    "发件服务器": "", "发件端口": "", "收件服务器": "", "收件端口": "", "加密": "SSL",
+    "账号": "", "发件人": "", "收件文件夹": "INBOX", "邮件大小上限": MAIL_MAX_MB,
+}
+MAIL_HELP = [
+    "# 用邮件发送台账和催报、从邮箱收取回报时填写（不用邮件可留空）。加密：SSL、STARTTLS 或 无；",
+    "# 端口留空时按加密方式取默认值（SSL：发件 465、收件 993；STARTTLS：587、143）。",
+    f"# 密码不写在这里：运行时输入，或设置环境变量 {MAIL_PASSWORD_ENV}。邮件大小上限以 MB 计，超过的邮件不下载。",
+]
+
+
 def _mail_toml(mail: dict) -> str:
     """[邮件], kept as the coordinator wrote it; the keys and their defaults listed when not filled in yet."""
-    from .mail.settings import TOML_DEFAULTS, TOML_HELP
-
-    lines = ["", "[\"邮件\"]", *TOML_HELP]
-    for key, default in [*TOML_DEFAULTS.items(), *((k, v) for k, v in mail.items() if k not in TOML_DEFAULTS)]:
+    lines = ["", "[\"邮件\"]", *MAIL_HELP]
+    for key, default in [*MAIL_DEFAULTS.items(), *((k, v) for k, v in mail.items() if k not in MAIL_DEFAULTS)]:
         value = mail.get(key, default)
         shown = str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else _toml_str(str(value))
         lines.append(f"{_toml_str(key)} = {shown}")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Sets up a fresh machine and runs the tests: LibreOffice (for the real-client tests), a venv, the package.
+# Sets up a fresh machine and runs the tests: LibreOffice (for the real-client tests), dovecot (for the mail
+# tests), a venv, the package (with aiosmtpd, the tests' SMTP server).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,6 +9,16 @@ if ! command -v soffice >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Not
     $sudo_ apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends \
         libreoffice-calc libreoffice-writer python3-uno fonts-noto-cjk poppler-utils >/dev/null
+fi
+
+# The mail tests start their own dovecot (IMAP, with dovecot-lda for delivery) on free ports of 127.0.0.1.
+if ! command -v dovecot >/dev/null 2>&1 || [ ! -x /usr/lib/dovecot/dovecot-lda ]; then
+    sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
+    $sudo_ apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends dovecot-imapd >/dev/null
+    if command -v systemctl >/dev/null 2>&1; then  # the system's own dovecot is not needed
+        $sudo_ systemctl disable --now dovecot >/dev/null 2>&1 || true
+    fi
 fi
 
 python3 -m venv .venv

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import base64
 import email
-import itertools
 import email.policy
+import itertools
 import os
+import random
+import smtplib
 import subprocess
 import sys
 import time
 import urllib.parse
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 from mailserver import MailServers
 
 from reporting.generate import generate_round
-from reporting.ledger import write_ledger
 from reporting.mail.compose import MAIL_DIR
 from reporting.mail.send import (
+    KIND_REMINDER,
     KIND_ROUND,
     MAYBE_SENT,
     SENDING,
@@ -30,8 +33,9 @@ from reporting.mail.send import (
 from reporting.mail.settings import PASSWORD_ENV
 from reporting.models import Task, Unit
 from reporting.roster import write_roster
-from reporting.simulate import gbk_zip
+from reporting.simulate import UnitBehaviour, fill_workbook, gbk_zip
 from reporting.store import connect
+from reporting.task_ledger import write_ledger
 from reporting.workspace import Settings, Workspace
 
 ROUND = "2026年第四季度"
@@ -332,3 +336,66 @@ def test_killed_mid_fetch_then_rerun(ws: Workspace, mail_servers: MailServers) -
         assert conn.execute("SELECT COUNT(*) FROM mail_fetched").fetchone()[0] == 40
         assert conn.execute("SELECT COUNT(*) FROM mail_files").fetchone()[0] == 40
     assert not (ws.root / ".mail-staging").exists() or not any((ws.root / ".mail-staging").iterdir())
+
+
+# ---------------------------------------------------------------- the whole flow
+
+
+def reply_with(servers: MailServers, unit_address: str, original: bytes, attachment_path: Path) -> None:
+    """The unit answers the round's message with its filled workbook, through the SMTP server."""
+    asked = parse(original)
+    answer = email.message.EmailMessage()
+    answer["From"], answer["To"] = unit_address, COORDINATOR
+    answer["Subject"], answer["In-Reply-To"] = "回复：" + str(asked["Subject"]), str(asked["Message-ID"])
+    answer.set_content("台账已填好，请查收。")
+    answer.add_attachment(attachment_path.read_bytes(), maintype="application", subtype="octet-stream",
+                          filename=attachment_path.name)
+    with smtplib.SMTP("127.0.0.1", servers.smtp_port, timeout=30) as client:
+        client.login(unit_address, "test-secret")
+        client.send_message(answer)
+
+
+def test_send_reply_fetch_collect_remind(ws: Workspace, mail_servers: MailServers, tmp_path: Path) -> None:
+    prepare(ws, mail_servers)
+    assert cli(ws, "mail", "send", "--send").returncode == 0
+    rng = random.Random(16)
+    for unit, error in (("县财政局", "bad_status"), ("县教育局", "")):
+        address = UNITS[unit]
+        [original] = mail_servers.messages(address)
+        received = next(parse(original).iter_attachments()).get_content()
+        blank = tmp_path / f"收到的{unit}.xlsx"
+        blank.write_bytes(received)
+        filled = tmp_path / "填好" / f"{unit}工作台账（已填）.xlsx"
+        fill_workbook(blank, filled, UnitBehaviour(unit=unit, error=error), rng)
+        reply_with(mail_servers, address, original, filled)
+    done = cli(ws, "mail", "fetch", "--collect")
+    assert done.returncode == 0, done.stderr
+    assert "新报送 2 份（已接收 1，退回修改 1）" in done.stdout
+    with connect(ws.db_path) as conn:
+        units = dict(conn.execute(
+            "SELECT s.unit, m.sender FROM submissions s JOIN files f ON f.hash = s.file_hash "
+            "JOIN mail_files m ON m.inbox_path = f.name").fetchall())
+    assert units == {"县财政局": "czj@county.test", "县教育局": "jyj@county.test"}
+    # reminders: all reasons in the text; the sent-back unit gets its receipt; the same day, not twice
+    remind = cli(ws, "mail", "remind", "--send")
+    assert remind.returncode == 0, remind.stderr
+    reminders = {unit: parse(mail_servers.messages(UNITS[unit].split("；")[0])[-1])
+                 for unit in ("县财政局", "甲镇人民政府", "乙镇人民政府")}
+    for unit, message in reminders.items():
+        assert "催报" in message["Subject"], unit
+    fiscal = reminders["县财政局"]
+    assert "退回修改" in fiscal.get_body(("plain",)).get_content()
+    [receipt] = list(fiscal.iter_attachments())
+    assert receipt.get_filename() == "县财政局回执.xlsx"
+    assert receipt.get_content() == (ws.round_dir(ROUND) / "回执" / "县财政局.xlsx").read_bytes()
+    assert "未报送" in reminders["甲镇人民政府"].get_body(("plain",)).get_content()
+    education = mail_servers.messages("jyj@county.test")  # accepted; reminded only if tasks are overdue
+    text = parse(education[-1]).get_body(("plain",)).get_content() if len(education) == 2 else ""
+    assert ("逾期" in text and "未报送" not in text and "退回修改" not in text) or len(education) == 1
+    assert "县档案局" in remind.stdout  # no address: named
+    sent = len(mail_servers.received)
+    again = cli(ws, "mail", "remind", "--send")
+    assert again.returncode == 0 and len(mail_servers.received) == sent
+    with connect(ws.db_path) as conn:
+        reminded = {r["unit"] for r in sent_rows(conn, ROUND, KIND_REMINDER)}
+    assert reminded - {"县教育局"} == {"县财政局", "甲镇人民政府", "乙镇人民政府"}

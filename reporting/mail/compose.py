@@ -16,13 +16,12 @@ from pathlib import Path
 
 from ..errors import TemplateError
 from ..fileio import atomic_path
-from ..templates import BUILTIN_DIR
+from ..templates import BUILTIN_DIR, MAIL_TEMPLATES
 from ..workspace import Workspace
 from .settings import MailSettings
 
 MAIL_DIR = "邮件"
-ROUND_TEMPLATE, REMINDER_TEMPLATE = "台账邮件.txt", "催报邮件.txt"
-MAIL_TEMPLATES = (ROUND_TEMPLATE, REMINDER_TEMPLATE)
+ROUND_TEMPLATE, REMINDER_TEMPLATE = MAIL_TEMPLATES
 SUBJECT_PREFIX = "主题："
 _ADDRESS_SPLIT = re.compile(r"[;；,，、\s]+")
 _ADDRESS = re.compile(r"^[^@\s<>()]+@[^@\s<>()]+\.[^@\s<>()]+$")

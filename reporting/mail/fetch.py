@@ -127,7 +127,7 @@ def _fetch(ws: Workspace, conn: sqlite3.Connection, server: imaplib.IMAP4, setti
 
 
 def _search(server: imaplib.IMAP4, criteria: str) -> list[int]:
-    status, data = server.uid("SEARCH", None, criteria)
+    status, data = server.uid("SEARCH", criteria)
     if status != "OK":
         raise WorkspaceError(f"收件服务器拒绝查询邮件：{_text(data)}")
     return sorted(int(u) for u in (data[0] or b"").split())

@@ -18,14 +18,15 @@ from pathlib import Path
 import openpyxl
 
 from ..errors import ReportingError, WorkspaceError
-from ..figures import VERDICT_REJECTED
 from ..generate import DISTRIBUTION_FILE
+from ..models import Unit
 from ..naming import file_stem
 from ..progress import ProgressHook, no_progress
 from ..receipts import receipt_path
 from ..roster import Roster, read_roster
 from ..status import chase_reasons, round_status
 from ..store import connect, transaction, workspace_lock
+from ..vocabulary import VERDICT_REJECTED
 from ..workspace import Workspace
 from .compose import (
     MAIL_DIR,
@@ -152,9 +153,7 @@ def _roster(ws: Workspace) -> Roster:
     return Roster(read_roster(path, ws.show(path)))
 
 
-def _unit(roster: Roster, name: str):
-    from ..models import Unit
-
+def _unit(roster: Roster, name: str) -> Unit:
     return roster.unit(name) or Unit(name=name)
 
 
@@ -272,11 +271,12 @@ def _send_all(ws: Workspace, conn: sqlite3.Connection, settings: MailSettings, p
 
 def _record(conn: sqlite3.Connection, round_name: str, item: Outgoing, ws: Workspace) -> int:
     with transaction(conn):
-        return conn.execute(
+        cursor = conn.execute(
             "INSERT INTO mail_sent (round, kind, unit, key, address, message_id, subject, eml, state, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (round_name, item.kind, item.unit, item.key, ", ".join(item.addresses), str(item.message["Message-ID"]),
-             item.subject, ws.show(item.eml), SENDING, _now())).lastrowid
+             item.subject, ws.show(item.eml), SENDING, _now()))
+    return int(cursor.lastrowid or 0)
 
 
 def _mark(conn: sqlite3.Connection, row_id: int, state: str, error: str = "") -> None:

@@ -6,27 +6,15 @@ import os
 from dataclasses import dataclass
 
 from ..errors import WorkspaceError
+from ..workspace import MAIL_MAX_MB as DEFAULT_MAX_MB
+from ..workspace import MAIL_PASSWORD_ENV as PASSWORD_ENV
 from ..workspace import SETTINGS_FILE, Workspace
 
-PASSWORD_ENV = "REPORTING_MAIL_PASSWORD"
 SECURITY_SSL, SECURITY_STARTTLS, SECURITY_NONE = "SSL", "STARTTLS", "无"
 SECURITIES = (SECURITY_SSL, SECURITY_STARTTLS, SECURITY_NONE)
 DEFAULT_PORTS = {  # (SMTP, IMAP) by security
     SECURITY_SSL: (465, 993), SECURITY_STARTTLS: (587, 143), SECURITY_NONE: (25, 143),
 }
-DEFAULT_MAX_MB = 30
-
-# The keys as users and scripts write them, with what reporting.toml shows before they are filled in.
-TOML_DEFAULTS: dict[str, object] = {
-    "发件服务器": "", "发件端口": "", "收件服务器": "", "收件端口": "", "加密": SECURITY_SSL,
-    "账号": "", "发件人": "", "收件文件夹": "INBOX", "邮件大小上限": DEFAULT_MAX_MB,
-}
-TOML_HELP = [
-    "# 用邮件发送台账和催报、从邮箱收取回报时填写（不用邮件可留空）。加密：SSL、STARTTLS 或 无；",
-    "# 端口留空时按加密方式取默认值（SSL：发件 465、收件 993；STARTTLS：587、143）。",
-    f"# 密码不写在这里：运行时输入，或设置环境变量 {PASSWORD_ENV}。邮件大小上限以 MB 计，超过的邮件不下载。",
-]
-
 
 @dataclass(frozen=True)
 class MailSettings:
