@@ -31,6 +31,7 @@ from pathlib import Path, PurePosixPath
 from ..errors import WorkspaceError
 from ..naming import file_stem
 from ..progress import ProgressHook, no_progress
+from ..rounds import store_round
 from ..store import connect, transaction, workspace_lock
 from ..workspace import Workspace
 from .settings import SECURITY_SSL, SECURITY_STARTTLS, MailSettings, mail_settings
@@ -94,11 +95,8 @@ def fetch_mail(ws: Workspace, *, round_name: str | None = None, password: str | 
 
 def _since(ws: Workspace, conn: sqlite3.Connection, given: str | None) -> date | None:
     """The day the round was generated (the first fetch starts there)."""
-    names = {row["name"]: row["generated_at"] for row in conn.execute("SELECT name, generated_at FROM rounds")}
-    name = given or ws.settings().round_name or (max(names, key=lambda n: names[n] or "") if names else "")
-    if name not in names:
-        raise WorkspaceError(f"轮次「{name}」尚未生成台账：请先运行 reporting generate --round {name}")
-    stamp = names[name]
+    name = store_round(ws, conn, given)
+    stamp = conn.execute("SELECT generated_at FROM rounds WHERE name = ?", (name,)).fetchone()[0]
     return date.fromisoformat(stamp[:10]) if stamp else None
 
 

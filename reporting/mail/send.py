@@ -24,6 +24,7 @@ from ..naming import file_stem
 from ..progress import ProgressHook, no_progress
 from ..receipts import receipt_path
 from ..roster import Roster, read_roster
+from ..rounds import store_round
 from ..status import chase_reasons, round_status
 from ..store import connect, transaction, workspace_lock
 from ..vocabulary import VERDICT_REJECTED
@@ -72,7 +73,7 @@ def round_messages(ws: Workspace, round_name: str | None = None) -> tuple[str, l
     settings = mail_settings(ws)
     conn = _store(ws)
     try:
-        name = _round(ws, conn, round_name)
+        name = store_round(ws, conn, round_name)
         due = _due(conn, name)
     finally:
         conn.close()
@@ -179,14 +180,6 @@ def _store(ws: Workspace) -> sqlite3.Connection:
     if not ws.db_path.exists():
         raise WorkspaceError("尚未生成任何轮次的台账，请先运行 reporting generate")
     return connect(ws.db_path)
-
-
-def _round(ws: Workspace, conn: sqlite3.Connection, given: str | None) -> str:
-    names = [row["name"] for row in conn.execute("SELECT name FROM rounds ORDER BY generated_at, name")]
-    name = given or ws.settings().round_name or (names[-1] if names else "")
-    if name not in names:
-        raise WorkspaceError(f"轮次「{name}」尚未生成台账：请先运行 reporting generate --round {name}")
-    return name
 
 
 def _due(conn: sqlite3.Connection, round_name: str) -> date | None:
