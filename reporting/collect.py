@@ -20,6 +20,7 @@ from .collect_match import RECOGNIZED_BY, Rounds, return_problem
 from .collect_read import FileJob, ReadFile, ReadPiece, file_format, read_files
 from .generate import accepted_answers, plain_value
 from .latest import Confirmed, ConfirmError, confirm_return, hold_return, newer_than, saved_text, settle_latest
+from .mail.fetch import sender_doubt
 from .progress import ProgressHook, no_progress
 from .receipts import write_pending_receipts
 from .rounds import current_round
@@ -258,7 +259,7 @@ def _store_return(conn: sqlite3.Connection, piece: ReadPiece, file_hash: str, ru
                             blank=piece.blank)
     if piece.blank:
         return outcome
-    outcome.held = _doubt(conn, piece, submission_id)
+    outcome.held = _doubt(conn, piece, submission_id) or sender_doubt(conn, file_hash, piece.unit)
     if outcome.held:
         hold_return(conn, submission_id, outcome.held)
         return outcome

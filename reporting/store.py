@@ -195,6 +195,7 @@ MIGRATIONS: list[str] = [
         uid INTEGER NOT NULL, message_id TEXT NOT NULL DEFAULT '', sender TEXT NOT NULL DEFAULT '',
         attachment TEXT NOT NULL, size INTEGER NOT NULL, hash TEXT NOT NULL
     );
+    CREATE INDEX mail_files_hash ON mail_files (hash);
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -34,6 +34,7 @@ from ..progress import ProgressHook, no_progress
 from ..rounds import store_round
 from ..store import connect, transaction, workspace_lock
 from ..workspace import Workspace
+from .compose import addresses_of
 from .settings import SECURITY_SSL, SECURITY_STARTTLS, MailSettings, mail_settings
 
 MAIL_INBOX = "邮件"  # inbox/邮件/: the files fetch adds
@@ -378,3 +379,26 @@ def _text(value) -> str:
 def _now() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
+
+
+# ---------------------------------------------------------------- the sender as a hint for collect
+
+
+def sender_doubt(conn: sqlite3.Connection, file_hash: str, unit: str) -> str:
+    """Why a fetched file's return should wait for the coordinator (待确认), or "".
+
+    Only a sender whose address is another unit's roster address (and not this unit's) raises a doubt: an
+    unknown address (a liaison's own mailbox, a forward) says nothing.
+    """
+    senders = {row[0] for row in conn.execute("SELECT sender FROM mail_files WHERE hash = ?", (file_hash,))}
+    if not senders:
+        return ""
+    owners: dict[str, set[str]] = {}
+    for name, text in conn.execute("SELECT name, email FROM units WHERE email <> ''"):
+        for address in addresses_of(text):
+            owners.setdefault(address.lower(), set()).add(name)
+    for sender in sorted(senders):
+        others = owners.get(sender, set())
+        if others and unit not in others:
+            return f"由「{'、'.join(sorted(others))}」的邮箱 {sender} 发来，工作簿内是「{unit}」的台账"
+    return ""

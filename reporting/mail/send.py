@@ -27,7 +27,7 @@ from ..roster import Roster, read_roster
 from ..rounds import store_round
 from ..status import chase_reasons, round_status
 from ..store import connect, transaction, workspace_lock
-from ..vocabulary import VERDICT_REJECTED
+from ..vocabulary import STATE_HELD, VERDICT_REJECTED
 from ..workspace import Workspace
 from .compose import (
     MAIL_DIR,
@@ -46,7 +46,6 @@ from .settings import SECURITY_SSL, SECURITY_STARTTLS, MailSettings, mail_settin
 KIND_ROUND, KIND_REMINDER = "台账", "催报"
 SENDING, SENT, FAILED = "发送中", "已发送", "发送失败"
 MAYBE_SENT = "可能已发送"  # a row left 发送中 by an earlier run that did not finish
-PENDING_REVIEW = "待确认"  # a return held for the coordinator: not the unit's to fix
 TIMEOUT = 60
 
 
@@ -113,7 +112,7 @@ def reminder_messages(ws: Workspace, round_name: str | None = None,
         reasons = chase_reasons(unit)
         if not reasons:
             continue
-        if all(r.startswith(PENDING_REVIEW) for r in reasons):
+        if all(r.startswith(STATE_HELD) for r in reasons):
             skipped.append((unit.unit, "报送待确认，由您核实后处理"))
             continue
         addresses = addresses_of(_unit(roster, unit.unit).email)
