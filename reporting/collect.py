@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import stat
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,8 @@ from pathlib import Path, PurePosixPath
 from . import readers
 from .collect_match import RECOGNIZED_BY, Rounds, return_problem
 from .collect_read import FileJob, ReadFile, ReadPiece, file_format, read_files
+from .errors import WorkspaceError
+from .fileio import remove_temporaries
 from .generate import accepted_answers, plain_value
 from .latest import Confirmed, ConfirmError, confirm_return, hold_return, newer_than, saved_text, settle_latest
 from .mail.fetch import sender_doubt
@@ -97,8 +100,11 @@ def collect_inbox(ws: Workspace, *, round_name: str | None = None, progress: Pro
                   receipts: bool = True, workers: int | None = None) -> CollectResult:
     """Read every new file in inbox/ (see the module docstring); one FileOutcome per file looked at."""
     ws.require(ws.inbox, "请先运行 reporting init 创建工作目录")
+    if not ws.db_path.exists():  # never made, or deleted: either way, no empty store is made in its place
+        raise WorkspaceError("尚未生成任何轮次的台账，请先运行 reporting generate")
     progress = progress or no_progress
     with workspace_lock(ws.root):
+        remove_temporaries(ws.archive)  # what a killed run was copying
         conn = connect(ws.db_path)
         # Each file is still stored in one transaction, all or nothing: under WAL, NORMAL gives up only the
         # durability of the last commits before a power cut (not their atomicity), and a file whose commit
@@ -133,12 +139,12 @@ class _InboxFile:
 def _collect_files(ws: Workspace, conn: sqlite3.Connection, rounds: Rounds, current: str, run_id: int,
                    result: CollectResult, progress: ProgressHook, workers: int | None) -> None:
     """Every inbox file, in order: skipped when seen unchanged, else read (maybe by workers) and stored here."""
-    files = _inbox_files(ws)
+    files = _inbox_files(ws, result)
     seen = {row["path"]: row for row in conn.execute(
         "SELECT p.*, f.status FROM inbox_paths p LEFT JOIN files f ON f.hash = p.hash")}
     fresh = [f for f in files if not _unchanged(seen.get(f.rel), f.stat)]
     jobs = [FileJob(str(f.path), f.shown, f.stat.st_mtime, str(ws.root)) for f in fresh]
-    with closing(read_files(jobs, rounds, current, ws.db_path, workers, ws.settings().words)) as reads:
+    with closing(read_files(jobs, current, ws.db_path, workers, ws.settings().words)) as reads:
         wanted = {f.rel for f in fresh}
         for index, found in enumerate(files):
             progress(index, len(files), found.path.name)
@@ -164,15 +170,59 @@ def _now() -> str:
     return datetime.now().isoformat(timespec="seconds")
 
 
-def _inbox_files(ws: Workspace) -> list[_InboxFile]:
-    """The files to look at, oldest first (so a unit's later file supersedes its earlier one)."""
+def _inbox_files(ws: Workspace, result: CollectResult) -> list[_InboxFile]:
+    """The regular files to look at, oldest first (so a unit's later file supersedes its earlier one).
+
+    inbox/ is only read: links are never followed (a link could point anywhere on the machine), pipes,
+    devices and sockets never opened; each is told once per run and skipped. Names that are not UTF-8
+    (what unzipping a Windows zip on Linux gives) are shown and stored decoded as GBK when that fits.
+    """
     found = []
-    for path in ws.inbox.rglob("*"):
-        rel = path.relative_to(ws.inbox).as_posix()
-        if rel.lower() == "readme.md" or readers.is_ignored(rel) or not path.is_file():
-            continue  # README.md: the workspace's own note
-        found.append(_InboxFile(path, rel, path.stat()))
+    for folder, dirs, names in os.walk(ws.inbox, onerror=None):
+        base = Path(folder)
+        for name in sorted(dirs):
+            rel = _readable_name((base / name).relative_to(ws.inbox).as_posix())
+            if (base / name).is_symlink():
+                result.files.append(FileOutcome(f"inbox/{rel}", ERROR_FILE, LINK_SKIPPED))
+            elif PurePosixPath(rel).suffix.lower() in _FILE_SUFFIXES:
+                result.files.append(FileOutcome(f"inbox/{rel}", ERROR_FILE, FOLDER_SKIPPED))
+                dirs.remove(name)
+        for name in sorted(names):
+            path = base / name
+            rel = _readable_name(path.relative_to(ws.inbox).as_posix())
+            if rel.lower() == "readme.md" or readers.is_ignored(rel):
+                continue  # README.md: the workspace's own note
+            try:
+                info = path.lstat()
+            except OSError:
+                continue  # gone since the folder was listed
+            if stat.S_ISLNK(info.st_mode):
+                result.files.append(FileOutcome(f"inbox/{rel}", ERROR_FILE, LINK_SKIPPED))
+            elif not stat.S_ISREG(info.st_mode):
+                result.files.append(FileOutcome(f"inbox/{rel}", ERROR_FILE, SPECIAL_SKIPPED))
+            else:
+                found.append(_InboxFile(path, rel, info))
     return sorted(found, key=lambda f: (f.stat.st_mtime, f.rel))
+
+
+LINK_SKIPPED = "是符号链接，collect 不跟随链接读取，已跳过；请把文件本身复制到 inbox/"
+SPECIAL_SKIPPED = "不是普通文件（管道、设备等），已跳过"
+FOLDER_SKIPPED = "是文件夹而不是文件，已跳过；如需报送其中的文件，请把它们直接放入 inbox/"
+_FILE_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".zip", ".et"}
+
+
+def _readable_name(rel: str) -> str:
+    """A name as the sender meant it: bytes that are not UTF-8 decoded as GBK when they are valid GBK
+    (decoding is one to one, so nothing is lost), else kept with each such byte written as \\xNN."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        raw = os.fsencode(rel)
+    try:
+        return raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "backslashreplace")
 
 
 # ---------------------------------------------------------------- one inbox file
@@ -181,6 +231,9 @@ def _inbox_files(ws: Workspace) -> list[_InboxFile]:
 def _collect_path(conn: sqlite3.Connection, current: str, run_id: int, found: _InboxFile, read: ReadFile,
                   seen: dict, result: CollectResult) -> None:
     rel, stat, shown, digest = found.rel, found.stat, found.shown, read.digest
+    if not digest:  # could not be opened: told, not stored, tried again next run
+        result.files.append(FileOutcome(shown, ERROR_FILE, "；".join(read.notes)))
+        return
     known = seen.get(rel)
     previous = conn.execute("SELECT name, status, run_id FROM files WHERE hash = ?", (digest,)).fetchone()
     if previous is not None and previous["status"] == READ:

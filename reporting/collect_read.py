@@ -9,7 +9,10 @@ boundaries cheaply, with the spawn start method too.
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
 import sqlite3
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,7 +23,8 @@ from .cells import encode_raw
 from .collect_match import CheckedReturn, Recognition, Rounds, check_return, named_elsewhere, recognize, return_problem
 from .errors import ReturnError
 from .fileio import atomic_path
-from .pool import ordered_map, worker_count
+from .isolation import TIMED_OUT, Crash, Limits, isolated_map
+from .pool import worker_count
 from .readers.archive import Member
 from .readers.base import column_letter
 from .readers.returned_workbook import ReturnData, read_return
@@ -30,9 +34,12 @@ from .vocabulary import OK
 from .workbook_spec import FILL_COLUMNS, PROP_UNIT
 
 NOT_A_LEDGER = "不是台账工作簿"
+ARCHIVE = "archive"  # the workspace's folder of what was read, one copy per content
 POOL_THRESHOLD = 16  # below this many files to read, starting worker processes costs more than it saves
 CHUNK = 4  # files handed to a worker at a time
 START_METHOD: str | None = None  # multiprocessing start method; None = the platform's default
+READ_MEMORY = 512 * 1024 * 1024  # address space a worker may take on top of what it holds once started
+READ_SECONDS = 120.0  # one file's reading time, past which its worker is ended and the file refused
 
 
 @dataclass(frozen=True)
@@ -92,24 +99,83 @@ def read_file(job: FileJob, rounds: Rounds, current: str) -> ReadFile:
     processes; a copy is named by its content and written once, atomically, so two runs or a crash between
     the copy and the store are harmless.
     """
-    data = Path(job.path).read_bytes()
+    try:
+        data = read_inbox_file(job.path)
+    except OSError as exc:
+        return ReadFile(0, "", notes=[unreadable(exc)])
     found = ReadFile(len(data), hashlib.sha256(data).hexdigest())
     root = Path(job.root)
-    found.archived = archive_copy(root, data, found.digest, PurePosixPath(job.path).suffix)
+    found.archived = archive_copy(root, data, found.digest, PurePosixPath(job.shown).suffix)
     try:
         found.pieces, others, found.notes = _open(data, job, found.digest, rounds, current)
         found.attachments = [_archive_attachment(root, member) for member in others]
     except ReturnError as exc:
         found.notes = [exc.message]
+    except MemoryError:
+        found.pieces, found.attachments, found.notes = [], [], [TOO_BIG]
     except Exception as exc:  # a reader's bug must not stop the run: the file is reported and retried next time
         found.pieces, found.attachments, found.notes = [], [], [reading_failed(exc)]
     return found
 
 
+TOO_BIG = "读取该文件所需内存超过上限，已拒收；请删除多余的行列和图片，另存为 .xlsx 后重新报送"
+
+
+def read_inbox_file(path: str) -> bytes:
+    """The bytes of a regular file of inbox/, opened without following a link and without waiting on a
+    pipe (the scan skips both; this holds should one appear between the scan and the read)."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as stream:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise IsADirectoryError(f"not a regular file: {path}")
+        return stream.read()
+
+
+def unreadable(exc: OSError) -> str:
+    """Why an inbox file could not be opened, in words a coordinator can act on."""
+    if isinstance(exc, PermissionError):
+        return "没有读取该文件的权限，请检查文件权限（如 chmod a+r）后重新运行 collect"
+    if isinstance(exc, IsADirectoryError):
+        return "不是普通文件（文件夹、链接或设备），已跳过"
+    if isinstance(exc, FileNotFoundError):
+        return "文件在读取前已被移走或删除，已跳过"
+    return f"无法读取该文件（{exc.strerror or type(exc).__name__}），请检查后重新运行 collect"
+
+
+def crashed(job: FileJob, crash: Crash) -> ReadFile:
+    """The answer for a file whose reading ended its worker: recorded as unreadable, with its digest and copy."""
+    try:
+        data = read_inbox_file(job.path)
+    except OSError as exc:
+        return ReadFile(0, "", notes=[unreadable(exc)])
+    found = ReadFile(len(data), hashlib.sha256(data).hexdigest())
+    found.archived = archive_copy(Path(job.root), data, found.digest, PurePosixPath(job.shown).suffix)
+    if crash.reason == TIMED_OUT:
+        found.notes = [f"读取超过 {crash.seconds:g} 秒仍未完成，已停止并拒收；请删除多余的行列后另存为 .xlsx 重新报送"]
+    else:
+        name = signal.Signals(crash.signal).name if crash.signal else "未知原因"
+        found.notes = [explain(data, job.shown) or f"读取时读取程序异常终止（{name}），文件可能已损坏、过大"
+                       "或经过特殊构造，已拒收；请在 Excel 中另存为 .xlsx 后重新报送"]
+    return found
+
+
+def explain(data: bytes, shown: str) -> str | None:
+    """Why a workbook ended its worker, when its XML tells (a cell placed far away …), found here in the main
+    process by scans that allocate nothing in proportion to what the file claims."""
+    try:
+        fmt = readers.sniff(data, shown)
+    except ReturnError:
+        return None
+    if fmt in (readers.FORMAT_XLSX, readers.FORMAT_XLSM):
+        return readers.xlsx.explain(data, shown)
+    return None
+
+
 def archive_copy(root: Path, data: bytes, digest: str, suffix: str) -> str:
     """archive/ab/abcdef….xlsx, written atomically once; returns the path relative to the workspace."""
-    suffix = suffix.lower() if 0 < len(suffix) <= 8 else ""
-    shown = f"archive/{digest[:2]}/{digest}{suffix}"
+    suffix = suffix.lower() if 0 < len(suffix) <= 8 and suffix[1:].isascii() and suffix[1:].isalnum() else ""
+    shown = f"{ARCHIVE}/{digest[:2]}/{digest}{suffix}"
     target = root / shown
     if not target.exists():
         with atomic_path(target, root) as tmp:
@@ -168,14 +234,15 @@ def _open(data: bytes, job: FileJob, digest: str, rounds: Rounds, current: str,
 
 def _unpack(data: bytes, shown: str) -> tuple[list[Member], list[str]]:
     """The zip's files, with the zips inside it opened once more (not deeper)."""
-    members, notes = readers.archive.read(data, shown)
+    budget = readers.archive.Budget()
+    members, notes = readers.archive.read(data, shown, budget)
     flat: list[Member] = []
     for member in members:
         if readers.is_ignored(member.name):
             continue
         if readers.archive.detect(member.data[:4]) and _member_format(member, shown) == readers.FORMAT_ZIP:
             try:
-                inner, inner_notes = readers.archive.read(member.data, f"{shown}/{member.name}")
+                inner, inner_notes = readers.archive.read(member.data, f"{shown}/{member.name}", budget)
             except ReturnError as exc:
                 notes.append(f"{member.name}：{exc.message}")
                 continue
@@ -262,16 +329,18 @@ def _letters(data: ReturnData) -> str:
 # ---------------------------------------------------------------- in order, in worker processes or here
 
 
-def read_files(jobs: list[FileJob], rounds: Rounds, current: str, db_path: Path,
-               workers: int | None = None, words: dict[str, list[str]] | None = None) -> Iterator[ReadFile]:
-    """read_file for each job, yielded in job order; by worker processes when there are enough jobs.
-    `words`: the coordinator's [词表], read by every process alike."""
+def read_files(jobs: list[FileJob], current: str, db_path: Path, workers: int | None = None,
+               words: dict[str, list[str]] | None = None) -> Iterator[ReadFile]:
+    """read_file for each job, yielded in job order, always in worker processes (several when there are
+    enough jobs): a file that crashes its reader, overruns READ_SECONDS or READ_MEMORY ends only its worker,
+    and is answered by `crashed`. `words`: the coordinator's [词表], read by every process alike."""
     use_words(words)
-    count = worker_count(len(jobs), workers, POOL_THRESHOLD)
-    if not count:
-        return (read_file(job, rounds, current) for job in jobs)
-    return ordered_map(_worker_read, jobs, count, initializer=_init_worker,
-                       initargs=(str(db_path), current, words or {}), start_method=START_METHOD, chunk=CHUNK)
+    if not jobs:
+        return (read for read in ())
+    count = worker_count(len(jobs), workers, POOL_THRESHOLD) or 1
+    return isolated_map(_worker_read, jobs, count, initializer=_init_worker,
+                        initargs=(str(db_path), current, words or {}), start_method=START_METHOD, chunk=CHUNK,
+                        limits=Limits(READ_MEMORY, READ_SECONDS), on_crash=crashed)
 
 
 _worker: dict = {}

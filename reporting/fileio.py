@@ -48,3 +48,11 @@ def atomic_path(target: Path, root: Path | None = None) -> Iterator[Path]:
 def write_text_atomic(target: Path, text: str, root: Path | None = None) -> None:
     with atomic_path(target, root) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def remove_temporaries(folder: Path) -> None:
+    """atomic_path's temporary files a killed run left in `folder` and below; call it holding the workspace
+    lock, for folders only lock holders write to."""
+    if folder.is_dir():
+        for path in folder.rglob(f"{TEMP_PREFIX}*"):
+            path.unlink(missing_ok=True)

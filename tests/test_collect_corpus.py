@@ -1,5 +1,6 @@
-"""The malformed-input corpus: returns as people really send them. Each case: the expected message, the
-good return beside it untouched, and the store still consistent."""
+"""The malformed-input corpus: returns as people really send them, and files made to hurt. Each case: the
+expected message naming the file, the good return beside it collected, inbox/ byte for byte as it was, the
+store still consistent, and the run within its memory budget."""
 
 from __future__ import annotations
 
@@ -29,8 +30,32 @@ def inbox(ws):
     return ws.inbox
 
 
-def _collect(ws):
-    return collect_inbox(ws, receipts=False)
+PEAK_BUDGET_KB = 1024 * 1024  # 1 GB: the most any process of a run may hold
+
+
+def _collect(ws, **options):
+    before = _inbox_bytes(ws)
+    result = collect_inbox(ws, receipts=False, **options)
+    assert _inbox_bytes(ws) == before  # inbox/ is only read
+    assert _peak_kb() <= PEAK_BUDGET_KB
+    return result
+
+
+def _inbox_bytes(ws) -> dict[str, bytes]:
+    found = {}
+    for folder, _, names in os.walk(ws.inbox):
+        for name in names:
+            path = Path(folder) / name
+            if path.is_file() and not path.is_symlink():
+                found[str(path)] = path.read_bytes()
+    return found
+
+
+def _peak_kb() -> int:
+    """The largest resident size this process or any worker it waited for has had."""
+    import resource
+
+    return max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
 
 
 def _file(result, name: str):
@@ -59,6 +84,7 @@ def _refused(ws, name: str, data: bytes, fragment: str) -> None:
     outcome = _file(result, name)
     assert outcome.status == ERROR_FILE, outcome
     assert fragment in outcome.message
+    assert outcome.name == f"inbox/{name}"  # the message names the file
     _assert_consistent(ws, result)
 
 
@@ -483,3 +509,289 @@ def test_every_figure_traces_back_to_a_cell(ws, inbox):
         "JOIN files f ON f.hash = s.file_hash WHERE s.unit = ? AND a.task_id = '4'", (GOOD_UNIT,)).fetchone()
     assert tuple(row) == ("工作台账", "I4", "60", "number", "60", "inbox/公安局.xlsx")
 
+
+
+# ---------------------------------------------------------------- files made to hurt: declared sizes
+
+
+def _sheet_xml(data: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return zf.read("xl/worksheets/sheet1.xml").decode()
+
+
+def _with_cells(data: bytes, rows: str) -> bytes:
+    return _rezip(data, replace={"xl/worksheets/sheet1.xml": _sheet_xml(data).replace(
+        "</sheetData>", f"{rows}</sheetData>").encode()})
+
+
+@pytest.mark.parametrize("rows", [
+    '<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row>',  # calamine would allocate 17 G cells
+    '<row r="4294967295"><c t="n"><v>1</v></c></row>',  # a row number past 32 bits, cell without a reference
+    '<row r="4294967295"><c r="A4294967295" t="n"><v>1</v></c></row>',
+    "<row r='1048576'><c r='O1048576'><v>1</v></c></row>",  # single quotes: XML allows them
+    '<row r="70000"><c r="O70000" t="n"><v>1</v></c></row><row r="70001"><c r="AZ70001"><v>1</v></c></row>',
+    '<row r="1048576">' + '<c><v>1</v></c>' * 2000 + '</row>',  # cells placed one after the other
+], ids=["XFD1048576", "row-2^32", "cell-2^32", "single-quotes", "two-far-cells", "unplaced-cells"])
+def test_cell_far_away_is_refused_before_reading(ws, inbox, tmp_path, rows):
+    _refused(ws, "财政局.xlsx", _with_cells(_xlsx_bytes(tmp_path), rows), "数据范围过大")
+
+
+def test_declared_dimension_alone_is_harmless(ws, inbox, tmp_path):
+    data = _xlsx_bytes(tmp_path)
+    xml = _sheet_xml(data)
+    start = xml.index("<dimension ref=")
+    xml = xml[:start] + '<dimension ref="A1:XFD1048576"/>' + xml[xml.index("/>", start) + 2:]
+    (ws.inbox / "财政局.xlsx").write_bytes(_rezip(data, replace={"xl/worksheets/sheet1.xml": xml.encode()}))
+    ret, _ = _read_one(ws, "财政局.xlsx")
+    assert ret.unit == "县财政局"
+
+
+@pytest.mark.parametrize("declared", ['uniqueCount="4000000000"', "uniqueCount='3000000'"])
+def test_shared_string_count_past_the_part_is_refused(ws, inbox, tmp_path, declared):
+    data = _xlsx_bytes(tmp_path)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        sst = zf.read("xl/sharedStrings.xml").decode()
+    import re
+
+    sst = re.sub(r'uniqueCount="\d+"', declared, sst, count=1)
+    _refused(ws, "财政局.xlsx", _rezip(data, replace={"xl/sharedStrings.xml": sst.encode()}), "共享字符串数量声明异常")
+
+
+def test_shared_string_count_larger_than_the_part_is_fine(ws, inbox, tmp_path):
+    data = _xlsx_bytes(tmp_path)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        sst = zf.read("xl/sharedStrings.xml").decode()
+    import re
+
+    sst = re.sub(r' count="\d+"', ' count="4000000000"', sst, count=1)  # references, not strings: not reserved
+    (ws.inbox / "财政局.xlsx").write_bytes(_rezip(data, replace={"xl/sharedStrings.xml": sst.encode()}))
+    ret, _ = _read_one(ws, "财政局.xlsx")
+    assert ret.unit == "县财政局"
+
+
+def test_merge_range_over_the_whole_sheet_is_clipped(ws, inbox, tmp_path):
+    import time
+
+    data = _xlsx_bytes(tmp_path)
+    xml = _sheet_xml(data).replace("</sheetData>", '</sheetData><mergeCells count="1">'
+                                   '<mergeCell ref="H3:XFD1048576"/></mergeCells>')
+    (ws.inbox / "财政局.xlsx").write_bytes(_rezip(data, replace={"xl/worksheets/sheet1.xml": xml.encode()}))
+    started = time.monotonic()
+    ret, conn = _read_one(ws, "财政局.xlsx")
+    assert time.monotonic() - started < 30
+    assert any("合并单元格" in m for _, m in _problems(conn, ret.submission_id))
+
+
+def test_twelve_sheets_each_reaching_row_a_million(ws, inbox, tmp_path):
+    data = _xlsx_bytes(tmp_path, spoil=Spoil(sheet_name="Sheet1"))  # the ledger is looked for in every sheet
+    far = _with_cells(data, '<row r="1048576"><c r="O1048576" t="n"><v>1</v></c></row>')
+    with zipfile.ZipFile(io.BytesIO(far)) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml")
+        workbook = zf.read("xl/workbook.xml").decode()
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode()
+        types = zf.read("[Content_Types].xml").decode()
+    extra_sheets, extra_rels, extra_types, parts = "", "", "", {}
+    for n in range(20, 32):
+        extra_sheets += f'<sheet name="表{n}" sheetId="{n}" r:id="rId{n}"/>'
+        extra_rels += (f'<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                       f'relationships/worksheet" Target="worksheets/sheet{n}.xml"/>')
+        extra_types += (f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
+                        'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>')
+        parts[f"xl/worksheets/sheet{n}.xml"] = sheet
+    replace = {"xl/workbook.xml": workbook.replace("</sheets>", extra_sheets + "</sheets>").encode(),
+               "xl/_rels/workbook.xml.rels": rels.replace("</Relationships>", extra_rels + "</Relationships>").encode(),
+               "[Content_Types].xml": types.replace("</Types>", extra_types + "</Types>").encode()}
+    _refused(ws, "财政局.xlsx", _rezip(far, replace=replace, add=parts), "数据范围过大")
+
+
+def _ods(rows_xml: str) -> bytes:
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+               f'<office:spreadsheet><table:table table:name="工作台账">{rows_xml}</table:table>'
+               '</office:spreadsheet></office:body></office:document-content>')
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        zf.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest xmlns:manifest='
+                    '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>')
+    return out.getvalue()
+
+
+_ODS_CELL = '<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>'
+
+
+@pytest.mark.parametrize("rows", [
+    f'<table:table-row table:number-rows-repeated="1000000">{_ODS_CELL * 3}</table:table-row>',
+    f'<table:table-row><table:table-cell table:number-columns-repeated="16384" office:value-type="float" '
+    f'office:value="1"/></table:table-row><table:table-row table:number-rows-repeated="200">{_ODS_CELL}'
+    '</table:table-row>',
+    f'<table:table-row>{_ODS_CELL}</table:table-row><table:table-row table:number-rows-repeated="3000000">'
+    f'<table:table-cell/></table:table-row><table:table-row>{_ODS_CELL}</table:table-row>',
+], ids=["rows-repeated", "columns-repeated", "empty-rows-between"])
+def test_ods_repeats_are_counted_before_reading(ws, inbox, rows):
+    _refused(ws, "财政局.ods", _ods(rows), "数据范围过大")
+
+
+def test_ods_empty_rest_of_the_sheet_is_fine(ws, inbox):
+    rows = (f'<table:table-row>{_ODS_CELL}</table:table-row><table:table-row table:number-rows-repeated="1048575">'
+            '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>')
+    result = _collect(ws)  # nothing but the good return yet
+    (ws.inbox / "说明.ods").write_bytes(_ods(rows))
+    result = _collect(ws)
+    assert _file(result, "说明.ods").message  # read, not a ledger: told, not refused for its size
+    assert "数据范围过大" not in _file(result, "说明.ods").message
+
+
+def test_nested_zips_share_one_budget(ws, inbox, tmp_path, monkeypatch):
+    from reporting.readers import archive
+
+    monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 8 * 1024 * 1024)  # workers are forked: they see it too
+    monkeypatch.setattr(archive.Budget, "__init__", lambda self, left=None: setattr(
+        self, "left", archive.MAX_TOTAL_BYTES if left is None else left))
+    filler = os.urandom(1024 * 1024)  # each inner zip within the limits, together past them
+    inner = {f"内层{n}.zip": _zip({f"照片{n}.jpg": filler}) for n in range(5)}
+    inner["财政局.xlsx"] = _xlsx_bytes(tmp_path)
+    (ws.inbox / "打包.zip").write_bytes(_zip(inner))
+    result = _collect(ws)
+    outcome = _file(result, "打包.zip")
+    assert outcome.status == READ and outcome.returns[0].unit == "县财政局"
+    assert BOMB in outcome.message
+    _assert_consistent(ws, result)
+
+
+# ---------------------------------------------------------------- files that end their reader
+
+
+def _crash_on(marker: str, how):
+    """collect_read._open, ending the process (as a reader that aborts would) for files named with `marker`."""
+    from reporting import collect_read
+
+    real = collect_read._open
+
+    def wrapped(data, job, *args):
+        if marker in job.shown:
+            how()
+        return real(data, job, *args)
+
+    return wrapped
+
+
+def test_reader_that_aborts_ends_only_its_worker(ws, inbox, tmp_path, monkeypatch):
+    from reporting import collect_read
+
+    monkeypatch.setattr(collect_read, "_open", _crash_on("崩溃", os.abort))
+    (ws.inbox / "崩溃.xlsx").write_bytes(_xlsx_bytes(tmp_path))
+    result = _collect(ws)
+    outcome = _file(result, "崩溃.xlsx")
+    assert outcome.status == ERROR_FILE and "SIGABRT" in outcome.message
+    _assert_consistent(ws, result)
+    result = _collect(ws)  # and again next time: the run is never stopped by it
+    assert _file(result, "崩溃.xlsx").status == ERROR_FILE
+
+
+def test_thirty_good_returns_and_one_crash_in_pool_mode_end(ws, inbox, tmp_path, monkeypatch):
+    from reporting import collect_read
+
+    monkeypatch.setattr(collect_read, "_open", _crash_on("崩溃", lambda: os.kill(os.getpid(), 9)))
+    good = _xlsx_bytes(tmp_path, "甲镇人民政府", {"2": ongoing()})
+    for n in range(30):
+        (ws.inbox / f"甲镇{n:02d}.xlsx").write_bytes(good[:-1] + bytes([good[-1]]) if n == 0 else _rezip(
+            good, add={f"docProps/n{n}.xml": b"<n/>"}))
+        os.utime(ws.inbox / f"甲镇{n:02d}.xlsx", (1_750_000_100 + n, 1_750_000_100 + n))
+    (ws.inbox / "崩溃.xlsx").write_bytes(_xlsx_bytes(tmp_path))
+    os.utime(ws.inbox / "崩溃.xlsx", (1_750_000_110, 1_750_000_110))  # in the middle of the others
+    result = _collect(ws, workers=2)
+    assert _file(result, "崩溃.xlsx").status == ERROR_FILE and "SIGKILL" in _file(result, "崩溃.xlsx").message
+    assert sum(1 for f in result.files if f.status == READ and "甲镇" in f.name) == 30
+    _assert_consistent(ws, result)
+
+
+def test_reader_past_the_time_limit_is_stopped(ws, inbox, tmp_path, monkeypatch):
+    import time
+
+    from reporting import collect_read
+
+    monkeypatch.setattr(collect_read, "READ_SECONDS", 1.0)
+    monkeypatch.setattr(collect_read, "_open", _crash_on("很慢", lambda: time.sleep(60)))
+    (ws.inbox / "很慢.xlsx").write_bytes(_xlsx_bytes(tmp_path))
+    started = time.monotonic()
+    result = _collect(ws)
+    assert time.monotonic() - started < 30
+    assert "读取超过 1 秒" in _file(result, "很慢.xlsx").message
+    _assert_consistent(ws, result)
+
+
+def test_reader_past_the_memory_limit_is_stopped(ws, inbox, tmp_path, monkeypatch):
+    from reporting import collect_read
+
+    monkeypatch.setattr(collect_read, "READ_MEMORY", 200 * 1024 * 1024)
+    monkeypatch.setattr(collect_read, "_open", _crash_on("很大", lambda: bytearray(400 * 1024 * 1024)))
+    (ws.inbox / "很大.xlsx").write_bytes(_xlsx_bytes(tmp_path))
+    result = _collect(ws)
+    assert "内存超过上限" in _file(result, "很大.xlsx").message
+    _assert_consistent(ws, result)
+
+
+# ---------------------------------------------------------------- what lies in inbox/ besides files
+
+
+def test_symlink_is_not_followed(ws, inbox, tmp_path):
+    secret = tmp_path / "shadow"
+    secret.write_bytes(b"root:secret")
+    (ws.inbox / "passwd.xlsx").symlink_to(secret)
+    (ws.inbox / "外部文件夹").symlink_to(tmp_path, target_is_directory=True)
+    result = _collect(ws)
+    assert "符号链接" in _file(result, "passwd.xlsx").message
+    assert "符号链接" in _file(result, "外部文件夹").message
+    archived = b"".join(p.read_bytes() for p in (ws.root / "archive").rglob("*") if p.is_file())
+    assert b"root:secret" not in archived
+    _assert_consistent(ws, result)
+
+
+def test_fifo_and_folder_named_like_a_file_are_skipped(ws, inbox):
+    os.mkfifo(ws.inbox / "管道.xlsx")
+    (ws.inbox / "文件夹.xlsx").mkdir()
+    result = _collect(ws)  # would hang opening the pipe
+    assert "不是普通文件" in _file(result, "管道.xlsx").message
+    assert "是文件夹" in _file(result, "文件夹.xlsx").message
+    _assert_consistent(ws, result)
+
+
+def test_gbk_file_name_is_shown_decoded_and_stored(ws, inbox, tmp_path):
+    name = "财政局台账.xlsx".encode("gbk")
+    with open(os.path.join(os.fsencode(ws.inbox), name), "wb") as out:
+        out.write(_xlsx_bytes(tmp_path))
+    result = _collect(ws)
+    outcome = _file(result, "财政局台账.xlsx")
+    assert outcome.status == READ and outcome.returns[0].unit == "县财政局"
+    _assert_consistent(ws, result)
+    assert _collect(ws).unchanged == 2  # known by its decoded name next time
+
+
+def test_name_neither_utf8_nor_gbk_is_kept(ws, inbox, tmp_path):
+    with open(os.path.join(os.fsencode(ws.inbox), b"\xff\xfe\x80.xlsx"), "wb") as out:
+        out.write(_xlsx_bytes(tmp_path))
+    result = _collect(ws)
+    outcome = _file(result, "\\xff\\xfe\\x80.xlsx")
+    assert outcome.status == READ
+    _assert_consistent(ws, result)
+
+
+def test_file_collect_may_not_read(ws, inbox, tmp_path, monkeypatch):
+    from reporting import collect_read
+
+    real = collect_read.read_inbox_file
+
+    def denied(path: str) -> bytes:
+        if "无权限" in path:
+            raise PermissionError(13, "Permission denied", path)
+        return real(path)
+
+    monkeypatch.setattr(collect_read, "read_inbox_file", denied)
+    (ws.inbox / "无权限.xlsx").write_bytes(_xlsx_bytes(tmp_path))
+    result = _collect(ws)
+    assert "没有读取该文件的权限" in _file(result, "无权限.xlsx").message
+    _assert_consistent(ws, result)

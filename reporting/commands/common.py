@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import ReportingError
+from ..errors import ReportingError, environment_message
 from ..progress import ProgressHook
 from ..workspace import SETTINGS_FILE, Workspace, find_workspace
 from .zh import OPTIONS_METAVAR, SUBCOMMAND_METAVAR
@@ -76,6 +77,13 @@ def handles_errors(func: Callable) -> Callable:
             if verbose():
                 traceback.print_exc()
             raise UserError(str(exc)) from exc
+        except (OSError, sqlite3.DatabaseError) as exc:  # the machine, not the user's files: one line too
+            message = environment_message(exc)
+            if message is None:
+                raise
+            if verbose():
+                traceback.print_exc()
+            raise UserError(message) from exc
         except KeyboardInterrupt:
             click.echo("已中断：已完成的部分已保存，再次运行即可继续。", err=True)
             sys.exit(130)

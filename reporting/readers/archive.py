@@ -34,6 +34,19 @@ DAMAGED = "压缩包已损坏或不完整（可能未下载完整），请重新
 
 
 @dataclass
+class Budget:
+    """Bytes still allowed to be unpacked from one inbox file, zips inside it included (MAX_TOTAL_BYTES for
+    the whole file, not for each zip: twenty inner zips each within the limits must not add up to 8 GB)."""
+
+    left: int = MAX_TOTAL_BYTES
+
+    def take(self, size: int, name: str) -> None:
+        if size > self.left:
+            raise ReturnError(BOMB, file=name)
+        self.left -= size
+
+
+@dataclass
 class Member:
     """A file inside a zip, decoded name and bytes."""
 
@@ -124,9 +137,12 @@ def _unsafe(info: zipfile.ZipInfo, decoded: str) -> bool:
             or stat.S_ISLNK(mode))
 
 
-def read(data: bytes, name: str) -> tuple[list[Member], list[str]]:
-    """The files in the archive, and a message for each entry refused (unsafe path, encrypted, link)."""
+def read(data: bytes, name: str, budget: Budget | None = None) -> tuple[list[Member], list[str]]:
+    """The files in the archive, and a message for each entry refused (unsafe path, encrypted, link); what
+    they unpack to is taken from `budget` (shared by the zips of one file) before any is read."""
     zf = open_zip(data, name)
+    if budget is not None:
+        budget.take(sum(info.file_size for info in zf.infolist()), name)
     members: list[Member] = []
     refused: list[str] = []
     for info in zf.infolist():

@@ -17,6 +17,7 @@ import python_calamine as calamine
 from ..errors import ReturnError
 
 VISIBLE, HIDDEN, VERY_HIDDEN = "visible", "hidden", "veryhidden"
+MAX_CELLS = 2_000_000  # a sheet read from A1 to its last used cell; a return has a few thousand
 _STATES = {"Visible": VISIBLE, "Hidden": HIDDEN, "VeryHidden": VERY_HIDDEN}
 NO_CACHE = "nocache"  # a formula whose result was never computed (file written by a program, never opened)
 
@@ -72,14 +73,23 @@ class Book:
 
     def sheet(self, name: str) -> Sheet:
         if name not in self._sheets:
+            self.check_extent(name)  # before calamine allocates a cell for every position up to the last one
             try:
                 raw = self._book.get_sheet_by_name(name)
                 rows = raw.to_python(skip_empty_area=False)
-                merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (raw.merged_cell_ranges or [])]
+                merged = _clipped(raw.merged_cell_ranges or [], rows)
+            except ReturnError:
+                raise
             except Exception as exc:
                 raise ReturnError(f"工作表无法读取（{_short(exc)}）", file=self.name, sheet=name) from exc
             self._sheets[name] = Sheet(name, self.states.get(name, VISIBLE), rows, merged)
         return self._sheets[name]
+
+    def check_extent(self, sheet: str) -> None:
+        """Raise a ReturnError when what the sheet declares (its last cell) would take more than MAX_CELLS."""
+
+    def too_big(self, sheet: str, rows: int, cols: int | None = None) -> ReturnError:
+        return too_big(self.name, sheet, rows, cols)
 
     def properties(self) -> dict[str, str]:
         """Custom document properties, as text."""
@@ -104,6 +114,22 @@ class Book:
     def formula_cells(self, sheet: str) -> set[tuple[int, int]]:
         """Cells holding a formula (their cached value is what `sheet()` shows)."""
         return set()
+
+
+def too_big(name: str, sheet: str, rows: int, cols: int | None = None) -> ReturnError:
+    """The refusal of a sheet reaching row `rows` (and column `cols`, when known)."""
+    where = f"到第 {rows:,} 行"
+    if cols:
+        where = f"最后一个单元格在 {cell_name(rows - 1, cols - 1)}，约 {rows * cols:,} 个单元格"
+    return ReturnError(f"工作表「{sheet}」数据范围过大（{where}），已拒收；请删除表格下方和右侧多余的行列后重新报送",
+                       file=name)
+
+
+def _clipped(ranges: list, rows: list[list[object]]) -> list[tuple[int, int, int, int]]:
+    """Merged ranges cut to the cells the sheet has (a range may claim the whole sheet: H3:XFD1048576)."""
+    height, width = len(rows), max((len(row) for row in rows), default=0)
+    return [(r0, c0, min(r1, height - 1), min(c1, width - 1)) for (r0, c0), (r1, c1) in ranges
+            if r0 < height and c0 < width]
 
 
 def _short(exc: BaseException) -> str:

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 
 from ..errors import ReturnError
 from . import archive
-from .base import Book, parse_stamp, parse_xml
+from .base import MAX_CELLS, Book, parse_stamp, parse_xml
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -44,6 +44,22 @@ class OdsBook(Book):
         super().__init__(data, name)
         self._zip = zf
         self._percent: dict[str, set[tuple[int, int]]] | None = None
+        self._extents: dict[str, tuple[int, int]] | None = None
+
+    def check_extent(self, sheet: str) -> None:
+        if self._extents is None:
+            self._extents = _extents(self._content(), self.name)
+        rows, cols = self._extents.get(sheet, (1, 1))
+        if rows * cols > MAX_CELLS:
+            raise self.too_big(sheet, rows, cols)
+
+    def _content(self) -> bytes:
+        try:
+            return self._zip.read("content.xml")
+        except KeyError:
+            return b""
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise ReturnError(archive.DAMAGED, file=self.name) from exc
 
     def properties(self) -> dict[str, str]:
         try:
@@ -66,8 +82,49 @@ class OdsBook(Book):
 
     def is_percent(self, sheet: str, row: int, col: int) -> bool:
         if self._percent is None:
-            self._percent = _percent_cells(self._zip.read("content.xml"), self.name)
+            self._percent = _percent_cells(self._content(), self.name)
         return (row, col) in self._percent.get(sheet, set())
+
+
+def _extents(xml: bytes, name: str) -> dict[str, tuple[int, int]]:
+    """Rows and columns from A1 to the last cell holding something, by sheet, repeats counted: calamine
+    repeats a row or cell as often as it says (LibreOffice writes the empty rest of a sheet as one row
+    repeated a million times, which calamine leaves out, so empty cells do not count)."""
+    found: dict[str, tuple[int, int]] = {}
+    table, row, col, rows, cols, filled = "", 0, 0, 0, 0, False
+    row_repeat, col_repeat = f"{{{_TABLE}}}number-rows-repeated", f"{{{_TABLE}}}number-columns-repeated"
+    cells = (f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell")
+    try:
+        for event, element in ElementTree.iterparse(io.BytesIO(xml), events=("start", "end")):
+            tag = element.tag
+            if event == "start" and tag == f"{{{_TABLE}}}table":
+                table, row, rows, cols = element.get(f"{{{_TABLE}}}name", ""), 0, 0, 0
+            elif event == "end" and tag == f"{{{_TABLE}}}table":
+                found[table] = (max(rows, 1), max(cols, 1))
+                element.clear()
+            elif event == "start" and tag == f"{{{_TABLE}}}table-row":
+                col, filled = 0, False
+            elif event == "end" and tag in cells:
+                span = _count(element.get(col_repeat))
+                col += span
+                if element.get(f"{{{_OFFICE}}}value-type") or len(element):
+                    filled, cols = True, max(cols, col)
+                element.clear()
+            elif event == "end" and tag == f"{{{_TABLE}}}table-row":
+                row += _count(element.get(row_repeat))
+                if filled:
+                    rows = row
+                element.clear()
+    except ElementTree.ParseError as exc:
+        raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name) from exc
+    return found
+
+
+def _count(text: str | None) -> int:
+    try:
+        return max(int(text or 1), 1)
+    except ValueError:
+        return 1
 
 
 def _percent_cells(xml: bytes, name: str) -> dict[str, set[tuple[int, int]]]:

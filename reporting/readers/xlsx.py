@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 
 from ..errors import ReturnError
 from . import archive
-from .base import NO_CACHE, Book, cell_name, parse_stamp, parse_xml
+from .base import MAX_CELLS, NO_CACHE, Book, cell_name, parse_stamp, parse_xml, too_big
 
 _PERCENT_BUILTIN = {9, 10}
 _QUOTED = re.compile(r'"[^"]*"|\\.')
@@ -24,6 +24,10 @@ _TAG_ENDS = frozenset(b" \t\r\n>/")
 _REF = re.compile(r"([A-Z]+)(\d+)")
 _CELL_TAG = re.compile(rb'<(?:\w+:)?c r="([^"]*)"([^>]*)>')
 _STYLE_ATTR = re.compile(rb'\bs="(\d+)"')
+_POSITION = re.compile(rb"\sr\s*=\s*[\"']\s*\$?([A-Za-z]{0,4})\$?(\d+)")  # a row's or a cell's r="…"
+_COUNT = re.compile(rb"\buniqueCount\s*=\s*[\"']\s*(\d+)")
+_FIRST_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
+MAX_STRINGS = 2_000_000  # shared strings a workbook may declare (a return has a few hundred)
 
 
 def detect(head: bytes) -> bool:
@@ -42,6 +46,7 @@ def has_macros(names: set[str]) -> bool:
 def read(data: bytes, name: str, *, macros: bool = False) -> XlsxBook:
     zf = archive.open_zip(data, name)
     parts = archive.refuse_doctype(zf, name)
+    _check_shared_strings(zf, name)
     book = XlsxBook(data, name, zf, parts)
     if macros:
         book.notes.append("文件含宏（.xlsm），宏未运行，只读取保存的数值")
@@ -112,6 +117,14 @@ class XlsxBook(Book):
         if sheet not in self._tags:
             self._tags[sheet] = dict(reversed(_CELL_TAG.findall(self._sheet_xml(sheet))))
         return self._tags[sheet]
+
+    def check_extent(self, sheet: str) -> None:
+        xml = self._sheet_xml(sheet)
+        if not may_reach_far(xml):
+            return
+        rows, cols = sheet_extent(xml)
+        if rows * cols > MAX_CELLS:
+            raise self.too_big(sheet, rows, cols)
 
     def formula_issues(self, sheet: str) -> dict[tuple[int, int], str]:
         return self._sheet_facts(sheet).issues if self._has_formulas(sheet) else {}
@@ -213,6 +226,74 @@ class _SheetFacts:
                 self.issues[where] = NO_CACHE
         elif cell.get("t") == "e":
             self.issues[where] = value.text
+
+
+def sheet_extent(xml: bytes) -> tuple[int, int]:
+    """Rows and columns from A1 to the last row and column any row or cell of the sheet names (its
+    <dimension> is only a claim; calamine sizes a sheet by the positions of its cells). Cells without a
+    position follow the one before: their count bounds what they can add. A scan of every cell."""
+    found = _POSITION.findall(xml)
+    letters = {column for column, _ in found}
+    placed_cells = sum(1 for column, _ in found if column)
+    rows = max((int(row) for row in {row for _, row in found}), default=0)
+    cols = max((_column_number(c.upper()) for c in letters if c), default=0)
+    rows += max(0, xml.count(b"<row") - (len(found) - placed_cells))  # rows without r="…"
+    cols += max(0, xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/>") - placed_cells)
+    return max(rows, 1), max(cols, 1)
+
+
+def explain(data: bytes, name: str) -> str | None:
+    """Why reading the workbook may have ended its worker: a sheet reaching too far, or a shared-string
+    count out of bounds; None when nothing of the kind is found. Safe in the main process: XML scans only,
+    within the zip's checked budget."""
+    try:
+        zf = archive.open_zip(data, name)
+        _check_shared_strings(zf, name)
+        book = XlsxBook.__new__(XlsxBook)
+        book.name, book._zip, book._read, book._paths, book._xml = name, zf, {}, None, {}
+        for sheet in book._sheet_paths():
+            rows, cols = sheet_extent(book._sheet_xml(sheet))
+            if rows * cols > MAX_CELLS:
+                return too_big(name, sheet, rows, cols).message
+    except ReturnError as exc:
+        return exc.message
+    return None
+
+
+def may_reach_far(xml: bytes) -> bool:
+    """False when every position is written the usual way (r="…" on each cell) and none is past column Z
+    or row 9999: then the sheet is at most 9999 × 26 cells, told in a fraction of a millisecond (letters and
+    digits folded to one of each, then a few plain searches). True sends the sheet to a full scan."""
+    folded = xml.translate(_FOLD)
+    return any(pattern in folded for pattern in _FAR)
+
+
+_FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'", b"A" * 26 + b"0" * 10 + b'"')
+_FAR = (b'r="AA', b'r="A00000', b'r="00000', b"<c>", b"<c/>", b'r ="', b'r= "')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _check_shared_strings(zf: zipfile.ZipFile, name: str) -> None:
+    """calamine reserves room for as many shared strings as the part declares: a declared count past what
+    the part could hold (each string takes at least a few bytes) is refused before it is believed."""
+    for info in zf.infolist():
+        if not info.filename.lower().endswith("sharedstrings.xml"):
+            continue
+        try:
+            with zf.open(info) as stream:
+                head = stream.read(4096)
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+            raise ReturnError(archive.DAMAGED, file=name) from exc
+        declared = [int(n) for n in _COUNT.findall(_FIRST_STRING.split(head, 1)[0])]
+        if any(n > MAX_STRINGS or n > info.file_size for n in declared):
+            raise ReturnError("工作簿内容已损坏（共享字符串数量声明异常），已拒收；"
+                              "请在 Excel 中另存为 .xlsx 后重新报送", file=name)
 
 
 def _has_formula_tag(xml: bytes) -> bool:
