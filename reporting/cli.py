@@ -14,6 +14,7 @@ from .commands.generate import generate_command
 from .commands.mail import mail_group
 from .commands.plan import init_command, plan_group
 from .commands.report import consolidate_command, report_command
+from .commands.roster import roster_group
 
 
 @click.group(**GROUP_SETTINGS)
@@ -28,5 +29,5 @@ def main(ctx: click.Context, verbose: bool, workspace_dir: Path | None) -> None:
 
 
 for _command in (init_command, plan_group, generate_command, collect_command, status_command,
-                 consolidate_command, report_command, confirm_command, mail_group, demo_command):
+                 consolidate_command, report_command, confirm_command, roster_group, mail_group, demo_command):
     main.add_command(_command)

@@ -8,11 +8,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from .errors import WorkspaceError
+from .errors import LedgerError, WorkspaceError
 from .models import LONG_TERM, Plan, Task, Unit
 from .plan_parse import parse_plan
-from .roster import Resolution, Roster, draft_units, is_collective, read_roster, write_roster
-from .task_ledger import ledger_was_edited, read_ledger, write_ledger
+from .roster import (
+    Resolution,
+    Roster,
+    canonical,
+    draft_units,
+    is_collective,
+    merge_units,
+    near_duplicates,
+    read_roster,
+    write_roster,
+)
+from .task_ledger import ledger_was_edited, read_ledger, rename_units, write_ledger
 from .workspace import Workspace
 
 
@@ -90,11 +100,17 @@ class CheckReport:
     duplicate_ids: dict[str, int] = field(default_factory=dict)
     past_deadline: list[Task] = field(default_factory=list)
     orphan_units: list[str] = field(default_factory=list)  # roster units no task names, directly or by group
+    near_duplicates: list[list[str]] = field(default_factory=list)  # roster rows that may be one unit
 
     @property
     def blocking(self) -> bool:
-        """Problems that stop `generate`: names it cannot resolve, ids it cannot tell apart."""
-        return bool(self.unresolved or self.duplicate_ids or self.empty_groups)
+        """Problems that make `generate` go wrong: names it cannot resolve, groups without members, tasks with
+        no unit, ids it cannot tell apart. Past deadlines and near-duplicates are warnings."""
+        return bool(self.unresolved or self.duplicate_ids or self.empty_groups or self.without_units)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.past_deadline) + len(self.near_duplicates) + bool(self.orphan_units)
 
 
 def check_plan(ws: Workspace, today: date | None = None) -> CheckReport:
@@ -122,4 +138,30 @@ def check_plan(ws: Workspace, today: date | None = None) -> CheckReport:
         if task.deadline and task.deadline != LONG_TERM and date.fromisoformat(task.deadline) < today:
             report.past_deadline.append(task)
     report.orphan_units = [u.name for u in roster.members if u.name not in reached]
+    report.near_duplicates = near_duplicates(roster)
     return report
+
+
+@dataclass
+class MergeResult:
+    into: str
+    merged: list[str]
+    ledger_cells: int
+
+
+def merge_roster(ws: Workspace, names: list[str], into: str) -> MergeResult:
+    """`reporting roster merge`: the names become aliases of `into` in 单位名册.xlsx, and 任务分解表.xlsx names
+    `into` wherever it named one of them."""
+    path = ws.require(ws.roster_path, "请先运行 reporting plan import 生成单位名册初稿")
+    shown = ws.show(path)
+    try:
+        units, merged = merge_units(read_roster(path, shown), names, into)
+    except LedgerError as exc:
+        raise LedgerError(exc.message, file=shown, sheet=exc.sheet) from exc
+    target = Roster(units).unit(into)
+    name = target.name if target is not None else into
+    cells = 0
+    if ws.ledger_path.exists():
+        cells = rename_units(ws.ledger_path, [*merged, *names], name, ws.show(ws.ledger_path), canonical)
+    write_roster(units, path)
+    return MergeResult(name, merged, cells)

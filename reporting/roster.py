@@ -60,12 +60,27 @@ class Roster:
         return self._by_name.get(canonical(name))
 
     def group_members(self, group: str) -> list[str]:
-        """Members of a group, by its name or by an alias given on its 分组 row."""
-        names = {canonical(group)}
-        row = self.unit(group)
-        if row is not None and row.is_group:
-            names |= {canonical(n) for n in [row.name, *row.aliases]}
-        return [u.name for u in self.members if names & {canonical(g) for g in u.groups}]
+        """Members of a group, by its name or by an alias given on its 分组 row; a group row that names the
+        group in its own 所属分组 brings its members in too (groups within groups, to any depth)."""
+        found: dict[str, None] = {}
+        seen: set[str] = set()
+        pending = [group]
+        while pending:
+            current = pending.pop(0)
+            names = {canonical(current)}
+            row = self.unit(current)
+            if row is not None and row.is_group:
+                names |= {canonical(n) for n in [row.name, *row.aliases]}
+            if names & seen:
+                continue
+            seen |= names
+            for unit in self.units:
+                if names & {canonical(g) for g in unit.groups}:
+                    if unit.is_group:
+                        pending.append(unit.name)
+                    else:
+                        found.setdefault(unit.name)
+        return list(found)
 
     def resolve(self, name: str) -> Resolution:
         unit = self.unit(name)
@@ -81,6 +96,95 @@ class Roster:
         choices = [u.name for u in self.units]
         found = process.extract(name, choices, scorer=fuzz.WRatio, limit=limit, score_cutoff=50)
         return [choice for choice, _score, _index in found]
+
+
+# ---------------------------------------------------------------- near-duplicates and merging
+
+_BRACKET = re.compile(r"\(([^()]*)\)")
+
+
+def _forms(unit: Unit) -> tuple[set[str], set[str], set[str]]:
+    """A row's names compared for near-duplicates: as written (brackets dropped, 有关 = 相关, 人民政府 = 政府),
+    without the place prefix, and the bracketed aliases (市人社局(公务员局) → 公务员局)."""
+    full, short, inner = set(), set(), set()
+    for name in [unit.name, *unit.aliases]:
+        text = canonical(name)
+        plain = _BRACKET.sub("", text).replace("有关", "相关").replace("人民政府", "政府")
+        full.add(plain)
+        short.add(_ADMIN_PREFIX.sub("", plain))
+        inner |= {_ADMIN_PREFIX.sub("", found) for found in _BRACKET.findall(text)}
+    return ({k for k in full if len(k) >= 2}, {k for k in short if len(k) >= 2} - full,
+            {k for k in inner if len(k) >= 2})
+
+
+def _alike(first: tuple[set[str], set[str], set[str]], second: tuple[set[str], set[str], set[str]]) -> bool:
+    """Two rows may be one: the same name; one without the other's place prefix (县政府法制办 / 政府法制办, but
+    not 县财政局 / 市财政局); or one's bracketed alias being the other."""
+    (full_a, short_a, inner_a), (full_b, short_b, inner_b) = first, second
+    return bool(full_a & full_b or short_a & full_b or full_a & short_b
+                or inner_a & (full_b | short_b) or inner_b & (full_a | short_a))
+
+
+def near_duplicates(roster: Roster) -> list[list[str]]:
+    """Rows of the roster that may be one unit (or one group) written differently (_alike); units and groups
+    are compared among themselves. Each cluster once, in roster order."""
+    found = []
+    for rows in ([u for u in roster.units if not u.is_group], [u for u in roster.units if u.is_group]):
+        found += _clusters({unit.name: _forms(unit) for unit in rows})
+    return found
+
+
+def _clusters(forms: dict[str, tuple[set[str], set[str], set[str]]]) -> list[list[str]]:
+    """Names alike, joined transitively; only clusters of two or more."""
+    parent = {name: name for name in forms}
+
+    def root(name: str) -> str:
+        while parent[name] != name:
+            name = parent[name]
+        return name
+
+    names = list(forms)
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            if _alike(forms[first], forms[second]):
+                parent[root(second)] = root(first)
+    clusters: dict[str, list[str]] = {}
+    for name in names:
+        clusters.setdefault(root(name), []).append(name)
+    return [cluster for cluster in clusters.values() if len(cluster) > 1]
+
+
+def merge_units(units: list[Unit], names: list[str], into: str) -> tuple[list[Unit], list[str]]:
+    """The roster with the rows of `names` folded into the row `into` as aliases (their contacts and groups
+    kept where `into` has none); and the names merged, as written in the roster."""
+    roster = Roster(units)
+    target = roster.unit(into)
+    if target is None:
+        raise LedgerError(f"单位「{into}」不在单位名册中：--into 应为名册中的单位名称", sheet=SHEET)
+    merged: list[str] = []
+    for name in names:
+        row = roster.unit(name)
+        if row is None:
+            if canonical(name) not in {canonical(a) for a in target.aliases}:
+                target.aliases.append(name)  # a spelling not in the roster yet: it resolves to the unit from now on
+                merged.append(name)
+            continue
+        if row is target:
+            continue
+        if row.is_group != target.is_group:
+            kind = "分组" if row.is_group else "单位"
+            raise LedgerError(f"「{row.name}」是{kind}，「{target.name}」不是：单位只能并入单位，分组只能并入分组",
+                              sheet=SHEET)
+        target.aliases = list(dict.fromkeys([*target.aliases, row.name, *row.aliases]))
+        target.groups = list(dict.fromkeys([*target.groups, *row.groups]))
+        for attr in ("liaison", "phone", "email"):
+            if not getattr(target, attr):
+                setattr(target, attr, getattr(row, attr))
+        merged.append(row.name)
+    kept = [u for u in units if u.name not in merged or u is target]
+    for unit in kept:  # members naming a merged group now name the group it went into
+        unit.groups = list(dict.fromkeys(target.name if g in merged else g for g in unit.groups))
+    return kept, merged
 
 
 def draft_units(tasks: list[Task], existing: list[Unit] | None = None) -> list[Unit]:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import zipfile
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
 
 from .errors import LedgerError
+from .fileio import atomic_path
 from .models import LONG_TERM, Task
 from .plain_xlsx import Table, write_tables
 
@@ -74,6 +77,40 @@ def ledger_was_edited(path: Path) -> bool:
         book.close()
     rows = [(row + [None] * len(COLUMNS))[: len(COLUMNS)] for row in rows if any(v not in (None, "") for v in row)]
     return stored != rows_digest(rows)
+
+
+def rename_units(path: Path, names: list[str], into: str, shown: str, key: Callable[[str], str]) -> int:
+    """Write `into` for each of `names` (compared by `key`) in 牵头单位 and 责任单位, in place (the coordinator's
+    formatting kept, a name named twice in one cell once); the number of cells changed."""
+    canonical = key
+    wanted = {canonical(n) for n in names}
+    try:
+        book = openpyxl.load_workbook(path)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise LedgerError(f"无法打开（{exc}）", file=shown) from exc
+    if SHEET not in book.sheetnames:
+        raise LedgerError("找不到工作表", file=shown, sheet=SHEET)
+    sheet = book[SHEET]
+    header = [str(c.value or "").strip() for c in sheet[1]]
+    changed = 0
+    columns = [header.index(c) + 1 if c in header else None for c in ("牵头单位", "责任单位")]
+    for row in range(2, sheet.max_row + 1):
+        lead: list[str] = []
+        for col in columns:
+            if col is None:
+                continue
+            cell = sheet.cell(row, col)
+            listed = split_names(cell.value)
+            renamed = list(dict.fromkeys(into if canonical(n) in wanted else n for n in listed))
+            renamed = [n for n in renamed if n not in lead]  # named as lead already: not responsible too
+            if renamed != listed:
+                cell.value = "、".join(renamed) or None
+                changed += 1
+            lead = renamed
+    if changed:
+        with atomic_path(path, path.parent) as tmp:
+            book.save(tmp)
+    return changed
 
 
 def read_ledger(path: Path, display: str | None = None, *, allow_duplicates: bool = False) -> list[Task]:

@@ -88,10 +88,12 @@ def _clip(text: str, width: int) -> str:
 
 
 @plan_group.command("check", **COMMAND_SETTINGS)
+@click.option("-v", "--verbose", "details", is_flag=True, help="逐项列出已过完成时限的任务。")
 @workspace_option
 @handles_errors
-def check_command(ws: Workspace) -> None:
-    """检查任务分解表与单位名册：未匹配的单位名称、无成员的集体称谓、重复编号等。有阻断问题时退出码为 1。"""
+def check_command(ws: Workspace, details: bool) -> None:
+    """检查任务分解表与单位名册：未匹配的单位名称、无成员的集体称谓、没有单位的任务、重复编号（须先解决，退出码为 1），
+    以及可能是同一单位的名称、已过完成时限的任务（提醒，退出码为 0）。"""
     report = check_plan(ws)
     for task_id, count in report.duplicate_ids.items():
         click.echo(f"任务编号重复：{task_id}（{count} 行）")
@@ -102,10 +104,21 @@ def check_command(ws: Workspace) -> None:
         click.echo(f"集体称谓「{group}」没有成员：请在单位名册中把成员单位的“所属分组”填为“{group}”")
     for task in report.without_units:
         click.echo(f"任务 {task.id}：未注明牵头或责任单位")
-    for task in report.past_deadline:
-        click.echo(f"任务 {task.id}：完成时限 {task.deadline} 已过")
+    for names in report.near_duplicates:
+        merge = f"reporting roster merge {' '.join(names[1:])} --into {names[0]}"
+        click.echo(f"提醒：可能是同一单位：{'、'.join(names)}（如是，运行 {merge}）")
+    if report.past_deadline:
+        if details:
+            for task in report.past_deadline:
+                click.echo(f"提醒：任务 {task.id}：完成时限 {task.deadline} 已过")
+        else:
+            click.echo(f"提醒：完成时限已过的任务 {len(report.past_deadline)} 项（加 -v 逐项列出）")
     if report.orphan_units:
-        click.echo(f"名册中没有任务的单位：{'、'.join(report.orphan_units)}")
+        click.echo(f"提醒：名册中没有任务的单位：{'、'.join(report.orphan_units)}")
+    problems = (len(report.duplicate_ids) + len(report.unresolved) + len(report.empty_groups)
+                + len(report.without_units))
+    warnings = f"，提醒 {report.warnings} 条" if report.warnings else ""
     if report.blocking:
+        click.echo(f"有 {problems} 个问题须先解决，否则 reporting generate 会出错{warnings}。")
         raise click.exceptions.Exit(1)
-    click.echo("检查通过：所有单位名称均可在单位名册中找到。")
+    click.echo(f"检查通过{warnings}。")
