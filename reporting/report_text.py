@@ -35,7 +35,7 @@ from .summary import RoundSummary, is_trivial, percent, points
 from .vocabulary import STATE_NOT_REPORTED, STATES, STATUS_DONE, STATUS_NOT_STARTED, STATUS_ONGOING
 
 NAMES_IN_LIST = 10  # "县A、县B……等N个单位" after ten names
-QUOTE_LIMIT = 44  # characters of one unit's work quoted
+QUOTE_LIMIT = 36  # characters of one unit's work quoted
 QUOTES_PER_UNIT = 2  # times one unit's work is quoted in the whole report
 MAX_POINTS = 5  # points of 三 and of 四
 PROBLEM_GROUPS = 3  # groups of the units' own problems named in 三
@@ -323,6 +323,8 @@ def quote_body(pair: Pair, used: set[str]) -> str:
     """The clauses of a unit's 工作举措及成效 worth quoting: quantified ones first, none already quoted,
     within QUOTE_LIMIT characters; then its 量化指标完成值 when it adds something. Marks `used`."""
     clauses = [_SELF_REFERENCE.sub("", c.strip(" ，,、")) for c in _CLAUSE.findall(clean(pair.measures))]
+    # a clause too long to quote whole is quoted by its parts between commas
+    clauses = [part.strip() for c in clauses for part in (re.split(r"[，,]", c) if len(c) > QUOTE_LIMIT else [c])]
     clauses = [c for c in clauses if says_something(c)]
     # quantified first, then what the report has not said yet in other words; stable otherwise
     ranked = sorted(clauses, key=lambda c: (-min(quantities(c), 1), _shape(c) in used))
@@ -472,19 +474,20 @@ def _overdue(data: RoundSummary) -> Finding | None:
     for pair in f.pairs:
         if pair.overdue:
             late_units.setdefault(pair.task_id, []).append(pair.unit)
-    listed = "；".join(f"{task_label(t)}{_late_units(late_units.get(t.task_id, []))}未完成" for t in late[:3])
-    rest = f"，其余{len(late) - 3}项见附件3" if len(late) > 3 else ""
+    listed = "；".join(f"{task_label(t)}，{_late_units(late_units.get(t.task_id, []))}未完成" for t in late[:3])
+    rest = f"；其余{len(late) - 3}项见附件3" if len(late) > 3 else ""
     unit_count = len({unit for units in late_units.values() for unit in units})
+    lead_in = "即" if len(late) == 1 else "逾期较多的是"
     problem = (f"部分任务逾期未完成。截至{cn_date(f.as_of)}，已过完成时限仍未完成的有{f.total.overdue}项次，"
-               f"涉及{len(late)}项任务、{unit_count}个单位。逾期较多的是{listed}{rest}。")
+               f"涉及{len(late)}项任务、{unit_count}个单位，{lead_in}{listed}{rest}。")
     step = (f"紧盯逾期任务。对逾期未完成的{f.total.overdue}项次逐项督办，由牵头单位会同责任单位明确整改时限，"
             f"{task_label(late[0]) if len(late) == 1 else task_label(late[0]) + '等任务'}限期完成并报送佐证材料。")
     return Finding(problem, step)
 
 
 def _late_units(units: list[str]) -> str:
-    """有县A、县B共2个单位 (three or fewer named), else 有12个单位."""
-    return f"有{counted(units)}" if len(units) <= 3 else f"有{len(units)}个单位"
+    """县A、县B共2个单位 (three or fewer named), else 12个单位."""
+    return counted(units) if len(units) <= 3 else f"{len(units)}个单位"
 
 
 def _behind(data: RoundSummary) -> Finding | None:
@@ -526,9 +529,8 @@ def _own_problems(data: RoundSummary, room: int) -> list[Finding]:
                    + (f"；另有{rest}类问题，详见汇总台账「问题与计划」" if rest > 0 else "") + "。")
     if plans:
         shown_plans = plans[:PROBLEM_GROUPS]
-        aimed = "针对" + "、".join(f"“{g.text}”" for g in groups[:2]) + "等问题，" if groups else ""
         measures = "；".join(f"“{g.text}”（{len(g.units)}个单位）" for g in shown_plans)
-        step = f"落实各单位提出的改进措施。{aimed}各单位提出的措施主要有{measures}，将纳入下一轮台账跟踪落实。"
+        step = f"落实各单位提出的改进措施。针对上述困难，各单位提出的措施主要有{measures}，将纳入下一轮台账跟踪落实。"
     elif groups:
         step = ("研究解决各单位反映的困难。针对" + "、".join(f"“{g.text}”" for g in groups[:2])
                 + "等问题，会同有关部门研究解决办法，并在下一轮台账中跟踪。")
