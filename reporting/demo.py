@@ -1,12 +1,19 @@
-"""`reporting demo`: the whole flow on the built-in sample plan and roster, with simulated units."""
+"""`reporting demo`: the whole flow on the built-in sample plan and roster, with simulated units.
+
+With a mail server (`DemoMail`), the round goes out by mail, the simulated units answer by mail from their
+roster addresses, the returns are fetched from the mailbox into inbox/, and the reminders go out by mail.
+"""
 
 from __future__ import annotations
 
 import random
 import shutil
+import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from email.message import EmailMessage
+from email.utils import formatdate
 from pathlib import Path
 
 import openpyxl
@@ -14,6 +21,8 @@ import openpyxl
 from .collect import CollectResult, collect_inbox
 from .errors import WorkspaceError
 from .generate import generate_round
+from .mail.fetch import FetchResult, fetch_mail
+from .mail.send import KIND_REMINDER, KIND_ROUND, SendResult, deliver, reminder_messages, round_messages
 from .models import Unit
 from .naming import file_stem
 from .plan import ImportResult, import_plan
@@ -35,6 +44,29 @@ MARKER = ".reporting-demo"
 ROUND = "2026年第四季度"
 DUE = date(2026, 11, 30)
 SEED = 2026
+COORDINATOR = "fzb@yunxi.example.cn"  # the demo coordinator's mailbox
+
+
+@dataclass
+class DemoMail:
+    """A mail server to run the demo against (a local one: the demo sends to the roster's addresses)."""
+
+    host: str
+    smtp_port: int
+    imap_port: int
+    password: str
+
+    @classmethod
+    def parse(cls, text: str, password: str) -> DemoMail:
+        """`主机:发件端口:收件端口`, e.g. 127.0.0.1:2525:1143."""
+        parts = text.rsplit(":", 2)
+        if len(parts) != 3 or not all(p.strip().isdigit() for p in parts[1:]):
+            raise WorkspaceError(f"邮件服务器「{text}」应写成 主机:发件端口:收件端口，如 127.0.0.1:2525:1143")
+        return cls(parts[0].strip() or "127.0.0.1", int(parts[1]), int(parts[2]), password)
+
+    def settings(self) -> dict:
+        return {"发件服务器": self.host, "发件端口": self.smtp_port, "收件服务器": self.host,
+                "收件端口": self.imap_port, "加密": "无", "账号": COORDINATOR, "发件人": "云溪县司法局法治督察股"}
 
 
 @dataclass
@@ -45,27 +77,39 @@ class DemoResult:
     report: ReportResult | None = None
 
 
-def run_demo(target: Path, *, progress: ProgressHook = no_progress, say: Callable[[str], None] = print) -> DemoResult:
-    ws = _fresh_workspace(target)
+def run_demo(target: Path, *, progress: ProgressHook = no_progress, say: Callable[[str], None] = print,
+             mail: DemoMail | None = None) -> DemoResult:
+    ws = _fresh_workspace(target, mail)
     result = DemoResult(ws=ws)
+    courier = _Courier(ws, mail)
     imported = _import_plan(ws)
     say(f"1/6 导入示例方案：{len(imported.plan.tasks)} 项任务，{len(imported.unit_names())} 个单位名称 → "
         f"{ws.show(ws.ledger_path)}、{ws.show(ws.roster_path)}")
     generated = generate_round(ws, round_name=ROUND, due=DUE, progress=progress)
     say(f"2/6 生成工作台账：{len(generated.files)} 份 → {ws.show(generated.round_dir / '台账')}")
+    if mail:
+        name, messages, _ = round_messages(ws, ROUND)
+        sent = deliver(ws, name, KIND_ROUND, messages, send=True, password=mail.password)
+        say(f"    邮件发送台账：{_sent_line(sent)}")
     behaviours = _behaviours([f.unit for f in generated.files])
-    resent = _simulate_returns(ws, generated.round_dir / "台账", behaviours)
+    resent = _simulate_returns(ws, generated.round_dir / "台账", behaviours, courier)
     returning = sum(b.returns for b in behaviours)
     say(f"3/6 模拟各单位报回：{returning} 个单位报回（含迟报、出错、.xls、GBK 文件名的 .zip），"
-        f"{len(behaviours) - returning} 个未报 → {ws.show(ws.inbox)}")
+        f"{len(behaviours) - returning} 个未报 → {'邮箱 ' + COORDINATOR if mail else ws.show(ws.inbox)}")
+    courier.fetch(say)
     first = collect_inbox(ws, round_name=ROUND, progress=progress)
-    _resend_fixed_receipt(ws, resent)
+    _resend_fixed_receipt(ws, resent, courier)
+    courier.fetch(say)
     second = collect_inbox(ws, round_name=ROUND, progress=progress)
     say(f"4/6 收集回报：{_collect_summary(first, second)} → {ws.show(ws.round_dir(ROUND) / '回执')}")
     status = round_status(ws, round_name=ROUND)
     result.status = status
     say(f"    报送率 {status.figures.return_rate:.1%}，完成率 {status.figures.completion_rate:.1%}；"
         f"催报名单 → {ws.show(status.chase_path)}" if status.chase_path else "")
+    if mail:
+        name, messages, _, _ = reminder_messages(ws, ROUND)
+        sent = deliver(ws, name, KIND_REMINDER, messages, send=True, password=mail.password)
+        say(f"    邮件催报：{_sent_line(sent)}")
     result.outputs["汇总台账"] = consolidate(ws, round_name=ROUND)
     say(f"5/6 汇总 → {ws.show(result.outputs['汇总台账'])}")
     report = write_report(ws, round_name=ROUND)
@@ -84,7 +128,48 @@ def _collect_summary(first: CollectResult, second: CollectResult) -> str:
             f"首轮退回修改 {rejected} 份，其中 1 份按回执修改后重报")
 
 
-def _fresh_workspace(target: Path) -> Workspace:
+def _sent_line(result: SendResult) -> str:
+    failed = f"，失败 {len(result.failed)} 封" if result.failed else ""
+    return f"已发送 {len(result.delivered)} 封{failed} → {result.folder.name} 邮件副本在 outbox/{ROUND}/邮件/"
+
+
+class _Courier:
+    """How a simulated unit's file reaches the coordinator: straight into inbox/, or by mail."""
+
+    def __init__(self, ws: Workspace, mail: DemoMail | None) -> None:
+        self.ws, self.mail = ws, mail
+        self.addresses = {u.name: u.email for u in _demo_roster()}
+
+    @property
+    def folder(self) -> Path:
+        """Where a unit puts the file it sends."""
+        return self.ws.root / ".demo-outgoing" if self.mail else self.ws.inbox
+
+    def send(self, path: Path, unit: str, when: datetime) -> None:
+        set_sent_time(path, when)
+        if not self.mail:
+            return
+        message = EmailMessage()
+        message["From"], message["To"] = self.addresses[unit], COORDINATOR
+        message["Subject"] = f"{unit}报送{ROUND}工作台账"
+        message["Date"] = formatdate(when.timestamp(), localtime=True)
+        message.set_content("台账已填好，请查收。")
+        message.add_attachment(path.read_bytes(), maintype="application", subtype="octet-stream", filename=path.name)
+        with smtplib.SMTP(self.mail.host, self.mail.smtp_port, timeout=60) as client:
+            client.login(self.addresses[unit], self.mail.password)
+            client.send_message(message)
+        path.unlink()
+
+    def fetch(self, say: Callable[[str], None]) -> FetchResult | None:
+        if not self.mail:
+            return None
+        result = fetch_mail(self.ws, round_name=ROUND, password=self.mail.password)
+        say(f"    从邮箱收取：{len(result.messages)} 封邮件，{len(result.files)} 个附件 → "
+            f"{self.ws.show(self.ws.inbox)}/邮件/")
+        return result
+
+
+def _fresh_workspace(target: Path, mail: DemoMail | None = None) -> Workspace:
     """A new demo folder; an earlier demo in the same place is replaced, anything else is left alone."""
     if target.exists() and any(target.iterdir()):
         if not (target / MARKER).exists():
@@ -96,6 +181,7 @@ def _fresh_workspace(target: Path) -> Workspace:
         campaign="云溪县法治政府建设示范创建",
         signers=["云溪县法治政府建设领导小组办公室", "云溪县司法局"],
         round_name=ROUND, round_due=DUE, contact="县司法局法治督察股 陈晓 0000-1234567",
+        mail=mail.settings() if mail else {},
     ))
     return ws
 
@@ -138,7 +224,8 @@ def _behaviours(units: list[str]) -> list[UnitBehaviour]:
     return sorted(behaviours, key=lambda b: b.unit)
 
 
-def _simulate_returns(ws: Workspace, folder: Path, behaviours: list[UnitBehaviour]) -> UnitBehaviour:
+def _simulate_returns(ws: Workspace, folder: Path, behaviours: list[UnitBehaviour], courier: _Courier,
+                      ) -> UnitBehaviour:
     rng = random.Random(SEED + 1)
     staging = ws.root / ".demo-staging"
     resent = next(b for b in behaviours if b.error == "progress_out_of_range")
@@ -147,31 +234,33 @@ def _simulate_returns(ws: Workspace, folder: Path, behaviours: list[UnitBehaviou
             continue
         filled = staging / f"{file_stem(behaviour.unit)}.xlsx"
         fill_workbook(folder / f"{file_stem(behaviour.unit)}.xlsx", filled, behaviour, rng)
-        sent = _send(ws, filled, behaviour)
+        sent = _send(courier.folder, filled, behaviour)
         when = datetime(2026, 12, 3, 10, 0) if behaviour.late else datetime(2026, 11, 27, 9, 0)
-        set_sent_time(sent, when)
+        courier.send(sent, behaviour.unit, when)
     shutil.rmtree(staging)
     return resent
 
 
-def _send(ws: Workspace, filled: Path, behaviour: UnitBehaviour) -> Path:
+def _send(folder: Path, filled: Path, behaviour: UnitBehaviour) -> Path:
     name = (behaviour.renamed_to or f"{behaviour.unit}.xlsx").format(unit=behaviour.unit)
     if behaviour.fmt == "xls":
-        target = ws.inbox / f"{behaviour.unit}台账.xls"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{behaviour.unit}台账.xls"
         save_as_xls(filled, target)
         return target
     if behaviour.fmt == "zip":
-        target = ws.inbox / f"{behaviour.unit}报送材料.zip"
+        target = folder / f"{behaviour.unit}报送材料.zip"
         evidence = {"佐证材料/工作方案.pdf": b"%PDF-1.4\n% demo evidence\n",
                     "佐证材料/会议照片.jpg": b"\xff\xd8\xff\xe0demo"}
         zip_with_gbk_names({f"{behaviour.unit}工作台账.xlsx": filled.read_bytes(), **evidence}, target)
         return target
-    target = ws.inbox / name
+    target = folder / name
+    folder.mkdir(parents=True, exist_ok=True)
     shutil.copy2(filled, target)
     return target
 
 
-def _resend_fixed_receipt(ws: Workspace, behaviour: UnitBehaviour) -> None:
+def _resend_fixed_receipt(ws: Workspace, behaviour: UnitBehaviour, courier: _Courier) -> None:
     """The unit opens its receipt, corrects the marked cell and sends the receipt back."""
     receipt = ws.round_dir(ROUND) / "回执" / f"{file_stem(behaviour.unit)}.xlsx"
     book = openpyxl.load_workbook(receipt)
@@ -181,9 +270,9 @@ def _resend_fixed_receipt(ws: Workspace, behaviour: UnitBehaviour) -> None:
         cell = sheet.cell(row, columns["完成进度(%)"])
         if _number(cell.value) > 100:
             cell.value = 100
-    target = ws.inbox / f"{behaviour.unit}（已按回执修改）.xlsx"
+    target = courier.folder / f"{behaviour.unit}（已按回执修改）.xlsx"
     book.save(target)
-    set_sent_time(target, datetime(2026, 11, 29, 16, 0))
+    courier.send(target, behaviour.unit, datetime(2026, 11, 29, 16, 0))
 
 
 def _number(value) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import grp
 import imaplib
+import logging
 import os
 import pwd
 import shutil
@@ -170,6 +171,8 @@ def _smtp(servers: MailServers):
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
+    logging.getLogger("mail.log").setLevel(logging.ERROR)  # aiosmtpd's own deprecation notice on every login
+
     class Handler:
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
             if address.lower() in servers.refuse:
@@ -192,3 +195,17 @@ def _smtp(servers: MailServers):
                             auth_require_tls=False, auth_exclude_mechanism=["LOGIN"])  # smtplib: PLAIN
     controller.start()
     return controller
+
+
+if __name__ == "__main__":  # scripts/demo.sh --mail: servers until stopped, their address on the first line
+    import signal
+    import sys
+
+    running = start()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(f"127.0.0.1:{running.smtp_port}:{running.imap_port}", flush=True)
+    try:
+        while True:
+            signal.pause()
+    finally:
+        running.stop()

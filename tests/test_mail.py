@@ -16,8 +16,11 @@ import urllib.parse
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import mailserver
 from mailserver import MailServers
 
+from reporting.demo import ROUND as ROUND_DEMO
+from reporting.demo import DemoMail, run_demo
 from reporting.generate import generate_round
 from reporting.mail.compose import MAIL_DIR
 from reporting.mail.send import (
@@ -34,6 +37,7 @@ from reporting.mail.settings import PASSWORD_ENV
 from reporting.models import Task, Unit
 from reporting.roster import write_roster
 from reporting.simulate import UnitBehaviour, fill_workbook, gbk_zip
+from reporting.status import chase_reasons
 from reporting.store import connect
 from reporting.task_ledger import write_ledger
 from reporting.workspace import Settings, Workspace
@@ -400,3 +404,19 @@ def test_send_reply_fetch_collect_remind(ws: Workspace, mail_servers: MailServer
     with connect(ws.db_path) as conn:
         reminded = {r["unit"] for r in sent_rows(conn, ROUND, KIND_REMINDER)}
     assert reminded - {"县教育局"} == {"县财政局", "甲镇人民政府"}
+
+
+def test_the_demo_runs_by_mail(tmp_path: Path, mail_servers: MailServers) -> None:
+    """`reporting demo --mail`: the round out by mail, the units' answers fetched from the mailbox, reminders."""
+    mail = DemoMail("127.0.0.1", mail_servers.smtp_port, mail_servers.imap_port, mailserver.PASSWORD)
+    result = run_demo(tmp_path / "demo", say=lambda _: None, mail=mail)
+    ws = result.ws
+    fetched = sorted((ws.inbox / "邮件").iterdir())
+    assert len(fetched) == 24 and not [p for p in ws.inbox.iterdir() if p.is_file()]  # all came by mail
+    with connect(ws.db_path) as conn:
+        by_mail = conn.execute("SELECT COUNT(*) FROM submissions s JOIN mail_files m ON m.hash = s.file_hash"
+                               ).fetchone()[0]
+        reminded = {r["unit"] for r in sent_rows(conn, ROUND_DEMO, KIND_REMINDER)}
+    assert by_mail == 24
+    assert reminded == {u.unit for u in result.status.units if chase_reasons(u)}
+    assert result.status.figures.units_returned == 23
