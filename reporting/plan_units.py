@@ -229,10 +229,15 @@ def split_unit_clause(text: str) -> tuple[str, UnitClause | None]:
 
 
 def unit_line(text: str) -> UnitClause | None:
-    """A line that is nothing but units (`牵头单位：县编办` / `责任单位：…` under a task)."""
+    """A line that is nothing but units (`牵头单位：县编办` / `责任单位：…` / `县委宣传部负责。` under a task)."""
     rest, clause = split_unit_clause(text)
     if clause and clause.has_units and not rest.strip(_EDGE):
         return clause
+    if _ROLE_HINT.search(text) and not _SENTENCE_SPLIT_RE.search(text.strip().rstrip("。；;！!？?")):
+        clause = _role_sentence(text)
+        if clause is not None:
+            clause.sentence = text.strip().rstrip("。；;")
+            return clause
     return None
 
 
