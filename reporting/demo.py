@@ -40,6 +40,7 @@ from .workspace_init import init_workspace
 DATA = Path(__file__).parent / "data" / "demo"
 PLAN_FILE = "云溪县法治政府建设示范创建实施方案.txt"
 ROSTER_FILE = "云溪县单位名册.tsv"
+INDICATORS_FILE = "云溪县法治政府建设示范创建指标体系.txt"
 MARKER = ".reporting-demo"
 ROUND = "2026年第四季度"
 DUE = date(2026, 11, 30)

@@ -41,6 +41,8 @@ class Task:
     notes: list[str] = field(default_factory=list)  # 备注: facts worth a look (recurring deadline, inherited units)
     warnings: list[str] = field(default_factory=list)  # what the parser was unsure of (also shown in 备注)
     line: int = 0  # line of the plan the task starts on (0 when not from a plan file)
+    indicators: list[str] = field(default_factory=list)  # 指标编号: the indicators the task serves
+    suggested: list[str] = field(default_factory=list)  # 指标编号(建议): proposed by `indicators match`
 
     @property
     def units(self) -> list[str]:

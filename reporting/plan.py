@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .errors import LedgerError, WorkspaceError
+from .indicators import links_by_path, load_indicators
 from .models import LONG_TERM, Plan, Task, Unit
 from .plan_parse import parse_plan
 from .roster import (
@@ -56,6 +57,10 @@ def import_plan(
     """Parse `source` and write the ledger and roster; nothing is written when the plan cannot be read."""
     default_deadline = default_deadline or ws.settings().default_deadline or None
     plan = parse_plan(source, sections=sections, default_deadline=default_deadline)
+    if ws.indicators_path.exists():  # a plan organised by indicators: its headings name them
+        links = links_by_path(plan.tasks, load_indicators(ws))
+        for task in plan.tasks:
+            task.indicators = links.get(task.id, [])
     backup = _make_room_for_ledger(ws, force)
     write_ledger(plan.tasks, ws.ledger_path, title=plan.title)
     existing = read_roster(ws.roster_path, ws.show(ws.roster_path)) if ws.roster_path.exists() else []
@@ -101,6 +106,9 @@ class CheckReport:
     past_deadline: list[Task] = field(default_factory=list)
     orphan_units: list[str] = field(default_factory=list)  # roster units no task names, directly or by group
     near_duplicates: list[list[str]] = field(default_factory=list)  # roster rows that may be one unit
+    indicators_without_tasks: list[str] = field(default_factory=list)  # 末级 indicators no task serves
+    tasks_without_indicators: list[Task] = field(default_factory=list)  # when an indicator system is imported
+    unknown_indicators: list[tuple[Task, str]] = field(default_factory=list)  # 指标编号 not in 指标体系.xlsx
 
     @property
     def blocking(self) -> bool:
@@ -110,7 +118,9 @@ class CheckReport:
 
     @property
     def warnings(self) -> int:
-        return len(self.past_deadline) + len(self.near_duplicates) + bool(self.orphan_units)
+        return (len(self.past_deadline) + len(self.near_duplicates) + bool(self.orphan_units)
+                + len(self.unknown_indicators) + bool(self.indicators_without_tasks)
+                + bool(self.tasks_without_indicators))
 
 
 def check_plan(ws: Workspace, today: date | None = None) -> CheckReport:
@@ -139,6 +149,8 @@ def check_plan(ws: Workspace, today: date | None = None) -> CheckReport:
             report.past_deadline.append(task)
     report.orphan_units = [u.name for u in roster.members if u.name not in reached]
     report.near_duplicates = near_duplicates(roster)
+    if ws.indicators_path.exists():
+        _check_indicators(ws, tasks, report)
     return report
 
 
@@ -165,3 +177,12 @@ def merge_roster(ws: Workspace, names: list[str], into: str) -> MergeResult:
         cells = rename_units(ws.ledger_path, [*merged, *names], name, ws.show(ws.ledger_path), canonical)
     write_roster(units, path)
     return MergeResult(name, merged, cells)
+
+
+def _check_indicators(ws: Workspace, tasks: list[Task], report: CheckReport) -> None:
+    system = load_indicators(ws)
+    known = system.by_id()
+    served = {ind_id for task in tasks for ind_id in task.indicators}
+    report.indicators_without_tasks = [ind.id for ind in system.leaves() if ind.id not in served]
+    report.tasks_without_indicators = [task for task in tasks if not task.indicators]
+    report.unknown_indicators = [(task, ind_id) for task in tasks for ind_id in task.indicators if ind_id not in known]

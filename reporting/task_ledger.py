@@ -20,8 +20,13 @@ from .plain_xlsx import Table, write_tables
 SHEET = "任务分解表"
 COLUMNS = [
     "任务编号", "一级", "二级", "三级", "工作任务", "牵头单位", "责任单位", "完成时限", "量化指标", "分值", "备注",
+    "指标编号", "指标编号(建议)",
 ]
-WIDTHS = [9, 18, 18, 14, 60, 22, 28, 12, 22, 6, 28]
+WIDTHS = [9, 18, 18, 14, 60, 22, 28, 12, 22, 6, 28, 12, 14]
+INDICATOR_COLUMN = "指标编号"  # only what the coordinator puts here counts
+SUGGESTED_COLUMN = "指标编号(建议)"  # written by `reporting indicators match`
+ID_SEPARATOR = "、"
+_DIGEST_COLUMNS = 11  # the columns before 指标编号: ledgers written before it keep their digest
 REQUIRED = ["任务编号", "工作任务"]
 WARNING_PREFIX = "待核实："
 DIGEST_PROPERTY = "reporting_ledger_digest"
@@ -46,13 +51,19 @@ def _task_row(task: Task) -> list:
         task.id, *levels, task.text, "、".join(task.lead), "、".join(task.responsible),
         task.deadline or "", "；".join(task.targets),
         task.score if task.score is not None else "", remark,
+        ID_SEPARATOR.join(task.indicators), ID_SEPARATOR.join(task.suggested),
     ]
 
 
 def rows_digest(rows: list[list]) -> str:
     """A digest of the ledger's content; it tells whether the coordinator edited the file since we wrote it."""
-    canonical = json.dumps([[_canonical(v) for v in row] for row in rows], ensure_ascii=False)
+    canonical = json.dumps([_digest_cells([_canonical(v) for v in row]) for row in rows], ensure_ascii=False)
     return hashlib.sha1(canonical.encode("utf-8")).hexdigest()
+
+
+def _digest_cells(cells: list[str]) -> list[str]:
+    """The cells a digest covers: the later columns only when filled, so older ledgers keep their digest."""
+    return cells if any(cells[_DIGEST_COLUMNS:]) else cells[:_DIGEST_COLUMNS]
 
 
 def _canonical(value) -> str:
@@ -187,7 +198,39 @@ def _row_task(row: tuple, columns: dict[str, int], number: int, shown: str) -> T
         notes=[p for p in remark if not p.startswith(WARNING_PREFIX)],
         warnings=[p.removeprefix(WARNING_PREFIX) for p in remark if p.startswith(WARNING_PREFIX)],
         line=number,
+        indicators=split_names(cell(INDICATOR_COLUMN)),
+        suggested=split_names(cell(SUGGESTED_COLUMN)),
     )
+
+
+def fill_column(path: Path, column: str, values: dict[str, list[str]], *, only_empty: bool = False) -> int:
+    """Write `values` (task id → ids) into one column of the ledger, adding the column when missing; the
+    coordinator's other edits, widths and formats stay. Returns how many rows changed."""
+    try:
+        book = openpyxl.load_workbook(path)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise LedgerError(f"无法打开：{exc}", file=path.name) from exc
+    if SHEET not in book.sheetnames:
+        raise LedgerError(f"找不到工作表「{SHEET}」", file=path.name)
+    sheet = book[SHEET]
+    names = {str(c.value).strip(): c.column for c in sheet[1] if c.value not in (None, "")}
+    if "任务编号" not in names:
+        raise LedgerError("第1行缺少表头：任务编号", file=path.name, sheet=SHEET)
+    if column not in names:
+        names[column] = sheet.max_column + 1
+        sheet.cell(1, names[column]).value = column
+    changed = 0
+    for row in range(2, sheet.max_row + 1):
+        task_id = _canonical(sheet.cell(row, names["任务编号"]).value)
+        cell = sheet.cell(row, names[column])
+        if task_id not in values or (only_empty and _canonical(cell.value)):
+            continue
+        text = ID_SEPARATOR.join(values[task_id])
+        if _canonical(cell.value) != text:
+            cell.value, changed = text or None, changed + 1
+    with atomic_path(path) as tmp:
+        book.save(tmp)
+    return changed
 
 
 def split_names(value) -> list[str]:

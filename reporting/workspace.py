@@ -22,6 +22,7 @@ else:  # pragma: no cover
 SETTINGS_FILE = "reporting.toml"
 LEDGER_FILE = "任务分解表.xlsx"
 ROSTER_FILE = "单位名册.xlsx"
+INDICATORS_FILE = "指标体系.xlsx"
 DB_FILE = "reporting.db"
 WORKBOOK_TEMPLATE = "工作台账模板.xlsx"
 REPORT_TEMPLATE = "自评报告模板.docx"
@@ -296,6 +297,10 @@ class Workspace:
     @property
     def ledger_path(self) -> Path:
         return self.root / LEDGER_FILE
+
+    @property
+    def indicators_path(self) -> Path:
+        return self.root / INDICATORS_FILE
 
     @property
     def roster_path(self) -> Path:

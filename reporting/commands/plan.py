@@ -115,6 +115,14 @@ def check_command(ws: Workspace, details: bool) -> None:
             click.echo(f"提醒：完成时限已过的任务 {len(report.past_deadline)} 项（加 -v 逐项列出）")
     if report.orphan_units:
         click.echo(f"提醒：名册中没有任务的单位：{'、'.join(report.orphan_units)}")
+    for task, indicator in report.unknown_indicators:
+        click.echo(f"提醒：任务 {task.id} 的指标编号 {indicator} 不在指标体系中")
+    if report.indicators_without_tasks:
+        ids = "、".join(report.indicators_without_tasks)
+        click.echo(f"提醒：没有任务对应的指标 {len(report.indicators_without_tasks)} 项：{ids}")
+    if report.tasks_without_indicators:
+        ids = "、".join(task.id for task in report.tasks_without_indicators)
+        click.echo(f"提醒：未填写指标编号的任务 {len(report.tasks_without_indicators)} 项：{ids}")
     problems = (len(report.duplicate_ids) + len(report.unresolved) + len(report.empty_groups)
                 + len(report.without_units))
     warnings = f"，提醒 {report.warnings} 条" if report.warnings else ""
