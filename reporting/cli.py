@@ -11,7 +11,7 @@ from .commands.collect import collect_command, confirm_command, status_command
 from .commands.common import GROUP_SETTINGS, WORKSPACE_HELP
 from .commands.demo import demo_command
 from .commands.generate import generate_command
-from .commands.indicators import indicators_group
+from .commands.indicators import evidence_command, indicators_group
 from .commands.mail import mail_group
 from .commands.plan import init_command, plan_group
 from .commands.report import consolidate_command, report_command
@@ -30,5 +30,6 @@ def main(ctx: click.Context, verbose: bool, workspace_dir: Path | None) -> None:
 
 
 for _command in (init_command, plan_group, indicators_group, generate_command, collect_command, status_command,
-                 consolidate_command, report_command, confirm_command, roster_group, mail_group, demo_command):
+                 evidence_command, consolidate_command, report_command, confirm_command, roster_group, mail_group,
+                 demo_command):
     main.add_command(_command)

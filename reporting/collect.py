@@ -17,9 +17,17 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 
 from . import readers
-from .collect_match import RECOGNIZED_BY, Rounds, return_problem
+from .collect_match import RECOGNIZED_BY, Rounds, return_problem, unit_named_in
 from .collect_read import FileJob, ReadFile, ReadPiece, file_format, read_files
 from .errors import WorkspaceError
+from .evidence import (
+    CLAIM_REASON,
+    CLAIM_WITHOUT_FILE,
+    FILE_WITHOUT_TASK,
+    LEVEL_EVIDENCE,
+    claim_needs_file,
+    match_file,
+)
 from .fileio import remove_temporaries
 from .generate import accepted_answers, plain_value
 from .latest import Confirmed, ConfirmError, confirm_return, hold_return, newer_than, saved_text, settle_latest
@@ -151,7 +159,7 @@ def _collect_files(ws: Workspace, conn: sqlite3.Connection, rounds: Rounds, curr
             if found.rel not in wanted:
                 result.unchanged += 1
                 continue
-            _collect_path(conn, current, run_id, found, next(reads), seen, result)
+            _collect_path(conn, current, run_id, found, next(reads), seen, result, rounds)
     progress(len(files), len(files), "")
 
 
@@ -229,7 +237,7 @@ def _readable_name(rel: str) -> str:
 
 
 def _collect_path(conn: sqlite3.Connection, current: str, run_id: int, found: _InboxFile, read: ReadFile,
-                  seen: dict, result: CollectResult) -> None:
+                  seen: dict, result: CollectResult, rounds: Rounds) -> None:
     rel, stat, shown, digest = found.rel, found.stat, found.shown, read.digest
     if not digest:  # could not be opened: told, not stored, tried again next run
         result.files.append(FileOutcome(shown, ERROR_FILE, "；".join(read.notes)))
@@ -245,6 +253,9 @@ def _collect_path(conn: sqlite3.Connection, current: str, run_id: int, found: _I
         result.files.append(FileOutcome(shown, DUPLICATE, f"内容与{when}读取的 inbox/{previous['name']} 相同，已跳过"))
         return
     pieces, notes = read.pieces, list(read.notes)
+    if read.evidence_only:
+        _collect_evidence_only(conn, current, run_id, found, read, rounds, result)
+        return
     stored = [p for p in pieces if p.stored]
     notes += [f"{p.member or '文件'}：{p.error}" if p.member else p.error for p in pieces if not p.stored]
     outcome = FileOutcome(shown, READ if stored else ERROR_FILE, "；".join(notes))
@@ -255,6 +266,28 @@ def _collect_path(conn: sqlite3.Connection, current: str, run_id: int, found: _I
                 _unchanged_from_prefill(conn, piece, result.prefilled)
             outcome.returns.append(_store_return(conn, piece, digest, run_id, current, read.attachments))
         _remember_path(conn, rel, stat, digest)
+    result.files.append(outcome)
+
+
+def _collect_evidence_only(conn: sqlite3.Connection, current: str, run_id: int, found: _InboxFile,
+                           read: ReadFile, rounds: Rounds, result: CollectResult) -> None:
+    """A zip of 佐证材料 without a workbook: kept for the unit its name points to, else reported."""
+    info = rounds.get(current)
+    unit = unit_named_in(found.rel, info) if info else None
+    if unit:
+        message = "；".join([f"佐证材料压缩包（无台账），按文件名归入{unit}：{len(read.attachments)} 个文件",
+                             *read.notes])
+        outcome = FileOutcome(found.shown, READ, message)
+    else:
+        outcome = FileOutcome(found.shown, ERROR_FILE, "压缩包中没有台账工作簿，文件名中也看不出是哪个单位的佐证材料；"
+                                                       "请在文件名中写明单位名称，或与台账一起打包")
+    with transaction(conn):
+        _store_file(conn, found.rel, found.shown, read, found.stat, run_id, outcome, readers.FORMAT_ZIP)
+        if unit:
+            conn.executemany(
+                "INSERT INTO loose_evidence (file_hash, round, unit, name, archive_path, size, hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)", [(read.digest, current, unit, *a) for a in read.attachments])
+        _remember_path(conn, found.rel, found.stat, read.digest)
     result.files.append(outcome)
 
 
@@ -305,8 +338,7 @@ def _store_return(conn: sqlite3.Connection, piece: ReadPiece, file_hash: str, ru
     _store_liaison(conn, submission_id, piece.unit, piece.liaison)
     folder = PurePosixPath(piece.member).parent.as_posix()
     mine = [a for a in attachments if PurePosixPath(a[0]).parent.as_posix() == folder] or attachments
-    conn.executemany("INSERT INTO attachments (submission_id, name, archive_path, size, hash) VALUES (?, ?, ?, ?, ?)",
-                     [(submission_id, *a) for a in mine])
+    _store_evidence(conn, submission_id, piece, mine)
     outcome = ReturnOutcome(piece.member, piece.unit, piece.round, RECOGNIZED_BY[piece.by], piece.errors,
                             piece.warnings, submission_id, None, [a[0] for a in mine], piece.round == current,
                             blank=piece.blank)
@@ -350,6 +382,36 @@ def _doubt(conn: sqlite3.Connection, piece: ReadPiece, submission_id: int) -> st
         return (f"保存于 {saved_text(piece.saved_at)}，早于已收到的 inbox/{newer['file_name']}"
                 f"（保存于 {saved_text(newer['saved_at'])}）")
     return ""
+
+
+def _store_evidence(conn: sqlite3.Connection, submission_id: int, piece: ReadPiece,
+                    attachments: list[tuple[str, str, int, str]]) -> None:
+    """The files beside the workbook, each with the task it was matched to; for the receipt, a 佐证 line
+    for each file that fits no task and each 已完成 claim with no file (files sent earlier count)."""
+    status, evidence, mode = (2 + FILL_COLUMNS.index(name) for name in ("完成状态", "佐证材料", "材料提供方式"))
+    cells = {row[0]: row[evidence] or "" for row in piece.answers}
+    matches = [match_file(a[0], cells) for a in attachments]
+    conn.executemany(
+        "INSERT INTO attachments (submission_id, name, archive_path, size, hash, task_id, matched_by) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)", [(submission_id, *a, m.task_id, m.by) for a, m in zip(attachments, matches,
+                                                                                             strict=True)])
+    earlier = [row[0] for row in conn.execute(
+        "SELECT a.name FROM attachments a JOIN submissions s ON s.id = a.submission_id "
+        "WHERE s.round = ? AND s.unit = ? AND s.id != ? "
+        "UNION ALL SELECT name FROM loose_evidence WHERE round = ? AND unit = ?",
+        (piece.round, piece.unit, submission_id, piece.round, piece.unit))]
+    served = {m.task_id for m in matches} | {match_file(name, cells).task_id for name in earlier}
+    lines = [(LEVEL_EVIDENCE, None, None, None, a[0], f"附件「{a[0]}」未能对应到任务：{m.reason}",
+              "在文件名前加上任务编号（如 7-会议纪要.pdf）后重新打包报送", None, FILE_WITHOUT_TASK)
+             for a, m in zip(attachments, matches, strict=True) if m.task_id is None]
+    lines += [(LEVEL_EVIDENCE, piece.answers[i][-3], None, row[0], row[evidence] or "", CLAIM_REASON,
+               "把佐证文件以任务编号开头命名、与台账一起打包报送，或在“材料提供方式”中选择“实地核查时提供”或“情况说明”",
+               "佐证材料", CLAIM_WITHOUT_FILE)
+              for i, row in enumerate(piece.answers)
+              if row[1] and claim_needs_file(row[status], row[mode]) and row[0] not in served]
+    conn.executemany(
+        "INSERT INTO problems (submission_id, level, sheet, cell, task_id, value, message, fix, column_name, code) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(submission_id, *line) for line in lines])
 
 
 def _store_rows(conn: sqlite3.Connection, submission_id: int, piece: ReadPiece) -> None:

@@ -212,6 +212,11 @@ def _named_in(text: str, info: RoundInfo) -> str | None:
     return None
 
 
+def unit_named_in(file_name: str, info: RoundInfo) -> str | None:
+    """The unit a file's name points to (`县财政局佐证材料.zip`), as for a return recognised by its name."""
+    return _unit_in(_file_unit(file_name), info)
+
+
 def _unit_in(text: str, info: RoundInfo) -> str | None:
     """The unit named in free text: a name or alias in it (longest first), then its core, then fuzzily."""
     key = canonical(text)

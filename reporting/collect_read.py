@@ -90,6 +90,7 @@ class ReadFile:
     pieces: list[ReadPiece] = field(default_factory=list)
     attachments: list[tuple[str, str, int, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # refused entries, or why nothing could be read
+    evidence_only: bool = False  # a zip of files without any workbook (佐证材料 sent on their own)
 
 
 def read_file(job: FileJob, rounds: Rounds, current: str) -> ReadFile:
@@ -109,6 +110,7 @@ def read_file(job: FileJob, rounds: Rounds, current: str) -> ReadFile:
     try:
         found.pieces, others, found.notes = _open(data, job, found.digest, rounds, current)
         found.attachments = [_archive_attachment(root, member) for member in others]
+        found.evidence_only = not found.pieces and bool(found.attachments)
     except ReturnError as exc:
         found.notes = [exc.message]
     except MemoryError:
@@ -222,6 +224,8 @@ def _open(data: bytes, job: FileJob, digest: str, rounds: Rounds, current: str,
         else:
             others.append(member)
     if not found:
+        if others:  # a zip of evidence only: collect tells whose it is by its name
+            return [], others, notes
         raise ReturnError("压缩包中没有台账工作簿（.xlsx/.xls/.ods）", file=shown)
     found.sort(key=lambda pair: (pair[1].mtime, pair[1].member))
     pieces = [_read_piece(member.data, piece, f"{shown}/{piece.member}", rounds, current, bool(others))

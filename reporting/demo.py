@@ -20,7 +20,9 @@ import openpyxl
 
 from .collect import CollectResult, collect_inbox
 from .errors import WorkspaceError
+from .evidence import score_totals, write_evidence
 from .generate import generate_round
+from .indicators import IndicatorSystem, import_indicators, match_indicators, score_text
 from .mail.fetch import FetchResult, fetch_mail
 from .mail.send import KIND_REMINDER, KIND_ROUND, SendResult, deliver, reminder_messages, round_messages
 from .models import Unit
@@ -33,6 +35,8 @@ from .roster import write_roster
 from .simulate import UnitBehaviour, fill_workbook, save_as_xls, set_sent_time, zip_with_gbk_names
 from .status import StatusReport, round_status
 from .summary_xlsx import consolidate
+from .task_ledger import INDICATOR_COLUMN, fill_column
+from .vocabulary import STATUS_DONE
 from .workbook_spec import FIRST_DATA_ROW, HEADER_ROW, SHEET_LEDGER
 from .workspace import Settings, Workspace
 from .workspace_init import init_workspace
@@ -84,10 +88,13 @@ def run_demo(target: Path, *, progress: ProgressHook = no_progress, say: Callabl
     result = DemoResult(ws=ws)
     courier = _Courier(ws, mail)
     imported = _import_plan(ws)
-    say(f"1/6 导入示例方案：{len(imported.plan.tasks)} 项任务，{len(imported.unit_names())} 个单位名称 → "
+    say(f"1/7 导入示例方案：{len(imported.plan.tasks)} 项任务，{len(imported.unit_names())} 个单位名称 → "
         f"{ws.show(ws.ledger_path)}、{ws.show(ws.roster_path)}")
+    system, linked = _import_indicators(ws)
+    say(f"    导入示例指标体系：{len(system.leaves())} 项末级指标，{linked} 项任务按建议填写指标编号 → "
+        f"{ws.show(ws.indicators_path)}")
     generated = generate_round(ws, round_name=ROUND, due=DUE, progress=progress)
-    say(f"2/6 生成工作台账：{len(generated.files)} 份 → {ws.show(generated.round_dir / '台账')}")
+    say(f"2/7 生成工作台账：{len(generated.files)} 份 → {ws.show(generated.round_dir / '台账')}")
     if mail:
         name, messages, _ = round_messages(ws, ROUND)
         sent = deliver(ws, name, KIND_ROUND, messages, send=True, password=mail.password)
@@ -95,14 +102,14 @@ def run_demo(target: Path, *, progress: ProgressHook = no_progress, say: Callabl
     behaviours = _behaviours([f.unit for f in generated.files])
     resent = _simulate_returns(ws, generated.round_dir / "台账", behaviours, courier)
     returning = sum(b.returns for b in behaviours)
-    say(f"3/6 模拟各单位报回：{returning} 个单位报回（含迟报、出错、.xls、GBK 文件名的 .zip），"
+    say(f"3/7 模拟各单位报回：{returning} 个单位报回（含迟报、出错、.xls、GBK 文件名的 .zip），"
         f"{len(behaviours) - returning} 个未报 → {'邮箱 ' + COORDINATOR if mail else ws.show(ws.inbox)}")
     courier.fetch(say)
     first = collect_inbox(ws, round_name=ROUND, progress=progress)
     _resend_fixed_receipt(ws, resent, courier)
     courier.fetch(say)
     second = collect_inbox(ws, round_name=ROUND, progress=progress)
-    say(f"4/6 收集回报：{_collect_summary(first, second)} → {ws.show(ws.round_dir(ROUND) / '回执')}")
+    say(f"4/7 收集回报：{_collect_summary(first, second)} → {ws.show(ws.round_dir(ROUND) / '回执')}")
     status = round_status(ws, round_name=ROUND)
     result.status = status
     say(f"    报送率 {status.figures.return_rate:.1%}，完成率 {status.figures.completion_rate:.1%}；"
@@ -111,12 +118,19 @@ def run_demo(target: Path, *, progress: ProgressHook = no_progress, say: Callabl
         name, messages, _, _ = reminder_messages(ws, ROUND)
         sent = deliver(ws, name, KIND_REMINDER, messages, send=True, password=mail.password)
         say(f"    邮件催报：{_sent_line(sent)}")
+    evidence = write_evidence(ws, round_name=ROUND, progress=progress)
+    result.outputs["佐证材料目录"], result.outputs["缺证清单"] = evidence.catalogue, evidence.missing
+    result.outputs["佐证材料"] = evidence.tree
+    say(f"5/7 佐证材料：按指标导出 {evidence.planned} 个文件，缺证项次 {len(evidence.data.missing_claims())} 个 → "
+        f"{ws.show(evidence.catalogue)}、{ws.show(evidence.missing)}、{ws.show(evidence.tree)}")
     result.outputs["汇总台账"] = consolidate(ws, round_name=ROUND)
-    say(f"5/6 汇总 → {ws.show(result.outputs['汇总台账'])}")
+    totals = score_totals(evidence.data, evidence.data.scores())
+    say(f"6/7 汇总（含指标自评：{score_text(totals.got)} 分 / {score_text(totals.full)} 分）→ "
+        f"{ws.show(result.outputs['汇总台账'])}")
     report = write_report(ws, round_name=ROUND)
     result.report = report
     result.outputs["自评报告"] = report.docx
-    say(f"6/6 自评报告 → {ws.show(report.docx)}")
+    say(f"7/7 自评报告 → {ws.show(report.docx)}")
     for warning in report.warnings:
         say(f"    提醒：{warning}")
     return result
@@ -195,6 +209,17 @@ def _import_plan(ws: Workspace) -> ImportResult:
     return imported
 
 
+def _import_indicators(ws: Workspace) -> tuple[IndicatorSystem, int]:
+    """The sample indicator system, and the coordinator taking the first suggestion of `indicators match`."""
+    source = ws.root / INDICATORS_FILE
+    shutil.copy2(DATA / INDICATORS_FILE, source)
+    system = import_indicators(ws, source).system
+    links = match_indicators(ws)
+    accepted = {task_id: ids[:1] for task_id, ids in links.items() if ids}
+    fill_column(ws.ledger_path, INDICATOR_COLUMN, accepted)
+    return system, len(accepted)
+
+
 def _demo_roster() -> list[Unit]:
     lines = (DATA / ROSTER_FILE).read_text(encoding="utf-8").splitlines()
     assert lines[0].split("\t") == ROSTER_COLUMNS
@@ -218,6 +243,7 @@ def _behaviours(units: list[str]) -> list[UnitBehaviour]:
         {"error": "progress_out_of_range", "renamed_to": "新建 Microsoft Excel 工作表.xlsx"},  # resent later
         {"fmt": "xls"}, {"fmt": "zip"},
         {"late": True}, {"late": True, "renamed_to": "副本-{unit}台账(1).xlsx"}, {"late": True},
+        {"evidence_zip": True}, {"evidence_zip": True}, {"evidence_zip": True},
     ]
     for behaviour, role in zip(behaviours, roles, strict=False):
         for key, value in role.items():
@@ -237,6 +263,9 @@ def _simulate_returns(ws: Workspace, folder: Path, behaviours: list[UnitBehaviou
         fill_workbook(folder / f"{file_stem(behaviour.unit)}.xlsx", filled, behaviour, rng)
         sent = _send(courier.folder, filled, behaviour)
         when = datetime(2026, 12, 3, 10, 0) if behaviour.late else datetime(2026, 11, 27, 9, 0)
+        loose = courier.folder / f"{behaviour.unit}佐证材料.zip"
+        if loose.exists():  # the zip of evidence only goes first, as its own file (or mail)
+            courier.send(loose, behaviour.unit, when.replace(hour=when.hour - 1))
         courier.send(sent, behaviour.unit, when)
     shutil.rmtree(staging)
     return resent
@@ -251,14 +280,37 @@ def _send(folder: Path, filled: Path, behaviour: UnitBehaviour) -> Path:
         return target
     if behaviour.fmt == "zip":
         target = folder / f"{behaviour.unit}报送材料.zip"
-        evidence = {"佐证材料/工作方案.pdf": b"%PDF-1.4\n% demo evidence\n",
-                    "佐证材料/会议照片.jpg": b"\xff\xd8\xff\xe0demo"}
+        done = _done_tasks(filled)
+        evidence = {f"佐证材料/{task_id}-工作方案.pdf": _pdf(f"{behaviour.unit} {task_id}") for task_id in done[:3]}
+        evidence["佐证材料/会议照片.jpg"] = b"\xff\xd8\xff\xe0demo"  # no task number: the receipt says so
         zip_with_gbk_names({f"{behaviour.unit}工作台账.xlsx": filled.read_bytes(), **evidence}, target)
         return target
-    target = folder / name
     folder.mkdir(parents=True, exist_ok=True)
+    if behaviour.evidence_zip:  # the workbook as it is, and the files in a zip of their own
+        done = _done_tasks(filled)
+        evidence = {f"任务{task_id}/会议纪要.pdf": _pdf(f"{behaviour.unit} {task_id} 纪要") for task_id in done}
+        evidence.update({f"{task_id}号任务-现场照片.jpg": b"\xff\xd8\xff\xe0" + task_id.encode()
+                         for task_id in done[:2]})
+        evidence[f"{done[0] if done else '1'}-情况说明（" + "很长的文件名" * 30 + "）.txt"] = "说明".encode("gbk")
+        evidence["../../越界的文件.txt"] = b"refused"  # collect refuses a path leaving the zip
+        zip_with_gbk_names(evidence, folder / f"{behaviour.unit}佐证材料.zip")
+    target = folder / name
     shutil.copy2(filled, target)
     return target
+
+
+def _done_tasks(filled: Path) -> list[str]:
+    """The task ids the simulated unit reported 已完成, in sheet order."""
+    book = openpyxl.load_workbook(filled, read_only=True)
+    rows = list(book[SHEET_LEDGER].iter_rows(min_row=HEADER_ROW, values_only=True))
+    book.close()
+    columns = {name: i for i, name in enumerate(rows[0]) if name}
+    return [str(row[columns["任务编号"]]) for row in rows[1:]
+            if row[columns["任务编号"]] not in (None, "") and row[columns["完成状态"]] == STATUS_DONE]
+
+
+def _pdf(text: str) -> bytes:
+    return b"%PDF-1.4\n% demo evidence: " + text.encode("utf-8") + b"\n%%EOF\n"
 
 
 def _resend_fixed_receipt(ws: Workspace, behaviour: UnitBehaviour, courier: _Courier) -> None:

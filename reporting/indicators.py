@@ -15,11 +15,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import xlsxwriter
-
 from .errors import LedgerError, PlanError
-from .fileio import atomic_path
 from .numerals import to_chinese
+from .plain_xlsx import BODY, Table, write_tables
 from .plan_outline import clean_line, parse_numbering
 from .plan_sources import SourceLine, read_plan_lines
 from .plan_terms import ascii_digits
@@ -27,8 +25,8 @@ from .task_ledger import INDICATOR_COLUMN, SUGGESTED_COLUMN, fill_column, read_l
 from .workspace import Workspace
 
 SHEET = "指标体系"
-COLUMNS = ["指标编号", "一级指标", "二级指标", "三级指标", "分值", "评测方式", "备注"]
-WIDTHS = [10, 24, 24, 48, 7, 40, 20]
+COLUMNS = ["指标编号", "一级指标", "二级指标", "三级指标", "分值", "评测方式", "备注", "自评分(调整)", "调整理由"]
+WIDTHS = [10, 24, 24, 48, 7, 40, 20, 10, 24]  # the last two: the coordinator's own 自评分 and why
 LEVEL_NAMES = {1: "一级指标", 2: "二级指标", 3: "三级指标"}
 FULL_SCORE = 100.0
 
@@ -47,6 +45,8 @@ _HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "score": ("分值", "分数", "标准分", "权重分"),
     "method": ("评测方式", "评分标准", "评分方法", "测评方式", "考核方式", "评价方式", "测评要点", "评分细则"),
     "note": ("备注", "说明"),
+    "override": ("自评分",),  # 自评分(调整): brackets are dropped before comparing
+    "reason": ("调整理由",),
 }
 _DECIMAL = re.compile(r"^(\d{1,3}(?:[.．]\d{1,3}){1,2})(?![.．]?\d)[\s、.．]*")
 _SCORE_TAIL = re.compile(r"[（(]\s*(?:分值\s*[:：]?\s*)?(\d+(?:\.\d+)?)\s*分\s*[)）]\s*[。.；;]?\s*$")
@@ -79,6 +79,8 @@ class Indicator:
     parent: str | None = None
     path: list[str] = field(default_factory=list)  # headings of the levels above, as written
     line: int = 0
+    override: float | None = None  # 自评分(调整): the coordinator's own score, used instead of the computed one
+    override_reason: str = ""
 
     @property
     def short(self) -> str:
@@ -132,6 +134,8 @@ class _Entry:
     note: str = ""
     line: int = 0
     given_id: str = ""  # from a 指标编号 column
+    override: float | None = None
+    reason: str = ""
 
 
 def read_indicator_source(path: Path) -> IndicatorSystem:
@@ -239,6 +243,7 @@ def _entries_from_table(lines: list[SourceLine]) -> tuple[str, list[_Entry]]:
                 score = _number(cell("score"))
                 entry.score = score if score is not None else entry.score
                 entry.method, entry.note = cell("method"), cell("note")
+                entry.override, entry.reason = _number(cell("override")), cell("reason")
             entries.append(entry)
     return title, entries
 
@@ -357,7 +362,8 @@ def _build(title: str, entries: list[_Entry]) -> IndicatorSystem:
         indicator = Indicator(
             id=ind_id, level=entry.level, heading=entry.heading, text=entry.text, score=entry.score,
             method=entry.method, note=entry.note, parent=above.id if above else None,
-            path=[*above.path, above.heading] if above else [], line=entry.line)
+            path=[*above.path, above.heading] if above else [], line=entry.line, override=entry.override,
+            override_reason=entry.reason)
         by_entry[id(entry)] = indicator
         indicators.append(indicator)
     system = IndicatorSystem(title, indicators, warnings)
@@ -451,39 +457,22 @@ def score_text(value: float | None) -> str:
 
 
 def write_indicators(system: IndicatorSystem, path: Path) -> None:
-    """指标体系.xlsx: one row per indicator of any level, the headings above it repeated."""
-    with atomic_path(path) as tmp:
-        book = xlsxwriter.Workbook(str(tmp))
-        book.set_properties({"title": system.title or "指标体系", "comments": "由 reporting indicators import 生成"})
-        sheet = book.add_worksheet(SHEET)
-        header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center",
-                                  "valign": "vcenter", "text_wrap": True})
-        body = book.add_format({"text_wrap": True, "valign": "top", "border": 1})
-        strong = book.add_format({"text_wrap": True, "valign": "top", "border": 1, "bold": True})
-        for col, (name, width) in enumerate(zip(COLUMNS, WIDTHS, strict=True)):
-            sheet.set_column(col, col, width, body)
-            sheet.write_string(0, col, name, header)
-        found = system.by_id()
-        for r, ind in enumerate(system.indicators, start=1):
-            style = strong if ind.level < 3 else body
-            levels = ["", "", ""]
-            above: Indicator | None = ind
-            while above is not None:
-                levels[above.level - 1] = above.heading
-                above = found.get(above.parent) if above.parent else None
-            row = [ind.id, *levels, ind.score, ind.method, ind.note]
-            for c, value in enumerate(row):
-                if isinstance(value, float):
-                    sheet.write_number(r, c, value, style)
-                else:
-                    sheet.write_string(r, c, value or "", style)
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, max(len(system.indicators), 1), len(COLUMNS) - 1)
-        sheet.set_landscape()
-        sheet.set_paper(9)
-        sheet.repeat_rows(0)
-        sheet.fit_to_pages(1, 0)
-        book.close()
+    """指标体系.xlsx: one row per indicator of any level, the headings above it repeated; 一级/二级 rows bold."""
+    found = system.by_id()
+    rows = []
+    for ind in system.indicators:
+        levels = ["", "", ""]
+        above: Indicator | None = ind
+        while above is not None:
+            levels[above.level - 1] = above.heading
+            above = found.get(above.parent) if above.parent else None
+        rows.append([ind.id, *levels, ind.score, ind.method, ind.note, ind.override, ind.override_reason])
+    deepest = max((ind.level for ind in system.indicators), default=3)
+    bold = {**BODY, "bold": True}
+    levels_of = {id(row): ind.level for row, ind in zip(rows, system.indicators, strict=True)}
+    write_tables(path, [Table(SHEET, COLUMNS, WIDTHS, rows, column_format=True,
+                              row_format=lambda row: bold if levels_of.get(id(row), deepest) < deepest else None)],
+                 properties={"title": system.title or "指标体系", "comments": "由 reporting indicators import 生成"})
 
 
 def read_indicators(path: Path, shown: str | None = None) -> IndicatorSystem:

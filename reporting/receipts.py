@@ -22,7 +22,7 @@ from .pool import ordered_map, worker_count
 from .readers.base import cell_name
 from .store import loads, transaction
 from .templates import template_path
-from .vocabulary import BLANK_LINE, ERROR, LEVEL_WORDS, MISSING, WARNING, verdict_line
+from .vocabulary import BLANK_LINE, ERROR, EVIDENCE, LEVEL_WORDS, MISSING, WARNING, verdict_line
 from .workbook import CellMark, WorkbookRow, write_unit_workbook
 from .workbook_spec import (
     ANSWER_FIELDS,
@@ -117,6 +117,9 @@ def receipt_job(ws: Workspace, conn: sqlite3.Connection, submission: sqlite3.Row
              for p in problems if p["task_id"] in positions and p["level"] in _LEVEL_ORDER]
     verdict = verdict_line(submission["errors"], submission["warnings"])
     verdict += "。请按「问题清单」修改本文件后重新报送" if submission["errors"] else "。谢谢配合"
+    evidence = sum(p["level"] == EVIDENCE for p in problems)
+    if evidence:
+        verdict += f"。佐证材料有 {evidence} 处待补（缺文件或附件未对应到任务），见「问题清单」"
     if submission["blank"]:
         verdict = BLANK_LINE
     path = receipt_path(ws, submission["round"], submission["unit"])

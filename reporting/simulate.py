@@ -57,6 +57,7 @@ class UnitBehaviour:
     error: str = ""  # "" | "bad_status" | "done_without_evidence" | "progress_out_of_range"
     fmt: str = "xlsx"  # "xlsx" | "xls" | "zip"
     renamed_to: str = ""  # a file name as people send them
+    evidence_zip: bool = False  # sends its 佐证材料 in a zip of their own, beside the workbook
 
 
 def fill_workbook(source: Path, target: Path, behaviour: UnitBehaviour, rng: random.Random) -> None:

@@ -7,11 +7,12 @@ presents them, and writes outbox/<轮次>/催报名单.xlsx.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from .errors import ReportingError, WorkspaceError
+from .evidence import load_evidence
 from .figures import RoundFigures, UnitFigures, compute_figures
 from .models import parse_day
 from .plain_xlsx import Table, write_tables
@@ -30,6 +31,7 @@ NOT_RETURNED = "未报送"
 class StatusReport:
     figures: RoundFigures
     chase_path: Path | None = None
+    missing_evidence: dict[str, int] = field(default_factory=dict)  # unit → 已完成 claims without proof
 
     @property
     def units(self) -> list[UnitFigures]:
@@ -63,6 +65,7 @@ def round_status(ws: Workspace, *, round_name: str | None = None, as_of: date | 
     try:
         name = store_round(ws, conn, round_name)
         report = StatusReport(compute_figures(conn, name, as_of))
+        report.missing_evidence = load_evidence(ws, conn=conn, figures=report.figures, links=False).missing_by_unit()
     finally:
         conn.close()
     if write_chase:
@@ -74,7 +77,7 @@ def verdict_of(unit: UnitFigures) -> str:
     return unit.state
 
 
-def chase_reasons(unit: UnitFigures) -> list[str]:
+def chase_reasons(unit: UnitFigures, missing_evidence: int = 0) -> list[str]:
     reasons = []
     if unit.held:
         reasons.append(f"{STATE_HELD}（{unit.held} 份，核实后用 reporting confirm 确认）")
@@ -86,6 +89,8 @@ def chase_reasons(unit: UnitFigures) -> list[str]:
         reasons.append(f"有任务未报送（{unit.not_reported} 项）")
     if unit.overdue:
         reasons.append(f"有逾期任务（{unit.overdue} 项）")
+    if missing_evidence:
+        reasons.append(f"缺佐证材料（{missing_evidence} 项已完成任务未收到文件，见缺证清单）")
     return reasons
 
 
@@ -138,10 +143,12 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 def write_chase_list(ws: Workspace, report: StatusReport) -> Path:
     """outbox/<轮次>/催报名单.xlsx: units not returned, sent back, or with overdue tasks; liaison and phone."""
     path = ws.round_dir(report.figures.round) / CHASE_FILE
-    units = [u for u in report.units if chase_reasons(u)]
+    missing = report.missing_evidence
+    units = [u for u in report.units if chase_reasons(u, missing.get(u.unit, 0))]
     as_of = report.figures.as_of
-    rows = [[number, unit.unit, "；".join(chase_reasons(unit)), unit.liaison, unit.phone, _when(unit.returned_at),
-             unit.errors if unit.returned else "", unit.overdue or ""] for number, unit in enumerate(units, start=1)]
+    rows = [[number, unit.unit, "；".join(chase_reasons(unit, missing.get(unit.unit, 0))), unit.liaison, unit.phone,
+             _when(unit.returned_at), unit.errors if unit.returned else "", unit.overdue or ""]
+            for number, unit in enumerate(units, start=1)]
     write_tables(path, [Table(
         "催报名单", CHASE_COLUMNS, CHASE_WIDTHS, rows,
         title=f"{report.figures.round}催报名单（截至{as_of.year}年{as_of.month}月{as_of.day}日）",

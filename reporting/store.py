@@ -197,6 +197,17 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX mail_files_hash ON mail_files (hash);
     """,
+    # 7: 佐证材料 — the task each attached file was matched to (and how), and files sent in a zip of
+    # evidence only, without a workbook, kept with the unit their name points to.
+    """
+    ALTER TABLE attachments ADD COLUMN task_id TEXT;
+    ALTER TABLE attachments ADD COLUMN matched_by TEXT NOT NULL DEFAULT '';
+    CREATE TABLE loose_evidence (
+        file_hash TEXT NOT NULL REFERENCES files(hash), round TEXT NOT NULL, unit TEXT NOT NULL,
+        name TEXT NOT NULL, archive_path TEXT NOT NULL, size INTEGER NOT NULL, hash TEXT
+    );
+    CREATE INDEX loose_evidence_round_unit ON loose_evidence (round, unit);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from .evidence import SCORE_RULE, score_totals
 from .figures import ANSWER_TEXTS, Pair, Tally
 from .fileio import atomic_path
 from .models import ROLE_LEAD
@@ -44,6 +45,7 @@ SHEETS = [
     ("问题与计划", "各单位填写的存在问题和下一步计划，按领域排列"),
     ("说明", "数字的口径、轮次与数据时间"),
 ]
+SCORE_SHEET = ("指标自评", "每个末级指标一行：分值、对应任务、项次、已完成且有佐证的项次、自评分；一级小计和总分")
 
 
 def consolidate(ws: Workspace, *, round_name: str | None = None, as_of: date | None = None,
@@ -74,7 +76,11 @@ def write_summary(data: RoundSummary, target: Path, root: Path | None = None,
         writer = _Writer(book, data)
         steps = [writer.overview, writer.units, writer.areas, writer.tasks, writer.details, writer.overdue,
                  writer.not_reported, writer.problems, writer.notes]
-        for done, ((name, _), step) in enumerate(zip(SHEETS, steps, strict=True)):
+        sheets = list(SHEETS)
+        if data.evidence is not None and data.evidence.system is not None:
+            sheets.insert(-1, SCORE_SHEET)
+            steps.insert(-1, writer.indicator_scores)
+        for done, ((name, _), step) in enumerate(zip(sheets, steps, strict=True)):
             progress(done, len(steps) + 1, name)
             step()
         progress(len(steps), len(steps) + 1, "保存")
@@ -418,6 +424,9 @@ class _Writer:
         lines += [("pair", label, text) for label, text in DEFINITIONS]
         lines += [("blank", "", ""), ("section", "各工作表", "")]
         lines += [("pair", name, text) for name, text in SHEETS]
+        if data.evidence is not None and data.evidence.system is not None:
+            lines += [("pair", *SCORE_SHEET), ("blank", "", ""), ("section", "指标自评的算法", ""),
+                      ("pair", "自评分", SCORE_RULE)]
         lines += [("blank", "", ""), ("section", "数字从哪里来", ""), ("pair", "追溯", TRACE_NOTE)]
         for row, (kind, label, value) in enumerate(lines):
             if kind in ("title", "section"):
@@ -425,6 +434,28 @@ class _Writer:
             elif kind == "pair":
                 sheet.write_string(row, 0, label, self.formats["wrap"])
                 sheet.write_string(row, 1, clean_text(value), self.formats["wrap"])
+
+    def indicator_scores(self) -> None:
+        evidence = self.data.evidence
+        assert evidence is not None and evidence.system is not None
+        columns = [Column("一级指标", 22, "wrap"), Column("指标编号", 8), Column("末级指标", 40, "wrap"),
+                   Column("分值", 6, "num"), Column("对应任务", 12, "wrap"), Column("项次", 6, "int"),
+                   Column("已完成且有佐证", 10, "int"), Column("计算自评分", 10, "num"),
+                   Column("自评分(调整)", 10, "num"), Column("调整理由", 24, "wrap"), Column("自评分", 8, "num")]
+        scores = evidence.scores()
+        totals = score_totals(evidence, scores)
+        rows: list[list] = []
+        for top, full, got in totals.areas:
+            for item in scores:
+                if evidence.system.top(item.indicator).id != top.id:
+                    continue
+                ind = item.indicator
+                rows.append([top.text, ind.id, ind.text, ind.score, "、".join(item.tasks), item.pairs, item.proved,
+                             item.computed, item.override, item.reason, item.final])
+            rows.append([top.text, top.id, "小计", full, "", "", "", "", "", "", got])
+        rows.append(["合计", "", "", totals.full, "", "", "", "", "", "", totals.got])
+        intro = f"自评总分 {totals.got:g} 分（满分 {totals.full:g} 分）。{SCORE_RULE}"
+        self.table(SCORE_SHEET[0], columns, rows, intro)
 
 
 TRACE_NOTE = (

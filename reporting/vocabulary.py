@@ -60,7 +60,8 @@ STATE_COLOURS = {STATUS_DONE: "#3A923A", STATUS_ONGOING: "#3B75AF", STATUS_NOT_S
 # The level of a cell or a problem (stored in problems.level and the cells view's verdict).
 OK, WARNING, ERROR, MISSING, OVERDUE = "ok", "warning", "error", "missing", "overdue"
 NOTE = "note"  # not a problem: how a word other than the dropdown's was read (the receipt says so)
-LEVEL_WORDS = {ERROR: "错误", WARNING: "提醒", MISSING: "未填报", OVERDUE: "逾期", NOTE: "说明"}
+EVIDENCE = "evidence"  # a receipt's 佐证 line: a file that fits no task, a claim without a file (not an error)
+LEVEL_WORDS = {ERROR: "错误", WARNING: "提醒", MISSING: "未填报", OVERDUE: "逾期", NOTE: "说明", EVIDENCE: "佐证"}
 
 # The verdict on a return: accepted unless a row has an error.
 VERDICT_ACCEPTED = "已接收"

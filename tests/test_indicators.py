@@ -110,7 +110,8 @@ def test_indicator_workbook_reads_back_the_same(tmp_path):
     assert _tree(again) == _tree(expected)
     assert again.title == expected.title
     header = [c.value for c in openpyxl.load_workbook(tmp_path / "指标体系.xlsx")["指标体系"][1]]
-    assert header == ["指标编号", "一级指标", "二级指标", "三级指标", "分值", "评测方式", "备注"]
+    assert header[:7] == ["指标编号", "一级指标", "二级指标", "三级指标", "分值", "评测方式", "备注"]  # fixed names
+    assert header[7:] == ["自评分(调整)", "调整理由"]  # the coordinator's override
 
 
 def test_indicator_workbook_saved_by_libreoffice_reads_back_the_same(tmp_path, soffice):

@@ -1,4 +1,4 @@
-"""reporting indicators import/show/match."""
+"""reporting indicators import/show/match, reporting evidence."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from pathlib import Path
 
 import click
 
+from ..evidence import write_evidence
 from ..indicators import import_indicators, load_indicators, match_indicators, score_text
 from ..task_ledger import SUGGESTED_COLUMN
 from ..workspace import Workspace
-from .common import COMMAND_SETTINGS, GROUP_SETTINGS, echo_json, handles_errors, workspace_option
+from .common import COMMAND_SETTINGS, GROUP_SETTINGS, echo_json, handles_errors, progress_bar, workspace_option
 
 
 @click.group("indicators", **GROUP_SETTINGS)
@@ -64,3 +65,24 @@ def match_command(ws: Workspace) -> None:
     where = f"{ws.show(ws.ledger_path)}「{SUGGESTED_COLUMN}」列"
     click.echo(f"{proposed} 项任务有建议指标，{len(links) - proposed} 项没有 → {where}")
     click.echo("请核对后把确认的编号填入“指标编号”列（多个用“、”分隔），再运行 reporting plan check")
+
+
+ROUND_HELP = "要整理的填报轮次；默认取 reporting.toml 中 [轮次] 的名称。"
+
+
+@click.command("evidence", **COMMAND_SETTINGS)
+@click.option("--round", "round_name", metavar="轮次", help=ROUND_HELP)
+@workspace_option
+@handles_errors
+def evidence_command(ws: Workspace, round_name: str | None) -> None:
+    """整理本轮佐证材料：佐证材料目录.xlsx、缺证清单.xlsx，以及按指标分好目录的 佐证材料/（可逐项上传）。"""
+    with progress_bar("导出佐证材料") as hook:
+        result = write_evidence(ws, round_name=round_name, progress=hook)
+    data = result.data
+    files = sum(len(c.files) for c in data.claims) + len(data.unassigned)
+    click.echo(f"收到佐证文件 {files} 个，其中 {len(data.unassigned)} 个未对应到任务 → {ws.show(result.catalogue)}")
+    click.echo(f"缺证：已完成但无佐证的项次 {len(data.missing_claims())} 个，无任何佐证的指标 "
+               f"{len(data.indicators_without_evidence())} 项 → {ws.show(result.missing)}")
+    click.echo(f"按指标导出 {result.planned} 个文件（本次复制 {result.copied} 个，其余未变）→ {ws.show(result.tree)}")
+    if data.system is None:
+        click.echo("提示：尚未导入指标体系，文件按任务归入“未对应指标”；请先运行 reporting indicators import")

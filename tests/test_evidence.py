@@ -1,0 +1,216 @@
+"""佐证材料 end to end: files matched to tasks, the export tree, 缺证清单, 指标自评 against an independent sum."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from returns import ROUND, UNITS, done, ongoing, record_round, write_return
+
+from reporting.cli import main
+from reporting.collect import collect_inbox
+from reporting.evidence import (
+    BY_NAME,
+    BY_NUMBER,
+    MAX_COMPONENT,
+    MAX_FILE,
+    load_evidence,
+    match_file,
+    score_totals,
+    write_evidence,
+)
+from reporting.models import Task
+from reporting.simulate import gbk_zip
+from reporting.status import round_status
+from reporting.summary_xlsx import consolidate
+from reporting.task_ledger import write_ledger
+
+SYSTEM = """测试县指标体系
+一、依法行政（50分）
+1.权责清单公布（20分）
+2.执法公示（20分）
+3.合法性审查（10分）
+二、化解纠纷（50分）
+4.普法宣传（20分）
+5.多元化解（15分）
+6.无人认领的指标（15分）
+"""
+LINKS = {"1": ["1"], "2": ["2", "3"], "3": ["3"], "4": ["4"], "5": ["5"]}  # task → indicators (指标编号)
+SCORES = {"1": 20, "2": 20, "3": 10, "4": 20, "5": 15, "6": 15}
+LONG = "2-" + "很长的文件名" * 50 + ".pdf"
+
+# What each unit reports, and whether the claim is proved (a file, or 实地核查时提供/情况说明), literally:
+ANSWERS = {
+    ("县财政局", "1"): ("已完成", True),  # 1-权责清单文件.pdf, by its number
+    ("县财政局", "2"): ("已完成", True),  # 执法公示截图.png, by the name in 佐证材料
+    ("县财政局", "3"): ("已完成", True),  # 实地核查时提供
+    ("县公安局", "1"): ("已完成", False),  # 已附材料, but no file came
+    ("县公安局", "4"): ("已完成", True),  # 任务4/签到表.jpg in a zip of evidence only
+    ("县公安局", "5"): ("推进中", False),
+    ("甲镇人民政府", "2"): ("已完成", False),  # no file
+    ("甲镇人民政府", "3"): ("推进中", False),
+    ("甲镇人民政府", "4"): ("已完成", True),  # 情况说明
+}  # 乙镇人民政府 never returns: its pairs count, unproved
+
+
+def _expected_scores() -> dict[str, float]:
+    """分值 × proved pairs ÷ all pairs of the indicator's tasks, from the literal tables above."""
+    expected = {}
+    for ind, full in SCORES.items():
+        pairs = [(unit, task) for task, inds in LINKS.items() if ind in inds
+                 for unit, tasks in UNITS.items() if task in tasks]
+        proved = sum(ANSWERS.get(pair, ("", False))[1] for pair in pairs)
+        expected[ind] = round(full * proved / len(pairs), 2) if pairs else 0.0
+    return expected
+
+
+def _zip(path: Path, members: dict[str, bytes], mtime: float) -> None:
+    path.write_bytes(gbk_zip(members))
+    os.utime(path, (mtime, mtime))
+
+
+@pytest.fixture
+def round_with_evidence(ws, tmp_path):
+    record_round(ws)
+    tasks = [Task(id=t, text=f"任务{t}", path=["(一)依法全面履行政府职能"], indicators=LINKS[t]) for t in LINKS]
+    write_ledger(tasks, ws.ledger_path)
+    (tmp_path / "指标体系.txt").write_text(SYSTEM, encoding="utf-8")
+    assert CliRunner().invoke(main, ["indicators", "import", str(tmp_path / "指标体系.txt"),
+                                     "-w", str(ws.root)]).exit_code == 0
+    finance = tmp_path / "财政局.xlsx"
+    write_return(finance, "县财政局", {"1": done(佐证材料="权责清单文件"), "2": done(佐证材料="执法公示截图"),
+                                       "3": done(佐证材料="", 材料提供方式="实地核查时提供")})
+    _zip(ws.inbox / "县财政局报送.zip", {
+        "县财政局台账.xlsx": finance.read_bytes(),
+        "佐证/1-权责清单文件.pdf": b"%PDF-1.4 one",
+        "佐证/执法公示截图.png": b"\x89PNG two",
+        "佐证/无关照片.jpg": b"\xff\xd8 three",
+        "佐证/" + LONG: b"%PDF-1.4 long",
+        "../越界.txt": b"refused",
+    }, 1_750_000_000)
+    _zip(ws.inbox / "县公安局佐证材料.zip", {"任务4/签到表.jpg": b"\xff\xd8 four"}, 1_750_000_010)
+    write_return(ws.inbox / "公安局.xlsx", "县公安局", {"1": done(), "4": done(), "5": ongoing()},
+                 mtime=1_750_000_020)
+    write_return(ws.inbox / "甲镇.xlsx", "甲镇人民政府",
+                 {"2": done(), "3": ongoing(), "4": done(佐证材料="", 材料提供方式="情况说明")},
+                 mtime=1_750_000_030)
+    _zip(ws.inbox / "材料.zip", {"照片.jpg": b"\xff\xd8 whose"}, 1_750_000_040)
+    collected = collect_inbox(ws, workers=0)
+    return ws, collected
+
+
+def test_files_are_matched_to_tasks_and_unassigned_ones_said_so(round_with_evidence):
+    ws, collected = round_with_evidence
+    outcome = {f.name: f for f in collected.files}
+    assert outcome["inbox/县公安局佐证材料.zip"].status == "read"
+    assert outcome["inbox/材料.zip"].status == "error"  # a zip of evidence whose name names no unit
+    data = load_evidence(ws)
+    files = {(c.pair.unit, c.pair.task_id): c.files for c in data.claims}
+    assert [(f.name, f.match.by) for f in files[("县财政局", "1")]] == [("佐证/1-权责清单文件.pdf", BY_NUMBER)]
+    assert [f.match.by for f in files[("县财政局", "2")]] == [BY_NUMBER, BY_NAME] or \
+        {f.match.by for f in files[("县财政局", "2")]} == {BY_NUMBER, BY_NAME}
+    assert [f.name for f in files[("县公安局", "4")]] == ["任务4/签到表.jpg"]
+    assert [f.name for f in data.unassigned] == ["佐证/无关照片.jpg"]
+    assert not any("越界" in f.name for c in data.claims for f in c.files)
+
+
+def test_export_tree_catalogue_and_missing_list(round_with_evidence):
+    ws, _ = round_with_evidence
+    result = write_evidence(ws)
+    tree = result.tree
+    assert tree == ws.round_dir(ROUND) / "佐证材料"
+    exported = sorted(p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file())
+    assert "一、依法行政（50分）/1 权责清单公布/县财政局/1-权责清单文件.pdf" in exported
+    assert "二、化解纠纷（50分）/4 普法宣传/县公安局/签到表.jpg" in exported
+    # task 2 serves indicators 2 and 3: its files are under both
+    assert sum(p.endswith("县财政局/执法公示截图.png") for p in exported) == 2
+    assert "未对应任务/县财政局/无关照片.jpg" in exported
+    for path in exported:
+        parts = path.split("/")
+        assert ".." not in parts and all(len(p) <= max(MAX_COMPONENT, MAX_FILE + 5) for p in parts)
+    assert (tree / exported[0]).read_bytes()[:1]  # a real copy
+    assert result.copied == result.planned == len(exported)
+    again = write_evidence(ws)
+    assert again.copied == 0 and again.planned == result.planned  # a rerun copies only what changed
+
+    book = openpyxl.load_workbook(result.missing)
+    claims = [r[:2] for r in book["缺证任务"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(claims) == sorted([("甲镇人民政府", "2"), ("县公安局", "1")])
+    without = [r[0] for r in book["无佐证指标"].iter_rows(min_row=2, values_only=True)]
+    assert without == ["5", "6"]
+    unassigned = [r[1] for r in book["未对应任务的文件"].iter_rows(min_row=2, values_only=True)]
+    assert unassigned == ["佐证/无关照片.jpg"]
+    catalogue = openpyxl.load_workbook(result.catalogue)["佐证材料目录"]
+    header = [c.value for c in catalogue[1]]
+    named = [r for r in catalogue.iter_rows(min_row=2, values_only=True) if r[header.index("文件")]]
+    assert len(named) == len(exported)
+    link = next(r for r in catalogue.iter_rows(min_row=2) if r[header.index("文件")].value).__getitem__(
+        header.index("存档副本"))
+    target = link.hyperlink.target.replace("\\", "/")  # xlsxwriter writes Windows separators
+    assert target.startswith("../../archive/") and (result.catalogue.parent / target).resolve().is_file()
+
+
+def test_self_scores_equal_an_independent_computation(round_with_evidence):
+    ws, _ = round_with_evidence
+    data = load_evidence(ws)
+    scores = {s.indicator.id: s.final for s in data.scores()}
+    expected = _expected_scores()
+    assert scores == pytest.approx(expected)
+    totals = score_totals(data, data.scores())
+    assert totals.full == 100 and totals.got == pytest.approx(round(sum(expected.values()), 2))
+    path = consolidate(ws)
+    sheet = openpyxl.load_workbook(path)["指标自评"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[1]
+    final = {r[1]: r[header.index("自评分")] for r in rows[2:] if r[2] not in ("小计",) and r[0] != "合计"}
+    assert final == pytest.approx(expected)
+    assert rows[-1][0] == "合计" and rows[-1][header.index("自评分")] == pytest.approx(totals.got)
+
+
+def test_coordinator_override_replaces_the_computed_score(round_with_evidence):
+    ws, _ = round_with_evidence
+    book = openpyxl.load_workbook(ws.indicators_path)
+    sheet = book["指标体系"]
+    header = [c.value for c in sheet[1]]
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == "5":
+            row[header.index("自评分(调整)")].value = 12
+            row[header.index("调整理由")].value = "已实地核查"
+    book.save(ws.indicators_path)
+    score = next(s for s in load_evidence(ws).scores() if s.indicator.id == "5")
+    assert score.computed == 0 and score.final == 12 and score.reason == "已实地核查"
+
+
+def test_missing_evidence_reaches_the_chase_list_and_the_receipt(round_with_evidence):
+    ws, _ = round_with_evidence
+    report = round_status(ws)
+    assert report.missing_evidence == {"县公安局": 1, "甲镇人民政府": 1}
+    chase = openpyxl.load_workbook(report.chase_path).active
+    reasons = {r[1]: r[2] for r in chase.iter_rows(min_row=3, values_only=True) if r[1]}
+    assert "缺佐证材料" in reasons["县公安局"] and "缺佐证材料" not in reasons.get("县财政局", "")
+    receipt = openpyxl.load_workbook(ws.round_dir(ROUND) / "回执" / "县公安局.xlsx")
+    lines = [r[2] for r in receipt["问题清单"].iter_rows(values_only=True) if r[2]]
+    assert sum("【佐证】" in line for line in lines) == 1  # task 1; task 4's file came in the earlier zip
+    finance = openpyxl.load_workbook(ws.round_dir(ROUND) / "回执" / "县财政局.xlsx")
+    values = [r[1] for r in finance["问题清单"].iter_rows(values_only=True)]
+    assert "佐证/无关照片.jpg" in values
+
+
+def test_evidence_command_prints_counts(round_with_evidence):
+    ws, _ = round_with_evidence
+    result = CliRunner().invoke(main, ["evidence", "-w", str(ws.root)])
+    assert result.exit_code == 0, result.output
+    assert "缺证清单.xlsx" in result.output and "佐证材料目录.xlsx" in result.output
+
+
+@pytest.mark.parametrize(("name", "task"), [
+    ("7-会议纪要.pdf", "7"), ("任务7/签到表.jpg", "7"), ("第7项 报告.docx", "7"), ("（7）方案.pdf", "7"),
+    ("07_会议.pdf", "7"), ("7号任务-现场照片.jpg", "7"), ("2026年总结.pdf", None), ("会议纪要.pdf", None),
+    ("工作方案.pdf", "8"),
+])
+def test_matching_rules(name, task):
+    rows = {"7": "会议纪要", "8": "工作方案", "9": "会议纪要、培训签到表"}
+    assert match_file(name, rows).task_id == task
