@@ -15,6 +15,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import openpyxl
+from rapidfuzz import fuzz, process
+
 from .errors import LedgerError, PlanError
 from .numerals import to_chinese
 from .plain_xlsx import BODY, Table, write_tables
@@ -153,8 +156,6 @@ def read_indicator_source(path: Path) -> IndicatorSystem:
 
 def _xlsx_lines(path: Path) -> list[SourceLine]:
     """Every row of the first sheet that has an indicator header (merged cells repeat their value)."""
-    import openpyxl
-
     try:
         book = openpyxl.load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
@@ -536,8 +537,6 @@ def _bigrams(text: str) -> str:
 def suggest_links(tasks: list, system: IndicatorSystem, *, limit: int = 2) -> dict[str, list[str]]:
     """For each task, the 末级 indicators its text is most like (best first), by rapidfuzz's token-set ratio
     over character pairs of the task (with its nearest heading) and of the indicator (with its parent's)."""
-    from rapidfuzz import fuzz, process
-
     leaves = system.leaves()
     if not leaves or not tasks:
         return {}

@@ -29,7 +29,7 @@ def demo(tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("演示") / "demo"
     done = _reporting("demo", str(target))
     assert done.returncode == 0, done.stderr
-    assert "6/6 自评报告" in done.stdout
+    assert "7/7 自评报告" in done.stdout
     return target
 
 
@@ -44,6 +44,22 @@ def test_demo_writes_every_output_and_each_opens(demo):
     for heading in ("一、总体情况", "二、主要工作及成效", "三、存在的问题", "四、下一步工作打算"):
         assert heading in text
     assert sorted(p.name for p in out.glob("*.png"))
+
+
+def test_demo_ends_with_indicator_scores_and_missing_evidence(demo):
+    out = demo / "outbox" / ROUND
+    summary = openpyxl.load_workbook(out / "汇总台账.xlsx", read_only=True)
+    assert "指标自评" in summary.sheetnames
+    scores = list(summary["指标自评"].iter_rows(values_only=True))
+    assert scores[-1][0] == "合计" and scores[-1][3] == 100 and 0 < scores[-1][-1] < 100
+    missing = openpyxl.load_workbook(out / "缺证清单.xlsx", read_only=True)
+    assert missing.sheetnames == ["缺证任务", "无佐证指标", "未对应任务的文件"]
+    assert len(list(missing["缺证任务"].iter_rows(min_row=2))) > 0
+    assert len(list(missing["未对应任务的文件"].iter_rows(min_row=2))) > 0  # the photo without a task number
+    assert (out / "佐证材料目录.xlsx").exists()
+    exported = [p for p in (out / "佐证材料").rglob("*") if p.is_file()]
+    assert exported and all(".." not in p.relative_to(out).parts for p in exported)
+    assert (demo / "指标体系.xlsx").exists()
 
 
 def test_demo_inbox_holds_the_messy_returns(demo):
