@@ -214,3 +214,23 @@ def test_evidence_command_prints_counts(round_with_evidence):
 def test_matching_rules(name, task):
     rows = {"7": "会议纪要", "8": "工作方案", "9": "会议纪要、培训签到表"}
     assert match_file(name, rows).task_id == task
+
+
+def test_export_streams_large_files_and_replaces_changed_copies(round_with_evidence):
+    """A big archived file is copied without being read into memory; a changed copy is copied again."""
+    import tracemalloc
+
+    ws, _ = round_with_evidence
+    data = load_evidence(ws)
+    big = next(f for c in data.claims for f in c.files if f.name.endswith("1-权责清单文件.pdf"))
+    archived = ws.root / big.archive_path
+    archived.write_bytes(b"%PDF" + os.urandom(1024) * 20 * 1024)  # 20 MB stand-in for a video
+    tracemalloc.start()
+    result = write_evidence(ws)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    copy = result.tree / "一、依法行政（50分）/1 权责清单公布/县财政局/1-权责清单文件.pdf"
+    assert copy.stat().st_size == archived.stat().st_size
+    assert peak < 8 * 1024 * 1024
+    copy.write_bytes(b"tampered")
+    assert write_evidence(ws).copied == 1 and copy.stat().st_size == archived.stat().st_size

@@ -72,7 +72,8 @@ def test_status_table_problems_first_and_chase_list(ws):
     rows = [row for row in chase.iter_rows(min_row=3, values_only=True)]
     reasons = {row[1]: row[2] for row in rows}
     assert reasons["县财政局"].startswith("退回修改（1 处错误）")
-    assert reasons["甲镇人民政府"] == "未报送" and "县公安局" not in reasons
+    assert reasons["甲镇人民政府"] == "未报送"
+    assert reasons["县公安局"].startswith("缺佐证材料（3 项")  # accepted, but its 已完成 claims came without files
     phones = {row[1]: row[4] for row in rows}
     assert phones["甲镇人民政府"] == "0731-0000000"
 
