@@ -29,6 +29,7 @@ from .indicators import Indicator, IndicatorSystem, load_indicators
 from .naming import file_stem
 from .plain_xlsx import Table, write_tables
 from .progress import ProgressHook, no_progress
+from .rounds import store_round
 from .store import connect
 from .task_ledger import read_ledger
 from .vocabulary import EVIDENCE, MATERIAL_EXPLAINED, MATERIAL_ON_SITE, STATUS_DONE
@@ -242,7 +243,7 @@ def load_evidence(ws: Workspace, round_name: str | None = None, *, conn: sqlite3
         ws.require(ws.db_path, "请先运行 reporting generate 生成台账，再用 reporting collect 收集回报")
         conn = connect(ws.db_path)
     try:
-        name = ws.round_name(round_name) if figures is None else figures.round
+        name = store_round(ws, conn, round_name) if figures is None else figures.round
         figures = figures or compute_figures(conn, name)
         files = _round_files(conn, name)
     finally:
