@@ -15,6 +15,8 @@ from reporting.collect import collect_inbox
 from reporting.evidence import (
     BY_NAME,
     BY_NUMBER,
+    CLAIM_WITHOUT_FILE,
+    FILE_WITHOUT_TASK,
     MAX_COMPONENT,
     MAX_FILE,
     load_evidence,
@@ -25,6 +27,7 @@ from reporting.evidence import (
 from reporting.models import Task
 from reporting.simulate import gbk_zip
 from reporting.status import round_status
+from reporting.store import connect
 from reporting.summary_xlsx import consolidate
 from reporting.task_ledger import write_ledger
 
@@ -194,6 +197,10 @@ def test_missing_evidence_reaches_the_chase_list_and_the_receipt(round_with_evid
     receipt = openpyxl.load_workbook(ws.round_dir(ROUND) / "回执" / "县公安局.xlsx")
     lines = [r[2] for r in receipt["问题清单"].iter_rows(values_only=True) if r[2]]
     assert sum("【佐证】" in line for line in lines) == 1  # task 1; task 4's file came in the earlier zip
+    conn = connect(ws.db_path)
+    codes = {tuple(r) for r in conn.execute("SELECT code, value FROM problems WHERE level = 'evidence'")}
+    conn.close()
+    assert (FILE_WITHOUT_TASK, "佐证/无关照片.jpg") in codes and CLAIM_WITHOUT_FILE in {c for c, _ in codes}
     finance = openpyxl.load_workbook(ws.round_dir(ROUND) / "回执" / "县财政局.xlsx")
     values = [r[1] for r in finance["问题清单"].iter_rows(values_only=True)]
     assert "佐证/无关照片.jpg" in values
