@@ -38,8 +38,10 @@ def test_overdue_counts_only_pairs_a_unit_reported_as_not_done(ws):
     assert missing == {"县财政局": 0, "县公安局": 1, "甲镇人民政府": 3, "乙镇人民政府": 3}
     reasons = _chase(ws)
     assert reasons["甲镇人民政府"] == "未报送" and reasons["乙镇人民政府"] == "未报送"
-    assert reasons["县公安局"] == "退回修改（1 处错误）；有任务未报送（1 项）；有逾期任务（1 项）"
-    assert reasons["县财政局"] == "有逾期任务（1 项）"
+    # …and each unit's 已完成 claims that came without a file (task 5 and task 3: no zip was sent)
+    assert reasons["县公安局"] == "退回修改（1 处错误）；有任务未报送（1 项）；有逾期任务（1 项）；" \
+        "缺佐证材料（1 项已完成任务未收到文件，见缺证清单）"
+    assert reasons["县财政局"] == "有逾期任务（1 项）；缺佐证材料（1 项已完成任务未收到文件，见缺证清单）"
 
     _run(ws, "consolidate")
     book = openpyxl.load_workbook(ws.round_dir(ROUND) / "汇总台账.xlsx")
