@@ -72,7 +72,8 @@ def test_the_readme_flow_runs_as_written(tmp_path, monkeypatch, soffice):
     assert [name for name, _ in ran] == ["init", "plan", "plan", "generate", "collect", "status", "evidence",
                                          "consolidate", "report"]
     round_dir = here / "outbox" / "2026年第四季度"
-    for name in ("汇总台账.xlsx", "自评报告.docx", "自评报告.pdf", "催报名单.xlsx", "缺证清单.xlsx", "佐证材料目录.xlsx"):
+    for name in ("汇总台账.xlsx", "自评报告.docx", "自评报告.pdf", "催报名单.xlsx", "缺证清单.xlsx",
+                 "佐证材料目录.xlsx"):
         assert (round_dir / name).exists(), name
     assert '"名称" = "2026年第四季度"' in (here / "reporting.toml").read_text(encoding="utf-8")
     status = json.loads(_run(["status", "--json"]))
