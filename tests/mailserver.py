@@ -14,6 +14,7 @@ import os
 import pwd
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -49,10 +50,13 @@ class MailServers:
     imap_port: int
     smtp_port: int
     config: Path
+    imaps_port: int = 0  # implicit TLS (SSL); the plain ports offer STARTTLS. 0: no openssl to make a certificate
+    smtps_port: int = 0
+    certificate: Path | None = None  # self-signed for 127.0.0.1: clients trust it through SSL_CERT_FILE
     received: list[tuple[str, list[str]]] = field(default_factory=list)  # (envelope sender, recipients)
     on_message: Callable[[int], None] | None = None  # called with the count after each message is delivered
     refuse: set[str] = field(default_factory=set)  # recipient addresses answered 550
-    _controller: object = None
+    _controllers: list = field(default_factory=list)
 
     def imap(self, account: str) -> imaplib.IMAP4:
         conn = imaplib.IMAP4("127.0.0.1", self.imap_port, timeout=30)
@@ -90,8 +94,8 @@ class MailServers:
             raise RuntimeError(f"dovecot-lda failed: {result.stderr.decode(errors='replace')}")
 
     def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()  # type: ignore[attr-defined]
+        for controller in self._controllers:
+            controller.stop()
         subprocess.run([DOVECOT, "-c", str(self.config), "stop"], stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, timeout=30)
         shutil.rmtree(self.root, ignore_errors=True)
@@ -111,6 +115,10 @@ def start() -> MailServers:
     mail.mkdir()
     os.chown(mail, mail_user.pw_uid, mail_user.pw_gid)
     imap_port = free_port()
+    certificate = _certificate(root)
+    imaps_port = free_port() if certificate else 0
+    tls = (f"ssl = yes\nssl_cert = <{certificate}\nssl_key = <{root / 'key.pem'}\n" if certificate
+           else "ssl = no\n")
     no_chroot = "" if os.geteuid() == 0 else "  chroot =\n"
     settings = "\n".join(f"{k} = {v}" for k, v in internal.items())
     config = root / "dovecot.conf"
@@ -120,8 +128,7 @@ state_dir = {root}/state
 log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
+{tls}disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 1
 mail_location = maildir:{mail}/%u/Maildir
@@ -140,7 +147,8 @@ service imap-login {{
     port = {imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
 }}
 service anvil {{
@@ -150,10 +158,23 @@ service stats {{
 """, encoding="utf-8")
     with open(root / "start.log", "wb") as log:  # the daemon keeps its output open: never a pipe
         subprocess.run([DOVECOT, "-c", str(config)], check=True, stdout=log, stderr=log, timeout=30)
-    servers = MailServers(root, imap_port, free_port(), config)
+    servers = MailServers(root, imap_port, free_port(), config, imaps_port, free_port() if certificate else 0,
+                          certificate)
     _wait_for(imap_port)
-    servers._controller = _smtp(servers)
+    servers._controllers = _smtp(servers)
     return servers
+
+
+def _certificate(root: Path) -> Path | None:
+    """A self-signed certificate for 127.0.0.1 (openssl's command line), or None without openssl."""
+    if not shutil.which("openssl"):
+        return None
+    cert = root / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(root / "key.pem"),
+                    "-out", str(cert), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    return cert
 
 
 def _wait_for(port: int) -> None:
@@ -191,10 +212,18 @@ def _smtp(servers: MailServers):
     def authenticate(server, session, envelope, mechanism, auth_data):
         return AuthResult(success=auth_data.password.decode() == PASSWORD, handled=False)
 
-    controller = Controller(Handler(), hostname="127.0.0.1", port=servers.smtp_port, authenticator=authenticate,
-                            auth_require_tls=False, auth_exclude_mechanism=["LOGIN"])  # smtplib: PLAIN
-    controller.start()
-    return controller
+    common = {"hostname": "127.0.0.1", "authenticator": authenticate, "auth_require_tls": False,
+              "auth_exclude_mechanism": ["LOGIN"]}  # smtplib tries PLAIN first
+    context = None
+    if servers.certificate is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(servers.certificate, servers.root / "key.pem")
+    controllers = [Controller(Handler(), port=servers.smtp_port, tls_context=context, **common)]
+    if context is not None:
+        controllers.append(Controller(Handler(), port=servers.smtps_port, ssl_context=context, **common))
+    for controller in controllers:
+        controller.start()
+    return controllers
 
 
 if __name__ == "__main__":  # scripts/demo.sh --mail: servers until stopped, their address on the first line

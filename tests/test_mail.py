@@ -17,6 +17,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import mailserver
+import pytest
 from mailserver import MailServers
 
 from reporting.demo import ROUND as ROUND_DEMO
@@ -420,3 +421,28 @@ def test_the_demo_runs_by_mail(tmp_path: Path, mail_servers: MailServers) -> Non
     assert by_mail == 24
     assert reminded == {u.unit for u in result.status.units if chase_reasons(u)}
     assert result.status.figures.units_returned == 23
+
+
+@pytest.mark.parametrize("security", ["SSL", "STARTTLS"])
+def test_encrypted_connections(ws: Workspace, mail_servers: MailServers, security: str) -> None:
+    """Both servers with a self-signed certificate: refused with one line until trusted (SSL_CERT_FILE), then used."""
+    if mail_servers.certificate is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI 上需要 openssl 生成测试证书")
+        pytest.skip("没有 openssl，无法生成测试证书")
+    prepare(ws, mail_servers)
+    ssl_ports = {"发件端口": mail_servers.smtps_port, "收件端口": mail_servers.imaps_port}
+    ws.save_settings(Settings(campaign=CAMPAIGN, round_name=ROUND, round_due=DUE, mail=mail_table(
+        mail_servers, 加密=security, **(ssl_ports if security == "SSL" else {}))))
+    untrusted = cli(ws, "mail", "send", "--send", env={"SSL_CERT_FILE": os.devnull})
+    assert untrusted.returncode == 1 and "建立加密连接" in untrusted.stderr and "Traceback" not in untrusted.stderr
+    assert mail_servers.received == []
+    trusted = {"SSL_CERT_FILE": str(mail_servers.certificate)}
+    done = cli(ws, "mail", "send", "--send", env=trusted)
+    assert done.returncode == 0, done.stderr
+    assert len(mail_servers.received) == 4
+    mail_servers.append(COORDINATOR, raw_message("czj@county.test", "台账", [attachment(rfc2231("回报.xlsx"),
+                                                                                         book(security))]))
+    fetched = cli(ws, "mail", "fetch", env=trusted)
+    assert fetched.returncode == 0, fetched.stderr
+    assert [p.read_bytes() for p in (ws.inbox / "邮件").iterdir()] == [book(security)]
