@@ -446,3 +446,19 @@ def test_encrypted_connections(ws: Workspace, mail_servers: MailServers, securit
     fetched = cli(ws, "mail", "fetch", env=trusted)
     assert fetched.returncode == 0, fetched.stderr
     assert [p.read_bytes() for p in (ws.inbox / "邮件").iterdir()] == [book(security)]
+
+
+def test_fetch_from_a_chinese_folder(ws: Workspace, mail_servers: MailServers) -> None:
+    prepare(ws, mail_servers)
+    ws.save_settings(Settings(campaign=CAMPAIGN, round_name=ROUND, round_due=DUE,
+                              mail=mail_table(mail_servers, 收件文件夹="台账回报")))
+    missing = cli(ws, "mail", "fetch")
+    assert missing.returncode == 1 and "台账回报" in missing.stderr and "Traceback" not in missing.stderr
+    conn = mail_servers.imap(COORDINATOR)
+    assert conn.create("&U,CNJlbeYqU-")[0] == "OK"  # 台账回报 in IMAP's modified UTF-7, as mail clients write it
+    raw = raw_message("jz@county.test", "台账", [attachment(rfc2047("甲镇.xlsx"), book("folder"))])
+    assert conn.append("&U,CNJlbeYqU-", None, None, raw)[0] == "OK"
+    conn.logout()
+    done = cli(ws, "mail", "fetch")
+    assert done.returncode == 0, done.stderr
+    assert [p.read_bytes() for p in (ws.inbox / "邮件").iterdir()] == [book("folder")]

@@ -11,6 +11,7 @@ crash neither loses nor doubles a file, and fetching twice leaves the same inbox
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import email
 import hashlib
@@ -363,7 +364,28 @@ def fetched_rows(conn: sqlite3.Connection) -> list[sqlite3.Row]:
 
 
 def _quote(folder: str) -> str:
-    return folder if re.fullmatch(r"[A-Za-z0-9_.\-/]+", folder) else '"' + folder.replace('"', '\\"') + '"'
+    """A folder name as IMAP wants it: modified UTF-7 (RFC 3501 5.1.3) for Chinese names, quoted when needed."""
+    encoded = imap_utf7(folder)
+    return encoded if re.fullmatch(r"[A-Za-z0-9_.&,+\-/]+", encoded) else '"' + encoded.replace('"', '\\"') + '"'
+
+
+def imap_utf7(name: str) -> str:
+    out, pending = [], []
+
+    def flush() -> None:
+        if pending:
+            data = base64.b64encode("".join(pending).encode("utf-16-be")).decode().rstrip("=").replace("/", ",")
+            out.append(f"&{data}-")
+            pending.clear()
+
+    for ch in name:
+        if " " <= ch <= "~":
+            flush()
+            out.append("&-" if ch == "&" else ch)
+        else:
+            pending.append(ch)
+    flush()
+    return "".join(out)
 
 
 def _imap_date(day: date) -> str:
