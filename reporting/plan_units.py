@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from .plan_terms import STEP_RE, is_status, parse_deadline
 
 _LEAD_LABELS = (
-    "牵头责任单位", "牵头单位", "牵头部门", "主办单位", "主办部门", "主责单位", "主责部门", "牵头",
+    "牵头责任单位", "牵头责任部门", "牵头单位", "牵头部门", "主办单位", "主办部门", "主责单位", "主责部门", "牵头",
 )
 _RESP_LABELS = (
     "责任单位", "责任部门", "配合单位", "配合部门", "参与单位", "参与部门", "协办单位", "协办部门",
     "协助单位", "协作单位", "参加单位", "配合", "承办单位", "承办部门", "起草单位", "起草部门", "实施单位",
-    "责任主体",
+    "责任主体", "协同单位", "协同部门", "支持单位", "共同责任单位",
 )
 _TIME_LABELS = (
     "完成时限", "完成时间", "时间节点", "时间要求", "完成期限", "时限", "报送审议时间", "提请审议时间",
@@ -218,14 +218,25 @@ def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
 
 
 def split_unit_clause(text: str) -> tuple[str, UnitClause | None]:
-    """The task text without its trailing unit clause, and the clause (None when there is none)."""
+    """The task text without its trailing unit clause, and the clause (None when there is none).
+
+    A deadline written after the clause (`…（责任单位：县司法局）2022年6月底前完成。`) goes with it.
+    """
     body = text.rstrip(_EDGE.replace("、", ""))
+    after = _AFTER_CLAUSE_RE.search(body)
+    tail = after["tail"] if after and parse_deadline(after["tail"], year=2000) else None
+    if tail is not None and after is not None:
+        body = body[:after.start("tail")].rstrip(_EDGE.replace("、", ""))
     for finder in (_trailing_paren, _unclosed_paren, _bare_labels, _trailing_sentence):
         found = finder(body)
         if found:
             start, clause = found
+            clause.deadline = clause.deadline or tail
             return body[:start].rstrip(" \t,，、"), clause
     return text, None
+
+
+_AFTER_CLAUSE_RE = re.compile(r"[)）】〕\]]\s*[。；;，,]?\s*(?P<tail>[^()（）【】〔〕\[\]。；;]{2,24})$")
 
 
 def unit_line(text: str) -> UnitClause | None:
