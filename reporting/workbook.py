@@ -238,7 +238,8 @@ def _write_ledger(sheet: Worksheet, formats: _Formats, template: TemplateSpec, v
 
 def given_values(number: int, row: WorkbookRow) -> list[object]:
     task = row.task
-    return [number, task.id, task.area, task.text, row.role, task.deadline or "", "；".join(task.targets)]
+    level2 = task.path[1] if len(task.path) > 1 else ""
+    return [number, task.id, task.area, level2, task.text, row.role, task.deadline or "", "；".join(task.targets)]
 
 
 class _RowLayout:

@@ -20,7 +20,8 @@ SHEET_LISTS = "下拉选项"  # hidden: the dropdown lists, so they have no 255-
 SHEET_META = "识别信息"  # very hidden: unit, round, campaign, version, and each task's id and fingerprint
 SHEET_PROBLEMS = "问题清单"  # receipts only
 
-GIVEN_COLUMNS = ["序号", "任务编号", "一级", "工作任务", "本单位职责", "完成时限", "量化指标"]
+GIVEN_COLUMNS = ["序号", "任务编号", "一级", "二级", "工作任务", "本单位职责", "完成时限", "量化指标"]
+LEVEL2_COLUMN = "二级"  # added after the first release: returns on the older template lack it (still read)
 
 CHOICE, PERCENT, TEXT = "choice", "percent", "text"
 

@@ -153,8 +153,8 @@ def write_return(path: Path, unit: str, values: dict[str, dict[str, object]], *,
     first_row = {}
     for number, (task_id, role) in enumerate(rows, start=1):
         text, deadline = tasks.get(task_id, ("自行添加的任务", None))
-        given = [str(number), task_id, "(一)依法全面履行政府职能", spoil.task_text.get(task_id, text), role,
-                 deadline or "", ""]
+        given = [str(number), task_id, "(一)依法全面履行政府职能", "1.深化行政审批制度改革",
+                 spoil.task_text.get(task_id, text), role, deadline or "", ""]
         row_values = dict(zip(GIVEN_COLUMNS, given, strict=True))
         row_values.update(values.get(task_id, {}) if task_id in assigned else spoil.extra_rows[task_id])
         first_row[task_id] = r

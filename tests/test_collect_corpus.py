@@ -507,7 +507,7 @@ def test_every_figure_traces_back_to_a_cell(ws, inbox):
         "JOIN cells c ON c.submission_id = a.submission_id AND c.task_id = a.task_id "
         "AND c.column_name = '完成进度(%)' JOIN submissions s ON s.id = a.submission_id "
         "JOIN files f ON f.hash = s.file_hash WHERE s.unit = ? AND a.task_id = '4'", (GOOD_UNIT,)).fetchone()
-    assert tuple(row) == ("工作台账", "I4", "60", "number", "60", "inbox/公安局.xlsx")
+    assert tuple(row) == ("工作台账", "J4", "60", "number", "60", "inbox/公安局.xlsx")
 
 
 

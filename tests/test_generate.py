@@ -176,7 +176,9 @@ def test_validations_prompts_and_lists_on_the_hidden_sheet(ready):
     book = openpyxl.load_workbook(unit_file(ready, "县财政局"))
     sheet = book[SHEET_LEDGER]
     by_range = {str(dv.sqref): dv for dv in sheet.data_validations.dataValidation}
-    status, progress, material = by_range["H3:H5"], by_range["I3:I5"], by_range["M3:M5"]
+    letter = {name: openpyxl.utils.get_column_letter(LEDGER_COLUMNS.index(name) + 1) for name in LEDGER_COLUMNS}
+    status, progress, material = (by_range[f"{letter[name]}3:{letter[name]}5"]
+                                  for name in ("完成状态", "完成进度(%)", "材料提供方式"))
     assert status.type == "list" and status.formula1 == f"'{SHEET_LISTS}'!$A$1:$A$3"
     assert material.type == "list" and material.formula1 == f"'{SHEET_LISTS}'!$B$1:$B$3"
     assert (progress.type, progress.formula1, progress.formula2) == ("decimal", "0", "100")

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
 
+from ..models import ROLE_LEAD, ROLE_RESPONSIBLE
 from ..vocabulary import ERROR, WARNING, Rule, rule_table
 from ..workbook_spec import (
     FILL_COLUMNS,
     LEDGER_COLUMNS,
+    LEVEL2_COLUMN,
     LIAISON_COLUMNS,
     META_KEYS,
     META_TASKS_HEADER,
@@ -192,6 +194,8 @@ def _header_key(text: str) -> str:
 
 
 _KEYS = {header_key(name): name for name in LEDGER_COLUMNS}
+OLDER_LAYOUT = [name for name in LEDGER_COLUMNS if name != LEVEL2_COLUMN]  # the template before 二级 was added
+ROLE_COLUMN = "本单位职责"
 
 
 def _blank(value: object) -> bool:
@@ -257,13 +261,14 @@ def _use_sheet(data: ReturnData, sheet: Sheet, header: tuple[int, dict[str, int]
     header_row = row
     if sheet.name != SHEET_LEDGER:
         data.notes.append(_note("sheet.renamed", sheet.name, name=sheet.name))
-    offsets = {c - LEDGER_COLUMNS.index(n) for n, c in found.items()}
+    layout = LEDGER_COLUMNS if LEVEL2_COLUMN in found else OLDER_LAYOUT
+    offsets = {c - layout.index(n) for n, c in found.items()}
     for name in [ID_COLUMN, *FILL_COLUMNS]:
         if name in found or name in OPTIONAL_COLUMNS:  # an optional column is absent from older templates
             continue
         if len(offsets) == 1:
-            col = LEDGER_COLUMNS.index(name) + offsets.pop()
-            offsets.add(col - LEDGER_COLUMNS.index(name))
+            col = layout.index(name) + offsets.pop()
+            offsets.add(col - layout.index(name))
             data.columns[name] = col
             data.notes.append(_note("header.by_position", sheet.name, cell_name(header_row, col), column=name,
                                     col=col + 1))
@@ -279,7 +284,10 @@ def _template_layout(sheet: Sheet, data: ReturnData, known_ids: set[str]) -> boo
     if not known_ids or not hits:
         return False
     data.sheet = sheet.name
-    data.columns = {name: i for i, name in enumerate(LEDGER_COLUMNS)}
+    role_col = OLDER_LAYOUT.index(ROLE_COLUMN)  # on the older template (no 二级) the role comes a column earlier
+    older = all(len(sheet.rows[r]) > role_col and text_of(sheet.rows[r][role_col]) in (ROLE_LEAD, ROLE_RESPONSIBLE)
+                for r in hits)
+    data.columns = {name: i for i, name in enumerate(OLDER_LAYOUT if older else LEDGER_COLUMNS)}
     data.columns["_header"] = hits[0] - 1
     data.title = " ".join(text_of(v) for r in sheet.rows[:hits[0]] for v in r if not _blank(v))
     data.notes.append(_note("header.none", sheet.name))
