@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -59,7 +60,7 @@ def _rebuild_font_list() -> None:
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fresh = font_manager._load_fontmanager(try_read_cache=False)
+        fresh = font_manager._load_fontmanager(try_read_cache=False)  # type: ignore[attr-defined]
     vars(font_manager.fontManager).update(vars(fresh))
     cached = getattr(font_manager.FontManager, "_findfont_cached", None)
     if cached is not None and hasattr(cached, "cache_clear"):
@@ -79,7 +80,8 @@ def draw_charts(folder: Path, areas: list[tuple[str, float]], states: list[tuple
     """图1 各领域完成率, 图2 任务状态构成, 图3 各单位完成率 as PNG files in `folder`."""
     font = cjk_font()
     charts = ChartSet(warning="" if font else NO_FONT_WARNING)
-    jobs = [("领域完成率", "图1_各领域完成率.png", _area_chart, areas),
+    jobs: list[tuple[str, str, Callable[..., Figure], list]] = [
+            ("领域完成率", "图1_各领域完成率.png", _area_chart, areas),
             ("状态构成", "图2_任务状态构成.png", _state_chart, states),
             ("单位完成率", "图3_各单位完成率.png", _unit_chart, units)]
     for key, file_name, draw, data in jobs:

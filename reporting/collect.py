@@ -15,6 +15,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import cast
 
 from . import readers
 from .collect_match import RECOGNIZED_BY, Rounds, return_problem, unit_named_in
@@ -171,7 +172,12 @@ def _unchanged(known: sqlite3.Row | None, stat: os.stat_result) -> bool:
 
 def _start_run(conn: sqlite3.Connection) -> int:
     with transaction(conn):
-        return conn.execute("INSERT INTO runs (command, started_at) VALUES ('collect', ?)", (_now(),)).lastrowid
+        return _new_id(conn.execute("INSERT INTO runs (command, started_at) VALUES ('collect', ?)", (_now(),)))
+
+
+def _new_id(cursor: sqlite3.Cursor) -> int:
+    """The rowid an INSERT just made (always set after one)."""
+    return cast(int, cursor.lastrowid)
 
 
 def _now() -> str:
@@ -327,13 +333,13 @@ def _store_file(conn: sqlite3.Connection, rel: str, shown: str, read: ReadFile, 
 def _store_return(conn: sqlite3.Connection, piece: ReadPiece, file_hash: str, run_id: int, current: str,
                   attachments: list[tuple[str, str, int, str]]) -> ReturnOutcome:
     verdict = STATE_BLANK if piece.blank else verdict_of(piece.errors)
-    submission_id = conn.execute(
+    submission_id = _new_id(conn.execute(
         "INSERT INTO submissions (file_hash, member, round, unit, recognized_by, read_at, run_id, mtime, verdict, "
         "errors, warnings, late, note, format, member_hash, columns, blank, saved_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (file_hash, piece.member, piece.round, piece.unit, piece.by, _now(), run_id, piece.mtime, verdict,
          piece.errors, piece.warnings, int(piece.late), piece.note, piece.fmt, piece.hash if piece.member else None,
-         piece.columns, int(piece.blank), piece.saved_at)).lastrowid
+         piece.columns, int(piece.blank), piece.saved_at)))
     _store_rows(conn, submission_id, piece)
     _store_liaison(conn, submission_id, piece.unit, piece.liaison)
     folder = PurePosixPath(piece.member).parent.as_posix()
@@ -401,7 +407,7 @@ def _store_evidence(conn: sqlite3.Connection, submission_id: int, piece: ReadPie
         "UNION ALL SELECT name FROM loose_evidence WHERE round = ? AND unit = ?",
         (piece.round, piece.unit, submission_id, piece.round, piece.unit))]
     served = {m.task_id for m in matches} | {match_file(name, cells).task_id for name in earlier}
-    lines = [(LEVEL_EVIDENCE, None, None, None, a[0], f"附件「{a[0]}」未能对应到任务：{m.reason}",
+    lines: list[tuple] = [(LEVEL_EVIDENCE, None, None, None, a[0], f"附件「{a[0]}」未能对应到任务：{m.reason}",
               "在文件名前加上任务编号（如 7-会议纪要.pdf）后重新打包报送", None, FILE_WITHOUT_TASK)
              for a, m in zip(attachments, matches, strict=True) if m.task_id is None]
     lines += [(LEVEL_EVIDENCE, piece.answers[i][-3], None, row[0], row[evidence] or "", CLAIM_REASON,

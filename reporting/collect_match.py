@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import PurePosixPath
+from typing import cast
 
 from rapidfuzz import fuzz, process
 
 from .errors import ReturnError
 from .readers.base import cell_name
-from .readers.returned_workbook import ID_COLUMN, TEXT_COLUMN, ReturnData
+from .readers.returned_workbook import ID_COLUMN, TEXT_COLUMN, LedgerRow, ReturnData
 from .roster import canonical
 from .store import loads
 from .validate import COL_PROGRESS, Problem, RowResult, check_row
@@ -76,9 +77,10 @@ class Assignments:
         self._known = set(self.units)
         self._loaded: dict[str, dict[str, str]] = {}
 
-    def get(self, unit: str, default: dict[str, str] | None = None) -> dict[str, str] | None:
+    def get(self, unit: str, default: dict[str, str] | None = None) -> dict[str, str]:
+        """The unit's tasks (task id → role); `default`, else none, for a unit without any."""
         if unit not in self._known:
-            return default
+            return {} if default is None else default
         if unit not in self._loaded:
             self._loaded[unit] = {row[0]: row[1] for row in self._conn.execute(
                 "SELECT task_id, role FROM assignments WHERE round = ? AND unit = ?", (self._round, unit))}
@@ -226,7 +228,7 @@ def _unit_in(text: str, info: RoundInfo) -> str | None:
     for name in names:
         if name in key:
             return info.names[name]
-    cores = {}
+    cores: dict[str, str] = {}
     for name in names:
         core = _ADMIN_PREFIX.sub("", name)
         if len(core) >= 2 and core in key:
@@ -250,7 +252,7 @@ def _unit_by_tasks(task_ids: list[str], info: RoundInfo) -> str | None:
 
 @dataclass
 class CheckedReturn:
-    rows: list[tuple[object, RowResult]]  # (LedgerRow, result) for the unit's own tasks
+    rows: list[tuple[LedgerRow, RowResult]]  # (row, result) for the unit's own tasks
     problems: list[Problem]
     missing: list[str]
 
@@ -268,7 +270,7 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
     mine = info.assignments.get(unit, {})
     problems = list(found.notes)
     problems += [Problem(n.level, n.message, n.fix, sheet=n.sheet, cell=n.cell, code=n.code) for n in data.notes]
-    rows: list[tuple[object, RowResult]] = []
+    rows: list[tuple[LedgerRow, RowResult]] = []
     seen: dict[str, int] = {}
     id_col = data.columns.get(ID_COLUMN)
     percent_possible = data.book.may_have_percent()
@@ -304,8 +306,8 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
     return CheckedReturn(rows, problems, missing)
 
 
-def _check_row(data: ReturnData, row, has_attachments: bool, percent_possible: bool) -> RowResult:
-    book, sheet, col = data.book, data.sheet, data.columns[COL_PROGRESS]
+def _check_row(data: ReturnData, row: LedgerRow, has_attachments: bool, percent_possible: bool) -> RowResult:
+    book, sheet, col = data.book, cast(str, data.sheet), data.columns[COL_PROGRESS]  # rows come from a sheet
     percent = (lambda _: book.is_percent(sheet, row.row, col)) if percent_possible else _never
     return check_row(row.task_id, row.raw, row.cells, percent=percent, formula=row.formula, issues=row.issues,
                      has_attachments=has_attachments)
@@ -315,7 +317,7 @@ def _never(_column: str) -> bool:
     return False
 
 
-def _text_changed(data: ReturnData, row, task: sqlite3.Row, result: RowResult) -> None:
+def _text_changed(data: ReturnData, row: LedgerRow, task: sqlite3.Row, result: RowResult) -> None:
     if not row.task_text or _fingerprint(row.task_text) == task["fingerprint"]:
         return
     col = data.columns.get(TEXT_COLUMN)
@@ -337,7 +339,7 @@ def _errored(problems: list[Problem]) -> set[str]:
     return {p.task_id for p in problems if p.task_id and p.level == ERROR}
 
 
-def _overdue(info: RoundInfo, mine: dict[str, str], rows: list[tuple[object, RowResult]],
+def _overdue(info: RoundInfo, mine: dict[str, str], rows: list[tuple[LedgerRow, RowResult]],
              as_of: date | None) -> list[Problem]:
     as_of = as_of or date.today()
     states = {r.task_id: r.status if r.accepted else STATE_NEEDS_FIX for _, r in rows}

@@ -13,10 +13,11 @@ import os
 import signal
 import sqlite3
 import stat
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
+from typing import cast
 
 from . import readers
 from .cells import encode_raw
@@ -334,13 +335,13 @@ def _letters(data: ReturnData) -> str:
 
 
 def read_files(jobs: list[FileJob], current: str, db_path: Path, workers: int | None = None,
-               words: dict[str, list[str]] | None = None) -> Iterator[ReadFile]:
+               words: dict[str, list[str]] | None = None) -> Generator[ReadFile, None, None]:
     """read_file for each job, yielded in job order, always in worker processes (several when there are
     enough jobs): a file that crashes its reader, overruns READ_SECONDS or READ_MEMORY ends only its worker,
     and is answered by `crashed`. `words`: the coordinator's [词表], read by every process alike."""
     use_words(words)
     if not jobs:
-        return (read for read in ())
+        return (read for read in cast(list[ReadFile], []))
     count = worker_count(len(jobs), workers, POOL_THRESHOLD) or 1
     return isolated_map(_worker_read, jobs, count, initializer=_init_worker,
                         initargs=(str(db_path), current, words or {}), start_method=START_METHOD, chunk=CHUNK,

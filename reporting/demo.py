@@ -237,7 +237,7 @@ def _behaviours(units: list[str]) -> list[UnitBehaviour]:
     order = list(units)
     rng.shuffle(order)
     behaviours = [UnitBehaviour(unit=name) for name in order]
-    roles = [
+    roles: list[dict[str, object]] = [
         {"returns": False}, {"returns": False},
         {"error": "bad_status"}, {"error": "done_without_evidence"},
         {"error": "progress_out_of_range", "renamed_to": "新建 Microsoft Excel 工作表.xlsx"},  # resent later

@@ -132,7 +132,8 @@ class _Pool:
             inherited = [w.conn.fileno() for w in self.workers] + [ours.fileno()]
             if self.context.get_start_method() != "fork":
                 inherited = []  # a spawned worker inherits nothing
-            process = self.context.Process(target=_serve, daemon=True, args=(
+            make = self.context.Process  # type: ignore[attr-defined]  # every start method's context has it
+            process = make(target=_serve, daemon=True, args=(
                 theirs, self.function, self.initializer, self.initargs, self.limits.memory, os.getpid(), inherited))
             process.start()
         finally:

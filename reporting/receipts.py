@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import closing
 from datetime import date
 from pathlib import Path
@@ -89,7 +89,7 @@ def _jobs(ws: Workspace, conn: sqlite3.Connection, pending: list[sqlite3.Row]) -
 
 
 def _write_all(jobs: Iterator[tuple[Path, dict | None]], shared: tuple, total: int,
-               workers: int | None) -> Iterator[Path]:
+               workers: int | None) -> Generator[Path, None, None]:
     """The receipts written, in job order: by worker processes when there are enough of them.
 
     `shared` (the template, each round's tasks) goes to each worker once, not with every job.

@@ -9,6 +9,7 @@ it must keep.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from docx import Document
@@ -77,7 +78,8 @@ ANNEX3_COLUMNS = [("序号", "序号", 10), ("任务编号", "编号", 12), ("�
                   ("待修改", "待修改", 12), ("未报送", "未报送", 12), ("逾期", "逾期", 11)]
 TEXT_COLUMNS = {"领域", "单位", "任务", "牵头"}
 CELL_MARGIN_TWIPS = 57  # 1 mm left and right: narrow number columns keep "100.0%" on one line
-ANNEXES = [("附件1", "各领域完成情况统计表", ANNEX1_COLUMNS, "附件1合计"),
+Annex = tuple[str, str, Sequence[tuple[str, str, float]], str | None]  # label, title, columns, total field
+ANNEXES: list[Annex] = [("附件1", "各领域完成情况统计表", ANNEX1_COLUMNS, "附件1合计"),
            ("附件2", "各单位完成情况统计表", ANNEX2_COLUMNS, "附件2合计"),
            ("附件3", "未完成任务清单", ANNEX3_COLUMNS, None)]
 
@@ -233,7 +235,8 @@ def _landscape_section(doc) -> None:
     section.page_width, section.page_height = section.page_height, section.page_width
 
 
-def _write_annex(doc, label: str, title: str, columns: list[tuple[str, str, float]], total: str | None) -> None:
+def _write_annex(doc, label: str, title: str, columns: Sequence[tuple[str, str, float]], total: str | None,
+                 ) -> None:
     paragraph = _para(doc, label, "附件标识")
     if label == "附件1":  # the section break already starts a page
         paragraph.paragraph_format.page_break_before = False
@@ -263,10 +266,10 @@ def _state_table(doc) -> None:
             paragraph.style = doc.styles["表格表头" if row is table.rows[0] or cell is row.cells[0] else "表格文字"]
             paragraph.paragraph_format.keep_with_next = False
     table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-    fmt.set_table_widths(table, [20] + [20] * len(states))
+    fmt.set_table_widths(table, [20.0] + [20.0] * len(states))
 
 
-def _table(doc, columns: list[tuple[str, str, float]], rows_field: str, total: str | None,
+def _table(doc, columns: Sequence[tuple[str, str, float]], rows_field: str, total: str | None,
            keep_together: bool = False) -> None:
     """Header row, a `{%tr for %}` row over `rows_field`, and an optional 合计 row."""
     table = doc.add_table(rows=4 + bool(total), cols=len(columns))

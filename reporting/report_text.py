@@ -288,7 +288,7 @@ def main_work(data: RoundSummary) -> list[dict]:
         by_area.setdefault(pair.area, []).append(pair)
     grouped = data.area_tasks()
     quotes = Quotes()
-    sections = []
+    sections: list[dict] = []
     for area in f.areas:
         picked = pick_examples(candidates(by_area.get(area.area, []), unit_rates, seq),
                                data.settings.examples_per_area, quotes)
@@ -580,7 +580,7 @@ def annex_open_tasks(data: RoundSummary) -> list[dict]:
     for pair in data.figures.pairs:  # figures.py orders them by task, lead units first
         if pair.role == ROLE_LEAD:
             leads.setdefault(pair.task_id, []).append(f"{pair.unit}（{pair.state}）")
-    rows = []
+    rows: list[dict] = []
     for task in data.figures.tasks:
         if task.done:
             continue

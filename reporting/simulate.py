@@ -142,7 +142,8 @@ def zip_with_gbk_names(members: dict[str, bytes], target: Path) -> None:
     target.write_bytes(gbk_zip(members))
 
 
-def gbk_zip(members: dict[str, bytes], date_time: tuple[int, ...] = (2026, 11, 20, 9, 30, 0)) -> bytes:
+def gbk_zip(members: dict[str, bytes],
+            date_time: tuple[int, int, int, int, int, int] = (2026, 11, 20, 9, 30, 0)) -> bytes:
     """A .zip of `members` (name → bytes) as Chinese Windows writes one: GBK names, no UTF-8 flag."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -7,8 +7,8 @@ write take the workspace lock first, so two runs at once wait for each other ins
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -322,7 +322,7 @@ def workspace_lock(root: Path, wait_seconds: float = 10.0) -> Iterator[None]:
         handle.close()
 
 
-if os.name == "nt":  # pragma: no cover - coordinators run Windows, CI runs Linux
+if sys.platform == "win32":  # pragma: no cover - coordinators run Windows, CI runs Linux
     import msvcrt
 
     def _try_lock(handle) -> bool:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
+from typing import cast
 
 from .numerals import parse_chinese as chinese_number
 from .readers.base import NO_CACHE
-from .readers.returned_workbook import text_of
+from .readers.returned_workbook import RowCells, text_of
 from .vocabulary import (
     ERROR,
     MATERIAL_ATTACHED,
@@ -104,7 +105,7 @@ class RowResult:
     task_id: str
     raw: list[object]
     normalized: list[object]
-    addresses: dict[str, str]  # fill column → cell address ("J7")
+    addresses: Mapping[str, str] | RowCells  # fill column → cell address ("J7")
     formula: frozenset[str] | set[str] = frozenset()  # columns whose value came from a formula
     problems: list[Problem] = field(default_factory=list)
     flags: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # column index → (level, message, fix)
@@ -271,7 +272,7 @@ def _in_range(number: float) -> tuple[float | None, str | None]:
 def check_row(
     task_id: str,
     values: dict[str, object] | list[object],
-    cells: dict[str, str],
+    cells: Mapping[str, str] | RowCells,
     *,
     percent: Callable[[str], bool] = lambda column: False,
     formula: set[str] | frozenset[str] = frozenset(),
@@ -282,7 +283,7 @@ def check_row(
 
     `values`: fill column → value, or the values in FILL_COLUMNS order (a list, then kept as the row's raw).
     """
-    raw = values if type(values) is list else [values.get(column, "") for column in FILL_COLUMNS]
+    raw = values if isinstance(values, list) else [values.get(column, "") for column in FILL_COLUMNS]
     normalized: list[object] = [None] * len(FILL_COLUMNS)
     result = RowResult(task_id, raw, normalized, cells, formula)
     for index, column, free_text in _COLUMNS:
@@ -336,10 +337,11 @@ def _status(result: RowResult, index: int, raw: object) -> None:
 
 def _progress(result: RowResult, index: int, raw: object, percent: Callable[[str], bool]) -> None:
     kind = type(raw)
-    if kind is str and len(raw) <= _CACHED_KEY_LENGTH:
-        number, error = _short_progress(raw)
-    elif (kind is int or kind is float) and 0 <= raw <= 100 and raw == int(raw) and not percent(FILL_COLUMNS[index]):
-        number, error = float(raw), None  # the usual figure, typed as a whole number: nothing to convert
+    if kind is str and len(cast(str, raw)) <= _CACHED_KEY_LENGTH:
+        number, error = _short_progress(cast(str, raw))
+    elif (kind is int or kind is float) and 0 <= (typed := cast(float, raw)) <= 100 and typed == int(typed) and (
+            not percent(FILL_COLUMNS[index])):
+        number, error = float(typed), None  # the usual figure, typed as a whole number: nothing to convert
     else:
         number, error = normalize_progress(raw, lambda: percent(FILL_COLUMNS[index]))
     result.normalized[index] = number
@@ -390,7 +392,7 @@ _COLUMNS = tuple((index, column, index in _FREE_TEXT) for index, column in enume
 
 def _row_rules(result: RowResult, has_attachments: bool) -> None:
     normalized = result.normalized
-    status, progress = normalized[_STATUS], normalized[_PROGRESS]
+    status, progress = normalized[_STATUS], cast("float | None", normalized[_PROGRESS])
     if status is None and result.level(_STATUS) == OK:
         _flag(result, _STATUS, "status.missing")
         return

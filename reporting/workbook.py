@@ -195,7 +195,7 @@ def _write_guide(sheet: Worksheet, formats: _Formats, guide: FreeSheet, values: 
             sheet.write_blank(cell.row + offset, cell.col, None, fmt)
         if text and cell.format.get("text_wrap"):
             width = guide.widths.get(cell.col, 8.43)
-            height = _text_height(text, width, float(cell.format.get("font_size", 11)))
+            height = _text_height(text, width, _font_size(cell.format))
             heights[cell.row] = max(heights.get(cell.row, 0), height)
     for row in {*heights, *guide.heights}:
         # A template's height may make a row taller, never too short for its text (LibreOffice stores every
@@ -252,7 +252,7 @@ class _RowLayout:
         self.fill = template.fill_columns
         self.given = len(GIVEN_COLUMNS)
         self.body = [self._format(c.body_format, c.header) for c in template.columns]
-        self.fit = [(c.width, float(c.body_format.get("font_size", 11))) for c in template.columns]
+        self.fit = [(c.width, _font_size(c.body_format)) for c in template.columns]
 
     def _format(self, props: Format, header: str, **extra: object):
         return self.formats.get(props, locked=header in GIVEN_COLUMNS, text_wrap=True, **extra)
@@ -342,6 +342,12 @@ def _print_setup(sheet: Worksheet, unit: str, header_row: int | None = None) -> 
     sheet.fit_to_pages(1, 0)
     sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.7)
     sheet.set_footer(f"&L{unit.replace('&', '&&')[:100]}&R第 &P 页 共 &N 页")
+
+
+def _font_size(props: Format) -> float:
+    """The font size a format sets (11 when none)."""
+    size = props.get("font_size", 11)
+    return float(size) if isinstance(size, int | float) else 11.0
 
 
 @lru_cache(maxsize=65536)

@@ -270,7 +270,7 @@ def _liaison_columns(book, theme: list[str]) -> list[Column]:
     columns = []
     for name in LIAISON_COLUMNS:
         col = found.get(name)
-        if col is None:
+        if col is None or sheet is None:
             columns.append(Column(name, LIAISON_WIDTHS[name], dict(FILL_HEADER), dict(FILL_BODY)))
             continue
         columns.append(Column(name, widths.get(col, LIAISON_WIDTHS[name]), _format_of(sheet.cell(1, col + 1), theme),

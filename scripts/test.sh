@@ -25,4 +25,5 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
 .venv/bin/ruff check reporting tests bench scripts
+.venv/bin/mypy
 .venv/bin/python -m pytest -q "$@"

@@ -10,6 +10,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,9 +19,9 @@ from ..progress import ProgressHook
 from ..workspace import SETTINGS_FILE, Workspace, find_workspace
 from .zh import OPTIONS_METAVAR, SUBCOMMAND_METAVAR
 
-CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-COMMAND_SETTINGS = {"context_settings": CONTEXT_SETTINGS, "options_metavar": OPTIONS_METAVAR}
-GROUP_SETTINGS = {**COMMAND_SETTINGS, "subcommand_metavar": SUBCOMMAND_METAVAR}
+CONTEXT_SETTINGS: dict[str, Any] = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+COMMAND_SETTINGS: dict[str, Any] = {"context_settings": CONTEXT_SETTINGS, "options_metavar": OPTIONS_METAVAR}
+GROUP_SETTINGS: dict[str, Any] = {**COMMAND_SETTINGS, "subcommand_metavar": SUBCOMMAND_METAVAR}
 
 
 class UserError(click.ClickException):
@@ -115,7 +116,7 @@ def progress_bar(label: str) -> Iterator[ProgressHook]:
         if bar is None:
             bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
             bar.__enter__()
-        bar.update(done - shown, item)
+        bar.update(done - shown, item)  # type: ignore[arg-type]  # click types the item as the length's type
         shown = done
 
     try:

@@ -74,6 +74,6 @@ def install() -> None:
     for name in _MODULES:
         module = importlib.import_module(f"click.{name}")
         if hasattr(module, "_"):
-            module._ = translate
+            module._ = translate  # type: ignore[attr-defined]  # click's own gettext alias
         if hasattr(module, "ngettext"):
-            module.ngettext = translate_plural
+            module.ngettext = translate_plural  # type: ignore[attr-defined]

@@ -370,7 +370,8 @@ def _quote(folder: str) -> str:
 
 
 def imap_utf7(name: str) -> str:
-    out, pending = [], []
+    out: list[str] = []
+    pending: list[str] = []
 
     def flush() -> None:
         if pending:

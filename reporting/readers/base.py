@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 from xml.etree import ElementTree
 
 import python_calamine as calamine
@@ -26,7 +27,7 @@ NO_CACHE = "nocache"  # a formula whose result was never computed (file written 
 class Sheet:
     name: str
     state: str
-    rows: list[list[object]]
+    rows: list[list[Any]]  # cell values as calamine gives them: str, float, int, bool, date, time…
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 inclusive
 
     def value(self, row: int, col: int) -> object:
@@ -125,7 +126,7 @@ def too_big(name: str, sheet: str, rows: int, cols: int | None = None) -> Return
                        file=name)
 
 
-def _clipped(ranges: list, rows: list[list[object]]) -> list[tuple[int, int, int, int]]:
+def _clipped(ranges: list, rows: list[list[Any]]) -> list[tuple[int, int, int, int]]:
     """Merged ranges cut to the cells the sheet has (a range may claim the whole sheet: H3:XFD1048576)."""
     height, width = len(rows), max((len(row) for row in rows), default=0)
     return [(r0, c0, min(r1, height - 1), min(c1, width - 1)) for (r0, c0), (r1, c1) in ranges

@@ -295,6 +295,7 @@ def _template_layout(sheet: Sheet, data: ReturnData, known_ids: set[str]) -> boo
 
 
 def _read_rows(book: Book, data: ReturnData) -> None:
+    assert data.sheet is not None  # called once a ledger sheet was found
     sheet = book.sheet(data.sheet)
     header = data.columns.pop("_header")
     if any(n.level == ERROR for n in data.notes):

@@ -73,8 +73,9 @@ class XlsxBook(Book):
             return {}
         found: dict[str, str] = {}
         for prop in parse_xml(xml, self.name).iter():
-            if _local(prop.tag) == "property" and prop.get("name"):
-                found[prop.get("name")] = "".join(prop.itertext()).strip()
+            name = prop.get("name")
+            if _local(prop.tag) == "property" and name:
+                found[name] = "".join(prop.itertext()).strip()
         return found
 
     def saved_at(self) -> float | None:
