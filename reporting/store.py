@@ -93,7 +93,7 @@ MIGRATIONS: list[str] = [
     );
     """,
     # 2: a return's cells kept in its answers rows (answers.raw, see reporting/cells.py) instead of one row per
-    # cell; the old table keeps only the cells outside those rows (联络员信息); `cells` is now a view.
+    # cell; the old table keeps only the cells outside those rows (联络员信息); `cells` is now a view (cells_view()).
     """
     CREATE TABLE fill_columns (idx INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, field TEXT NOT NULL);
     INSERT INTO fill_columns VALUES (0, '完成状态', 'status'), (1, '完成进度(%)', 'progress'),
@@ -116,39 +116,7 @@ MIGRATIONS: list[str] = [
     DELETE FROM cells WHERE task_id IS NOT NULL AND column_name IN (SELECT name FROM fill_columns);
     ALTER TABLE cells RENAME TO other_cells;
     CREATE INDEX problems_submission ON problems (submission_id);
-    -- one row per cell read, as version 1 stored them: raw as read, normalised, verdict, file's sheet and cell
-    CREATE VIEW cells AS
-    SELECT x.submission_id, x.task_id, x.column_name, x.sheet, x.cell,
-        CASE x.kind WHEN 'null' THEN COALESCE(x.normalized, '') WHEN 'array' THEN json_extract(x.entry, '$[0]')
-            ELSE x.entry END AS raw,
-        CASE x.kind WHEN 'array' THEN json_extract(x.entry, '$[1]')
-            WHEN 'null' THEN iif(x.normalized IS NULL, 'empty', iif(x.column_name = '完成进度(%)', 'number', 'text'))
-            ELSE iif(x.entry = '', 'empty', 'text') END AS raw_type,
-        x.normalized,
-        COALESCE((SELECT p.level FROM problems p WHERE p.submission_id = x.submission_id
-                  AND p.cell = x.cell AND p.sheet = x.sheet AND p.level IN ('error', 'warning')
-                  ORDER BY p.level = 'error' DESC, p.rowid LIMIT 1), 'ok')
-            AS verdict,
-        COALESCE((SELECT p.message FROM problems p WHERE p.submission_id = x.submission_id
-                  AND p.cell = x.cell AND p.sheet = x.sheet AND p.level IN ('error', 'warning')
-                  ORDER BY p.level = 'error' DESC, p.rowid LIMIT 1), '')
-            AS message
-    FROM (
-        SELECT a.submission_id, a.task_id, f.name AS column_name, a.sheet,
-            json_extract(s.columns, '$[' || f.idx || ']') || a.row AS cell,
-            COALESCE(json_type(a.raw, '$[' || f.idx || ']'), 'null') AS kind,
-            json_extract(a.raw, '$[' || f.idx || ']') AS entry,
-            CASE f.field WHEN 'status' THEN a.status
-                WHEN 'progress' THEN iif(a.progress = CAST(a.progress AS INTEGER),
-                                         CAST(CAST(a.progress AS INTEGER) AS TEXT), CAST(a.progress AS TEXT))
-                WHEN 'measures' THEN a.measures WHEN 'target_value' THEN a.target_value
-                WHEN 'evidence' THEN a.evidence WHEN 'evidence_mode' THEN a.evidence_mode
-                WHEN 'problems' THEN a.problems ELSE a.next_steps END AS normalized
-        FROM answers a JOIN submissions s ON s.id = a.submission_id CROSS JOIN fill_columns f
-    ) x
-    UNION ALL
-    SELECT submission_id, task_id, column_name, sheet, cell, raw, raw_type, normalized, verdict, message
-    FROM other_cells;
+    -- the view `cells` over answers and other_cells is made by cells_view() once the last migration has run
     """,
     # 3: the optional fill-in column 责任人 (answers.owner); raw cells kept so far get its entry (null: none).
     """

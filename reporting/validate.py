@@ -202,13 +202,7 @@ def _lookup(table: dict[str, str], text: str) -> str | None:
 
 def normalize_status(value: object) -> tuple[str | None, str | None]:
     """(status, None), (None, None) for empty, or (None, the code of the rule it breaks)."""
-    text, _ = clean_text(value)
-    if not text:
-        return None, None
-    found = _lookup(STATUS_TABLE, text)
-    if found is None:
-        return None, "status.unknown"
-    return found, None
+    return _choice(value, STATUS_TABLE, "status.unknown", keep_unknown=False)
 
 
 @lru_cache(maxsize=256)
@@ -218,12 +212,19 @@ def _short_status(text: str) -> tuple[str | None, str | None]:
 
 
 def normalize_mode(value: object) -> tuple[str | None, str | None]:
+    """(mode, None), (None, None) for empty, or (the text as written, the code of the rule it breaks)."""
+    return _choice(value, MODE_TABLE, "mode.unknown", keep_unknown=True)
+
+
+def _choice(value: object, table: dict[str, str], code: str, *, keep_unknown: bool,
+            ) -> tuple[str | None, str | None]:
+    """A dropdown column's word for what was written, by its table of the ways people write each."""
     text, _ = clean_text(value)
     if not text:
         return None, None
-    found = _lookup(MODE_TABLE, text)
+    found = _lookup(table, text)
     if found is None:
-        return text, "mode.unknown"
+        return (text if keep_unknown else None), code
     return found, None
 
 
