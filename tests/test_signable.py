@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+import docx
 import openpyxl
 from click.testing import CliRunner
 from returns import ROUND, done, ongoing, record_round, write_return
@@ -50,6 +51,14 @@ def test_overdue_counts_only_pairs_a_unit_reported_as_not_done(ws):
                                                                 ("县财政局", "1", "推进中")]
     overview = {row[0]: row[1] for row in book["总览"].iter_rows(values_only=True) if row and row[0]}
     assert overview["逾期项次"] == 2 == sum(overdue.values())
+
+    _run(ws, "report")
+    found = {}
+    for table in docx.Document(str(ws.round_dir(ROUND) / "自评报告.docx")).tables:
+        header = [c.text for c in table.rows[0].cells]
+        if "单位" in header and "逾期" in header:
+            found = {r.cells[header.index("单位")].text: r.cells[header.index("逾期")].text for r in table.rows[1:]}
+    assert {unit: found[unit] for unit in overdue} == {unit: str(n) for unit, n in overdue.items()}
 
 
 def _units(ws) -> dict[str, dict]:
