@@ -12,11 +12,17 @@ Definitions (PRODUCT.md, "Verdicts and figures"):
 - Overdue: the deadline is before the as-of date (given, else the round's due date, else today) and the
   pair is 推进中, 未启动 or 待修改 (vocabulary.pair_overdue): a 未报送 pair is never overdue. A task is 已完成
   when every one of its units reports 已完成.
+
+A province's round has 300,000 pairs: they are never all in memory. The tallies are counted in one pass over
+a query that yields each pair's state and progress only; `RoundFigures.pairs` reads the pairs, texts and all,
+from the store again each time it is iterated (one query, in task order), so a consumer that streams them
+(汇总台账's 任务明细) holds one at a time.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -43,7 +49,7 @@ ANSWER_TEXTS = [c for c in FILL_SPEC if c.field not in ("status", "progress")]
 _TEXT_FIELDS = [c.field for c in ANSWER_TEXTS]
 
 
-@dataclass
+@dataclass(slots=True)
 class Pair:
     """One task of one unit in the round, with what the unit reported for it."""
 
@@ -166,7 +172,7 @@ class RoundFigures:
     units: list[UnitFigures]
     tasks: list[TaskFigures]
     areas: list[AreaFigures]
-    pairs: list[Pair]
+    pairs: Pairs | list[Pair]  # in task order, lead units first, then by unit name (a list when set by hand)
 
     @property
     def units_expected(self) -> int:
@@ -194,21 +200,12 @@ def compute_figures(conn: sqlite3.Connection, round_name: str, as_of: date | Non
     tasks = {row["task_id"]: row for row in conn.execute(
         "SELECT * FROM round_tasks WHERE round = ? ORDER BY seq", (round_name,))}
     latest = _latest_submissions(conn, round_name)
-    answers = _answers(conn, [s["id"] for s in latest.values()])
-    pairs = []
-    for row in conn.execute("SELECT * FROM assignments WHERE round = ?", (round_name,)):
-        task = tasks[row["task_id"]]
-        submission = latest.get(row["unit"])
-        answer = answers.get((submission["id"], row["task_id"])) if submission else None
-        pairs.append(_pair(row, task, submission, answer, as_of))
-    pairs.sort(key=lambda p: (tasks[p.task_id]["seq"], p.role != ROLE_LEAD, p.unit))
-    units = _unit_figures(conn, pairs, latest)
+    pairs = Pairs(conn, round_name, as_of, latest)
+    total, units, task_figures, areas = _tally_all(conn, pairs.counted(conn), tasks, latest)
     _uncounted(conn, round_name, units)
-    return RoundFigures(
-        round=round_name, due=due, as_of=as_of, campaign=round_row["campaign"],
-        total=_tally(pairs), units=units, tasks=_task_figures(pairs, tasks), areas=_area_figures(pairs, units),
-        pairs=pairs,
-    )
+    pairs.count = total.tasks
+    return RoundFigures(round=round_name, due=due, as_of=as_of, campaign=round_row["campaign"], total=total,
+                        units=units, tasks=task_figures, areas=areas, pairs=pairs)
 
 
 def _latest_submissions(conn: sqlite3.Connection, round_name: str) -> dict[str, sqlite3.Row]:
@@ -218,31 +215,91 @@ def _latest_submissions(conn: sqlite3.Connection, round_name: str) -> dict[str, 
     return {row["unit"]: row for row in rows}  # the last one read wins if supersession was not recorded
 
 
-def _answers(conn: sqlite3.Connection, submission_ids: list[int]) -> dict[tuple[int, str], sqlite3.Row]:
-    found: dict[tuple[int, str], sqlite3.Row] = {}
-    for start in range(0, len(submission_ids), 500):
-        chunk = submission_ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for row in conn.execute(f"SELECT * FROM answers WHERE submission_id IN ({marks})", chunk):
-            found[(row["submission_id"], row["task_id"])] = row
-    return found
+# Each assignment of the round with the answer of its unit's latest return (the last one read wins, as in
+# _latest_submissions), in task order, lead units first ({first}: nothing, or the areas' order before it, an
+# area being where its first task is). {answers} is the answer columns wanted.
+_PAIRS_SQL = """
+    WITH latest AS (SELECT unit, MAX(id) AS id FROM submissions WHERE round = :round AND {counts} GROUP BY unit),
+         areas AS (SELECT area, MIN(seq) AS first FROM round_tasks WHERE round = :round GROUP BY area)
+    SELECT a.unit, a.task_id, a.role, t.area, t.deadline, l.id IS NOT NULL AS returned,
+           n.task_id IS NOT NULL AS answered, n.accepted, n.status, n.progress{answers}
+    FROM assignments a
+    JOIN round_tasks t ON t.round = a.round AND t.task_id = a.task_id
+    LEFT JOIN latest l ON l.unit = a.unit
+    LEFT JOIN answers n ON n.submission_id = l.id AND n.task_id = a.task_id
+    {join}
+    WHERE a.round = :round
+    ORDER BY {first}t.seq, a.role <> :lead, a.unit
+"""
 
 
-def _pair(assignment: sqlite3.Row, task: sqlite3.Row, submission, answer, as_of: date) -> Pair:
-    pair = Pair(unit=assignment["unit"], task_id=assignment["task_id"], role=assignment["role"],
-                area=task["area"], deadline=task["deadline"])
-    if submission is not None:
-        pair.source_file = _source_name(submission)
-    if answer is not None:
-        pair.state = answer["status"] if answer["accepted"] else STATE_NEEDS_FIX
-        if pair.state not in STATES:
-            pair.state = STATE_NEEDS_FIX
-        pair.progress = answer["progress"] if answer["accepted"] else None
-        for name in _TEXT_FIELDS:
-            setattr(pair, name, answer[name] or "")
-        pair.sheet, pair.row = answer["sheet"] or "", answer["row"]
-    pair.overdue = pair_overdue(task["deadline"], pair.state, as_of)
-    return pair
+class Pairs:
+    """The round's pairs, read from the store each time they are iterated (see the module docstring)."""
+
+    def __init__(self, conn: sqlite3.Connection, round_name: str, as_of: date,
+                 latest: dict[str, sqlite3.Row]) -> None:
+        self.path = _database_file(conn)
+        self.round, self.as_of = round_name, as_of
+        self.sources = {unit: _source_name(row) for unit, row in latest.items()}
+        self.count = 0
+        self._conn = conn  # used while the figures are computed, and when the store is not a file
+
+    def counted(self, conn: sqlite3.Connection) -> Iterator[Pair]:
+        """Pairs with state, progress and overdue only: what the tallies need."""
+        return self._read(conn, texts=False)
+
+    def __iter__(self) -> Iterator[Pair]:
+        return self._stream(by_area=False)
+
+    def by_area(self) -> Iterator[Pair]:
+        """The pairs area by area (areas in the order of RoundFigures.areas), then as in task order."""
+        return self._stream(by_area=True)
+
+    def _stream(self, *, by_area: bool) -> Iterator[Pair]:
+        if not self.path:  # a store in memory: only the connection that made it can read it
+            yield from self._read(self._conn, texts=True, by_area=by_area)
+            return
+        conn = sqlite3.connect(self.path, timeout=30)
+        try:
+            yield from self._read(conn, texts=True, by_area=by_area)
+        finally:
+            conn.close()
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def _read(self, conn: sqlite3.Connection, *, texts: bool, by_area: bool = False) -> Iterator[Pair]:
+        answers = "".join(f", n.{name}" for name in [*_TEXT_FIELDS, "sheet", "row"]) if texts else ""
+        join = "JOIN areas r ON r.area = t.area" if by_area else ""
+        cursor = conn.cursor()
+        cursor.row_factory = None  # plain tuples
+        cursor.execute(_PAIRS_SQL.format(answers=answers, join=join, first="r.first, " if by_area else "",
+                                         counts=COUNTS), {"round": self.round, "lead": ROLE_LEAD})
+        as_of, sources, fields = self.as_of, self.sources, _TEXT_FIELDS
+        for unit, task_id, role, area, deadline, returned, answered, accepted, status, progress, *rest in cursor:
+            pair = Pair(unit, task_id, role, area, deadline)
+            if answered:
+                state = status if accepted else STATE_NEEDS_FIX
+                pair.state = state if state in STATES else STATE_NEEDS_FIX
+                pair.progress = progress if accepted else None
+                if texts:
+                    for name, value in zip(fields, rest, strict=False):
+                        setattr(pair, name, value or "")
+                    pair.sheet, pair.row = rest[-2] or "", rest[-1]
+            if texts and returned:
+                pair.source_file = sources.get(unit, "")
+            pair.overdue = pair_overdue(deadline, pair.state, as_of)
+            yield pair
+
+
+def _database_file(conn: sqlite3.Connection) -> str:
+    for row in conn.execute("PRAGMA database_list"):
+        if row[1] == "main":
+            return row[2] or ""
+    return ""
 
 
 def _source_name(submission: sqlite3.Row) -> str:
@@ -250,25 +307,48 @@ def _source_name(submission: sqlite3.Row) -> str:
     return f"{name}/{submission['member']}" if submission["member"] else name
 
 
-def _tally(pairs: list[Pair]) -> Tally:
-    tally = Tally()
-    for pair in pairs:
-        tally.add(pair)
-    return tally
-
-
-def _unit_figures(conn: sqlite3.Connection, pairs: list[Pair], latest: dict) -> list[UnitFigures]:
+def _tally_all(conn: sqlite3.Connection, pairs: Iterator[Pair], tasks: dict[str, sqlite3.Row],
+               latest: dict[str, sqlite3.Row]) -> tuple[Tally, list[UnitFigures], list[TaskFigures], list[AreaFigures]]:
+    """The round's, each unit's, task's and area's tallies in one pass; units and areas in the order the pairs
+    first name them, tasks in plan order."""
     roster = {row["name"]: row for row in conn.execute("SELECT * FROM units")}
     liaisons = {row["unit"]: row for row in conn.execute("SELECT * FROM liaisons")}
-    figures: dict[str, UnitFigures] = {}
+    total = Tally()
+    units: dict[str, UnitFigures] = {}
+    task_figures: dict[str, TaskFigures] = {}
+    areas: dict[str, AreaFigures] = {}
+    members: dict[str, set[str]] = {}
+    lead_states: dict[str, dict[str, None]] = {}
     for pair in pairs:
-        unit = figures.get(pair.unit)
+        total.add(pair)
+        unit = units.get(pair.unit)
         if unit is None:
-            unit = figures[pair.unit] = _unit_header(pair.unit, roster.get(pair.unit), liaisons.get(pair.unit),
-                                                     latest.get(pair.unit))
+            unit = units[pair.unit] = _unit_header(pair.unit, roster.get(pair.unit), liaisons.get(pair.unit),
+                                                   latest.get(pair.unit))
         unit.add(pair)
-        unit.lead_tasks += pair.role == ROLE_LEAD
-    return list(figures.values())
+        task = task_figures.get(pair.task_id)
+        if task is None:
+            row = tasks[pair.task_id]
+            task = task_figures[pair.task_id] = TaskFigures(
+                task_id=pair.task_id, seq=row["seq"], text=row["text"], area=row["area"], deadline=row["deadline"],
+                lead_units=loads(row["lead"]))
+        task.add(pair)
+        if pair.role == ROLE_LEAD:
+            unit.lead_tasks += 1
+            lead_states.setdefault(pair.task_id, {})[pair.state] = None
+        area = areas.get(pair.area)
+        if area is None:
+            area = areas[pair.area] = AreaFigures(area=pair.area)
+            members[pair.area] = set()
+        area.add(pair)
+        members[pair.area].add(pair.unit)
+    for task in task_figures.values():
+        task.lead_state = "、".join(lead_states.get(task.task_id, {}))
+    returned = {u.unit for u in units.values() if u.returned}
+    for name, area in areas.items():
+        area.units_expected = len(members[name])
+        area.units_returned = len(members[name] & returned)
+    return total, list(units.values()), sorted(task_figures.values(), key=lambda t: t.seq), list(areas.values())
 
 
 def _unit_header(name: str, roster_row, liaison_row, submission) -> UnitFigures:
@@ -306,35 +386,3 @@ def _sent_at(submission: sqlite3.Row) -> str:
     if submission["mtime"]:
         return datetime.fromtimestamp(submission["mtime"]).isoformat(timespec="seconds")
     return submission["read_at"]
-
-
-def _task_figures(pairs: list[Pair], tasks: dict[str, sqlite3.Row]) -> list[TaskFigures]:
-    figures: dict[str, TaskFigures] = {}
-    lead_states: dict[str, dict[str, None]] = {}
-    for pair in pairs:
-        task = figures.get(pair.task_id)
-        if task is None:
-            row = tasks[pair.task_id]
-            task = figures[pair.task_id] = TaskFigures(
-                task_id=pair.task_id, seq=row["seq"], text=row["text"], area=row["area"], deadline=row["deadline"],
-                lead_units=loads(row["lead"]))
-        task.add(pair)
-        if pair.role == ROLE_LEAD:
-            lead_states.setdefault(pair.task_id, {})[pair.state] = None
-    for task in figures.values():
-        task.lead_state = "、".join(lead_states.get(task.task_id, {}))
-    return sorted(figures.values(), key=lambda t: t.seq)
-
-
-def _area_figures(pairs: list[Pair], units: list[UnitFigures]) -> list[AreaFigures]:
-    returned = {u.unit for u in units if u.returned}
-    figures: dict[str, AreaFigures] = {}
-    members: dict[str, set[str]] = {}
-    for pair in pairs:
-        area = figures.setdefault(pair.area, AreaFigures(area=pair.area))
-        area.add(pair)
-        members.setdefault(pair.area, set()).add(pair.unit)
-    for name, area in figures.items():
-        area.units_expected = len(members[name])
-        area.units_returned = len(members[name] & returned)
-    return list(figures.values())

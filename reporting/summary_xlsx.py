@@ -1,12 +1,20 @@
 """Stage 4, consolidate: 汇总台账.xlsx, the consolidated workbook of a round (xlsxwriter, rows streamed to keep
 memory flat), written from the round's summary (summary.py).
 
-Anything a unit typed goes in with write_string, so `=`, `+`, `-` or `@` at its start never makes a formula.
+Anything a unit typed goes in as text, so `=`, `+`, `-` or `@` at its start never makes a formula.
+
+The long lists (a row per pair: 任务明细, 逾期未完成, 问题与计划; 300,000 rows at province scale) are most of
+the file and most of the time. Their rows are not passed to xlsxwriter cell by cell: they are written as the
+sheet XML xlsxwriter's constant_memory mode writes for them (inline strings, each cell in its column's
+format), into a temporary file, and put into the sheet's part after xlsxwriter has written the rest
+(`_LongRows`, `_splice`); tests/test_consolidate.py reads them back with openpyxl and python-calamine.
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -14,9 +22,10 @@ from operator import attrgetter
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name
 
 from .evidence import SCORE_RULE, score_totals
-from .figures import ANSWER_TEXTS, Pair, Tally
+from .figures import ANSWER_TEXTS, Pair, Pairs, Tally
 from .fileio import atomic_path
 from .models import ROLE_LEAD
 from .progress import ProgressHook, no_progress
@@ -69,7 +78,8 @@ def write_summary(data: RoundSummary, target: Path, root: Path | None = None,
                   progress: ProgressHook = no_progress) -> None:
     """Write every sheet of 汇总台账.xlsx to `target` (atomically), reporting progress sheet by sheet."""
     with atomic_path(target, root) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
+        draft = tmp.with_name(tmp.name + ".draft")  # what xlsxwriter writes; _splice makes tmp from it
+        book = xlsxwriter.Workbook(str(draft), {"constant_memory": True, "strings_to_formulas": False,
                                               "strings_to_numbers": False, "strings_to_urls": False})
         book.set_properties({"title": f"{data.campaign}{data.round}汇总台账", "author": "reporting",
                              "comments": "由 reporting consolidate 生成"})
@@ -80,11 +90,17 @@ def write_summary(data: RoundSummary, target: Path, root: Path | None = None,
         if data.evidence is not None and data.evidence.system is not None:
             sheets.insert(-1, SCORE_SHEET)
             steps.insert(-1, writer.indicator_scores)
-        for done, ((name, _), step) in enumerate(zip(sheets, steps, strict=True)):
-            progress(done, len(steps) + 1, name)
-            step()
-        progress(len(steps), len(steps) + 1, "保存")
-        book.close()
+        try:
+            for done, ((name, _), step) in enumerate(zip(sheets, steps, strict=True)):
+                progress(done, len(steps) + 1, name)
+                step()
+            progress(len(steps), len(steps) + 1, "保存")
+            book.close()
+            _splice(draft, tmp, writer.long_rows)
+        finally:
+            for rows in writer.long_rows:
+                rows.file.close()
+            draft.unlink(missing_ok=True)
         progress(len(steps) + 1, len(steps) + 1, "完成")
 
 
@@ -103,9 +119,96 @@ def clean_text(value: object) -> str:
     return _CONTROL.sub("", str(value))[:MAX_CELL_TEXT]
 
 
+_ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
+_EDGE_SPACE = re.compile(r"^\s|\s$")
+
+
+def _inline_text(text: str) -> str:
+    """A cell's text as the <is> of an inline string, escaped as xlsxwriter escapes it (a literal _xHHHH_ kept
+    literal, a carriage return as _x000D_, XML's three characters); never read as markup."""
+    if "_x" in text:
+        text = _ESCAPED.sub(r"_x005F\1", text)
+    if "\r" in text:
+        text = text.replace("\r", "_x000D_")
+    space = ' xml:space="preserve"' if _EDGE_SPACE.search(text) else ""
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<is><t{space}>{text}</t></is>"
+
+
+class _LongRows:
+    """The rows of one long list, as sheet XML in a temporary file, put into the sheet by _splice."""
+
+    def __init__(self, sheet, formats: list, numeric: list[bool]) -> None:
+        self.part = f"xl/worksheets/sheet{sheet.index + 1}.xml"
+        # The columns' formats, numbered now (xlsxwriter numbers a format when it first writes it).
+        self.styles = [f' s="{fmt._get_xf_index()}"' for fmt in formats]
+        self.letters = [xl_col_to_name(col) for col in range(len(formats))]
+        self.numeric = numeric
+        self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by write_summary, which owns it)
+        self.last_row = -1  # 0-based, -1 for none
+
+    def write(self, first: int, rows: Iterable[Iterable]) -> int:
+        """Rows from row `first` (0-based) on; returns how many. Blank cells are not written (the column's format
+        shows), numbers in numeric columns are numbers, anything else is text."""
+        styles, letters, numeric = self.styles, self.letters, self.numeric
+        out: list[str] = []
+        count = 0
+        for count, values in enumerate(rows, start=1):
+            number = first + count  # 1-based
+            cells = []
+            for col, value in enumerate(values):
+                if value is None or value == "":
+                    continue
+                if numeric[col] and isinstance(value, int | float):
+                    cells.append(f'<c r="{letters[col]}{number}"{styles[col]}><v>{value:.16G}</v></c>')
+                else:
+                    cells.append(f'<c r="{letters[col]}{number}"{styles[col]} t="inlineStr">'
+                                 f"{_inline_text(clean_text(value))}</c>")
+            if cells:
+                out.append(f'<row r="{number}">{"".join(cells)}</row>')
+                self.last_row = number - 1
+            if len(out) >= 2000:
+                self.file.write("".join(out).encode("utf-8"))
+                out.clear()
+        self.file.write("".join(out).encode("utf-8"))
+        return count
+
+
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
+
+
+def _splice(draft: Path, path: Path, long_rows: list[_LongRows]) -> None:
+    """The workbook xlsxwriter wrote (`draft`) copied to `path`, each long list's rows put into its sheet part
+    (after the rows xlsxwriter wrote there: intro and header) and the sheet's dimension widened to them."""
+    spliced = {rows.part: rows for rows in long_rows if rows.last_row >= 0}
+    with zipfile.ZipFile(draft) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            rows = spliced.get(info.filename)
+            if rows is None:
+                target.writestr(info, data)
+                continue
+            head, tail = data.split(b"</sheetData>", 1)
+            head = _DIMENSION.sub(lambda m, last=rows.last_row: _widened(m, last), head, count=1)
+            with target.open(info, "w") as part:
+                part.write(head)
+                rows.file.seek(0)
+                while chunk := rows.file.read(1 << 20):
+                    part.write(chunk)
+                part.write(b"</sheetData>" + tail)
+
+
+def _widened(match: re.Match, last_row: int) -> bytes:
+    first_col, first_row, last_col, end_row = match.groups()
+    end = max(int(end_row or first_row), last_row + 1)
+    return b'<dimension ref="%s%s:%s%d"/>' % (first_col, first_row, last_col or first_col, end)
+
+
 class _Writer:
     def __init__(self, book: xlsxwriter.Workbook, data: RoundSummary) -> None:
         self.book, self.data, self.figures = book, data, data.figures
+        self.long_rows: list[_LongRows] = []
         base = {"border": 1, "valign": "top", "font_size": 10}
         self.formats = {
             "header": book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "align": "center",
@@ -165,16 +268,6 @@ class _Writer:
         else:
             write_text(sheet, row, col, value, fmt)
 
-    def long_row(self, sheet, row: int, numeric: list[bool], values: Iterable) -> None:
-        """A row of a long list: blanks not written, formats from the columns (the fast path of xlsxwriter)."""
-        for col, value in enumerate(values):
-            if value is None or value == "":
-                continue
-            if numeric[col] and isinstance(value, int | float):
-                sheet.write_number(row, col, value)
-            else:
-                write_text(sheet, row, col, value)
-
     def table(self, name: str, columns: list[Column], rows: Iterable[list], intro: str = "",
               long: bool = False) -> tuple:
         """A sheet holding one filterable table; returns (sheet, number of data rows).
@@ -188,10 +281,12 @@ class _Writer:
         self.header(sheet, top, columns)
         numeric = [column.kind in NUMERIC for column in columns]
         count = 0
-        for count, values in enumerate(rows, start=1):
-            if long:
-                self.long_row(sheet, top + count, numeric, values)
-            else:
+        if long:
+            streamed = _LongRows(sheet, [self.plain[column.kind] for column in columns], numeric)
+            self.long_rows.append(streamed)
+            count = streamed.write(top + 1, rows)
+        else:
+            for count, values in enumerate(rows, start=1):
                 self.row(sheet, top + count, columns, values)
         sheet.autofilter(top, 0, top + max(count, 1), len(columns) - 1)
         return sheet, count
@@ -386,10 +481,11 @@ class _Writer:
                    Column("电话", 14)]
         tasks, units = self.data.tasks_by_id(), {u.unit: u for u in self.figures.units}
         as_of = self.figures.as_of
-        late = sorted((p for p in self.figures.pairs if p.overdue),
-                      key=lambda p: (-_days_late(p, as_of), tasks[p.task_id].seq, p.unit))
-        rows = ([p.unit, p.task_id, p.area, tasks[p.task_id].text, p.deadline, _days_late(p, as_of), p.state,
-                 p.progress, p.role, units[p.unit].liaison, units[p.unit].phone] for p in late)
+        late = sorted((-_days_late(p, as_of), tasks[p.task_id].seq, p.unit,
+                       [p.unit, p.task_id, p.area, tasks[p.task_id].text, p.deadline, _days_late(p, as_of), p.state,
+                        p.progress, p.role, units[p.unit].liaison, units[p.unit].phone])
+                      for p in self.figures.pairs if p.overdue)  # rows without the units' texts: small
+        rows = (row for *_key, row in late)
         intro = f"统计截至 {as_of.isoformat()}；完成时限早于该日、状态为推进中、未启动或待修改的项次（未报送的不计）"
         self.table("逾期未完成", columns, rows, intro, long=True)
 
@@ -405,11 +501,10 @@ class _Writer:
                    Column("单位", 18), Column("职责", 6), Column("存在问题", 44, "wrap"),
                    Column("下一步计划", 44, "wrap"), Column("来源文件", 24, "wrap")]
         tasks = self.data.tasks_by_id()
-        order = {area.area: index for index, area in enumerate(self.figures.areas)}
-        pairs = sorted((p for p in self.figures.pairs if not (is_trivial(p.problems) and is_trivial(p.next_steps))),
-                       key=lambda p: (order.get(p.area, 0), tasks[p.task_id].seq, p.role != ROLE_LEAD, p.unit))
+        pairs = self.figures.pairs
+        ordered = pairs.by_area() if isinstance(pairs, Pairs) else _by_area(pairs, self.figures.areas, tasks)
         rows = ([p.area, p.task_id, tasks[p.task_id].text, p.unit, p.role, p.problems, p.next_steps, p.source_file]
-                for p in pairs)
+                for p in ordered if not (is_trivial(p.problems) and is_trivial(p.next_steps)))
         self.table("问题与计划", columns, rows, "各单位填写的存在问题和下一步计划；两项都是“无”“暂无”或空白的未列入",
                    long=True)
 
@@ -498,6 +593,12 @@ def _tally(tally: Tally) -> list:
 
 def _done_tasks(figures) -> int | None:
     return None if figures is None else sum(task.done for task in figures.tasks)
+
+
+def _by_area(pairs: Iterable[Pair], areas: list, tasks: dict) -> list[Pair]:
+    """Pairs.by_area's order for pairs given as a list."""
+    order = {area.area: index for index, area in enumerate(areas)}
+    return sorted(pairs, key=lambda p: (order.get(p.area, 0), tasks[p.task_id].seq, p.role != ROLE_LEAD, p.unit))
 
 
 def _days_late(pair: Pair, as_of: date) -> int:

@@ -6,6 +6,7 @@ import os
 import re
 import zipfile
 from datetime import date
+from xml.etree import ElementTree
 
 import openpyxl
 import pytest
@@ -23,6 +24,7 @@ from campaign import (
 )
 from click.testing import CliRunner
 from office import convert
+from python_calamine import CalamineWorkbook
 
 from reporting.cli import main
 from reporting.errors import WorkspaceError
@@ -193,6 +195,50 @@ def test_text_a_unit_typed_stays_text(campaign_ws):
     assert not any(b"<f>" in sheet or b"<f " in sheet for sheet in sheets)
     police = next(r for r in table(book, "任务明细") if (r["单位"], r["任务编号"]) == ("县公安局", "2.1"))
     assert police["量化指标完成值"] == XML_LIKE
+
+
+AWKWARD = [" 前后有空格 ", "两行\n文字", "回车\r文字", "字面 _x0041_ 转义", "<r><t>看似富文本</t></r>",
+           'a & b < c > d "q"']
+
+
+def test_long_lists_are_streamed_with_their_columns_formats(campaign_ws):
+    """任务明细, 逾期未完成 and 问题与计划 are put into the file as XML (not cell by cell through xlsxwriter):
+    every cell keeps its column's format, text comes back as typed, and each sheet's dimension covers its rows."""
+    conn = connect(campaign_ws.db_path)
+    with conn:
+        ids = [row[0] for row in conn.execute(
+            "SELECT rowid FROM answers WHERE accepted = 1 AND submission_id IN "
+            "(SELECT id FROM submissions WHERE round = ? AND superseded_by IS NULL) ORDER BY rowid", (ROUND,))]
+        for rowid, text in zip(ids, AWKWARD, strict=False):
+            conn.execute("UPDATE answers SET measures = ? WHERE rowid = ?", (text, rowid))
+    conn.close()
+    path = consolidate(campaign_ws)
+    with zipfile.ZipFile(path) as package:
+        for name in package.namelist():
+            if name.endswith(".xml"):
+                ElementTree.fromstring(package.read(name))
+    book = openpyxl.load_workbook(path)
+    sheet = book["任务明细"]
+    measures = [row["工作举措及成效"] for row in table(book, "任务明细")]
+    escaped = {"回车\r文字", "字面 _x0041_ 转义"}  # openpyxl leaves Excel's _xHHHH_ escapes as written
+    assert set(AWKWARD) - escaped <= set(measures)
+    assert {"回车_x000D_文字", "字面 _x005F_x0041_ 转义"} <= set(measures)
+    header = [cell.value for cell in sheet[1]]
+    progress, measure = header.index("完成进度(%)") + 1, header.index("工作举措及成效") + 1
+    looks = {progress: ("0.0", False), measure: ("General", True)}  # the columns' formats: num, wrap
+    for row in range(2, sheet.max_row + 1):
+        for col, (number_format, wrap) in looks.items():
+            cell = sheet.cell(row, col)
+            if cell.value is not None:  # a blank is not written: the column's format shows
+                assert (cell.number_format, bool(cell.alignment.wrap_text), cell.font.sz) == (number_format, wrap, 10)
+    assert sheet.max_row == len(expected().states) + 1
+    last = openpyxl.utils.get_column_letter(len(header))
+    with zipfile.ZipFile(path) as package:
+        part = package.read(f"xl/worksheets/sheet{book.sheetnames.index('任务明细') + 1}.xml")
+    assert f'<dimension ref="A1:{last}{sheet.max_row}"/>'.encode() in part
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("任务明细").to_python()
+    assert len(rows) == sheet.max_row
+    assert set(AWKWARD) - escaped <= {r[header.index("工作举措及成效")] for r in rows}
 
 
 def test_empty_round_gives_zeros_not_an_error(ws):
