@@ -18,6 +18,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from operator import attrgetter
 from pathlib import Path
 
@@ -190,7 +191,7 @@ def _splice(draft: Path, path: Path, long_rows: list[_LongRows]) -> None:
                 target.writestr(info, data)
                 continue
             head, tail = data.split(b"</sheetData>", 1)
-            head = _DIMENSION.sub(lambda m, last=rows.last_row: _widened(m, last), head, count=1)
+            head = _DIMENSION.sub(partial(_widened, last_row=rows.last_row), head, count=1)
             with target.open(info, "w") as part:
                 part.write(head)
                 rows.file.seek(0)
@@ -199,7 +200,7 @@ def _splice(draft: Path, path: Path, long_rows: list[_LongRows]) -> None:
                 part.write(b"</sheetData>" + tail)
 
 
-def _widened(match: re.Match, last_row: int) -> bytes:
+def _widened(match: re.Match[bytes], last_row: int) -> bytes:
     first_col, first_row, last_col, end_row = match.groups()
     end = max(int(end_row or first_row), last_row + 1)
     return b'<dimension ref="%s%s:%s%d"/>' % (first_col, first_row, last_col or first_col, end)
