@@ -103,7 +103,8 @@ def generate_round(
     """Write `outbox/<轮次>/台账/<单位>.xlsx` for every unit with tasks, and record the round."""
     settings = ws.settings()
     round_name = round_to_generate(ws, round_name)
-    due = due or settings.round_due
+    # the settings' due date belongs to their current round, not to another one being generated
+    due = due or (settings.round_due if round_name == settings.round_name else None)
     tasks, roster = _load_inputs(ws)
     template_file = template_path(ws, "xlsx")
     shown_template = _show_template(ws, template_file)

@@ -352,16 +352,14 @@ class Workspace:
         write_text_atomic(self.settings_path, settings.to_toml(), self.root)
 
     def set_current_round(self, name: str, due: date | None) -> None:
-        """Make a round current: only the 名称 (and, when given, 截止日期) lines of [轮次] change, so the
-        coordinator's comments and other sections stay as written."""
+        """Make a round current: only the 名称 and 截止日期 lines of [轮次] change, so the coordinator's comments
+        and other sections stay as written."""
         if not self.settings_path.exists():
             settings = Settings(round_name=name, round_due=due)
             self.save_settings(settings)
             return
         text = read_settings_text(self.settings_path.read_bytes())
-        values = {"名称": _toml_str(name)}
-        if due is not None:
-            values["截止日期"] = _toml_str(due.isoformat())
+        values = {"名称": _toml_str(name), "截止日期": _toml_str(due.isoformat() if due else "")}
         write_text_atomic(self.settings_path, _set_keys(text, "轮次", values), self.root)
 
     def require(self, path: Path, hint: str) -> Path:

@@ -138,3 +138,10 @@ def test_no_workspace_above_says_so(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["status"])
     assert result.exit_code == 1
     assert result.output.startswith("错误：当前目录") and "不是工作目录" in result.output
+
+
+def test_a_new_round_does_not_take_the_last_rounds_due_date(generated):
+    _run(["generate", "-w", str(generated), "--round", "第三季度"])
+    settings = Workspace(generated).settings()
+    assert settings.round_name == "第三季度" and settings.round_due is None
+    assert json.loads(_run(["status", "--json", "-w", str(generated)]))["due"] is None

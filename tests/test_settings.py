@@ -64,8 +64,8 @@ def test_setting_the_current_round_keeps_the_rest(tmp_path):
     text = ws.settings_path.read_text(encoding="utf-8")
     assert "# 我的说明" in text and '"服务器" = "smtp.example.cn"' in text
     assert ws.settings().round_name == "2026年第四季度" and ws.settings().round_due == date(2026, 12, 31)
-    ws.set_current_round("2027年第一季度", None)
-    assert ws.settings().round_name == "2027年第一季度" and ws.settings().round_due == date(2026, 12, 31)
+    ws.set_current_round("2027年第一季度", None)  # the last round's date is not this one's
+    assert ws.settings().round_name == "2027年第一季度" and ws.settings().round_due is None
 
 
 def test_the_workspace_is_found_upward(tmp_path):
