@@ -492,9 +492,9 @@ class _Writer:
 
     def not_reported(self) -> None:
         columns = [Column("单位", 24), Column("类别", 10), Column("任务数", 8, "int"), Column("牵头任务数", 9, "int"),
-                   Column("联络员", 10), Column("电话", 14), Column("电子邮箱", 26)]
-        rows = ([u.unit, u.category, u.tasks, u.lead_tasks, u.liaison, u.phone, self.data.emails.get(u.unit, "")]
-                for u in self.figures.units if not u.returned)
+                   Column("联络员", 10), Column("电话", 14), Column("电子邮箱", 26), Column("情况", 8)]
+        rows = ([u.unit, u.category, u.tasks, u.lead_tasks, u.liaison, u.phone, self.data.emails.get(u.unit, ""),
+                 u.state] for u in self.figures.units if not u.returned)  # 未报送, 空表 or 待确认
         self.table("未报送单位", columns, rows)
 
     def problems(self) -> None:

@@ -76,6 +76,9 @@ def test_a_blank_return_is_answered_but_not_counted(ws):
     assert _chase(ws)["县财政局"] == "空表（未填写任何内容）"
     receipt = openpyxl.load_workbook(ws.round_dir(ROUND) / "回执" / "县财政局.xlsx")
     assert any("空表" in str(cell.value) for row in receipt.worksheets[0].iter_rows() for cell in row if cell.value)
+    _run(ws, "consolidate")
+    sheet = openpyxl.load_workbook(ws.round_dir(ROUND) / "汇总台账.xlsx")["未报送单位"]
+    assert next(row for row in sheet.iter_rows(values_only=True) if row[0] == "县财政局")[-1] == "空表"
 
 
 def test_a_file_named_for_another_unit_is_held_until_confirmed(ws):
