@@ -7,6 +7,7 @@ loses an East Asian font attribute or a table grid, and then Word shows Calibri 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations, pairwise
 
@@ -515,7 +516,7 @@ def _set_width(element, twips: int) -> None:
     element.set(qn("w:type"), "dxa")
 
 
-def set_table_widths(table, widths_mm: list[float]) -> None:
+def set_table_widths(table, widths_mm: Sequence[float]) -> None:
     """Column widths in millimetres for a python-docx table being built (scaled by fix_table_grid if too wide)."""
     element = table._tbl
     grid = element.find(qn("w:tblGrid"))
