@@ -96,7 +96,7 @@ def build_context(data: RoundSummary) -> dict:
 
 
 def unfilled(document: DocxTemplate) -> list[str]:
-    """The names of the coordinator's places (【待填写：名称——…】) still in the rendered report."""
+    """The names of the coordinator's places (【待填写：名称】) still in the rendered report."""
     found: list[str] = []
     for paragraph in document.docx.element.body.iter(qn("w:p")):
         text = "".join(t.text or "" for t in paragraph.iter(qn("w:t")))

@@ -56,11 +56,7 @@ FIELDS: dict[str, str] = {
 }
 # What only the coordinator knows: marked in the template (one line each), listed by `report` while unfilled.
 PLACEHOLDER_MARK = "【待填写："
-PLACEHOLDERS = {
-    "第一责任人履职情况": "主要负责人部署督促情况",
-    "主要亮点": "二至三项特色做法及成效",
-    "原因分析": "上述问题的主客观原因",
-}
+PLACEHOLDERS = ["第一责任人履职情况", "主要亮点", "原因分析"]
 # A template without these would silently drop the heart of the report.
 REQUIRED_FIELDS = ["完成率", "报送率", "主要工作", "存在问题", "下一步计划", "落款单位", "成文日期"]
 
@@ -167,8 +163,8 @@ def _para(doc, text: str, style: str = "Normal"):
 
 
 def _placeholder(doc, name: str) -> None:
-    """A marked place for what only the coordinator knows, highlighted so it is seen in Word."""
-    paragraph = _para(doc, f"{PLACEHOLDER_MARK}{name}——{PLACEHOLDERS[name]}】")
+    """A marked place for what only the coordinator knows, on one line, highlighted so it is seen in Word."""
+    paragraph = _para(doc, f"{PLACEHOLDER_MARK}{name}】")
     for run in paragraph.runs:
         run.font.highlight_color = WD_COLOR_INDEX.YELLOW
 
