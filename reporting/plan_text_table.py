@@ -115,7 +115,7 @@ def _header_start(tokens: list[str]) -> int:
 
 def _header_run(tokens: list[str]) -> int:
     run = 0
-    while run < len(tokens) and header_word(tokens[run]) is not None:
+    while run < len(tokens) and len(_word(tokens[run])) <= 8 and header_word(tokens[run]) is not None:
         run += 1
     return run
 
@@ -145,8 +145,8 @@ def _flat_table(lines: list[SourceLine], start: int, number: int) -> tuple[list[
             body += text  # a hard-wrapped row goes on
         index += 1
     cells = _split_rows(body.split(), header, serial=lambda t: bool(_SERIAL_RE.match(t)))
-    if not cells:
-        return None
+    if not any(len(set(row)) > 1 for row in cells):
+        return None  # header words and no row: prose that names the columns
     table = _TEXT_TABLE + number
     before = [SourceLine(lines[start].line, " ".join(tokens[:at]))] if at else []
     rows = [*before, SourceLine(lines[start].line, " ".join(header), tuple(header), table)]
@@ -176,14 +176,15 @@ def _section_token(token: str) -> bool:
 
 def _cell_table(lines: list[SourceLine], start: int, number: int) -> tuple[list[SourceLine], int, str] | None:
     """Header words one to a line (blank lines between allowed), then the cells one to a line."""
-    if header_word(lines[start].text.strip()) is None:
+    first = lines[start].text.strip()
+    if len(_word(first)) > 8 or header_word(first) is None:
         return None
     header: list[str] = []
     index = start
     while index < len(lines) and lines[index].cells is None:
         text = lines[index].text.strip()
         if text:
-            if header_word(text) is None or " " in text:
+            if header_word(text) is None or " " in text or len(_word(text)) > 8:
                 break
             header.append(_word(text))
         index += 1
@@ -198,7 +199,7 @@ def _cell_table(lines: list[SourceLine], start: int, number: int) -> tuple[list[
             lines_of.append(lines[index].line)
         index += 1
     rows = _split_rows(cells, header, serial=lambda t: bool(_SERIAL_RE.match(t)), cells_given=True)
-    if not rows:
+    if not any(len(set(row)) > 1 for row in rows):
         return None
     table = _TEXT_TABLE + number
     out = [SourceLine(lines[start].line, " ".join(header), tuple(header), table)]

@@ -1,0 +1,83 @@
+"""Plans as they arrive from web pages and PDFs: tables copied as text, wrapped lines, bare numbers."""
+
+from __future__ import annotations
+
+from reporting.plan_lines import bare_number, prepare
+from reporting.plan_parse import parse_plan_lines
+from reporting.plan_sources import SourceLine, header_word
+from reporting.plan_text_table import text_tables
+from reporting.plan_units import split_unit_clause, subject_units, unit_line
+
+
+def lines(text: str) -> list[SourceLine]:
+    return [SourceLine(number, line) for number, line in enumerate(text.splitlines(), 1)]
+
+
+def test_a_flattened_table_becomes_rows_of_cells_in_header_order():
+    found, tables = text_tables(lines("序号 工作内容 责任部门 完成时限 一、制度建设 "
+                                      "1 出台意见 各区政府,市政府各部门 四月份 2 清理名单 市司法局 二季度"))
+    rows = [line.cells for line in found if line.cells]
+    assert rows[0] == ("序号", "工作内容", "责任部门", "完成时限")
+    assert rows[1] == ("一、制度建设",) * 4  # a heading spans the table
+    assert rows[2] == ("1", "出台意见", "各区政府,市政府各部门", "四月份")
+    assert rows[3] == ("2", "清理名单", "市司法局", "二季度")
+    assert [(t.kind, t.rows) for t in tables] == [("flat", 2)]
+
+
+def test_prose_that_names_the_columns_is_not_a_table():
+    text = "请各单位按序号 工作任务 责任单位 完成时限的格式报送。\n一、主要任务\n1.推进公开。（责任单位：县政府办）"
+    found, tables = text_tables(lines(text))
+    assert tables == [] and all(line.cells is None for line in found)
+
+
+def test_pipe_rows_without_content_and_the_cc_row_are_dropped():
+    text = ("| 序号 | 工作任务 | 责任单位 | 完成时限 |\n| --- | --- | --- | --- |\n"
+            "| 1 | 编制目录 | 县司法局 | 2022年6月 |\n|  |  |  |  |\n| 抄送:县委办 |  |  |  |")
+    found, _ = text_tables(lines(text))
+    assert [line.cells[1] for line in found if line.cells] == ["工作任务", "编制目录"]
+
+
+def test_header_words_by_their_words():
+    assert [header_word(w) for w in ("序号", "任务事项", "协办单位", "时间节点", "牵头责任部门", "市司法局")] == [
+        "id", "text", "responsible", "deadline", "lead", None]
+    assert header_word("推进政务公开标准化规范化建设") is None
+
+
+def test_wrapped_lines_are_joined_but_a_heading_keeps_its_paragraph_apart():
+    prepared = prepare(list(enumerate([
+        "（一）推进政务公开",
+        "深化重点领域信息公开，做好财政预决算、重大建设项目等信息",
+        "公开。（责任单位：市政府办公室）",
+        "— 3 —",
+        "二、保障措施",
+    ], 1)))
+    joined = "深化重点领域信息公开，做好财政预决算、重大建设项目等信息公开。（责任单位：市政府办公室）"
+    assert [text for _, text in prepared.lines] == ["（一）推进政务公开", joined, "二、保障措施"]
+    assert (prepared.joined, prepared.page_breaks) == (1, 1)
+
+
+def test_a_label_alone_takes_the_units_listed_below_it():
+    prepared = prepare(list(enumerate(["推进工作。", "责任单位：", "县司法局", "各乡镇人民政府", "", "二、其他"], 1)))
+    assert "责任单位：县司法局、各乡镇人民政府" in [text for _, text in prepared.lines]
+
+
+def test_a_number_without_a_dot():
+    assert bare_number("1 推进政务公开") == "1.推进政务公开"
+    assert bare_number("2019 年工作要点") == "2019 年工作要点"
+    assert bare_number("3 月底前完成") == "3 月底前完成"
+
+
+def test_units_in_sentences():
+    assert split_unit_clause("推进。由市编办会同市财政局、市审计局负责。")[1].responsible == ["市财政局", "市审计局"]
+    assert unit_line("县委宣传部负责。").lead == ["县委宣传部"]
+    assert unit_line("市司法局负责全市行政复议工作。") is None
+    found = subject_units("推进依法行政。各县(市、区)政府要抓好落实。")
+    assert found == (["各县(市、区)政府"], "各县(市、区)政府要抓好落实。")
+    assert subject_units("推进依法行政。各地各部门要高度重视。") is None
+
+
+def test_units_written_as_headings_over_their_duties():
+    plan = parse_plan_lines(
+        "二、任务分工\n（一）县司法局：\n1.制定年度计划。\n2.组织案卷评查。\n（二）县财政局：\n3.落实经费保障。\n")
+    assert [(t.id, t.lead) for t in plan.tasks] == [("1", ["县司法局"]), ("2", ["县司法局"]), ("3", ["县财政局"])]
+    assert all("继承自上级措施" in t.remark() for t in plan.tasks)
