@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from .fileio import atomic_path
+from .safe_xlsx import new_workbook
 
 Format = dict[str, object]  # xlsxwriter format properties
 
@@ -49,7 +49,7 @@ def write_tables(path: Path, tables: Iterable[Table], *, root: Path | None = Non
                  properties: dict[str, str] | None = None, custom: dict[str, str] | None = None) -> None:
     """Write `tables` to `path` atomically; `properties` (title, comments…) and `custom` document properties."""
     with atomic_path(path, root) as tmp:
-        book = xlsxwriter.Workbook(str(tmp))
+        book = new_workbook(tmp)
         if properties:
             book.set_properties(properties)
         for name, value in (custom or {}).items():

@@ -30,6 +30,7 @@ from .figures import ANSWER_TEXTS, Pair, Pairs, Tally
 from .fileio import atomic_path
 from .models import ROLE_LEAD
 from .progress import ProgressHook, no_progress
+from .safe_xlsx import fit_text, new_workbook
 from .summary import DEFINITIONS, SOURCE_COLUMNS, RoundSummary, is_trivial, load_summary, percent
 from .vocabulary import STATE_COLOURS, STATES
 from .workbook_spec import TEXT
@@ -38,7 +39,6 @@ from .workspace import Workspace
 SUMMARY_FILE = "汇总台账.xlsx"
 SUMMARY_STEPS = 11  # progress: reading, nine sheets, saving
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-MAX_CELL_TEXT = 32767
 STATE_ATTRS = ["completed", "ongoing", "not_started", "needs_fix", "not_reported"]  # Tally fields, as STATES
 NUMERIC = ("int", "num", "pct", "points")
 UNIT_CHART_ALL = 60  # more units than this: the chart shows the lowest UNIT_CHART_LOW
@@ -80,8 +80,7 @@ def write_summary(data: RoundSummary, target: Path, root: Path | None = None,
     """Write every sheet of 汇总台账.xlsx to `target` (atomically), reporting progress sheet by sheet."""
     with atomic_path(target, root) as tmp:
         draft = tmp.with_name(tmp.name + ".draft")  # what xlsxwriter writes; _splice makes tmp from it
-        book = xlsxwriter.Workbook(str(draft), {"constant_memory": True, "strings_to_formulas": False,
-                                              "strings_to_numbers": False, "strings_to_urls": False})
+        book = new_workbook(draft, {"constant_memory": True})
         book.set_properties({"title": f"{data.campaign}{data.round}汇总台账", "author": "reporting",
                              "comments": "由 reporting consolidate 生成"})
         writer = _Writer(book, data)
@@ -116,8 +115,8 @@ def write_text(sheet, row: int, col: int, value: object, fmt=None) -> None:
 
 
 def clean_text(value: object) -> str:
-    """Unit text as a cell can hold it: no control characters, at most Excel's 32,767 characters."""
-    return _CONTROL.sub("", str(value))[:MAX_CELL_TEXT]
+    """Unit text as a cell can hold it: no control characters."""
+    return _CONTROL.sub("", str(value))  # past Excel's limit, cut where it is written (safe_xlsx)
 
 
 _ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
@@ -142,6 +141,7 @@ class _LongRows:
 
     def __init__(self, sheet, formats: list, numeric: list[bool]) -> None:
         self.part = f"xl/worksheets/sheet{sheet.index + 1}.xml"
+        self.name = sheet.name
         # The columns' formats, numbered now (xlsxwriter numbers a format when it first writes it).
         self.styles = [f' s="{fmt._get_xf_index()}"' for fmt in formats]
         self.letters = [xl_col_to_name(col) for col in range(len(formats))]
@@ -164,8 +164,9 @@ class _LongRows:
                 if numeric[col] and isinstance(value, int | float):
                     cells.append(f'<c r="{letters[col]}{number}"{styles[col]}><v>{value:.16G}</v></c>')
                 else:
+                    text = fit_text(clean_text(value), self.name, number - 1, col)
                     cells.append(f'<c r="{letters[col]}{number}"{styles[col]} t="inlineStr">'
-                                 f"{_inline_text(clean_text(value))}</c>")
+                                 f"{_inline_text(text)}</c>")
             if cells:
                 out.append(f'<row r="{number}">{"".join(cells)}</row>')
                 self.last_row = number - 1

@@ -22,6 +22,7 @@ from openpyxl.styles.colors import COLOR_INDEX
 
 from .errors import TemplateError
 from .fileio import atomic_path
+from .safe_xlsx import new_workbook
 from .templates import builtin_template
 from .workbook_spec import (
     CHOICE,
@@ -156,7 +157,7 @@ def render(text: str, values: dict[str, str]) -> str:
 def build_builtin_template(path: Path) -> None:
     """Write the built-in template (the defaults above) to `path`."""
     with atomic_path(path) as tmp:
-        book = xlsxwriter.Workbook(str(tmp))
+        book = new_workbook(tmp)
         book.set_properties({"title": "工作台账模板", "comments": TEMPLATE_NOTE})
         _build_guide(book)
         _build_ledger(book)

@@ -25,6 +25,8 @@ from functools import lru_cache
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
+from .safe_xlsx import fit_text
+
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -64,13 +66,6 @@ def _si(string: str) -> str:
     string = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", string)
     space = ' xml:space="preserve"' if _EDGE_SPACE.search(string) else ""
     return f"<si><t{space}>{_text(string)}</t></si>"
-
-
-def _utf16_cut(string: str) -> str:
-    if len(string.encode("utf-16-le")) // 2 <= STRING_MAX:
-        return string
-    cut = string.encode("utf-16-le")[: STRING_MAX * 2].decode("utf-16-le", "ignore")
-    return cut
 
 
 def _password_hash(password: str) -> str:
@@ -146,7 +141,7 @@ class Worksheet:
 
     def write_string(self, row: int, col: int, string: str, cell_format: Format | None = None) -> int:
         if len(string) > STRING_MAX // 2:
-            string = _utf16_cut(string)
+            string = fit_text(string, self.name, row, col)
         book = self.book
         book._string_count += 1
         index = book._strings.get(string)
@@ -178,7 +173,7 @@ class Worksheet:
                     continue
                 value = str(value)
             if len(value) > STRING_MAX // 2:
-                value = _utf16_cut(value)
+                value = fit_text(value, self.name, row, col)
             book._string_count += 1
             index = strings.get(value)
             if index is None:

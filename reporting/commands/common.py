@@ -7,6 +7,7 @@ import json
 import sqlite3
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ import click
 
 from ..errors import ReportingError, environment_message
 from ..progress import ProgressHook
+from ..safe_xlsx import TextCutWarning
 from ..workspace import SETTINGS_FILE, Workspace, find_workspace
 from .zh import OPTIONS_METAVAR, SUBCOMMAND_METAVAR
 
@@ -73,7 +75,12 @@ def handles_errors(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", TextCutWarning)
+                try:
+                    return func(*args, **kwargs)
+                finally:
+                    _show_warnings(caught)
         except ReportingError as exc:
             if verbose():
                 traceback.print_exc()
@@ -90,6 +97,15 @@ def handles_errors(func: Callable) -> Callable:
             sys.exit(130)
 
     return wrapper
+
+
+def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """What the library warned the coordinator about (a text cut to fit a cell) as lines; the rest as usual."""
+    for warning in caught:
+        if issubclass(warning.category, TextCutWarning):
+            click.echo(f"提示：{warning.message}", err=True)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
 
 
 def verbose() -> bool:
