@@ -86,6 +86,7 @@ class FileOutcome:
     status: str  # READ / ERROR_FILE / DUPLICATE
     message: str = ""
     returns: list[ReturnOutcome] = field(default_factory=list)
+    code: str = ""  # why it was refused or skipped, a stable rule code (readers.base.FILE_RULES); "" when read
 
 
 @dataclass
@@ -197,9 +198,9 @@ def _inbox_files(ws: Workspace, result: CollectResult) -> list[_InboxFile]:
         for name in sorted(dirs):
             rel = _readable_name((base / name).relative_to(ws.inbox).as_posix())
             if (base / name).is_symlink():
-                result.files.append(FileOutcome(f"inbox/{rel}", ERROR_FILE, LINK_SKIPPED))
+                result.files.append(FileOutcome(f"inbox/{rel}", ERROR_FILE, LINK_SKIPPED, code="inbox.link"))
             elif PurePosixPath(rel).suffix.lower() in _FILE_SUFFIXES:
-                result.files.append(FileOutcome(f"inbox/{rel}", ERROR_FILE, FOLDER_SKIPPED))
+                result.files.append(FileOutcome(f"inbox/{rel}", ERROR_FILE, FOLDER_SKIPPED, code="inbox.folder"))
                 dirs.remove(name)
         for name in sorted(names):
             path = base / name
@@ -211,9 +212,9 @@ def _inbox_files(ws: Workspace, result: CollectResult) -> list[_InboxFile]:
             except OSError:
                 continue  # gone since the folder was listed
             if stat.S_ISLNK(info.st_mode):
-                result.files.append(FileOutcome(f"inbox/{rel}", ERROR_FILE, LINK_SKIPPED))
+                result.files.append(FileOutcome(f"inbox/{rel}", ERROR_FILE, LINK_SKIPPED, code="inbox.link"))
             elif not stat.S_ISREG(info.st_mode):
-                result.files.append(FileOutcome(f"inbox/{rel}", ERROR_FILE, SPECIAL_SKIPPED))
+                result.files.append(FileOutcome(f"inbox/{rel}", ERROR_FILE, SPECIAL_SKIPPED, code="inbox.special"))
             else:
                 found.append(_InboxFile(path, rel, info))
     return sorted(found, key=lambda f: (f.stat.st_mtime, f.rel))
@@ -246,7 +247,7 @@ def _collect_path(conn: sqlite3.Connection, current: str, run_id: int, found: _I
                   seen: dict, result: CollectResult, rounds: Rounds) -> None:
     rel, stat, shown, digest = found.rel, found.stat, found.shown, read.digest
     if not digest:  # could not be opened: told, not stored, tried again next run
-        result.files.append(FileOutcome(shown, ERROR_FILE, "；".join(read.notes)))
+        result.files.append(FileOutcome(shown, ERROR_FILE, "；".join(read.notes), code=read.code))
         return
     known = seen.get(rel)
     previous = conn.execute("SELECT name, status, run_id FROM files WHERE hash = ?", (digest,)).fetchone()
@@ -264,7 +265,9 @@ def _collect_path(conn: sqlite3.Connection, current: str, run_id: int, found: _I
         return
     stored = [p for p in pieces if p.stored]
     notes += [f"{p.member or '文件'}：{p.error}" if p.member else p.error for p in pieces if not p.stored]
-    outcome = FileOutcome(shown, READ if stored else ERROR_FILE, "；".join(notes))
+    refused = [p.code for p in pieces if not p.stored and p.code]
+    code = "" if stored else (read.code or (refused[0] if refused else ""))
+    outcome = FileOutcome(shown, READ if stored else ERROR_FILE, "；".join(notes), code=code)
     with transaction(conn):
         _store_file(conn, rel, shown, read, stat, run_id, outcome, file_format(pieces))
         for piece in stored:
@@ -325,9 +328,9 @@ def _store_file(conn: sqlite3.Connection, rel: str, shown: str, read: ReadFile, 
                 outcome: FileOutcome, fmt: str) -> None:
     conn.execute(
         "INSERT OR REPLACE INTO files (hash, name, inbox_path, archive_path, size, mtime, seen_at, run_id, status, "
-        "message, format) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "message, format, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (read.digest, rel, shown, read.archived, read.size, stat.st_mtime, _now(), run_id, outcome.status,
-         outcome.message, fmt))
+         outcome.message, fmt, outcome.code))
 
 
 def _store_return(conn: sqlite3.Connection, piece: ReadPiece, file_hash: str, run_id: int, current: str,

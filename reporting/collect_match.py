@@ -156,12 +156,12 @@ def recognize(data: ReturnData, file_name: str, rounds: Rounds, current: str) ->
     info = rounds.get(round_name)
     if info is None:
         raise ReturnError(f"台账所属轮次「{round_name}」没有生成记录（当前轮次为「{current}」），请核对后重新报送",
-                          file=file_name)
+                          file=file_name, code="return.round_unknown")
     if unit:
         found = info.names.get(canonical(unit))
         if found is None:
             raise ReturnError(f"单位「{unit}」在轮次「{round_name}」中没有任务，请核对单位名册与任务分配",
-                              file=file_name)
+                              file=file_name, code="return.unit_not_in_round")
         return _with_round_note(Recognition(found, info, by), current)
     for how, guess in ((BY_TITLE, lambda: _unit_in(_title_unit(data.title), info)),
                        (BY_FILE_NAME, lambda: _unit_in(_file_unit(file_name), info)),
@@ -170,7 +170,7 @@ def recognize(data: ReturnData, file_name: str, rounds: Rounds, current: str) ->
         if found:
             return _with_round_note(Recognition(found, info, how), current)
     raise ReturnError("无法确定报送单位：文件中没有识别信息，标题、文件名和任务编号也对不上本轮次的单位；"
-                      "请使用下发的台账填写，或在文件名中写明单位名称", file=file_name)
+                      "请使用下发的台账填写，或在文件名中写明单位名称", file=file_name, code="return.unrecognized")
 
 
 def _with_round_note(found: Recognition, current: str) -> Recognition:

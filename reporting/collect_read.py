@@ -62,6 +62,7 @@ class ReadPiece:
     mtime: float
     hash: str
     error: str = ""
+    code: str = ""  # the error's rule code (readers.base.FILE_RULES)
     stored: bool = False  # read and checked: a submission to store
     round: str = ""
     unit: str = ""
@@ -92,6 +93,7 @@ class ReadFile:
     attachments: list[tuple[str, str, int, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # refused entries, or why nothing could be read
     evidence_only: bool = False  # a zip of files without any workbook (佐证材料 sent on their own)
+    code: str = ""  # why nothing could be read, as a rule code (readers.base.FILE_RULES); "" when read
 
 
 def read_file(job: FileJob, rounds: Rounds, current: str) -> ReadFile:
@@ -104,7 +106,7 @@ def read_file(job: FileJob, rounds: Rounds, current: str) -> ReadFile:
     try:
         data = read_inbox_file(job.path)
     except OSError as exc:
-        return ReadFile(0, "", notes=[unreadable(exc)])
+        return ReadFile(0, "", notes=[unreadable(exc)], code=UNREADABLE)
     found = ReadFile(len(data), hashlib.sha256(data).hexdigest())
     root = Path(job.root)
     found.archived = archive_copy(root, data, found.digest, PurePosixPath(job.shown).suffix)
@@ -113,14 +115,17 @@ def read_file(job: FileJob, rounds: Rounds, current: str) -> ReadFile:
         found.attachments = [_archive_attachment(root, member) for member in others]
         found.evidence_only = not found.pieces and bool(found.attachments)
     except ReturnError as exc:
-        found.notes = [exc.message]
+        found.notes, found.code = [exc.message], exc.code or READ_FAILED
     except MemoryError:
-        found.pieces, found.attachments, found.notes = [], [], [TOO_BIG]
+        found.pieces, found.attachments, found.notes, found.code = [], [], [TOO_BIG], READ_MEMORY_CODE
     except Exception as exc:  # a reader's bug must not stop the run: the file is reported and retried next time
-        found.pieces, found.attachments, found.notes = [], [], [reading_failed(exc)]
+        found.pieces, found.attachments, found.notes, found.code = [], [], [reading_failed(exc)], READ_FAILED
     return found
 
 
+# Rule codes of files that could not be read at all (the readers' own are in readers.base.FILE_RULES).
+UNREADABLE, READ_FAILED = "inbox.unreadable", "read.failed"
+READ_CRASHED, READ_TIMEOUT, READ_MEMORY_CODE = "read.crashed", "read.timeout", "read.memory"
 TOO_BIG = "读取该文件所需内存超过上限，已拒收；请删除多余的行列和图片，另存为 .xlsx 后重新报送"
 
 
@@ -151,19 +156,22 @@ def crashed(job: FileJob, crash: Crash) -> ReadFile:
     try:
         data = read_inbox_file(job.path)
     except OSError as exc:
-        return ReadFile(0, "", notes=[unreadable(exc)])
+        return ReadFile(0, "", notes=[unreadable(exc)], code=UNREADABLE)
     found = ReadFile(len(data), hashlib.sha256(data).hexdigest())
     found.archived = archive_copy(Path(job.root), data, found.digest, PurePosixPath(job.shown).suffix)
     if crash.reason == TIMED_OUT:
+        found.code = READ_TIMEOUT
         found.notes = [f"读取超过 {crash.seconds:g} 秒仍未完成，已停止并拒收；请删除多余的行列后另存为 .xlsx 重新报送"]
     else:
         name = signal.Signals(crash.signal).name if crash.signal else "未知原因"
-        found.notes = [explain(data, job.shown) or f"读取时读取程序异常终止（{name}），文件可能已损坏、过大"
+        reason = explain(data, job.shown)
+        found.code = reason.code if reason else READ_CRASHED
+        found.notes = [reason.message if reason else f"读取时读取程序异常终止（{name}），文件可能已损坏、过大"
                        "或经过特殊构造，已拒收；请在 Excel 中另存为 .xlsx 后重新报送"]
     return found
 
 
-def explain(data: bytes, shown: str) -> str | None:
+def explain(data: bytes, shown: str) -> ReturnError | None:
     """Why a workbook ended its worker, when its XML tells (a cell placed far away …), found here in the main
     process by scans that allocate nothing in proportion to what the file claims."""
     try:
@@ -214,7 +222,7 @@ def _open(data: bytes, job: FileJob, digest: str, rounds: Rounds, current: str,
     if fmt != readers.FORMAT_ZIP:
         piece = _read_piece(data, ReadPiece("", fmt, job.mtime, digest), shown, rounds, current, False)
         if piece.error:
-            raise ReturnError(piece.error, file=shown)
+            raise ReturnError(piece.error, file=shown, code=piece.code)
         return [piece], [], []
     members, notes = _unpack(data, shown)
     found, others = [], []
@@ -227,7 +235,7 @@ def _open(data: bytes, job: FileJob, digest: str, rounds: Rounds, current: str,
     if not found:
         if others:  # a zip of evidence only: collect tells whose it is by its name
             return [], others, notes
-        raise ReturnError("压缩包中没有台账工作簿（.xlsx/.xls/.ods）", file=shown)
+        raise ReturnError("压缩包中没有台账工作簿（.xlsx/.xls/.ods）", file=shown, code="zip.no_workbook")
     found.sort(key=lambda pair: (pair[1].mtime, pair[1].member))
     pieces = [_read_piece(member.data, piece, f"{shown}/{piece.member}", rounds, current, bool(others))
               for member, piece in found]
@@ -280,14 +288,14 @@ def _read_piece(data: bytes, piece: ReadPiece, shown: str, rounds: Rounds, curre
         known = set(info.tasks) if info else set()
         book_data = read_return(book, known)
         if book_data.sheet is None and not book_data.properties.get(PROP_UNIT) and not book_data.meta:
-            piece.error = NOT_A_LEDGER
+            piece.error, piece.code = NOT_A_LEDGER, "file.not_ledger"
             return piece
         found = recognize(book_data, shown, rounds, current)
         checked = check_return(book_data, found, has_attachments=has_attachments)
         checked.problems += [return_problem("file.note", note=note) for note in book.notes]
         saved_at = book.saved_at()
     except ReturnError as exc:
-        piece.error = exc.message
+        piece.error, piece.code = exc.message, exc.code
         return piece
     _prepare(piece, book_data, found, checked)
     piece.saved_at = saved_at or piece.mtime

@@ -18,15 +18,17 @@ class ReportingError(Exception):
         file: str | Path | None = None,
         sheet: str | None = None,
         cell: str | None = None,
+        code: str = "",
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code  # a stable rule code where one is defined (readers.base.FILE_RULES …)
         self.file = str(file) if file is not None else None
         self.sheet = sheet
         self.cell = cell
 
     def __reduce__(self):  # a worker process sends it whole: file, sheet and cell included
-        return (_rebuild, (type(self), self.message, self.file, self.sheet, self.cell))
+        return (_rebuild, (type(self), self.message, self.file, self.sheet, self.cell, self.code))
 
     def location(self) -> str:
         """`inbox/县财政局.xlsx「工作台账」J7` — as much of it as is known."""
@@ -43,8 +45,8 @@ class ReportingError(Exception):
 
 
 def _rebuild(kind: type[ReportingError], message: str, file: str | None, sheet: str | None,
-             cell: str | None) -> ReportingError:
-    return kind(message, file=file, sheet=sheet, cell=cell)
+             cell: str | None, code: str = "") -> ReportingError:
+    return kind(message, file=file, sheet=sheet, cell=cell, code=code)
 
 
 class PlanError(ReportingError):

@@ -176,6 +176,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX loose_evidence_round_unit ON loose_evidence (round, unit);
     """,
+    # 8: why a file was refused, as a stable rule code (readers.base.FILE_RULES: zip.bomb, sheet.too_far, …).
+    """
+    ALTER TABLE files ADD COLUMN code TEXT NOT NULL DEFAULT '';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

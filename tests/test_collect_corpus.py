@@ -15,6 +15,7 @@ from returns import OLD_ROUND, ROUND, Spoil, done, ongoing, record_round, write_
 
 from reporting.collect import DUPLICATE, ERROR_FILE, READ, collect_inbox
 from reporting.readers.archive import BOMB, UNSAFE_XML
+from reporting.readers.base import FILE_RULES
 from reporting.simulate import gbk_zip
 from reporting.store import connect
 
@@ -78,12 +79,15 @@ def _assert_consistent(ws, result) -> None:
     conn.close()
 
 
-def _refused(ws, name: str, data: bytes, fragment: str) -> None:
+def _refused(ws, name: str, data: bytes, code: str, fragment: str = "") -> None:
     (ws.inbox / name).write_bytes(data)
     result = _collect(ws)
     outcome = _file(result, name)
     assert outcome.status == ERROR_FILE, outcome
+    assert outcome.code == code and code in FILE_RULES, outcome
     assert fragment in outcome.message
+    stored = connect(ws.db_path).execute("SELECT code FROM files WHERE inbox_path = ?", (outcome.name,)).fetchone()
+    assert stored is None or stored["code"] == code
     assert outcome.name == f"inbox/{name}"  # the message names the file
     _assert_consistent(ws, result)
 
@@ -121,79 +125,83 @@ def _zip(entries: dict[str, bytes], gbk: bool = False) -> bytes:
 
 
 def test_empty_file(ws, inbox):
-    _refused(ws, "财政局.xlsx", b"", "文件为空")
+    _refused(ws, "财政局.xlsx", b"", "file.empty", "文件为空")
 
 
 def test_truncated_zip(ws, inbox, tmp_path):
-    _refused(ws, "材料.zip", _zip({"财政局.xlsx": _xlsx_bytes(tmp_path)})[:-200], "压缩包已损坏或不完整")
+    _refused(ws, "材料.zip", _zip({"财政局.xlsx": _xlsx_bytes(tmp_path)})[:-200], "zip.damaged", "压缩包已损坏或不完整")
 
 
 def test_truncated_xlsx(ws, inbox, tmp_path):
-    _refused(ws, "财政局.xlsx", _xlsx_bytes(tmp_path)[:3000], "已损坏")
+    _refused(ws, "财政局.xlsx", _xlsx_bytes(tmp_path)[:3000], "zip.damaged", "已损坏")
 
 
 def test_zip_bomb_is_refused_within_budget(ws, inbox):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("炸弹.xlsx", b"\0" * (60 * 1024 * 1024))
-    _refused(ws, "炸弹.zip", out.getvalue(), BOMB)
+    _refused(ws, "炸弹.zip", out.getvalue(), "zip.bomb", BOMB)
 
 
 def test_zip_bomb_inside_an_xlsx(ws, inbox, tmp_path):
     data = _rezip(_xlsx_bytes(tmp_path), add={"xl/media/big.bin": b"\0" * (60 * 1024 * 1024)})
-    _refused(ws, "财政局.xlsx", data, BOMB)
+    _refused(ws, "财政局.xlsx", data, "zip.bomb", BOMB)
 
 
 def test_xml_entity_bomb_is_refused(ws, inbox, tmp_path):
     bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>'
             b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol2;</t></si></sst>')
     data = _rezip(_xlsx_bytes(tmp_path), replace={"xl/sharedStrings.xml": bomb})
-    _refused(ws, "财政局.xlsx", data, UNSAFE_XML)
+    _refused(ws, "财政局.xlsx", data, "xml.unsafe", UNSAFE_XML)
 
 
 def test_encrypted_workbook(ws, inbox):
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "EncryptedPackage".encode("utf-16-le") + b"\0" * 1024
-    _refused(ws, "财政局.xlsx", ole, "文件已加密，请取消密码后重新报送")
+    _refused(ws, "财政局.xlsx", ole, "file.encrypted", "文件已加密，请取消密码后重新报送")
 
 
 def test_word_document_in_ole2(ws, inbox):
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + "WordDocument".encode("utf-16-le") + b"\0" * 1024
-    _refused(ws, "财政局.doc", ole, "不是 Excel 工作簿")
+    _refused(ws, "财政局.doc", ole, "file.not_excel", "不是 Excel 工作簿")
 
 
-@pytest.mark.parametrize(("name", "data", "fragment"), [
-    ("财政局.et", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600 + "Workbook".encode("utf-16-le"), "WPS 格式"),
-    ("财政局.csv", "任务编号,完成状态\n1,已完成\n".encode("gbk"), "请另存为 .xlsx 后重新报送"),
-    ("财政局.pdf", b"%PDF-1.4\n...", "PDF 文件不是台账工作簿"),
-    ("照片.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 100, "图片不是台账工作簿"),
-    ("财政局.rar", b"Rar!\x1a\x07\x00" + b"\0" * 100, "请改用 .zip 打包"),
-    ("说明.txt", "随便写的".encode(), "请另存为 .xlsx"),
+@pytest.mark.parametrize(("name", "data", "code", "fragment"), [
+    ("财政局.et", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600 + "Workbook".encode("utf-16-le"), "file.wps",
+     "WPS 格式"),
+    ("财政局.csv", "任务编号,完成状态\n1,已完成\n".encode("gbk"), "file.text", "请另存为 .xlsx 后重新报送"),
+    ("财政局.pdf", b"%PDF-1.4\n...", "file.not_workbook", "PDF 文件不是台账工作簿"),
+    ("照片.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 100, "file.not_workbook", "图片不是台账工作簿"),
+    ("财政局.rar", b"Rar!\x1a\x07\x00" + b"\0" * 100, "file.not_workbook", "请改用 .zip 打包"),
+    ("说明.txt", "随便写的".encode(), "file.text", "请另存为 .xlsx"),
+    ("未知.bin", b"\x00\x01garbage", "file.unknown", "无法识别的文件格式"),
 ])
-def test_not_a_workbook(ws, inbox, name, data, fragment):
-    _refused(ws, name, data, fragment)
+def test_not_a_workbook(ws, inbox, name, data, code, fragment):
+    _refused(ws, name, data, code, fragment)
 
 
 def test_word_docx(ws, inbox):
-    _refused(ws, "材料.docx", _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"}), "Word")
+    data = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"})
+    _refused(ws, "材料.docx", data, "file.not_workbook", "Word")
 
 
 def test_zip_with_no_workbook(ws, inbox):
-    _refused(ws, "材料.zip", _zip({"照片1.jpg": b"\xff\xd8\xff" + b"1" * 50}), "压缩包中没有台账工作簿")
+    data = _zip({"照片1.jpg": b"\xff\xd8\xff" + b"1" * 50})
+    _refused(ws, "材料.zip", data, "zip.no_workbook", "压缩包中没有台账工作簿")
 
 
 def test_unrecognisable_return(ws, inbox, tmp_path):
     data = _xlsx_bytes(tmp_path, "甲镇人民政府", {"2": ongoing()}, Spoil(meta=False, props=False, title=False))
-    _refused(ws, "新建 Microsoft Excel 工作表.xlsx", data, "无法确定报送单位")
+    _refused(ws, "新建 Microsoft Excel 工作表.xlsx", data, "return.unrecognized", "无法确定报送单位")
 
 
 def test_unit_not_in_round(ws, inbox, tmp_path):
     data = _xlsx_bytes(tmp_path, spoil=Spoil(meta_unit="县水利局"))
-    _refused(ws, "水利局.xlsx", data, "单位「县水利局」在轮次「2026年第三季度」中没有任务")
+    _refused(ws, "水利局.xlsx", data, "return.unit_not_in_round", "单位「县水利局」在轮次「2026年第三季度」中没有任务")
 
 
 def test_round_never_generated(ws, inbox, tmp_path):
     data = _xlsx_bytes(tmp_path, spoil=Spoil(round_name="2025年第一季度"))
-    _refused(ws, "财政局.xlsx", data, "轮次「2025年第一季度」没有生成记录")
+    _refused(ws, "财政局.xlsx", data, "return.round_unknown", "轮次「2025年第一季度」没有生成记录")
 
 
 def test_lock_files_and_litter_are_ignored(ws, inbox):
@@ -533,7 +541,7 @@ def _with_cells(data: bytes, rows: str) -> bytes:
     '<row r="1048576">' + '<c><v>1</v></c>' * 2000 + '</row>',  # cells placed one after the other
 ], ids=["XFD1048576", "row-2^32", "cell-2^32", "single-quotes", "two-far-cells", "unplaced-cells"])
 def test_cell_far_away_is_refused_before_reading(ws, inbox, tmp_path, rows):
-    _refused(ws, "财政局.xlsx", _with_cells(_xlsx_bytes(tmp_path), rows), "数据范围过大")
+    _refused(ws, "财政局.xlsx", _with_cells(_xlsx_bytes(tmp_path), rows), "sheet.too_far", "数据范围过大")
 
 
 def test_declared_dimension_alone_is_harmless(ws, inbox, tmp_path):
@@ -554,7 +562,8 @@ def test_shared_string_count_past_the_part_is_refused(ws, inbox, tmp_path, decla
     import re
 
     sst = re.sub(r'uniqueCount="\d+"', declared, sst, count=1)
-    _refused(ws, "财政局.xlsx", _rezip(data, replace={"xl/sharedStrings.xml": sst.encode()}), "共享字符串数量声明异常")
+    _refused(ws, "财政局.xlsx", _rezip(data, replace={"xl/sharedStrings.xml": sst.encode()}), "book.strings",
+             "共享字符串数量声明异常")
 
 
 def test_shared_string_count_larger_than_the_part_is_fine(ws, inbox, tmp_path):
@@ -601,7 +610,7 @@ def test_twelve_sheets_each_reaching_row_a_million(ws, inbox, tmp_path):
     replace = {"xl/workbook.xml": workbook.replace("</sheets>", extra_sheets + "</sheets>").encode(),
                "xl/_rels/workbook.xml.rels": rels.replace("</Relationships>", extra_rels + "</Relationships>").encode(),
                "[Content_Types].xml": types.replace("</Types>", extra_types + "</Types>").encode()}
-    _refused(ws, "财政局.xlsx", _rezip(far, replace=replace, add=parts), "数据范围过大")
+    _refused(ws, "财政局.xlsx", _rezip(far, replace=replace, add=parts), "sheet.too_far", "数据范围过大")
 
 
 def _ods(rows_xml: str) -> bytes:
@@ -632,7 +641,7 @@ _ODS_CELL = '<table:table-cell office:value-type="string"><text:p>x</text:p></ta
     f'<table:table-cell/></table:table-row><table:table-row>{_ODS_CELL}</table:table-row>',
 ], ids=["rows-repeated", "columns-repeated", "empty-rows-between"])
 def test_ods_repeats_are_counted_before_reading(ws, inbox, rows):
-    _refused(ws, "财政局.ods", _ods(rows), "数据范围过大")
+    _refused(ws, "财政局.ods", _ods(rows), "sheet.too_far", "数据范围过大")
 
 
 def test_ods_empty_rest_of_the_sheet_is_fine(ws, inbox):
@@ -643,6 +652,7 @@ def test_ods_empty_rest_of_the_sheet_is_fine(ws, inbox):
     result = _collect(ws)
     assert _file(result, "说明.ods").message  # read, not a ledger: told, not refused for its size
     assert "数据范围过大" not in _file(result, "说明.ods").message
+    assert _file(result, "说明.ods").code == "file.not_ledger"
 
 
 def test_nested_zips_share_one_budget(ws, inbox, tmp_path, monkeypatch):
@@ -687,6 +697,7 @@ def test_reader_that_aborts_ends_only_its_worker(ws, inbox, tmp_path, monkeypatc
     result = _collect(ws)
     outcome = _file(result, "崩溃.xlsx")
     assert outcome.status == ERROR_FILE and "SIGABRT" in outcome.message
+    assert outcome.code == "read.crashed"
     _assert_consistent(ws, result)
     result = _collect(ws)  # and again next time: the run is never stopped by it
     assert _file(result, "崩溃.xlsx").status == ERROR_FILE
@@ -705,6 +716,7 @@ def test_thirty_good_returns_and_one_crash_in_pool_mode_end(ws, inbox, tmp_path,
     os.utime(ws.inbox / "崩溃.xlsx", (1_750_000_110, 1_750_000_110))  # in the middle of the others
     result = _collect(ws, workers=2)
     assert _file(result, "崩溃.xlsx").status == ERROR_FILE and "SIGKILL" in _file(result, "崩溃.xlsx").message
+    assert _file(result, "崩溃.xlsx").code == "read.crashed"
     assert sum(1 for f in result.files if f.status == READ and "甲镇" in f.name) == 30
     _assert_consistent(ws, result)
 
@@ -721,6 +733,7 @@ def test_reader_past_the_time_limit_is_stopped(ws, inbox, tmp_path, monkeypatch)
     result = _collect(ws)
     assert time.monotonic() - started < 30
     assert "读取超过 1 秒" in _file(result, "很慢.xlsx").message
+    assert _file(result, "很慢.xlsx").code == "read.timeout"
     _assert_consistent(ws, result)
 
 
@@ -732,6 +745,7 @@ def test_reader_past_the_memory_limit_is_stopped(ws, inbox, tmp_path, monkeypatc
     (ws.inbox / "很大.xlsx").write_bytes(_xlsx_bytes(tmp_path))
     result = _collect(ws)
     assert "内存超过上限" in _file(result, "很大.xlsx").message
+    assert _file(result, "很大.xlsx").code == "read.memory"
     _assert_consistent(ws, result)
 
 
@@ -746,6 +760,7 @@ def test_symlink_is_not_followed(ws, inbox, tmp_path):
     result = _collect(ws)
     assert "符号链接" in _file(result, "passwd.xlsx").message
     assert "符号链接" in _file(result, "外部文件夹").message
+    assert _file(result, "passwd.xlsx").code == _file(result, "外部文件夹").code == "inbox.link"
     archived = b"".join(p.read_bytes() for p in (ws.root / "archive").rglob("*") if p.is_file())
     assert b"root:secret" not in archived
     _assert_consistent(ws, result)
@@ -757,6 +772,7 @@ def test_fifo_and_folder_named_like_a_file_are_skipped(ws, inbox):
     result = _collect(ws)  # would hang opening the pipe
     assert "不是普通文件" in _file(result, "管道.xlsx").message
     assert "是文件夹" in _file(result, "文件夹.xlsx").message
+    assert (_file(result, "管道.xlsx").code, _file(result, "文件夹.xlsx").code) == ("inbox.special", "inbox.folder")
     _assert_consistent(ws, result)
 
 
@@ -794,4 +810,5 @@ def test_file_collect_may_not_read(ws, inbox, tmp_path, monkeypatch):
     (ws.inbox / "无权限.xlsx").write_bytes(_xlsx_bytes(tmp_path))
     result = _collect(ws)
     assert "没有读取该文件的权限" in _file(result, "无权限.xlsx").message
+    assert _file(result, "无权限.xlsx").code == "inbox.unreadable"
     _assert_consistent(ws, result)

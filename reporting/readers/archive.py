@@ -42,7 +42,7 @@ class Budget:
 
     def take(self, size: int, name: str) -> None:
         if size > self.left:
-            raise ReturnError(BOMB, file=name)
+            raise ReturnError(BOMB, file=name, code="zip.bomb")
         self.left -= size
 
 
@@ -80,16 +80,16 @@ def _checked_zip(data: bytes, name: str) -> zipfile.ZipFile:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise ReturnError(DAMAGED, file=name) from exc
+        raise ReturnError(DAMAGED, file=name, code="zip.damaged") from exc
     if len(infos) > MAX_ENTRIES:
-        raise ReturnError(f"压缩包内文件过多（{len(infos)} 个），已拒收", file=name)
+        raise ReturnError(f"压缩包内文件过多（{len(infos)} 个），已拒收", file=name, code="zip.too_many")
     total = 0
     for info in infos:
         total += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > MAX_ENTRY_BYTES or total > MAX_TOTAL_BYTES or (
                 info.file_size > RATIO_FLOOR and ratio > MAX_RATIO):
-            raise ReturnError(BOMB, file=name)
+            raise ReturnError(BOMB, file=name, code="zip.bomb")
         if info.compress_size * DEFLATE_MAX_RATIO > MAX_ENTRY_BYTES and not info.is_dir():
             _check_real_size(zf, info, name)
     return zf
@@ -102,11 +102,12 @@ def _check_real_size(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> N
             while stream.read(_CHUNK):
                 pass
     except RuntimeError as exc:  # encrypted entry
-        raise ReturnError("压缩包已加密，请取消密码后重新报送", file=name) from exc
+        raise ReturnError("压缩包已加密，请取消密码后重新报送", file=name, code="zip.encrypted") from exc
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise ReturnError(DAMAGED, file=name) from exc
+        raise ReturnError(DAMAGED, file=name, code="zip.damaged") from exc
     except NotImplementedError as exc:
-        raise ReturnError("压缩包使用了不支持的压缩方式，请用系统自带的“压缩”功能重新打包", file=name) from exc
+        raise ReturnError("压缩包使用了不支持的压缩方式，请用系统自带的“压缩”功能重新打包", file=name,
+                          code="zip.unsupported") from exc
 
 
 def member_names(data: bytes, name: str) -> set[str]:
@@ -158,7 +159,7 @@ def read(data: bytes, name: str, budget: Budget | None = None) -> tuple[list[Mem
         try:
             content = zf.read(info)
         except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-            raise ReturnError(DAMAGED, file=name) from exc
+            raise ReturnError(DAMAGED, file=name, code="zip.damaged") from exc
         members.append(Member(decoded.replace("\\", "/"), content, _timestamp(info)))
     return members, refused
 
@@ -182,7 +183,7 @@ def refuse_doctype(zf: zipfile.ZipFile, name: str) -> dict[str, bytes]:
         if info.filename.endswith((".xml", ".rels")) and info.file_size:
             head = _prolog(zf, info)
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise ReturnError(UNSAFE_XML, file=name)
+                raise ReturnError(UNSAFE_XML, file=name, code="xml.unsafe")
             if len(head) == info.file_size and info.file_size <= _SMALL_PART:
                 whole[info.filename] = head
             else:  # a repeated name: reading it gives the last entry, not this one kept from before

@@ -18,6 +18,42 @@ import python_calamine as calamine
 from ..errors import ReturnError
 
 VISIBLE, HIDDEN, VERY_HIDDEN = "visible", "hidden", "veryhidden"
+# Why a file of inbox/ was refused or skipped as a whole: stable codes (files.code, FileOutcome.code), each
+# raised with its Chinese message where it is found (readers, collect_read, collect). Never reused.
+FILE_RULES = {
+    "file.empty": "文件为空（0 字节）",
+    "file.encrypted": "文件已加密",
+    "file.wps": "WPS 格式文件（.et/.wps）",
+    "file.not_excel": "OLE 文件但不是 Excel 工作簿（Word 等）",
+    "file.not_workbook": "PDF、图片、RAR/7z、RTF、Word/PowerPoint、OpenDocument 文档等，不是工作簿",
+    "file.text": ".csv/.txt 文本文件",
+    "file.unknown": "无法识别的文件格式",
+    "file.xlsb": "Excel 二进制工作簿（.xlsb）",
+    "file.not_ledger": "工作簿不是台账（没有台账表头、识别信息）",
+    "zip.damaged": "压缩包（或 .xlsx/.ods 的容器）损坏或不完整",
+    "zip.too_many": "压缩包内文件过多",
+    "zip.bomb": "解压后过大（压缩炸弹，或整个文件的解压总量超过上限）",
+    "zip.encrypted": "压缩包已加密",
+    "zip.unsupported": "压缩方式不受支持",
+    "zip.no_workbook": "压缩包中没有台账工作簿",
+    "xml.unsafe": "XML 含 DOCTYPE/ENTITY 声明",
+    "xml.damaged": "XML 无法解析",
+    "book.damaged": "工作簿无法打开",
+    "book.strings": "共享字符串数量声明异常",
+    "sheet.unreadable": "工作表无法读取",
+    "sheet.too_far": "工作表的数据范围过大（单元格在很远的位置）",
+    "read.crashed": "读取程序异常终止（信号），文件已拒收",
+    "read.timeout": "读取超过时间上限",
+    "read.memory": "读取所需内存超过上限",
+    "read.failed": "读取程序出错（程序缺陷，已报告）",
+    "inbox.link": "符号链接，不跟随读取",
+    "inbox.special": "管道、设备等非普通文件",
+    "inbox.folder": "名称像文件的文件夹",
+    "inbox.unreadable": "无法打开（没有权限、已被移走等）",
+    "return.round_unknown": "台账所属轮次没有生成记录",
+    "return.unit_not_in_round": "单位在该轮次中没有任务",
+    "return.unrecognized": "无法确定报送单位",
+}
 MAX_CELLS = 2_000_000  # a sheet read from A1 to its last used cell; a return has a few thousand
 _STATES = {"Visible": VISIBLE, "Hidden": HIDDEN, "VeryHidden": VERY_HIDDEN}
 NO_CACHE = "nocache"  # a formula whose result was never computed (file written by a program, never opened)
@@ -62,9 +98,11 @@ class Book:
         try:
             self._book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         except calamine.PasswordError as exc:
-            raise ReturnError("文件已加密，请取消密码后重新报送", file=name) from exc
+            raise ReturnError("文件已加密，请取消密码后重新报送", file=name, code="file.encrypted") from exc
         except Exception as exc:  # calamine raises several unrelated types for damaged files
-            raise ReturnError(f"工作簿已损坏，无法打开（{_short(exc)}），请重新保存后报送", file=name) from exc
+            # calamine's words are English (“Cannot detect file format”): the unit is told in Chinese only
+            raise ReturnError("工作簿已损坏，无法打开，请在 Excel 中重新保存后报送", file=name,
+                              code="book.damaged") from exc
         self.states = {m.name: _STATES.get(str(m.visible).rsplit(".", 1)[-1], VISIBLE)
                        for m in self._book.sheets_metadata if str(m.typ).endswith("WorkSheet")}
 
@@ -82,7 +120,8 @@ class Book:
             except ReturnError:
                 raise
             except Exception as exc:
-                raise ReturnError(f"工作表无法读取（{_short(exc)}）", file=self.name, sheet=name) from exc
+                raise ReturnError("工作表已损坏，无法读取，请在 Excel 中重新保存后报送", file=self.name, sheet=name,
+                                  code="sheet.unreadable") from exc
             self._sheets[name] = Sheet(name, self.states.get(name, VISIBLE), rows, merged)
         return self._sheets[name]
 
@@ -123,7 +162,7 @@ def too_big(name: str, sheet: str, rows: int, cols: int | None = None) -> Return
     if cols:
         where = f"最后一个单元格在 {cell_name(rows - 1, cols - 1)}，约 {rows * cols:,} 个单元格"
     return ReturnError(f"工作表「{sheet}」数据范围过大（{where}），已拒收；请删除表格下方和右侧多余的行列后重新报送",
-                       file=name)
+                       file=name, code="sheet.too_far")
 
 
 def _clipped(ranges: list, rows: list[list[Any]]) -> list[tuple[int, int, int, int]]:
@@ -133,17 +172,12 @@ def _clipped(ranges: list, rows: list[list[Any]]) -> list[tuple[int, int, int, i
             if r0 < height and c0 < width]
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:120]
-
-
 def parse_xml(xml: bytes, name: str) -> ElementTree.Element:
     """An XML part of a return (already checked for DOCTYPE/ENTITY by archive), or a message naming the file."""
     try:
         return ElementTree.fromstring(xml)
     except ElementTree.ParseError as exc:
-        raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name) from exc
+        raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name, code="xml.damaged") from exc
 
 
 def parse_stamp(text: str | None) -> float | None:

@@ -59,7 +59,7 @@ class OdsBook(Book):
         except KeyError:
             return b""
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise ReturnError(archive.DAMAGED, file=self.name) from exc
+            raise ReturnError(archive.DAMAGED, file=self.name, code="zip.damaged") from exc
 
     def properties(self) -> dict[str, str]:
         try:
@@ -116,7 +116,7 @@ def _extents(xml: bytes, name: str) -> dict[str, tuple[int, int]]:
                     rows = row
                 element.clear()
     except ElementTree.ParseError as exc:
-        raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name) from exc
+        raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name, code="xml.damaged") from exc
     return found
 
 
@@ -148,6 +148,6 @@ def _percent_cells(xml: bytes, name: str) -> dict[str, set[tuple[int, int]]]:
                     found.setdefault(table, set()).update((row, c) for c in range(col, col + span))
                 col += span
     except ElementTree.ParseError as exc:
-        raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name) from exc
+        raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name, code="xml.damaged") from exc
     return found
 

@@ -70,6 +70,6 @@ class XlsBook(Book):
             xlrd.open_workbook(file_contents=self._data, on_demand=True)
         except xlrd.biffh.XLRDError as exc:
             if "encrypt" in str(exc).lower():
-                raise ReturnError("文件已加密，请取消密码后重新报送", file=name) from exc
+                raise ReturnError("文件已加密，请取消密码后重新报送", file=name, code="file.encrypted") from exc
         except Exception:  # the caller's message stands
             return

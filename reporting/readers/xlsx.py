@@ -153,7 +153,7 @@ class XlsxBook(Book):
         except KeyError:
             return None
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise ReturnError(archive.DAMAGED, file=self.name) from exc
+            raise ReturnError(archive.DAMAGED, file=self.name, code="zip.damaged") from exc
 
     def _sheet_paths(self) -> dict[str, str]:
         if self._paths is None:
@@ -213,7 +213,8 @@ class _SheetFacts:
                 elif event == "end" and tag == "row":
                     element.clear()
         except ElementTree.ParseError as exc:
-            raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name) from exc
+            raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name,
+                              code="xml.damaged") from exc
         return facts
 
     def _formula(self, cell: ElementTree.Element, where: tuple[int, int]) -> None:
@@ -243,7 +244,7 @@ def sheet_extent(xml: bytes) -> tuple[int, int]:
     return max(rows, 1), max(cols, 1)
 
 
-def explain(data: bytes, name: str) -> str | None:
+def explain(data: bytes, name: str) -> ReturnError | None:
     """Why reading the workbook may have ended its worker: a sheet reaching too far, or a shared-string
     count out of bounds; None when nothing of the kind is found. Safe in the main process: XML scans only,
     within the zip's checked budget."""
@@ -255,9 +256,9 @@ def explain(data: bytes, name: str) -> str | None:
         for sheet in book._sheet_paths():
             rows, cols = sheet_extent(book._sheet_xml(sheet))
             if rows * cols > MAX_CELLS:
-                return too_big(name, sheet, rows, cols).message
+                return too_big(name, sheet, rows, cols)
     except ReturnError as exc:
-        return exc.message
+        return exc
     return None
 
 
@@ -290,11 +291,11 @@ def _check_shared_strings(zf: zipfile.ZipFile, name: str) -> None:
             with zf.open(info) as stream:
                 head = stream.read(4096)
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise ReturnError(archive.DAMAGED, file=name) from exc
+            raise ReturnError(archive.DAMAGED, file=name, code="zip.damaged") from exc
         declared = [int(n) for n in _COUNT.findall(_FIRST_STRING.split(head, 1)[0])]
         if any(n > MAX_STRINGS or n > info.file_size for n in declared):
             raise ReturnError("工作簿内容已损坏（共享字符串数量声明异常），已拒收；"
-                              "请在 Excel 中另存为 .xlsx 后重新报送", file=name)
+                              "请在 Excel 中另存为 .xlsx 后重新报送", file=name, code="book.strings")
 
 
 def _has_formula_tag(xml: bytes) -> bool:
