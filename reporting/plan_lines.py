@@ -19,6 +19,7 @@ _OPEN_END = "。；;！!？?：:)）」』”】>》"
 _BULLET_RE = re.compile(r"^(?:[—\-–－]{1,2}|[•·●▪■◆◇○□★☆])")
 _DATE_RE = re.compile(r"^\S{0,20}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _WRAP_WIDTH = 24
+_TITLE_ENDS = ("通知", "方案", "要点", "规划", "意见", "计划", "办法", "清单", "目录", "分解表", "安排", "决定", "报告")
 _EMPTY_LABEL_RE = re.compile(rf"^{LABEL_RE.pattern}$")
 
 
@@ -84,8 +85,13 @@ def _continues(before: str, text: str, *, gap: bool, page_break: bool) -> bool:
         return False
     if gap and not page_break:
         return False
+    if before.endswith(_TITLE_ENDS):
+        return False  # a title or a heading ("…实施方案", "…的通知")
     numbering = parse_numbering(before)
     rest = numbering.rest if numbering else before
-    if numbering is not None and not re.search(r"[。；;，,]", rest[:-1]):
-        return before[-1:] in "，,、(（"  # a heading: only when it plainly breaks off
+    if numbering is not None and not re.search(r"[。；;！？!?]", rest):
+        # A heading ("（一）打造…，依法…") unless it plainly breaks off, or a full-width line is finished by a
+        # shorter one ("1.…编制并公布年度重大行政" / "决策事项目录。"): a paragraph below a heading is longer.
+        finished = text[-1:] in "。；;！？!?" and len(text) <= len(before) and len(before) >= _WRAP_WIDTH
+        return before[-1:] in "，,、(（" or finished
     return page_break or len(before) >= _WRAP_WIDTH or before[-1:] in "，,、(（"

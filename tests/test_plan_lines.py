@@ -81,3 +81,14 @@ def test_units_written_as_headings_over_their_duties():
         "二、任务分工\n（一）县司法局：\n1.制定年度计划。\n2.组织案卷评查。\n（二）县财政局：\n3.落实经费保障。\n")
     assert [(t.id, t.lead) for t in plan.tasks] == [("1", ["县司法局"]), ("2", ["县司法局"]), ("3", ["县财政局"])]
     assert all("继承自上级措施" in t.remark() for t in plan.tasks)
+
+
+def test_a_heading_with_a_comma_and_a_title_are_not_joined_to_the_line_below():
+    heading = "（一）打造完善现代化政府治理体系，依法全面履行政府职能"
+    paragraph = "以深化行政审批制度改革为突破口，推动政府职能切实向创造良好发展环境、提供优质公共服务转变。"
+    title = "关于印发《某某市法治政府建设实施方案（2021—2025年）》的通知"
+    prepared = prepare(list(enumerate([title, "各县(市、区)人民政府，市政府各部门：", heading, paragraph], 1)))
+    assert [text for _, text in prepared.lines] == [title, "各县(市、区)人民政府，市政府各部门：", heading, paragraph]
+    first = "1.严格执行《重大行政决策程序暂行条例》，编制并公布年度重大行政"
+    wrapped = prepare(list(enumerate([first, "决策事项目录。"], 1)))
+    assert [text for _, text in wrapped.lines] == [first + "决策事项目录。"]
