@@ -303,6 +303,9 @@ def _last_step(sentence: str, plan_date: date | None, year: int | None) -> Deadl
     return replace(steps[0], written=pieces[-1].strip()) if steps else None
 
 
+_LIMIT_WORD_RE = re.compile(r"前|底|末|完成|年内|到位")
+
+
 def _inner_deadline(
     sentences: list[str], plan_date: date | None, year: int | None
 ) -> tuple[Deadline, str] | None:
@@ -313,7 +316,8 @@ def _inner_deadline(
     for sentence in reversed(sentences):
         for segment in reversed(re.split(r"(?<=[，,])", sentence)):
             found = parse_deadline(segment, plan_date, year)
-            if found and not found.recurring and found.value != LONG_TERM:
+            # said to be a time limit ("2017年年底前完成"), not a date something happened ("2018年6月，…")
+            if found and not found.recurring and found.value != LONG_TERM and _LIMIT_WORD_RE.search(found.written):
                 return found, f"完成时限取自正文「{found.written}」"
     return None
 

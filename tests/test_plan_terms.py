@@ -200,3 +200,8 @@ def test_chinese_numbers():
     assert [cn_number(t) for t in ("一", "十", "十二", "二十", "九十九", "一百零五", "7", "是")] == [
         1, 10, 12, 20, 99, 105, 7, None,
     ]
+
+
+def test_a_date_something_happened_inside_the_text_is_not_its_deadline():
+    found = take_text_deadline("推进改革。2018年6月，市政府印发了方案。加强监督。")
+    assert found.deadline is None and not found.notes
