@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -517,11 +518,28 @@ def _assign_ids(drafts: list[_Draft], warnings: list[PlanWarning]) -> list[str]:
             draft.id = f"{ids.of(draft.anchor)}-{draft.index}"
         else:
             draft.id = str(draft.index)
+        if draft.piece:
+            draft.id += f"({draft.piece})"  # the n-th sentence of one item, each with its own units
+    _scope_repeats(drafts, ids)
     task_ranks = {draft.node.rank for draft in drafts if draft.node is not None}
     gaps: list[str] = []
     for rank in sorted(task_ranks):
         gaps += _gaps(ids, ids.by_rank[rank], warnings)
     return gaps
+
+
+def _scope_repeats(drafts: list[_Draft], ids: _Ids) -> None:
+    """`(1)(2)` under 一、 and `①②` under 二、: numbers that repeat across sections take the section's."""
+    counts = Counter(draft.id for draft in drafts)
+    scoped = {}
+    for draft in drafts:
+        parent = ids.parent.get(draft.node) if draft.node is not None else None
+        if counts[draft.id] > 1 and parent is not None and not draft.id.startswith(f"{ids.of(parent)}."):
+            scoped[draft] = f"{ids.of(parent)}.{draft.id}"
+    # Only when that tells them apart; a number written twice under one heading is left to _dedupe_ids.
+    if scoped and len(set(scoped.values())) == len(scoped):
+        for draft, scoped_id in scoped.items():
+            draft.id = scoped_id
 
 
 def _gaps(ids: _Ids, nodes: list[Node], warnings: list[PlanWarning]) -> list[str]:

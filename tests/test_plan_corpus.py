@@ -126,3 +126,9 @@ def test_traditional_characters():
     parsed = plan("p15_traditional")
     assert parsed.tasks[0].lead == ["县编办"] and parsed.tasks[0].text.startswith("推进政府职能转变")
     assert any("繁体" in g for g in parsed.guesses)
+
+
+def test_ids_of_numbers_repeated_across_sections_and_of_split_sentences():
+    assert [t.id for t in plan("p30_division_plan").tasks] == ["1.1", "1.2", "2.1", "2.2"]
+    assert [t.id for t in plan("p18_several_brackets").tasks] == [
+        "1-1(1)", "1-1(2)", "1-1(3)", "1-2(1)", "1-2(2)", "2-1"]
