@@ -45,6 +45,30 @@ def test_read_return_finds_everything(tmp_path):
     assert found.rows[0].values["完成状态"] == "已完成" and found.rows[2].empty
 
 
+def test_every_format_comes_from_the_registry(tmp_path):
+    assert readers.WORKBOOK_FORMATS == ("xlsx", "xlsm", "ods", "xls")
+    assert {fmt for reader in readers.READERS for fmt in reader.formats} == set(readers.WORKBOOK_FORMATS)
+    data = write_return(tmp_path / "x.xlsx", "县财政局", {"1": done()}).read_bytes()
+    assert [reader.identify(data, "x.xlsx") for reader in readers.READERS] == ["xlsx", None, None]
+
+
+def test_a_new_format_is_one_reader_in_the_registry(monkeypatch, tmp_path):
+    """What adding a format takes: a Reader (identify by content, read into a Book) listed in READERS."""
+    from reporting.readers.base import Reader
+
+    def identify(data: bytes, name: str) -> str | None:
+        return "fake" if data.startswith(b"FAKEBOOK") else None
+
+    real = write_return(tmp_path / "x.xlsx", "县财政局", {"1": done()}).read_bytes()
+    fake = Reader(("fake",), identify, lambda data, name, fmt: xlsx.read(real, name))
+    monkeypatch.setattr(readers, "READERS", (*readers.READERS, fake))
+    assert readers.sniff(b"FAKEBOOK...", "台账.fake") == "fake"
+    book = readers.open_workbook(b"FAKEBOOK...", "台账.fake", "fake")
+    assert read_return(book).properties["reporting_unit"] == "县财政局"
+    with pytest.raises(ReturnError, match="无法识别的文件格式"):
+        readers.sniff(b"NOTFAKE", "台账.fake")
+
+
 def test_sniff_refuses_with_a_message():
     with pytest.raises(ReturnError, match="文件为空"):
         readers.sniff(b"", "a.xlsx")

@@ -8,6 +8,7 @@ value, custom document properties) each format module adds on demand, only when 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -18,6 +19,7 @@ import python_calamine as calamine
 from ..errors import ReturnError
 
 VISIBLE, HIDDEN, VERY_HIDDEN = "visible", "hidden", "veryhidden"
+SAVE_AS_XLSX = "请另存为 .xlsx 后重新报送"
 # Why a file of inbox/ was refused or skipped as a whole: stable codes (files.code, FileOutcome.code), each
 # raised with its Chinese message where it is found (readers, collect_read, collect). Never reused.
 FILE_RULES = {
@@ -57,6 +59,20 @@ FILE_RULES = {
 MAX_CELLS = 2_000_000  # a sheet read from A1 to its last used cell; a return has a few thousand
 _STATES = {"Visible": VISIBLE, "Hidden": HIDDEN, "VeryHidden": VERY_HIDDEN}
 NO_CACHE = "nocache"  # a formula whose result was never computed (file written by a program, never opened)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One format of returned workbooks, as the registry (readers.READERS) lists it.
+
+    identify(data, name): which of `formats` the bytes are (by content, never by name alone), None when they
+    are none of them, or a ReturnError for a variant of the format that is known and refused (an .xlsb, an
+    encrypted file). read(data, name, fmt): the Book.
+    """
+
+    formats: tuple[str, ...]
+    identify: Callable[[bytes, str], str | None]
+    read: Callable[[bytes, str, str], Book]
 
 
 @dataclass

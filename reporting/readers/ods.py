@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 
 from ..errors import ReturnError
 from . import archive
-from .base import MAX_CELLS, Book, parse_stamp, parse_xml
+from .base import MAX_CELLS, SAVE_AS_XLSX, Book, Reader, parse_stamp, parse_xml
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -29,6 +29,21 @@ def package_mimetype(data: bytes, names: set[str]) -> str | None:
         return None
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         return zf.read("mimetype")[:200].decode("ascii", "replace").strip()
+
+
+FORMAT = "ods"
+
+
+def identify(data: bytes, name: str) -> str | None:
+    """ods for an OpenDocument spreadsheet; another OpenDocument file (a text, a presentation) is refused."""
+    if not archive.detect(data[:8]):
+        return None
+    mimetype = package_mimetype(data, archive.member_names(data, name))
+    if mimetype is None:
+        return None
+    if mimetype == MIMETYPE:
+        return FORMAT
+    raise ReturnError(f"这是 OpenDocument 文档而不是电子表格，{SAVE_AS_XLSX}", file=name, code="file.not_workbook")
 
 
 def read(data: bytes, name: str) -> OdsBook:
@@ -151,3 +166,6 @@ def _percent_cells(xml: bytes, name: str) -> dict[str, set[tuple[int, int]]]:
         raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name, code="xml.damaged") from exc
     return found
 
+
+
+READER = Reader((FORMAT,), identify, lambda data, name, fmt: read(data, name))

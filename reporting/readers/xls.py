@@ -6,8 +6,10 @@ and WPS .et files are: `classify_ole` tells them apart by their stream names.
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from ..errors import ReturnError
-from .base import Book
+from .base import SAVE_AS_XLSX, Book, Reader
 
 MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
@@ -25,6 +27,25 @@ def classify_ole(data: bytes) -> str:
     if any(stream in data for stream in _WORKBOOK_STREAMS):
         return "xls"
     return "other"
+
+
+FORMAT = "xls"
+WPS_EXTENSIONS = {".et", ".ett", ".wps"}
+
+
+def identify(data: bytes, name: str) -> str | None:
+    """xls for a BIFF workbook in an OLE2 file; the other OLE2 files (encrypted OOXML, WPS, Word) are refused."""
+    if not detect(data[:8]):
+        return None
+    kind = classify_ole(data)
+    if kind == "encrypted":
+        raise ReturnError("文件已加密，请取消密码后重新报送", file=name, code="file.encrypted")
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in WPS_EXTENSIONS:
+        raise ReturnError(f"这是 WPS 格式文件（{suffix}），{SAVE_AS_XLSX}", file=name, code="file.wps")
+    if kind == "xls":
+        return FORMAT
+    raise ReturnError(f"不是 Excel 工作簿（可能是 Word 文档等），{SAVE_AS_XLSX}", file=name, code="file.not_excel")
 
 
 def read(data: bytes, name: str) -> XlsBook:
@@ -73,3 +94,6 @@ class XlsBook(Book):
                 raise ReturnError("文件已加密，请取消密码后重新报送", file=name, code="file.encrypted") from exc
         except Exception:  # the caller's message stands
             return
+
+
+READER = Reader((FORMAT,), identify, lambda data, name, fmt: read(data, name))

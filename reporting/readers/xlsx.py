@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 
 from ..errors import ReturnError
 from . import archive
-from .base import MAX_CELLS, NO_CACHE, Book, cell_name, parse_stamp, parse_xml, too_big
+from .base import MAX_CELLS, NO_CACHE, SAVE_AS_XLSX, Book, Reader, cell_name, parse_stamp, parse_xml, too_big
 
 _PERCENT_BUILTIN = {9, 10}
 _QUOTED = re.compile(r'"[^"]*"|\\.')
@@ -41,6 +41,21 @@ def is_package(names: set[str]) -> bool:
 
 def has_macros(names: set[str]) -> bool:
     return "xl/vbaProject.bin" in names
+
+
+FORMAT, FORMAT_MACROS = "xlsx", "xlsm"
+
+
+def identify(data: bytes, name: str) -> str | None:
+    """xlsx or xlsm for an OOXML workbook package; an .xlsb is refused."""
+    if not archive.detect(data[:8]):
+        return None
+    names = archive.member_names(data, name)
+    if not is_package(names):
+        return None
+    if "xl/workbook.bin" in names:
+        raise ReturnError(f"这是 Excel 二进制工作簿（.xlsb），{SAVE_AS_XLSX}", file=name, code="file.xlsb")
+    return FORMAT_MACROS if has_macros(names) else FORMAT
 
 
 def read(data: bytes, name: str, *, macros: bool = False) -> XlsxBook:
@@ -343,3 +358,7 @@ def _percent_styles(xml: bytes | None, name: str) -> set[str]:
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
+
+
+READER = Reader((FORMAT, FORMAT_MACROS), identify,
+                lambda data, name, fmt: read(data, name, macros=fmt == FORMAT_MACROS))
