@@ -13,7 +13,7 @@ if [ -z "$mail" ]; then
     exec .venv/bin/reporting demo "${1:-demo}"
 fi
 .venv/bin/python -m pip install -q . aiosmtpd
-if ! command -v dovecot >/dev/null 2>&1 || [ ! -x /usr/lib/dovecot/dovecot-lda ]; then
+if [ ! -x /usr/sbin/dovecot ] || [ ! -x /usr/lib/dovecot/dovecot-lda ]; then
     sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
     $sudo_ apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends dovecot-imapd >/dev/null

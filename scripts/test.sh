@@ -12,10 +12,11 @@ if ! command -v soffice >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Not
 fi
 
 # The mail tests start their own dovecot (IMAP, with dovecot-lda for delivery) on free ports of 127.0.0.1.
-if ! command -v dovecot >/dev/null 2>&1 || [ ! -x /usr/lib/dovecot/dovecot-lda ]; then
+# openssl makes their throwaway certificate for the SSL and STARTTLS tests.
+if [ ! -x /usr/sbin/dovecot ] || [ ! -x /usr/lib/dovecot/dovecot-lda ] || ! command -v openssl >/dev/null 2>&1; then
     sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
     $sudo_ apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends dovecot-imapd >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends dovecot-imapd openssl >/dev/null
     if command -v systemctl >/dev/null 2>&1; then  # the system's own dovecot is not needed
         $sudo_ systemctl disable --now dovecot >/dev/null 2>&1 || true
     fi

@@ -15,6 +15,7 @@ from ..mail.send import (
     round_messages,
 )
 from ..mail.settings import PASSWORD_ENV, password_from_env
+from ..status import parse_as_of
 from ..workspace import Workspace
 from .collect import file_lines, summary
 from .common import COMMAND_SETTINGS, GROUP_SETTINGS, handles_errors, progress_bar, workspace_option
@@ -57,11 +58,14 @@ def send_command(ws: Workspace, round_name: str | None, send: bool, resend: tupl
 @ROUND_OPTION
 @SEND_OPTION
 @RESEND_OPTION
+@click.option("--as-of", "as_of", metavar="日期",
+              help="按此日期（YYYY-MM-DD）判断任务是否逾期，与 reporting status --as-of 相同；默认为本轮截止日期。")
 @workspace_option
 @handles_errors
-def remind_command(ws: Workspace, round_name: str | None, send: bool, resend: tuple[str, ...]) -> None:
+def remind_command(ws: Workspace, round_name: str | None, send: bool, resend: tuple[str, ...],
+                   as_of: str | None) -> None:
     """按催报名单给每个单位发催报邮件，写明全部原因（退回修改的附上回执）；同一天同样的催报不重复发送。"""
-    name, messages, no_address, skipped = reminder_messages(ws, round_name)
+    name, messages, no_address, skipped = reminder_messages(ws, round_name, parse_as_of(as_of) if as_of else None)
     password = ask_password() if send and messages else None
     with progress_bar("发送催报" if send else "写出邮件") as hook:
         result = deliver(ws, name, KIND_REMINDER, messages, send=send, password=password, resend=resend,
@@ -112,7 +116,8 @@ def fetch_command(ws: Workspace, round_name: str | None, then_collect: bool) -> 
     since = f"（{result.since.isoformat()} 以来）" if result.since else ""
     click.echo(f"本次查看新邮件 {len(result.messages)} 封{since}，存入 inbox/ 文件 {len(result.files)} 个。")
     if then_collect:
-        collect_result = collect_inbox(ws, round_name=round_name)
+        with progress_bar("读取报送文件") as hook:
+            collect_result = collect_inbox(ws, round_name=round_name, progress=hook)
         for outcome in collect_result.files:
             for line in file_lines(outcome):
                 click.echo(line)

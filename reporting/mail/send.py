@@ -94,7 +94,7 @@ def round_messages(ws: Workspace, round_name: str | None = None) -> tuple[str, l
     return name, messages, no_address
 
 
-def reminder_messages(ws: Workspace, round_name: str | None = None,
+def reminder_messages(ws: Workspace, round_name: str | None = None, as_of: date | None = None,
                       ) -> tuple[str, list[Outgoing], list[str], list[tuple[str, str]]]:
     """A reminder to every unit on 催报名单 with all its reasons; a 退回修改 one gets its receipt attached.
 
@@ -102,7 +102,7 @@ def reminder_messages(ws: Workspace, round_name: str | None = None,
     Returns (round, messages, units without an address, units left out with why).
     """
     settings = mail_settings(ws)
-    report = round_status(ws, round_name=round_name, write_chase=False)
+    report = round_status(ws, round_name=round_name, as_of=as_of, write_chase=False)
     figures = report.figures
     roster = _roster(ws)
     fields = {**_common_fields(ws, figures.round, figures.due), "统计日期": cn_date(figures.as_of)}
@@ -112,7 +112,8 @@ def reminder_messages(ws: Workspace, round_name: str | None = None,
         reasons = chase_reasons(unit)
         if not reasons:
             continue
-        if all(r.startswith(STATE_HELD) for r in reasons):
+        reasons = [r for r in reasons if not r.startswith(STATE_HELD)]  # the coordinator's to settle
+        if not reasons:
             skipped.append((unit.unit, "报送待确认，由您核实后处理"))
             continue
         addresses = addresses_of(_unit(roster, unit.unit).email)
