@@ -74,8 +74,7 @@ class FetchResult:
 
 
 def fetch_mail(ws: Workspace, *, round_name: str | None = None, password: str | None = None,
-               progress: ProgressHook | None = None,
-               connect_imap=None) -> FetchResult:
+               progress: ProgressHook | None = None) -> FetchResult:
     """Add the attachments of new messages to inbox/ (see the module docstring)."""
     settings = mail_settings(ws, need="imap")
     progress = progress or no_progress
@@ -85,9 +84,11 @@ def fetch_mail(ws: Workspace, *, round_name: str | None = None, password: str | 
         try:
             since = _since(ws, conn, round_name)
             shutil.rmtree(ws.root / STAGING, ignore_errors=True)  # left by a fetch that was killed
-            server = (connect_imap or imap_connect)(settings, password)
+            server = imap_connect(settings, password)
             try:
                 return _fetch(ws, conn, server, settings, since, progress)
+            except (imaplib.IMAP4.error, OSError) as exc:  # cut off mid-way: what was fetched is recorded
+                raise WorkspaceError(f"与收件服务器的连接中断（{exc}）：已收取的均已记录，再次运行即可继续") from exc
             finally:
                 with contextlib.suppress(imaplib.IMAP4.error, OSError):
                     server.logout()

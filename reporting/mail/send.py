@@ -10,7 +10,6 @@ from __future__ import annotations
 import smtplib
 import sqlite3
 import ssl
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -192,7 +191,7 @@ def _due(conn: sqlite3.Connection, round_name: str) -> date | None:
 
 def deliver(ws: Workspace, round_name: str, kind: str, messages: list[Outgoing], *, send: bool,
             password: str | None = None, resend: tuple[str, ...] = (), progress: ProgressHook | None = None,
-            connect_smtp: Callable[[MailSettings, str | None], smtplib.SMTP] | None = None) -> SendResult:
+            ) -> SendResult:
     """Write every message's .eml; with `send`, send those not sent before (see the module docstring)."""
     progress = progress or no_progress
     result = SendResult(round_name, kind, send, ws.round_dir(round_name) / MAIL_DIR / kind)
@@ -211,7 +210,7 @@ def deliver(ws: Workspace, round_name: str, kind: str, messages: list[Outgoing],
         try:
             todo = _to_send(conn, messages, resend, result)
             if todo:
-                _send_all(ws, conn, settings, password, todo, result, progress, connect_smtp or smtp_connect)
+                _send_all(ws, conn, settings, password, todo, result, progress)
         finally:
             conn.close()
     return result
@@ -234,9 +233,8 @@ def _to_send(conn: sqlite3.Connection, messages: list[Outgoing], resend: tuple[s
 
 
 def _send_all(ws: Workspace, conn: sqlite3.Connection, settings: MailSettings, password: str | None,
-              todo: list[Outgoing], result: SendResult, progress: ProgressHook,
-              connect_smtp: Callable[[MailSettings, str | None], smtplib.SMTP]) -> None:
-    server = connect_smtp(settings, password)
+              todo: list[Outgoing], result: SendResult, progress: ProgressHook) -> None:
+    server = smtp_connect(settings, password)
     try:
         for done, item in enumerate(todo, start=1):
             write_eml(ws, item)
@@ -250,7 +248,7 @@ def _send_all(ws: Workspace, conn: sqlite3.Connection, settings: MailSettings, p
             except (smtplib.SMTPException, OSError) as exc:
                 # Cut off mid-message: the server may or may not have taken it. Left 发送中, reported as such.
                 result.maybe_sent.append(item.unit)
-                server = _reconnect(server, settings, password, connect_smtp, exc)
+                server = _reconnect(server, settings, password, exc)
             else:
                 _mark(conn, row_id, SENT)
                 result.delivered.append(item.unit)
@@ -278,11 +276,11 @@ def _mark(conn: sqlite3.Connection, row_id: int, state: str, error: str = "") ->
                      (state, _now() if state == SENT else None, error, row_id))
 
 
-def _reconnect(server: smtplib.SMTP, settings: MailSettings, password: str | None,
-               connect_smtp: Callable[[MailSettings, str | None], smtplib.SMTP], cause: Exception) -> smtplib.SMTP:
+def _reconnect(server: smtplib.SMTP, settings: MailSettings, password: str | None, cause: Exception,
+               ) -> smtplib.SMTP:
     server.close()
     try:
-        return connect_smtp(settings, password)
+        return smtp_connect(settings, password)
     except ReportingError as exc:
         raise WorkspaceError(f"发送中断（{cause}），重新连接也失败：{exc}。已发出的均已记录，稍后再次运行即可续发",
                              ) from exc
