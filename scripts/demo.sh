@@ -4,6 +4,12 @@
 # aiosmtpd on free ports of 127.0.0.1, installed when missing): bash scripts/demo.sh --mail [目录]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The report's charts need a Chinese font: without one, fonts-noto-cjk is installed with apt (when there is apt).
+if ! fc-list :lang=zh 2>/dev/null | grep -q . && command -v apt-get >/dev/null 2>&1; then
+    sudo_=""; [ "$(id -u)" -eq 0 ] || sudo_="sudo"
+    $sudo_ apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends fonts-noto-cjk >/dev/null
+fi
 mail=""
 if [ "${1:-}" = "--mail" ]; then mail=1; shift; fi
 python3 -m venv .venv
