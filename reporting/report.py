@@ -91,7 +91,7 @@ def build_context(data: RoundSummary) -> dict:
     """Every field of report_template.FIELDS except the images."""
     context = text.headline(data)
     context.update({"主要工作": text.main_work(data), "存在问题": text.problems(data),
-                    "下一步计划": text.next_steps(data), **text.annexes(data)})
+                    "下一步计划": text.next_steps(data), **text.annexes(data), **text.indicator_scores(data)})
     return context
 
 

@@ -53,6 +53,10 @@ FIELDS: dict[str, str] = {
     "附件1": "表格行：各领域完成情况", "附件1合计": "附件1 合计行",
     "附件2": "表格行：各单位完成情况", "附件2合计": "附件2 合计行",
     "附件3": "表格行：未完成任务清单（各状态的项次数）",
+    "附件4": "表格行：指标自评得分表，每个末级指标的一级指标、编号、分值、项次、已完成且有佐证的项次、自评分"
+            "（导入指标体系后才有，否则为空）",
+    "附件4合计": "附件4 合计行",
+    "指标自评概述": "对照指标体系自评得分的一段话（总分、得分率、得分低的指标、缺佐证情况；无指标体系时为空）",
 }
 # What only the coordinator knows: marked in the template (one line each), listed by `report` while unfilled.
 PLACEHOLDER_MARK = "【待填写："
@@ -74,7 +78,10 @@ ANNEX3_COLUMNS: Columns = [
     ("序号", "序号", 11), ("任务编号", "编号", 10), ("任务", "工作任务", 45), ("时限", "完成时限", 27),
     ("牵头", "牵头单位及状态", 40), ("项次", "项次", 11), ("已完成", "已完成", 14), ("推进中", "推进中", 14),
     ("未启动", "未启动", 14), ("待修改", "待修改", 14), ("未报送", "未报送", 14), ("逾期", "逾期", 11)]
-TEXT_COLUMNS = {"领域", "单位", "任务", "牵头"}
+INDICATOR_COLUMNS: Columns = [
+    ("一级", "一级指标", 40), ("编号", "编号", 14), ("指标", "末级指标", 87), ("分值", "分值", 14), ("项次", "项次", 14),
+    ("有佐证", "已完成且有佐证", 22), ("自评分", "自评分", 16), ("调整", "说明", 18)]  # 225 mm: the landscape type area
+TEXT_COLUMNS = {"领域", "单位", "任务", "牵头", "指标", "一级"}
 CELL_MARGIN_TWIPS = 57  # 1 mm left and right: narrow number columns keep "100.0%" on one line
 Annex = tuple[str, str, Sequence[tuple[str, str, float]], str | None]  # label, title, columns, total field
 ANNEXES: list[Annex] = [("附件1", "各领域完成情况统计表", ANNEX1_COLUMNS, "附件1合计"),
@@ -108,6 +115,9 @@ def build_builtin_template(path: Path) -> Path:
     _landscape_section(doc)
     for annex in ANNEXES:
         _write_annex(doc, *annex)
+    _para(doc, "{%p if 附件4 %}")  # only when an indicator system is imported
+    _write_annex(doc, "附件4", "指标自评得分表", INDICATOR_COLUMNS, "附件4合计")
+    _para(doc, "{%p endif %}")
     fmt.apply_gbt9704(doc)
     props = doc.core_properties
     props.title, props.author, props.comments = "自评报告模板", "reporting", "双花括号中的字段由 reporting report 填写"
@@ -193,8 +203,11 @@ def _write_body(doc) -> None:
     _para(doc, "二、主要工作及成效", "一级标题")
     _placeholder(doc, "主要亮点")
     _sections(doc, "主要工作", "截至{{ 数据日期 }}，各单位尚未报送工作举措及成效。")
-    # Later sections of the report (an indicators table and paragraph, say) go here, each optional
-    # (`{%p if … %}`), within the length budget tests/test_report_length.py holds.
+    # Later sections of the report go here, each optional (`{%p if … %}`), within the length budget
+    # tests/test_report_length.py holds.
+    _para(doc, "{%p if 附件4 %}")
+    _para(doc, "{{ 指标自评概述 }}")
+    _para(doc, "{%p endif %}")
     _para(doc, "三、存在的问题", "一级标题")
     _sections(doc, "存在问题", "截至{{ 数据日期 }}，未发现需要报告的问题。")
     _placeholder(doc, "原因分析")
@@ -204,6 +217,9 @@ def _write_body(doc) -> None:
     _para(doc, "附件：1.各领域完成情况统计表", "附件说明")
     _para(doc, "2.各单位完成情况统计表", "附件说明续行")
     _para(doc, "3.未完成任务清单", "附件说明续行")
+    _para(doc, "{%p if 附件4 %}")
+    _para(doc, "4.指标自评得分表", "附件说明续行")
+    _para(doc, "{%p endif %}")
     _para(doc, "")  # GB/T 9704 7.3.5.2: the signature one line below the 附件说明
     _para(doc, "{%p for 单位 in 落款单位 %}")
     _para(doc, "{{ 单位 }}", "落款")

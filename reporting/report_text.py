@@ -28,7 +28,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from .evidence import score_totals
 from .figures import AreaFigures, Pair, TaskFigures
+from .indicators import score_text
 from .models import LONG_TERM, ROLE_LEAD
 from .numerals import to_chinese
 from .summary import RoundSummary, is_trivial, percent, points
@@ -598,3 +600,39 @@ def _deadline(task: TaskFigures) -> str:
     if task.deadline == LONG_TERM:
         return LONG_TERM
     return task.deadline + ("（已逾期）" if task.overdue else "")
+
+
+# -- 指标自评 ------------------------------------------------------------------------------------------
+
+
+def indicator_scores(data: RoundSummary) -> dict:
+    """附件4, the 指标自评 table (a row per 末级 indicator), and its paragraph; empty when no indicator system is
+    imported. The scores are evidence.py's, the same as 汇总台账's 指标自评 sheet."""
+    evidence = data.evidence
+    if evidence is None or evidence.system is None:
+        return {"附件4": [], "附件4合计": {}, "指标自评概述": ""}
+    scores = evidence.scores()
+    totals = score_totals(evidence, scores)
+    rows = [{"一级": clean(evidence.system.top(item.indicator).text), "编号": item.indicator.id,
+             "指标": clean(item.indicator.text), "分值": score_text(item.indicator.score), "项次": item.pairs,
+             "有佐证": item.proved, "自评分": score_text(item.final),
+             "调整": "已调整" if item.override is not None else ""} for item in scores]
+    total = {"一级": "合计", "编号": "", "指标": "", "分值": score_text(totals.full),
+             "项次": sum(i.pairs for i in scores), "有佐证": sum(i.proved for i in scores),
+             "自评分": score_text(totals.got), "调整": ""}
+    return {"附件4": rows, "附件4合计": total, "指标自评概述": _scores_paragraph(evidence, scores, totals)}
+
+
+def _scores_paragraph(evidence, scores: list, totals) -> str:
+    """Two lines at most (the main text has no room to spare): the total, what lacks proof, where the rest is."""
+    text = f"对照指标体系自评{score_text(totals.got)}分（满分{score_text(totals.full)}分）"
+    bare = len(evidence.indicators_without_evidence())
+    missing = len(evidence.missing_claims())
+    if bare:
+        text += f"，无佐证指标{bare}项"
+    if missing:
+        text += f"，缺佐证项次{missing}个"
+    adjusted = sum(item.override is not None for item in scores)
+    if adjusted:
+        text += f"，{adjusted}项得分经核定调整"
+    return text + "，详见附件4。"

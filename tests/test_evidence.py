@@ -241,3 +241,21 @@ def test_export_streams_large_files_and_replaces_changed_copies(round_with_evide
     assert peak < 8 * 1024 * 1024
     copy.write_bytes(b"tampered")
     assert write_evidence(ws).copied == 1 and copy.stat().st_size == archived.stat().st_size
+
+
+def test_report_gives_the_same_scores_in_a_paragraph_and_annex_4(round_with_evidence):
+    from docx import Document
+
+    from reporting.report import write_report
+
+    ws, _ = round_with_evidence
+    expected = _expected_scores()
+    report = write_report(ws)
+    document = Document(str(report.docx))
+    text = "\n".join(p.text for p in document.paragraphs)
+    total = round(sum(expected.values()), 2)
+    assert f"对照指标体系自评{total:g}分（满分100分）" in text and "附件4" in text
+    annex = next(t for t in document.tables if t.rows[0].cells[0].text == "一级指标")
+    rows = {r.cells[1].text: r.cells for r in annex.rows[1:] if r.cells[1].text}
+    assert {k: float(c[6].text) for k, c in rows.items()} == pytest.approx(expected)
+    assert annex.rows[-1].cells[0].text == "合计" and float(annex.rows[-1].cells[6].text) == pytest.approx(total)
