@@ -307,21 +307,26 @@ def export_tree(ws: Workspace, data: RoundEvidence, progress: ProgressHook = no_
         if not origin.exists():
             continue
         stat = origin.stat()
-        if target.exists() and target.stat().st_size == stat.st_size and target.stat().st_mtime == stat.st_mtime:
-            continue
+        try:
+            present = target.stat()
+            if present.st_size == stat.st_size and present.st_mtime == stat.st_mtime:
+                continue
+        except FileNotFoundError:
+            pass
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".~tmp-{target.name}")
         shutil.copyfile(origin, tmp)  # streams in chunks; never the whole file in memory
         os.utime(tmp, (stat.st_atime, stat.st_mtime))
         os.replace(tmp, target)
         copied += 1
-    planned = {root / relative for relative in plan}
-    if root.exists():
-        for path in sorted(root.rglob("*"), reverse=True):
-            if path.is_file() and path not in planned:
-                path.unlink()
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+    planned = {os.path.normpath(root / relative) for relative in plan}
+    for folder, _dirs, files in os.walk(root, topdown=False):  # what is no longer planned goes
+        for name in files:
+            path = os.path.join(folder, name)
+            if os.path.normpath(path) not in planned:
+                os.unlink(path)
+        if folder != str(root) and not os.listdir(folder):
+            os.rmdir(folder)
     progress(len(plan), len(plan), "")
     return root, copied, len(plan)
 
