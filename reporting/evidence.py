@@ -250,9 +250,12 @@ def load_evidence(ws: Workspace, round_name: str | None = None, *, conn: sqlite3
         if own:
             conn.close()
     cells: dict[str, dict[str, str]] = defaultdict(dict)
-    for pair in figures.pairs:
+    claims: dict[tuple[str, str], Claim] = {}
+    for pair in figures.pairs:  # one pass; each claim keeps only what evidence needs (a province has 300,000)
         cells[pair.unit][pair.task_id] = pair.evidence or ""
-    claims = {(p.unit, p.task_id): Claim(p) for p in figures.pairs}
+        slim = Pair(pair.unit, pair.task_id, pair.role, pair.area, pair.deadline, pair.state,
+                    evidence=pair.evidence or "", evidence_mode=pair.evidence_mode or "")
+        claims[(pair.unit, pair.task_id)] = Claim(slim)
     unassigned = []
     for found in files:
         found.match = match_file(found.name, cells.get(found.unit, {}))
@@ -266,6 +269,23 @@ def load_evidence(ws: Workspace, round_name: str | None = None, *, conn: sqlite3
     return RoundEvidence(name, list(claims.values()), unassigned, system,
                          {task.id: task.indicators for task in tasks if task.indicators},
                          {task.task_id: task.text for task in figures.tasks})
+
+
+def missing_by_unit(conn: sqlite3.Connection, figures) -> dict[str, int]:
+    """Each unit's 已完成 claims without a file and not marked 实地核查时提供/情况说明 (RoundEvidence's rule), in
+    one pass over the pairs, holding only the task ids of such claims: what status and 催报名单 need."""
+    files = _round_files(conn, figures.round)
+    with_files = {item.unit for item in files}
+    cells: dict[str, dict[str, str]] = defaultdict(dict)
+    needing: dict[str, list[str]] = defaultdict(list)
+    for pair in figures.pairs:
+        if pair.unit in with_files:
+            cells[pair.unit][pair.task_id] = pair.evidence or ""
+        if claim_needs_file(pair.state, pair.evidence_mode):
+            needing[pair.unit].append(pair.task_id)
+    served = {(item.unit, match_file(item.name, cells[item.unit]).task_id) for item in files}
+    counts = {unit: sum((unit, task_id) not in served for task_id in ids) for unit, ids in needing.items()}
+    return {unit: count for unit, count in counts.items() if count}
 
 
 def _round_files(conn: sqlite3.Connection, round_name: str) -> list[EvidenceFile]:

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from .errors import ReportingError, WorkspaceError
-from .evidence import load_evidence
+from .evidence import missing_by_unit
 from .figures import RoundFigures, UnitFigures, compute_figures
 from .models import parse_day
 from .plain_xlsx import Table, write_tables
@@ -65,7 +65,7 @@ def round_status(ws: Workspace, *, round_name: str | None = None, as_of: date | 
     try:
         name = store_round(ws, conn, round_name)
         report = StatusReport(compute_figures(conn, name, as_of))
-        report.missing_evidence = load_evidence(ws, conn=conn, figures=report.figures, links=False).missing_by_unit()
+        report.missing_evidence = missing_by_unit(conn, report.figures)
     finally:
         conn.close()
     if write_chase:
