@@ -78,9 +78,9 @@ ANNEX3_COLUMNS: Columns = [
     ("序号", "序号", 11), ("任务编号", "编号", 10), ("任务", "工作任务", 45), ("时限", "完成时限", 27),
     ("牵头", "牵头单位及状态", 40), ("项次", "项次", 11), ("已完成", "已完成", 14), ("推进中", "推进中", 14),
     ("未启动", "未启动", 14), ("待修改", "待修改", 14), ("未报送", "未报送", 14), ("逾期", "逾期", 11)]
-INDICATOR_COLUMNS: Columns = [
-    ("一级", "一级指标", 40), ("编号", "编号", 14), ("指标", "末级指标", 87), ("分值", "分值", 14), ("项次", "项次", 14),
-    ("有佐证", "已完成且有佐证", 22), ("自评分", "自评分", 16), ("调整", "说明", 18)]  # 225 mm: the landscape type area
+INDICATOR_COLUMNS: Columns = [  # 225 mm: the landscape type area
+    ("一级", "一级指标", 40), ("编号", "编号", 14), ("指标", "末级指标", 87), ("分值", "分值", 14),
+    ("项次", "项次", 14), ("有佐证", "已完成且有佐证", 22), ("自评分", "自评分", 16), ("调整", "说明", 18)]
 TEXT_COLUMNS = {"领域", "单位", "任务", "牵头", "指标", "一级"}
 CELL_MARGIN_TWIPS = 57  # 1 mm left and right: narrow number columns keep "100.0%" on one line
 Annex = tuple[str, str, Sequence[tuple[str, str, float]], str | None]  # label, title, columns, total field
