@@ -15,8 +15,12 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 
+from reporting.readers.base import column_letter
 from reporting.store import connect, dumps, transaction
+from reporting.workbook_spec import FILL_COLUMNS, LEDGER_COLUMNS
 from reporting.workspace import Settings, Workspace
+
+FILL_LETTERS = [column_letter(LEDGER_COLUMNS.index(name)) for name in FILL_COLUMNS]  # as generate lays them out
 
 CAMPAIGN = "某县法治政府建设示范创建"
 ROUND = "2026年第二季度"
@@ -158,7 +162,7 @@ def _submission(conn, round_name: str, ret: Return, index: int) -> int:
         "INSERT INTO submissions (file_hash, member, round, unit, recognized_by, read_at, run_id, verdict, errors, "
         "columns) VALUES (?, ?, ?, ?, '识别信息', ?, 1, ?, ?, ?)",
         (file_hash, ret.member, round_name, ret.unit, _read_at(index), "退回修改" if errors else "已接收", errors,
-         json.dumps(list("HIJKLMNO"))))
+         json.dumps(FILL_LETTERS)))
     submission = cursor.lastrowid
     for task_id, row in ret.rows.items():
         line = 3 + [t[0] for t in TASKS].index(task_id)

@@ -15,8 +15,12 @@ import json
 import random
 from datetime import date
 
+from reporting.readers.base import column_letter
 from reporting.store import connect, dumps, transaction
+from reporting.workbook_spec import FILL_COLUMNS, LEDGER_COLUMNS
 from reporting.workspace import Settings, Workspace
+
+FILL_LETTERS = [column_letter(LEDGER_COLUMNS.index(name)) for name in FILL_COLUMNS]  # as generate lays them out
 
 CAMPAIGN = "青山县法治政府建设示范创建"
 ROUND = "2026年度"
@@ -131,7 +135,7 @@ def _submit(conn, unit: str, index: int, rows: list[tuple], faulty: bool) -> Non
     submission = conn.execute(
         "INSERT INTO submissions (file_hash, member, round, unit, recognized_by, read_at, run_id, verdict, errors, "
         "columns) VALUES (?, '', ?, ?, '识别信息', '2026-11-20T10:00:00', 1, ?, ?, ?)",
-        (file_hash, ROUND, unit, verdict, int(faulty), json.dumps(list("HIJKLMNO")))).lastrowid
+        (file_hash, ROUND, unit, verdict, int(faulty), json.dumps(FILL_LETTERS))).lastrowid
     for line, (task_id, status, progress, measures, target) in enumerate(rows, start=3):
         accepted = not (faulty and line == 3)
         problems = rng.choice(rng.choice(PROBLEMS)) if rng.random() < 0.35 else rng.choice(["无", "", "暂无"])

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from campaign import (
     DUE,
+    FILL_LETTERS,
     FORMULA_LIKE,
     PREVIOUS,
     PREVIOUS_RETURNS,
@@ -111,7 +112,8 @@ def test_details_hold_every_pair_with_its_source(book):
     assert {(r["单位"], r["任务编号"]) for r in rows if r["逾期"] == "是"} == e.overdue
     finance = next(r for r in rows if (r["单位"], r["任务编号"]) == ("县财政局", "1.1"))
     assert finance["来源文件"] == "财政局.zip/县财政局.xlsx"
-    assert finance["来源位置"] == "「工作台账」第3行（完成状态 H3，完成进度(%) I3）"
+    status, progress = FILL_LETTERS[:2]
+    assert finance["来源位置"] == f"「工作台账」第3行（完成状态 {status}3，完成进度(%) {progress}3）"
     justice = next(r for r in rows if (r["单位"], r["任务编号"]) == ("县司法局", "1.1"))
     assert justice["来源文件"] == "县司法局.xlsx"  # the latest return, not the superseded draft
     assert justice["完成进度(%)"] == 100 and justice["佐证材料"] == "清理结果.pdf"
