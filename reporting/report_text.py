@@ -23,13 +23,16 @@ other words (numbers aside) comes after the others.
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import groupby
+from operator import attrgetter
 
 from .evidence import score_totals
-from .figures import AreaFigures, Pair, TaskFigures
+from .figures import AreaFigures, Pair, Pairs, RoundFigures, TaskFigures
 from .indicators import score_text
 from .models import LONG_TERM, ROLE_LEAD
 from .numerals import to_chinese
@@ -269,11 +272,19 @@ def merit(pair: Pair, unit_rates: dict[str, float]) -> tuple:
             pair.progress or 0.0)
 
 
-def candidates(pairs: Iterable[Pair], unit_rates: dict[str, float], seq: dict[str, int]) -> list[Pair]:
-    """Answers worth quoting, best first by `merit`, then in plan order."""
-    worth = [p for p in pairs if p.state in QUOTED and says_something(p.measures)]
-    return sorted(worth, key=lambda p: (tuple(-float(v) for v in merit(p, unit_rates)), seq.get(p.task_id, 0),
-                                        p.unit))
+def candidates(pairs: Iterable[Pair], unit_rates: dict[str, float], seq: dict[str, int],
+               limit: int | None = None) -> list[Pair]:
+    """Answers worth quoting, best first by `merit`, then in plan order (only the first `limit` of them when
+    given, as sorted(...)[:limit] would give them: a province's pairs are not all held)."""
+    worth = (p for p in pairs if p.state in QUOTED and says_something(p.measures))
+
+    def key(p: Pair) -> tuple:
+        return tuple(-float(v) for v in merit(p, unit_rates)), seq.get(p.task_id, 0), p.unit
+
+    return sorted(worth, key=key) if limit is None else heapq.nsmallest(limit, worth, key=key)
+
+
+CANDIDATES_HELD = 5000  # per area; when these give fewer examples than asked, the area's pairs are read again
 
 
 def main_work(data: RoundSummary) -> list[dict]:
@@ -285,19 +296,32 @@ def main_work(data: RoundSummary) -> list[dict]:
     unit_rates = {u.unit: u.completion_rate for u in f.units}
     seq = {t.task_id: t.seq for t in f.tasks}
     tasks = data.tasks_by_id()
-    by_area: dict[str, list[Pair]] = {}
-    for pair in f.pairs:
-        by_area.setdefault(pair.area, []).append(pair)
     grouped = data.area_tasks()
     quotes = Quotes()
+    count = data.settings.examples_per_area
+    best = {area: candidates(pairs, unit_rates, seq, CANDIDATES_HELD) for area, pairs in _pairs_by_area(f)}
     sections: list[dict] = []
     for area in f.areas:
-        picked = pick_examples(candidates(by_area.get(area.area, []), unit_rates, seq),
-                               data.settings.examples_per_area, quotes)
+        ranked = best.get(area.area, [])
+        if len(ranked) == CANDIDATES_HELD and \
+                len(pick_examples(ranked, count, Quotes(dict(quotes.units), set(quotes.shapes)))) < count:
+            ranked = candidates((p for p in f.pairs if p.area == area.area), unit_rates, seq)  # all of them
+        picked = pick_examples(ranked, count, quotes)
         paragraph = _area_totals(area, grouped.get(area.area, []), f.total.completion_rate)
         paragraph += "".join(numbered([_quote(pair, body, tasks[pair.task_id]) for pair, body in picked]))
         sections.append(section(len(sections) + 1, area_name(area.area), [paragraph]))
     return sections
+
+
+def _pairs_by_area(f: RoundFigures) -> Iterator[tuple[str, Iterator[Pair]]]:
+    """(area, its pairs), area after area, reading the pairs once."""
+    pairs = f.pairs
+    if isinstance(pairs, Pairs):
+        ordered: Iterable[Pair] = pairs.by_area()
+    else:
+        order = {area.area: index for index, area in enumerate(f.areas)}
+        ordered = sorted(pairs, key=lambda p: order.get(p.area, 0))
+    return groupby(ordered, key=attrgetter("area"))
 
 
 def pick_examples(ranked: list[Pair], count: int, quotes: Quotes) -> list[tuple[Pair, str]]:

@@ -23,10 +23,11 @@ from campaign import (
 )
 from click.testing import CliRunner
 
-from reporting import charts, report
+from reporting import charts, report, report_text
 from reporting.cli import main
 from reporting.errors import WorkspaceError
 from reporting.report import write_report
+from reporting.summary import load_summary
 
 
 @pytest.fixture
@@ -88,6 +89,15 @@ def test_main_work_by_area_with_the_strongest_work(written):
     assert "甲镇人民政府承接" not in first  # one piece of work per task
     assert any(MARKUP_LIKE.rstrip("。") in line for line in lines)
     assert any(FORMULA_LIKE[0].split("，")[0] in line for line in lines)
+
+
+def test_main_work_holds_a_few_candidates_per_area_and_reads_again_when_they_are_not_enough(campaign_ws, monkeypatch):
+    """Only CANDIDATES_HELD answers per area are held (a province has 300,000); the text is the same as with all."""
+    data = load_summary(campaign_ws)
+    everything = report_text.main_work(data)
+    monkeypatch.setattr(report_text, "CANDIDATES_HELD", 1)
+    assert report_text.main_work(data) == everything
+    assert any("一是" in paragraph for section in everything for paragraph in section["段落"])
 
 
 def test_problems_and_next_steps_for_the_whole_round(written):
