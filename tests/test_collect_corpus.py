@@ -812,3 +812,49 @@ def test_file_collect_may_not_read(ws, inbox, tmp_path, monkeypatch):
     assert "没有读取该文件的权限" in _file(result, "无权限.xlsx").message
     assert _file(result, "无权限.xlsx").code == "inbox.unreadable"
     _assert_consistent(ws, result)
+
+
+# ---------------------------------------------------------------- more archives and damaged parts
+
+
+def test_zip_entry_that_is_a_link_is_not_followed(ws, inbox, tmp_path):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("财政局.xlsx", _xlsx_bytes(tmp_path))
+        link = zipfile.ZipInfo("密码.txt")
+        link.external_attr = (0o120777 << 16)  # a symbolic link to /etc/shadow, as zip stores one
+        zf.writestr(link, "/etc/shadow")
+    (ws.inbox / "财政局.zip").write_bytes(out.getvalue())
+    result = _collect(ws)
+    outcome = _file(result, "财政局.zip")
+    assert outcome.status == READ and "「密码.txt」路径不安全" in outcome.message
+    _assert_consistent(ws, result)
+
+
+def test_zip_with_too_many_entries(ws, inbox, tmp_path, monkeypatch):
+    from reporting.readers import archive
+
+    monkeypatch.setattr(archive, "MAX_ENTRIES", 20)  # (an .xlsx has 13 parts) the workers are forked: they see it too
+    photos = {f"照片{n}.jpg": b"\xff\xd8\xff" + bytes([n]) for n in range(25)}
+    data = _zip(photos | {"台账.xlsx": _xlsx_bytes(tmp_path)})
+    _refused(ws, "材料.zip", data, "zip.too_many", "文件过多")
+
+
+def test_damaged_sheet_is_told_in_chinese(ws, inbox, tmp_path):
+    data = _xlsx_bytes(tmp_path)
+    broken = _rezip(data, replace={"xl/worksheets/sheet1.xml": _sheet_xml(data)[:-300].encode()})
+    (ws.inbox / "财政局.xlsx").write_bytes(broken)
+    result = _collect(ws)
+    outcome = _file(result, "财政局.xlsx")
+    assert outcome.status == ERROR_FILE and outcome.code in {"sheet.unreadable", "book.damaged", "xml.damaged"}
+    assert not any(word in outcome.message for word in ("Error", "error", "invalid", "not a valid", "Cannot"))
+    _assert_consistent(ws, result)
+
+
+def test_empty_workbook_inside_a_zip_beside_a_good_one(ws, inbox, tmp_path):
+    data = _zip({"财政局.xlsx": _xlsx_bytes(tmp_path), "空白.xlsx": b""})
+    (ws.inbox / "打包.zip").write_bytes(data)
+    result = _collect(ws)
+    outcome = _file(result, "打包.zip")
+    assert outcome.status == READ and [r.unit for r in outcome.returns] == ["县财政局"]
+    _assert_consistent(ws, result)
