@@ -297,6 +297,7 @@ def _collect_evidence_only(conn: sqlite3.Connection, current: str, run_id: int, 
             conn.executemany(
                 "INSERT INTO loose_evidence (file_hash, round, unit, name, archive_path, size, hash) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)", [(read.digest, current, unit, *a) for a in read.attachments])
+            _refresh_claim_lines(conn, current, unit)
         _remember_path(conn, found.rel, found.stat, read.digest)
     result.files.append(outcome)
 
@@ -414,14 +415,43 @@ def _store_evidence(conn: sqlite3.Connection, submission_id: int, piece: ReadPie
     lines: list[tuple] = [(LEVEL_EVIDENCE, None, None, None, a[0], f"附件「{a[0]}」未能对应到任务：{m.reason}",
               "在文件名前加上任务编号（如 7-会议纪要.pdf）后重新打包报送", None, FILE_WITHOUT_TASK)
              for a, m in zip(attachments, matches, strict=True) if m.task_id is None]
-    lines += [(LEVEL_EVIDENCE, piece.answers[i][-3], None, row[0], row[evidence] or "", CLAIM_REASON,
-               "把佐证文件以任务编号开头命名、与台账一起打包报送，或在“材料提供方式”中选择“实地核查时提供”或“情况说明”",
-               "佐证材料", CLAIM_WITHOUT_FILE)
-              for i, row in enumerate(piece.answers)
-              if row[1] and claim_needs_file(row[status], row[mode]) and row[0] not in served]
+    lines += _claim_lines([(row[0], row[1], row[status], row[evidence], row[mode], row[-3]) for row in piece.answers],
+                          served)
     conn.executemany(
         "INSERT INTO problems (submission_id, level, sheet, cell, task_id, value, message, fix, column_name, code) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(submission_id, *line) for line in lines])
+
+
+def _claim_lines(rows: list[tuple], served: set[str | None]) -> list[tuple]:
+    """A receipt's 佐证 line for each accepted 已完成 row (task, accepted, status, evidence, mode, sheet) that
+    needs a file and has none among `served` (the tasks the unit's files were matched to)."""
+    return [(LEVEL_EVIDENCE, sheet, None, task_id, evidence or "", CLAIM_REASON,
+             "把佐证文件以任务编号开头命名、与台账一起打包报送，或在“材料提供方式”中选择“实地核查时提供”或“情况说明”",
+             "佐证材料", CLAIM_WITHOUT_FILE)
+            for task_id, accepted, status, evidence, mode, sheet in rows
+            if accepted and claim_needs_file(status, mode) and task_id not in served]
+
+
+def _refresh_claim_lines(conn: sqlite3.Connection, round_name: str, unit: str) -> None:
+    """Files that came after the unit's return: its receipt's claim lines are worked out again (the files
+    may prove some) and the receipt is written anew at the end of the run."""
+    for (submission_id,) in conn.execute(
+            "SELECT id FROM submissions WHERE round = ? AND unit = ? AND superseded_by IS NULL",
+            (round_name, unit)).fetchall():
+        rows = conn.execute("SELECT task_id, accepted, status, evidence, evidence_mode, sheet FROM answers "
+                            "WHERE submission_id = ?", (submission_id,)).fetchall()
+        cells = {row[0]: row[3] or "" for row in rows}
+        names = [row[0] for row in conn.execute(
+            "SELECT a.name FROM attachments a JOIN submissions s ON s.id = a.submission_id "
+            "WHERE s.round = ? AND s.unit = ? UNION ALL SELECT name FROM loose_evidence WHERE round = ? AND unit = ?",
+            (round_name, unit, round_name, unit))]
+        served = {match_file(name, cells).task_id for name in names}
+        conn.execute("DELETE FROM problems WHERE submission_id = ? AND code = ?", (submission_id, CLAIM_WITHOUT_FILE))
+        conn.executemany(
+            "INSERT INTO problems (submission_id, level, sheet, cell, task_id, value, message, fix, column_name, code) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(submission_id, *line) for line in _claim_lines([tuple(row) for row in rows], served)])
+        conn.execute("UPDATE submissions SET receipt = NULL WHERE id = ?", (submission_id,))
 
 
 def _store_rows(conn: sqlite3.Connection, submission_id: int, piece: ReadPiece) -> None:

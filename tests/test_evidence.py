@@ -259,3 +259,22 @@ def test_report_gives_the_same_scores_in_a_paragraph_and_annex_4(round_with_evid
     rows = {r.cells[1].text: r.cells for r in annex.rows[1:] if r.cells[1].text}
     assert {k: float(c[6].text) for k, c in rows.items()} == pytest.approx(expected)
     assert annex.rows[-1].cells[0].text == "合计" and float(annex.rows[-1].cells[6].text) == pytest.approx(total)
+
+
+def test_files_sent_after_the_return_clear_its_receipt_lines(ws):
+    """The workbook first, its evidence a run later: the receipt is written again without the proved claim."""
+    record_round(ws)
+    write_return(ws.inbox / "公安局.xlsx", "县公安局", {"1": done(), "4": done(), "5": ongoing()},
+                 mtime=1_750_000_000)
+    collect_inbox(ws, workers=0)
+    receipt = ws.round_dir(ROUND) / "回执" / "县公安局.xlsx"
+
+    def claim_lines() -> list[str]:
+        sheet = openpyxl.load_workbook(receipt)["问题清单"]
+        return sorted(str(r[0]) for r in sheet.iter_rows(values_only=True) if r[2] and "【佐证】" in r[2])
+
+    assert len(claim_lines()) == 2  # tasks 1 and 4 claim 已完成 with no file yet
+    _zip(ws.inbox / "县公安局佐证材料.zip", {"任务4/签到表.jpg": b"\xff\xd8 four"}, 1_750_000_100)
+    collect_inbox(ws, workers=0)
+    assert len(claim_lines()) == 1
+    assert round_status(ws).missing_evidence == {"县公安局": 1}
