@@ -90,8 +90,9 @@ def write_report(ws: Workspace, *, round_name: str | None = None, as_of: date | 
 def build_context(data: RoundSummary) -> dict:
     """Every field of report_template.FIELDS except the images."""
     context = text.headline(data)
-    context.update({"主要工作": text.main_work(data), "存在问题": text.problems(data),
-                    "下一步计划": text.next_steps(data), **text.annexes(data), **text.indicator_scores(data)})
+    found = text.findings(data)  # 三 and 四 point for point
+    context.update({"主要工作": text.main_work(data), "存在问题": text.problems(data, found),
+                    "下一步计划": text.next_steps(data, found), **text.annexes(data), **text.indicator_scores(data)})
     return context
 
 

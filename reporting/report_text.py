@@ -463,13 +463,15 @@ def findings(data: RoundSummary) -> list[Finding]:
     return found[:MAX_POINTS]
 
 
-def problems(data: RoundSummary) -> list[dict]:
-    points_ = [item.problem for item in findings(data)]
+def problems(data: RoundSummary, found: list[Finding] | None = None) -> list[dict]:
+    """三, from `findings` (worked out here unless given)."""
+    points_ = [item.problem for item in (findings(data) if found is None else found)]
     return [section(0, "", numbered(points_))] if points_ else []
 
 
-def next_steps(data: RoundSummary) -> list[dict]:
-    points_ = [item.step for item in findings(data)]
+def next_steps(data: RoundSummary, found: list[Finding] | None = None) -> list[dict]:
+    """四, from `findings` (worked out here unless given)."""
+    points_ = [item.step for item in (findings(data) if found is None else found)]
     return [section(0, "", numbered(points_))] if points_ else []
 
 
