@@ -149,6 +149,9 @@ _GUESS_NOTES = (
     ("取自正文", "项任务的完成时限取自正文中的时限"),
     ("进度安排", "项任务写有多个时间节点，完成时限取最后一个，其余写入备注"),
     ("同一条目中", "项任务由同一条目中各自带有责任单位的句子拆分而来"),
+    ("是一段时间", "项任务的完成时限写的是一段时间，取其结束"),
+    ("只写了年份", "项任务的完成时限只写了年份，取该年年底"),
+    ("责任单位继承自上级", "项任务的责任单位取自上级标题"),
 )
 
 
@@ -704,6 +707,8 @@ def _read_phrase(task: Task, phrase: str, when: _When) -> Deadline | None:
 def _check_deadline(task: Task, deadline: Deadline | None, when: _When) -> None:
     if deadline is None or deadline.recurring:
         return
+    if deadline.span:
+        task.notes.append(f"完成时限「{deadline.written}」是一段时间，取其结束")
     if deadline.relative:
         if deadline.value:
             task.notes.append(f"完成时限「{deadline.written}」未写年份，按方案年份{when.year}年（取自{when.year_from}）推断")

@@ -35,6 +35,7 @@ class Deadline:
     written: str
     recurring: bool = False
     relative: bool = False  # written without a year ("四月份", "二季度", "全年"): the plan's year is assumed
+    span: bool = False  # a span of time ("2019年3月—6月"): its end is taken
 
 
 _LONG_RE = re.compile(r"(?:长期坚持|长期推进|长期执行|长期开展|长期|持续推进|持续开展|常态化推进|常态化)")
@@ -207,7 +208,7 @@ def _span_end(plain: str, written: str, plan_date: date | None, year: int | None
     found = parse_deadline(end, plan_date, year)
     if found is None or found.recurring or found.value == LONG_TERM:
         return None
-    return replace(found, written=written)
+    return replace(found, written=written, span=True)
 
 
 def _strip_label(text: str) -> str:
