@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .plan_outline import clean_line, parse_numbering
 from .plan_sources import HEADER_SCAN_ROWS, SourceLine, header_columns
 from .plan_text_table import TEXT_TABLE_IDS, TextTable, text_tables
-from .plan_units import looks_like_unit, split_unit_names
+from .plan_units import LABEL_RE, looks_like_unit, parse_clause_body, split_unit_names
 
 _SKIP_ROW_RE = re.compile(r"^(?:抄送|抄报|印发|联系人|联系电话|附件)")
 
@@ -98,18 +98,35 @@ def _rows(block: list[SourceLine], columns: dict[str, int]) -> list[TableRow]:
         if not text:
             continue
         above = [_cell(cells, c) or above[i] for i, c in enumerate(levels)]
+        lead, responsible = _unit_columns(_cell(cells, columns.get("lead")), _cell(cells, columns.get("responsible")))
         rows.append(TableRow(
             line=source.line,
             number=_number(_cell(cells, columns.get("id"))),
             text=clean_line(text.replace("\n", "")),
-            lead=_unit_cell(_cell(cells, columns.get("lead"))),
-            responsible=_unit_cell(_cell(cells, columns.get("responsible"))),
+            lead=lead,
+            responsible=responsible,
             deadline=clean_line(_cell(cells, columns.get("deadline"))),
             score=_score(_cell(cells, columns.get("score"))),
             path=[clean_line(v) for v in above if v] or list(heading),
             group=group,
         ))
     return rows
+
+
+def _unit_columns(lead_cell: str, resp_cell: str) -> tuple[list[str], list[str]]:
+    """Units of a row; a cell may say itself who leads (`牵头：市委依法治市办` / `配合：市司法局`)."""
+    lead: list[str] = []
+    responsible: list[str] = []
+    for text, role in ((lead_cell, "lead"), (resp_cell, "resp")):
+        labelled = LABEL_RE.search(text) or re.search(r"(?:牵头|配合|协助)\s*[:：]", text)
+        clause = parse_clause_body(re.sub(r"(牵头|配合|协助)\s*[:：]", r"\1单位：", text).replace("\n", "；")) \
+            if labelled else None
+        if clause is not None and clause.has_units:
+            lead += clause.lead
+            responsible += clause.responsible
+        else:
+            (lead if role == "lead" else responsible).extend(_unit_cell(text))
+    return list(dict.fromkeys(lead)), [n for n in dict.fromkeys(responsible) if n not in lead]
 
 
 def _unit_cell(text: str) -> list[str]:
