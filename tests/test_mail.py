@@ -406,6 +406,13 @@ def test_send_reply_fetch_collect_remind(ws: Workspace, mail_servers: MailServer
     with connect(ws.db_path) as conn:
         reminded = {r["unit"] for r in sent_rows(conn, ROUND, KIND_REMINDER)}
     assert reminded - {"县教育局"} == {"县财政局", "甲镇人民政府"}
+    # as of a day before any deadline nothing is overdue: the accepted unit has no reason left
+    early = cli(ws, "mail", "remind", "--as-of", "2026-01-01")
+    assert early.returncode == 0, early.stderr
+    written = {p.stem for p in (ws.round_dir(ROUND) / MAIL_DIR / KIND_REMINDER).glob("*.eml")}
+    assert "县教育局" not in written or len(education) == 2
+    text = parse((ws.round_dir(ROUND) / MAIL_DIR / KIND_REMINDER / "县财政局.eml").read_bytes())
+    assert "逾期" not in text.get_body(("plain",)).get_content() and "待确认" not in str(text["Subject"])
 
 
 def test_the_demo_runs_by_mail(tmp_path: Path, mail_servers: MailServers) -> None:
