@@ -345,11 +345,8 @@ def _store_return(conn: sqlite3.Connection, piece: ReadPiece, file_hash: str, ru
         (file_hash, piece.member, piece.round, piece.unit, piece.by, _now(), run_id, piece.mtime, verdict,
          piece.errors, piece.warnings, int(piece.late), piece.note, piece.fmt, piece.hash if piece.member else None,
          piece.columns, int(piece.blank), piece.saved_at)))
-    _store_rows(conn, submission_id, piece)
+    mine = _store_checked(conn, submission_id, piece, attachments)
     _store_liaison(conn, submission_id, piece.unit, piece.liaison)
-    folder = PurePosixPath(piece.member).parent.as_posix()
-    mine = [a for a in attachments if PurePosixPath(a[0]).parent.as_posix() == folder] or attachments
-    _store_evidence(conn, submission_id, piece, mine)
     outcome = ReturnOutcome(piece.member, piece.unit, piece.round, RECOGNIZED_BY[piece.by], piece.errors,
                             piece.warnings, submission_id, None, [a[0] for a in mine], piece.round == current,
                             blank=piece.blank)
@@ -362,6 +359,17 @@ def _store_return(conn: sqlite3.Connection, piece: ReadPiece, file_hash: str, ru
     superseded = settle_latest(conn, piece.round, piece.unit)
     outcome.superseded = superseded[0] if superseded else None
     return outcome
+
+
+def _store_checked(conn: sqlite3.Connection, submission_id: int, piece: ReadPiece,
+                   attachments: list[tuple[str, str, int, str]]) -> list[tuple[str, str, int, str]]:
+    """What checking the return against its unit's tasks gave (rows, cells, problems, evidence); the files
+    beside the workbook that are its own (those in its folder of a zip, else all)."""
+    _store_rows(conn, submission_id, piece)
+    folder = PurePosixPath(piece.member).parent.as_posix()
+    mine = [a for a in attachments if PurePosixPath(a[0]).parent.as_posix() == folder] or attachments
+    _store_evidence(conn, submission_id, piece, mine)
+    return mine
 
 
 def _unchanged_from_prefill(conn: sqlite3.Connection, piece: ReadPiece, prefilled: dict[str, dict]) -> None:
@@ -496,10 +504,54 @@ def confirm_file(ws: Workspace, file: Path, unit: str | None = None, *, receipts
                                 (digest,)).fetchall()
             rounds = Rounds(conn)
             units = [u for r in held for info in [rounds.get(r["round"])] if info for u in info.units]
+            rechecked, attachments = _recheck_as(ws, conn, digest, rounds, unit) if unit in units else ({}, [])
             with transaction(conn):
+                for submission_id, piece in rechecked.items():
+                    _replace_checked(conn, submission_id, piece, attachments)
                 done = confirm_return(conn, digest, f"inbox/{row['name']}", unit, units)
             if receipts:
                 write_pending_receipts(ws, conn)
             return done
         finally:
             conn.close()
+
+
+def _recheck_as(ws: Workspace, conn: sqlite3.Connection, digest: str, rounds: Rounds, unit: str,
+                ) -> tuple[dict[int, ReadPiece], list[tuple[str, str, int, str]]]:
+    """The file's held returns of units other than `unit`, checked again against `unit`'s tasks (submission
+    id → workbook), and the files beside them: its copy in archive/ is read once more (in a worker, as
+    collect reads), so every row the workbook holds is checked, not only those kept for the unit it named."""
+    held = conn.execute("SELECT id, member FROM submissions WHERE file_hash = ? AND hold <> '' AND unit <> ?",
+                        (digest, unit)).fetchall()
+    if not held:
+        return {}, []
+    file = conn.execute("SELECT name, archive_path, mtime FROM files WHERE hash = ?", (digest,)).fetchone()
+    shown = f"inbox/{file['name']}"
+    copy = ws.root / file["archive_path"] if file["archive_path"] else None
+    if copy is None or not copy.is_file():
+        raise ConfirmError("archive/ 中找不到该文件的存档副本，无法按指定单位重新核对；请重新运行 reporting collect",
+                           file=shown)
+    job = FileJob(str(copy), shown, file["mtime"], str(ws.root), unit=unit)
+    with closing(read_files([job], current_round(ws, rounds.names), ws.db_path, 1, ws.settings().words)) as reads:
+        read = next(reads)
+    pieces = {p.member: p for p in read.pieces if p.stored}
+    for row in held:
+        piece = pieces.get(row["member"])
+        if piece is None:
+            why = "；".join(read.notes) or "未找到该工作簿"
+            raise ConfirmError(f"重新读取存档副本失败（{why}），未作确认", file=shown)
+    return {row["id"]: pieces[row["member"]] for row in held}, read.attachments
+
+
+def _replace_checked(conn: sqlite3.Connection, submission_id: int, piece: ReadPiece,
+                     attachments: list[tuple[str, str, int, str]]) -> None:
+    """Put the return's check against its new unit in place of the one against the unit it named."""
+    for table in ("answers", "other_cells", "problems", "attachments"):
+        conn.execute(f"DELETE FROM {table} WHERE submission_id = ?", (submission_id,))
+    if not piece.blank:
+        _unchanged_from_prefill(conn, piece, {})
+    _store_checked(conn, submission_id, piece, attachments)
+    conn.execute("UPDATE submissions SET unit = ?, verdict = ?, errors = ?, warnings = ?, note = ?, blank = ?, "
+                 "columns = ? WHERE id = ?",
+                 (piece.unit, STATE_BLANK if piece.blank else verdict_of(piece.errors), piece.errors,
+                  piece.warnings, piece.note, int(piece.blank), piece.columns, submission_id))

@@ -51,6 +51,7 @@ class FileJob:
     shown: str
     mtime: float
     root: str  # the workspace: its archive/ gets a copy of the file
+    unit: str = ""  # read as this unit's return whatever the workbook says (reporting confirm --unit)
 
 
 @dataclass
@@ -220,7 +221,7 @@ def _open(data: bytes, job: FileJob, digest: str, rounds: Rounds, current: str,
     shown = job.shown
     fmt = readers.sniff(data, shown)
     if fmt != readers.FORMAT_ZIP:
-        piece = _read_piece(data, ReadPiece("", fmt, job.mtime, digest), shown, rounds, current, False)
+        piece = _read_piece(data, ReadPiece("", fmt, job.mtime, digest), shown, rounds, current, False, job.unit)
         if piece.error:
             raise ReturnError(piece.error, file=shown, code=piece.code)
         return [piece], [], []
@@ -237,7 +238,7 @@ def _open(data: bytes, job: FileJob, digest: str, rounds: Rounds, current: str,
             return [], others, notes
         raise ReturnError("压缩包中没有台账工作簿（.xlsx/.xls/.ods）", file=shown, code="zip.no_workbook")
     found.sort(key=lambda pair: (pair[1].mtime, pair[1].member))
-    pieces = [_read_piece(member.data, piece, f"{shown}/{piece.member}", rounds, current, bool(others))
+    pieces = [_read_piece(member.data, piece, f"{shown}/{piece.member}", rounds, current, bool(others), job.unit)
               for member, piece in found]
     if any(p.stored for p in pieces):  # a workbook that is no ledger is evidence too
         others += [member for member, piece in found if piece.error == NOT_A_LEDGER]
@@ -281,7 +282,7 @@ def _member_format(member: Member, shown: str) -> str:
 
 
 def _read_piece(data: bytes, piece: ReadPiece, shown: str, rounds: Rounds, current: str,
-                has_attachments: bool) -> ReadPiece:
+                has_attachments: bool, unit: str = "") -> ReadPiece:
     try:
         book = readers.open_workbook(data, shown, piece.fmt)
         info = rounds.get(current)
@@ -291,6 +292,8 @@ def _read_piece(data: bytes, piece: ReadPiece, shown: str, rounds: Rounds, curre
             piece.error, piece.code = NOT_A_LEDGER, "file.not_ledger"
             return piece
         found = recognize(book_data, shown, rounds, current)
+        if unit:  # the coordinator's word: checked against that unit's tasks
+            found.unit = unit
         checked = check_return(book_data, found, has_attachments=has_attachments)
         checked.problems += [return_problem("file.note", note=note) for note in book.notes]
         saved_at = book.saved_at()

@@ -163,3 +163,36 @@ def test_a_return_identical_to_last_rounds_prefill_is_accepted_with_a_warning(ws
     assert _units(ws)["县财政局"]["state"] == "已接收"
     write_return(ws.inbox / "财政局-三季度-更新.xlsx", "县财政局", {**answers, "2": done()})
     assert "已接收，有" not in _run(ws, "collect").split("三季度-更新")[1].splitlines()[0]
+
+
+def test_confirming_as_another_unit_checks_the_return_against_that_units_tasks(ws):
+    """县财政局's workbook (tasks 1–3) sent under 县公安局's name and confirmed as 县公安局 (tasks 1, 4, 5):
+    rows 2 and 3 are not its tasks, 4 and 5 are missing, and the figures and receipt are 县公安局's."""
+    from reporting.store import connect
+
+    record_round(ws)
+    write_return(ws.inbox / "县公安局台账.xlsx", "县财政局", {"1": done(), "2": ongoing(), "3": done()})
+    assert "待确认" in _run(ws, "collect")
+    assert not (ws.round_dir(ROUND) / "回执" / "县财政局.xlsx").exists()
+
+    _run(ws, "confirm", "inbox/县公安局台账.xlsx", "--unit", "县公安局")
+    conn = connect(ws.db_path)
+    (sub,) = conn.execute("SELECT * FROM submissions").fetchall()
+    problems = sorted((r["code"], r["task_id"]) for r in conn.execute(
+        "SELECT code, task_id FROM problems WHERE submission_id = ? AND code LIKE 'row.%'", (sub["id"],)))
+    answered = [r[0] for r in conn.execute("SELECT task_id FROM answers WHERE submission_id = ?", (sub["id"],))]
+    conn.close()
+    assert problems == [("row.missing", "4"), ("row.missing", "5"), ("row.not_assigned", "2"),
+                        ("row.not_assigned", "3")]
+    assert answered == ["1"]
+    assert (sub["unit"], sub["hold"], sub["errors"], sub["verdict"]) == ("县公安局", "", 2, "退回修改")
+    units = _units(ws)
+    police = units["县公安局"]
+    assert (police["state"], police["errors"], police["held"]) == ("退回修改", 2, 0)
+    assert (police["tasks"], police["completed"], police["not_reported"], police["overdue"]) == (3, 1, 2, 0)
+    assert (units["县财政局"]["state"], units["县财政局"]["held"]) == ("未报送", 0)
+    receipts = ws.round_dir(ROUND) / "回执"
+    assert sub["receipt"] and not (receipts / "县财政局.xlsx").exists()
+    receipt = openpyxl.load_workbook(receipts / "县公安局.xlsx")
+    texts = [str(c.value) for sheet in receipt.worksheets for row in sheet.iter_rows() for c in row if c.value]
+    assert any("县公安局" in t for t in texts) and not any("县财政局" in t for t in texts)
