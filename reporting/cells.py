@@ -5,6 +5,8 @@ collect. So `answers.raw` holds the row's cells as read, a JSON array in FILL_CO
   null            the normalised value itself: text or a number typed as such (or an empty cell with none),
   "text"          text that normalising changed ("进行中", "80%"), or an empty cell that got a value,
   [text, type]    anything else, as text_of shows it, with its raw_type ("number", "date", "formula:text"…);
+  [text, type, "nul"]  text holding a NUL character, escaped (nul_escape): SQLite's JSON functions stop at a NUL,
+                  so the view unescapes it with replace() (NUL_UNESCAPE_SQL);
 or NULL when every entry is null (most rows); `submissions.columns` has the column letter of each fill
 column, so a cell's address is letter + answers.row.
 Verdicts are the problems at that address. The view `cells` (store.py) lays it all out one row per cell.
@@ -19,6 +21,21 @@ from .validate import raw_type
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
+_ESC = "\ue000"  # a private-use character: itself escaped as ESC+"\ue001", a NUL as ESC+"\ue002"
+
+
+def nul_escape(text: str) -> str:
+    return text.replace(_ESC, _ESC + "\ue001").replace("\x00", _ESC + "\ue002")
+
+
+def nul_unescape(text: str) -> str:
+    return text.replace(_ESC + "\ue002", "\x00").replace(_ESC + "\ue001", _ESC)
+
+
+def nul_unescape_sql(expression: str) -> str:
+    """nul_unescape in SQL, for the view `cells`."""
+    return f"replace(replace({expression}, char(57344, 57346), char(0)), char(57344, 57345), char(57344))"
+
 
 def encode_raw(raw: list[object], normalized: list[object], formula: frozenset[str] | set[str],
                columns: list[str]) -> str | None:
@@ -28,12 +45,18 @@ def encode_raw(raw: list[object], normalized: list[object], formula: frozenset[s
     entries: list[object] = []
     for value, norm, column in zip(raw, normalized, columns, strict=True):
         if formula and column in formula:
-            entries.append([text_of(value), raw_type(value, True)])
+            entries.append(_entry(text_of(value), raw_type(value, True)))
         elif _same(value, norm):
             entries.append(None)
+        elif type(value) is str:
+            entries.append(_entry(value, "text") if "\x00" in value else value)
         else:
-            entries.append(value if type(value) is str else [text_of(value), raw_type(value)])
+            entries.append(_entry(text_of(value), raw_type(value)))
     return _dumps(entries)
+
+
+def _entry(text: str, kind: str) -> list[str]:
+    return [nul_escape(text), kind, "nul"] if "\x00" in text else [text, kind]
 
 
 def _same(value: object, norm: object) -> bool:
@@ -52,5 +75,5 @@ def decode_raw(text: str | None, normalized: list[object]) -> list[tuple[str, st
         elif isinstance(entry, str):
             found.append((entry, "text" if entry else "empty"))
         else:
-            found.append((entry[0], entry[1]))
+            found.append((nul_unescape(entry[0]) if len(entry) > 2 else entry[0], entry[1]))
     return found

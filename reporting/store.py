@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from .cells import nul_unescape_sql
 from .errors import WorkspaceError
 from .workbook_spec import FILL_SPEC, PERCENT, FillColumn
 
@@ -180,6 +181,8 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE files ADD COLUMN code TEXT NOT NULL DEFAULT '';
     """,
+    # 9: raw text holding a NUL is kept escaped in answers.raw (cells.py); nothing to move, the view is remade.
+    "",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -193,7 +196,9 @@ def cells_view() -> str:
     return f"""
     CREATE VIEW cells AS
     SELECT x.submission_id, x.task_id, x.column_name, x.sheet, x.cell,
-        CASE x.kind WHEN 'null' THEN COALESCE(x.normalized, '') WHEN 'array' THEN json_extract(x.entry, '$[0]')
+        CASE x.kind WHEN 'null' THEN COALESCE(x.normalized, '') WHEN 'array' THEN
+            iif(json_array_length(x.entry) > 2, {nul_unescape_sql("json_extract(x.entry, '$[0]')")},
+                json_extract(x.entry, '$[0]'))
             ELSE x.entry END AS raw,
         CASE x.kind WHEN 'array' THEN json_extract(x.entry, '$[1]')
             WHEN 'null' THEN iif(x.normalized IS NULL, 'empty', iif(x.column_name IN ({numbers}), 'number', 'text'))

@@ -109,3 +109,29 @@ def test_view_tells_the_worst_verdict_of_a_cell(tmp_path):
     assert rows["H9"] == ("已完成", "已完成", "ok", "")
     assert rows["I9"] == ("80", "80", "error", "另一个")
     assert rows["J9"] == ("", None, "error", "未填写")
+
+
+def test_view_returns_raw_text_holding_a_nul_whole(tmp_path):
+    conn = connect(tmp_path / "r.db")
+    held = "前\x00后"
+    raw = raw_row(status="已完成", measures=held, problems="\ue000\x00\ue001", next_steps=held)
+    normalized = normalized_row(status="已完成", measures="前后", problems="x", next_steps="继续")
+    text = encode_raw(raw, normalized, {"下一步计划"}, FILL_COLUMNS)
+    assert text is not None and "\\u0000" not in text  # nothing for SQLite's JSON functions to stop at
+    decoded = decode_raw(text, normalized)
+    assert decoded[FILL_COLUMNS.index("工作举措及成效")] == (held, "text")
+    assert decoded[FILL_COLUMNS.index("存在问题")] == ("\ue000\x00\ue001", "text")
+    assert decoded[FILL_COLUMNS.index("下一步计划")] == (held, "formula:text")
+    with transaction(conn):
+        conn.execute("INSERT INTO files (hash, name, inbox_path, archive_path, size, seen_at, status) "
+                     "VALUES ('h', 'a.xlsx', 'inbox/a.xlsx', 'archive/h', 1, 'x', 'read')")
+        conn.execute("INSERT INTO submissions (id, file_hash, round, unit, recognized_by, read_at, verdict, columns) "
+                     "VALUES (1, 'h', 'r', 'u', 'properties', 'x', '合格', ?)",
+                     (json.dumps(list("HIJKLMNOP")[:len(FILL_COLUMNS)]),))
+        conn.execute("INSERT INTO answers (submission_id, task_id, accepted, status, measures, problems, next_steps, "
+                     "sheet, row, raw) VALUES (1, '7', 1, '已完成', '前后', 'x', '继续', '工作台账', 3, ?)", (text,))
+    rows = {r["column_name"]: (r["raw"], r["raw_type"]) for r in conn.execute("SELECT * FROM cells")}
+    assert rows["工作举措及成效"] == (held, "text")
+    assert rows["存在问题"] == ("\ue000\x00\ue001", "text")
+    assert rows["下一步计划"] == (held, "formula:text")
+    assert rows["完成状态"] == ("已完成", "text")
