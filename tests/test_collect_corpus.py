@@ -578,6 +578,18 @@ def test_shared_string_count_larger_than_the_part_is_fine(ws, inbox, tmp_path):
     assert ret.unit == "县财政局"
 
 
+@pytest.mark.parametrize("index", ["abc", "99999", " 1 "])
+def test_shared_string_cell_with_a_bad_index_is_refused_naming_the_cell(ws, inbox, tmp_path, index):
+    import re
+
+    data = _xlsx_bytes(tmp_path)
+    xml = _sheet_xml(data)
+    found = list(re.finditer(r'<c r="([A-Z]+\d+)"[^>]*t="s"[^>]*><v>(\d+)</v>', xml))[-1]  # a cell the unit typed
+    xml = xml[:found.start(2)] + index + xml[found.end(2):]  # calamine would read string 0 (or drop the sheet)
+    data = _rezip(data, replace={"xl/worksheets/sheet1.xml": xml.encode()})
+    _refused(ws, "财政局.xlsx", data, "cell.string_index", found.group(1))
+
+
 def test_merge_range_over_the_whole_sheet_is_clipped(ws, inbox, tmp_path):
     import time
 

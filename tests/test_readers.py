@@ -141,3 +141,36 @@ def test_the_doctype_check_reads_prologs_and_keeps_small_parts_whole():
         zf.writestr("xl/workbook.xml", b"<workbook/>")
     whole = archive.refuse_doctype(zipfile.ZipFile(io.BytesIO(out.getvalue())), "a.xlsx")
     assert whole == {"xl/workbook.xml": b"<workbook/>"}
+
+
+def _string_book(cells: str) -> bytes:
+    """A hand-made .xlsx: one sheet 「S」, a shared-string table of two strings."""
+    ns = 'xmlns="http://schemas.openxmlformats.org/'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("[Content_Types].xml", f'<Types {ns}package/2006/content-types"><Default Extension="rels" '
+                   'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                   '<Default Extension="xml" ContentType="application/xml"/></Types>')
+        z.writestr("_rels/.rels", f'<Relationships {ns}package/2006/relationships"><Relationship Id="rId1" '
+                   f'Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", f'<workbook {ns}spreadsheetml/2006/main" xmlns:r="{rel}"><sheets>'
+                   '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr("xl/_rels/workbook.xml.rels", f'<Relationships {ns}package/2006/relationships">'
+                   f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+                   f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+        z.writestr("xl/sharedStrings.xml", f'<sst {ns}spreadsheetml/2006/main" count="2" uniqueCount="2">'
+                   "<si><t>第一</t></si><si><t>第二</t></si></sst>")
+        z.writestr("xl/worksheets/sheet1.xml", f'<worksheet {ns}spreadsheetml/2006/main"><sheetData>'
+                   f"{cells}</sheetData></worksheet>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("value", ["abc", "2", "-1", "1.0"])
+def test_shared_string_cell_with_a_bad_index_names_the_cell(value):
+    good = _string_book('<row r="1"><c r="A1" t="s"><v>1</v></c><c r="B1" t="s"><v></v></c></row>')
+    assert xlsx.read(good, "x.xlsx").sheet("S").value(0, 0) == "第二"
+    bad = _string_book(f'<row r="3"><c r="A3" t="s"><v>1</v></c><c s="2" r="C3" t="s"><v>{value}</v></c></row>')
+    with pytest.raises(ReturnError) as caught:
+        xlsx.read(bad, "x.xlsx").sheet("S")
+    assert caught.value.code == "cell.string_index" and caught.value.sheet == "S" and caught.value.cell == "C3"

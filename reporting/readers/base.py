@@ -42,6 +42,7 @@ FILE_RULES = {
     "xml.damaged": "XML 无法解析",
     "book.damaged": "工作簿无法打开",
     "book.strings": "共享字符串数量声明异常",
+    "cell.string_index": "单元格标为共享字符串，但编号不是数字或超出共享字符串表",
     "sheet.unreadable": "工作表无法读取",
     "sheet.too_far": "工作表的数据范围过大（单元格在很远的位置）",
     "read.crashed": "读取程序异常终止（信号），文件已拒收",

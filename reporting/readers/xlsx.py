@@ -27,6 +27,8 @@ _STYLE_ATTR = re.compile(rb'\bs="(\d+)"')
 _POSITION = re.compile(rb"\sr\s*=\s*[\"']\s*\$?([A-Za-z]{0,4})\$?(\d+)")  # a row's or a cell's r="…"
 _COUNT = re.compile(rb"\buniqueCount\s*=\s*[\"']\s*(\d+)")
 _FIRST_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
+_STRING_CELL = re.compile(rb"<(?:\w+:)?c\s([^>]*?\bt\s*=\s*[\"']s[\"'][^>]*)>\s*<(?:\w+:)?v>([^<]*)<")
+_CELL_REF = re.compile(rb"\br\s*=\s*[\"']\s*\$?([A-Za-z]{1,4})\$?(\d+)")
 MAX_STRINGS = 2_000_000  # shared strings a workbook may declare (a return has a few hundred)
 
 
@@ -136,11 +138,38 @@ class XlsxBook(Book):
 
     def check_extent(self, sheet: str) -> None:
         xml = self._sheet_xml(sheet)
+        self._check_string_cells(sheet, xml)
         if not may_reach_far(xml):
             return
         rows, cols = sheet_extent(xml)
         if rows * cols > MAX_CELLS:
             raise self.too_big(sheet, rows, cols)
+
+    def _check_string_cells(self, sheet: str, xml: bytes) -> None:
+        """A cell typed as a shared string (t="s") holds its index into the table: calamine reads a value that
+        is not a number as string 0 and refuses the whole sheet for one past the table. Refused here instead,
+        naming the cell, before a wrong string can be read."""
+        count: int | None = None
+        for attributes, value in _STRING_CELL.findall(xml):
+            if not value:  # <v></v>: an empty cell, read as one
+                continue
+            if value.isdigit() and len(value) < 12:
+                if count is None:
+                    count = self._string_count()
+                if int(value) < count:
+                    continue
+            ref = _CELL_REF.search(attributes)
+            cell = (ref.group(1).decode().upper() + ref.group(2).decode()) if ref else None
+            shown = value[:20].decode(errors="replace")
+            raise ReturnError(f"工作表「{sheet}」{cell or ''} 单元格标为共享字符串，但编号“{shown}”无效"
+                              "（文件内容被改动或损坏），已拒收；请在 Excel 中重新保存后报送",
+                              file=self.name, sheet=sheet, cell=cell, code="cell.string_index")
+
+    def _string_count(self) -> int:
+        """How many strings the shared-string table holds (0 without one)."""
+        path = next((n for n in self._zip.namelist() if n.lower().endswith("sharedstrings.xml")), None)
+        xml = self._part(path) if path else None
+        return len(_FIRST_STRING.findall(xml)) if xml else 0
 
     def formula_issues(self, sheet: str) -> dict[tuple[int, int], str]:
         return self._sheet_facts(sheet).issues if self._has_formulas(sheet) else {}
