@@ -86,7 +86,7 @@ _KILL_SCRIPT = textwrap.dedent("""
     original = c._store_return
     def slow(*args, **kwargs):
         result = original(*args, **kwargs)
-        time.sleep(0.05)
+        time.sleep(0.2)  # wide enough a window that a test process starved on a loaded machine still hits it
         return result
     c._store_return = slow
     from reporting.workspace import Workspace
