@@ -22,8 +22,8 @@ from .collect_match import RECOGNIZED_BY, Rounds, return_problem, unit_named_in
 from .collect_read import FileJob, ReadFile, ReadPiece, file_format, read_files
 from .errors import WorkspaceError
 from .evidence import (
-    CLAIM_REASON,
     CLAIM_WITHOUT_FILE,
+    EVIDENCE_RULES,
     FILE_WITHOUT_TASK,
     LEVEL_EVIDENCE,
     claim_needs_file,
@@ -420,9 +420,10 @@ def _store_evidence(conn: sqlite3.Connection, submission_id: int, piece: ReadPie
         "UNION ALL SELECT name FROM loose_evidence WHERE round = ? AND unit = ?",
         (piece.round, piece.unit, submission_id, piece.round, piece.unit))]
     served = {m.task_id for m in matches} | {match_file(name, cells).task_id for name in earlier}
-    lines: list[tuple] = [(LEVEL_EVIDENCE, None, None, None, a[0], f"附件「{a[0]}」未能对应到任务：{m.reason}",
-              "在文件名前加上任务编号（如 7-会议纪要.pdf）后重新打包报送", None, FILE_WITHOUT_TASK)
-             for a, m in zip(attachments, matches, strict=True) if m.task_id is None]
+    lines: list[tuple] = [(LEVEL_EVIDENCE, None, None, None, a[0],
+                           *EVIDENCE_RULES[FILE_WITHOUT_TASK].text(name=a[0], reason=m.reason), None,
+                           FILE_WITHOUT_TASK)
+                          for a, m in zip(attachments, matches, strict=True) if m.task_id is None]
     lines += _claim_lines([(row[0], row[1], row[status], row[evidence], row[mode], row[-3]) for row in piece.answers],
                           served)
     conn.executemany(
@@ -433,9 +434,8 @@ def _store_evidence(conn: sqlite3.Connection, submission_id: int, piece: ReadPie
 def _claim_lines(rows: list[tuple], served: set[str | None]) -> list[tuple]:
     """A receipt's 佐证 line for each accepted 已完成 row (task, accepted, status, evidence, mode, sheet) that
     needs a file and has none among `served` (the tasks the unit's files were matched to)."""
-    return [(LEVEL_EVIDENCE, sheet, None, task_id, evidence or "", CLAIM_REASON,
-             "把佐证文件以任务编号开头命名、与台账一起打包报送，或在“材料提供方式”中选择“实地核查时提供”或“情况说明”",
-             "佐证材料", CLAIM_WITHOUT_FILE)
+    rule = EVIDENCE_RULES[CLAIM_WITHOUT_FILE]
+    return [(LEVEL_EVIDENCE, sheet, None, task_id, evidence or "", rule.message, rule.fix, "佐证材料", rule.code)
             for task_id, accepted, status, evidence, mode, sheet in rows
             if accepted and claim_needs_file(status, mode) and task_id not in served]
 

@@ -21,18 +21,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import xlsxwriter
-
 from .figures import Pair, compute_figures
-from .fileio import atomic_path
 from .indicators import Indicator, IndicatorSystem, load_indicators
 from .naming import file_stem
-from .plain_xlsx import Table, write_tables
+from .plain_xlsx import Link, Table, write_tables
 from .progress import ProgressHook, no_progress
 from .rounds import store_round
 from .store import connect
 from .task_ledger import read_ledger
-from .vocabulary import EVIDENCE, MATERIAL_EXPLAINED, MATERIAL_ON_SITE, STATUS_DONE
+from .vocabulary import EVIDENCE, MATERIAL_EXPLAINED, MATERIAL_ON_SITE, STATUS_DONE, Rule, rule_table
 from .workspace import Workspace
 
 CATALOGUE_FILE = "佐证材料目录.xlsx"
@@ -47,10 +44,20 @@ BY_NAME = "佐证材料所列名称"
 NO_MATCH = "文件名中没有本单位的任务编号，也不是“佐证材料”中所列的名称"
 SEVERAL = "文件名与多项任务的“佐证材料”相符（{ids}），无法确定"
 
-# Rule codes (tests rely on them): why a claim or an indicator is in 缺证清单.
+# Rule codes (tests rely on them): why a file, a claim or an indicator is in a receipt's 佐证 lines or 缺证清单.
 CLAIM_WITHOUT_FILE = "evidence.claim_without_file"
+INDICATOR_WITHOUT_TASK = "evidence.indicator_without_task"
 INDICATOR_WITHOUT_EVIDENCE = "evidence.indicator_without_evidence"
 FILE_WITHOUT_TASK = "evidence.file_without_task"
+# Every 佐证 finding. Fields: {name} (the file as sent), {reason} (why it fits no task).
+EVIDENCE_RULES = rule_table(
+    Rule(FILE_WITHOUT_TASK, EVIDENCE, "附件「{name}」未能对应到任务：{reason}",
+         "在文件名前加上任务编号（如 7-会议纪要.pdf）后重新打包报送"),
+    Rule(CLAIM_WITHOUT_FILE, EVIDENCE, "填报已完成，但未收到对应的佐证文件，也未注明“实地核查时提供”或“情况说明”",
+         "把佐证文件以任务编号开头命名、与台账一起打包报送，或在“材料提供方式”中选择“实地核查时提供”或“情况说明”"),
+    Rule(INDICATOR_WITHOUT_TASK, EVIDENCE, "没有任务对应此指标（请在任务分解表“指标编号”列填写）"),
+    Rule(INDICATOR_WITHOUT_EVIDENCE, EVIDENCE, "对应任务均未收到佐证文件，也没有注明实地核查或情况说明"),
+)
 LEVEL_EVIDENCE = EVIDENCE  # problems.level of the receipt's 佐证 lines (neither error nor warning)
 
 _NUMBER_PATTERNS = (
@@ -401,38 +408,6 @@ def safe_file_name(name: str) -> str:
 # ---------------------------------------------------------------- the workbooks
 
 
-def _book(path: Path) -> tuple[xlsxwriter.Workbook, dict]:
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    formats = {
-        "header": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center",
-                                   "valign": "vcenter", "text_wrap": True}),
-        "body": book.add_format({"text_wrap": True, "valign": "top", "border": 1}),
-        "link": book.add_format({"valign": "top", "border": 1, "font_color": "blue", "underline": 1}),
-    }
-    return book, formats
-
-
-def _sheet(book, formats: dict, name: str, columns: list[tuple[str, int]]):
-    sheet = book.add_worksheet(name)
-    for col, (title, width) in enumerate(columns):
-        sheet.set_column(col, col, width)
-        sheet.write_string(0, col, title, formats["header"])
-    sheet.freeze_panes(1, 0)
-    sheet.set_landscape()
-    sheet.set_paper(9)
-    sheet.repeat_rows(0)
-    sheet.fit_to_pages(1, 0)
-    return sheet
-
-
-def _write_row(sheet, formats: dict, r: int, values: list) -> None:
-    for c, value in enumerate(values):
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            sheet.write_number(r, c, value, formats["body"])
-        else:
-            sheet.write_string(r, c, str(value or ""), formats["body"])
-
-
 CATALOGUE_COLUMNS = [("一级指标", 20), ("三级指标", 30), ("任务编号", 8), ("工作任务", 30), ("单位", 18),
                      ("完成状态", 8), ("材料提供方式", 12), ("佐证材料（所填）", 24), ("文件", 30), ("类型", 6),
                      ("大小(字节)", 10), ("SHA-256", 18), ("收到日期", 11), ("存档副本", 30), ("匹配依据", 14)]
@@ -443,7 +418,7 @@ def write_catalogue(ws: Workspace, data: RoundEvidence, target: Path) -> None:
 
 
     found = data.system.by_id() if data.system else {}
-    rows: list[tuple[list, str]] = []
+    rows: list[list] = []
     by_task: dict[str, list[Claim]] = defaultdict(list)
     for claim in data.claims:
         by_task[claim.pair.task_id].append(claim)
@@ -462,27 +437,24 @@ def write_catalogue(ws: Workspace, data: RoundEvidence, target: Path) -> None:
                         claim.pair.evidence_mode, claim.pair.evidence]
                 if not claim.files:
                     if claim.pair.state == STATUS_DONE or claim.pair.evidence or claim.pair.evidence_mode:
-                        rows.append(([*head, "", "", "", "", "", "", ""], ""))
+                        rows.append([*head, "", "", "", "", "", "", ""])
                     continue
                 for item in claim.files:
-                    rows.append(([*head, item.name, item.kind, item.size, item.hash[:16], item.sent[:10], "",
-                                  item.match.by], item.archive_path))
+                    rows.append([*head, item.name, item.kind, item.size, item.hash[:16], item.sent[:10],
+                                 _archived(ws, item.archive_path, target), item.match.by])
     for item in data.unassigned:
-        rows.append((["（未对应任务）", "", "", "", item.unit, "", "", "", item.name, item.kind, item.size,
-                      item.hash[:16], item.sent[:10], "", item.match.reason], item.archive_path))
-    with atomic_path(target, ws.root) as tmp:
-        book, formats = _book(tmp)
-        sheet = _sheet(book, formats, "佐证材料目录", CATALOGUE_COLUMNS)
-        link_col = [name for name, _ in CATALOGUE_COLUMNS].index("存档副本")
-        for r, (values, archived) in enumerate(rows, start=1):
-            _write_row(sheet, formats, r, values)
-            if archived:
-                relative = Path(os.path.relpath(ws.root / archived, target.parent)).as_posix()
-                sheet.write_url(r, link_col, f"external:{relative}", formats["link"], string=archived)
-        if not rows:
-            sheet.write_string(1, 0, "本轮尚未收到任何佐证材料。")
-        sheet.autofilter(0, 0, max(len(rows), 1), len(CATALOGUE_COLUMNS) - 1)
-        book.close()
+        rows.append(["（未对应任务）", "", "", "", item.unit, "", "", "", item.name, item.kind, item.size,
+                     item.hash[:16], item.sent[:10], _archived(ws, item.archive_path, target), item.match.reason])
+    table = Table("佐证材料目录", *_spec(CATALOGUE_COLUMNS), rows, empty="本轮尚未收到任何佐证材料。")
+    write_tables(target, [table], root=ws.root, properties={"title": f"{data.round}佐证材料目录"},
+                 constant_memory=True)
+
+
+def _archived(ws: Workspace, archive_path: str, target: Path) -> Link | str:
+    """The 存档副本 cell: a link from the catalogue to the archived copy (our own path, never a unit's name)."""
+    if not archive_path:
+        return ""
+    return Link(Path(os.path.relpath(ws.root / archive_path, target.parent)).as_posix(), archive_path)
 
 
 MISSING_CLAIM_COLUMNS = [("单位", 18), ("任务编号", 8), ("工作任务", 36), ("指标编号", 10), ("完成状态", 8),
@@ -490,21 +462,19 @@ MISSING_CLAIM_COLUMNS = [("单位", 18), ("任务编号", 8), ("工作任务", 3
 MISSING_INDICATOR_COLUMNS = [("指标编号", 10), ("一级指标", 22), ("三级指标", 36), ("分值", 6), ("对应任务", 14),
                              ("原因", 36)]
 UNASSIGNED_COLUMNS = [("单位", 18), ("文件", 36), ("来源", 30), ("原因", 40)]
-CLAIM_REASON = "填报已完成，但未收到对应的佐证文件，也未注明“实地核查时提供”或“情况说明”"
 
 
 def indicator_reason(data: RoundEvidence, ind: Indicator) -> str:
     tasks = [t for t, ids in data.links.items() if ind.id in ids]
-    if not tasks:
-        return "没有任务对应此指标（请在任务分解表“指标编号”列填写）"
-    return "对应任务均未收到佐证文件，也没有注明实地核查或情况说明"
+    return EVIDENCE_RULES[INDICATOR_WITHOUT_EVIDENCE if tasks else INDICATOR_WITHOUT_TASK].message
 
 
 def write_missing(ws: Workspace, data: RoundEvidence, target: Path) -> None:
     """缺证清单.xlsx: claims without proof, indicators without any evidence, files that fit no task."""
     claims = [[c.pair.unit, c.pair.task_id, data.task_text.get(c.pair.task_id, ""),
                "、".join(data.links.get(c.pair.task_id, [])), c.pair.state, c.pair.evidence, c.pair.evidence_mode,
-               CLAIM_REASON] for c in sorted(data.missing_claims(), key=lambda c: (c.pair.unit, c.pair.task_id))]
+               EVIDENCE_RULES[CLAIM_WITHOUT_FILE].message]
+              for c in sorted(data.missing_claims(), key=lambda c: (c.pair.unit, c.pair.task_id))]
     indicators = [[ind.id, (data.system.top(ind) if data.system else ind).heading, ind.text, ind.score,
                    "、".join(t for t, ids in data.links.items() if ind.id in ids), indicator_reason(data, ind)]
                   for ind in data.indicators_without_evidence()]

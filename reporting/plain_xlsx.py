@@ -1,7 +1,9 @@
-"""The plain workbooks: 任务分解表, 单位名册, 分发清单, 未匹配单位 and 催报名单, each a table per sheet, by one writer.
+"""The plain workbooks: 任务分解表, 单位名册, 分发清单, 未匹配单位, 催报名单, 指标体系, 佐证材料目录 and
+缺证清单, each a table per sheet, by one writer.
 
 Every cell goes through `write_cell`, the one place that decides how a value lands in a plain workbook:
-numbers as numbers, everything else as text (never a formula), nothing as an empty cell.
+numbers as numbers, a Link as a link to one of our own files (its display text written as text),
+everything else as text (never a formula), nothing as an empty cell.
 """
 
 from __future__ import annotations
@@ -22,6 +24,16 @@ HEADER: Format = {"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "ce
                   "text_wrap": True}
 BODY: Format = {"border": 1, "valign": "top", "text_wrap": True}
 TITLE: Format = {"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"}
+LINK: Format = {"border": 1, "valign": "top", "font_color": "blue", "underline": 1}
+
+
+@dataclass(frozen=True)
+class Link:
+    """A cell linking to a file of ours: `target` a path relative to the workbook (never text from a unit),
+    `text` what the cell shows (written as text like any other, whatever it holds)."""
+
+    target: str
+    text: str
 
 
 @dataclass
@@ -36,6 +48,7 @@ class Table:
     empty: str = ""  # written under the header when there are no rows
     header: Format = field(default_factory=lambda: dict(HEADER))
     body: Format = field(default_factory=lambda: dict(BODY))
+    link: Format = field(default_factory=lambda: dict(LINK))  # cells holding a Link
     column_format: bool = False  # the body format on the whole columns too (rows the user adds get it)
     row_format: Callable[[Sequence[object]], Format | None] | None = None  # a row's own format, if any
     autofilter: bool = True
@@ -46,10 +59,12 @@ class Table:
 
 
 def write_tables(path: Path, tables: Iterable[Table], *, root: Path | None = None,
-                 properties: dict[str, str] | None = None, custom: dict[str, str] | None = None) -> None:
-    """Write `tables` to `path` atomically; `properties` (title, comments…) and `custom` document properties."""
+                 properties: dict[str, str] | None = None, custom: dict[str, str] | None = None,
+                 constant_memory: bool = False) -> None:
+    """Write `tables` to `path` atomically; `properties` (title, comments…) and `custom` document properties;
+    `constant_memory` flushes each row once written (large tables, written top to bottom)."""
     with atomic_path(path, root) as tmp:
-        book = new_workbook(tmp)
+        book = new_workbook(tmp, {"constant_memory": True} if constant_memory else None)
         if properties:
             book.set_properties(properties)
         for name, value in (custom or {}).items():
@@ -73,6 +88,7 @@ def _write_table(sheet: Worksheet, table: Table, made: Callable[[Format], object
     if table.title:
         sheet.merge_range(0, 0, 0, last, table.title, made(TITLE))
     body = made(table.body)
+    link = made(table.link)
     for col, (name, width) in enumerate(zip(table.columns, table.widths, strict=True)):
         sheet.set_column(col, col, width, body if table.column_format else None)
         sheet.write_string(header_row, col, name, made(table.header))
@@ -81,7 +97,7 @@ def _write_table(sheet: Worksheet, table: Table, made: Callable[[Format], object
         own = table.row_format(row) if table.row_format else None
         fmt = made(own) if own is not None else body
         for col, value in enumerate(row):
-            write_cell(sheet, r, col, value, fmt)
+            write_cell(sheet, r, col, value, link if isinstance(value, Link) else fmt)
     if r == header_row and table.empty:
         sheet.write_string(header_row + 1, 0, table.empty)
     for col, validation in table.validations:
@@ -102,9 +118,12 @@ def _write_table(sheet: Worksheet, table: Table, made: Callable[[Format], object
 
 
 def write_cell(sheet: Worksheet, r: int, c: int, value: object, fmt: object = None) -> None:
-    """A value into a plain workbook's cell: a number stays a number, anything else is written as text."""
+    """A value into a plain workbook's cell: a number stays a number, a Link a link to our own file with its
+    text as text (SafeWorksheet writes it), anything else is written as text."""
     if value is None or value == "":
         sheet.write_blank(r, c, None, fmt)
+    elif isinstance(value, Link):
+        sheet.write_url(r, c, f"external:{value.target}", fmt, string=value.text or value.target)
     elif isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
         sheet.write_number(r, c, value, fmt)
     else:

@@ -278,3 +278,35 @@ def test_files_sent_after_the_return_clear_its_receipt_lines(ws):
     collect_inbox(ws, workers=0)
     assert len(claim_lines()) == 1
     assert round_status(ws).missing_evidence == {"县公安局": 1}
+
+
+# A file name holds no "/" (in a zip it is a folder), so the link in the formula is a bare host.
+HOSTILE = ['=HYPERLINK("x.example","y").pdf', "+1+2.pdf", "-1-2.pdf", "@SUM(A1).pdf", "1-=cmd|' C calc'!A0.pdf"]
+
+
+def test_hostile_file_names_are_plain_text_in_the_catalogue_and_its_link_is_our_copy(ws, tmp_path):
+    record_round(ws)
+    finance = tmp_path / "财政局.xlsx"
+    write_return(finance, "县财政局", {"1": done(佐证材料="+会议纪要")})
+    _zip(ws.inbox / "县财政局报送.zip", {"台账.xlsx": finance.read_bytes(),
+                                    **{name: name.encode() for name in HOSTILE}}, 1_750_000_000)
+    collect_inbox(ws, workers=0)
+    result = write_evidence(ws)
+    sheet = openpyxl.load_workbook(result.catalogue)["佐证材料目录"]
+    header = [c.value for c in sheet[1]]
+    rows = {row[header.index("文件")].value: row for row in sheet.iter_rows(min_row=2)}
+    assert set(HOSTILE) <= set(rows), list(rows)
+    for name in HOSTILE:
+        row = rows[name]
+        for cell in row:
+            assert cell.data_type in ("s", "n"), (name, cell.coordinate, cell.value)
+            assert not str(cell.value or "").startswith("=") or cell.value == name
+        assert row[header.index("佐证材料（所填）")].value in (None, "+会议纪要")
+        link = row[header.index("存档副本")]
+        target = link.hyperlink.target.replace("\\", "/")
+        assert target.startswith("../../archive/") and "HYPERLINK" not in target
+        assert (result.catalogue.parent / target).resolve().read_bytes() == name.encode()
+        assert link.value == Path(target).relative_to("../..").as_posix()
+    missing = openpyxl.load_workbook(result.missing)["未对应任务的文件"]
+    listed = {r[1].value: r[1].data_type for r in missing.iter_rows(min_row=2)}
+    assert {listed[name] for name in HOSTILE if name in listed} == {"s"} and len(listed) >= 4

@@ -6,8 +6,10 @@ import ast
 from pathlib import Path
 
 import openpyxl
+import pytest
 
-from reporting.plain_xlsx import Table, write_tables
+from reporting.plain_xlsx import Link, Table, write_tables
+from reporting.safe_xlsx import CUT_MARKER, TextCutWarning
 
 PACKAGE = Path(__file__).resolve().parent.parent / "reporting"
 
@@ -36,10 +38,25 @@ def test_a_title_row_and_the_note_of_an_empty_table(tmp_path):
 
 
 def test_the_plain_workbooks_have_no_writer_of_their_own():
-    """任务分解表, 单位名册, 分发清单/未匹配单位 and 催报名单 are written through plain_xlsx only."""
-    for name in ("task_ledger.py", "roster.py", "generate.py", "status.py"):
+    """任务分解表, 单位名册, 分发清单/未匹配单位, 催报名单, 指标体系, 佐证材料目录 and 缺证清单 are written through
+    plain_xlsx only."""
+    for name in ("task_ledger.py", "roster.py", "generate.py", "status.py", "indicators.py", "evidence.py"):
         tree = ast.parse((PACKAGE / name).read_text(encoding="utf-8"))
         imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         assert not any(module.split(".")[0] == "xlsxwriter" for module in imported), name
         assert "plain_xlsx" in imported, name
+
+
+def test_a_link_to_our_file_shows_its_text_as_text_even_long_and_in_constant_memory(tmp_path):
+    path = tmp_path / "目录.xlsx"
+    rows = [["=HYPERLINK(\"x\",\"y\")", Link("../archive/ab/abc.pdf", "=HYPERLINK(\"x\",\"y\")")],
+            ["长", Link("../archive/cd/cde.pdf", "字" * 40_000)], ["无", ""]]
+    with pytest.warns(TextCutWarning):
+        write_tables(path, [Table("目录", ["文件", "存档副本"], [20, 20], rows)], constant_memory=True)
+    sheet = openpyxl.load_workbook(path)["目录"]
+    first, long, empty = sheet["B2"], sheet["B3"], sheet["B4"]
+    assert first.data_type == "s" and first.value == "=HYPERLINK(\"x\",\"y\")"
+    assert first.hyperlink.target.replace("\\", "/") == "../archive/ab/abc.pdf"
+    assert long.value.endswith(CUT_MARKER) and long.hyperlink.target.replace("\\", "/") == "../archive/cd/cde.pdf"
+    assert empty.value is None and empty.hyperlink is None and sheet["A2"].data_type == "s"

@@ -6,20 +6,23 @@ from returns import ROUND, Spoil, done, ongoing, record_round, write_return
 
 from reporting.collect import collect_inbox
 from reporting.collect_match import RETURN_RULES
+from reporting.evidence import EVIDENCE_RULES
+from reporting.readers.base import FILE_RULES
 from reporting.readers.returned_workbook import STRUCTURE_NOTES
 from reporting.store import connect
 from reporting.validate import ROW_RULES
-from reporting.vocabulary import ERROR, MISSING, NOTE, OVERDUE, WARNING
+from reporting.vocabulary import ERROR, EVIDENCE, MISSING, NOTE, OVERDUE, WARNING
 
 
 def test_codes_are_unique_across_the_tables_and_each_rule_speaks_chinese():
-    tables = [ROW_RULES, RETURN_RULES, STRUCTURE_NOTES]
-    codes = [code for table in tables for code in table]
+    tables = [ROW_RULES, RETURN_RULES, STRUCTURE_NOTES, EVIDENCE_RULES]
+    codes = [code for table in [*tables, FILE_RULES] for code in table]  # FILE_RULES: a file refused as a whole
     assert len(codes) == len(set(codes))
+    assert "zip.no_workbook" in FILE_RULES and {c.split(".")[0] for c in EVIDENCE_RULES} == {"evidence"}
     for table in tables:
         for code, rule in table.items():
             assert rule.code == code and code.count(".") == 1 and code == code.lower()
-            assert rule.level in (ERROR, WARNING, MISSING, OVERDUE, NOTE)  # NOTE: how a word was read
+            assert rule.level in (ERROR, WARNING, MISSING, OVERDUE, NOTE, EVIDENCE)  # NOTE: how a word was read
             assert rule.message == "{note}" or any("\u4e00" <= ch <= "\u9fff" for ch in rule.message)
 
 
