@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import warnings
 from collections.abc import Generator, Iterator
 from contextlib import closing
 from datetime import date
@@ -20,6 +21,7 @@ from .models import Task
 from .naming import file_stem
 from .pool import ordered_map, worker_count
 from .readers.base import cell_name
+from .safe_xlsx import TextCutWarning
 from .store import loads, transaction
 from .templates import template_path
 from .vocabulary import BLANK_LINE, ERROR, EVIDENCE, LEVEL_WORDS, MISSING, WARNING, verdict_line
@@ -65,8 +67,10 @@ def write_pending_receipts(ws: Workspace, conn: sqlite3.Connection, workers: int
         _remove_temporaries(ws.round_dir(name) / RECEIPTS_DIR)
     tasks = {name: _round_tasks(conn, name) for name in rounds}
     written = []
-    with closing(_write_all(_jobs(ws, conn, pending), (template, tasks), len(pending), workers)) as paths:
-        for submission, path in zip(pending, paths, strict=True):
+    with closing(_write_all(_jobs(ws, conn, pending), (template, tasks), len(pending), workers)) as results:
+        for submission, (path, cuts) in zip(pending, results, strict=True):
+            for cut in cuts:  # told here, whichever process wrote the receipt
+                warnings.warn(TextCutWarning(f"回执 {ws.show(path)}{cut}"), stacklevel=2)
             with transaction(conn):
                 conn.execute("UPDATE submissions SET receipt = ? WHERE id = ?", (ws.show(path), submission["id"]))
             written.append(path)
@@ -89,8 +93,9 @@ def _jobs(ws: Workspace, conn: sqlite3.Connection, pending: list[sqlite3.Row]) -
 
 
 def _write_all(jobs: Iterator[tuple[Path, dict | None]], shared: tuple, total: int,
-               workers: int | None) -> Generator[Path, None, None]:
-    """The receipts written, in job order: by worker processes when there are enough of them.
+               workers: int | None) -> Generator[tuple[Path, list[str]], None, None]:
+    """The receipts written, with the texts each cut to fit a cell, in job order: by worker processes when
+    there are enough of them.
 
     `shared` (the template, each round's tasks) goes to each worker once, not with every job.
     """
@@ -139,14 +144,22 @@ def _init_worker(template: object, tasks: dict[str, dict[str, Task]]) -> None:
     _worker.update(template=template, tasks=tasks)
 
 
-def _write_job(job: tuple[Path, dict | None]) -> Path:
-    """Write one receipt; none when a later one goes to the same file (it would replace it anyway)."""
+def _write_job(job: tuple[Path, dict | None]) -> tuple[Path, list[str]]:
+    """Write one receipt; none when a later one goes to the same file (it would replace it anyway). With it,
+    the TextCutWarning messages of the texts cut to fit a cell: a worker's warnings would die with it."""
     path, fields = job
-    if fields is not None:
-        tasks = _worker["tasks"][fields["round_name"]]
-        rows = [WorkbookRow(tasks[task_id], role, values) for task_id, role, values in fields["rows"]]
+    if fields is None:
+        return path, []
+    tasks = _worker["tasks"][fields["round_name"]]
+    rows = [WorkbookRow(tasks[task_id], role, values) for task_id, role, values in fields["rows"]]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TextCutWarning)
         write_unit_workbook(path, _worker["template"], **{**fields, "rows": rows})
-    return path
+    cuts = [str(w.message) for w in caught if issubclass(w.category, TextCutWarning)]
+    for other in caught:
+        if not issubclass(other.category, TextCutWarning):
+            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
+    return path, cuts
 
 
 def _round_tasks(conn: sqlite3.Connection, round_name: str) -> dict[str, Task]:

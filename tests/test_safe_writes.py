@@ -138,3 +138,34 @@ def test_the_fast_workbook_writer_cuts_the_same_way(tmp_path):
     texts = _texts(path)
     assert sum(t.endswith(CUT_MARKER) for t in texts) == 2 and "=1+1" in texts
     assert _formulas(path) == []
+
+
+def test_texts_cut_in_receipts_written_by_workers_are_told_as_in_one_process(tmp_path, monkeypatch):
+    """9 receipts are written by worker processes; the one whose cell holds 40,000 characters is cut and the
+    command is told so (its warning would die with the worker), the same line as when written here."""
+    from returns import UNITS
+
+    from reporting import receipts
+    from reporting.collect import collect_inbox
+    from reporting.workspace_init import init_workspace
+
+    monkeypatch.setattr(receipts, "START_METHOD", "spawn")  # workers get plain data only
+    told = []
+    for workers in (1, 2):
+        ws = init_workspace(tmp_path / f"w{workers}")
+        units = {f"第{i}单位": {"1": UNITS["县财政局"]["1"]} for i in range(9)}
+        record_round(ws, units=units)
+        for i, unit in enumerate(units):
+            write_return(ws.inbox / f"{i}.xlsx", unit, {"1": done()}, mtime=1_750_000_000 + i, units=units)
+        assert len(collect_inbox(ws, receipts=False).returns) == 9
+        conn = connect(ws.db_path)
+        with conn:
+            conn.execute("UPDATE answers SET problems = ? WHERE submission_id = "
+                         "(SELECT id FROM submissions WHERE unit = '第4单位')", ("问" * 40000,))
+        assert receipts.worker_count(9, workers, receipts.POOL_THRESHOLD) == (workers if workers > 1 else 0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TextCutWarning)
+            assert len(receipts.write_pending_receipts(ws, conn, workers=workers)) == 9
+        told.append([str(w.message) for w in caught if issubclass(w.category, TextCutWarning)])
+    assert told[0] == told[1] and len(told[1]) == 1
+    assert "第4单位.xlsx「工作台账」" in told[1][0] and "32,767" in told[1][0]
