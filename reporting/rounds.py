@@ -7,8 +7,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from .errors import WorkspaceError
+from .store import connect
 from .workspace import SETTINGS_FILE, Workspace
 
 NONE_GENERATED = "尚未生成任何轮次的台账，请先运行 reporting generate"
@@ -40,6 +43,18 @@ def current_round(ws: Workspace, generated: list[str], given: str | None = None)
 def store_round(ws: Workspace, conn: sqlite3.Connection, given: str | None = None) -> str:
     """current_round over the rounds recorded in the store."""
     return current_round(ws, generated_rounds(conn), given)
+
+
+@contextmanager
+def open_round(ws: Workspace, given: str | None = None) -> Iterator[tuple[sqlite3.Connection, str]]:
+    """The store and the round a command reads; no empty store is made where there is none."""
+    if not ws.db_path.exists():
+        raise WorkspaceError(NONE_GENERATED)
+    conn = connect(ws.db_path)
+    try:
+        yield conn, store_round(ws, conn, given)
+    finally:
+        conn.close()
 
 
 def round_to_generate(ws: Workspace, given: str | None) -> str:

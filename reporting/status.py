@@ -11,13 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .errors import ReportingError, WorkspaceError
+from .errors import ReportingError
 from .evidence import missing_by_unit
 from .figures import RoundFigures, UnitFigures, compute_figures
 from .models import parse_day
 from .plain_xlsx import Table, write_tables
-from .rounds import NONE_GENERATED, store_round
-from .store import connect
+from .rounds import open_round
 from .vocabulary import STATE_BLANK, STATE_HELD, VERDICT_REJECTED
 from .workspace import Workspace
 
@@ -59,15 +58,9 @@ def parse_as_of(text: str) -> date:
 def round_status(ws: Workspace, *, round_name: str | None = None, as_of: date | None = None,
                  write_chase: bool = True) -> StatusReport:
     """The figures of the round (the current one unless named) and, unless told not to, the 催报 list."""
-    if not ws.db_path.exists():
-        raise WorkspaceError(NONE_GENERATED)
-    conn = connect(ws.db_path)
-    try:
-        name = store_round(ws, conn, round_name)
+    with open_round(ws, round_name) as (conn, name):
         report = StatusReport(compute_figures(conn, name, as_of))
         report.missing_evidence = missing_by_unit(conn, report.figures)
-    finally:
-        conn.close()
     if write_chase:
         report.chase_path = write_chase_list(ws, report)
     return report

@@ -17,8 +17,8 @@ from .errors import WorkspaceError
 from .evidence import RoundEvidence, load_evidence
 from .figures import AreaFigures, RoundFigures, Tally, TaskFigures, UnitFigures, compute_figures
 from .latest import COUNTS
-from .rounds import NONE_GENERATED, store_round
-from .store import connect, loads
+from .rounds import open_round
+from .store import loads
 from .workbook_spec import FILL_COLUMNS
 from .workspace import Settings, Workspace
 
@@ -106,11 +106,7 @@ class RoundSummary:
 def load_summary(ws: Workspace, *, round_name: str | None = None, as_of: date | None = None,
                        with_sources: bool = True) -> RoundSummary:
     """Read the round (and the one before it) from reporting.db."""
-    if not ws.db_path.exists():
-        raise WorkspaceError(NONE_GENERATED)
-    conn = connect(ws.db_path)
-    try:
-        name = store_round(ws, conn, round_name)
+    with open_round(ws, round_name) as (conn, name):
         earlier = previous_round(conn, name)
         previous = compute_figures(conn, earlier) if earlier else None
         if previous is not None:
@@ -128,8 +124,6 @@ def load_summary(ws: Workspace, *, round_name: str | None = None, as_of: date | 
         if previous is not None:
             _compare(result)
         return result
-    finally:
-        conn.close()
 
 
 def previous_round(conn: sqlite3.Connection, round_name: str) -> str | None:
