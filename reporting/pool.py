@@ -5,6 +5,8 @@ nothing but files of their own (atomically). Results come back in the order the 
 worker ran them, so what the main process does with them is the same as without workers. Workers ignore
 Ctrl-C: the main process handles it (its transaction rolls back) and ends them (SIGTERM, left to its default:
 a worker ended mid-write may leave a temporary file, which its owner removes on its next run).
+multiprocessing.Pool replaces a worker killed by a signal (the OOM killer, kill -9) but loses its job, whose
+result would then never come: ordered_map watches its workers while it waits and raises WorkerDied instead.
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
+from .errors import ReportingError
+
 AHEAD = 4  # jobs handed to each worker ahead of the consumer, so memory stays flat however many jobs
+POLL = 0.2  # seconds between looks at the workers while a result is awaited
+
+
+class WorkerDied(ReportingError):
+    """A worker process ended mid-work (killed by a signal): its jobs' results will never come."""
 
 
 def worker_count(jobs: int, workers: int | None, threshold: int) -> int:
@@ -43,17 +52,34 @@ def ordered_map(function: Callable[[Any], Any], jobs: Iterable[Any], workers: in
         raise
     with pool:  # leaving the block early (Ctrl-C, an error, close()) ends the workers
         _release_ctrl_c(before)
+        started: list = list(pool._pool)  # type: ignore[attr-defined]  # the Process objects, kept to see them end
         pending: deque = deque()
         for group in _chunks(jobs, chunk):
             pending.append(pool.apply_async(_run_all, (function, group)))
             if len(pending) >= workers * ahead:
-                yield from pending.popleft().get()
+                yield from _result(pool, pending.popleft(), started)
         while len(pending) > 1:
-            yield from pending.popleft().get()
-        last = pending.popleft().get() if pending else []
+            yield from _result(pool, pending.popleft(), started)
+        last = _result(pool, pending.popleft(), started) if pending else []
         pool.close()  # all done: the workers end by themselves, whether or not the consumer asks for more
         pool.join()
         yield from last
+
+
+def _result(pool: Any, result: Any, started: list) -> list[Any]:
+    """The result awaited, looking at the workers meanwhile: one that ended (only a signal ends one before
+    the pool is closed) took its job with it, and the result would never come."""
+    while True:
+        try:
+            return result.get(POLL)
+        except multiprocessing.TimeoutError:
+            pass
+        started.extend(p for p in list(pool._pool) if p not in started)  # replacements the pool started
+        dead = next((p for p in started if p.exitcode is not None), None)
+        if dead is not None:
+            how = f"被信号 {-dead.exitcode} 终止" if dead.exitcode < 0 else f"退出（代码 {dead.exitcode}）"
+            raise WorkerDied(f"工作进程意外{how}（可能是内存不足或被强行结束），已停止；"
+                             "已完成的部分已保存，请重新运行")
 
 
 def _chunks(jobs: Iterable[Any], size: int) -> Iterator[list[Any]]:

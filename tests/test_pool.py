@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from contextlib import closing
 
 import pytest
 
-from reporting.pool import ordered_map, worker_count
+from reporting.pool import WorkerDied, ordered_map, worker_count
 
 
 def _slow_square(job: int) -> tuple[int, int]:
@@ -36,3 +38,24 @@ def test_few_jobs_or_one_core_run_here():
     assert worker_count(5, 2, threshold=16) == 0
     assert worker_count(100, 1, threshold=16) == 0
     assert worker_count(100, 2, threshold=16) == 2
+
+
+def _killed_at_seven(job: int) -> int:
+    if job == 7:
+        os.kill(os.getpid(), signal.SIGKILL)  # what the OOM killer does
+    return job
+
+
+@pytest.mark.parametrize("chunk", [1, 4])
+def test_a_worker_killed_by_a_signal_is_an_error_not_a_hang(chunk):
+    signal.alarm(60)  # a hang fails the test instead of stopping the suite
+    started = time.monotonic()
+    try:
+        got = []
+        with pytest.raises(WorkerDied, match="信号 9") as caught:
+            for result in ordered_map(_killed_at_seven, range(40), 2, initializer=_nothing, chunk=chunk):
+                got.append(result)
+    finally:
+        signal.alarm(0)
+    assert got == list(range(len(got))) and len(got) <= 7  # in order, up to the job lost
+    assert time.monotonic() - started < 30 and caught.value.message.endswith("请重新运行")
