@@ -314,15 +314,14 @@ class _Writer:
         sheet.set_landscape()
         sheet.set_paper(9)
         sheet.fit_to_pages(1, 0)
-        sheet.set_column(0, 0, 26)
-        sheet.set_column(1, 3, 14)
-        sheet.set_column(4, 4, 40)
         sheet.write_string(0, 0, f"{data.campaign}{data.round}汇总台账", self.formats["title"])
         sheet.write_string(1, 0, _data_note(data), self.formats["note"])
         columns = [Column("指标", 26), Column("本轮", 14, "num")]
         if data.previous is not None:
             columns += [Column(f"上轮（{data.previous.round}）", 14, "num"), Column("变化", 14, "num")]
         columns.append(Column("口径", 40, "wrap"))
+        for index, column in enumerate(columns):  # 口径 is the third column when there is no earlier round
+            sheet.set_column(index, index, column.width)
         self.header(sheet, 3, columns, freeze=False)
         headline = self.headline()
         for offset, (label, kind, now, then, note) in enumerate(headline, start=4):

@@ -315,3 +315,11 @@ def _trim(rows: list[list]) -> list[list]:
     while trimmed and not trimmed[-1]:
         trimmed.pop()
     return trimmed
+
+
+@pytest.mark.parametrize("round_name", [ROUND, PREVIOUS])  # PREVIOUS has no earlier round: fewer columns
+def test_overview_columns_take_their_own_widths(campaign_ws, round_name):
+    sheet = openpyxl.load_workbook(consolidate(campaign_ws, round_name=round_name))["总览"]
+    header = {cell.value: cell.column_letter for cell in sheet[4] if cell.value}
+    assert sheet.column_dimensions[header["口径"]].width >= 40  # the longest texts, wrapped
+    assert sheet.column_dimensions[header["指标"]].width >= 26
