@@ -81,7 +81,11 @@ def test_no_round_generated_yet(ws):
 
 
 _KILL_SCRIPT = textwrap.dedent("""
-    import sys, time
+    import signal, sys, time
+    # as a run started from a terminal: Ctrl-C not ignored nor held back, whatever the test runner inherited
+    # (a shell without job control starts background jobs with SIGINT ignored, and children inherit that)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     import reporting.collect as c
     original = c._store_return
     def slow(*args, **kwargs):
