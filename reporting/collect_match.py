@@ -23,6 +23,7 @@ from .errors import ReturnError
 from .readers.base import cell_name
 from .readers.returned_workbook import ID_COLUMN, TEXT_COLUMN, LedgerRow, ReturnData
 from .roster import canonical
+from .rounds import generated_rounds
 from .store import loads
 from .validate import COL_PROGRESS, Problem, RowResult, check_row
 from .vocabulary import ERROR, MISSING, OVERDUE, STATE_NEEDS_FIX, WARNING, Rule, pair_overdue, rule_table
@@ -113,7 +114,7 @@ class Rounds:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._loaded: dict[str, RoundInfo] = {}
-        self.names = [row["name"] for row in conn.execute("SELECT name FROM rounds ORDER BY generated_at, name")]
+        self.names = generated_rounds(conn)
         self._aliases: dict[str, list[str]] = {
             row["name"]: loads(row["aliases"]) for row in conn.execute("SELECT name, aliases FROM units")}
 
