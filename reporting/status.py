@@ -17,13 +17,12 @@ from .figures import RoundFigures, UnitFigures, compute_figures
 from .models import parse_day
 from .plain_xlsx import Table, write_tables
 from .rounds import open_round
-from .vocabulary import STATE_BLANK, STATE_HELD, VERDICT_REJECTED
+from .vocabulary import STATE_BLANK, STATE_HELD, STATE_NOT_REPORTED, VERDICT_REJECTED
 from .workspace import Workspace
 
 CHASE_FILE = "催报名单.xlsx"
 CHASE_COLUMNS = ["序号", "单位", "催报原因", "联络员", "联系电话", "报送时间", "错误", "逾期任务"]
 CHASE_WIDTHS = [6, 28, 36, 10, 16, 20, 8, 10]
-NOT_RETURNED = "未报送"
 
 
 @dataclass
@@ -66,16 +65,12 @@ def round_status(ws: Workspace, *, round_name: str | None = None, as_of: date | 
     return report
 
 
-def verdict_of(unit: UnitFigures) -> str:
-    return unit.state
-
-
 def chase_reasons(unit: UnitFigures, missing_evidence: int = 0) -> list[str]:
     reasons = []
     if unit.held:
         reasons.append(f"{STATE_HELD}（{unit.held} 份，核实后用 reporting confirm 确认）")
     if not unit.returned and not unit.held:
-        reasons.append(f"{STATE_BLANK}（未填写任何内容）" if unit.blank else NOT_RETURNED)
+        reasons.append(f"{STATE_BLANK}（未填写任何内容）" if unit.blank else STATE_NOT_REPORTED)
     elif unit.returned and not unit.accepted:
         reasons.append(f"{VERDICT_REJECTED}（{unit.errors} 处错误）")
     if unit.returned and unit.not_reported:
@@ -97,7 +92,7 @@ def _unit_json(unit: UnitFigures) -> dict:
         "unit": unit.unit, "returned": unit.returned, "accepted": unit.accepted, "errors": unit.errors,
         "tasks": unit.tasks, "completed": unit.completed, "overdue": unit.overdue,
         "not_reported": unit.not_reported, "file": unit.file or None,
-        "state": unit.state, "verdict": verdict_of(unit), "held": unit.held,
+        "state": unit.state, "verdict": unit.state, "held": unit.held,
         "warnings": unit.warnings, "returned_at": unit.returned_at or None,
         "late": unit.late, "liaison": unit.liaison, "phone": unit.phone,
     }
@@ -110,7 +105,7 @@ TABLE_COLUMNS = ["单位", "报送时间", "结论", "错误", "完成/任务", 
 
 def status_table(report: StatusReport) -> list[str]:
     """The table as lines, columns aligned for Chinese characters (two cells wide each)."""
-    rows = [TABLE_COLUMNS] + [[u.unit, _when(u.returned_at), verdict_of(u), str(u.errors) if u.returned else "-",
+    rows = [TABLE_COLUMNS] + [[u.unit, _when(u.returned_at), u.state, str(u.errors) if u.returned else "-",
                                f"{u.completed}/{u.tasks}", str(u.overdue) if u.overdue else "-"]
                               for u in report.units]
     widths = [max(_width(row[i]) for row in rows) for i in range(len(TABLE_COLUMNS))]
