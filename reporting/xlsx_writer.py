@@ -25,7 +25,7 @@ from functools import lru_cache
 import xlsxwriter
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
-from .safe_xlsx import fit_text
+from .safe_xlsx import EXCEL_CELL_LIMIT, fit_text
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -33,7 +33,7 @@ _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # as xlsxwriter: the same content gives the same bytes
 COMPRESS_LEVEL = 3  # zlib: 8% larger files than xlsxwriter's 6, a third less time
-STRING_MAX = 32767  # UTF-16 units in one cell
+STRING_MAX = EXCEL_CELL_LIMIT  # UTF-16 units in one cell: safe_xlsx's limit, not a second copy
 _COLS = [xl_col_to_name(c) for c in range(64)]
 
 _CONTROL_ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
