@@ -421,20 +421,28 @@ def _similar(a: set[str], b: set[str]) -> bool:
     return len(a & b) / len(a | b) >= SIMILAR if a and b else False
 
 
-def group_texts(pairs: Iterable[Pair], attr: str) -> list[Group]:
-    """The units' texts of `attr` grouped by similarity (common character pairs), largest group first.
+def group_texts(pairs: Iterable[Pair], *attrs: str) -> list[list[Group]]:
+    """For each of `attrs`, the units' texts of it grouped by similarity (common character pairs), largest
+    group first; the pairs are read once for all of them.
 
     Each text is first cut to its first sentence; a text joins the first group whose wording it is like.
     """
-    counts: dict[str, list[str]] = {}
+    counts: list[dict[str, list[str]]] = [{} for _ in attrs]
     for pair in pairs:
-        text = getattr(pair, attr)
-        if pair.state == STATE_NOT_REPORTED or is_trivial(text):
+        if pair.state == STATE_NOT_REPORTED:
             continue
-        first = (_CLAUSE.findall(clean(text)) or [""])[0].strip().lstrip(_LEADING)
-        first = _without_end(_SELF_REFERENCE.sub("", first))
-        if len(first) >= 4:
-            counts.setdefault(first, []).append(pair.unit)
+        for attr, found in zip(attrs, counts, strict=True):
+            text = getattr(pair, attr)
+            if is_trivial(text):
+                continue
+            first = (_CLAUSE.findall(clean(text)) or [""])[0].strip().lstrip(_LEADING)
+            first = _without_end(_SELF_REFERENCE.sub("", first))
+            if len(first) >= 4:
+                found.setdefault(first, []).append(pair.unit)
+    return [_grouped(found) for found in counts]
+
+
+def _grouped(counts: dict[str, list[str]]) -> list[Group]:
     groups: list[tuple[set[str], Group]] = []
     for text, units in sorted(counts.items(), key=lambda item: (-len(item[1]), item[0])):
         grams = _bigrams(text)
@@ -544,8 +552,7 @@ def _own_problems(data: RoundSummary, room: int) -> list[Finding]:
     """The units' own 存在问题, grouped by similarity across areas; their 下一步计划 likewise."""
     if room <= 0:
         return []
-    groups = group_texts(data.figures.pairs, "problems")
-    plans = group_texts(data.figures.pairs, "next_steps")
+    groups, plans = group_texts(data.figures.pairs, "problems", "next_steps")
     if not groups and not plans:
         return []
     problem = step = ""
