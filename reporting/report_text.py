@@ -32,7 +32,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from .evidence import score_totals
-from .figures import AreaFigures, Pair, Pairs, RoundFigures, TaskFigures
+from .figures import AreaFigures, Pair, RoundFigures, TaskFigures
 from .indicators import score_text
 from .models import LONG_TERM, ROLE_LEAD
 from .numerals import to_chinese
@@ -315,13 +315,7 @@ def main_work(data: RoundSummary) -> list[dict]:
 
 def _pairs_by_area(f: RoundFigures) -> Iterator[tuple[str, Iterator[Pair]]]:
     """(area, its pairs), area after area, reading the pairs once."""
-    pairs = f.pairs
-    if isinstance(pairs, Pairs):
-        ordered: Iterable[Pair] = pairs.by_area()
-    else:
-        order = {area.area: index for index, area in enumerate(f.areas)}
-        ordered = sorted(pairs, key=lambda p: order.get(p.area, 0))
-    return groupby(ordered, key=attrgetter("area"))
+    return groupby(f.pairs_by_area(), key=attrgetter("area"))
 
 
 def pick_examples(ranked: list[Pair], count: int, quotes: Quotes) -> list[tuple[Pair, str]]:

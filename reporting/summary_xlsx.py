@@ -26,9 +26,8 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from .evidence import SCORE_RULE, score_totals
-from .figures import ANSWER_TEXTS, Pair, Pairs, Tally
+from .figures import ANSWER_TEXTS, Pair, Tally
 from .fileio import atomic_path
-from .models import ROLE_LEAD
 from .progress import ProgressHook, no_progress
 from .safe_xlsx import fit_text, new_workbook
 from .summary import DEFINITIONS, SOURCE_COLUMNS, RoundSummary, is_trivial, load_summary, percent
@@ -502,10 +501,8 @@ class _Writer:
                    Column("单位", 18), Column("职责", 6), Column("存在问题", 44, "wrap"),
                    Column("下一步计划", 44, "wrap"), Column("来源文件", 24, "wrap")]
         tasks = self.data.tasks_by_id()
-        pairs = self.figures.pairs
-        ordered = pairs.by_area() if isinstance(pairs, Pairs) else _by_area(pairs, self.figures.areas, tasks)
         rows = ([p.area, p.task_id, tasks[p.task_id].text, p.unit, p.role, p.problems, p.next_steps, p.source_file]
-                for p in ordered if not (is_trivial(p.problems) and is_trivial(p.next_steps)))
+                for p in self.figures.pairs_by_area() if not (is_trivial(p.problems) and is_trivial(p.next_steps)))
         self.table("问题与计划", columns, rows, "各单位填写的存在问题和下一步计划；两项都是“无”“暂无”或空白的未列入",
                    long=True)
 
@@ -594,12 +591,6 @@ def _tally(tally: Tally) -> list:
 
 def _done_tasks(figures) -> int | None:
     return None if figures is None else sum(task.done for task in figures.tasks)
-
-
-def _by_area(pairs: Iterable[Pair], areas: list, tasks: dict) -> list[Pair]:
-    """Pairs.by_area's order for pairs given as a list."""
-    order = {area.area: index for index, area in enumerate(areas)}
-    return sorted(pairs, key=lambda p: (order.get(p.area, 0), tasks[p.task_id].seq, p.role != ROLE_LEAD, p.unit))
 
 
 def _days_late(pair: Pair, as_of: date) -> int:
