@@ -23,7 +23,7 @@ from ..naming import file_stem
 from ..progress import ProgressHook, no_progress
 from ..receipts import receipt_path
 from ..roster import Roster, read_roster
-from ..rounds import store_round
+from ..rounds import open_round
 from ..status import chase_reasons, round_status
 from ..store import connect, transaction, workspace_lock
 from ..vocabulary import STATE_HELD, VERDICT_REJECTED
@@ -69,12 +69,8 @@ class SendResult:
 def round_messages(ws: Workspace, round_name: str | None = None) -> tuple[str, list[Outgoing], list[str]]:
     """The round's workbook for every unit that has one: (round, messages, units without an address)."""
     settings = mail_settings(ws)
-    conn = _store(ws)
-    try:
-        name = store_round(ws, conn, round_name)
+    with open_round(ws, round_name) as (conn, name):
         due = _due(conn, name)
-    finally:
-        conn.close()
     folder = ws.round_dir(name)
     roster = _roster(ws)
     fields = _common_fields(ws, name, due)
@@ -173,12 +169,6 @@ def _workbooks(ws: Workspace, folder: Path) -> list[tuple[str, Path]]:
             path = folder / str(row[file_col])
             found.append((str(row[unit_col]), ws.require(path, "请重新运行 reporting generate")))
     return found
-
-
-def _store(ws: Workspace) -> sqlite3.Connection:
-    if not ws.db_path.exists():
-        raise WorkspaceError("尚未生成任何轮次的台账，请先运行 reporting generate")
-    return connect(ws.db_path)
 
 
 def _due(conn: sqlite3.Connection, round_name: str) -> date | None:
