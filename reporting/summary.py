@@ -160,16 +160,13 @@ def source_columns(conn: sqlite3.Connection, round_name: str) -> dict[str, dict[
     A pair's cell is then its column and its row ("H" and 12: H12). "Latest" as figures.py has it: not
     superseded, the highest id when several are not.
     """
-    latest = [row[0] for row in conn.execute(
-        f"SELECT MAX(id) FROM submissions WHERE round = ? AND {COUNTS} GROUP BY unit", (round_name,))]
+    rows = conn.execute(
+        "SELECT unit, columns FROM submissions WHERE id IN "
+        f"(SELECT MAX(id) FROM submissions WHERE round = ? AND {COUNTS} GROUP BY unit)", (round_name,))
     found: dict[str, dict[str, str]] = {}
-    for start in range(0, len(latest), 500):
-        chunk = latest[start:start + 500]
-        rows = conn.execute(f"SELECT unit, columns FROM submissions WHERE id IN ({','.join('?' * len(chunk))})",
-                            chunk)
-        for row in rows:
-            letters = dict(zip(FILL_COLUMNS, loads(row["columns"]), strict=False))  # none kept: {}
-            found[row["unit"]] = {name: letters[name] for name in SOURCE_COLUMNS if letters.get(name)}
+    for row in rows:
+        letters = dict(zip(FILL_COLUMNS, loads(row["columns"]), strict=False))  # none kept: {}
+        found[row["unit"]] = {name: letters[name] for name in SOURCE_COLUMNS if letters.get(name)}
     return found
 
 
