@@ -111,10 +111,14 @@ class CheckReport:
     unknown_indicators: list[tuple[Task, str]] = field(default_factory=list)  # 指标编号 not in 指标体系.xlsx
 
     @property
-    def blocking(self) -> bool:
+    def problems(self) -> int:
         """Problems that make `generate` go wrong: names it cannot resolve, groups without members, tasks with
         no unit, ids it cannot tell apart. Past deadlines and near-duplicates are warnings."""
-        return bool(self.unresolved or self.duplicate_ids or self.empty_groups or self.without_units)
+        return len(self.unresolved) + len(self.duplicate_ids) + len(self.empty_groups) + len(self.without_units)
+
+    @property
+    def blocking(self) -> bool:
+        return self.problems > 0
 
     @property
     def warnings(self) -> int:

@@ -123,10 +123,8 @@ def check_command(ws: Workspace, details: bool) -> None:
     if report.tasks_without_indicators:
         ids = "、".join(task.id for task in report.tasks_without_indicators)
         click.echo(f"提醒：未填写指标编号的任务 {len(report.tasks_without_indicators)} 项：{ids}")
-    problems = (len(report.duplicate_ids) + len(report.unresolved) + len(report.empty_groups)
-                + len(report.without_units))
     warnings = f"，提醒 {report.warnings} 条" if report.warnings else ""
     if report.blocking:
-        click.echo(f"有 {problems} 个问题须先解决，否则 reporting generate 会出错{warnings}。")
+        click.echo(f"有 {report.problems} 个问题须先解决，否则 reporting generate 会出错{warnings}。")
         raise click.exceptions.Exit(1)
     click.echo(f"检查通过{warnings}。")
