@@ -104,13 +104,10 @@ def read_file(job: FileJob, rounds: Rounds, current: str) -> ReadFile:
     processes; a copy is named by its content and written once, atomically, so two runs or a crash between
     the copy and the store are harmless.
     """
-    try:
-        data = read_inbox_file(job.path)
-    except OSError as exc:
-        return ReadFile(0, "", notes=[unreadable(exc)], code=UNREADABLE)
-    found = ReadFile(len(data), hashlib.sha256(data).hexdigest())
+    found, data = _taken(job)
+    if data is None:
+        return found
     root = Path(job.root)
-    found.archived = archive_copy(root, data, found.digest, PurePosixPath(job.shown).suffix)
     try:
         found.pieces, others, found.notes = _open(data, job, found.digest, rounds, current)
         found.attachments = [_archive_attachment(root, member) for member in others]
@@ -122,6 +119,18 @@ def read_file(job: FileJob, rounds: Rounds, current: str) -> ReadFile:
     except Exception as exc:  # a reader's bug must not stop the run: the file is reported and retried next time
         found.pieces, found.attachments, found.notes, found.code = [], [], [reading_failed(exc)], READ_FAILED
     return found
+
+
+def _taken(job: FileJob) -> tuple[ReadFile, bytes | None]:
+    """The inbox file's bytes, with its ReadFile holding their digest and archive/ copy; no bytes (and the
+    ReadFile saying why) when it cannot be opened."""
+    try:
+        data = read_inbox_file(job.path)
+    except OSError as exc:
+        return ReadFile(0, "", notes=[unreadable(exc)], code=UNREADABLE), None
+    found = ReadFile(len(data), hashlib.sha256(data).hexdigest())
+    found.archived = archive_copy(Path(job.root), data, found.digest, PurePosixPath(job.shown).suffix)
+    return found, data
 
 
 # Rule codes of files that could not be read at all (the readers' own are in readers.base.FILE_RULES).
@@ -154,12 +163,9 @@ def unreadable(exc: OSError) -> str:
 
 def crashed(job: FileJob, crash: Crash) -> ReadFile:
     """The answer for a file whose reading ended its worker: recorded as unreadable, with its digest and copy."""
-    try:
-        data = read_inbox_file(job.path)
-    except OSError as exc:
-        return ReadFile(0, "", notes=[unreadable(exc)], code=UNREADABLE)
-    found = ReadFile(len(data), hashlib.sha256(data).hexdigest())
-    found.archived = archive_copy(Path(job.root), data, found.digest, PurePosixPath(job.shown).suffix)
+    found, data = _taken(job)
+    if data is None:
+        return found
     if crash.reason == TIMED_OUT:
         found.code = READ_TIMEOUT
         found.notes = [f"读取超过 {crash.seconds:g} 秒仍未完成，已停止并拒收；请删除多余的行列后另存为 .xlsx 重新报送"]
