@@ -46,6 +46,9 @@ READ, ERROR_FILE, DUPLICATE = "read", "error", "duplicate"
 _ANSWER_COLUMNS = ["submission_id", "task_id", "accepted", *ANSWER_FIELDS.values(), "sheet", "row", "raw"]
 _INSERT_ANSWER = (f"INSERT INTO answers ({', '.join(_ANSWER_COLUMNS)}) "
                   f"VALUES ({', '.join('?' * len(_ANSWER_COLUMNS))})")
+# A problems row: collect_read's problem tuples (and the evidence lines) after their submission id.
+_INSERT_PROBLEM = ("INSERT INTO problems (submission_id, level, sheet, cell, task_id, value, message, fix, "
+                   "column_name, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _LIAISON_FIELDS = dict(zip(LIAISON_COLUMNS[1:], ["leader", "liaison", "post", "mobile", "email"], strict=True))
 
 
@@ -427,8 +430,7 @@ def _store_evidence(conn: sqlite3.Connection, submission_id: int, piece: ReadPie
     lines += _claim_lines([(row[0], row[1], row[status], row[evidence], row[mode], row[-3]) for row in piece.answers],
                           served)
     conn.executemany(
-        "INSERT INTO problems (submission_id, level, sheet, cell, task_id, value, message, fix, column_name, code) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(submission_id, *line) for line in lines])
+        _INSERT_PROBLEM, [(submission_id, *line) for line in lines])
 
 
 def _claim_lines(rows: list[tuple], served: set[str | None]) -> list[tuple]:
@@ -456,8 +458,7 @@ def _refresh_claim_lines(conn: sqlite3.Connection, round_name: str, unit: str) -
         served = {match_file(name, cells).task_id for name in names}
         conn.execute("DELETE FROM problems WHERE submission_id = ? AND code = ?", (submission_id, CLAIM_WITHOUT_FILE))
         conn.executemany(
-            "INSERT INTO problems (submission_id, level, sheet, cell, task_id, value, message, fix, column_name, code) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            _INSERT_PROBLEM,
             [(submission_id, *line) for line in _claim_lines([tuple(row) for row in rows], served)])
         conn.execute("UPDATE submissions SET receipt = NULL WHERE id = ?", (submission_id,))
 
@@ -468,8 +469,7 @@ def _store_rows(conn: sqlite3.Connection, submission_id: int, piece: ReadPiece) 
         "INSERT INTO other_cells (submission_id, task_id, column_name, sheet, cell, raw, raw_type, normalized, "
         "verdict, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(submission_id, *row) for row in piece.other_cells])
     conn.executemany(
-        "INSERT INTO problems (submission_id, level, sheet, cell, task_id, value, message, fix, column_name, code) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(submission_id, *row) for row in piece.problems])
+        _INSERT_PROBLEM, [(submission_id, *row) for row in piece.problems])
 
 
 def _store_liaison(conn: sqlite3.Connection, submission_id: int, unit: str, liaison: dict[str, str]) -> None:
