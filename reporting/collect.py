@@ -417,11 +417,7 @@ def _store_evidence(conn: sqlite3.Connection, submission_id: int, piece: ReadPie
         "INSERT INTO attachments (submission_id, name, archive_path, size, hash, task_id, matched_by) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)", [(submission_id, *a, m.task_id, m.by) for a, m in zip(attachments, matches,
                                                                                              strict=True)])
-    earlier = [row[0] for row in conn.execute(
-        "SELECT a.name FROM attachments a JOIN submissions s ON s.id = a.submission_id "
-        "WHERE s.round = ? AND s.unit = ? AND s.id != ? "
-        "UNION ALL SELECT name FROM loose_evidence WHERE round = ? AND unit = ?",
-        (piece.round, piece.unit, submission_id, piece.round, piece.unit))]
+    earlier = _evidence_names(conn, piece.round, piece.unit, submission_id)
     served = {m.task_id for m in matches} | {match_file(name, cells).task_id for name in earlier}
     lines: list[tuple] = [(LEVEL_EVIDENCE, None, None, None, a[0],
                            *EVIDENCE_RULES[FILE_WITHOUT_TASK].text(name=a[0], reason=m.reason), None,
@@ -431,6 +427,16 @@ def _store_evidence(conn: sqlite3.Connection, submission_id: int, piece: ReadPie
                           served)
     conn.executemany(
         _INSERT_PROBLEM, [(submission_id, *line) for line in lines])
+
+
+def _evidence_names(conn: sqlite3.Connection, round_name: str, unit: str, exclude: int | None = None) -> list[str]:
+    """The names of every file the unit sent as evidence in the round (beside any return of it but `exclude`,
+    or on their own)."""
+    return [row[0] for row in conn.execute(
+        "SELECT a.name FROM attachments a JOIN submissions s ON s.id = a.submission_id "
+        "WHERE s.round = ? AND s.unit = ? AND s.id IS NOT ? "
+        "UNION ALL SELECT name FROM loose_evidence WHERE round = ? AND unit = ?",
+        (round_name, unit, exclude, round_name, unit))]
 
 
 def _claim_lines(rows: list[tuple], served: set[str | None]) -> list[tuple]:
@@ -451,11 +457,7 @@ def _refresh_claim_lines(conn: sqlite3.Connection, round_name: str, unit: str) -
         rows = conn.execute("SELECT task_id, accepted, status, evidence, evidence_mode, sheet FROM answers "
                             "WHERE submission_id = ?", (submission_id,)).fetchall()
         cells = {row[0]: row[3] or "" for row in rows}
-        names = [row[0] for row in conn.execute(
-            "SELECT a.name FROM attachments a JOIN submissions s ON s.id = a.submission_id "
-            "WHERE s.round = ? AND s.unit = ? UNION ALL SELECT name FROM loose_evidence WHERE round = ? AND unit = ?",
-            (round_name, unit, round_name, unit))]
-        served = {match_file(name, cells).task_id for name in names}
+        served = {match_file(name, cells).task_id for name in _evidence_names(conn, round_name, unit)}
         conn.execute("DELETE FROM problems WHERE submission_id = ? AND code = ?", (submission_id, CLAIM_WITHOUT_FILE))
         conn.executemany(
             _INSERT_PROBLEM,
