@@ -1,6 +1,7 @@
 """Text lines as plans arrive from web pages and PDFs, made whole before the outline is built.
 
-Page numbers (`— 3 —`) go; a hard-wrapped paragraph is joined into one line (also across a page break);
+Page numbers (`— 3 —`) and a web page's buttons (`【打印本页】`) go; a hard-wrapped paragraph is joined into
+one line (also across a page break);
 a unit label alone on its line (`责任单位：`) takes the unit names listed one to a line below it.
 """
 
@@ -21,6 +22,12 @@ _DATE_RE = re.compile(r"^\S{0,20}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _WRAP_WIDTH = 24
 _TITLE_ENDS = ("通知", "方案", "要点", "规划", "意见", "计划", "办法", "清单", "目录", "分解表", "安排", "决定", "报告")
 _EMPTY_LABEL_RE = re.compile(rf"^{LABEL_RE.pattern}$")
+# A web page's furniture around the plan: 【打印本页】【关闭窗口】, 字体：大 中 小, 上一篇：…
+_FURNITURE_RE = re.compile(
+    r"^(?:[【\[]?\s*(?:打印本页|打印此页|打印|关闭窗口|关闭本页|关闭|收藏本页|收藏|分享到|返回顶部|返回"
+    r"|字体\s*[:：]?\s*\[?大\]?\s*\[?中\]?\s*\[?小\]?)\s*[】\]]?[\s|｜]*)+$"
+    r"|^(?:上一篇|下一篇)\s*[:：]"
+)
 
 
 _BARE_NUMBER_RE = re.compile(
@@ -54,6 +61,8 @@ def prepare(lines: list[tuple[int, str]]) -> Prepared:
         if not text:
             out.append((number, text))
             gap = True
+            continue
+        if _FURNITURE_RE.match(text):
             continue
         if _PAGE_RE.match(text):
             result.page_breaks += 1

@@ -23,7 +23,8 @@ _STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # 1.1.1 / 1.1: the last number counts; not "2.5倍" or "1.5万元"
     ("DEC3", re.compile(rf"^{_D}[.．]{_D}[.．]({_D})(?![.．0-9０-９]){_NOT_AMOUNT}\s*")),
     ("DEC2", re.compile(rf"^{_D}[.．]({_D})(?![.．0-9０-９]){_NOT_AMOUNT}\s*")),
-    ("DOT", re.compile(r"^([0-9０-９]{1,3})\s*[.．、](?![0-9０-９])\s*")),
+    # "4．9月底前…": item 4 whose text starts with a date; not "1.5万元"
+    ("DOT", re.compile(r"^([0-9０-９]{1,3})\s*[.．、](?![0-9０-９]{1,2}(?![0-9０-９]|\s*[月日号]))\s*")),
     ("CIRC", re.compile(r"^([\u2460-\u2473])\s*")),
 )
 # Conventional depth of each numbering style in Chinese official documents; 1) and (1) share a depth,

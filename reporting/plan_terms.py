@@ -73,7 +73,7 @@ _DATE_LOOSE = r"\d{4}\s*年(?:\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?(?:\s*年)?
 _MENTION_RE = re.compile(rf"{_DATE_LOOSE}\s*(?:(?:之|以)?前\s*(?:(?:全面|基本)?完成)?|(?:全面|基本)?完成)")
 _RECURRING_MENTION_RE = re.compile(
     r"每年\s*(?:的)?\s*(?:\d{1,2}\s*月\s*(?:\d{1,2}\s*日|底|末)?|第?[一二三四1-4]\s*季度(?:末)?)\s*(?:之|以)?前?"
-    r"|每(?:个)?季度(?:末|底)?\s*(?:之|以)?前"
+    r"|每(?:个)?(?:季度|月|半年)\s*(?:末|底)\s*(?:(?:之|以)?前)?|每(?:个)?(?:季度|月|半年)\s*(?:之|以)?前"
 )
 
 
@@ -269,11 +269,11 @@ def take_text_deadline(
 
 
 _MILESTONE_DATE = (
-    r"(?:\d{4}\s*年\s*)?(?:\d{1,2}\s*月\s*(?:\d{1,2}\s*日|份|底|末|中旬|上旬|下旬)?|年底|年末|上半年|下半年"
+    r"(?:\d{4}\s*年\s*)?(?:\d{1,2}\s*月\s*(?:\d{1,2}\s*日|份|底|末|中旬|上旬|下旬)?|年底|年末|年内|上半年|下半年"
     r"|第?[一二三四1-4]\s*季度(?:末|底)?)"
 )
 _MILESTONE_RE = re.compile(
-    rf"^\s*(?:力争|确保|争取)?\s*(?:于|在|到)?\s*(?P<date>{_MILESTONE_DATE})\s*(?:(?:之|以)?前|(?=提请|完成|出台|印发|报送|提交|审议))"
+    rf"^\s*(?:力争|确保|争取)?\s*(?:于|在|到)?\s*(?P<date>{_MILESTONE_DATE})\s*(?:(?:之|以)?前|(?<=内)|(?=提请|完成|出台|印发|报送|提交|审议))"
 )
 # A step with its date first: "10月提请审议", "6月底前完成起草".
 STEP_RE = _MILESTONE_RE
@@ -291,7 +291,7 @@ def _milestones(sentence: str, plan_date: date | None = None, year: int | None =
         deadline = parse_deadline(m["date"] + "前", plan_date, year)
         if deadline is None or deadline.recurring:
             return []
-        found.append(deadline)
+        found.append(replace(deadline, written=m[0].strip()))
     return found
 
 
@@ -312,7 +312,9 @@ def _inner_deadline(
 ) -> tuple[Deadline, str] | None:
     """A deadline written inside the text: a sentence of milestones, else a clause that is only a deadline."""
     for sentence in reversed(sentences):
-        if steps := _milestones(sentence, plan_date, year):
+        if (steps := _milestones(sentence, plan_date, year)) and len(steps) == 1:
+            return steps[0], f"完成时限取自正文「{steps[0].written}」"
+        if steps:
             return steps[-1], f"进度安排：{sentence.rstrip('。；;')}（完成时限取最后一个节点）"
     for sentence in reversed(sentences):
         for segment in reversed(re.split(r"(?<=[，,])", sentence)):

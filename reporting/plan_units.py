@@ -342,20 +342,26 @@ def _trailing_sentence(body: str) -> tuple[int, UnitClause] | None:
     stripped = body.rstrip(_EDGE.replace("、", ""))
     ends = [m.end() for m in _SENTENCE_SPLIT_RE.finditer(stripped)]
     start = ends[-1] if ends else 0
-    if start == 0:
-        return None
-    clause = _role_sentence(stripped[start:])
+    clause = _role_sentence(stripped[start:]) if start else None
     if clause is None:
-        comma = max(stripped.rfind("，", start), stripped.rfind(",", start))
-        if comma <= start:
+        # "…扩大试点范围，市财政局负责" / "9月底前完成评查，区司法局牵头，各街道配合": the comma pieces at the
+        # end that are only units, after a piece that stands alone as (the end of) a task
+        shortest = 6 if start == 0 else 1
+        for comma in (m.start() for m in re.finditer("[，,]", stripped[start:])):
+            found = _role_sentence(stripped[start + comma + 1:])
+            if found and not found.deadline and _stands_alone(stripped[start:start + comma], shortest):
+                clause, start = found, start + comma + 1
+                break
+        else:
             return None
-        # "…扩大试点范围，市财政局负责": the last comma piece, when the sentence before it stands alone
-        clause = _role_sentence(stripped[comma + 1:])
-        if clause is None or clause.deadline:
-            return None
-        start = comma + 1
     clause.sentence = stripped[start:].strip()
     return start, clause
+
+
+def _stands_alone(text: str, shortest: int) -> bool:
+    """What comes before the units is a task, not more units or only a date."""
+    text = text.strip(_EDGE)
+    return len(text) >= shortest and _role_sentence(text) is None and parse_deadline(text) is None
 
 
 def _role_sentence(sentence: str) -> UnitClause | None:

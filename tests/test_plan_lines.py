@@ -92,3 +92,40 @@ def test_a_heading_with_a_comma_and_a_title_are_not_joined_to_the_line_below():
     first = "1.严格执行《重大行政决策程序暂行条例》，编制并公布年度重大行政"
     wrapped = prepare(list(enumerate([first, "决策事项目录。"], 1)))
     assert [text for _, text in wrapped.lines] == [first + "决策事项目录。"]
+
+
+WEB_YAODIAN = """2025年全镇依法行政工作要点
+【字体：大 中 小】
+一、重点工作
+1．年内建成村级法律服务点12个，镇司法所负责。
+2．上半年完成合法性审查目录更新，镇党政办负责。
+3．每季度末报送一次执法统计数据。（镇综合执法队牵头，各村配合）
+4．10月底前完成执法人员轮训，镇司法所牵头，各站所配合。
+【打印本页】【关闭窗口】
+上一篇：关于开展普法志愿服务的通知
+"""
+
+
+def test_one_sentence_tasks_keep_their_text_and_give_units_and_a_leading_deadline():
+    plan = parse_plan_lines(WEB_YAODIAN.splitlines())
+    got = {task.id: task for task in plan.tasks}
+    assert list(got) == ["1", "2", "3", "4"]  # 4．10月底前 is item 4, the buttons are not tasks
+    assert got["1"].text.startswith("年内建成村级法律服务点") and got["1"].lead == ["镇司法所"]
+    assert got["1"].deadline == "2025-12-31"
+    assert got["2"].text.startswith("上半年完成合法性审查目录更新") and got["2"].deadline == "2025-06-30"
+    assert any("上半年" in note for note in got["2"].notes)
+    assert got["4"].text.startswith("10月底前完成执法人员轮训")
+    assert (got["4"].lead, got["4"].responsible, got["4"].deadline) == (["镇司法所"], ["各站所"], "2025-10-31")
+
+
+def test_a_periodic_time_written_without_before_is_noted():
+    plan = parse_plan_lines(WEB_YAODIAN.splitlines())
+    task = next(task for task in plan.tasks if task.id == "3")
+    assert task.deadline is None
+    assert any("周期性" in note and "每季度末" in note for note in task.notes)
+
+
+def test_web_page_buttons_are_dropped_before_the_outline():
+    kept = [text for _, text in prepare([(1, "【打印本页】【关闭窗口】"), (2, "字体：大 中 小"),
+                                        (3, "上一篇：某通知"), (4, "1．推进依法行政。")]).lines]
+    assert kept == ["1．推进依法行政。"]
