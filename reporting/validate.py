@@ -29,6 +29,7 @@ from .vocabulary import (
     STATUS_CHOICES,
     STATUS_DONE,
     STATUS_NOT_STARTED,
+    STATUS_ONGOING,
     STATUS_WORDS,
     WARNING,
     Rule,
@@ -176,6 +177,8 @@ def _table(words: dict[str, list[str]]) -> dict[str, str]:
 STATUS_TABLE = _table(STATUS_WORDS)
 MODE_TABLE = _table(MODE_WORDS)
 _BRACKETED = re.compile(r"^(.+?)[（(【\[].*[）)】\]]$")
+_REMARKED = re.compile(r"^(.+?)[，,；;：:]")  # "已完成，长期坚持": a word, then a remark
+_PERCENT_DONE = re.compile(r"^已?完成了?约?(\d{1,3}(?:\.\d+)?)%$")  # "完成90%" (after NFKC)
 
 
 def use_words(extra: dict[str, list[str]] | None) -> None:
@@ -194,15 +197,18 @@ def use_words(extra: dict[str, list[str]] | None) -> None:
 def _lookup(table: dict[str, str], text: str) -> str | None:
     key = _key(text)
     found = table.get(key)
-    if found is None:  # "已完成（常态化）": the word before the remark
-        bracketed = _BRACKETED.match(key)
-        found = table.get(bracketed.group(1).strip(_TRIM)) if bracketed else None
+    if found is None:  # "已完成（常态化）", "已完成，长期坚持": the word before the remark
+        head = _BRACKETED.match(key) or _REMARKED.match(key)
+        found = table.get(head.group(1).strip(_TRIM)) if head else None
     return found
 
 
 def normalize_status(value: object) -> tuple[str | None, str | None]:
     """(status, None), (None, None) for empty, or (None, the code of the rule it breaks)."""
-    return _choice(value, STATUS_TABLE, "status.unknown", keep_unknown=False)
+    status, error = _choice(value, STATUS_TABLE, "status.unknown", keep_unknown=False)
+    if error and (done := _PERCENT_DONE.match(_key(clean_text(value)[0]))) and float(done[1]) <= 100:
+        return (STATUS_DONE if float(done[1]) == 100 else STATUS_ONGOING), None
+    return status, error
 
 
 @lru_cache(maxsize=256)

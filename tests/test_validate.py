@@ -25,7 +25,7 @@ def test_status_words_people_write(raw, expected):
     assert normalize_status(raw) == (expected, None)
 
 
-@pytest.mark.parametrize("raw", ["done", "基本完成吧", "未完成", "1", "好"])
+@pytest.mark.parametrize("raw", ["done", "基本完成吧", "未完成", "1", "好", "未完成，正在推进", "完成120%", "√"])
 def test_unknown_status_is_an_error_quoting_the_value(raw):
     assert normalize_status(raw) == (None, "status.unknown")
     problem = _row(**{"完成状态": raw}).problems[0]
@@ -36,7 +36,8 @@ def test_unknown_status_is_an_error_quoting_the_value(raw):
 @pytest.mark.parametrize(("raw", "expected"), [
     ("基本完成", "推进中"), ("已基本完成", "推进中"), ("正在推进中", "推进中"), ("持续推进中", "推进中"),
     ("已落实", "已完成"), ("长期坚持", "推进中"), ("已完成（常态化）", "已完成"), ("已完成(长效推进)", "已完成"),
-    ("暂未开展", "未启动"),
+    ("暂未开展", "未启动"), ("已完成，长期坚持", "已完成"), ("推进中；预计6月底完成", "推进中"), ("完成90%", "推进中"),
+    ("完成100％", "已完成"),
 ])
 def test_everyday_words_from_real_returns(raw, expected):
     assert normalize_status(raw) == (expected, None)
