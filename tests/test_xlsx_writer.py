@@ -1,10 +1,10 @@
 """reporting/xlsx_writer.py writes the unit workbook's parts exactly as xlsxwriter does, only faster.
 
-There is no Excel here and no copy of the OOXML schemas to validate against, so the writer is held to a
-stricter yardstick: every part of every kind of unit workbook (ledger, password, receipts with and without
-problems, a template with merged cells, awkward text) is byte for byte what xlsxwriter writes for the same
-calls, but for the creation time. The files also parse as XML, reload in openpyxl and python-calamine, and go
-through LibreOffice in test_generate_office.py (generate writes with this writer).
+There is no Excel here, so besides the schema validation of its files (tests/test_ooxml_schemas.py) the writer
+is held to a stricter yardstick: every part of every kind of unit workbook (ledger, password, receipts with and
+without problems, a template with merged cells, awkward text) is byte for byte what xlsxwriter writes for the
+same calls, but for the creation time. The files also parse as XML, reload in openpyxl and python-calamine, and
+go through LibreOffice in test_generate_office.py (generate writes with this writer).
 """
 
 from __future__ import annotations

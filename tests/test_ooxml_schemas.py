@@ -1,0 +1,282 @@
+"""The parts of the .xlsx files we write, validated against the OOXML schemas (issue 17: there is no Excel here).
+
+Real files, made the way the commands make them: a unit workbook from generate (password, awkward task text),
+a receipt from collect (red cells with comments: comments and VML parts), and 汇总台账 from consolidate (its long
+sheets are hand-written sheet XML spliced into xlsxwriter's file: summary_xlsx._LongRows). The unit workbook
+and the receipt are written part by part by reporting/xlsx_writer.py.
+
+Three checks, all installed by `pip install -e '.[test]'`:
+
+- openxml-audit (a pure-Python port of the Open XML SDK's validation, with the SDK's schema data for ECMA-376
+  transitional and Office's extensions): every XML part of each file (sheets, shared strings, styles,
+  workbook, comments, drawings, charts, theme, docProps), element by element and in order, with attribute
+  types and enumerations; also the package (parts, relationships) and the SDK's semantic rules.
+  Extensions are handled the standard way, as ECMA-376 Part 3 (Markup Compatibility) and Excel do, instead
+  of being stripped before a strict XSD validation that would reject them: elements and attributes of a
+  namespace named in mc:Ignorable are skipped, mc:AlternateContent is resolved, and inside an extLst the
+  <ext> content is validated where its elements are known (x14, …) and otherwise left alone (the schema's
+  processContents="lax"). Today none of our parts carries any (no mc:Ignorable, no extLst).
+- Undeclared attributes with the same schema data: openxml-audit checks them only on element names that
+  have one type, which leaves out SpreadsheetML's <row> and <c>, the cells we write ourselves.
+- lxml.etree.XMLSchema with the ECMA-376 Part 2 (Open Packaging Conventions) schemas in tests/schemas/
+  (opc-contentTypes.xsd, opc-relationships.xsd, unmodified; see tests/schemas/README.md): [Content_Types].xml
+  and every .rels part, which openxml-audit does not validate against a schema.
+
+Not validated against a schema: the legacy VML drawing of the comments (xl/drawings/vmlDrawing*.vml, whose
+root is Excel's unqualified <xml> wrapper, in no schema); it is still parsed as XML. Each check is shown to
+catch a fault planted in a real part.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+import pytest
+from campaign import build_campaign
+from lxml import etree
+from openxml_audit import FileFormat, OpenXmlValidator, ValidationSeverity
+from openxml_audit.codegen.schema_loader import get_registry
+from returns import ROUND, done, ongoing, record_round, write_return
+from test_xlsx_writer import CASES, _both, _merged_guide
+
+from reporting.collect import collect_inbox
+from reporting.generate import LEDGER_DIR, generate_round
+from reporting.models import Task, Unit
+from reporting.roster import write_roster
+from reporting.summary_xlsx import consolidate
+from reporting.task_ledger import write_ledger
+from reporting.templates import builtin_template
+from reporting.workbook_template import load_template
+from reporting.workspace import Settings, Workspace
+from reporting.workspace_init import init_workspace
+
+SCHEMAS = Path(__file__).parent / "schemas"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+AWKWARD = ['a & b < c > d "q"', " 前后有空格 ", "两行\n文字", "字面 _x0041_ 转义", "=1+1", "<r><t>看似富文本</t></r>",
+           "长" * 400]
+
+
+# -- the validators -------------------------------------------------------------------------------------
+
+
+# Findings openxml-audit makes as warnings about how Excel treats valid content, accepted here: Excel moves
+# inline strings (what xlsxwriter's constant_memory mode writes, and _LongRows after it) into the shared
+# strings table when it saves the file again. That is by design: the long sheets are written once.
+ACCEPTED_WARNINGS = {"Excel_InlineStrCells"}
+
+
+def audit_errors(path: Path) -> list[str]:
+    """openxml-audit's findings for the file, against ECMA-376 transitional as Office 2010 reads it (the oldest
+    Excel the files may meet that takes data validation lists from another sheet), but the accepted warnings."""
+    result = OpenXmlValidator(file_format=FileFormat.OFFICE_2010, max_errors=0).validate(path)
+    return [str(error) for error in result.errors
+            if error.severity is not ValidationSeverity.WARNING or error.id not in ACCEPTED_WARNINGS]
+
+
+@cache
+def _declared_attributes(tag: str) -> frozenset[str] | None:
+    """The attributes (Clark names) any type of the element name `tag` declares; None for an element name the
+    schema data does not know (package parts, Dublin Core)."""
+    registry = get_registry()
+    candidates = registry.get_element_type_candidates(tag)
+    if not candidates:
+        return None
+    names = set()
+    for element_type in candidates:
+        for attribute in element_type.attributes:
+            namespace = registry.get_namespace(attribute.prefix) if attribute.prefix else None
+            names.add(f"{{{namespace}}}{attribute.local_name}" if namespace else attribute.local_name)
+    return frozenset(names)
+
+
+def undeclared_attributes(path: Path) -> list[str]:
+    """Attributes that no type of their element's name declares. openxml-audit checks undeclared attributes only
+    on element names that have a single type in the schema data, which leaves out SpreadsheetML's <c> and <row>
+    (the cells we write ourselves): this check covers them, with the same schema data."""
+    found = []
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if not name.endswith((".xml", ".rels")):
+                continue
+            for element in etree.fromstring(zf.read(name)).iter():
+                declared = _declared_attributes(element.tag) if isinstance(element.tag, str) else None
+                if declared is None:
+                    continue
+                namespace = etree.QName(element).namespace
+                for attribute in element.attrib:
+                    own = etree.QName(attribute).namespace
+                    if attribute not in declared and own in (None, namespace, REL):  # foreign ones: extensions
+                        found.append(f"{name}: <{etree.QName(element).localname} {attribute}=…>")
+    return found
+
+
+@cache
+def _opc_schema(name: str) -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(SCHEMAS / name)))
+
+
+def opc_schema(part: str) -> etree.XMLSchema | None:
+    if part == "[Content_Types].xml":
+        return _opc_schema("opc-contentTypes.xsd")
+    if part.endswith(".rels"):
+        return _opc_schema("opc-relationships.xsd")
+    return None
+
+
+def opc_errors(path: Path) -> list[str]:
+    """The package parts ([Content_Types].xml, *.rels) against the ECMA-376 Part 2 schemas; every other part
+    must at least be well-formed XML."""
+    errors = []
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        assert "[Content_Types].xml" in names and "_rels/.rels" in names
+        for name in names:
+            root = etree.fromstring(zf.read(name))  # raises on anything not well-formed
+            schema = opc_schema(name)
+            if schema is not None and not schema.validate(root):
+                errors += [f"{name}:{e.line}: {e.message}" for e in schema.error_log]
+    return errors
+
+
+def assert_valid(path: Path) -> None:
+    assert opc_errors(path) == []
+    assert audit_errors(path) == []
+    assert undeclared_attributes(path) == []
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {name: zf.read(name) for name in zf.namelist()}
+
+
+def with_part(path: Path, target: Path, name: str, change: Callable[[bytes], bytes]) -> Path:
+    """A copy of the package at `path` with one part changed."""
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            out.writestr(info, change(data) if info.filename == name else data)
+    return target
+
+
+# -- the files ------------------------------------------------------------------------------------------
+
+
+def _workspace(tmp_path_factory, name: str) -> Workspace:
+    return init_workspace(tmp_path_factory.mktemp(name) / "司法局工作目录")
+
+
+@pytest.fixture(scope="module")
+def unit_workbook(tmp_path_factory) -> Path:
+    ws = _workspace(tmp_path_factory, "generate")
+    tasks = [Task(id=str(i), text=text, path=["(一)依法全面履行政府职能", "1.深化改革"], lead=["县财政局"],
+                  deadline="2026-12-31" if i % 2 else "长期", targets=["覆盖率≥90%"] if i % 3 == 0 else [])
+             for i, text in enumerate(AWKWARD, start=1)]
+    write_ledger(tasks, ws.ledger_path, title="测试方案")
+    write_roster([Unit(name="县财政局", category="部门", liaison="王五", phone="0731-2345678")], ws.roster_path)
+    ws.save_settings(Settings(campaign="某县 & 法治 <示范>", round_name="2026年第四季度", contact="县司法局 张三"))
+    generate_round(ws, password="秘密 & pw")
+    return ws.round_dir("2026年第四季度") / LEDGER_DIR / "县财政局.xlsx"
+
+
+@pytest.fixture(scope="module")
+def receipt(tmp_path_factory) -> Path:
+    ws = _workspace(tmp_path_factory, "collect")
+    record_round(ws)
+    write_return(ws.inbox / "财政局.xlsx", "县财政局",
+                 {"1": done(工作举措及成效=AWKWARD[0], 佐证材料=None),
+                  "2": ongoing(**{"完成进度(%)": "大半", "存在问题": AWKWARD[1]}),
+                  "3": ongoing(下一步计划=AWKWARD[3])})
+    returned = collect_inbox(ws).returns[0]
+    assert returned.errors > 0  # so the receipt has red cells with comments
+    return ws.round_dir(ROUND) / "回执" / "县财政局.xlsx"
+
+
+@pytest.fixture(scope="module")
+def summary(tmp_path_factory) -> Path:
+    ws = _workspace(tmp_path_factory, "consolidate")
+    build_campaign(ws)
+    return consolidate(ws)
+
+
+# -- the tests ------------------------------------------------------------------------------------------
+
+
+def test_the_schemas_compile_and_the_validator_is_installed():
+    assert os.path.getsize(SCHEMAS / "opc-contentTypes.xsd") > 0
+    assert opc_schema("[Content_Types].xml") is not None and opc_schema("xl/_rels/workbook.xml.rels") is not None
+
+
+def test_generated_unit_workbook_is_schema_valid(unit_workbook):
+    names = parts(unit_workbook)
+    assert {"xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml", "docProps/custom.xml"} <= set(names)
+    assert any(b"<sheetProtection" in data for data in names.values())
+    assert_valid(unit_workbook)
+
+
+def test_receipt_with_comments_is_schema_valid(receipt):
+    names = parts(receipt)
+    comments = [name for name in names if re.fullmatch(r"xl/comments\d+\.xml", name)]
+    assert comments and all(b"<comment " in names[name] for name in comments)
+    assert any(name.startswith("xl/drawings/vmlDrawing") for name in names)
+    assert_valid(receipt)
+
+
+@pytest.mark.parametrize("case", [*CASES, "merged guide"])
+def test_every_kind_of_workbook_xlsx_writer_writes_is_schema_valid(tmp_path, case):
+    """The cases test_xlsx_writer.py holds byte for byte to xlsxwriter: ledger, password, no rows, receipts
+    with and without problems, a guide with merged cells; text with control characters and _xHHHH_."""
+    spec = load_template(builtin_template("xlsx"))
+    fast, _ = _both(tmp_path, "book", _merged_guide(spec) if case == "merged guide" else spec, **CASES.get(case, {}))
+    assert_valid(fast)
+
+
+def test_summary_with_hand_written_long_sheets_is_schema_valid(summary):
+    names = parts(summary)
+    long_sheets = [name for name, data in names.items() if name.startswith("xl/worksheets/sheet")
+                   and data.count(b't="inlineStr"') > 10]
+    assert long_sheets  # 任务明细 and the other long lists, written by _LongRows
+    assert any(name.startswith("xl/charts/chart") for name in names)
+    assert_valid(summary)
+
+
+# -- each validator catches a fault planted in a real part ---------------------------------------------
+
+
+def _long_sheet(path: Path) -> str:
+    return next(name for name, data in parts(path).items() if data.count(b't="inlineStr"') > 10)
+
+
+@pytest.mark.parametrize("fault", ["cell type", "cell after row end", "element order", "text element",
+                                   "row attribute", "cell attribute"])
+def test_a_fault_in_a_hand_written_sheet_is_found(summary, tmp_path, fault):
+    name = _long_sheet(summary)
+    change = {
+        "cell type": lambda data: data.replace(b't="inlineStr"', b't="inline"', 1),
+        "cell after row end": lambda data: re.sub(rb"(<row r=\"(\d+)\">)(<c .*?</c>)(.*?</row>)",
+                                                  rb"\1\4\3", data, count=1),  # <c> outside its <row>
+        "element order": lambda data: re.sub(rb"(<sheetViews>.*?</sheetViews>)(<sheetFormatPr[^>]*/>)",
+                                             rb"\2\1", data, count=1),
+        "text element": lambda data: re.sub(rb"<is><t>(.*?)</t></is>", rb"<is><text>\1</text></is>", data, count=1),
+        "row attribute": lambda data: data.replace(b'<row r="', b'<row height="20" r="', 1),
+        "cell attribute": lambda data: data.replace(b' t="inlineStr"', b' t="inlineStr" style="1"', 1),
+    }[fault]
+    broken = with_part(summary, tmp_path / "broken.xlsx", name, change)
+    assert parts(broken)[name] != parts(summary)[name]
+    assert audit_errors(broken) or undeclared_attributes(broken)
+
+
+@pytest.mark.parametrize("part, change", [
+    ("[Content_Types].xml", lambda data: data.replace(b'ContentType="application/xml"', b'ContentType="xml"', 1)),
+    ("[Content_Types].xml", lambda data: re.sub(rb' PartName="[^"]*"', b"", data, count=1)),
+    ("_rels/.rels", lambda data: data.replace(b"<Relationship ", b'<Relationship TargetMode="Nowhere" ', 1)),
+    ("xl/_rels/workbook.xml.rels", lambda data: re.sub(rb' Id="[^"]*"', b"", data, count=1)),
+])
+def test_opc_schemas_find_a_fault_in_a_package_part(receipt, tmp_path, part, change):
+    broken = with_part(receipt, tmp_path / "broken.xlsx", part, change)
+    assert parts(broken)[part] != parts(receipt)[part]
+    assert any(error.startswith(f"{part}:") for error in opc_errors(broken))
