@@ -46,7 +46,7 @@ from returns import ROUND, done, ongoing, record_round, write_return
 from test_xlsx_writer import CASES, _both, _merged_guide
 
 from reporting.collect import collect_inbox
-from reporting.generate import LEDGER_DIR, generate_round
+from reporting.generate import DISTRIBUTION_FILE, LEDGER_DIR, generate_round
 from reporting.models import Task, Unit
 from reporting.report import write_report
 from reporting.roster import write_roster
@@ -59,6 +59,7 @@ from reporting.workspace_init import init_workspace
 
 SCHEMAS = Path(__file__).parent / "schemas"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+GENERATED_ROUND = "2026年第四季度"
 AWKWARD = ['a & b < c > d "q"', " 前后有空格 ", "两行\n文字", "字面 _x0041_ 转义", "=1+1", "<r><t>看似富文本</t></r>",
            "长" * 400]
 
@@ -185,16 +186,21 @@ def _workspace(tmp_path_factory, name: str) -> Workspace:
 
 
 @pytest.fixture(scope="module")
-def unit_workbook(tmp_path_factory) -> Path:
+def generated(tmp_path_factory) -> Workspace:
     ws = _workspace(tmp_path_factory, "generate")
     tasks = [Task(id=str(i), text=text, path=["(一)依法全面履行政府职能", "1.深化改革"], lead=["县财政局"],
                   deadline="2026-12-31" if i % 2 else "长期", targets=["覆盖率≥90%"] if i % 3 == 0 else [])
              for i, text in enumerate(AWKWARD, start=1)]
     write_ledger(tasks, ws.ledger_path, title="测试方案")
     write_roster([Unit(name="县财政局", category="部门", liaison="王五", phone="0731-2345678")], ws.roster_path)
-    ws.save_settings(Settings(campaign="某县 & 法治 <示范>", round_name="2026年第四季度", contact="县司法局 张三"))
+    ws.save_settings(Settings(campaign="某县 & 法治 <示范>", round_name=GENERATED_ROUND, contact="县司法局 张三"))
     generate_round(ws, password="秘密 & pw")
-    return ws.round_dir("2026年第四季度") / LEDGER_DIR / "县财政局.xlsx"
+    return ws
+
+
+@pytest.fixture(scope="module")
+def unit_workbook(generated) -> Path:
+    return generated.round_dir(GENERATED_ROUND) / LEDGER_DIR / "县财政局.xlsx"
 
 
 @pytest.fixture(scope="module")
@@ -245,6 +251,13 @@ def test_receipt_with_comments_is_schema_valid(receipt):
     assert comments and all(b"<comment " in names[name] for name in comments)
     assert any(name.startswith("xl/drawings/vmlDrawing") for name in names)
     assert_valid(receipt)
+
+
+def test_plain_workbooks_are_schema_valid(generated):
+    """任务分解表, 单位名册 and 分发清单 (plain_xlsx.py, through xlsxwriter), from the workspace of generate."""
+    distribution = generated.round_dir(GENERATED_ROUND) / DISTRIBUTION_FILE
+    for path in (generated.ledger_path, generated.roster_path, distribution):
+        assert_valid(path)
 
 
 @pytest.mark.parametrize("case", [*CASES, "merged guide"])
