@@ -256,24 +256,24 @@ class Pairs:
 
     def counted(self, conn: sqlite3.Connection) -> Iterator[Pair]:
         """Pairs with state, progress and overdue only: what the tallies need."""
-        return self._read(conn, texts=False)
+        cursor = conn.cursor()
+        cursor.row_factory = None  # plain tuples
+        cursor.execute(_PAIRS_SQL.format(answers="", join="", first="", counts=COUNTS),
+                       {"round": self.round, "lead": ROLE_LEAD})
+        as_of = self.as_of
+        for unit, task_id, role, area, deadline, _returned, answered, accepted, status, progress in cursor:
+            pair = Pair(unit, task_id, role, area, deadline)
+            if answered:
+                pair.state, pair.progress = _answer_state(accepted, status, progress)
+            pair.overdue = pair_overdue(deadline, pair.state, as_of)
+            yield pair
 
     def __iter__(self) -> Iterator[Pair]:
-        return self._stream(by_area=False)
+        return (Pair(*record) for record in self.records())
 
     def by_area(self) -> Iterator[Pair]:
         """The pairs area by area (areas in the order of RoundFigures.areas), then as in task order."""
-        return self._stream(by_area=True)
-
-    def _stream(self, *, by_area: bool) -> Iterator[Pair]:
-        if not self.path:  # a store in memory: only the connection that made it can read it
-            yield from self._read(self._conn, texts=True, by_area=by_area)
-            return
-        conn = sqlite3.connect(self.path, timeout=30)
-        try:
-            yield from self._read(conn, texts=True, by_area=by_area)
-        finally:
-            conn.close()
+        return (Pair(*record) for record in self.records(by_area=True))
 
     def __len__(self) -> int:
         return self.count
@@ -281,28 +281,48 @@ class Pairs:
     def __bool__(self) -> bool:
         return self.count > 0
 
-    def _read(self, conn: sqlite3.Connection, *, texts: bool, by_area: bool = False) -> Iterator[Pair]:
-        answers = "".join(f", n.{name}" for name in [*_TEXT_FIELDS, "sheet", "row"]) if texts else ""
-        join = "JOIN areas r ON r.area = t.area" if by_area else ""
+    def records(self, *, by_area: bool = False) -> Iterator[tuple]:
+        """The pairs as plain tuples, each holding a Pair's fields in their order (Pair(*record) is the pair):
+        cheaper than Pair objects where every pair goes to a file (汇总台账's long lists)."""
+        if not self.path:  # a store in memory: only the connection that made it can read it
+            yield from self._records(self._conn, by_area)
+            return
+        conn = sqlite3.connect(self.path, timeout=30)
+        try:
+            yield from self._records(conn, by_area)
+        finally:
+            conn.close()
+
+    def __getstate__(self) -> dict:
+        """What a worker process gets: it reads the store through a connection of its own (self.path)."""
+        return {**self.__dict__, "_conn": None}
+
+    def _records(self, conn: sqlite3.Connection, by_area: bool) -> Iterator[tuple]:
+        answers = "".join(f", COALESCE(n.{name}, '')" for name in [*_TEXT_FIELDS, "sheet"]) + ", n.row"
         cursor = conn.cursor()
         cursor.row_factory = None  # plain tuples
-        cursor.execute(_PAIRS_SQL.format(answers=answers, join=join, first="r.first, " if by_area else "",
-                                         counts=COUNTS), {"round": self.round, "lead": ROLE_LEAD})
-        as_of, sources, fields = self.as_of, self.sources, _TEXT_FIELDS
+        cursor.execute(_PAIRS_SQL.format(answers=answers, join="JOIN areas r ON r.area = t.area" if by_area else "",
+                                         first="r.first, " if by_area else "", counts=COUNTS),
+                       {"round": self.round, "lead": ROLE_LEAD})
+        as_of, sources = self.as_of, self.sources
+        overdue: dict[tuple, bool] = {}  # (deadline, state) → overdue
         for unit, task_id, role, area, deadline, returned, answered, accepted, status, progress, *rest in cursor:
-            pair = Pair(unit, task_id, role, area, deadline)
             if answered:
-                state = status if accepted else STATE_NEEDS_FIX
-                pair.state = state if state in STATES else STATE_NEEDS_FIX
-                pair.progress = progress if accepted else None
-                if texts:
-                    for name, value in zip(fields, rest, strict=False):
-                        setattr(pair, name, value or "")
-                    pair.sheet, pair.row = rest[-2] or "", rest[-1]
-            if texts and returned:
-                pair.source_file = sources.get(unit, "")
-            pair.overdue = pair_overdue(deadline, pair.state, as_of)
-            yield pair
+                state, progress = _answer_state(accepted, status, progress)
+            else:
+                state, progress = STATE_NOT_REPORTED, None
+            late = overdue.get((deadline, state))
+            if late is None:
+                late = overdue[deadline, state] = pair_overdue(deadline, state, as_of)
+            yield (unit, task_id, role, area, deadline, state, progress, late, *rest[:-2],
+                   sources.get(unit, "") if returned else "", rest[-2], rest[-1])
+
+
+def _answer_state(accepted: int, status: str | None, progress: float | None) -> tuple[str, float | None]:
+    """An answered pair's state and progress: its status when the row was accepted (待修改 when not, or when
+    the status is none of ours), its progress only when accepted."""
+    state = status if accepted else STATE_NEEDS_FIX
+    return (state if state in STATES else STATE_NEEDS_FIX), (progress if accepted else None)
 
 
 def _database_file(conn: sqlite3.Connection) -> str:

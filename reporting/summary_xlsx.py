@@ -4,40 +4,38 @@ memory flat), written from the round's summary (summary.py).
 Anything a unit typed goes in as text, so `=`, `+`, `-` or `@` at its start never makes a formula.
 
 The long lists (a row per pair: 任务明细, 逾期未完成, 问题与计划; 300,000 rows at province scale) are most of
-the file and most of the time. Their rows are not passed to xlsxwriter cell by cell: they are written as the
-sheet XML xlsxwriter's constant_memory mode writes for them (inline strings, each cell in its column's
-format), into a temporary file, and put into the sheet's part after xlsxwriter has written the rest
-(`_LongRows`, `_splice`); tests/test_consolidate.py reads them back with openpyxl and python-calamine.
+the file and most of the time. Their rows are not passed to xlsxwriter: summary_long.py makes them, by two
+worker processes while this process writes the other sheets, as the sheet XML xlsxwriter's constant_memory
+mode writes for them (inline strings, each cell in its column's format), deflated; xlsxwriter writes each of
+those sheets' intro, header and settings, and sheet_xml.write_package puts the rows in
+(tests/test_consolidate.py reads them back with openpyxl and python-calamine).
 """
 
 from __future__ import annotations
 
-import re
 import tempfile
-import zipfile
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
-from operator import attrgetter
 from pathlib import Path
 
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name
 
 from .evidence import SCORE_RULE, score_totals
-from .figures import ANSWER_TEXTS, Pair, Tally
+from .figures import ANSWER_TEXTS, Tally
 from .fileio import atomic_path
 from .progress import ProgressHook, no_progress
-from .safe_xlsx import fit_text, new_workbook
-from .summary import DEFINITIONS, SOURCE_COLUMNS, RoundSummary, is_trivial, load_summary, percent
+from .safe_xlsx import new_workbook
+from .sheet_xml import SheetRows, clean_text, write_package
+from .summary import DEFINITIONS, RoundSummary, load_summary, percent
+from .summary_long import DETAILS, OVERDUE, PROBLEMS, Lists, LongList, make_lists
 from .vocabulary import STATE_COLOURS, STATES
 from .workbook_spec import TEXT
 from .workspace import Workspace
 
 SUMMARY_FILE = "汇总台账.xlsx"
 SUMMARY_STEPS = 11  # progress: reading, nine sheets, saving
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 STATE_ATTRS = ["completed", "ongoing", "not_started", "needs_fix", "not_reported"]  # Tally fields, as STATES
 NUMERIC = ("int", "num", "pct", "points")
 UNIT_CHART_ALL = 60  # more units than this: the chart shows the lowest UNIT_CHART_LOW
@@ -58,12 +56,13 @@ SCORE_SHEET = ("指标自评", "每个末级指标一行：分值、对应任务
 
 
 def consolidate(ws: Workspace, *, round_name: str | None = None, as_of: date | None = None,
-                progress: ProgressHook = no_progress) -> Path:
-    """Write outbox/<轮次>/汇总台账.xlsx and return its path."""
+                progress: ProgressHook = no_progress, workers: int | None = None) -> Path:
+    """Write outbox/<轮次>/汇总台账.xlsx and return its path (`workers`: processes for the long lists; None for
+    as many as there are cores, up to two)."""
     progress(0, SUMMARY_STEPS, "读取数据")
     data = load_summary(ws, round_name=round_name, as_of=as_of)
     target = ws.round_dir(data.round) / SUMMARY_FILE
-    write_summary(data, target, ws.root, lambda done, total, item: progress(done + 1, total + 1, item))
+    write_summary(data, target, ws.root, lambda done, total, item: progress(done + 1, total + 1, item), workers)
     return target
 
 
@@ -75,10 +74,10 @@ class Column:
 
 
 def write_summary(data: RoundSummary, target: Path, root: Path | None = None,
-                  progress: ProgressHook = no_progress) -> None:
+                  progress: ProgressHook = no_progress, workers: int | None = None) -> None:
     """Write every sheet of 汇总台账.xlsx to `target` (atomically), reporting progress sheet by sheet."""
-    with atomic_path(target, root) as tmp:
-        draft = tmp.with_name(tmp.name + ".draft")  # what xlsxwriter writes; _splice makes tmp from it
+    with atomic_path(target, root) as tmp, tempfile.TemporaryDirectory(prefix="reporting-") as folder:
+        draft = Path(folder) / "draft.xlsx"  # what xlsxwriter writes; write_package makes tmp from it
         book = new_workbook(draft, {"constant_memory": True})
         book.set_properties({"title": f"{data.campaign}{data.round}汇总台账", "author": "reporting",
                              "comments": "由 reporting consolidate 生成"})
@@ -89,17 +88,18 @@ def write_summary(data: RoundSummary, target: Path, root: Path | None = None,
         if data.evidence is not None and data.evidence.system is not None:
             sheets.insert(-1, SCORE_SHEET)
             steps.insert(-1, writer.indicator_scores)
-        try:
+        writer.lists = Lists.of(data.figures, data.source_columns, writer.long_lists([n for n, _ in sheets]), folder)
+        with closing(make_lists(writer.lists, workers)) as made:
+            writer.made = made
             for done, ((name, _), step) in enumerate(zip(sheets, steps, strict=True)):
                 progress(done, len(steps) + 1, name)
                 step()
             progress(len(steps), len(steps) + 1, "保存")
             book.close()
-            _splice(draft, tmp, writer.long_rows)
-        finally:
-            for rows in writer.long_rows:
-                rows.file.close()
-            draft.unlink(missing_ok=True)
+            for _ in made:  # the lists still being made
+                pass
+            write_package(draft, tmp, {writer.lists.sheets[name].part: rows
+                                       for name, (rows, _count) in writer.lists.done.items()})
         progress(len(steps) + 1, len(steps) + 1, "完成")
 
 
@@ -113,103 +113,11 @@ def write_text(sheet, row: int, col: int, value: object, fmt=None) -> None:
         sheet.write_string(row, col, text, fmt)
 
 
-def clean_text(value: object) -> str:
-    """Unit text as a cell can hold it: no control characters."""
-    return _CONTROL.sub("", str(value))  # past Excel's limit, cut where it is written (safe_xlsx)
-
-
-_ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
-_EDGE_SPACE = re.compile(r"^\s|\s$")
-
-
-def _inline_text(text: str) -> str:
-    """A cell's text as the <is> of an inline string, escaped as xlsxwriter escapes it (a literal _xHHHH_ kept
-    literal, a carriage return as _x000D_, XML's three characters); never read as markup."""
-    if "_x" in text:
-        text = _ESCAPED.sub(r"_x005F\1", text)
-    if "\r" in text:
-        text = text.replace("\r", "_x000D_")
-    space = ' xml:space="preserve"' if _EDGE_SPACE.search(text) else ""
-    if "&" in text or "<" in text or ">" in text:
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f"<is><t{space}>{text}</t></is>"
-
-
-class _LongRows:
-    """The rows of one long list, as sheet XML in a temporary file, put into the sheet by _splice."""
-
-    def __init__(self, sheet, formats: list, numeric: list[bool]) -> None:
-        self.part = f"xl/worksheets/sheet{sheet.index + 1}.xml"
-        self.name = sheet.name
-        # The columns' formats, numbered now (xlsxwriter numbers a format when it first writes it).
-        self.styles = [f' s="{fmt._get_xf_index()}"' for fmt in formats]
-        self.letters = [xl_col_to_name(col) for col in range(len(formats))]
-        self.numeric = numeric
-        self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by write_summary, which owns it)
-        self.last_row = -1  # 0-based, -1 for none
-
-    def write(self, first: int, rows: Iterable[Iterable]) -> int:
-        """Rows from row `first` (0-based) on; returns how many. Blank cells are not written (the column's format
-        shows), numbers in numeric columns are numbers, anything else is text."""
-        styles, letters, numeric = self.styles, self.letters, self.numeric
-        out: list[str] = []
-        count = 0
-        for count, values in enumerate(rows, start=1):
-            number = first + count  # 1-based
-            cells = []
-            for col, value in enumerate(values):
-                if value is None or value == "":
-                    continue
-                if numeric[col] and isinstance(value, int | float):
-                    cells.append(f'<c r="{letters[col]}{number}"{styles[col]}><v>{value:.16G}</v></c>')
-                else:
-                    text = fit_text(clean_text(value), self.name, number - 1, col)
-                    cells.append(f'<c r="{letters[col]}{number}"{styles[col]} t="inlineStr">'
-                                 f"{_inline_text(text)}</c>")
-            if cells:
-                out.append(f'<row r="{number}">{"".join(cells)}</row>')
-                self.last_row = number - 1
-            if len(out) >= 2000:
-                self.file.write("".join(out).encode("utf-8"))
-                out.clear()
-        self.file.write("".join(out).encode("utf-8"))
-        return count
-
-
-_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
-
-
-def _splice(draft: Path, path: Path, long_rows: list[_LongRows]) -> None:
-    """The workbook xlsxwriter wrote (`draft`) copied to `path`, each long list's rows put into its sheet part
-    (after the rows xlsxwriter wrote there: intro and header) and the sheet's dimension widened to them."""
-    spliced = {rows.part: rows for rows in long_rows if rows.last_row >= 0}
-    with zipfile.ZipFile(draft) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info.filename)
-            rows = spliced.get(info.filename)
-            if rows is None:
-                target.writestr(info, data)
-                continue
-            head, tail = data.split(b"</sheetData>", 1)
-            head = _DIMENSION.sub(partial(_widened, last_row=rows.last_row), head, count=1)
-            with target.open(info, "w") as part:
-                part.write(head)
-                rows.file.seek(0)
-                while chunk := rows.file.read(1 << 20):
-                    part.write(chunk)
-                part.write(b"</sheetData>" + tail)
-
-
-def _widened(match: re.Match[bytes], last_row: int) -> bytes:
-    first_col, first_row, last_col, end_row = match.groups()
-    end = max(int(end_row or first_row), last_row + 1)
-    return b'<dimension ref="%s%s:%s%d"/>' % (first_col, first_row, last_col or first_col, end)
-
-
 class _Writer:
     def __init__(self, book: xlsxwriter.Workbook, data: RoundSummary) -> None:
         self.book, self.data, self.figures = book, data, data.figures
-        self.long_rows: list[_LongRows] = []
+        self.lists: Lists
+        self.made: Generator[None, None, None]
         base = {"border": 1, "valign": "top", "font_size": 10}
         self.formats = {
             "header": book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "align": "center",
@@ -234,6 +142,8 @@ class _Writer:
             "pct": book.add_format({**plain, "align": "center", "num_format": "0.0%"}),
             "points": book.add_format({**plain, "align": "center"}),
         }
+        for fmt in self.plain.values():  # numbered now: the long lists' rows are made elsewhere, meanwhile
+            fmt._get_xf_index()
 
     # -- helpers ---------------------------------------------------------------------------------------
 
@@ -269,28 +179,43 @@ class _Writer:
         else:
             write_text(sheet, row, col, value, fmt)
 
-    def table(self, name: str, columns: list[Column], rows: Iterable[list], intro: str = "",
-              long: bool = False) -> tuple:
-        """A sheet holding one filterable table; returns (sheet, number of data rows).
-
-        `long` is for lists with a row per pair (up to hundreds of thousands of rows).
-        """
+    def table(self, name: str, columns: list[Column], rows: Iterable[list], intro: str = "") -> tuple:
+        """A sheet holding one filterable table; returns (sheet, number of data rows)."""
         top = 1 if intro else 0
-        sheet = self.sheet(name, columns, top, long)
+        sheet = self.sheet(name, columns, top)
         if intro:
             sheet.write_string(0, 0, intro, self.formats["note"])
         self.header(sheet, top, columns)
-        numeric = [column.kind in NUMERIC for column in columns]
         count = 0
-        if long:
-            streamed = _LongRows(sheet, [self.plain[column.kind] for column in columns], numeric)
-            self.long_rows.append(streamed)
-            count = streamed.write(top + 1, rows)
-        else:
-            for count, values in enumerate(rows, start=1):
-                self.row(sheet, top + count, columns, values)
+        for count, values in enumerate(rows, start=1):
+            self.row(sheet, top + count, columns, values)
         sheet.autofilter(top, 0, top + max(count, 1), len(columns) - 1)
         return sheet, count
+
+    def long_table(self, name: str, columns: list[Column], count: int, intro: str = "") -> None:
+        """A sheet for a list with a row per pair (up to hundreds of thousands of rows): its intro, header and
+        settings; the `count` rows are made by summary_long and put in when the file is written."""
+        top = 1 if intro else 0
+        sheet = self.sheet(name, columns, top, long=True)
+        if intro:
+            sheet.write_string(0, 0, intro, self.formats["note"])
+        self.header(sheet, top, columns)
+        sheet.autofilter(top, 0, top + max(count, 1), len(columns) - 1)
+
+    def long_lists(self, sheets: list[str]) -> dict[str, LongList]:
+        """Where each long list's rows go and how they are written."""
+        lists = {DETAILS: (self.details_columns(), False), OVERDUE: (self.overdue_columns(), True),
+                 PROBLEMS: (self.problems_columns(), True)}
+        return {name: LongList(part=f"xl/worksheets/sheet{sheets.index(name) + 1}.xml", first=2 if intro else 1,
+                               rows=SheetRows(name, [self.plain[c.kind]._get_xf_index() for c in columns],
+                                              [c.kind in NUMERIC for c in columns]))
+                for name, (columns, intro) in lists.items()}
+
+    def made_count(self, name: str) -> int:
+        """The number of rows of a long list, once it is made (the lists made so far are waited for)."""
+        while name not in self.lists.done:
+            next(self.made)
+        return self.lists.done[name][1]
 
     def changes(self, change) -> list:
         if self.data.previous is None:
@@ -453,41 +378,26 @@ class _Writer:
                  *_tally(t), "已完成" if t.done else "未完成"] for index, t in enumerate(self.figures.tasks, 1))
         self.table("按任务", columns, rows)
 
-    def details(self) -> None:
-        columns = [Column("一级", 18, "wrap"), Column("任务编号", 9), Column("工作任务", 40, "wrap"),
-                   Column("完成时限", 11), Column("单位", 18), Column("职责", 6), Column("状态", 8),
-                   Column("完成进度(%)", 8, "num"), Column("逾期", 6),
-                   *(Column(c.header, c.detail_width, "wrap" if c.kind == TEXT else "text") for c in ANSWER_TEXTS),
-                   Column("来源文件", 24, "wrap"), Column("来源位置", 30, "wrap")]
-        tasks = self.data.tasks_by_id()
-        answered = attrgetter(*(c.field for c in ANSWER_TEXTS))
-        rows = ([p.area, p.task_id, tasks[p.task_id].text, p.deadline or "", p.unit, p.role, p.state, p.progress,
-                 "是" if p.overdue else "", *answered(p), p.source_file, self.location(p)] for p in self.figures.pairs)
-        self.table("任务明细", columns, rows, long=True)
+    def details_columns(self) -> list[Column]:
+        return [Column("一级", 18, "wrap"), Column("任务编号", 9), Column("工作任务", 40, "wrap"),
+                Column("完成时限", 11), Column("单位", 18), Column("职责", 6), Column("状态", 8),
+                Column("完成进度(%)", 8, "num"), Column("逾期", 6),
+                *(Column(c.header, c.detail_width, "wrap" if c.kind == TEXT else "text") for c in ANSWER_TEXTS),
+                Column("来源文件", 24, "wrap"), Column("来源位置", 30, "wrap")]
 
-    def location(self, pair: Pair) -> str:
-        """「工作台账」第12行（完成状态 H12，完成进度(%) I12）: where the pair's figures were read."""
-        if pair.row is None:
-            return ""
-        columns = self.data.source_columns.get(pair.unit, {})
-        where = f"「{pair.sheet}」第{pair.row}行" if pair.sheet else f"第{pair.row}行"
-        named = "，".join(f"{name} {columns[name]}{pair.row}" for name in SOURCE_COLUMNS if columns.get(name))
-        return f"{where}（{named}）" if named else where
+    def details(self) -> None:
+        self.long_table(DETAILS, self.details_columns(), len(self.figures.pairs))
+
+    def overdue_columns(self) -> list[Column]:
+        return [Column("单位", 18), Column("任务编号", 9), Column("一级", 18, "wrap"),
+                Column("工作任务", 44, "wrap"), Column("完成时限", 11), Column("逾期天数", 8, "int"),
+                Column("状态", 8), Column("完成进度(%)", 8, "num"), Column("职责", 6), Column("联络员", 10),
+                Column("电话", 14)]
 
     def overdue(self) -> None:
-        columns = [Column("单位", 18), Column("任务编号", 9), Column("一级", 18, "wrap"),
-                   Column("工作任务", 44, "wrap"), Column("完成时限", 11), Column("逾期天数", 8, "int"),
-                   Column("状态", 8), Column("完成进度(%)", 8, "num"), Column("职责", 6), Column("联络员", 10),
-                   Column("电话", 14)]
-        tasks, units = self.data.tasks_by_id(), {u.unit: u for u in self.figures.units}
-        as_of = self.figures.as_of
-        late = sorted((-_days_late(p, as_of), tasks[p.task_id].seq, p.unit,
-                       [p.unit, p.task_id, p.area, tasks[p.task_id].text, p.deadline, _days_late(p, as_of), p.state,
-                        p.progress, p.role, units[p.unit].liaison, units[p.unit].phone])
-                      for p in self.figures.pairs if p.overdue)  # rows without the units' texts: small
-        rows = (row for *_key, row in late)
-        intro = f"统计截至 {as_of.isoformat()}；完成时限早于该日、状态为推进中、未启动或待修改的项次（未报送的不计）"
-        self.table("逾期未完成", columns, rows, intro, long=True)
+        intro = (f"统计截至 {self.figures.as_of.isoformat()}；完成时限早于该日、状态为推进中、未启动或待修改的项次"
+                 "（未报送的不计）")
+        self.long_table(OVERDUE, self.overdue_columns(), self.figures.total.overdue, intro)
 
     def not_reported(self) -> None:
         columns = [Column("单位", 24), Column("类别", 10), Column("任务数", 8, "int"), Column("牵头任务数", 9, "int"),
@@ -496,15 +406,14 @@ class _Writer:
                  u.state] for u in self.figures.units if not u.returned)  # 未报送, 空表 or 待确认
         self.table("未报送单位", columns, rows)
 
+    def problems_columns(self) -> list[Column]:
+        return [Column("一级", 20, "wrap"), Column("任务编号", 9), Column("工作任务", 36, "wrap"),
+                Column("单位", 18), Column("职责", 6), Column("存在问题", 44, "wrap"),
+                Column("下一步计划", 44, "wrap"), Column("来源文件", 24, "wrap")]
+
     def problems(self) -> None:
-        columns = [Column("一级", 20, "wrap"), Column("任务编号", 9), Column("工作任务", 36, "wrap"),
-                   Column("单位", 18), Column("职责", 6), Column("存在问题", 44, "wrap"),
-                   Column("下一步计划", 44, "wrap"), Column("来源文件", 24, "wrap")]
-        tasks = self.data.tasks_by_id()
-        rows = ([p.area, p.task_id, tasks[p.task_id].text, p.unit, p.role, p.problems, p.next_steps, p.source_file]
-                for p in self.figures.pairs_by_area() if not (is_trivial(p.problems) and is_trivial(p.next_steps)))
-        self.table("问题与计划", columns, rows, "各单位填写的存在问题和下一步计划；两项都是“无”“暂无”或空白的未列入",
-                   long=True)
+        self.long_table(PROBLEMS, self.problems_columns(), self.made_count(PROBLEMS),
+                        "各单位填写的存在问题和下一步计划；两项都是“无”“暂无”或空白的未列入")
 
     def notes(self) -> None:
         data = self.data
@@ -591,11 +500,3 @@ def _tally(tally: Tally) -> list:
 
 def _done_tasks(figures) -> int | None:
     return None if figures is None else sum(task.done for task in figures.tasks)
-
-
-def _days_late(pair: Pair, as_of: date) -> int:
-    try:
-        return (as_of - date.fromisoformat(pair.deadline or "")).days
-    except ValueError:
-        return 0
-

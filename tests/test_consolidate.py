@@ -27,8 +27,10 @@ from click.testing import CliRunner
 from office import convert
 from python_calamine import CalamineWorkbook
 
+from reporting import pool, summary_long
 from reporting.cli import main
 from reporting.errors import WorkspaceError
+from reporting.safe_xlsx import TextCutWarning
 from reporting.store import connect
 from reporting.summary import DEFINITIONS, load_summary, previous_round
 from reporting.summary_xlsx import consolidate
@@ -323,3 +325,36 @@ def test_overview_columns_take_their_own_widths(campaign_ws, round_name):
     header = {cell.value: cell.column_letter for cell in sheet[4] if cell.value}
     assert sheet.column_dimensions[header["口径"]].width >= 40  # the longest texts, wrapped
     assert sheet.column_dimensions[header["指标"]].width >= 26
+
+
+def test_long_lists_made_by_workers_are_the_ones_made_here(campaign_ws, monkeypatch):
+    """From a size on, worker processes make 任务明细, 逾期未完成 and 问题与计划: every sheet comes out the same as
+    when this process makes them, and a text cut to fit a cell there is reported here."""
+    conn = connect(campaign_ws.db_path)
+    with conn:
+        conn.execute("UPDATE answers SET problems = ? WHERE rowid = (SELECT MIN(rowid) FROM answers WHERE accepted = 1 "
+                     "AND submission_id IN (SELECT id FROM submissions WHERE round = ? AND superseded_by IS NULL))",
+                     ("问" * 40000, ROUND))
+    conn.close()
+
+    def sheets(workers: int) -> dict[str, list]:
+        with pytest.warns(TextCutWarning) as caught:
+            book = CalamineWorkbook.from_path(str(consolidate(campaign_ws, workers=workers)))
+        cut = {re.search("「(.+?)」", str(w.message)).group(1) for w in caught}  # type: ignore[union-attr]
+        assert cut == {"任务明细", "问题与计划"}
+        return {name: book.get_sheet_by_name(name).to_python() for name in book.sheet_names
+                if name not in ("总览", "说明")}  # these two say when the file was made
+
+    pools: list[int] = []
+
+    def ordered_map(function, jobs, workers, **options):
+        pools.append(workers)
+        return pool.ordered_map(function, jobs, workers, **options)
+
+    monkeypatch.setattr(summary_long, "ordered_map", ordered_map)
+    here = sheets(workers=1)
+    assert pools == []
+    monkeypatch.setattr(summary_long, "THRESHOLD", 1)
+    assert sheets(workers=2) == here
+    assert pools == [2]
+    assert len(here["任务明细"]) == len(expected().states) + 1
