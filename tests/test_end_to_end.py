@@ -113,3 +113,20 @@ def test_readme_demo_command_works_on_a_fresh_copy(tmp_path):
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert (clone / "demo" / "outbox" / ROUND / "自评报告.docx").exists()
     assert (clone / ".venv" / "bin" / "reporting").exists()
+
+
+def test_demo_outputs_are_schema_valid(demo):
+    """Every workbook and the report the demo wrote, through tests/test_ooxml_schemas.py's checks (the unit
+    workbooks all come from one writer and template: three of them)."""
+    from test_ooxml_schemas import assert_valid
+
+    out = demo / "outbox" / ROUND
+    files = [*sorted(demo.glob("*.xlsx")), *sorted(out.rglob("*.xlsx")), out / "自评报告.docx"]
+    ledgers = sorted((out / "台账").glob("*.xlsx"))
+    files = [path for path in files if path not in ledgers[3:]]
+    assert len(files) > 12 and any(path.parent.name == "回执" for path in files)
+    for path in files:
+        try:
+            assert_valid(path)
+        except AssertionError as error:
+            raise AssertionError(f"{path.relative_to(demo)}: {error}") from None
