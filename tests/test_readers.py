@@ -174,3 +174,24 @@ def test_shared_string_cell_with_a_bad_index_names_the_cell(value):
     with pytest.raises(ReturnError) as caught:
         xlsx.read(bad, "x.xlsx").sheet("S")
     assert caught.value.code == "cell.string_index" and caught.value.sheet == "S" and caught.value.cell == "C3"
+
+
+@pytest.mark.parametrize(("cells", "usual"), [
+    ('<c r="A1" t="s"><v>1</v></c><c r="B1" s="3" t="s"><v>0</v></c>', True),
+    ('<c r="A1" t="s"><v></v></c><c r="B1"><v>2.5</v></c>', True),
+    ('<c r="A1" t="s"><v>0001</v></c>', True),
+    ('<c r="A1" t="s"><v>2</v></c>', False),  # past the table: the full scan names the cell
+    ('<c r="A1" t="s"><v>000000000001</v></c>', False),
+    ('<c r="A1" t="s"><v> 1</v></c>', False),
+    ("<c r='A1' t='s'><v>1</v></c>", False),
+    ('<c r="A1" t = "s"><v>1</v></c>', False),
+    ('<c r="A1"\tt="s"><v>1</v></c>', False),
+    ('<x:c r="A1" t="s"><x:v>1</x:v></x:c>', False),
+    ('<c r="A1" t="s"><v>1</v></c><c r="B1" t="str"><v>"s"</v></c>', False),
+])
+def test_usual_shared_string_cells_are_checked_without_the_full_scan(cells, usual):
+    """The quick check of shared-string indexes says "fine" only for cells written the usual way with indexes
+    inside the table; anything else goes to the full scan (which names the cell)."""
+    book = xlsx.read(_string_book(f'<row r="1">{cells}</row>'), "x.xlsx")
+    assert book._string_cells_fine(book._sheet_xml("S")) is usual
+    assert book._string_count() == 2

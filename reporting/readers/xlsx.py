@@ -28,6 +28,8 @@ _POSITION = re.compile(rb"\sr\s*=\s*[\"']\s*\$?([A-Za-z]{0,4})\$?(\d+)")  # a ro
 _COUNT = re.compile(rb"\buniqueCount\s*=\s*[\"']\s*(\d+)")
 _FIRST_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
 _STRING_CELL = re.compile(rb"<(?:\w+:)?c\s([^>]*?\bt\s*=\s*[\"']s[\"'][^>]*)>\s*<(?:\w+:)?v>([^<]*)<")
+_USUAL_STRING_CELL = re.compile(rb' t="s"><v>(\d*)</v>')
+_STRING_STARTS = tuple(b"<si" + bytes([end]) for end in b" \t\n\r\f\v>/")  # _FIRST_STRING without a prefix
 _CELL_REF = re.compile(rb"\br\s*=\s*[\"']\s*\$?([A-Za-z]{1,4})\$?(\d+)")
 MAX_STRINGS = 2_000_000  # shared strings a workbook may declare (a return has a few hundred)
 
@@ -83,6 +85,7 @@ class XlsxBook(Book):
         self._xml: dict[str, bytes] = {}
         self._tags: dict[str, dict[bytes, bytes]] = {}
         self._formulas: dict[str, bool] = {}
+        self._strings: int | None = None  # _string_count, once counted
 
     def properties(self) -> dict[str, str]:
         xml = self._part("docProps/custom.xml")
@@ -149,6 +152,8 @@ class XlsxBook(Book):
         """A cell typed as a shared string (t="s") holds its index into the table: calamine reads a value that
         is not a number as string 0 and refuses the whole sheet for one past the table. Refused here instead,
         naming the cell, before a wrong string can be read."""
+        if self._string_cells_fine(xml):
+            return
         count: int | None = None
         for attributes, value in _STRING_CELL.findall(xml):
             if not value:  # <v></v>: an empty cell, read as one
@@ -165,11 +170,31 @@ class XlsxBook(Book):
                               "（文件内容被改动或损坏），已拒收；请在 Excel 中重新保存后报送",
                               file=self.name, sheet=sheet, cell=cell, code="cell.string_index")
 
+    def _string_cells_fine(self, xml: bytes) -> bool:
+        """True when every shared-string cell is written the usual way (` t="s"><v>12</v>`) and each index is
+        within the table: then the full scan above would find nothing. Plain counts and one search for a
+        literal, where the full scan tries a pattern at every tag; anything unusual (another way of writing
+        the attribute, a quote in the text, a bad index) goes to the full scan, which names the cell."""
+        usual = xml.count(b' t="s"')
+        if usual != xml.count(b'"s"') or b"'s'" in xml:
+            return False
+        values = _USUAL_STRING_CELL.findall(xml)
+        if len(values) != usual:
+            return False
+        indexes = [value for value in values if value]
+        if not indexes:
+            return True
+        if max(map(len, indexes)) >= 12:
+            return False
+        return max(map(int, indexes)) < self._string_count()
+
     def _string_count(self) -> int:
         """How many strings the shared-string table holds (0 without one)."""
-        path = next((n for n in self._zip.namelist() if n.lower().endswith("sharedstrings.xml")), None)
-        xml = self._part(path) if path else None
-        return len(_FIRST_STRING.findall(xml)) if xml else 0
+        if self._strings is None:
+            path = next((n for n in self._zip.namelist() if n.lower().endswith("sharedstrings.xml")), None)
+            xml = self._part(path) if path else None
+            self._strings = _count_strings(xml) if xml else 0
+        return self._strings
 
     def formula_issues(self, sheet: str) -> dict[tuple[int, int], str]:
         return self._sheet_facts(sheet).issues if self._has_formulas(sheet) else {}
@@ -340,6 +365,13 @@ def _check_shared_strings(zf: zipfile.ZipFile, name: str) -> None:
         if any(n > MAX_STRINGS or n > info.file_size for n in declared):
             raise ReturnError("工作簿内容已损坏（共享字符串数量声明异常），已拒收；"
                               "请在 Excel 中另存为 .xlsx 后重新报送", file=name, code="book.strings")
+
+
+def _count_strings(xml: bytes) -> int:
+    """How many times _FIRST_STRING occurs: plain counts when no element has a namespace prefix."""
+    if b":si" in xml:
+        return len(_FIRST_STRING.findall(xml))
+    return sum(xml.count(start) for start in _STRING_STARTS)
 
 
 def _has_formula_tag(xml: bytes) -> bool:
