@@ -25,7 +25,7 @@ from .readers.returned_workbook import ID_COLUMN, TEXT_COLUMN, LedgerRow, Return
 from .roster import canonical
 from .rounds import generated_rounds
 from .store import loads
-from .validate import COL_PROGRESS, Problem, RowResult, check_row
+from .validate import COL_PROGRESS, Problem, RowResult, check_plain_row, check_row
 from .vocabulary import ERROR, MISSING, OVERDUE, STATE_NEEDS_FIX, WARNING, Rule, pair_overdue, rule_table
 from .workbook_spec import PROP_ROUND, PROP_UNIT, fingerprint
 
@@ -308,6 +308,8 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
 
 
 def _check_row(data: ReturnData, row: LedgerRow, has_attachments: bool, percent_possible: bool) -> RowResult:
+    if not percent_possible and not row.issues:
+        return check_plain_row(row.task_id, row.raw, row.cells, row.formula, has_attachments)
     book, sheet, col = data.book, cast(str, data.sheet), data.columns[COL_PROGRESS]  # rows come from a sheet
     percent = (lambda _: book.is_percent(sheet, row.row, col)) if percent_possible else _never
     return check_row(row.task_id, row.raw, row.cells, percent=percent, formula=row.formula, issues=row.issues,

@@ -192,6 +192,7 @@ def use_words(extra: dict[str, list[str]] | None) -> None:
     MODE_TABLE.update(_table({k: v for k, v in extra.items() if k in MATERIAL_CHOICES}))
     _short_status.cache_clear()
     _short_mode.cache_clear()
+    _PLAIN_OUTCOMES.clear()
 
 
 def _lookup(table: dict[str, str], text: str) -> str | None:
@@ -308,6 +309,37 @@ def check_row(
     return result
 
 
+def check_plain_row(task_id: str, raw: list[object], cells: Mapping[str, str] | RowCells,
+                    formula: set[str] | frozenset[str] = frozenset(), has_attachments: bool = False) -> RowResult:
+    """check_row of a row with no formula problem, in a workbook where no cell can be a percentage: the same
+    result, told without the cell-by-cell checks when the row is the usual kind (plain text, and a status,
+    progress and mode already seen without a problem in the same combination, which most rows repeat)."""
+    normalized: list[object] = [None] * len(FILL_COLUMNS)
+    for index in _FREE_TEXT_ORDER:
+        value = raw[index]
+        if type(value) is not str or (value and not value.isprintable() and _CONTROL.search(value)):
+            return check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
+        normalized[index] = value.strip() or None
+    status, progress, mode = raw[_STATUS], raw[_PROGRESS], raw[_MODE]
+    kind = type(progress)
+    if kind is float and not progress:
+        progress = repr(progress)  # 0.0 and -0.0 are equal keys, but are kept as typed
+    key = (type(status), status, kind, progress, type(mode), mode, normalized[_MEASURES] is None,
+           normalized[_EVIDENCE] is None, has_attachments)
+    known = _PLAIN_OUTCOMES.get(key)
+    if known is None:
+        result = check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
+        if len(_PLAIN_OUTCOMES) >= _PLAIN_OUTCOMES_SIZE:
+            _PLAIN_OUTCOMES.clear()
+        _PLAIN_OUTCOMES[key] = False if result.problems else tuple(result.normalized[i] for i in _CHOICE_ORDER)
+        return result
+    if known is False:  # a combination with a problem: checked in full, for its messages
+        return check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
+    for index, value in zip(_CHOICE_ORDER, known, strict=True):
+        normalized[index] = value
+    return RowResult(task_id, raw, normalized, cells, formula)
+
+
 def _flag(result: RowResult, index: int, code: str, **fields: object) -> None:
     """The row breaks ROW_RULES[code] at the column `index`; `fields` fill in its message."""
     rule = ROW_RULES[code]
@@ -395,6 +427,12 @@ _CHECKS: dict[int, Callable[[RowResult, int, object], None]] = {_STATUS: _status
 _PERCENT = frozenset(index for index, column in enumerate(FILL_SPEC) if column.kind == PERCENT)
 _FREE_TEXT = frozenset(index for index, column in enumerate(FILL_SPEC) if column.kind == TEXT)  # checked by _text
 _COLUMNS = tuple((index, column, index in _FREE_TEXT) for index, column in enumerate(FILL_COLUMNS))
+_FREE_TEXT_ORDER = tuple(sorted(_FREE_TEXT))
+_CHOICE_ORDER = tuple(index for index in range(len(FILL_COLUMNS)) if index not in _FREE_TEXT)
+# check_plain_row: (status, progress and mode as typed, measures empty, evidence empty, files attached) → the
+# normalised status, progress and mode of a row without any problem, or False when that combination has one.
+_PLAIN_OUTCOMES: dict[tuple, tuple[object, ...] | bool] = {}
+_PLAIN_OUTCOMES_SIZE = 4096
 
 
 def _row_rules(result: RowResult, has_attachments: bool) -> None:

@@ -176,3 +176,46 @@ def test_raw_and_normalised_kept_side_by_side():
     result = _row(**{"完成状态": " 进行中 ", "完成进度(%)": "８０％"})
     cell = result.cells["完成进度(%)"]
     assert (cell.raw, cell.raw_type, cell.normalized) == ("８０％", "text", 80.0)
+
+
+_PLAIN_ROWS = [  # status, progress, measures, target, evidence, mode, problems, next steps, owner
+    ["已完成", 100, "召开推进会", "", "会议纪要", "已附材料", "", "持续推进", "张三"],
+    ["已完成", 100.0, "召开推进会", "", "", "已附材料", "", "", ""],  # no evidence: without files an error
+    ["已完成", 100, "", "", "会议纪要", "已附材料", "", "", ""],
+    ["推进中", 60, "多行\n举措", "", "", "", "无", "下一步", ""],
+    ["推进中", "60%", "举措", "", "", "", "", "", ""],
+    ["推进中", 0.6, "举措", "", "", "", "", "", ""],
+    ["推进中", 0.0, "举措", "", "", "", "", "", ""],
+    ["推进中", -0.0, "举措", "", "", "", "", "", ""],
+    ["推进中", "0.0", "举措", "", "", "", "", "", ""],
+    ["未启动", 30, "", "", "", "", "", "", ""],
+    ["未启动", "", "", "", "", "", "", "", ""],
+    ["进行中", 50, "举措", "", "", "", "", "", ""],
+    ["完成", 100, "举措", "", "材料", "附件", "", "", ""],
+    ["", 50, "举措", "", "", "", "", "", ""],
+    ["乱写", 50, "举措", "", "", "", "", "", ""],
+    ["推进中", 150, "举措", "", "", "", "", "", ""],
+    ["推进中", True, "举措", "", "", "", "", "", ""],
+    ["推进中", 1, "举措", "", "", "", "", "", ""],
+    ["推进中", 50, "举\x07措", "", "", "", "", "", ""],
+    ["推进中", 50, 12345, "", "", "", "", "", ""],
+    ["已完成", 100, "举措", "", "", "实地核查时提供", "", "", ""],
+]
+
+
+@pytest.mark.parametrize("has_attachments", [False, True])
+def test_plain_rows_are_checked_as_by_check_row(has_attachments):
+    """check_plain_row (a row without formula problems, no percent formats) remembers the outcome of each
+    combination of status, progress and mode: every row, seen once or again, gets check_row's result."""
+    from reporting.validate import check_plain_row, use_words
+
+    use_words(None)
+    cells = {"完成状态": "I7", "完成进度(%)": "J7", "工作举措及成效": "K7", "佐证材料": "M7"}
+    for _ in range(2):
+        for values in _PLAIN_ROWS:
+            plain = check_plain_row("7", list(values), cells, frozenset(), has_attachments)
+            full = check_row("7", list(values), cells, has_attachments=has_attachments)
+            assert plain.normalized == full.normalized
+            assert [repr(v) for v in plain.normalized] == [repr(v) for v in full.normalized]
+            assert plain.problems == full.problems and plain.flags == full.flags
+            assert plain.accepted == full.accepted
