@@ -23,7 +23,7 @@ from . import readers
 from .cells import encode_raw
 from .collect_match import CheckedReturn, Recognition, Rounds, check_return, named_elsewhere, recognize, return_problem
 from .errors import ReturnError
-from .fileio import atomic_path
+from .fileio import write_bytes_atomic
 from .isolation import TIMED_OUT, Crash, Limits, isolated_map
 from .pool import worker_count
 from .readers.archive import Member
@@ -196,8 +196,7 @@ def archive_copy(root: Path, data: bytes, digest: str, suffix: str) -> str:
     shown = f"{ARCHIVE}/{digest[:2]}/{digest}{suffix}"
     target = root / shown
     if not target.exists():
-        with atomic_path(target, root) as tmp:
-            tmp.write_bytes(data)
+        write_bytes_atomic(target, data, root)
     return shown
 
 

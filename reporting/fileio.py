@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -35,14 +36,33 @@ def atomic_path(target: Path, root: Path | None = None) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
-        try:
-            os.replace(tmp, target)
-        except PermissionError as exc:
-            raise WorkspaceError(
-                f"无法写入 {display_path(target, root)}：文件可能正在 Excel/WPS 中打开，请关闭后重试"
-            ) from exc
+        _replace(tmp_name, target, root)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_bytes_atomic(target: Path, data: bytes, root: Path | None = None) -> None:
+    """atomic_path for bytes in hand (collect copies every file it reads into archive/ this way): the same
+    guarantees and messages, without the context manager and the removal of a temporary file already renamed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    try:
+        Path(tmp_name).write_bytes(data)
+        _replace(tmp_name, target, root)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
+def _replace(tmp_name: str, target: Path, root: Path | None) -> None:
+    try:
+        os.replace(tmp_name, target)
+    except PermissionError as exc:
+        raise WorkspaceError(
+            f"无法写入 {display_path(target, root)}：文件可能正在 Excel/WPS 中打开，请关闭后重试"
+        ) from exc
 
 
 def write_text_atomic(target: Path, text: str, root: Path | None = None) -> None:
