@@ -80,7 +80,7 @@ class XlsxBook(Book):
         self._zip = zf
         self._read = parts or {}  # parts already read whole by the safety check
         self._paths: dict[str, str] | None = None
-        self._percent_styles: set[str] | None = None
+        self._percent_styles: frozenset[str] | None = None
         self._facts: dict[str, _SheetFacts] = {}
         self._xml: dict[str, bytes] = {}
         self._tags: dict[str, dict[bytes, bytes]] = {}
@@ -230,6 +230,10 @@ class XlsxBook(Book):
             workbook, rels = self._part("xl/workbook.xml"), self._part("xl/_rels/workbook.xml.rels")
             if workbook is None or rels is None:
                 return self._paths
+            known = _SAME_PARTS.get((workbook, rels))
+            if known is not None:  # the same parts as a book read before (returns of one campaign share them)
+                self._paths = dict(known)
+                return self._paths
             targets = {rel.get("Id"): rel.get("Target", "") for rel in parse_xml(rels, self.name).iter()}
             for element in parse_xml(workbook, self.name).iter():
                 if _local(element.tag) != "sheet":
@@ -238,6 +242,7 @@ class XlsxBook(Book):
                 target = targets.get(rid, "")
                 path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
                 self._paths[element.get("name", "")] = path
+            _remember(_SAME_PARTS, (workbook, rels), dict(self._paths))
         return self._paths
 
     def _sheet_facts(self, sheet: str) -> _SheetFacts:
@@ -245,9 +250,15 @@ class XlsxBook(Book):
             self._facts[sheet] = _SheetFacts.scan(self._sheet_xml(sheet), self.name)
         return self._facts[sheet]
 
-    def _percent(self) -> set[str]:
+    def _percent(self) -> frozenset[str]:
         if self._percent_styles is None:
-            self._percent_styles = _percent_styles(self._part("xl/styles.xml"), self.name)
+            xml = self._part("xl/styles.xml")
+            known = _SAME_PARTS.get(xml) if xml is not None else None
+            if known is None:
+                known = _percent_styles(xml, self.name)
+                if xml is not None:
+                    _remember(_SAME_PARTS, xml, known)
+            self._percent_styles = known
         return self._percent_styles
 
 
@@ -400,9 +411,21 @@ def _position(ref: str | None, row: int, col: int) -> tuple[int, int]:
     return int(digits) - 1, number - 1
 
 
-def _percent_styles(xml: bytes | None, name: str) -> set[str]:
+# What parts that are the same in many returns told (styles.xml → its percent styles, workbook.xml and its
+# relationships → sheet paths), by their bytes: the workbooks generate wrote share them, read once per worker.
+_SAME_PARTS: dict = {}
+_SAME_PARTS_SIZE = 64
+
+
+def _remember(cache: dict, key: object, value: object) -> None:
+    if len(cache) >= _SAME_PARTS_SIZE:
+        cache.clear()
+    cache[key] = value
+
+
+def _percent_styles(xml: bytes | None, name: str) -> frozenset[str]:
     if xml is None:
-        return set()
+        return frozenset()
     root = parse_xml(xml, name)
     percent_ids = set(_PERCENT_BUILTIN)
     styles: set[str] = set()
@@ -413,7 +436,7 @@ def _percent_styles(xml: bytes | None, name: str) -> set[str]:
     for index, xf in enumerate(xfs if xfs is not None else []):
         if int(xf.get("numFmtId", "0")) in percent_ids:
             styles.add(str(index))
-    return styles
+    return frozenset(styles)
 
 
 
