@@ -195,3 +195,18 @@ def test_usual_shared_string_cells_are_checked_without_the_full_scan(cells, usua
     book = xlsx.read(_string_book(f'<row r="1">{cells}</row>'), "x.xlsx")
     assert book._string_cells_fine(book._sheet_xml("S")) is usual
     assert book._string_count() == 2
+
+
+@pytest.mark.parametrize(("cells", "far"), [
+    ('<row r="1"><c r="A1" s="1" t="s"><v>1</v></c><c r="Z9999"><v>2</v></c></row>', False),
+    ('<row r="1"><c r="AA1"><v>1</v></c></row>', True),
+    ("<row r='1'><c r='AB1'><v>1</v></c></row>", True),
+    ('<row r="10000"><c r="A10000"><v>1</v></c></row>', True),
+    ('<row r="1"><c><v>1</v></c></row>', True),
+    ('<row r="1"><c/></row>', True),
+    ('<row r ="1"><c r="A1"/></row>', True),
+    ('<row r= "1"><c r="A1"/></row>', True),
+    ("<row r= '1'><c r='A1'/></row>", True),
+])
+def test_a_sheet_that_may_reach_far_is_sent_to_the_full_scan(cells, far):
+    assert xlsx.may_reach_far(f"<worksheet><sheetData>{cells}</sheetData></worksheet>".encode()) is far

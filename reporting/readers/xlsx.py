@@ -350,8 +350,9 @@ def may_reach_far(xml: bytes) -> bool:
     return any(pattern in folded for pattern in _FAR)
 
 
-_FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'", b"A" * 26 + b"0" * 10 + b'"')
-_FAR = (b'r="AA', b'r="A00000', b'r="00000', b"<c>", b"<c/>", b'r ="', b'r= "')
+# Quotes folded to ", "/" to ">" (so "<c>" finds "<c/>" too), a space to "=" (so 'r=="' finds 'r ="' and 'r= "').
+_FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'/ ", b"A" * 26 + b"0" * 10 + b'">=')
+_FAR = (b'r="AA', b'r="A00000', b'r="00000', b"<c>", b'r=="')
 
 
 def _column_number(letters: bytes) -> int:
