@@ -331,9 +331,9 @@ def check_plain_row(task_id: str, raw: list[object], cells: Mapping[str, str] | 
         result = check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
         if len(_PLAIN_OUTCOMES) >= _PLAIN_OUTCOMES_SIZE:
             _PLAIN_OUTCOMES.clear()
-        _PLAIN_OUTCOMES[key] = False if result.problems else tuple(result.normalized[i] for i in _CHOICE_ORDER)
+        _PLAIN_OUTCOMES[key] = () if result.problems else tuple(result.normalized[i] for i in _CHOICE_ORDER)
         return result
-    if known is False:  # a combination with a problem: checked in full, for its messages
+    if not known:  # a combination with a problem: checked in full, for its messages
         return check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
     for index, value in zip(_CHOICE_ORDER, known, strict=True):
         normalized[index] = value
@@ -430,8 +430,8 @@ _COLUMNS = tuple((index, column, index in _FREE_TEXT) for index, column in enume
 _FREE_TEXT_ORDER = tuple(sorted(_FREE_TEXT))
 _CHOICE_ORDER = tuple(index for index in range(len(FILL_COLUMNS)) if index not in _FREE_TEXT)
 # check_plain_row: (status, progress and mode as typed, measures empty, evidence empty, files attached) → the
-# normalised status, progress and mode of a row without any problem, or False when that combination has one.
-_PLAIN_OUTCOMES: dict[tuple, tuple[object, ...] | bool] = {}
+# normalised status, progress and mode of a row without any problem, or () when that combination has one.
+_PLAIN_OUTCOMES: dict[tuple, tuple[object, ...]] = {}
 _PLAIN_OUTCOMES_SIZE = 4096
 
 
