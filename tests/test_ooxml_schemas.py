@@ -46,12 +46,14 @@ from openxml_audit.codegen.schema_loader import get_registry
 from returns import ROUND, done, ongoing, record_round, write_return
 from test_xlsx_writer import CASES, _both, _merged_guide
 
+from reporting import summary_long
 from reporting.collect import collect_inbox
 from reporting.generate import DISTRIBUTION_FILE, LEDGER_DIR, generate_round
 from reporting.models import Task, Unit
 from reporting.report import write_report
 from reporting.roster import write_roster
-from reporting.summary_xlsx import consolidate
+from reporting.summary_long import DETAILS, OVERDUE, PROBLEMS
+from reporting.summary_xlsx import SHEETS, consolidate
 from reporting.task_ledger import write_ledger
 from reporting.templates import builtin_template
 from reporting.workbook_template import load_template
@@ -314,6 +316,22 @@ def test_report_with_hand_written_runs_and_fonts_is_schema_valid(report):
     assert any(b"<w:instrText" in data for name, data in names.items() if name.startswith("word/footer"))
     assert b"<w:altName " in names["word/fontTable.xml"]
     assert_valid(report)
+
+
+def test_summary_with_long_sheets_made_by_worker_processes_is_schema_valid(tmp_path, monkeypatch, summary):
+    """The long lists of a large round are made by two worker processes as deflated segments of sheet XML and
+    put into the package as they are (summary_long.py, sheet_xml.py): the same parts, made the other way."""
+    monkeypatch.setattr(summary_long, "THRESHOLD", 1)
+    ws = init_workspace(tmp_path / "司法局工作目录")
+    build_campaign(ws)
+    path = consolidate(ws, workers=2)
+    with zipfile.ZipFile(path) as zf:
+        assert zf.testzip() is None
+    names = [name for name, _ in SHEETS]
+    long_parts = [f"xl/worksheets/sheet{names.index(name) + 1}.xml" for name in (DETAILS, OVERDUE, PROBLEMS)]
+    made, here = parts(path), parts(summary)
+    assert all(made[part] == here[part] for part in long_parts)
+    assert_valid(path)
 
 
 # -- each validator catches a fault planted in a real part ---------------------------------------------
