@@ -202,11 +202,7 @@ class RoundFigures:
 
 
 def compute_figures(conn: sqlite3.Connection, round_name: str, as_of: date | None = None) -> RoundFigures:
-    round_row = conn.execute("SELECT * FROM rounds WHERE name = ?", (round_name,)).fetchone()
-    if round_row is None:
-        raise WorkspaceError(f"轮次「{round_name}」尚未生成台账：请先运行 reporting generate --round {round_name}")
-    due = date.fromisoformat(round_row["due"]) if round_row["due"] else None
-    as_of = as_of or due or date.today()
+    round_row, due, as_of = _round(conn, round_name, as_of)
     tasks = {row["task_id"]: row for row in conn.execute(
         "SELECT * FROM round_tasks WHERE round = ? ORDER BY seq", (round_name,))}
     latest = _latest_submissions(conn, round_name)
@@ -216,6 +212,34 @@ def compute_figures(conn: sqlite3.Connection, round_name: str, as_of: date | Non
     pairs.count = total.tasks
     return RoundFigures(round=round_name, due=due, as_of=as_of, campaign=round_row["campaign"], total=total,
                         units=units, tasks=task_figures, areas=areas, pairs=pairs)
+
+
+def round_pairs(conn: sqlite3.Connection, round_name: str, as_of: date | None = None) -> Pairs:
+    """The round's pairs as compute_figures has them (overdue as of `as_of`, else the round's due date, else
+    today), for a reader that needs no tallies (a worker process: it reads through a connection of its own)."""
+    _row, _due, as_of = _round(conn, round_name, as_of)
+    return Pairs(conn, round_name, as_of, _latest_submissions(conn, round_name))
+
+
+def overdue_date(conn: sqlite3.Connection, round_name: str, as_of: date | None = None) -> date:
+    """The date the round's overdue pairs are judged by: `as_of`, else the round's due date, else today."""
+    return _round(conn, round_name, as_of)[2]
+
+
+def unit_contacts(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+    """Each unit's liaison and phone, as UnitFigures has them."""
+    roster = {row["name"]: row for row in conn.execute("SELECT * FROM units")}
+    liaisons = {row["unit"]: row for row in conn.execute("SELECT * FROM liaisons")}
+    return {name: _contact(roster.get(name), liaisons.get(name)) for name in [*roster, *liaisons]}
+
+
+def _round(conn: sqlite3.Connection, round_name: str, as_of: date | None) -> tuple[sqlite3.Row, date | None, date]:
+    """The round's row, due date, and the date overdue is judged by."""
+    round_row = conn.execute("SELECT * FROM rounds WHERE name = ?", (round_name,)).fetchone()
+    if round_row is None:
+        raise WorkspaceError(f"轮次「{round_name}」尚未生成台账：请先运行 reporting generate --round {round_name}")
+    due = date.fromisoformat(round_row["due"]) if round_row["due"] else None
+    return round_row, due, as_of or due or date.today()
 
 
 def _latest_submissions(conn: sqlite3.Connection, round_name: str) -> dict[str, sqlite3.Row]:
@@ -385,10 +409,7 @@ def _unit_header(name: str, roster_row, liaison_row, submission) -> UnitFigures:
     unit = UnitFigures(unit=name)
     if roster_row is not None:
         unit.category = roster_row["category"]
-        unit.liaison, unit.phone = roster_row["liaison"], roster_row["phone"]
-    if liaison_row is not None:
-        unit.liaison = liaison_row["liaison"] or unit.liaison
-        unit.phone = liaison_row["mobile"] or unit.phone
+    unit.liaison, unit.phone = _contact(roster_row, liaison_row)
     if submission is not None:
         unit.returned = True
         unit.errors, unit.warnings = submission["errors"], submission["warnings"]
@@ -397,6 +418,14 @@ def _unit_header(name: str, roster_row, liaison_row, submission) -> UnitFigures:
         unit.returned_at, unit.file = _sent_at(submission), _source_name(submission)
         unit.late = bool(submission["late"])
     return unit
+
+
+def _contact(roster_row, liaison_row) -> tuple[str, str]:
+    """Liaison and phone: as the unit's latest return gave them (liaisons), else as in the roster."""
+    liaison, phone = (roster_row["liaison"], roster_row["phone"]) if roster_row is not None else ("", "")
+    if liaison_row is not None:
+        liaison, phone = liaison_row["liaison"] or liaison, liaison_row["mobile"] or phone
+    return liaison, phone
 
 
 def _uncounted(conn: sqlite3.Connection, round_name: str, units: list[UnitFigures]) -> None:

@@ -1,28 +1,29 @@
 """汇总台账's long lists, a row per pair (300,000 at province scale): 任务明细, 逾期未完成 and 问题与计划, their
-rows made into deflated sheet XML (sheet_xml.py) by two worker processes while this process writes the other
-sheets (summary_xlsx.py), or here, one after the other, for a small round.
+rows made into deflated sheet XML (sheet_xml.py) by two worker processes while this process works out the
+figures and writes the other sheets (summary_xlsx.py); here, when asked for, for a small round.
 
-Two jobs, each reading the pairs once from the store (figures.Pairs.records, plain tuples): 任务明细 (the pairs
-in task order), and 逾期未完成 with 问题与计划 (the pairs area by area: 问题与计划's rows streamed, the overdue
-pairs kept, small, and sorted by days late). A job gets plain data (`Lists`), writes its segments into a
-folder of the caller's, and returns where they are; texts cut to fit a cell are reported by the caller, as
-if cut here.
+Two jobs, each reading what it needs from the store itself (through a connection of its own; the pairs by
+figures.Pairs.records, one query, plain tuples): 任务明细 (the pairs in task order), and 逾期未完成 with 问题与计划
+(the pairs area by area: 问题与计划's rows streamed, the overdue pairs kept, small, and sorted by days late). A
+job writes its segments into the caller's folder and returns where they are; a text it cut to fit a cell is
+reported by the caller, as if cut there.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import warnings
 from collections.abc import Generator, Iterator
 from contextlib import closing
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .figures import Pair, Pairs, RoundFigures
+from .figures import round_pairs, unit_contacts
 from .pool import ordered_map, worker_count
 from .sheet_xml import Deflater, SheetRows, Spliced
-from .summary import SOURCE_COLUMNS, is_trivial
+from .summary import SOURCE_COLUMNS, is_trivial, source_columns
 
 THRESHOLD = 10_000  # pairs from which the lists are made by worker processes
 START_METHOD: str | None = None  # multiprocessing start method; None = the platform's default
@@ -44,48 +45,34 @@ class LongList:
 
 @dataclass
 class Lists:
-    """What the jobs need (plain data, sent to the workers)."""
+    """What the jobs are given (plain data, sent to the workers), and what they made."""
 
-    pairs: Pairs | None  # read from the store by each job
-    given: tuple[list[tuple], list[tuple]] | None  # or the records in task order and by area, pairs given by hand
-    tasks: dict[str, tuple[int, str, str, str | None]]  # task id → (seq, text, area, deadline)
-    columns: dict[str, dict[str, str]]  # unit → column name → letter its state and progress were read from
-    contacts: dict[str, tuple[str, str]]  # unit → (liaison, phone)
+    store: str  # reporting.db
+    round: str
     as_of: date
     sheets: dict[str, LongList]
     folder: str
     done: dict[str, tuple[Spliced, int]] = field(default_factory=dict)  # the lists made so far: rows, count
 
-    @classmethod
-    def of(cls, figures: RoundFigures, columns: dict[str, dict[str, str]], sheets: dict[str, LongList],
-           folder: str) -> Lists:
-        pairs, given = figures.pairs, None
-        if not isinstance(pairs, Pairs):
-            given = [_fields(p) for p in pairs], [_fields(p) for p in figures.pairs_by_area()]
-        return cls(pairs=pairs if isinstance(pairs, Pairs) else None, given=given, columns=columns,
-                   tasks={t.task_id: (t.seq, t.text, t.area, t.deadline) for t in figures.tasks},
-                   contacts={u.unit: (u.liaison, u.phone) for u in figures.units}, as_of=figures.as_of,
-                   sheets=sheets, folder=folder)
 
-
-def make_lists(lists: Lists, workers: int | None = None) -> Generator[None, None, None]:
-    """Start making the lists (by workers when the round is large enough); each step of the iterator puts the
-    next job's lists in `lists.done` (problems first, then details). Close it when stopping early."""
-    pairs = lists.pairs
-    count = min(2, worker_count(len(pairs), workers, THRESHOLD)) if pairs is not None and pairs.path else 0
+def make_lists(lists: Lists, pairs: int, workers: int | None = None) -> Generator[None, None, None]:
+    """Start making the lists of a round of `pairs` pairs: by worker processes when there are that many, else
+    here as the iterator is advanced. Each step puts the next job's lists in `lists.done` (问题与计划 and
+    逾期未完成 first, then 任务明细). Close it when stopping early: that ends the workers."""
     jobs: list[Any] = [(_overdue_and_problems, lists), (_details, lists)]
+    count = min(len(jobs), worker_count(pairs, workers, THRESHOLD))
     if count:
-        # The first job does nothing: when its result is back, every job has been handed out and the workers
+        # The first job does nothing: once its result is back every job has been handed out, and the workers
         # work while this process goes on.
-        results = ordered_map(_run, [None, *jobs], count, initializer=_start, start_method=START_METHOD, ahead=3)
+        results = ordered_map(_run, [None, *jobs], count, initializer=_start, start_method=START_METHOD,
+                              ahead=len(jobs) + 1)
         next(results)
-    else:
-        results = (_run(job) for job in jobs)
-    return _collect(results, lists)
+        return _collect(results, lists)
+    return _collect((_run(job) for job in jobs), lists)
 
 
-def _collect(results: Iterator[Any], lists: Lists) -> Generator[None, None, None]:
-    with closing(results):  # type: ignore[type-var]
+def _collect(results: Generator[Any, None, None], lists: Lists) -> Generator[None, None, None]:
+    with closing(results):
         for made, caught in results:
             for category, message in caught:
                 warnings.warn(category(message), stacklevel=2)
@@ -104,15 +91,19 @@ def _run(job: tuple | None) -> Any:
     function, lists = job
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        made = function(lists)
+        conn = sqlite3.connect(lists.store, timeout=30)
+        conn.row_factory = sqlite3.Row
+        try:
+            made = function(conn, lists)
+        finally:
+            conn.close()
     return made, [(w.category, str(w.message)) for w in caught]
 
 
-def _records(lists: Lists, *, by_area: bool) -> Iterator[tuple]:
-    if lists.pairs is not None:
-        return lists.pairs.records(by_area=by_area)
-    assert lists.given is not None
-    return iter(lists.given[1] if by_area else lists.given[0])
+def _tasks(conn: sqlite3.Connection, round_name: str) -> dict[str, tuple[int, str, str, str | None]]:
+    """task id → (seq, text, area, deadline)"""
+    return {row["task_id"]: (row["seq"], row["text"], row["area"], row["deadline"]) for row in conn.execute(
+        "SELECT task_id, seq, text, area, deadline FROM round_tasks WHERE round = ?", (round_name,))}
 
 
 def _write(lists: Lists, name: str, rows: Iterator) -> tuple[Spliced, int]:
@@ -122,8 +113,8 @@ def _write(lists: Lists, name: str, rows: Iterator) -> tuple[Spliced, int]:
     return Spliced([out.close()], sheet.rows.last_row), count
 
 
-def _details(lists: Lists) -> dict[str, tuple[Spliced, int]]:
-    tasks, columns = lists.tasks, lists.columns
+def _details(conn: sqlite3.Connection, lists: Lists) -> dict[str, tuple[Spliced, int]]:
+    tasks, columns = _tasks(conn, lists.round), source_columns(conn, lists.round)
     named: dict[str, list[tuple[str, str]]] = {}  # unit → (column name, letter) of its state and progress
 
     def where(unit: str, sheet: str, row: int | None) -> str:
@@ -137,14 +128,15 @@ def _details(lists: Lists) -> dict[str, tuple[Spliced, int]]:
         at = f"「{sheet}」第{row}行" if sheet else f"第{row}行"
         return f"{at}（{'，'.join([f'{name} {letter}{row}' for name, letter in letters])}）" if letters else at
 
+    records = round_pairs(conn, lists.round, lists.as_of).records()
     rows = ((r[_AREA], r[_TASK], tasks[r[_TASK]][1], r[_DEADLINE] or "", r[_UNIT], r[_ROLE], r[_STATE],
              r[_PROGRESS], "是" if r[_OVERDUE] else "", *r[_TEXTS], r[_SOURCE], where(r[_UNIT], r[_SHEET], r[_ROW]))
-            for r in _records(lists, by_area=False))
+            for r in records)
     return {DETAILS: _write(lists, DETAILS, rows)}
 
 
-def _overdue_and_problems(lists: Lists) -> dict[str, tuple[Spliced, int]]:
-    tasks, contacts, as_of = lists.tasks, lists.contacts, lists.as_of
+def _overdue_and_problems(conn: sqlite3.Connection, lists: Lists) -> dict[str, tuple[Spliced, int]]:
+    tasks, contacts, as_of = _tasks(conn, lists.round), unit_contacts(conn), lists.as_of
     late: list[tuple] = []
     trivial: dict[str, bool] = {}
     strings: dict[str, str] = {}
@@ -161,8 +153,8 @@ def _overdue_and_problems(lists: Lists) -> dict[str, tuple[Spliced, int]]:
         return not known
 
     def problem_rows() -> Iterator[tuple]:
-        for r in _records(lists, by_area=True):
-            if r[_OVERDUE]:  # kept small: the task's texts are looked up again, the others' strings shared
+        for r in round_pairs(conn, lists.round, as_of).records(by_area=True):
+            if r[_OVERDUE]:  # kept small: the task's texts are looked up again, the other strings shared
                 days = days_late(r[_DEADLINE], as_of)
                 late.append((-days, tasks[r[_TASK]][0], shared(r[_UNIT]), shared(r[_TASK]), shared(r[_STATE]),
                              r[_PROGRESS], shared(r[_ROLE])))
@@ -184,7 +176,3 @@ def days_late(deadline: str | None, as_of: date) -> int:
         return (as_of - date.fromisoformat(deadline or "")).days
     except ValueError:
         return 0
-
-
-def _fields(pair: Pair) -> tuple:
-    return tuple(getattr(pair, f.name) for f in fields(Pair))

@@ -23,9 +23,10 @@ from pathlib import Path
 import xlsxwriter
 
 from .evidence import SCORE_RULE, score_totals
-from .figures import ANSWER_TEXTS, Tally
+from .figures import ANSWER_TEXTS, Tally, overdue_date
 from .fileio import atomic_path
 from .progress import ProgressHook, no_progress
+from .rounds import open_round
 from .safe_xlsx import new_workbook
 from .sheet_xml import SheetRows, clean_text, write_package
 from .summary import DEFINITIONS, RoundSummary, load_summary, percent
@@ -58,11 +59,23 @@ SCORE_SHEET = ("指标自评", "每个末级指标一行：分值、对应任务
 def consolidate(ws: Workspace, *, round_name: str | None = None, as_of: date | None = None,
                 progress: ProgressHook = no_progress, workers: int | None = None) -> Path:
     """Write outbox/<轮次>/汇总台账.xlsx and return its path (`workers`: processes for the long lists; None for
-    as many as there are cores, up to two)."""
+    as many as there are cores, up to two).
+
+    The long lists are started first (summary_long: by worker processes for a large round), and made while
+    this process works out the figures and writes the other sheets."""
     progress(0, SUMMARY_STEPS, "读取数据")
-    data = load_summary(ws, round_name=round_name, as_of=as_of)
-    target = ws.round_dir(data.round) / SUMMARY_FILE
-    write_summary(data, target, ws.root, lambda done, total, item: progress(done + 1, total + 1, item), workers)
+    with open_round(ws, round_name) as (conn, name):
+        when = overdue_date(conn, name, as_of)
+        pairs = conn.execute("SELECT COUNT(*) FROM assignments WHERE round = ?", (name,)).fetchone()[0]
+    with tempfile.TemporaryDirectory(prefix="reporting-") as folder:
+        book = new_workbook(Path(folder) / "draft.xlsx", {"constant_memory": True})
+        formats, plain = _formats(book)
+        lists = Lists(str(ws.db_path), name, when, _long_lists(plain), folder)
+        with closing(make_lists(lists, pairs, workers)) as made:
+            data = load_summary(ws, round_name=name, as_of=when)
+            target = ws.round_dir(data.round) / SUMMARY_FILE
+            _write_summary(_Writer(book, data, formats, plain, lists, made), target, ws.root,
+                           lambda done, total, item: progress(done + 1, total + 1, item))
     return target
 
 
@@ -73,34 +86,87 @@ class Column:
     kind: str = "text"  # text, int, pct (a 0–1 rate), num, points (percentage points), wrap (long text)
 
 
-def write_summary(data: RoundSummary, target: Path, root: Path | None = None,
-                  progress: ProgressHook = no_progress, workers: int | None = None) -> None:
+def _write_summary(writer: _Writer, target: Path, root: Path | None, progress: ProgressHook) -> None:
     """Write every sheet of 汇总台账.xlsx to `target` (atomically), reporting progress sheet by sheet."""
-    with atomic_path(target, root) as tmp, tempfile.TemporaryDirectory(prefix="reporting-") as folder:
-        draft = Path(folder) / "draft.xlsx"  # what xlsxwriter writes; write_package makes tmp from it
-        book = new_workbook(draft, {"constant_memory": True})
+    data, book = writer.data, writer.book
+    with atomic_path(target, root) as tmp:
         book.set_properties({"title": f"{data.campaign}{data.round}汇总台账", "author": "reporting",
                              "comments": "由 reporting consolidate 生成"})
-        writer = _Writer(book, data)
         steps = [writer.overview, writer.units, writer.areas, writer.tasks, writer.details, writer.overdue,
                  writer.not_reported, writer.problems, writer.notes]
         sheets = list(SHEETS)
         if data.evidence is not None and data.evidence.system is not None:
             sheets.insert(-1, SCORE_SHEET)
             steps.insert(-1, writer.indicator_scores)
-        writer.lists = Lists.of(data.figures, data.source_columns, writer.long_lists([n for n, _ in sheets]), folder)
-        with closing(make_lists(writer.lists, workers)) as made:
-            writer.made = made
-            for done, ((name, _), step) in enumerate(zip(sheets, steps, strict=True)):
-                progress(done, len(steps) + 1, name)
-                step()
-            progress(len(steps), len(steps) + 1, "保存")
-            book.close()
-            for _ in made:  # the lists still being made
-                pass
-            write_package(draft, tmp, {writer.lists.sheets[name].part: rows
-                                       for name, (rows, _count) in writer.lists.done.items()})
-        progress(len(steps) + 1, len(steps) + 1, "完成")
+        for done, ((name, _), step) in enumerate(zip(sheets, steps, strict=True)):
+            progress(done, len(steps) + 1, name)
+            step()
+        progress(len(steps), len(steps) + 1, "保存")
+        book.close()
+        for _ in writer.made:  # the lists still being made
+            pass
+        write_package(Path(book.filename), tmp, {writer.lists.sheets[name].part: rows
+                                                 for name, (rows, _count) in writer.lists.done.items()})
+    progress(len(steps) + 1, len(steps) + 1, "完成")
+
+
+def _formats(book: xlsxwriter.Workbook) -> tuple[dict, dict]:
+    """The formats of the sheets xlsxwriter writes, and the plain ones of the long lists' columns (numbered
+    now: the long lists' rows are made elsewhere, meanwhile)."""
+    base = {"border": 1, "valign": "top", "font_size": 10}
+    formats = {
+        "header": book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "align": "center",
+                                   "valign": "vcenter", "text_wrap": True}),
+        "text": book.add_format(base),
+        "wrap": book.add_format({**base, "text_wrap": True}),
+        "int": book.add_format({**base, "align": "center"}),
+        "num": book.add_format({**base, "align": "center", "num_format": "0.0"}),
+        "pct": book.add_format({**base, "align": "center", "num_format": "0.0%"}),
+        "points": book.add_format({**base, "align": "center",
+                                   "num_format": '+0.0"个百分点";-0.0"个百分点";0.0"个百分点"'}),
+        "title": book.add_format({"bold": True, "font_size": 14}),
+        "note": book.add_format({"font_size": 10, "font_color": "#555555"}),
+        "section": book.add_format({"bold": True, "font_size": 11}),
+    }
+    plain = {"font_size": 10, "valign": "top"}
+    plains = {
+        "text": book.add_format(plain),
+        "wrap": book.add_format({**plain, "text_wrap": True}),
+        "int": book.add_format({**plain, "align": "center"}),
+        "num": book.add_format({**plain, "align": "center", "num_format": "0.0"}),
+        "pct": book.add_format({**plain, "align": "center", "num_format": "0.0%"}),
+        "points": book.add_format({**plain, "align": "center"}),
+    }
+    for fmt in plains.values():
+        fmt._get_xf_index()
+    return formats, plains
+
+
+def _long_lists(plain: dict) -> dict[str, LongList]:
+    """Where each long list's rows go and how they are written (the lists come before any 指标自评 sheet)."""
+    lists = {DETAILS: (details_columns(), False), OVERDUE: (OVERDUE_COLUMNS, True), PROBLEMS: (PROBLEMS_COLUMNS, True)}
+    names = [name for name, _ in SHEETS]
+    return {name: LongList(part=f"xl/worksheets/sheet{names.index(name) + 1}.xml", first=2 if intro else 1,
+                           rows=SheetRows(name, [plain[c.kind]._get_xf_index() for c in columns],
+                                          [c.kind in NUMERIC for c in columns]))
+            for name, (columns, intro) in lists.items()}
+
+
+def details_columns() -> list[Column]:
+    return [Column("一级", 18, "wrap"), Column("任务编号", 9), Column("工作任务", 40, "wrap"),
+            Column("完成时限", 11), Column("单位", 18), Column("职责", 6), Column("状态", 8),
+            Column("完成进度(%)", 8, "num"), Column("逾期", 6),
+            *(Column(c.header, c.detail_width, "wrap" if c.kind == TEXT else "text") for c in ANSWER_TEXTS),
+            Column("来源文件", 24, "wrap"), Column("来源位置", 30, "wrap")]
+
+
+OVERDUE_COLUMNS = [Column("单位", 18), Column("任务编号", 9), Column("一级", 18, "wrap"),
+                   Column("工作任务", 44, "wrap"), Column("完成时限", 11), Column("逾期天数", 8, "int"),
+                   Column("状态", 8), Column("完成进度(%)", 8, "num"), Column("职责", 6), Column("联络员", 10),
+                   Column("电话", 14)]
+PROBLEMS_COLUMNS = [Column("一级", 20, "wrap"), Column("任务编号", 9), Column("工作任务", 36, "wrap"),
+                    Column("单位", 18), Column("职责", 6), Column("存在问题", 44, "wrap"),
+                    Column("下一步计划", 44, "wrap"), Column("来源文件", 24, "wrap")]
 
 
 def write_text(sheet, row: int, col: int, value: object, fmt=None) -> None:
@@ -114,36 +180,11 @@ def write_text(sheet, row: int, col: int, value: object, fmt=None) -> None:
 
 
 class _Writer:
-    def __init__(self, book: xlsxwriter.Workbook, data: RoundSummary) -> None:
+    def __init__(self, book: xlsxwriter.Workbook, data: RoundSummary, formats: dict, plain: dict, lists: Lists,
+                 made: Generator[None, None, None]) -> None:
         self.book, self.data, self.figures = book, data, data.figures
-        self.lists: Lists
-        self.made: Generator[None, None, None]
-        base = {"border": 1, "valign": "top", "font_size": 10}
-        self.formats = {
-            "header": book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "align": "center",
-                                       "valign": "vcenter", "text_wrap": True}),
-            "text": book.add_format(base),
-            "wrap": book.add_format({**base, "text_wrap": True}),
-            "int": book.add_format({**base, "align": "center"}),
-            "num": book.add_format({**base, "align": "center", "num_format": "0.0"}),
-            "pct": book.add_format({**base, "align": "center", "num_format": "0.0%"}),
-            "points": book.add_format({**base, "align": "center",
-                                       "num_format": '+0.0"个百分点";-0.0"个百分点";0.0"个百分点"'}),
-            "title": book.add_format({"bold": True, "font_size": 14}),
-            "note": book.add_format({"font_size": 10, "font_color": "#555555"}),
-            "section": book.add_format({"bold": True, "font_size": 11}),
-        }
-        plain = {"font_size": 10, "valign": "top"}
-        self.plain = {
-            "text": book.add_format(plain),
-            "wrap": book.add_format({**plain, "text_wrap": True}),
-            "int": book.add_format({**plain, "align": "center"}),
-            "num": book.add_format({**plain, "align": "center", "num_format": "0.0"}),
-            "pct": book.add_format({**plain, "align": "center", "num_format": "0.0%"}),
-            "points": book.add_format({**plain, "align": "center"}),
-        }
-        for fmt in self.plain.values():  # numbered now: the long lists' rows are made elsewhere, meanwhile
-            fmt._get_xf_index()
+        self.formats, self.plain = formats, plain
+        self.lists, self.made = lists, made
 
     # -- helpers ---------------------------------------------------------------------------------------
 
@@ -201,15 +242,6 @@ class _Writer:
             sheet.write_string(0, 0, intro, self.formats["note"])
         self.header(sheet, top, columns)
         sheet.autofilter(top, 0, top + max(count, 1), len(columns) - 1)
-
-    def long_lists(self, sheets: list[str]) -> dict[str, LongList]:
-        """Where each long list's rows go and how they are written."""
-        lists = {DETAILS: (self.details_columns(), False), OVERDUE: (self.overdue_columns(), True),
-                 PROBLEMS: (self.problems_columns(), True)}
-        return {name: LongList(part=f"xl/worksheets/sheet{sheets.index(name) + 1}.xml", first=2 if intro else 1,
-                               rows=SheetRows(name, [self.plain[c.kind]._get_xf_index() for c in columns],
-                                              [c.kind in NUMERIC for c in columns]))
-                for name, (columns, intro) in lists.items()}
 
     def made_count(self, name: str) -> int:
         """The number of rows of a long list, once it is made (the lists made so far are waited for)."""
@@ -378,26 +410,13 @@ class _Writer:
                  *_tally(t), "已完成" if t.done else "未完成"] for index, t in enumerate(self.figures.tasks, 1))
         self.table("按任务", columns, rows)
 
-    def details_columns(self) -> list[Column]:
-        return [Column("一级", 18, "wrap"), Column("任务编号", 9), Column("工作任务", 40, "wrap"),
-                Column("完成时限", 11), Column("单位", 18), Column("职责", 6), Column("状态", 8),
-                Column("完成进度(%)", 8, "num"), Column("逾期", 6),
-                *(Column(c.header, c.detail_width, "wrap" if c.kind == TEXT else "text") for c in ANSWER_TEXTS),
-                Column("来源文件", 24, "wrap"), Column("来源位置", 30, "wrap")]
-
     def details(self) -> None:
-        self.long_table(DETAILS, self.details_columns(), len(self.figures.pairs))
-
-    def overdue_columns(self) -> list[Column]:
-        return [Column("单位", 18), Column("任务编号", 9), Column("一级", 18, "wrap"),
-                Column("工作任务", 44, "wrap"), Column("完成时限", 11), Column("逾期天数", 8, "int"),
-                Column("状态", 8), Column("完成进度(%)", 8, "num"), Column("职责", 6), Column("联络员", 10),
-                Column("电话", 14)]
+        self.long_table(DETAILS, details_columns(), len(self.figures.pairs))
 
     def overdue(self) -> None:
         intro = (f"统计截至 {self.figures.as_of.isoformat()}；完成时限早于该日、状态为推进中、未启动或待修改的项次"
                  "（未报送的不计）")
-        self.long_table(OVERDUE, self.overdue_columns(), self.figures.total.overdue, intro)
+        self.long_table(OVERDUE, OVERDUE_COLUMNS, self.figures.total.overdue, intro)
 
     def not_reported(self) -> None:
         columns = [Column("单位", 24), Column("类别", 10), Column("任务数", 8, "int"), Column("牵头任务数", 9, "int"),
@@ -406,13 +425,8 @@ class _Writer:
                  u.state] for u in self.figures.units if not u.returned)  # 未报送, 空表 or 待确认
         self.table("未报送单位", columns, rows)
 
-    def problems_columns(self) -> list[Column]:
-        return [Column("一级", 20, "wrap"), Column("任务编号", 9), Column("工作任务", 36, "wrap"),
-                Column("单位", 18), Column("职责", 6), Column("存在问题", 44, "wrap"),
-                Column("下一步计划", 44, "wrap"), Column("来源文件", 24, "wrap")]
-
     def problems(self) -> None:
-        self.long_table(PROBLEMS, self.problems_columns(), self.made_count(PROBLEMS),
+        self.long_table(PROBLEMS, PROBLEMS_COLUMNS, self.made_count(PROBLEMS),
                         "各单位填写的存在问题和下一步计划；两项都是“无”“暂无”或空白的未列入")
 
     def notes(self) -> None:
