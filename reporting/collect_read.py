@@ -23,7 +23,7 @@ from . import readers
 from .cells import encode_raw
 from .collect_match import CheckedReturn, Recognition, Rounds, check_return, named_elsewhere, recognize, return_problem
 from .errors import ReturnError
-from .fileio import write_bytes_atomic
+from .fileio import atomic_path, write_bytes_atomic
 from .isolation import TIMED_OUT, Crash, Limits, isolated_map
 from .pool import worker_count
 from .readers.archive import Member
@@ -107,11 +107,11 @@ def read_file(job: FileJob, rounds: Rounds, current: str) -> ReadFile:
     found, data = _taken(job)
     if data is None:
         return found
-    root = Path(job.root)
     try:
-        found.pieces, others, found.notes = _open(data, job, found.digest, rounds, current)
-        found.attachments = [_archive_attachment(root, member) for member in others]
+        found.pieces, found.attachments, found.notes = _open(data, job, found.digest, rounds, current)
         found.evidence_only = not found.pieces and bool(found.attachments)
+    except readers.archive.SpoolError:
+        raise  # the workspace's disk, not the file: the run stops with one line (errors.environment_message)
     except ReturnError as exc:
         found.notes, found.code = [exc.message], exc.code or READ_FAILED
     except MemoryError:
@@ -192,18 +192,32 @@ def explain(data: bytes, shown: str) -> ReturnError | None:
 
 def archive_copy(root: Path, data: bytes, digest: str, suffix: str) -> str:
     """archive/ab/abcdef….xlsx, written atomically once; returns the path relative to the workspace."""
-    suffix = suffix.lower() if 0 < len(suffix) <= 8 and suffix[1:].isascii() and suffix[1:].isalnum() else ""
-    shown = f"{ARCHIVE}/{digest[:2]}/{digest}{suffix}"
+    shown = archive_name(digest, suffix)
     target = root / shown
     if not target.exists():
         write_bytes_atomic(target, data, root)
     return shown
 
 
+def _attachments(root: Path, members: list[Member]) -> list[tuple[str, str, int, str]]:
+    return [_archive_attachment(root, member) for member in members]
+
+
+def archive_name(digest: str, suffix: str) -> str:
+    """Where a copy of these contents goes: archive/ab/abcdef….xlsx, relative to the workspace."""
+    suffix = suffix.lower() if 0 < len(suffix) <= 8 and suffix[1:].isascii() and suffix[1:].isalnum() else ""
+    return f"{ARCHIVE}/{digest[:2]}/{digest}{suffix}"
+
+
 def _archive_attachment(root: Path, member: Member) -> tuple[str, str, int, str]:
-    digest = hashlib.sha256(member.data).hexdigest()
-    archived = archive_copy(root, member.data, digest, PurePosixPath(member.name).suffix)
-    return member.name, archived, len(member.data), digest
+    """A file beside the workbooks, copied from the spool into archive/ (by content, once, atomically)."""
+    suffix = PurePosixPath(member.name).suffix
+    archived = archive_name(member.digest, suffix)
+    target = root / archived
+    if not target.exists():
+        with atomic_path(target, root) as tmp:
+            member.copy_to(tmp)
+    return member.name, archived, member.size, member.digest
 
 
 def file_format(pieces: list[ReadPiece]) -> str:
@@ -221,8 +235,11 @@ def reading_failed(exc: BaseException) -> str:
 
 
 def _open(data: bytes, job: FileJob, digest: str, rounds: Rounds, current: str,
-          ) -> tuple[list[ReadPiece], list[Member], list[str]]:
-    """The workbooks in the file, read and checked; the other files beside them; notes on refused entries."""
+          ) -> tuple[list[ReadPiece], list[tuple[str, str, int, str]], list[str]]:
+    """The workbooks in the file, read and checked; the other files beside them; notes on refused entries.
+
+    A zip is unpacked by streaming into a temporary file of the workspace (readers.archive.Spool), its
+    workbooks read into memory one at a time; the other files are copied into archive/ from there."""
     shown = job.shown
     fmt = readers.sniff(data, shown)
     if fmt != readers.FORMAT_ZIP:
@@ -230,58 +247,55 @@ def _open(data: bytes, job: FileJob, digest: str, rounds: Rounds, current: str,
         if piece.error:
             raise ReturnError(piece.error, file=shown, code=piece.code)
         return [piece], [], []
-    members, notes = _unpack(data, shown)
-    found, others = [], []
-    for member in members:
-        kind = _member_format(member, shown)
-        if kind in readers.WORKBOOK_FORMATS:
-            found.append((member, ReadPiece(member.name, kind, member.mtime, hashlib.sha256(member.data).hexdigest())))
-        else:
-            others.append(member)
-    if not found:
-        if others:  # a zip of evidence only: collect tells whose it is by its name
-            return [], others, notes
-        raise ReturnError("压缩包中没有台账工作簿（.xlsx/.xls/.ods）", file=shown, code="zip.no_workbook")
-    found.sort(key=lambda pair: (pair[1].mtime, pair[1].member))
-    pieces = [_read_piece(member.data, piece, f"{shown}/{piece.member}", rounds, current, bool(others), job.unit)
-              for member, piece in found]
-    if any(p.stored for p in pieces):  # a workbook that is no ledger is evidence too
-        others += [member for member, piece in found if piece.error == NOT_A_LEDGER]
-        pieces = [p for p in pieces if p.error != NOT_A_LEDGER]
-    return pieces, others, notes
+    with readers.archive.Spool(Path(job.root) / ARCHIVE) as spool:
+        members, notes, why = _unpack(data, shown, spool)
+        found, others = [], []
+        for member in members:
+            kind = _member_format(member, shown)
+            if kind in readers.WORKBOOK_FORMATS:
+                found.append((member, ReadPiece(member.name, kind, member.mtime, member.digest)))
+            else:
+                others.append(member)
+        if not found:
+            if why is not None and (why.code == "zip.bomb" or not others):
+                raise why  # nothing read because the file is a bomb, or nests its workbooks too deep
+            if others:  # a zip of evidence only: collect tells whose it is by its name
+                return [], _attachments(Path(job.root), others), notes
+            raise ReturnError("压缩包中没有台账工作簿（.xlsx/.xls/.ods）", file=shown, code="zip.no_workbook")
+        found.sort(key=lambda pair: (pair[1].mtime, pair[1].member))
+        pieces = [_read_piece(member.read(), piece, f"{shown}/{piece.member}", rounds, current, bool(others),
+                              job.unit) for member, piece in found]
+        if any(p.stored for p in pieces):  # a workbook that is no ledger is evidence too
+            others += [member for member, piece in found if piece.error == NOT_A_LEDGER]
+            pieces = [p for p in pieces if p.error != NOT_A_LEDGER]
+        return pieces, _attachments(Path(job.root), others), notes
 
 
-def _unpack(data: bytes, shown: str) -> tuple[list[Member], list[str]]:
-    """The zip's files, with the zips inside it opened once more (not deeper)."""
-    budget = readers.archive.Budget()
-    members, notes = readers.archive.read(data, shown, budget)
+def _unpack(data: bytes, shown: str, spool: readers.archive.Spool,
+            ) -> tuple[list[Member], list[str], ReturnError | None]:
+    """The zip's files, with the zips inside it opened once more (not deeper), all against one budget;
+    notes on what was not read, and the first reason a zip inside was not (a bomb, nesting too deep)."""
+    members, notes = readers.archive.unpack(data, shown, spool)
     flat: list[Member] = []
-    for member in members:
-        if readers.is_ignored(member.name):
-            continue
-        if readers.archive.detect(member.data[:4]) and _member_format(member, shown) == readers.FORMAT_ZIP:
-            try:
-                inner, inner_notes = readers.archive.read(member.data, f"{shown}/{member.name}", budget)
-            except ReturnError as exc:
-                notes.append(f"{member.name}：{exc.message}")
-                continue
-            notes += [f"{member.name}：{n}" for n in inner_notes]
-            for item in inner:
-                if readers.is_ignored(item.name):
-                    continue
-                if readers.archive.detect(item.data[:4]) and _member_format(item, shown) == readers.FORMAT_ZIP:
-                    notes.append(f"{member.name}/{item.name}：压缩包嵌套超过一层，未读取；请解压后重新打包")
-                    continue
-                flat.append(Member(f"{member.name}/{item.name}", item.data, item.mtime))
-        else:
-            flat.append(member)
-    return flat, notes
+    why = None
+    for item in readers.archive.walk(members, shown, spool, lambda member: _is_zip(member, shown)):
+        if isinstance(item, readers.archive.Skipped):
+            notes.append(f"{item.name}：{item.message}")
+            if item.code and why is None:
+                why = ReturnError(item.message, file=shown, code=item.code)
+        elif not readers.is_ignored(item.name):
+            flat.append(item)
+    return flat, notes, why
+
+
+def _is_zip(member: Member, shown: str) -> bool:
+    return not readers.is_ignored(member.name) and _member_format(member, shown) == readers.FORMAT_ZIP
 
 
 def _member_format(member: Member, shown: str) -> str:
     """A workbook format, "zip", or "" for anything else (kept as an attachment)."""
     try:
-        return readers.sniff(member.data, f"{shown}/{member.name}")
+        return readers.sniff_member(member, f"{shown}/{member.name}")
     except ReturnError:
         return ""
 

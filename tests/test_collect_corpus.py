@@ -66,6 +66,10 @@ def _file(result, name: str):
 def _assert_consistent(ws, result) -> None:
     good = _file(result, "公安局.xlsx")
     assert good.status == READ and good.returns[0].unit == GOOD_UNIT and good.returns[0].errors == 0
+    _assert_store_consistent(ws)
+
+
+def _assert_store_consistent(ws) -> None:
     conn = connect(ws.db_path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -681,6 +685,160 @@ def test_nested_zips_share_one_budget(ws, inbox, tmp_path, monkeypatch):
     outcome = _file(result, "打包.zip")
     assert outcome.status == READ and outcome.returns[0].unit == "县财政局"
     assert BOMB in outcome.message
+    _assert_consistent(ws, result)
+
+
+# ---------------------------------------------------------------- nested zips, streamed against one budget
+
+
+_CHILD = """
+import json, resource, sys
+from reporting.collect import collect_inbox
+from reporting.workspace import Workspace
+result = collect_inbox(Workspace(sys.argv[1]), receipts=False, workers=1)
+print(json.dumps({"files": [[f.name, f.status, f.code, f.message, [r.unit for r in f.returns]] for f in result.files],
+                  "worker_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+"""
+
+
+def _collect_in_child(ws) -> tuple[dict[str, tuple[str, str, str, list[str]]], int]:
+    """collect run by a fresh interpreter (its reading worker forked from a small process, not from pytest):
+    each file's (status, code, message, units), and the reading worker's peak resident size in KB; the good
+    return beside the file is collected, inbox/ unchanged."""
+    import json
+    import subprocess
+    import sys
+
+    before = _inbox_bytes(ws)
+    done_ = subprocess.run([sys.executable, "-c", _CHILD, str(ws.root)], capture_output=True, text=True,
+                           timeout=300, check=True, cwd=ws.root)
+    assert _inbox_bytes(ws) == before
+    found = json.loads(done_.stdout)
+    assert [f[1:] for f in found["files"] if f[0] == "inbox/公安局.xlsx"] == [[READ, "", "", [GOOD_UNIT]]]
+    return {name: (status, code, message, units) for name, status, code, message, units in found["files"]}, (
+        found["worker_kb"])
+
+
+def _leftovers(ws) -> list[Path]:
+    from reporting.fileio import TEMP_PREFIX
+
+    return [p for p in ws.archive.rglob("*") if p.name.startswith(TEMP_PREFIX)]
+
+
+_TEN_MB = 10 * 1024 * 1024  # an entry of zeros this long is within the ratio rule (it applies past 10 MB)
+
+
+def _inner_bomb() -> bytes:
+    """A zip within every per-zip limit: ten entries of 10 MB of zeros (100 MB unpacked, 100 KB packed)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        for n in range(10):
+            zf.writestr(f"照片{n}.jpg", bytes(_TEN_MB))
+    return out.getvalue()
+
+
+def _overlapping(entry: bytes, name: str, count: int) -> bytes:
+    """A zip whose `count` directory entries all point at the same compressed data (a zip bomb without
+    nesting; in effect a zip that refers to itself `count` times)."""
+    import struct
+
+    data = _zip({name: entry})
+    end = data.rindex(b"PK\x05\x06")
+    start = struct.unpack("<I", data[end + 16:end + 20])[0]
+    directory = data[start:end] * count
+    return (data[:start] + directory + data[end:end + 8]
+            + struct.pack("<HHII", count, count, len(directory), start) + b"\0\0")
+
+
+MEMORY_OF_A_WORKER_KB = 200 * 1024  # what the reading worker may reach on these files: well under the budget
+
+
+def test_twenty_inner_zips_within_their_limits_are_one_bomb(ws, inbox):
+    from reporting.readers import archive
+
+    inner = _inner_bomb()
+    bomb = _zip({f"内层{n:02d}.zip": inner for n in range(20)})  # 2 GB unpacked, 4 times the budget
+    assert len(bomb) < 64 * 1024 and 20 * 10 * _TEN_MB >= 4 * archive.MAX_TOTAL_BYTES
+    (ws.inbox / "打包.zip").write_bytes(bomb)
+    import time
+
+    started = time.monotonic()
+    outcomes, worker_kb = _collect_in_child(ws)
+    assert time.monotonic() - started < 120
+    status, code, message, _ = outcomes["inbox/打包.zip"]
+    assert (status, code) == (ERROR_FILE, "zip.bomb") and BOMB in message
+    assert worker_kb < MEMORY_OF_A_WORKER_KB < archive.MAX_TOTAL_BYTES // 1024  # unpacked on disk, not in memory
+    assert _leftovers(ws) == []
+    _assert_store_consistent(ws)
+
+
+def test_deeply_nested_zip_stops_at_the_depth(ws, inbox, tmp_path):
+    data = _zip({"照片.jpg": bytes(_TEN_MB)})
+    for level in range(40):
+        data = _zip({f"第{level}层.zip": data})
+    (ws.inbox / "套娃.zip").write_bytes(data)
+    outcomes, worker_kb = _collect_in_child(ws)
+    status, code, message, _ = outcomes["inbox/套娃.zip"]
+    assert (status, code) == (ERROR_FILE, "zip.nested") and "嵌套超过一层" in message
+    assert worker_kb < MEMORY_OF_A_WORKER_KB and _leftovers(ws) == []
+    _assert_store_consistent(ws)
+
+
+def test_workbook_beside_a_too_deep_zip_is_read(ws, inbox, tmp_path):
+    deeper = _zip({"更深.zip": _zip({"甲镇.xlsx": _xlsx_bytes(tmp_path, "甲镇人民政府", {"2": ongoing()})})})
+    (ws.inbox / "打包.zip").write_bytes(_zip({"财政局.xlsx": _xlsx_bytes(tmp_path), "再内层.zip": deeper}))
+    result = _collect(ws)
+    outcome = _file(result, "打包.zip")
+    assert outcome.status == READ and [r.unit for r in outcome.returns] == ["县财政局"]
+    assert "再内层.zip/更深.zip：压缩包嵌套超过一层" in outcome.message
+    _assert_consistent(ws, result)
+
+
+def test_zip_whose_entries_share_their_data_is_a_bomb(ws, inbox):
+    """Forty names for one 10 MB entry: within the per-zip limits (400 MB), refused before it unpacks."""
+    _refused(ws, "照片.zip", _overlapping(bytes(_TEN_MB), "照片.jpg", 40), "zip.bomb", BOMB)
+
+
+def test_zip_referring_to_itself_inside_a_zip(ws, inbox):
+    """The outer zip names the same inner zip twice over one copy of its bytes, the inner one names one
+    entry forty times: every level refers back to itself, and the whole file stays one budget."""
+    inner = _overlapping(bytes(_TEN_MB), "照片.jpg", 40)
+    (ws.inbox / "自指.zip").write_bytes(_overlapping(inner, "自指.zip", 3))
+    outcomes, worker_kb = _collect_in_child(ws)
+    status, code, message, _ = outcomes["inbox/自指.zip"]
+    assert (status, code) == (ERROR_FILE, "zip.bomb") and BOMB in message
+    assert worker_kb < MEMORY_OF_A_WORKER_KB and _leftovers(ws) == []
+    _assert_store_consistent(ws)
+
+
+def test_evidence_in_an_inner_zip_is_archived_from_disk(ws, inbox, tmp_path):
+    photo = os.urandom(3 * 1024 * 1024)
+    inner = _zip({"佐证材料/会议照片.jpg": photo})
+    (ws.inbox / "财政局材料.zip").write_bytes(_zip({"财政局台账.xlsx": _xlsx_bytes(tmp_path), "照片.zip": inner}))
+    ret, conn = _read_one(ws, "财政局材料.zip")
+    rows = conn.execute("SELECT name, archive_path, size FROM attachments WHERE submission_id = ?",
+                        (ret.submission_id,)).fetchall()
+    assert [(r["name"], r["size"]) for r in rows] == [("照片.zip/佐证材料/会议照片.jpg", len(photo))]
+    assert (ws.root / rows[0]["archive_path"]).read_bytes() == photo
+    assert _leftovers(ws) == []
+
+
+def test_unpacking_killed_leaves_nothing_behind(ws, inbox, tmp_path, monkeypatch):
+    from reporting.readers import archive
+
+    real = archive.Spool.add
+
+    def killed(self, stream, name):
+        if "照片" in name:
+            os.kill(os.getpid(), 9)
+        return real(self, stream, name)
+
+    monkeypatch.setattr(archive.Spool, "add", killed)  # the worker is forked: it sees it too
+    (ws.inbox / "财政局材料.zip").write_bytes(_zip({"照片.zip": _zip({"会议照片.jpg": b"x" * 1000})}))
+    result = _collect(ws)
+    assert _file(result, "财政局材料.zip").code == "read.crashed"
+    assert _leftovers(ws) == [] and not any(p.is_file() and "照片" in p.name for p in ws.root.rglob("*")
+                                            if ws.inbox not in p.parents)
     _assert_consistent(ws, result)
 
 

@@ -24,13 +24,15 @@ def test_detect_by_content():
     assert ods.detect(b"PK\x03\x04" + b"\0" * 26 + b"mimetype" + ods.MIMETYPE.encode())
 
 
-def test_gbk_names_without_utf8_flag_are_decoded():
+def test_gbk_names_without_utf8_flag_are_decoded(tmp_path):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as zf:
         zf.writestr("placeholder-name-xxxxx.txt", b"x")
     data = out.getvalue().replace(b"placeholder-name-xxxxx.txt", "财政局佐证材料说明文件.txt".encode("gbk")[:26])
-    members, _ = archive.read(data, "a.zip")
-    assert members[0].name.startswith("财政局佐证材料说明文件")
+    with archive.Spool(tmp_path) as spool:
+        members, _ = archive.unpack(data, "a.zip", spool)
+        assert members[0].name.startswith("财政局佐证材料说明文件") and members[0].read() == b"x"
+    assert list(tmp_path.iterdir()) == []  # the spool is a file without a name, gone once closed
 
 
 def test_read_return_finds_everything(tmp_path):

@@ -58,11 +58,7 @@ def sniff(data: bytes, name: str) -> str:
         if found:
             return found
     if archive.detect(data[:8]):
-        names = archive.member_names(data, name)
-        if "word/document.xml" in names or "ppt/presentation.xml" in names:
-            raise ReturnError(f"这是 Word/PowerPoint 文档，不是台账工作簿；{_EVIDENCE}", file=name,
-                              code="file.not_workbook")
-        return FORMAT_ZIP
+        return _zip_format(archive.member_names(data, name), name)
     for magic, what in _SIGNATURES:
         if data.startswith(magic):
             hint = _EVIDENCE if what in ("PDF 文件", "图片") else SAVE_AS_XLSX
@@ -75,6 +71,31 @@ def sniff(data: bytes, name: str) -> str:
     if suffix in (".csv", ".txt"):
         raise ReturnError(f"{suffix} 文本文件不是台账工作簿，{SAVE_AS_XLSX}", file=name, code="file.text")
     raise ReturnError(f"无法识别的文件格式，{SAVE_AS_XLSX}", file=name, code="file.unknown")
+
+
+def _zip_format(names: set[str], name: str) -> str:
+    """What a zip that no workbook reader took is: an archive, or a Word/PowerPoint document refused."""
+    if "word/document.xml" in names or "ppt/presentation.xml" in names:
+        raise ReturnError(f"这是 Word/PowerPoint 文档，不是台账工作簿；{_EVIDENCE}", file=name,
+                          code="file.not_workbook")
+    return FORMAT_ZIP
+
+
+def sniff_member(member: archive.Member, name: str) -> str:
+    """`sniff` for a file unpacked from a zip, reading into memory only what may be a workbook: an archive
+    inside the archive is told from its entry names, and any other file from its first bytes."""
+    head = member.head(_HEAD)
+    if archive.detect(head[:8]):
+        names = archive.member_names_of(member, name)
+        if not (xlsx.is_package(names) or ods.is_package(names)):
+            return _zip_format(names, name)
+        return sniff(member.read(), name)
+    if xls.detect(head[:8]):
+        return sniff(member.read(), name)
+    return sniff(head, name)
+
+
+_HEAD = 4096  # what sniff needs of a file that is neither a zip nor an OLE2 file: its signature
 
 
 def open_workbook(data: bytes, name: str, fmt: str) -> Book:

@@ -1,30 +1,41 @@
 """.zip files: the archives units send, and the zip containers of .xlsx and .ods.
 
-Safety first: every zip is checked before anything reads it (entry count, declared sizes, compression
-ratio, and — for entries that could expand past the budget — the real size, by streaming them). Names
-written by Chinese Windows (GBK without the UTF-8 flag) are decoded right; entries with `..`, absolute
-paths, drive letters or symbolic links are refused.
+Safety first: every zip is checked before anything reads it (entry count and central directory size from
+its end record, declared sizes, compression ratio, and — for entries that could expand past the budget —
+the real size, by streaming them). Names written by Chinese Windows (GBK without the UTF-8 flag) are
+decoded right; entries with `..`, absolute paths, drive letters or symbolic links are refused.
+
+An archive a unit sends is unpacked by streaming (`Spool`): entry after entry, in chunks, into one
+temporary file of the workspace, every byte counted against one budget for the whole inbox file; a zip
+inside it is read in place from that file. Memory holds a chunk, never an entry or an inner archive.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import stat
+import tempfile
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+from typing import IO, BinaryIO
 
 from ..errors import ReturnError
+from ..fileio import TEMP_PREFIX
 
 MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 MAX_ENTRIES = 5000
+MAX_DIRECTORY_BYTES = MAX_ENTRIES * 1024  # the central directory: what zipfile reads into memory first
 MAX_ENTRY_BYTES = 200 * 1024 * 1024  # one entry, uncompressed
 MAX_TOTAL_BYTES = 500 * 1024 * 1024  # all entries, uncompressed
 MAX_RATIO = 200  # uncompressed / compressed, for entries past RATIO_FLOOR
 RATIO_FLOOR = 10 * 1024 * 1024
 DEFLATE_MAX_RATIO = 1032  # the most deflate can expand: past the budget only if compressed * this > budget
+MAX_DEPTH = 1  # zips inside the inbox file's zip that are opened; one deeper is named and not read
 _UTF8_FLAG = 0x800
 _CHUNK = 1024 * 1024
 _HEAD = 65536  # the most of a part's prolog the DOCTYPE check reads
@@ -46,13 +57,125 @@ class Budget:
         self.left -= size
 
 
+class SpoolError(OSError):
+    """The workspace could not hold what is unpacked (disk full, archive/ not writable): an environment
+    fault, not a fault of the file."""
+
+
+class Spool:
+    """The one temporary file the zips of one inbox file are unpacked into, entry after entry, in chunks,
+    every byte counted against one Budget the moment it is written; an entry is then a slice of it.
+
+    It is made in the workspace (`folder`, archive/: the disk the copies go to) and unlinked at once where
+    the system allows (tempfile.TemporaryFile: O_TMPFILE on Linux, delete-on-close on Windows), so it is gone
+    when closed and when the process is killed; where a name shows for a moment it starts with TEMP_PREFIX,
+    which the next run removes.
+    """
+
+    def __init__(self, folder: Path | None, budget: Budget | None = None) -> None:
+        self.budget = budget or Budget()
+        try:
+            if folder is not None:
+                folder.mkdir(parents=True, exist_ok=True)
+            self.file: IO[bytes] = tempfile.TemporaryFile(prefix=TEMP_PREFIX, dir=folder)  # noqa: SIM115 (closed by close)
+        except OSError as exc:
+            raise SpoolError(exc.errno, exc.strerror, str(folder or tempfile.gettempdir())) from exc
+        self.end = 0
+        self.folder = folder
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.file.close()
+
+    def add(self, stream: IO[bytes], name: str) -> tuple[int, int, str]:
+        """Copy `stream` to the end, counting each chunk against the budget before it is written: (offset,
+        size, sha256). A ReturnError (zip.bomb, zip.damaged …) the moment it goes wrong."""
+        start = self.end
+        digest = hashlib.sha256()
+        while True:
+            try:
+                chunk = stream.read(_CHUNK)
+            except Exception as exc:
+                raise _unreadable_entry(exc, name) from exc
+            if not chunk:
+                return start, self.end - start, digest.hexdigest()
+            self.budget.take(len(chunk), name)
+            digest.update(chunk)
+            try:
+                self.file.seek(self.end)  # reads of an inner zip from this file move the position
+                self.file.write(chunk)
+            except OSError as exc:
+                raise SpoolError(exc.errno, exc.strerror, str(self.folder or tempfile.gettempdir())) from exc
+            self.end += len(chunk)
+
+    def read(self, offset: int, size: int) -> bytes:
+        self.file.seek(offset)
+        return self.file.read(size)
+
+
+class _Window(io.RawIOBase):
+    """A read-only, seekable view of `size` bytes of a Spool from `offset`: what zipfile opens an inner zip
+    through (it seeks before every read, so the spool's shared position does no harm)."""
+
+    def __init__(self, spool: Spool, offset: int, size: int) -> None:
+        super().__init__()
+        self.spool, self.offset, self.size, self.pos = spool, offset, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.size}[whence]
+        if base + offset < 0:
+            raise OSError("negative seek position")
+        self.pos = base + offset
+        return self.pos
+
+    def readinto(self, buffer) -> int:
+        count = max(0, min(len(buffer), self.size - self.pos))
+        data = self.spool.read(self.offset + self.pos, count) if count else b""
+        buffer[:len(data)] = data
+        self.pos += len(data)
+        return len(data)
+
+
 @dataclass
 class Member:
-    """A file inside a zip, decoded name and bytes."""
+    """A file unpacked from a zip: its decoded name, time, size and digest, its bytes in the Spool (read
+    into memory only when asked)."""
 
     name: str
-    data: bytes
     mtime: float
+    size: int
+    digest: str
+    spool: Spool = field(repr=False)
+    offset: int = field(repr=False)
+
+    def read(self) -> bytes:
+        return self.spool.read(self.offset, self.size)
+
+    def head(self, size: int = 4096) -> bytes:
+        return self.spool.read(self.offset, min(size, self.size))
+
+    def open(self) -> BinaryIO:
+        return io.BufferedReader(_Window(self.spool, self.offset, self.size), _CHUNK)
+
+    def copy_to(self, target: Path) -> None:
+        """Write the bytes to `target`, chunk by chunk."""
+        with self.open() as source, open(target, "wb") as out:
+            while chunk := source.read(_CHUNK):
+                out.write(chunk)
 
 
 def detect(head: bytes) -> bool:
@@ -75,14 +198,25 @@ def open_zip(data: bytes, name: str) -> zipfile.ZipFile:
 _last_opened: list = []  # [bytes, ZipFile] of the last call
 
 
-def _checked_zip(data: bytes, name: str) -> zipfile.ZipFile:
+def _checked_zip(data: bytes | IO[bytes], name: str) -> zipfile.ZipFile:
+    """A ZipFile over the bytes (or a seekable file), checked; its central directory is sized up from the
+    end record first, so a zip declaring millions of entries is refused before zipfile reads them all."""
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
+        end = zipfile._EndRecData(source)  # type: ignore[attr-defined]  # the end record, as ZipFile reads it
+        if end is not None and (end[zipfile._ECD_ENTRIES_TOTAL] > MAX_ENTRIES  # type: ignore[attr-defined]
+                                or end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES):  # type: ignore[attr-defined]
+            raise ReturnError(f"压缩包内文件过多（{end[zipfile._ECD_ENTRIES_TOTAL]} 个），已拒收",  # type: ignore[attr-defined]
+                              file=name, code="zip.too_many")
+        source.seek(0)
+        zf = zipfile.ZipFile(source)
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise ReturnError(DAMAGED, file=name, code="zip.damaged") from exc
     if len(infos) > MAX_ENTRIES:
         raise ReturnError(f"压缩包内文件过多（{len(infos)} 个），已拒收", file=name, code="zip.too_many")
+    if _overlapping(infos):
+        raise ReturnError(BOMB, file=name, code="zip.bomb")
     total = 0
     for info in infos:
         total += info.file_size
@@ -95,24 +229,51 @@ def _checked_zip(data: bytes, name: str) -> zipfile.ZipFile:
     return zf
 
 
+def _overlapping(infos: list[zipfile.ZipInfo]) -> bool:
+    """Entries whose data overlap (several names for the same compressed bytes: how a zip bomb without
+    nesting, or a zip that contains itself, is built); no archiver writes one. An entry takes at least its
+    local header (30 bytes and the name) and its compressed data."""
+    end = 0
+    for info in sorted(infos, key=lambda i: i.header_offset):
+        if info.header_offset < end:
+            return True
+        raw = info.filename.encode("utf-8" if info.flag_bits & _UTF8_FLAG else "cp437", "replace")
+        end = info.header_offset + 30 + len(raw) + info.compress_size
+    return False
+
+
 def _check_real_size(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> None:
     """Stream the entry: Python stops at the declared size and checks the CRC, so a lying header fails here."""
     try:
         with zf.open(info) as stream:
             while stream.read(_CHUNK):
                 pass
-    except RuntimeError as exc:  # encrypted entry
-        raise ReturnError("压缩包已加密，请取消密码后重新报送", file=name, code="zip.encrypted") from exc
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise ReturnError(DAMAGED, file=name, code="zip.damaged") from exc
-    except NotImplementedError as exc:
-        raise ReturnError("压缩包使用了不支持的压缩方式，请用系统自带的“压缩”功能重新打包", file=name,
-                          code="zip.unsupported") from exc
+    except Exception as exc:
+        raise _unreadable_entry(exc, name) from exc
+
+
+def _unreadable_entry(exc: Exception, name: str) -> Exception:
+    """What an exception reading a zip entry means for the coordinator (other exceptions pass unchanged)."""
+    if isinstance(exc, ReturnError):
+        return exc
+    if isinstance(exc, RuntimeError) and not isinstance(exc, NotImplementedError):  # an encrypted entry
+        return ReturnError("压缩包已加密，请取消密码后重新报送", file=name, code="zip.encrypted")
+    if isinstance(exc, NotImplementedError):
+        return ReturnError("压缩包使用了不支持的压缩方式，请用系统自带的“压缩”功能重新打包", file=name,
+                           code="zip.unsupported")
+    if isinstance(exc, (zipfile.BadZipFile, OSError, EOFError, ValueError)):
+        return ReturnError(DAMAGED, file=name, code="zip.damaged")
+    return exc
 
 
 def member_names(data: bytes, name: str) -> set[str]:
     """Entry names as stored (for telling an .xlsx or .ods container from an archive)."""
     return set(open_zip(data, name).namelist())
+
+
+def member_names_of(member: Member, name: str) -> set[str]:
+    """member_names for a zip unpacked into a spool, read in place."""
+    return set(_checked_zip(member.open(), name).namelist())
 
 
 def decode_name(info: zipfile.ZipInfo) -> str:
@@ -138,17 +299,18 @@ def _unsafe(info: zipfile.ZipInfo, decoded: str) -> bool:
             or stat.S_ISLNK(mode))
 
 
-def read(data: bytes, name: str, budget: Budget | None = None) -> tuple[list[Member], list[str]]:
-    """The files in the archive, and a message for each entry refused (unsafe path, encrypted, link); what
-    they unpack to is taken from `budget` (shared by the zips of one file) before any is read."""
-    zf = open_zip(data, name)
-    if budget is not None:
-        budget.take(sum(info.file_size for info in zf.infolist()), name)
+def unpack(source: bytes | Member, name: str, spool: Spool) -> tuple[list[Member], list[str]]:
+    """The files in the archive (the inbox file's bytes, or a zip unpacked before into the same spool),
+    streamed into `spool`, and a message for each entry refused (unsafe path, encrypted, link). What the
+    entries declare must fit in what is left of the budget before any is read; each chunk is counted as
+    it is written, so the unpacking stops the moment the whole file's budget is passed."""
+    zf = open_zip(source, name) if isinstance(source, bytes) else _checked_zip(source.open(), name)
+    infos = [info for info in zf.infolist() if not info.is_dir()]
+    if sum(info.file_size for info in infos) > spool.budget.left:
+        raise ReturnError(BOMB, file=name, code="zip.bomb")
     members: list[Member] = []
     refused: list[str] = []
-    for info in zf.infolist():
-        if info.is_dir():
-            continue
+    for info in infos:
         decoded = decode_name(info)
         if _unsafe(info, decoded):
             refused.append(f"「{decoded}」路径不安全（含 .. 、绝对路径或链接），未读取")
@@ -157,11 +319,57 @@ def read(data: bytes, name: str, budget: Budget | None = None) -> tuple[list[Mem
             refused.append(f"「{decoded}」已加密，未读取；请取消压缩密码后重新报送")
             continue
         try:
-            content = zf.read(info)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
-            raise ReturnError(DAMAGED, file=name, code="zip.damaged") from exc
-        members.append(Member(decoded.replace("\\", "/"), content, _timestamp(info)))
+            stream = zf.open(info)
+        except Exception as exc:
+            raise _unreadable_entry(exc, name) from exc
+        with stream:
+            offset, size, digest = spool.add(stream, name)
+        members.append(Member(decoded.replace("\\", "/"), _timestamp(info), size, digest, spool, offset))
     return members, refused
+
+
+def walk(members: list[Member], name: str, spool: Spool, is_zip: Callable[[Member], bool],
+         depth: int = MAX_DEPTH) -> Iterator[Member | Skipped]:
+    """The members, each zip among them (`is_zip`) replaced by its own files, opened down to `depth` levels
+    of nesting below the inbox file, in the spool; a zip deeper than that, or one that cannot be unpacked,
+    comes out as Skipped. Zips are opened after the files beside them, so what stands at a level is
+    unpacked before anything deeper takes from the budget; once the budget is passed, nothing more is."""
+    later: list[Member] = []
+    for member in members:
+        if is_zip(member):
+            later.append(member)
+        else:
+            yield member
+    for index, inner in enumerate(later):
+        if depth <= 0:
+            yield Skipped(inner.name, "压缩包嵌套超过一层，未读取；请解压后重新打包", "zip.nested")
+            continue
+        try:
+            found, refused = unpack(inner, f"{name}/{inner.name}", spool)
+        except ReturnError as exc:
+            yield Skipped(inner.name, exc.message, exc.code)
+            if exc.code == "zip.bomb":  # the whole file's budget is gone: the zips after it are not opened
+                for rest in later[index + 1:]:
+                    yield Skipped(rest.name, exc.message, exc.code)
+                return
+            continue
+        for note in refused:
+            yield Skipped(inner.name, note, "")
+        for item in walk(found, name, spool, is_zip, depth - 1):
+            if isinstance(item, Skipped):
+                yield Skipped(f"{inner.name}/{item.name}", item.message, item.code)
+            else:
+                item.name = f"{inner.name}/{item.name}"
+                yield item
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A zip inside the archive that was not read, and why (a FILE_RULES code, or "" for an entry refused)."""
+
+    name: str
+    message: str
+    code: str
 
 
 def _timestamp(info: zipfile.ZipInfo) -> float:

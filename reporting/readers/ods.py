@@ -24,8 +24,13 @@ def detect(head: bytes) -> bool:
     return archive.detect(head) and head[30:38] == b"mimetype" and MIMETYPE.encode() in head[38:100]
 
 
+def is_package(names: set[str]) -> bool:
+    """An OpenDocument package (of any kind: its mimetype part tells which)."""
+    return "mimetype" in names and "content.xml" in names
+
+
 def package_mimetype(data: bytes, names: set[str]) -> str | None:
-    if "mimetype" not in names or "content.xml" not in names:
+    if not is_package(names):
         return None
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         return zf.read("mimetype")[:200].decode("ascii", "replace").strip()
