@@ -8,6 +8,7 @@ through an atomic replace; the store is updated in one transaction under the wor
 from __future__ import annotations
 
 import sqlite3
+import warnings
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from .pool import ordered_map, worker_count
 from .progress import ProgressHook, no_progress
 from .roster import Resolution, Roster, is_collective, read_roster
 from .rounds import round_to_generate
+from .safe_xlsx import TextCutWarning, cuts_recorded
 from .store import connect, dumps, transaction, workspace_lock
 from .task_ledger import SHEET as LEDGER_SHEET
 from .task_ledger import read_ledger
@@ -150,7 +152,7 @@ def _write_round(ws: Workspace, result: GenerateResult, tasks: list[Task], roste
             def snapshot() -> None:
                 _record_round(conn, result.round_name, result.due, common["campaign"], tasks, assignments, roster)
 
-            _write_all(jobs, template, {t.id: t for t in tasks}, common, progress, workers, snapshot)
+            _write_all(jobs, template, {t.id: t for t in tasks}, common, progress, workers, snapshot, ws.show)
             _remove_stale(round_dir / LEDGER_DIR, {f.path for f in result.files})
             result.distribution = _write_distribution(round_dir / DISTRIBUTION_FILE, result, roster)
             result.unresolved_report = _write_unresolved(round_dir / UNRESOLVED_FILE, result.unresolved)
@@ -321,34 +323,47 @@ def _init_worker(template: TemplateSpec, tasks: dict[str, Task], common: dict) -
     _worker_state.update(template=template, tasks=tasks, common=common)
 
 
-def _write_job(job: tuple) -> str:
+def _write_job(job: tuple) -> tuple[str, list[str]]:
+    """Write one unit's workbook: the unit, and the TextCutWarning messages of the texts cut to fit a cell
+    (told by the main process, whichever process wrote the file)."""
     path, unit, job_rows, liaison = job
     tasks, common = _worker_state["tasks"], _worker_state["common"]
     rows = [WorkbookRow(tasks[task_id], role, values) for task_id, role, values in job_rows]
-    write_unit_workbook(Path(path), _worker_state["template"], unit=unit, rows=rows, liaison=liaison, **common)
-    return unit
+    with cuts_recorded() as cuts:
+        write_unit_workbook(Path(path), _worker_state["template"], unit=unit, rows=rows, liaison=liaison, **common)
+    return unit, cuts
 
 
 def _write_all(jobs: list[tuple], template: TemplateSpec, tasks: dict[str, Task], common: dict,
-               progress: ProgressHook, workers: int | None, meanwhile: Callable[[], None]) -> None:
-    """Write every job's file; `meanwhile` runs in this process while the workers write."""
+               progress: ProgressHook, workers: int | None, meanwhile: Callable[[], None],
+               show: Callable[[Path], str] = str) -> None:
+    """Write every job's file; `meanwhile` runs in this process while the workers write. A text cut to fit
+    a cell is told here, naming the workbook (`show`: a path as the coordinator knows it)."""
     total = len(jobs)
     count = worker_count(total, workers, POOL_THRESHOLD)
     if not count:
         meanwhile()
         _init_worker(template, tasks, common)
         for done, job in enumerate(jobs, start=1):
-            progress(done, total, _write_job(job))
+            progress(done, total, _told(_write_job(job), job, show))
         return
     chunk = max(1, min(16, total // (count * 8)))
     # Every job is handed out at once (the results are unit names): the workers keep writing while this
     # process records the round.
     with closing(ordered_map(_write_job, jobs, count, initializer=_init_worker, initargs=(template, tasks, common),
                              start_method=START_METHOD, chunk=chunk, ahead=total)) as written:
-        for done, unit in enumerate(written, start=1):
+        for done, (job, answer) in enumerate(zip(jobs, written, strict=True), start=1):
             if done == 1:
                 meanwhile()
-            progress(done, total, unit)
+            progress(done, total, _told(answer, job, show))
+
+
+def _told(answer: tuple[str, list[str]], job: tuple, show: Callable[[Path], str]) -> str:
+    """The unit a job wrote, its cut texts warned about from this process."""
+    unit, cuts = answer
+    for cut in cuts:
+        warnings.warn(TextCutWarning(f"台账 {show(Path(job[0]))}{cut}"), stacklevel=3)
+    return unit
 
 
 def _remove_stale(folder: Path, written: set[Path]) -> None:

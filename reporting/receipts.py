@@ -21,7 +21,7 @@ from .models import Task
 from .naming import file_stem
 from .pool import ordered_map, worker_count
 from .readers.base import cell_name
-from .safe_xlsx import TextCutWarning
+from .safe_xlsx import TextCutWarning, cuts_recorded
 from .store import loads, transaction
 from .templates import template_path
 from .vocabulary import BLANK_LINE, ERROR, EVIDENCE, LEVEL_WORDS, MISSING, WARNING, verdict_line
@@ -152,13 +152,8 @@ def _write_job(job: tuple[Path, dict | None]) -> tuple[Path, list[str]]:
         return path, []
     tasks = _worker["tasks"][fields["round_name"]]
     rows = [WorkbookRow(tasks[task_id], role, values) for task_id, role, values in fields["rows"]]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", TextCutWarning)
+    with cuts_recorded() as cuts:
         write_unit_workbook(path, _worker["template"], **{**fields, "rows": rows})
-    cuts = [str(w.message) for w in caught if issubclass(w.category, TextCutWarning)]
-    for other in caught:
-        if not issubclass(other.category, TextCutWarning):
-            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
     return path, cuts
 
 

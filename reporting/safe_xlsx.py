@@ -12,6 +12,8 @@ Formulas we mean are written with write_formula, as before.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import xlsxwriter
@@ -25,6 +27,20 @@ _SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "string
 
 class TextCutWarning(UserWarning):
     """A text was cut to fit a cell: the message says which workbook, sheet and cell."""
+
+
+@contextmanager
+def cuts_recorded() -> Iterator[list[str]]:
+    """The TextCutWarning messages of what runs inside, as a list filled at the end, to be told by the main
+    process (a worker's warnings die with it); other warnings are passed on as they came."""
+    told: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", TextCutWarning)
+        yield told
+    told += [str(w.message) for w in caught if issubclass(w.category, TextCutWarning)]
+    for other in caught:
+        if not issubclass(other.category, TextCutWarning):
+            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
 
 
 def new_workbook(path: str | Path, options: dict | None = None) -> xlsxwriter.Workbook:

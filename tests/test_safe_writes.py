@@ -169,3 +169,33 @@ def test_texts_cut_in_receipts_written_by_workers_are_told_as_in_one_process(tmp
         told.append([str(w.message) for w in caught if issubclass(w.category, TextCutWarning)])
     assert told[0] == told[1] and len(told[1]) == 1
     assert "第4单位.xlsx「工作台账」" in told[1][0] and "32,767" in told[1][0]
+
+
+def test_texts_cut_in_workbooks_written_by_workers_are_told_as_in_one_process(tmp_path, monkeypatch):
+    """generate's workers write the units' workbooks; a task text of 40,000 characters is cut in each workbook
+    that has the task, and the command is told so naming each workbook, the same lines as in one process."""
+    from reporting import generate
+    from reporting.workspace_init import init_workspace
+
+    real = generate._load_inputs
+
+    def long_text(ws):
+        tasks, roster = real(ws)
+        tasks[0].text = "举" * 40000  # past what a cell holds (a ledger cell could not carry it: set here)
+        return tasks, roster
+
+    monkeypatch.setattr(generate, "_load_inputs", long_text)
+    monkeypatch.setattr(generate, "START_METHOD", "spawn")  # workers get plain data only
+    monkeypatch.setattr(generate, "POOL_THRESHOLD", 2)
+    told = []
+    for workers in (1, 2):
+        ws = prepare(init_workspace(tmp_path / f"w{workers}"))
+        assert generate.worker_count(5, workers, generate.POOL_THRESHOLD) == (workers if workers > 1 else 0)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", TextCutWarning)
+            generate_round(ws, workers=workers)
+        told.append(sorted(str(w.message).replace(f"w{workers}", "w") for w in caught
+                           if issubclass(w.category, TextCutWarning)))
+    assert told[0] == told[1] and len(told[1]) == 3  # task 1: 县财政局 leads, the two towns are responsible
+    assert all(line.startswith("台账 outbox/") and "「工作台账」" in line and "32,767" in line for line in told[1])
+    assert any("县财政局.xlsx" in line for line in told[1])
