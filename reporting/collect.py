@@ -38,7 +38,7 @@ from .receipts import write_pending_receipts
 from .rounds import current_round
 from .store import connect, transaction, workspace_lock
 from .vocabulary import BLANK_LINE, STATE_BLANK, STATE_HELD, verdict_line, verdict_of
-from .workbook_spec import ANSWER_FIELDS, FILL_COLUMNS, LIAISON_COLUMNS
+from .workbook_spec import ANSWER_FIELDS, FILL_COLUMNS, LIAISON_COLUMNS, SHEET_LIAISON
 from .workspace import Workspace
 
 READ, ERROR_FILE, DUPLICATE = "read", "error", "duplicate"
@@ -349,16 +349,17 @@ def _store_return(conn: sqlite3.Connection, piece: ReadPiece, file_hash: str, ru
          piece.errors, piece.warnings, int(piece.late), piece.note, piece.fmt, piece.hash if piece.member else None,
          piece.columns, int(piece.blank), piece.saved_at)))
     mine = _store_checked(conn, submission_id, piece, attachments)
-    _store_liaison(conn, submission_id, piece.unit, piece.liaison)
     outcome = ReturnOutcome(piece.member, piece.unit, piece.round, RECOGNIZED_BY[piece.by], piece.errors,
                             piece.warnings, submission_id, None, [a[0] for a in mine], piece.round == current,
                             blank=piece.blank)
     if piece.blank:
+        _store_liaison(conn, submission_id, piece.unit, piece.liaison)
         return outcome
     outcome.held = _doubt(conn, piece, submission_id) or sender_doubt(conn, file_hash, piece.unit)
-    if outcome.held:
+    if outcome.held:  # whose 联络员信息 it is waits for reporting confirm, as the return does
         hold_return(conn, submission_id, outcome.held)
         return outcome
+    _store_liaison(conn, submission_id, piece.unit, piece.liaison)
     superseded = settle_latest(conn, piece.round, piece.unit)
     outcome.superseded = superseded[0] if superseded else None
     return outcome
@@ -483,6 +484,16 @@ def _store_liaison(conn: sqlite3.Connection, submission_id: int, unit: str, liai
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (unit, *values.values(), submission_id, _now()))
 
 
+def _store_confirmed_liaison(conn: sqlite3.Connection, submission_id: int) -> None:
+    """A held return's 联络员信息 (kept with its other cells), stored once confirmed: under the unit it was
+    confirmed as."""
+    unit = conn.execute("SELECT unit FROM submissions WHERE id = ?", (submission_id,)).fetchone()["unit"]
+    liaison = {r["column_name"]: r["raw"] or "" for r in conn.execute(
+        "SELECT column_name, raw FROM other_cells WHERE submission_id = ? AND task_id IS NULL AND sheet = ?",
+        (submission_id, SHEET_LIAISON))}
+    _store_liaison(conn, submission_id, unit, liaison)
+
+
 # ---------------------------------------------------------------- reporting confirm
 
 
@@ -507,10 +518,14 @@ def confirm_file(ws: Workspace, file: Path, unit: str | None = None, *, receipts
             rounds = Rounds(conn)
             units = [u for r in held for info in [rounds.get(r["round"])] if info for u in info.units]
             rechecked, attachments = _recheck_as(ws, conn, digest, rounds, unit) if unit in units else ({}, [])
+            ids = [r["id"] for r in conn.execute("SELECT id FROM submissions WHERE file_hash = ? AND hold <> ''",
+                                                 (digest,))]
             with transaction(conn):
                 for submission_id, piece in rechecked.items():
                     _replace_checked(conn, submission_id, piece, attachments)
                 done = confirm_return(conn, digest, f"inbox/{row['name']}", unit, units)
+                for submission_id in ids:
+                    _store_confirmed_liaison(conn, submission_id)
             if receipts:
                 write_pending_receipts(ws, conn)
             return done

@@ -32,7 +32,7 @@ from .readers.returned_workbook import ReturnData, read_return
 from .store import dumps
 from .validate import use_words
 from .vocabulary import OK
-from .workbook_spec import FILL_COLUMNS, PROP_UNIT
+from .workbook_spec import FILL_COLUMNS, PROP_UNIT, SHEET_LIAISON
 
 NOT_A_LEDGER = "不是台账工作簿"
 ARCHIVE = "archive"  # the workspace's folder of what was read, one copy per content
@@ -351,7 +351,7 @@ def _rows(data: ReturnData, checked: CheckedReturn) -> tuple[list[tuple], list[t
     answers = [(result.task_id, int(result.accepted), *result.normalized, sheet, row.row + 1,
                 encode_raw(result.raw, result.normalized, result.formula, FILL_COLUMNS))
                for row, result in checked.rows]
-    others = [(None, name, "联络员信息", data.liaison_cells[name], value, "text", value, OK, "")
+    others = [(None, name, SHEET_LIAISON, data.liaison_cells[name], value, "text", value, OK, "")
               for name, value in data.liaison.items()]
     return answers, others
 

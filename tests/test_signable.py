@@ -196,3 +196,44 @@ def test_confirming_as_another_unit_checks_the_return_against_that_units_tasks(w
     receipt = openpyxl.load_workbook(receipts / "县公安局.xlsx")
     texts = [str(c.value) for sheet in receipt.worksheets for row in sheet.iter_rows() for c in row if c.value]
     assert any("县公安局" in t for t in texts) and not any("县财政局" in t for t in texts)
+
+
+def test_a_held_returns_liaison_waits_for_confirm_and_goes_to_the_unit_confirmed(ws):
+    """The 联络员信息 of a held return replaces nobody's until confirmed; confirmed as another unit, it is
+    that unit's (generate pre-fills it and receipts show it from there)."""
+    from reporting.store import connect
+
+    def liaisons() -> dict[str, str]:
+        conn = connect(ws.db_path)
+        found = {r["unit"]: r["liaison"] for r in conn.execute("SELECT unit, liaison FROM liaisons")}
+        conn.close()
+        return found
+
+    record_round(ws)
+    write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(), "2": done(), "3": done()},
+                 liaison={"联络员": "王五"}, saved=datetime(2026, 9, 20, 9, 0))
+    _run(ws, "collect")
+    write_return(ws.inbox / "县公安局台账.xlsx", "县财政局", {"1": done()}, liaison={"联络员": "李四"},
+                 saved=datetime(2026, 9, 25))
+    assert "待确认" in _run(ws, "collect")
+    assert liaisons() == {"县财政局": "王五"}  # held: nothing replaced
+
+    _run(ws, "confirm", "inbox/县公安局台账.xlsx", "--unit", "县公安局")
+    assert liaisons() == {"县财政局": "王五", "县公安局": "李四"}
+
+
+def test_a_held_returns_liaison_confirmed_as_the_unit_inside(ws):
+    from reporting.store import connect
+
+    record_round(ws)
+    write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done()}, liaison={"联络员": "王五"},
+                 saved=datetime(2026, 9, 28))
+    _run(ws, "collect")
+    write_return(ws.inbox / "财政局-初稿.xlsx", "县财政局", {"1": ongoing()}, liaison={"联络员": "赵六"},
+                 saved=datetime(2026, 9, 20))
+    assert "待确认" in _run(ws, "collect")
+    conn = connect(ws.db_path)
+    assert conn.execute("SELECT liaison FROM liaisons WHERE unit = '县财政局'").fetchone()[0] == "王五"
+    _run(ws, "confirm", "inbox/财政局-初稿.xlsx")
+    assert conn.execute("SELECT liaison FROM liaisons WHERE unit = '县财政局'").fetchone()[0] == "赵六"
+    conn.close()
