@@ -289,7 +289,15 @@ def _unpack(data: bytes, shown: str, spool: readers.archive.Spool,
 
 
 def _is_zip(member: Member, shown: str) -> bool:
-    return not readers.is_ignored(member.name) and _member_format(member, shown) == readers.FORMAT_ZIP
+    """An archive inside the archive, to be opened; also one refused for what it declares (a bomb, too many
+    entries), so that it is told and stops the unpacking rather than being kept as an attachment (a file
+    that only looks like a zip, a damaged .docx, stays an attachment)."""
+    if readers.is_ignored(member.name):
+        return False
+    try:
+        return readers.sniff_member(member, f"{shown}/{member.name}") == readers.FORMAT_ZIP
+    except ReturnError as exc:
+        return exc.code in ("zip.bomb", "zip.too_many")
 
 
 def _member_format(member: Member, shown: str) -> str:

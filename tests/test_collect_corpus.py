@@ -811,6 +811,21 @@ def test_zip_referring_to_itself_inside_a_zip(ws, inbox):
     _assert_store_consistent(ws)
 
 
+def test_inner_zip_that_is_a_bomb_by_itself_is_told_not_kept(ws, inbox, tmp_path):
+    """An inner zip refused on what it declares (entries sharing their data) is named as a bomb and not kept
+    as an attachment; the workbook beside it is read."""
+    bomb = _overlapping(bytes(_TEN_MB), "照片.jpg", 60)
+    (ws.inbox / "打包.zip").write_bytes(_zip({"财政局.xlsx": _xlsx_bytes(tmp_path), "照片.zip": bomb}))
+    result = _collect(ws)
+    outcome = _file(result, "打包.zip")
+    assert outcome.status == READ and [r.unit for r in outcome.returns] == ["县财政局"]
+    assert f"照片.zip：{BOMB}" in outcome.message and outcome.returns[0].attachments == []
+    _assert_consistent(ws, result)
+    (ws.inbox / "只有炸弹.zip").write_bytes(_zip({"照片.zip": bomb}))
+    result = _collect(ws)
+    assert (_file(result, "只有炸弹.zip").status, _file(result, "只有炸弹.zip").code) == (ERROR_FILE, "zip.bomb")
+
+
 def test_evidence_in_an_inner_zip_is_archived_from_disk(ws, inbox, tmp_path):
     photo = os.urandom(3 * 1024 * 1024)
     inner = _zip({"佐证材料/会议照片.jpg": photo})
