@@ -2,11 +2,11 @@
 
 Real files, made the way the commands make them: a unit workbook from generate (password, awkward task text),
 a receipt from collect (red cells with comments: comments and VML parts), and 汇总台账 from consolidate (its long
-sheets are hand-written sheet XML spliced into xlsxwriter's file: summary_xlsx._LongRows), and 自评报告.docx
+sheets are hand-written sheet XML put into xlsxwriter's file: sheet_xml.py, summary_long.py), and 自评报告.docx
 from report (docx_format.py writes some of its XML). The unit workbook and the receipt are written part by
 part by reporting/xlsx_writer.py.
 
-Three checks, all installed by `pip install -e '.[test]'`:
+Four checks, with what `pip install -e '.[test]'` installs:
 
 - openxml-audit (a pure-Python port of the Open XML SDK's validation, with the SDK's schema data for ECMA-376
   transitional and Office's extensions): every XML part of each file (sheets, shared strings, styles,
@@ -22,7 +22,11 @@ Three checks, all installed by `pip install -e '.[test]'`:
 - lxml.etree.XMLSchema with the ECMA-376 Part 2 (Open Packaging Conventions) schemas in tests/schemas/
   (opc-contentTypes.xsd, opc-relationships.xsd, unmodified; see tests/schemas/README.md): [Content_Types].xml
   and every .rels part, which openxml-audit does not validate against a schema.
+- What no schema says but Excel repairs a file for: rows and cells in order, each cell in its row, shared
+  string indexes within the table.
 
+ECMA's own SpreadsheetML XSD set (sml.xsd and the shared and DrawingML schemas it imports) is in no package
+the test install can fetch; openxml-audit carries the same schemas as the SDK's data (tests/schemas/README.md).
 Not validated against a schema: the legacy VML drawing of the comments (xl/drawings/vmlDrawing*.vml, whose
 root is Excel's unqualified <xml> wrapper, in no schema); it is still parsed as XML. Each check is shown to
 catch a fault planted in a real part.
@@ -71,7 +75,7 @@ AWKWARD = ['a & b < c > d "q"', " 前后有空格 ", "两行\n文字", "字面 _
 
 
 # Findings openxml-audit makes as warnings about how Excel treats valid content, accepted here: Excel moves
-# inline strings (what xlsxwriter's constant_memory mode writes, and _LongRows after it) into the shared
+# inline strings (what xlsxwriter's constant_memory mode writes, and sheet_xml.py after it) into the shared
 # strings table when it saves the file again. That is by design: the long sheets are written once.
 ACCEPTED_WARNINGS = {"Excel_InlineStrCells"}
 
@@ -189,10 +193,55 @@ def opc_errors(path: Path) -> list[str]:
     return errors
 
 
+_REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
+
+
+def _column(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def cell_order_errors(path: Path) -> list[str]:
+    """What no schema says but Excel repairs a file for (xlsxwriter's constant_memory mode exists because of
+    it): in each worksheet, rows in ascending order, each cell in its row, cells in ascending columns; a
+    shared string's index within the shared strings table."""
+    errors = []
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        strings = 0
+        if "xl/sharedStrings.xml" in names:
+            strings = len(etree.fromstring(zf.read("xl/sharedStrings.xml")).findall(f"{{{_MAIN}}}si"))
+        for name in names:
+            if not re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name):
+                continue
+            last_row = 0
+            for row in etree.fromstring(zf.read(name)).iter(f"{{{_MAIN}}}row"):
+                number = int(row.get("r", last_row + 1))
+                if number <= last_row:
+                    errors.append(f"{name}: row {number} after row {last_row}")
+                last_row, last_col = number, 0
+                for cell in row.iter(f"{{{_MAIN}}}c"):
+                    match = _REF.fullmatch(cell.get("r", ""))
+                    if match is None or int(match.group(2)) != number:
+                        errors.append(f"{name}: cell {cell.get('r')} in row {number}")
+                        continue
+                    col = _column(match.group(1))
+                    if col <= last_col:
+                        errors.append(f"{name}: cell {cell.get('r')} after column {last_col}")
+                    last_col = col
+                    value = cell.findtext(f"{{{_MAIN}}}v")
+                    if cell.get("t") == "s" and not (value and value.isdigit() and int(value) < strings):
+                        errors.append(f"{name}: cell {cell.get('r')} names shared string {value} of {strings}")
+    return errors
+
+
 def assert_valid(path: Path) -> None:
     assert opc_errors(path) == []
     assert audit_errors(path) == []
     assert undeclared_attributes(path) == []
+    assert cell_order_errors(path) == []
 
 
 def parts(path: Path) -> dict[str, bytes]:
@@ -302,9 +351,7 @@ def test_every_kind_of_workbook_xlsx_writer_writes_is_schema_valid(tmp_path, cas
 
 def test_summary_with_hand_written_long_sheets_is_schema_valid(summary):
     names = parts(summary)
-    long_sheets = [name for name, data in names.items() if name.startswith("xl/worksheets/sheet")
-                   and data.count(b't="inlineStr"') > 10]
-    assert long_sheets  # 任务明细 and the other long lists, written by _LongRows
+    assert all(names[part].count(b"<row ") > 3 for part in _long_parts())  # written by sheet_xml.py
     assert any(name.startswith("xl/charts/chart") for name in names)
     assert_valid(summary)
 
@@ -327,24 +374,29 @@ def test_summary_with_long_sheets_made_by_worker_processes_is_schema_valid(tmp_p
     path = consolidate(ws, workers=2)
     with zipfile.ZipFile(path) as zf:
         assert zf.testzip() is None
-    names = [name for name, _ in SHEETS]
-    long_parts = [f"xl/worksheets/sheet{names.index(name) + 1}.xml" for name in (DETAILS, OVERDUE, PROBLEMS)]
     made, here = parts(path), parts(summary)
-    assert all(made[part] == here[part] for part in long_parts)
+    assert all(made[part] == here[part] for part in _long_parts())
     assert_valid(path)
 
 
 # -- each validator catches a fault planted in a real part ---------------------------------------------
 
 
-def _long_sheet(path: Path) -> str:
-    return next(name for name, data in parts(path).items() if data.count(b't="inlineStr"') > 10)
+def _long_parts() -> list[str]:
+    """The sheet parts of 任务明细, 逾期未完成 and 问题与计划 in 汇总台账."""
+    names = [name for name, _ in SHEETS]
+    return [f"xl/worksheets/sheet{names.index(name) + 1}.xml" for name in (DETAILS, OVERDUE, PROBLEMS)]
+
+
+def _rows(data: bytes) -> list[bytes]:
+    return re.findall(rb'<row r="\d+".*?</row>', data)
 
 
 @pytest.mark.parametrize("fault", ["cell type", "cell after row end", "element order", "text element",
-                                   "row attribute", "cell attribute"])
+                                   "row attribute", "cell attribute", "rows swapped", "row twice",
+                                   "cell in another row", "cells swapped"])
 def test_a_fault_in_a_hand_written_sheet_is_found(summary, tmp_path, fault):
-    name = _long_sheet(summary)
+    name = _long_parts()[0]  # 任务明细
     change = {
         "cell type": lambda data: data.replace(b't="inlineStr"', b't="inline"', 1),
         "cell after row end": lambda data: re.sub(rb"(<row r=\"(\d+)\">)(<c .*?</c>)(.*?</row>)",
@@ -354,10 +406,22 @@ def test_a_fault_in_a_hand_written_sheet_is_found(summary, tmp_path, fault):
         "text element": lambda data: re.sub(rb"<is><t>(.*?)</t></is>", rb"<is><text>\1</text></is>", data, count=1),
         "row attribute": lambda data: data.replace(b'<row r="', b'<row height="20" r="', 1),
         "cell attribute": lambda data: data.replace(b' t="inlineStr"', b' t="inlineStr" style="1"', 1),
+        "rows swapped": lambda data: data.replace(b"".join(_rows(data)[-2:]), b"".join(_rows(data)[-2:][::-1]), 1),
+        "row twice": lambda data: data.replace(_rows(data)[-1], _rows(data)[-1] * 2, 1),
+        "cell in another row": lambda data: re.sub(rb'(<row r="(\d+)">)<c r="A\2"', rb'\1<c r="A9999"', data, count=1),
+        "cells swapped": lambda data: re.sub(rb'(<c r="A(\d+)".*?</c>)(<c r="B\2".*?</c>)', rb"\3\1", data, count=1),
     }[fault]
     broken = with_part(summary, tmp_path / "broken.xlsx", name, change)
     assert parts(broken)[name] != parts(summary)[name]
-    assert audit_errors(broken) or undeclared_attributes(broken)
+    assert audit_errors(broken) or undeclared_attributes(broken) or cell_order_errors(broken)
+
+
+def test_a_shared_string_out_of_the_table_is_found(receipt, tmp_path):
+    name = "xl/worksheets/sheet2.xml"
+    broken = with_part(receipt, tmp_path / "broken.xlsx", name,
+                       lambda data: re.sub(rb'(t="s"[^>]*><v>)\d+', rb"\g<1>99999", data, count=1))
+    assert parts(broken)[name] != parts(receipt)[name]
+    assert cell_order_errors(broken)
 
 
 @pytest.mark.parametrize("part, change", [
