@@ -16,7 +16,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import BinaryIO
@@ -97,7 +97,6 @@ class SheetRows:
     numeric: Sequence[bool]
     count: int = 0  # rows written
     last_row: int = -1  # 0-based row of the last row written with a cell in it, -1 for none
-    _cells: list[dict] = field(default_factory=list, repr=False)
 
     def write(self, out: Deflater, first: int, rows: Iterable[Sequence]) -> int:
         """Rows from row `first` (0-based) on into `out`; returns how many. Blank cells are not written (the

@@ -14,7 +14,6 @@ from __future__ import annotations
 import sqlite3
 import warnings
 from collections.abc import Generator, Iterator
-from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -55,29 +54,45 @@ class Lists:
     done: dict[str, tuple[Spliced, int]] = field(default_factory=dict)  # the lists made so far: rows, count
 
 
-def make_lists(lists: Lists, pairs: int, workers: int | None = None) -> Generator[None, None, None]:
+def make_lists(lists: Lists, pairs: int, workers: int | None = None) -> Making:
     """Start making the lists of a round of `pairs` pairs: by worker processes when there are that many, else
-    here as the iterator is advanced. Each step puts the next job's lists in `lists.done` (问题与计划 and
-    逾期未完成 first, then 任务明细). Close it when stopping early: that ends the workers."""
+    here as they are asked for. Close what it returns when stopping early: that ends the workers."""
     jobs: list[Any] = [(_overdue_and_problems, lists), (_details, lists)]
     count = min(len(jobs), worker_count(pairs, workers, THRESHOLD))
-    if count:
-        # The first job does nothing: once its result is back every job has been handed out, and the workers
-        # work while this process goes on.
-        results = ordered_map(_run, [None, *jobs], count, initializer=_start, start_method=START_METHOD,
-                              ahead=len(jobs) + 1)
-        next(results)
-        return _collect(results, lists)
-    return _collect((_run(job) for job in jobs), lists)
+    if not count:
+        return Making((_run(job) for job in jobs), lists)
+    # The first job does nothing: once its result is back every job has been handed out, and the workers work
+    # while this process goes on.
+    results = ordered_map(_run, [None, *jobs], count, initializer=_start, start_method=START_METHOD,
+                          ahead=len(jobs) + 1)
+    next(results)
+    return Making(results, lists)
 
 
-def _collect(results: Generator[Any, None, None], lists: Lists) -> Generator[None, None, None]:
-    with closing(results):
-        for made, caught in results:
-            for category, message in caught:
-                warnings.warn(category(message), stacklevel=2)
-            lists.done.update(made)
-            yield
+class Making:
+    """The lists being made: each step puts the next job's lists in `lists.done` (问题与计划 and 逾期未完成 first,
+    then 任务明细) and raises again the warnings the job raised."""
+
+    def __init__(self, results: Generator[Any, None, None], lists: Lists) -> None:
+        self.results, self.lists = results, lists
+
+    def __iter__(self) -> Making:
+        return self
+
+    def __next__(self) -> None:
+        made, caught = next(self.results)
+        for category, message in caught:
+            warnings.warn(category(message), stacklevel=2)
+        self.lists.done.update(made)
+
+    def wait(self, name: str) -> tuple[Spliced, int]:
+        """The rows and the number of rows of the list `name`, once made."""
+        while name not in self.lists.done:
+            next(self)
+        return self.lists.done[name]
+
+    def close(self) -> None:
+        self.results.close()
 
 
 def _start() -> None:

@@ -14,7 +14,7 @@ those sheets' intro, header and settings, and sheet_xml.write_package puts the r
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Generator, Iterable
+from collections.abc import Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
@@ -30,7 +30,7 @@ from .rounds import open_round
 from .safe_xlsx import new_workbook
 from .sheet_xml import SheetRows, clean_text, write_package
 from .summary import DEFINITIONS, RoundSummary, load_summary, percent
-from .summary_long import DETAILS, OVERDUE, PROBLEMS, Lists, LongList, make_lists
+from .summary_long import DETAILS, OVERDUE, PROBLEMS, Lists, LongList, Making, make_lists
 from .vocabulary import STATE_COLOURS, STATES
 from .workbook_spec import TEXT
 from .workspace import Workspace
@@ -181,7 +181,7 @@ def write_text(sheet, row: int, col: int, value: object, fmt=None) -> None:
 
 class _Writer:
     def __init__(self, book: xlsxwriter.Workbook, data: RoundSummary, formats: dict, plain: dict, lists: Lists,
-                 made: Generator[None, None, None]) -> None:
+                 made: Making) -> None:
         self.book, self.data, self.figures = book, data, data.figures
         self.formats, self.plain = formats, plain
         self.lists, self.made = lists, made
@@ -243,11 +243,6 @@ class _Writer:
         self.header(sheet, top, columns)
         sheet.autofilter(top, 0, top + max(count, 1), len(columns) - 1)
 
-    def made_count(self, name: str) -> int:
-        """The number of rows of a long list, once it is made (the lists made so far are waited for)."""
-        while name not in self.lists.done:
-            next(self.made)
-        return self.lists.done[name][1]
 
     def changes(self, change) -> list:
         if self.data.previous is None:
@@ -426,7 +421,7 @@ class _Writer:
         self.table("未报送单位", columns, rows)
 
     def problems(self) -> None:
-        self.long_table(PROBLEMS, PROBLEMS_COLUMNS, self.made_count(PROBLEMS),
+        self.long_table(PROBLEMS, PROBLEMS_COLUMNS, self.made.wait(PROBLEMS)[1],
                         "各单位填写的存在问题和下一步计划；两项都是“无”“暂无”或空白的未列入")
 
     def notes(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 import zipfile
@@ -27,7 +28,7 @@ from click.testing import CliRunner
 from office import convert
 from python_calamine import CalamineWorkbook
 
-from reporting import pool, summary_long
+from reporting import pool, summary_long, summary_xlsx
 from reporting.cli import main
 from reporting.errors import WorkspaceError
 from reporting.safe_xlsx import TextCutWarning
@@ -358,3 +359,23 @@ def test_long_lists_made_by_workers_are_the_ones_made_here(campaign_ws, monkeypa
     assert sheets(workers=2) == here
     assert pools == [2]
     assert len(here["任务明细"]) == len(expected().states) + 1
+
+
+def test_workers_end_when_consolidate_fails_meanwhile(campaign_ws, monkeypatch):
+    """The long lists' workers start before the figures are worked out: a failure meanwhile ends them at once."""
+    monkeypatch.setattr(summary_long, "THRESHOLD", 1)
+    started = []
+
+    def failing(*args, **kwargs):
+        started.extend(multiprocessing.active_children())
+        raise WorkspaceError("读取失败")
+
+    monkeypatch.setattr(summary_xlsx, "load_summary", failing)
+    try:
+        consolidate(campaign_ws, workers=2)
+    except WorkspaceError as error:  # looked at while the error is still held: nothing else ends them
+        assert str(error) == "读取失败"
+        assert started and not any(process.is_alive() for process in started)
+    else:
+        pytest.fail("consolidate went on")
+    assert not (campaign_ws.outbox / ROUND / "汇总台账.xlsx").exists()
