@@ -195,7 +195,7 @@ def test_usual_shared_string_cells_are_checked_without_the_full_scan(cells, usua
     """The quick check of shared-string indexes says "fine" only for cells written the usual way with indexes
     inside the table; anything else goes to the full scan (which names the cell)."""
     book = xlsx.read(_string_book(f'<row r="1">{cells}</row>'), "x.xlsx")
-    assert book._string_cells_fine(book._sheet_xml("S")) is usual
+    assert book._string_cells_fine(book._sheet_xml("S"), book._folded("S")) is usual
     assert book._string_count() == 2
 
 
@@ -212,3 +212,23 @@ def test_usual_shared_string_cells_are_checked_without_the_full_scan(cells, usua
 ])
 def test_a_sheet_that_may_reach_far_is_sent_to_the_full_scan(cells, far):
     assert xlsx.may_reach_far(f"<worksheet><sheetData>{cells}</sheetData></worksheet>".encode()) is far
+
+
+@pytest.mark.parametrize(("cells", "formula"), [
+    ('<c r="A1"><v>1</v></c>', False),
+    ('<c r="A1"><f>B1*2</f><v>2</v></c>', True),
+    ('<c r="A1"><f t="shared" ref="A1:A3" si="0"/><v>2</v></c>', True),
+    ('<c r="A1"><x:f>B1</x:f><v>2</v></c>', True),
+    ('<c r="A1"><f\n>B1</f><v>2</v></c>', True),
+    ('<c r="A1"><v>1</v></c></row></sheetData><dataValidations><dataValidation><formula1>0</formula1>', False),
+])
+def test_formulas_are_looked_for_in_the_folded_sheet(cells, formula):
+    folded = f'<worksheet><sheetData><row r="1">{cells}</row></sheetData></worksheet>'.encode().translate(xlsx._FOLD)
+    assert xlsx._has_formula_tag(folded) is formula
+
+
+@pytest.mark.parametrize("strings", ["<si><t>a</t></si><si><t>b</t></si>", '<si ><t>a</t></si><si\n/><si/>',
+                                     "<x:si><x:t>a</x:t></x:si><si><t>b</t></si>", "<sig/><si><t>a</t></si>", ""])
+def test_shared_strings_are_counted_as_the_pattern_counts_them(strings):
+    xml = f"<sst>{strings}</sst>".encode()
+    assert xlsx._count_strings(xml) == len(xlsx._FIRST_STRING.findall(xml))

@@ -20,7 +20,7 @@ from .base import MAX_CELLS, NO_CACHE, SAVE_AS_XLSX, Book, Reader, cell_name, pa
 _PERCENT_BUILTIN = {9, 10}
 _QUOTED = re.compile(r'"[^"]*"|\\.')
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_TAG_ENDS = frozenset(b" \t\r\n>/")
+_FOLDED_TAG_ENDS = frozenset(b"=\t\r\n>")  # what may follow a tag's name, folded by _FOLD (" " is =, / is >)
 _REF = re.compile(r"([A-Z]+)(\d+)")
 _CELL_TAG = re.compile(rb'<(?:\w+:)?c r="([^"]*)"([^>]*)>')
 _STYLE_ATTR = re.compile(rb'\bs="(\d+)"')
@@ -86,6 +86,7 @@ class XlsxBook(Book):
         self._tags: dict[str, dict[bytes, bytes]] = {}
         self._formulas: dict[str, bool] = {}
         self._strings: int | None = None  # _string_count, once counted
+        self._folds: dict[str, bytes] = {}
 
     def properties(self) -> dict[str, str]:
         xml = self._part("docProps/custom.xml")
@@ -140,19 +141,19 @@ class XlsxBook(Book):
         return self._tags[sheet]
 
     def check_extent(self, sheet: str) -> None:
-        xml = self._sheet_xml(sheet)
-        self._check_string_cells(sheet, xml)
-        if not may_reach_far(xml):
+        xml, folded = self._sheet_xml(sheet), self._folded(sheet)
+        self._check_string_cells(sheet, xml, folded)
+        if not _reaches_far(folded):
             return
         rows, cols = sheet_extent(xml)
         if rows * cols > MAX_CELLS:
             raise self.too_big(sheet, rows, cols)
 
-    def _check_string_cells(self, sheet: str, xml: bytes) -> None:
+    def _check_string_cells(self, sheet: str, xml: bytes, folded: bytes) -> None:
         """A cell typed as a shared string (t="s") holds its index into the table: calamine reads a value that
         is not a number as string 0 and refuses the whole sheet for one past the table. Refused here instead,
         naming the cell, before a wrong string can be read."""
-        if self._string_cells_fine(xml):
+        if self._string_cells_fine(xml, folded):
             return
         count: int | None = None
         for attributes, value in _STRING_CELL.findall(xml):
@@ -170,13 +171,14 @@ class XlsxBook(Book):
                               "（文件内容被改动或损坏），已拒收；请在 Excel 中重新保存后报送",
                               file=self.name, sheet=sheet, cell=cell, code="cell.string_index")
 
-    def _string_cells_fine(self, xml: bytes) -> bool:
+    def _string_cells_fine(self, xml: bytes, folded: bytes) -> bool:
         """True when every shared-string cell is written the usual way (` t="s"><v>12</v>`) and each index is
-        within the table: then the full scan above would find nothing. Plain counts and one search for a
-        literal, where the full scan tries a pattern at every tag; anything unusual (another way of writing
-        the attribute, a quote in the text, a bad index) goes to the full scan, which names the cell."""
-        usual = xml.count(b' t="s"')
-        if usual != xml.count(b'"s"') or b"'s'" in xml:
+        within the table: then the full scan above would find nothing. Plain counts (of the folded sheet, where
+        both quotes are " and a space is =) and one search for a literal, where the full scan tries a pattern at
+        every tag; anything unusual (another way of writing the attribute, a quote in the text, a bad index)
+        goes to the full scan, which names the cell."""
+        usual = folded.count(b'=t="s"')
+        if usual != folded.count(b'"s"'):
             return False
         values = _USUAL_STRING_CELL.findall(xml)
         if len(values) != usual:
@@ -205,8 +207,17 @@ class XlsxBook(Book):
     def _has_formulas(self, sheet: str) -> bool:
         """A cheap look at the raw XML: most returns have no formula, and then no cell-by-cell scan is needed."""
         if sheet not in self._formulas:
-            self._formulas[sheet] = _has_formula_tag(self._sheet_xml(sheet))
+            self._formulas[sheet] = _has_formula_tag(self._folded(sheet))
         return self._formulas[sheet]
+
+    def _folded(self, sheet: str) -> bytes:
+        """The sheet's XML folded for the quick looks (see _FOLD), kept for sheets of the usual size."""
+        folded = self._folds.get(sheet)
+        if folded is None:
+            folded = self._sheet_xml(sheet).translate(_FOLD)
+            if len(folded) <= _KEEP_FOLDED:
+                self._folds[sheet] = folded
+        return folded
 
     def _sheet_xml(self, sheet: str) -> bytes:
         if sheet not in self._xml:
@@ -346,12 +357,19 @@ def may_reach_far(xml: bytes) -> bool:
     """False when every position is written the usual way (r="…" on each cell) and none is past column Z
     or row 9999: then the sheet is at most 9999 × 26 cells, told in a fraction of a millisecond (letters and
     digits folded to one of each, then a few plain searches). True sends the sheet to a full scan."""
-    folded = xml.translate(_FOLD)
+    return _reaches_far(xml.translate(_FOLD))
+
+
+def _reaches_far(folded: bytes) -> bool:
+    """may_reach_far of the sheet folded by _FOLD."""
     return any(pattern in folded for pattern in _FAR)
 
 
-# Quotes folded to ", "/" to ">" (so "<c>" finds "<c/>" too), a space to "=" (so 'r=="' finds 'r ="' and 'r= "').
-_FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'/ ", b"A" * 26 + b"0" * 10 + b'">=')
+# A sheet's XML folded for quick looks that may only err on the side of a closer one: capital letters to A,
+# digits to 0, quotes to ", "/" to ">" (so "<c>" finds "<c/>" too), a space to "=" (so 'r=="' finds 'r ="' and
+# 'r= "'), ":" to "<" (so "<f" finds a prefixed "x:f" too).
+_FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'/ :", b"A" * 26 + b"0" * 10 + b'">=<')
+_KEEP_FOLDED = 4 * 1024 * 1024  # a sheet's folded XML is kept (for the formula look) up to this size
 _FAR = (b'r="AA', b'r="A00000', b'r="00000', b"<c>", b'r=="')
 
 
@@ -380,22 +398,25 @@ def _check_shared_strings(zf: zipfile.ZipFile, name: str) -> None:
 
 
 def _count_strings(xml: bytes) -> int:
-    """How many times _FIRST_STRING occurs: plain counts when no element has a namespace prefix."""
+    """How many times _FIRST_STRING occurs: plain counts when no element has a namespace prefix (one when
+    every "<si" is "<si>")."""
     if b":si" in xml:
         return len(_FIRST_STRING.findall(xml))
+    plain = xml.count(b"<si>")
+    if plain == xml.count(b"<si"):
+        return plain
     return sum(xml.count(start) for start in _STRING_STARTS)
 
 
-def _has_formula_tag(xml: bytes) -> bool:
-    """Whether the sheet may hold an <f> (or <x:f>) element: a few fast searches for "<f" and ":f", not a
-    regex trying every "<" (a return's sheet is 100 KB; validations' "<formula1>" start the same way)."""
-    size = len(xml)
-    for start in (b"<f", b":f"):
-        at = xml.find(start)
-        while at != -1:
-            if at + 2 < size and xml[at + 2] in _TAG_ENDS:
-                return True
-            at = xml.find(start, at + 2)
+def _has_formula_tag(folded: bytes) -> bool:
+    """Whether the sheet (folded by _FOLD) may hold an <f> (or <x:f>) element: a few fast searches for "<f",
+    not a regex trying every "<" (a return's sheet is 100 KB; validations' "<formula1>" start the same way)."""
+    size = len(folded)
+    at = folded.find(b"<f")
+    while at != -1:
+        if at + 2 < size and folded[at + 2] in _FOLDED_TAG_ENDS:
+            return True
+        at = folded.find(b"<f", at + 2)
     return False
 
 
