@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 
 from .readers.returned_workbook import text_of
-from .validate import raw_type
+from .validate import as_typed, raw_type
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -40,13 +40,13 @@ def nul_unescape_sql(expression: str) -> str:
 def encode_raw(raw: list[object], normalized: list[object], formula: frozenset[str] | set[str],
                columns: list[str]) -> str | None:
     """answers.raw for a row: `raw` and `normalized` in FILL_COLUMNS order (`columns`)."""
-    if not formula and all(map(_same, raw, normalized)):
+    if not formula and all(map(as_typed, raw, normalized)):
         return None  # the usual row
     entries: list[object] = []
     for value, norm, column in zip(raw, normalized, columns, strict=True):
         if formula and column in formula:
             entries.append(_entry(text_of(value), raw_type(value, True)))
-        elif _same(value, norm):
+        elif as_typed(value, norm):
             entries.append(None)
         elif type(value) is str:
             entries.append(_entry(value, "text") if "\x00" in value else value)
@@ -57,11 +57,6 @@ def encode_raw(raw: list[object], normalized: list[object], formula: frozenset[s
 
 def _entry(text: str, kind: str) -> list[str]:
     return [nul_escape(text), kind, "nul"] if "\x00" in text else [text, kind]
-
-
-def _same(value: object, norm: object) -> bool:
-    """The cell holds its normalised value as typed (or is empty and has none): nothing to keep."""
-    return value is norm or (value == norm and type(value) in (str, float, int)) or (value == "" and norm is None)
 
 
 def decode_raw(text: str | None, normalized: list[object]) -> list[tuple[str, str]]:

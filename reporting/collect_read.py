@@ -357,6 +357,7 @@ def _rows(data: ReturnData, checked: CheckedReturn) -> tuple[list[tuple], list[t
     the submission id that leads it in the table."""
     sheet = data.sheet
     answers = [(result.task_id, int(result.accepted), *result.normalized, sheet, row.row + 1,
+                None if result.plain and not result.formula else
                 encode_raw(result.raw, result.normalized, result.formula, FILL_COLUMNS))
                for row, result in checked.rows]
     others = [(None, name, SHEET_LIAISON, data.liaison_cells[name], value, "text", value, OK, "")

@@ -110,6 +110,7 @@ class RowResult:
     formula: frozenset[str] | set[str] = frozenset()  # columns whose value came from a formula
     problems: list[Problem] = field(default_factory=list)
     flags: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # column index → (level, message, fix)
+    plain: bool = False  # known to hold every cell as its normalised value (as_typed): answers.raw is NULL
 
     @property
     def accepted(self) -> bool:
@@ -315,11 +316,15 @@ def check_plain_row(task_id: str, raw: list[object], cells: Mapping[str, str] | 
     result, told without the cell-by-cell checks when the row is the usual kind (plain text, and a status,
     progress and mode already seen without a problem in the same combination, which most rows repeat)."""
     normalized: list[object] = [None] * len(FILL_COLUMNS)
+    plain = True  # every cell as typed is its normalised value (as_typed)
     for index in _FREE_TEXT_ORDER:
         value = raw[index]
         if type(value) is not str or (value and not value.isprintable() and _CONTROL.search(value)):
             return check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
-        normalized[index] = value.strip() or None
+        stripped = value.strip()
+        normalized[index] = stripped or None
+        if stripped is not value:  # str.strip gives the text itself back when there is nothing to strip
+            plain = False
     status, progress, mode = raw[_STATUS], raw[_PROGRESS], raw[_MODE]
     kind = type(progress)
     if kind is float and not progress:
@@ -331,13 +336,20 @@ def check_plain_row(task_id: str, raw: list[object], cells: Mapping[str, str] | 
         result = check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
         if len(_PLAIN_OUTCOMES) >= _PLAIN_OUTCOMES_SIZE:
             _PLAIN_OUTCOMES.clear()
-        _PLAIN_OUTCOMES[key] = () if result.problems else tuple(result.normalized[i] for i in _CHOICE_ORDER)
+        found = result.normalized
+        _PLAIN_OUTCOMES[key] = () if result.problems else (
+            *(found[i] for i in _CHOICE_ORDER), all(as_typed(raw[i], found[i]) for i in _CHOICE_ORDER))
         return result
     if not known:  # a combination with a problem: checked in full, for its messages
         return check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
-    for index, value in zip(_CHOICE_ORDER, known, strict=True):
+    for index, value in zip(_CHOICE_ORDER, known, strict=False):
         normalized[index] = value
-    return RowResult(task_id, raw, normalized, cells, formula)
+    return RowResult(task_id, raw, normalized, cells, formula, plain=plain and known[-1] is True)
+
+
+def as_typed(value: object, norm: object) -> bool:
+    """The cell holds its normalised value as typed (or is empty and has none): answers.raw keeps nothing."""
+    return value is norm or (value == norm and type(value) in (str, float, int)) or (value == "" and norm is None)
 
 
 def _flag(result: RowResult, index: int, code: str, **fields: object) -> None:
@@ -430,7 +442,8 @@ _COLUMNS = tuple((index, column, index in _FREE_TEXT) for index, column in enume
 _FREE_TEXT_ORDER = tuple(sorted(_FREE_TEXT))
 _CHOICE_ORDER = tuple(index for index in range(len(FILL_COLUMNS)) if index not in _FREE_TEXT)
 # check_plain_row: (status, progress and mode as typed, measures empty, evidence empty, files attached) → the
-# normalised status, progress and mode of a row without any problem, or () when that combination has one.
+# normalised status, progress and mode of a row without any problem and whether each is as typed (as_typed), or
+# () when that combination has a problem.
 _PLAIN_OUTCOMES: dict[tuple, tuple[object, ...]] = {}
 _PLAIN_OUTCOMES_SIZE = 4096
 

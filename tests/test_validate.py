@@ -200,6 +200,8 @@ _PLAIN_ROWS = [  # status, progress, measures, target, evidence, mode, problems,
     ["推进中", 50, "举\x07措", "", "", "", "", "", ""],
     ["推进中", 50, 12345, "", "", "", "", "", ""],
     ["已完成", 100, "举措", "", "", "实地核查时提供", "", "", ""],
+    ["已完成", 100, " 召开推进会 ", "", "会议纪要", "已附材料", "", "持续推进", "张三"],  # stripped: raw kept
+    ["推进中", 60, "举措", "", "", "", "", "   ", ""],
 ]
 
 
@@ -207,15 +209,22 @@ _PLAIN_ROWS = [  # status, progress, measures, target, evidence, mode, problems,
 def test_plain_rows_are_checked_as_by_check_row(has_attachments):
     """check_plain_row (a row without formula problems, no percent formats) remembers the outcome of each
     combination of status, progress and mode: every row, seen once or again, gets check_row's result."""
+    from reporting.cells import encode_raw
     from reporting.validate import check_plain_row, use_words
+    from reporting.workbook_spec import FILL_COLUMNS
 
     use_words(None)
     cells = {"完成状态": "I7", "完成进度(%)": "J7", "工作举措及成效": "K7", "佐证材料": "M7"}
+    told_plain = 0
     for _ in range(2):
         for values in _PLAIN_ROWS:
             plain = check_plain_row("7", list(values), cells, frozenset(), has_attachments)
+            if plain.plain:  # every cell as typed is its normalised value: nothing for answers.raw
+                told_plain += 1
+                assert encode_raw(plain.raw, plain.normalized, frozenset(), FILL_COLUMNS) is None
             full = check_row("7", list(values), cells, has_attachments=has_attachments)
             assert plain.normalized == full.normalized
             assert [repr(v) for v in plain.normalized] == [repr(v) for v in full.normalized]
             assert plain.problems == full.problems and plain.flags == full.flags
             assert plain.accepted == full.accepted
+    assert told_plain >= 5
