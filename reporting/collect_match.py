@@ -102,10 +102,17 @@ class RoundInfo:
     tasks: dict[str, sqlite3.Row]
     assignments: Assignments
     names: dict[str, str] = field(default_factory=dict)  # canonical name or alias → unit
+    _fingerprints: dict[str, str] | None = field(default=None, repr=False)
 
     @property
     def units(self) -> list[str]:
         return self.assignments.units
+
+    def fingerprint(self, task_id: str) -> str:
+        """The fingerprint of the task's text as sent (asked of every row: read from the task rows once)."""
+        if self._fingerprints is None:
+            self._fingerprints = {t: row["fingerprint"] for t, row in self.tasks.items()}
+        return self._fingerprints[task_id]
 
 
 class Rounds:
@@ -294,9 +301,14 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
             continue
         if row.empty:
             continue
-        result = _check_row(data, row, has_attachments, percent_possible)
-        _text_changed(data, row, info.tasks[row.task_id], result)
-        problems += result.problems
+        if percent_possible or row.issues:
+            result = _check_row(data, row, has_attachments, percent_possible)
+        else:
+            result = check_plain_row(row.task_id, row.raw, row.cells, row.formula, has_attachments)
+        if row.task_text and _fingerprint(row.task_text) != info.fingerprint(row.task_id):
+            _text_changed(data, row, result)
+        if result.problems:
+            problems += result.problems
         rows.append((row, result))
     answered = {r.task_id for r, _ in rows}
     missing = [t for t in info.tasks if t in mine and t not in answered and t not in _errored(problems)]
@@ -308,8 +320,6 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
 
 
 def _check_row(data: ReturnData, row: LedgerRow, has_attachments: bool, percent_possible: bool) -> RowResult:
-    if not percent_possible and not row.issues:
-        return check_plain_row(row.task_id, row.raw, row.cells, row.formula, has_attachments)
     book, sheet, col = data.book, cast(str, data.sheet), data.columns[COL_PROGRESS]  # rows come from a sheet
     percent = (lambda _: book.is_percent(sheet, row.row, col)) if percent_possible else _never
     return check_row(row.task_id, row.raw, row.cells, percent=percent, formula=row.formula, issues=row.issues,
@@ -320,9 +330,8 @@ def _never(_column: str) -> bool:
     return False
 
 
-def _text_changed(data: ReturnData, row: LedgerRow, task: sqlite3.Row, result: RowResult) -> None:
-    if not row.task_text or _fingerprint(row.task_text) == task["fingerprint"]:
-        return
+def _text_changed(data: ReturnData, row: LedgerRow, result: RowResult) -> None:
+    """The row's task text is not the one sent."""
     col = data.columns.get(TEXT_COLUMN)
     result.problems.append(return_problem("row.text_changed", row.task_id, TEXT_COLUMN, _address(col, row.row),
                                           row.task_text[:200]))

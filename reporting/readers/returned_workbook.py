@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
+from operator import itemgetter
 
 from ..models import ROLE_LEAD, ROLE_RESPONSIBLE
 from ..vocabulary import ERROR, WARNING, Rule, rule_table
@@ -103,7 +104,12 @@ class LedgerRow:
 
     @property
     def empty(self) -> bool:
-        return not self.issues and all(_blank(v) for v in self.raw)
+        if self.issues:
+            return False
+        for value in self.raw:  # not _blank(value), inline: asked of every row, most end at their first cell
+            if value is not None and (not isinstance(value, str) or (value and not value.isspace())):
+                return False
+        return True
 
 
 @dataclass
@@ -308,17 +314,18 @@ def _read_rows(book: Book, data: ReturnData) -> None:
     formulas = book.formula_cells(sheet.name)
     merged = _merged_sources(sheet, set(fill.values()), header)
     rows, width = sheet.rows, id_col + 1
+    pick, reach = itemgetter(*columns), max(columns) + 1  # a row reaching every fill column: its values at once
     for r in range(header + 1, len(rows)):
         cells = rows[r]
-        values = _row_values(cells, columns, merged, r)
+        values = list(pick(cells)) if not merged and len(cells) >= reach else _row_values(cells, columns, merged, r)
         raw_id = cells[id_col] if len(cells) >= width else ""
-        task_id = task_id_of(raw_id)
+        task_id = raw_id.strip() if type(raw_id) is str and raw_id.isascii() else task_id_of(raw_id)
         if not task_id:
             if not all(_blank(v) for v in values):
                 data.notes.append(_note("row.no_task_id", sheet.name, cell_name(r, id_col), row=r + 1))
             continue
-        row = LedgerRow(r, task_id, text_of(sheet.value(r, text_col)) if text_col is not None else "", values,
-                        RowCells(letters, r + 1))
+        text = "" if text_col is None else cells[text_col] if text_col < len(cells) else ""
+        row = LedgerRow(r, task_id, text if type(text) is str else text_of(text), values, RowCells(letters, r + 1))
         if formulas:
             row.formula = {name for name, c in fill.items() if (r, c) in formulas}
         if issues:
