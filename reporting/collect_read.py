@@ -256,6 +256,8 @@ def _open(data: bytes, job: FileJob, digest: str, rounds: Rounds, current: str,
                 found.append((member, ReadPiece(member.name, kind, member.mtime, member.digest)))
             else:
                 others.append(member)
+        if why is not None and why.code == "zip.no_space":
+            raise why  # refused for now, read again next run once there is room
         if not found:
             if why is not None and (why.code == "zip.bomb" or not others):
                 raise why  # nothing read because the file is a bomb, or nests its workbooks too deep

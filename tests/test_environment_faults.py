@@ -13,6 +13,7 @@ import errno
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -130,6 +131,40 @@ def test_disk_really_full(tmp_path):
         assert dump_store(ws)["submissions"] == before["submissions"]
         assert _temporaries(ws.root) == []
         assert _collect(ws).exit_code == 0
+
+
+def test_disk_too_small_for_what_a_zip_unpacks_to(tmp_path):
+    """A zip whose photos unpack to more than the disk holds: that file is left for the next run (its own
+    code and message, nothing of it stored), the others are collected, the run ends normally."""
+    import io
+    import zipfile
+
+    with _small_disk("6m") as disk:
+        ws = init_workspace(disk / "工作目录")
+        _fill(ws)
+        inner = io.BytesIO()
+        with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("照片.jpg", b"\xff\xd8\xff" + bytes(8 * 1024 * 1024))  # 8 MB unpacked, 8 KB packed
+        (ws.inbox / "财政局材料.zip").write_bytes(_zip_of({"照片.zip": inner.getvalue()}))
+        result = _collect(ws)
+        assert result.exit_code == 0, result.output
+        assert "磁盘空间不足" in result.output and "财政局材料.zip" in result.output
+        conn = sqlite3.connect(ws.db_path)
+        codes = dict(conn.execute("SELECT name, code FROM files").fetchall())
+        conn.close()
+        assert codes["财政局材料.zip"] == "zip.no_space" and codes["公安局.xlsx"] == "" == codes["财政局.xlsx"]
+        assert _temporaries(ws.root) == [] and shutil.disk_usage(disk).free > 4 * 1024 * 1024  # nothing left
+
+
+def _zip_of(entries: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return out.getvalue()
 
 
 # ---------------------------------------------------------------- permissions, as a user without root's

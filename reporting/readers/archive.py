@@ -12,6 +12,7 @@ inside it is read in place from that file. Memory holds a chunk, never an entry 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import re
@@ -42,6 +43,9 @@ _HEAD = 65536  # the most of a part's prolog the DOCTYPE check reads
 BOMB = "压缩包解压后过大（疑似压缩炸弹），已拒收；请直接发送工作簿或重新打包"
 UNSAFE_XML = "文件含有不安全的 XML 内容（DOCTYPE/ENTITY 声明），已拒收；请在 Excel 中另存后重新报送"
 DAMAGED = "压缩包已损坏或不完整（可能未下载完整），请重新打包发送"
+NO_SPACE = "解压该压缩包所需的磁盘空间不足（工作目录所在磁盘），本次未读取；请清理磁盘后重新运行 collect，将再次读取"
+_NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG}
+STOPS = ("zip.bomb", "zip.no_space")  # codes after which nothing more of the file is unpacked
 
 
 @dataclass
@@ -110,6 +114,8 @@ class Spool:
                 self.file.seek(self.end)  # reads of an inner zip from this file move the position
                 self.file.write(chunk)
             except OSError as exc:
+                if exc.errno in _NO_SPACE:  # what this file unpacks to does not fit: it waits for the next run
+                    raise ReturnError(NO_SPACE, file=name, code="zip.no_space") from exc
                 raise SpoolError(exc.errno, exc.strerror, str(self.folder or tempfile.gettempdir())) from exc
             self.end += len(chunk)
 
@@ -348,7 +354,7 @@ def walk(members: list[Member], name: str, spool: Spool, is_zip: Callable[[Membe
             found, refused = unpack(inner, f"{name}/{inner.name}", spool)
         except ReturnError as exc:
             yield Skipped(inner.name, exc.message, exc.code)
-            if exc.code == "zip.bomb":  # the whole file's budget is gone: the zips after it are not opened
+            if exc.code in STOPS:  # the whole file's budget (or the disk) is gone: the zips after it are not opened
                 for rest in later[index + 1:]:
                     yield Skipped(rest.name, exc.message, exc.code)
                 return

@@ -37,6 +37,7 @@ FILE_RULES = {
     "zip.bomb": "解压后过大（压缩炸弹，或整个文件的解压总量超过上限）",
     "zip.encrypted": "压缩包已加密",
     "zip.unsupported": "压缩方式不受支持",
+    "zip.no_space": "解压所需的磁盘空间不足（下次运行再读）",
     "zip.nested": "压缩包嵌套超过一层（内层压缩包中的压缩包未读取）",
     "zip.no_workbook": "压缩包中没有台账工作簿（佐证材料压缩包的文件名也看不出单位）",
     "xml.unsafe": "XML 含 DOCTYPE/ENTITY 声明",
