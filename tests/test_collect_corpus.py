@@ -811,6 +811,62 @@ def test_zip_referring_to_itself_inside_a_zip(ws, inbox):
     _assert_store_consistent(ws)
 
 
+_SLOW_UNPACK = """
+import sys, time
+from reporting.readers import archive
+real = archive.Spool.add
+def slow(self, stream, name):
+    time.sleep(0.2)
+    return real(self, stream, name)
+archive.Spool.add = slow
+from reporting.collect import collect_inbox
+from reporting.workspace import Workspace
+collect_inbox(Workspace(sys.argv[1]), receipts=False, workers=1)
+"""
+
+
+def _stored(ws) -> int:
+    conn = connect(ws.db_path)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_collect_killed_while_unpacking_leaves_nothing_behind(ws, inbox):
+    """SIGKILL to collect while its worker unpacks the twenty inner zips: the worker dies with it, no
+    temporary file is left in archive/ (the spool has no name), and the next run reads the file."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    (ws.inbox / "打包.zip").write_bytes(_zip({f"内层{n:02d}.zip": _inner_bomb() for n in range(20)}))
+    process = subprocess.Popen([sys.executable, "-c", _SLOW_UNPACK, str(ws.root)], cwd=ws.root,
+                               start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not _stored(ws):  # the good return stored: the zip is next
+        time.sleep(0.1)
+    time.sleep(1)  # into its twenty slowed entries
+    assert process.poll() is None
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the worker ends with it
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the reading worker outlived its collect")
+    assert _leftovers(ws) == []
+    result = _collect(ws)
+    assert _file(result, "打包.zip").code == "zip.bomb"
+    assert result.unchanged == 1  # the good return, stored by the killed run before the zip
+    _assert_store_consistent(ws)
+
+
 def test_inner_zip_that_is_a_bomb_by_itself_is_told_not_kept(ws, inbox, tmp_path):
     """An inner zip refused on what it declares (entries sharing their data) is named as a bomb and not kept
     as an attachment; the workbook beside it is read."""
