@@ -15,7 +15,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
 from rapidfuzz import fuzz, process
 
 from .errors import LedgerError, PlanError
@@ -157,6 +156,7 @@ def read_indicator_source(path: Path) -> IndicatorSystem:
 def _xlsx_lines(path: Path) -> list[SourceLine]:
     """Every row of the first sheet that has an indicator header (merged cells repeat their value)."""
     try:
+        import openpyxl  # here, not at the top: collect and report never load it
         book = openpyxl.load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
         raise PlanError(f"无法读取 .xlsx 文件（{type(exc).__name__}），请用 Excel/WPS 打开后重新保存",

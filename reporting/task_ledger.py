@@ -10,8 +10,6 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
-import openpyxl
-
 from .errors import LedgerError
 from .fileio import atomic_path
 from .models import LONG_TERM, Task
@@ -78,6 +76,7 @@ def _canonical(value) -> str:
 
 def ledger_was_edited(path: Path) -> bool:
     """True when the ledger's content no longer matches what `write_ledger` wrote (or it carries no digest)."""
+    import openpyxl  # here, not at the top: collect and report never load it
     book = openpyxl.load_workbook(path, read_only=True)
     try:
         stored = {p.name: p.value for p in book.custom_doc_props.props}.get(DIGEST_PROPERTY)
@@ -96,6 +95,7 @@ def rename_units(path: Path, names: list[str], into: str, shown: str, key: Calla
     canonical = key
     wanted = {canonical(n) for n in names}
     try:
+        import openpyxl  # here, not at the top: collect and report never load it
         book = openpyxl.load_workbook(path)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise LedgerError(f"无法打开（{exc}）", file=shown) from exc
@@ -150,6 +150,7 @@ def read_ledger(path: Path, display: str | None = None, *, allow_duplicates: boo
 def sheet_rows(path: Path, sheet: str, shown: str) -> list[tuple]:
     """Every row of one sheet of a coordinator's workbook (values), or a message naming the file and sheet."""
     try:
+        import openpyxl  # here, not at the top: collect and report never load it
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise LedgerError(f"无法打开：{exc}", file=shown) from exc
@@ -207,6 +208,7 @@ def fill_column(path: Path, column: str, values: dict[str, list[str]], *, only_e
     """Write `values` (task id → ids) into one column of the ledger, adding the column when missing; the
     coordinator's other edits, widths and formats stay. Returns how many rows changed."""
     try:
+        import openpyxl  # here, not at the top: collect and report never load it
         book = openpyxl.load_workbook(path)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise LedgerError(f"无法打开：{exc}", file=path.name) from exc

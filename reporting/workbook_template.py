@@ -16,9 +16,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
 import xlsxwriter
-from openpyxl.styles.colors import COLOR_INDEX
 
 from .errors import TemplateError
 from .fileio import atomic_path
@@ -216,6 +214,7 @@ def load_template(path: Path, display: str | None = None) -> TemplateSpec:
     """Read a template into a TemplateSpec; a template that cannot serve stops with a TemplateError."""
     shown = display or path.name
     try:
+        import openpyxl  # here, not at the top: collect and report never load it
         book = openpyxl.load_workbook(path)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise TemplateError(f"无法打开模板：{exc}", file=shown) from exc
@@ -411,8 +410,10 @@ def _color(color, theme: list[str]) -> str | None:
     kind = getattr(color, "type", None)
     if kind == "rgb" and isinstance(color.rgb, str):
         return "#" + color.rgb[-6:].upper()
-    if kind == "indexed" and isinstance(color.indexed, int) and color.indexed < len(COLOR_INDEX):
-        return "#" + COLOR_INDEX[color.indexed][-6:].upper()
+    if kind == "indexed" and isinstance(color.indexed, int):
+        from openpyxl.styles.colors import COLOR_INDEX  # a template is being read: openpyxl is loaded already
+        if color.indexed < len(COLOR_INDEX):
+            return "#" + COLOR_INDEX[color.indexed][-6:].upper()
     if kind == "theme" and isinstance(color.theme, int) and color.theme < len(theme):
         return _tinted(theme[color.theme], color.tint or 0.0)
     return None
