@@ -103,10 +103,18 @@ class RoundInfo:
     assignments: Assignments
     names: dict[str, str] = field(default_factory=dict)  # canonical name or alias → unit
     _fingerprints: dict[str, str] | None = field(default=None, repr=False)
+    _longest: list[str] | None = field(default=None, repr=False)
 
     @property
     def units(self) -> list[str]:
         return self.assignments.units
+
+    def longest_first(self) -> list[str]:
+        """The names and aliases of `names`, longest first (a province has thousands: sorted once, not for
+        every return whose file name is looked at)."""
+        if self._longest is None:
+            self._longest = sorted(self.names, key=len, reverse=True)
+        return self._longest
 
     def fingerprint(self, task_id: str) -> str:
         """The fingerprint of the task's text as sent (asked of every row: read from the task rows once)."""
@@ -216,8 +224,8 @@ def named_elsewhere(names: list[str], found: Recognition) -> str:
 def _named_in(text: str, info: RoundInfo) -> str | None:
     """The unit whose name or alias the text contains (the longest one), strictly: no cores, no fuzz."""
     key = canonical(text)
-    for name in sorted((n for n in info.names if len(n) >= 2), key=len, reverse=True):
-        if name in key:
+    for name in info.longest_first():
+        if len(name) >= 2 and name in key:
             return info.names[name]
     return None
 
@@ -232,7 +240,7 @@ def _unit_in(text: str, info: RoundInfo) -> str | None:
     key = canonical(text)
     if len(key) < 2:
         return None
-    names = sorted(info.names, key=len, reverse=True)
+    names = info.longest_first()
     for name in names:
         if name in key:
             return info.names[name]

@@ -183,6 +183,11 @@ MIGRATIONS: list[str] = [
     """,
     # 9: raw text holding a NUL is kept escaped in answers.raw (cells.py); nothing to move, the view is remade.
     "",
+    # 10: the files beside a return, found by their submission (collect asks for a unit's evidence names with
+    # every return it stores: without the index each asking read every attachment of the round).
+    """
+    CREATE INDEX attachments_submission ON attachments (submission_id);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

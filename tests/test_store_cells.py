@@ -135,3 +135,13 @@ def test_view_returns_raw_text_holding_a_nul_whole(tmp_path):
     assert rows["存在问题"] == ("\ue000\x00\ue001", "text")
     assert rows["下一步计划"] == (held, "formula:text")
     assert rows["完成状态"] == ("已完成", "text")
+
+
+def test_the_files_beside_a_return_are_found_by_its_submission_without_a_scan(tmp_path):
+    """collect asks for a unit's evidence names with every return it stores: through an index, not by reading
+    every attachment of the round (at province scale that was most of storing a return)."""
+    conn = connect(tmp_path / "reporting.db")
+    plan = " ".join(str(row[3]) for row in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT a.name FROM attachments a JOIN submissions s ON s.id = a.submission_id "
+        "WHERE s.round = ? AND s.unit = ?", ("r", "u")))
+    assert "attachments_submission" in plan and "SCAN a" not in plan
