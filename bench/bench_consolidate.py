@@ -1,0 +1,76 @@
+"""consolidate of this checkout against an earlier commit's, taking turns on one workspace (not a test).
+
+    python bench/run.py --units 300 --tasks 150 --keep          # a workspace to measure on (printed at the end)
+    python bench/bench_consolidate.py WORKSPACE --against 054a943 --rounds 3
+
+Each run is a process of its own: its wall time, its CPU time with its worker processes' (user + sys), the
+part of it spent in this process (the rest is the workers'), and the peak memory of the process or of its
+largest worker (ru_maxrss). The earlier commit's package is taken out with `git archive`. On a shared machine
+compare the CPU times: wall times move with the load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+RUN = """
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from reporting.summary_xlsx import consolidate
+from reporting.workspace import Workspace
+start = time.perf_counter()
+consolidate(Workspace(sys.argv[2]))
+wall = time.perf_counter() - start
+own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "cpu": own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime,
+                  "here": own.ru_utime + own.ru_stime, "peak": max(own.ru_maxrss, kids.ru_maxrss) / 1024}))
+"""
+
+
+def _checkout(commit: str, folder: Path) -> Path:
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "reporting"], check=True,
+                             capture_output=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
+def _once(source: Path, workspace: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", RUN, str(source), workspace], check=True, capture_output=True,
+                          text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("workspace")
+    parser.add_argument("--against", required=True, help="the earlier commit")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-consolidate-") as folder:
+        sources = {args.against: _checkout(args.against, Path(folder)), "this checkout": ROOT}
+        results: dict[str, list[dict]] = {name: [] for name in sources}
+        for turn in range(args.rounds):
+            for name, source in sources.items():
+                result = _once(source, args.workspace)
+                results[name].append(result)
+                print(f"{turn + 1}  {name:<14} wall {result['wall']:6.2f} 秒  CPU {result['cpu']:6.2f} 秒"
+                      f"（本进程 {result['here']:5.2f}）  峰值内存 {result['peak']:5.0f} MB", flush=True)
+    print()
+    for name, runs in results.items():
+        print(f"中位数  {name:<14} wall {statistics.median(r['wall'] for r in runs):6.2f} 秒  "
+              f"CPU {statistics.median(r['cpu'] for r in runs):6.2f} 秒")
+
+
+if __name__ == "__main__":
+    main()
