@@ -223,10 +223,9 @@ def _write_ledger(sheet: Worksheet, formats: _Formats, template: TemplateSpec, v
         if fill is not None:
             sheet.data_validation(header_row, col, header_row, col, {
                 "validate": "any", "input_title": f"填写“{column.header}”"[:32], "input_message": fill.hint})
-    cell_marks = _marks_by_cell(marks)
-    layout = _RowLayout(formats, template)
+    layout = _RowLayout(formats, template, _marks_by_cell(marks))
     for index, row in enumerate(rows):
-        _write_task_row(sheet, layout, first + index, index + 1, row, cell_marks)
+        _write_task_row(sheet, layout, first + index, index + 1, row)
     if rows:
         _add_validations(sheet, first, first + len(rows) - 1, template.fill_columns)
     sheet.freeze_panes(first, 0)
@@ -245,14 +244,17 @@ def given_values(number: int, row: WorkbookRow) -> list[object]:
 class _RowLayout:
     """Per-column formats, widths and font sizes of task rows, worked out once per workbook."""
 
-    def __init__(self, formats: _Formats, template: TemplateSpec) -> None:
+    def __init__(self, formats: _Formats, template: TemplateSpec, cell_marks: dict[tuple[str, str], tuple[str, str]],
+                 ) -> None:
         self.formats = formats
         self.columns = template.columns
         self.headers = [c.header for c in template.columns]
         self.fill = template.fill_columns
         self.given = len(GIVEN_COLUMNS)
         self.body = [self._format(c.body_format, c.header) for c in template.columns]
-        self.fit = [(c.width, _font_size(c.body_format)) for c in template.columns]
+        self.fit = _fit(template)
+        self.cell_marks = cell_marks
+        self.marked_tasks = {task_id for task_id, _column in cell_marks}
 
     def _format(self, props: Format, header: str, **extra: object):
         return self.formats.get(props, locked=header in GIVEN_COLUMNS, text_wrap=True, **extra)
@@ -262,15 +264,43 @@ class _RowLayout:
         return self._format(column.body_format, column.header, bg_color=MARK_FILLS.get(level, MARK_FILLS["error"]))
 
 
-def _write_task_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, row: WorkbookRow,
-                    cell_marks: dict[tuple[str, str], tuple[str, str]]) -> None:
-    cells = [*given_values(number, row), *(row.values.get(name) for name in layout.fill)]
+_FITS: dict[int, tuple[TemplateSpec, tuple[tuple[float, float], ...]]] = {}
+# id(task), role → (task, fit, the given values but the number, the height they need): a task's own columns
+# are the same in every unit's workbook of a round, so a process writing many works them out once.
+_GIVEN: dict[tuple[int, str], tuple[Task, tuple, list[object], float]] = {}
+_GIVEN_MAX = 20000
+
+
+def _fit(template: TemplateSpec) -> tuple[tuple[float, float], ...]:
+    """(width, font size) of each ledger column of the template, one tuple per template and process."""
+    found = _FITS.get(id(template))
+    if found is None or found[0] is not template:
+        found = _FITS[id(template)] = (template, tuple((c.width, _font_size(c.body_format)) for c in template.columns))
+    return found[1]
+
+
+def _given(row: WorkbookRow, fit: tuple[tuple[float, float], ...]) -> tuple[list[object], float]:
+    found = _GIVEN.get((id(row.task), row.role))
+    if found is None or found[0] is not row.task or found[1] is not fit:
+        values = given_values(0, row)[1:]
+        height = max((_text_height(value, *fit[col]) for col, value in enumerate(values, start=1)
+                      if value and isinstance(value, str)), default=0.0)
+        if len(_GIVEN) >= _GIVEN_MAX:
+            _GIVEN.clear()
+        found = _GIVEN[(id(row.task), row.role)] = (row.task, fit, values, height)
+    return found[2], found[3]
+
+
+def _write_task_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, row: WorkbookRow) -> None:
+    given, height = _given(row, layout.fit)
+    fill = [row.values.get(name) for name in layout.fill]
+    cells = [number, *given, *fill]
     formats = layout.body
     comments = []
-    if cell_marks:
+    if row.task.id in layout.marked_tasks:
         formats = list(formats)
         for col, header in enumerate(layout.headers):
-            mark = cell_marks.get((row.task.id, header))
+            mark = layout.cell_marks.get((row.task.id, header))
             if mark is not None:
                 formats[col] = layout.marked(col, mark[0])
                 comments.append((col, mark[1]))
@@ -282,10 +312,10 @@ def _write_task_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, r
             _write_value(sheet, r, col, value, formats[col])
     for col, message in comments:
         sheet.write_comment(r, col, message, {"x_scale": 2, "y_scale": 1.5, "author": "reporting"})
-    height = 0.0
-    for col, value in enumerate(cells):
+    fit = layout.fit
+    for col, value in enumerate(fill, start=len(cells) - len(fill)):
         if value and isinstance(value, str):
-            height = max(height, _text_height(value, *layout.fit[col]))
+            height = max(height, _text_height(value, *fit[col]))
     if height:
         sheet.set_row(r, height)
 
@@ -398,13 +428,17 @@ def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec,
     for col, (name, width) in enumerate(zip(PROBLEMS_COLUMNS, widths, strict=True)):
         sheet.set_column(col, col, width)
         sheet.write_string(0, col, name, header)
+    write_values = getattr(sheet, "write_values", None)  # xlsx_writer's: the whole row in one call
+    bodies = [body] * len(PROBLEMS_COLUMNS)
     for r, problem in enumerate(problems, start=1):
-        height = 0.0
-        for col, value in enumerate((list(problem) + [""] * len(PROBLEMS_COLUMNS))[: len(PROBLEMS_COLUMNS)]):
-            text = "" if value is None else str(value)
-            _write_value(sheet, r, col, text, body)
-            if text:
-                height = max(height, _text_height(text, widths[col], 10))
+        texts = ["" if value is None else str(value)
+                 for value in (list(problem) + [""] * len(PROBLEMS_COLUMNS))[: len(PROBLEMS_COLUMNS)]]
+        if write_values is not None:
+            write_values(r, texts, bodies)
+        else:
+            for col, text in enumerate(texts):
+                _write_value(sheet, r, col, text, body)
+        height = max((_text_height(text, widths[col], 10) for col, text in enumerate(texts) if text), default=0.0)
         if height:
             sheet.set_row(r, height)
     if not problems:
@@ -433,11 +467,16 @@ def _write_meta(sheet: Worksheet, *, kind: str, unit: str, round_name: str, camp
         r += 1
     for col, name in enumerate(META_TASKS_HEADER):
         sheet.write_string(r, col, name)
+    write_values = getattr(sheet, "write_values", None)  # xlsx_writer's: the whole row in one call
+    plain = [None] * 3
     for row in rows:
         r += 1
-        sheet.write_string(r, 0, row.task.id)
-        sheet.write_string(r, 1, _fingerprint(row.task.text))
-        sheet.write_string(r, 2, row.role)
+        if write_values is not None and row.task.id and row.role:
+            write_values(r, [row.task.id, _fingerprint(row.task.text), row.role], plain)
+        else:
+            sheet.write_string(r, 0, row.task.id)
+            sheet.write_string(r, 1, _fingerprint(row.task.text))
+            sheet.write_string(r, 2, row.role)
     sheet.set_column(0, 2, 14)
     sheet.very_hidden()
     sheet.protect(password or "")

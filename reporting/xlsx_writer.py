@@ -18,7 +18,9 @@ from __future__ import annotations
 import io
 import math
 import re
+import struct
 import zipfile
+import zlib
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -113,6 +115,9 @@ class Worksheet:
         self.name = name
         self.index = index
         self.rows: dict[int, dict[int, tuple[Format | None, str]]] = {}
+        # Rows written whole by write_values, kept as they came: (formats, each cell's tail or None for no cell,
+        # first and last column with a cell). A row is in `rows` or in `lines`, never in both.
+        self.lines: dict[int, tuple[list[Format | None], list[str | None], int, int]] = {}
         self.heights: dict[int, int] = {}  # row → pixels
         self.widths: dict[int, int] = {}  # col → pixels
         self.merges: list[tuple[int, int, int, int]] = []
@@ -136,8 +141,16 @@ class Worksheet:
     def _cell(self, row: int, col: int, fmt: Format | None, tail: str) -> None:
         cells = self.rows.get(row)
         if cells is None:
-            cells = self.rows[row] = {}
+            cells = self.rows[row] = self._unline(row)
         cells[col] = (fmt, tail)
+
+    def _unline(self, row: int) -> dict[int, tuple[Format | None, str]]:
+        """A row written whole by write_values as cells one by one, for a write into it afterwards (rare)."""
+        line = self.lines.pop(row, None)
+        if line is None:
+            return {}
+        formats, tails = line[0], line[1]
+        return {col: (formats[col], tail) for col, tail in enumerate(tails) if tail is not None}
 
     def write_string(self, row: int, col: int, string: str, cell_format: Format | None = None) -> int:
         if len(string) > STRING_MAX // 2:
@@ -149,36 +162,51 @@ class Worksheet:
             index = book._strings[string] = len(book._strings)
         cells = self.rows.get(row)
         if cells is None:
-            cells = self.rows[row] = {}
+            cells = self.rows[row] = self._unline(row)
         cells[col] = (cell_format, f' t="s"><v>{index}</v></c>')
         return 0
 
     def write_values(self, row: int, values: list, formats: list[Format | None]) -> None:
         """A row of cells from column A, as workbook._write_value writes each: nothing or a blank for None and
-        "", numbers as numbers (but NaN and infinities, as text), anything else as text."""
-        cells = self.rows.get(row)
-        if cells is None:
-            cells = self.rows[row] = {}
+        "", numbers as numbers (but NaN and infinities, as text), anything else as text. `formats` is kept,
+        not copied: the same list for many rows costs nothing more."""
+        if row in self.rows or row in self.lines:  # written before: cell by cell, as the other writes
+            for col, value in enumerate(values):
+                self._write_one(row, col, value, formats[col])
+            return
         book = self.book
         strings = book._strings
+        tails: list[str | None] = []
+        add = tails.append
+        count = 0
         for col, value in enumerate(values):
-            fmt = formats[col]
             if value is None or value == "":
-                if fmt is not None:
-                    cells[col] = (fmt, "/>")
+                add(None if formats[col] is None else "/>")
                 continue
-            if not isinstance(value, str):
+            if value.__class__ is not str:
                 if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-                    cells[col] = (fmt, f"><v>{value:.16G}</v></c>")
+                    add(f"><v>{value:.16G}</v></c>")
                     continue
                 value = str(value)
             if len(value) > STRING_MAX // 2:
                 value = fit_text(value, self.name, row, col)
-            book._string_count += 1
+            count += 1
             index = strings.get(value)
             if index is None:
                 index = strings[value] = len(strings)
-            cells[col] = (fmt, f' t="s"><v>{index}</v></c>')
+            add(f' t="s"><v>{index}</v></c>')
+        book._string_count += count
+        used = [col for col, tail in enumerate(tails) if tail is not None]
+        if used:
+            self.lines[row] = (formats, tails, used[0], used[-1])
+
+    def _write_one(self, row: int, col: int, value: object, fmt: Format | None) -> None:
+        if value is None or value == "":
+            self.write_blank(row, col, None, fmt)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            self.write_number(row, col, value, fmt)
+        else:
+            self.write_string(row, col, str(value), fmt)
 
     def write_number(self, row: int, col: int, number: float, cell_format: Format | None = None) -> int:
         self._cell(row, col, cell_format, f"><v>{number:.16G}</v></c>")
@@ -212,7 +240,8 @@ class Worksheet:
     def set_row(self, row: int, height: float | None = None, *args: object) -> int:
         if height is not None:
             self.heights[row] = _row_pixels(height)
-            if not self.rows and not self.others:  # xlsxwriter counts the first column written so far, else 0
+            # xlsxwriter counts the first column written so far, else 0
+            if not self.rows and not self.lines and not self.others:
                 self.others.append((row, 0))
             else:
                 self.others.append((row, -1))
@@ -220,10 +249,12 @@ class Worksheet:
 
     def _dimension(self) -> tuple[int, int, int, int] | None:
         """(first row, first column, last row, last column) of what was written, as xlsxwriter counts it."""
-        rows = [*self.rows, *(r for r, _ in self.others)]
+        rows = [*self.rows, *self.lines, *(r for r, _ in self.others)]
         if not rows:
             return None
         cols = [c for cells in self.rows.values() for c in (min(cells), max(cells)) if cells]
+        if self.lines:
+            cols += (min(line[2] for line in self.lines.values()), max(line[3] for line in self.lines.values()))
         cols += [c for _, c in self.others if c >= 0]
         return min(rows), min(cols), max(rows), max(cols)
 
@@ -325,8 +356,18 @@ class Worksheet:
 
     def _formats_in_order(self, seen: dict[Format, None]) -> None:
         """Every format used, in the order xlsxwriter numbers them: first use, row by row."""
-        for row in sorted(self.rows):
-            cells = self.rows[row]
+        rows, lines = self.rows, self.lines
+        done: set[int] = set()  # the format lists of whole rows looked at (every format in one has a cell)
+        for row in sorted([*rows, *lines]):
+            cells = rows.get(row)
+            if cells is None:
+                formats = lines[row][0]
+                if id(formats) not in done:
+                    done.add(id(formats))
+                    for fmt in formats:
+                        if fmt is not None and fmt not in seen:
+                            seen[fmt] = None
+                continue
             for col in sorted(cells):
                 fmt = cells[col][0]
                 if fmt is not None and fmt not in seen:
@@ -424,14 +465,16 @@ class Worksheet:
     def _data(self, dims: tuple[int, int, int, int] | None) -> str:
         if dims is None:
             return "<sheetData/>"
-        rows, heights = self.rows, self.heights
+        rows, lines, heights, names = self.rows, self.lines, self.heights, _COLS
         spans = self._spans()
+        styles: dict[int, list[str]] = {}  # id of a whole row's formats → each cell's ' s="…"'
         out = ["<sheetData>"]
         append = out.append
         for row in range(dims[0], dims[2] + 1):
-            cells = rows.get(row)
+            line = lines.get(row)
+            cells = rows.get(row) if line is None else None
             pixels = heights.get(row)
-            if not cells and pixels is None:
+            if line is None and not cells and pixels is None:
                 continue
             r1 = row + 1
             head = f'<row r="{r1}"'
@@ -440,6 +483,17 @@ class Worksheet:
                 head += f' spans="{span}"'
             if pixels is not None and pixels != DEFAULT_ROW_PIXELS:
                 head += f' ht="{pixels * 0.75:.16g}" customHeight="1"'
+            if line is not None:
+                formats, tails = line[0], line[1]
+                style = styles.get(id(formats))
+                if style is None:
+                    style = styles[id(formats)] = [f' s="{f.xf}"' if f is not None else "" for f in formats]
+                append(head + ">")
+                for col, tail in enumerate(tails):
+                    if tail is not None:
+                        append(f'<c r="{names[col]}{r1}"{style[col]}{tail}')
+                append("</row>")
+                continue
             if not cells:
                 append(head + "/>")
                 continue
@@ -460,6 +514,12 @@ class Worksheet:
             if not cells:
                 continue
             low, high = min(cells), max(cells)
+            found = spans.get(row >> 4)
+            if found is None:
+                spans[row >> 4] = [low, high]
+            else:
+                found[0], found[1] = min(found[0], low), max(found[1], high)
+        for row, (_formats, _tails, low, high) in self.lines.items():
             found = spans.get(row >> 4)
             if found is None:
                 spans[row >> 4] = [low, high]
@@ -537,13 +597,8 @@ class Workbook:
             parts.append((f"xl/worksheets/_rels/sheet{commented[0].index + 1}.xml.rels", _COMMENT_RELS))
         parts.append(("docProps/core.xml", self._core_xml()))
         parts.append(("docProps/app.xml", self._app_xml()))
-        with zipfile.ZipFile(self.filename, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as zf:
-            for name, data in parts:
-                info = zipfile.ZipInfo(name, _ZIP_DATE)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.create_system = 0
-                zf.writestr(info, data.encode("utf-8") if isinstance(data, str) else data,
-                            compresslevel=COMPRESS_LEVEL)
+        with open(self.filename, "wb") as out:
+            out.write(zip_bytes(parts))
 
     # ------------------------------------------------------------ the book's parts
 
@@ -668,6 +723,59 @@ class Workbook:
                 "</vt:vector></TitlesOfParts><Company></Company><LinksUpToDate>false</LinksUpToDate>"
                 "<SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged>"
                 "<AppVersion>12.0000</AppVersion></Properties>")
+
+
+_DOS_DATE = (_ZIP_DATE[0] - 1980) << 9 | _ZIP_DATE[1] << 5 | _ZIP_DATE[2]
+_DOS_TIME = _ZIP_DATE[3] << 11 | _ZIP_DATE[4] << 5 | _ZIP_DATE[5] // 2
+_LOCAL = struct.Struct("<4s2B4HL2L2H")  # the zip format's headers, as zipfile packs them
+_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
+_END = struct.Struct("<4s4H2LH")
+_FILE_MODE = 0o600 << 16  # what zipfile gives a part it is handed as a ZipInfo
+# Parts that are the same in many books (styles, theme, relationships, …), deflated once per process: part
+# name and content → (CRC-32, deflated bytes).
+_DEFLATED: dict[tuple[str, str | bytes], tuple[int, bytes]] = {}
+_DEFLATED_MAX = 256
+_SAME_IN_MANY = frozenset({"[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
+                           "xl/theme/theme1.xml", "docProps/app.xml"})
+
+
+def _deflate(data: bytes) -> tuple[int, bytes]:
+    packer = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    return zlib.crc32(data), packer.compress(data) + packer.flush()
+
+
+def zip_bytes(parts: list[tuple[str, str | bytes]]) -> bytes:
+    """The zip file of these parts (ASCII names), byte for byte what zipfile.ZipFile writes for them as
+    ZipInfo(name, _ZIP_DATE) with create_system 0, deflated at COMPRESS_LEVEL (tests/test_xlsx_writer.py
+    checks), without its per-part machinery; parts alike in many books are deflated once per process."""
+    out: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for name, data in parts:
+        key = (name, data)
+        cached = name in _SAME_IN_MANY or name.endswith(".rels")
+        found = _DEFLATED.get(key) if cached else None
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        if found is None:
+            found = _deflate(raw)
+            if cached:
+                if len(_DEFLATED) >= _DEFLATED_MAX:
+                    _DEFLATED.clear()
+                _DEFLATED[key] = found
+        crc, packed = found
+        encoded = name.encode("ascii")
+        out.append(_LOCAL.pack(b"PK\x03\x04", 20, 0, 0, zipfile.ZIP_DEFLATED, _DOS_TIME, _DOS_DATE, crc,
+                               len(packed), len(raw), len(encoded), 0))
+        out.append(encoded)
+        out.append(packed)
+        central.append(_CENTRAL.pack(b"PK\x01\x02", 20, 0, 20, 0, 0, zipfile.ZIP_DEFLATED, _DOS_TIME,
+                                     _DOS_DATE, crc, len(packed), len(raw), len(encoded), 0, 0, 0, 0, _FILE_MODE,
+                                     offset))
+        central.append(encoded)
+        offset += _LOCAL.size + len(encoded) + len(packed)
+    size = sum(map(len, central))
+    return b"".join([*out, *central, _END.pack(b"PK\x05\x06", 0, 0, len(parts), len(parts), size, offset,
+                                                0)])
 
 
 _ROOT_RELS = (

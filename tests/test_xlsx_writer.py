@@ -10,6 +10,7 @@ go through LibreOffice in test_generate_office.py (generate writes with this wri
 from __future__ import annotations
 
 import copy
+import math
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -134,3 +135,55 @@ def test_options_it_does_not_write_are_refused(tmp_path):
         sheet.data_validation(0, 0, 0, 0, {"validate": "integer", "criteria": ">", "value": 1})
     with pytest.raises(NotImplementedError):
         sheet.freeze_panes(1, 1)
+
+
+def test_the_zip_is_what_zipfile_writes(tmp_path):
+    """xlsx_writer packs the parts itself (parts alike in many books deflated once); the bytes are zipfile's."""
+    parts = [("[Content_Types].xml", "<Types>类型</Types>"), ("xl/styles.xml", b"<styleSheet/>" * 50),
+             ("xl/worksheets/sheet1.xml", "<worksheet>" + "文字" * 3000 + "</worksheet>"), ("docProps/app.xml", "")]
+    ours = xlsx_writer.zip_bytes(parts)
+    assert xlsx_writer.zip_bytes(parts) == ours  # from the per-process cache the second time
+    path = tmp_path / "zipfile.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=xlsx_writer.COMPRESS_LEVEL) as zf:
+        for name, data in parts:
+            info = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            zf.writestr(info, data, compresslevel=xlsx_writer.COMPRESS_LEVEL)
+    assert ours == path.read_bytes()
+
+
+def test_whole_rows_and_single_cells_mixed_are_what_xlsxwriter_writes(tmp_path):
+    """write_values keeps a whole row as it came; a cell written into it before or after, a row of nothing
+    but empty cells without a format, and formats first used out of order still come out as xlsxwriter's."""
+    def calls(book, sheet, whole_row):
+        plain, bold = book.add_format({}), book.add_format({"bold": True})
+        red = book.add_format({"bg_color": "#FF0000"})
+        sheet.set_row(0, 30)
+        whole_row(sheet, 3, ["甲", 1.5, None, "", float("inf"), "乙"], [plain, None, bold, None, None, plain])
+        sheet.write_string(3, 7, "后写", red)  # into a whole row
+        sheet.write_string(5, 1, "先写", bold)
+        whole_row(sheet, 5, ["丙", None, 2], [None, None, red])  # over a row with a cell
+        whole_row(sheet, 8, [None, ""], [None, None])  # nothing at all
+        whole_row(sheet, 20, ["丁"] * 3, [red, bold, plain])
+        sheet.set_row(20, 45)
+
+    def theirs(sheet, row, values, formats):
+        for col, value in enumerate(values):
+            if value is None or value == "":
+                sheet.write_blank(row, col, None, formats[col])
+            elif isinstance(value, float) and math.isinf(value):
+                sheet.write_string(row, col, str(value), formats[col])
+            else:
+                sheet.write(row, col, value, formats[col])
+
+    fast, reference = tmp_path / "fast.xlsx", tmp_path / "reference.xlsx"
+    book = xlsx_writer.Workbook(str(fast))
+    calls(book, book.add_worksheet("表"), lambda sheet, *args: sheet.write_values(*args))
+    book.close()
+    book = xlsxwriter.Workbook(str(reference))
+    calls(book, book.add_worksheet("表"), theirs)
+    book.close()
+    with zipfile.ZipFile(fast) as ours, zipfile.ZipFile(reference) as them:
+        for name in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml"):
+            assert ours.read(name) == them.read(name), name
