@@ -7,14 +7,16 @@ never loaded and re-saved (that would drop Excel's extended validations).
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import warnings
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from contextlib import closing
 from datetime import date
 from pathlib import Path
 
+from . import xlsx_writer
 from .cells import decode_raw
 from .fileio import TEMP_PREFIX
 from .models import Task
@@ -37,13 +39,16 @@ from .workbook_spec import (
     PERCENT,
     SHEET_LEDGER,
 )
-from .workbook_template import load_template
+from .workbook_template import TemplateSpec, load_template
 from .workspace import Workspace
 
 RECEIPTS_DIR = "回执"
 POOL_THRESHOLD = 8  # below this many receipts, starting worker processes costs more than it saves
 START_METHOD: str | None = None  # multiprocessing start method; None = the platform's default
 _LEVEL_ORDER = {ERROR: 0, WARNING: 1, MISSING: 2}
+# A receipt writes each string in its cell: what it writes is the same whatever else is in the book, so the
+# writer keeps it from one receipt to the next (tests/test_xlsx_writer.py: the same book as with shared strings).
+RECEIPT_WRITER = functools.partial(xlsx_writer.Workbook, options={"strings": "inline"})
 
 
 def receipt_path(ws: Workspace, round_name: str, unit: str) -> Path:
@@ -53,8 +58,10 @@ def receipt_path(ws: Workspace, round_name: str, unit: str) -> Path:
 def write_pending_receipts(ws: Workspace, conn: sqlite3.Connection, workers: int | None = None) -> list[Path]:
     """A receipt for every latest return that has none yet (also those a crash left unwritten).
 
-    The workbooks are written by worker processes when there are many; each is recorded in the store as
-    soon as it is written, in submission order, so a crash leaves only the unwritten ones pending.
+    The workbooks are written by worker processes when there are many, each reading what its receipts show
+    from the store itself (only a submission's id goes to it, only the path and any cut texts come back);
+    each is recorded in the store as soon as it is written, in submission order, so a crash leaves only the
+    unwritten ones pending.
     """
     pending = conn.execute(
         "SELECT * FROM submissions WHERE superseded_by IS NULL AND hold = '' AND receipt IS NULL ORDER BY id",
@@ -65,9 +72,9 @@ def write_pending_receipts(ws: Workspace, conn: sqlite3.Connection, workers: int
     rounds = sorted({s["round"] for s in pending})
     for name in rounds:
         _remove_temporaries(ws.round_dir(name) / RECEIPTS_DIR)
-    tasks = {name: _round_tasks(conn, name) for name in rounds}
+    shared = (template, {name: _round_tasks(conn, name) for name in rounds}, ws.settings().contact)
     written = []
-    with closing(_write_all(_jobs(ws, conn, pending), (template, tasks), len(pending), workers)) as results:
+    with closing(_write_all(conn, _jobs(ws, pending), shared, len(pending), workers)) as results:
         for submission, (path, cuts) in zip(pending, results, strict=True):
             for cut in cuts:  # told here, whichever process wrote the receipt
                 warnings.warn(TextCutWarning(f"回执 {ws.show(path)}{cut}"), stacklevel=2)
@@ -83,40 +90,54 @@ def _remove_temporaries(folder: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _jobs(ws: Workspace, conn: sqlite3.Connection, pending: list[sqlite3.Row]) -> Iterator[tuple[Path, dict | None]]:
-    """A job per submission, made as the writers need them; none to write when a later one has its file."""
-    contact = ws.settings().contact
+def _jobs(ws: Workspace, pending: list[sqlite3.Row]) -> list[tuple[Path, int | None]]:
+    """(path, submission id) per submission; no id, nothing to write, when a later one has its file."""
     paths = [receipt_path(ws, s["round"], s["unit"]) for s in pending]
     last = {path: index for index, path in enumerate(paths)}  # two units, one file name: the later one stays
-    for index, (submission, path) in enumerate(zip(pending, paths, strict=True)):
-        yield receipt_job(ws, conn, submission, contact) if last[path] == index else (path, None)
+    return [(path, submission["id"] if last[path] == index else None)
+            for index, (submission, path) in enumerate(zip(pending, paths, strict=True))]
 
 
-def _write_all(jobs: Iterator[tuple[Path, dict | None]], shared: tuple, total: int,
+_Shared = tuple[TemplateSpec, dict[str, dict[str, Task]], str]  # the template, each round's tasks, the contact
+
+
+def _write_all(conn: sqlite3.Connection, jobs: list[tuple[Path, int | None]], shared: _Shared, total: int,
                workers: int | None) -> Generator[tuple[Path, list[str]], None, None]:
     """The receipts written, with the texts each cut to fit a cell, in job order: by worker processes when
-    there are enough of them.
+    there are enough of them, each reading the store through its own read-only connection (so only what is
+    committed: here, with a transaction open, it is read and written in this process).
 
-    `shared` (the template, each round's tasks) goes to each worker once, not with every job.
+    `shared` (the template, each round's tasks, the contact) goes to each worker once, not with every job.
     """
-    count = worker_count(total, workers, POOL_THRESHOLD)
+    count = 0 if conn.in_transaction else worker_count(total, workers, POOL_THRESHOLD)
     if count:
-        return ordered_map(_write_job, jobs, count, initializer=_init_worker, initargs=shared,
-                           start_method=START_METHOD)
-    _init_worker(*shared)
-    return (_write_job(job) for job in jobs)
+        return ordered_map(_write_job, jobs, count, initializer=_init_worker, initargs=(*shared, _db_file(conn)),
+                           start_method=START_METHOD, chunk=CHUNK)
+    return _write_here(conn, jobs, shared)
 
 
-def receipt_job(ws: Workspace, conn: sqlite3.Connection, submission: sqlite3.Row, contact: str,
-                ) -> tuple[Path, dict]:
-    """Where the submission's receipt goes, and what write_unit_workbook needs for it (plain data; the
-    rows as (task id, role, values), the tasks themselves being the workers' already)."""
+def _write_here(conn: sqlite3.Connection, jobs: list[tuple[Path, int | None]], shared: _Shared,
+                ) -> Generator[tuple[Path, list[str]], None, None]:
+    _init_worker(*shared, conn)
+    try:
+        yield from (_write_job(job) for job in jobs)
+    finally:
+        _worker.clear()
+
+
+def _db_file(conn: sqlite3.Connection) -> str:
+    return next(row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main")
+
+
+def receipt_fields(conn: sqlite3.Connection, submission: sqlite3.Row, contact: str, tasks: dict[str, Task],
+                   ) -> dict:
+    """What write_unit_workbook needs for the submission's receipt, read from the store."""
     round_row = conn.execute("SELECT * FROM rounds WHERE name = ?", (submission["round"],)).fetchone()
-    tasks = _unit_tasks(conn, submission["round"], submission["unit"])
+    unit_tasks = _unit_tasks(conn, submission["round"], submission["unit"])
     values = _values(conn, submission["id"])
     problems = conn.execute("SELECT * FROM problems WHERE submission_id = ? ORDER BY rowid",
                             (submission["id"],)).fetchall()
-    positions = {task_id: index for index, (task_id, _role) in enumerate(tasks)}
+    positions = {task_id: index for index, (task_id, _role) in enumerate(unit_tasks)}
     marks = [CellMark(p["task_id"], _mark_column(p), f"{p['message']}。{p['fix']}".rstrip("。"),
                       ERROR if p["level"] == ERROR else WARNING)
              for p in problems if p["task_id"] in positions and p["level"] in _LEVEL_ORDER]
@@ -127,33 +148,40 @@ def receipt_job(ws: Workspace, conn: sqlite3.Connection, submission: sqlite3.Row
         verdict += f"。佐证材料有 {evidence} 处待补（缺文件或附件未对应到任务），见「问题清单」"
     if submission["blank"]:
         verdict = BLANK_LINE
-    path = receipt_path(ws, submission["round"], submission["unit"])
-    return path, {
+    return {
         "campaign": round_row["campaign"], "unit": submission["unit"], "round_name": submission["round"],
         "due": date.fromisoformat(round_row["due"]) if round_row["due"] else None, "contact": contact,
-        "rows": [(task_id, role, values.get(task_id, {})) for task_id, role in tasks],
+        "rows": [WorkbookRow(tasks[task_id], role, values.get(task_id, {})) for task_id, role in unit_tasks],
         "liaison": _liaison(conn, submission["unit"]), "kind": KIND_RECEIPT, "marks": marks, "verdict": verdict,
         "problems": [_problem_row(p, positions) for p in sorted(problems, key=_order)]}
 
 
 _PERCENT = frozenset(index for index, column in enumerate(FILL_SPEC) if column.kind == PERCENT)
+CHUNK = 4  # receipts handed to a worker at a time: a job and its result are a few bytes each
 _worker: dict = {}
 
 
-def _init_worker(template: object, tasks: dict[str, dict[str, Task]]) -> None:
-    _worker.update(template=template, tasks=tasks)
+def _init_worker(template: TemplateSpec, tasks: dict[str, dict[str, Task]], contact: str,
+                 db: str | sqlite3.Connection) -> None:
+    """A worker reads the store through its own read-only connection (the main process only records the
+    receipts written); here, through the caller's."""
+    if isinstance(db, str):
+        db = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        db.row_factory = sqlite3.Row
+    _worker.update(template=template, tasks=tasks, contact=contact, conn=db)
 
 
-def _write_job(job: tuple[Path, dict | None]) -> tuple[Path, list[str]]:
+def _write_job(job: tuple[Path, int | None]) -> tuple[Path, list[str]]:
     """Write one receipt; none when a later one goes to the same file (it would replace it anyway). With it,
     the TextCutWarning messages of the texts cut to fit a cell: a worker's warnings would die with it."""
-    path, fields = job
-    if fields is None:
+    path, submission_id = job
+    if submission_id is None:
         return path, []
-    tasks = _worker["tasks"][fields["round_name"]]
-    rows = [WorkbookRow(tasks[task_id], role, values) for task_id, role, values in fields["rows"]]
+    conn = _worker["conn"]
+    submission = conn.execute("SELECT * FROM submissions WHERE id = ?", (submission_id,)).fetchone()
+    fields = receipt_fields(conn, submission, _worker["contact"], _worker["tasks"][submission["round"]])
     with cuts_recorded() as cuts:
-        write_unit_workbook(path, _worker["template"], **{**fields, "rows": rows})
+        write_unit_workbook(path, _worker["template"], writer=RECEIPT_WRITER, **fields)
     return path, cuts
 
 

@@ -66,8 +66,16 @@ def _si(string: str) -> str:
     if "_x" in string:
         string = _CONTROL_ESCAPED.sub(r"_x005F\1", string)
     string = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", string)
+    if "\ufffe" in string or "\uffff" in string:  # not XML characters
+        string = string.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
     space = ' xml:space="preserve"' if _EDGE_SPACE.search(string) else ""
     return f"<si><t{space}>{_text(string)}</t></si>"
+
+
+@lru_cache(maxsize=65536)
+def _inline(string: str) -> str:
+    """A cell's string written in the cell (as xlsxwriter's constant_memory mode writes it), after the style."""
+    return f' t="inlineStr"><is>{_si(string)[4:-5]}</is></c>'
 
 
 def _password_hash(password: str) -> str:
@@ -156,14 +164,18 @@ class Worksheet:
         if len(string) > STRING_MAX // 2:
             string = fit_text(string, self.name, row, col)
         book = self.book
-        book._string_count += 1
-        index = book._strings.get(string)
-        if index is None:
-            index = book._strings[string] = len(book._strings)
+        if book.inline:
+            tail = _inline(string)
+        else:
+            book._string_count += 1
+            index = book._strings.get(string)
+            if index is None:
+                index = book._strings[string] = len(book._strings)
+            tail = f' t="s"><v>{index}</v></c>'
         cells = self.rows.get(row)
         if cells is None:
             cells = self.rows[row] = self._unline(row)
-        cells[col] = (cell_format, f' t="s"><v>{index}</v></c>')
+        cells[col] = (cell_format, tail)
         return 0
 
     def write_values(self, row: int, values: list, formats: list[Format | None]) -> None:
@@ -176,29 +188,45 @@ class Worksheet:
             return
         book = self.book
         strings = book._strings
+        inline = book.inline
         tails: list[str | None] = []
         add = tails.append
         count = 0
+        low = high = -1
         for col, value in enumerate(values):
-            if value is None or value == "":
-                add(None if formats[col] is None else "/>")
-                continue
             if value.__class__ is not str:
-                if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+                if value is None:
+                    value = ""
+                elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
                     add(f"><v>{value:.16G}</v></c>")
+                    high = col
+                    if low < 0:
+                        low = col
                     continue
-                value = str(value)
-            if len(value) > STRING_MAX // 2:
-                value = fit_text(value, self.name, row, col)
-            count += 1
-            index = strings.get(value)
-            if index is None:
-                index = strings[value] = len(strings)
-            add(f' t="s"><v>{index}</v></c>')
+                else:
+                    value = str(value)
+            if not value:
+                if formats[col] is None:
+                    add(None)
+                    continue
+                add("/>")
+            else:
+                if len(value) > STRING_MAX // 2:
+                    value = fit_text(value, self.name, row, col)
+                if inline:
+                    add(_inline(value))
+                else:
+                    count += 1
+                    index = strings.get(value)
+                    if index is None:
+                        index = strings[value] = len(strings)
+                    add(f' t="s"><v>{index}</v></c>')
+            high = col
+            if low < 0:
+                low = col
         book._string_count += count
-        used = [col for col, tail in enumerate(tails) if tail is not None]
-        if used:
-            self.lines[row] = (formats, tails, used[0], used[-1])
+        if low >= 0:
+            self.lines[row] = (formats, tails, low, high)
 
     def _write_one(self, row: int, col: int, value: object, fmt: Format | None) -> None:
         if value is None or value == "":
@@ -538,7 +566,10 @@ class Workbook:
     """`xlsxwriter.Workbook(path)` for the calls workbook.py makes; the file is written by close()."""
 
     def __init__(self, filename: str, options: dict | None = None) -> None:
+        """options: {"strings": "inline"} writes each string in its cell, as xlsxwriter's constant_memory mode
+        does (no shared strings part): a sheet's cells then depend on nothing else in the book."""
         self.filename = filename
+        self.inline = (options or {}).get("strings") == "inline"
         self.sheets: list[Worksheet] = []
         self.active = 0
         self.properties: dict[str, str] = {}
@@ -588,7 +619,8 @@ class Workbook:
         if commented:
             vml, comments = _comment_parts(commented[0])
             parts += [("xl/drawings/vmlDrawing1.vml", vml), ("xl/comments1.xml", comments)]
-        parts.append(("xl/sharedStrings.xml", self._shared_strings()))
+        if self._strings:
+            parts.append(("xl/sharedStrings.xml", self._shared_strings()))
         parts.append(("xl/styles.xml", styles))
         if self.custom:
             parts.append(("docProps/custom.xml", self._custom_xml()))
@@ -621,7 +653,9 @@ class Workbook:
                        f'ContentType="{app}.spreadsheetml.worksheet+xml"/>')
         if comments:
             out.append(f'<Override PartName="/xl/comments1.xml" ContentType="{app}.spreadsheetml.comments+xml"/>')
-        out.append(f'<Override PartName="/xl/sharedStrings.xml" ContentType="{app}.spreadsheetml.sharedStrings+xml"/>')
+        if self._strings:
+            out.append(f'<Override PartName="/xl/sharedStrings.xml" '
+                       f'ContentType="{app}.spreadsheetml.sharedStrings+xml"/>')
         if self.custom:
             out.append(f'<Override PartName="/docProps/custom.xml" ContentType="{app}.custom-properties+xml"/>')
         out.append("</Types>")
@@ -630,7 +664,9 @@ class Workbook:
     def _workbook_rels(self) -> str:
         out = [_XML_HEAD, f'<Relationships xmlns="{_PKG_REL}">']
         kinds = [("worksheet", f"worksheets/sheet{s.index + 1}.xml") for s in self.sheets]
-        kinds += [("theme", "theme/theme1.xml"), ("styles", "styles.xml"), ("sharedStrings", "sharedStrings.xml")]
+        kinds += [("theme", "theme/theme1.xml"), ("styles", "styles.xml")]
+        if self._strings:
+            kinds.append(("sharedStrings", "sharedStrings.xml"))
         for number, (kind, target) in enumerate(kinds, start=1):
             out.append(f'<Relationship Id="rId{number}" Type="{_REL}/{kind}" Target="{target}"/>')
         out.append("</Relationships>")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -20,9 +21,11 @@ import pytest
 import xlsxwriter
 from lxml import etree
 from python_calamine import CalamineWorkbook
+from xlsxwriter.utility import xl_col_to_name
 
 from reporting import xlsx_writer
 from reporting.models import Task
+from reporting.receipts import RECEIPT_WRITER
 from reporting.templates import builtin_template
 from reporting.workbook import CellMark, WorkbookRow, write_unit_workbook
 from reporting.workbook_spec import KIND_RECEIPT, LEDGER_COLUMNS, SHEET_LEDGER
@@ -187,3 +190,66 @@ def test_whole_rows_and_single_cells_mixed_are_what_xlsxwriter_writes(tmp_path):
     with zipfile.ZipFile(fast) as ours, zipfile.ZipFile(reference) as them:
         for name in ("xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml"):
             assert ours.read(name) == them.read(name), name
+
+
+@pytest.mark.parametrize("case", ["receipt", "accepted receipt", "merged guide"])
+def test_a_receipt_is_the_book_with_shared_strings_but_each_string_in_its_cell(tmp_path, spec, case):
+    """Receipts keep each string in its cell (no sharedStrings part): every other byte of every part, every cell,
+    style, comment, row height, validation and print setting, is what the shared-strings writer (xlsxwriter's
+    bytes, above) writes; and both read back the same."""
+    template = _merged_guide(spec) if case == "merged guide" else spec
+    kwargs = CASES["receipt" if case == "merged guide" else case]
+    options = {"campaign": "某县 & 法治", "unit": "县A&B局", "round_name": "2026年第四季度",
+               "due": date(2026, 12, 31), "contact": "张三", "rows": _rows(40), "liaison": {"联络员": "李四"}, **kwargs}
+    inline, shared = tmp_path / "inline.xlsx", tmp_path / "shared.xlsx"
+    write_unit_workbook(inline, template, writer=RECEIPT_WRITER, **options)
+    write_unit_workbook(shared, template, **options)
+    with zipfile.ZipFile(inline) as ours, zipfile.ZipFile(shared) as theirs:
+        strings = re.findall(r"<si>(.*?)</si>", theirs.read("xl/sharedStrings.xml").decode(), re.S)
+        assert len(strings) > 100
+        assert ours.namelist() == [name for name in theirs.namelist() if name != "xl/sharedStrings.xml"]
+        for name in ours.namelist():
+            mine, reference = ours.read(name).decode(), theirs.read(name).decode()
+            if name.startswith("xl/worksheets/sheet"):
+                assert 't="s"' not in mine
+                reference = re.sub(r' t="s"><v>(\d+)</v></c>',
+                                   lambda m: f' t="inlineStr"><is>{strings[int(m[1])]}</is></c>', reference)
+            elif name in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
+                reference = re.sub(r'<(Override|Relationship) [^>]*sharedStrings[^>]*/>', "", reference)
+            elif name == "docProps/core.xml":  # holds the time of writing
+                mine, reference = mine[:400], reference[:400]
+            assert mine == reference, name
+    ours_book, theirs_book = CalamineWorkbook.from_path(str(inline)), CalamineWorkbook.from_path(str(shared))
+    assert ours_book.sheet_names == theirs_book.sheet_names
+    for name in theirs_book.sheet_names:
+        assert ours_book.get_sheet_by_name(name).to_python() == theirs_book.get_sheet_by_name(name).to_python(), name
+    reloaded = openpyxl.load_workbook(inline)
+    assert reloaded[SHEET_LEDGER].cell(3, LEDGER_COLUMNS.index("工作任务") + 1).value == AWKWARD[1]
+
+
+def test_libreoffice_opens_a_receipt_fixes_a_marked_cell_and_saves_what_it_showed(soffice, tmp_path, spec):
+    """A unit fixes its receipt in LibreOffice and saves it: every cell it did not type in reads back as the
+    receipt had it (strings in their cells), the cell it typed in has the new value, locked cells stay locked,
+    and the comments on the marked cells are still there."""
+    office = pytest.importorskip("office", reason="tests/office.py")
+    receipt = tmp_path / "回执.xlsx"
+    options = {"campaign": "某县法治", "unit": "县财政局", "round_name": "2026年第四季度", "due": date(2026, 12, 31),
+               "contact": "张三", "rows": _rows(12), "liaison": {"联络员": "李四"}, **CASES["receipt"]}
+    write_unit_workbook(receipt, spec, writer=RECEIPT_WRITER, **options)
+    status = f"{xl_col_to_name(LEDGER_COLUMNS.index('完成状态'))}4"  # task 2's, marked
+    task = f"{xl_col_to_name(LEDGER_COLUMNS.index('工作任务'))}4"
+    saved = tmp_path / "回执（已改）.xlsx"
+    report = office.fill_with_libreoffice(receipt, saved, {status: "已完成", task: "改掉的任务"})
+    assert report["refused"] == [task]
+    before, after = CalamineWorkbook.from_path(str(receipt)), CalamineWorkbook.from_path(str(saved))
+    for name in before.sheet_names:
+        old, new = before.get_sheet_by_name(name).to_python(), after.get_sheet_by_name(name).to_python()
+        if name == SHEET_LEDGER:
+            assert new[3][LEDGER_COLUMNS.index("完成状态")] == "已完成"
+            new[3][LEDGER_COLUMNS.index("完成状态")] = old[3][LEDGER_COLUMNS.index("完成状态")]
+        width = max(map(len, old), default=0)
+        assert [[(v if v != "" else None) for v in row[:width]] for row in new[:len(old)]] == \
+               [[(v if v != "" else None) for v in row] for row in old], name
+    comments = {c.coordinate: c.comment.text for row in openpyxl.load_workbook(saved)[SHEET_LEDGER].iter_rows()
+                for c in row if c.comment}
+    assert "应从下拉列表选择" in comments[status] and "第二条" in comments[status]
