@@ -416,11 +416,11 @@ def test_a_fault_in_a_hand_written_sheet_is_found(summary, tmp_path, fault):
     assert audit_errors(broken) or undeclared_attributes(broken) or cell_order_errors(broken)
 
 
-def test_a_shared_string_out_of_the_table_is_found(receipt, tmp_path):
-    name = "xl/worksheets/sheet2.xml"
-    broken = with_part(receipt, tmp_path / "broken.xlsx", name,
+def test_a_shared_string_out_of_the_table_is_found(unit_workbook, tmp_path):
+    name = "xl/worksheets/sheet2.xml"  # a receipt keeps its strings in their cells; the unit workbook does not
+    broken = with_part(unit_workbook, tmp_path / "broken.xlsx", name,
                        lambda data: re.sub(rb'(t="s"[^>]*><v>)\d+', rb"\g<1>99999", data, count=1))
-    assert parts(broken)[name] != parts(receipt)[name]
+    assert parts(broken)[name] != parts(unit_workbook)[name]
     assert cell_order_errors(broken)
 
 
