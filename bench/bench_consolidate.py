@@ -5,14 +5,17 @@
 
 Each run is a process of its own: its wall time, its CPU time with its worker processes' (user + sys), the
 part of it spent in this process (the rest is the workers'), and the peak memory of the process or of its
-largest worker (ru_maxrss). The earlier commit's package is taken out with `git archive`. On a shared machine
-compare the CPU times: wall times move with the load.
+largest worker (ru_maxrss). The earlier commit's package is taken out with `git archive`, and each side works
+on a copy of the workspace of its own (a newer store schema is migrated by this checkout, which an earlier
+commit would refuse: give a workspace no newer than the earlier commit's schema). On a shared machine compare
+the CPU times: wall times move with the load.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -45,9 +48,10 @@ def _checkout(commit: str, folder: Path) -> Path:
     return folder
 
 
-def _once(source: Path, workspace: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", RUN, str(source), workspace], check=True, capture_output=True,
-                          text=True)
+def _once(source: Path, workspace: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", RUN, str(source), str(workspace)], capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"{source}: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -58,11 +62,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-consolidate-") as folder:
-        sources = {args.against: _checkout(args.against, Path(folder)), "this checkout": ROOT}
+        sources = {args.against: _checkout(args.against, Path(folder) / "earlier"), "this checkout": ROOT}
+        copies = {name: Path(shutil.copytree(args.workspace, Path(folder) / f"workspace{index}"))
+                  for index, name in enumerate(sources)}
         results: dict[str, list[dict]] = {name: [] for name in sources}
         for turn in range(args.rounds):
             for name, source in sources.items():
-                result = _once(source, args.workspace)
+                result = _once(source, copies[name])
                 results[name].append(result)
                 print(f"{turn + 1}  {name:<14} wall {result['wall']:6.2f} 秒  CPU {result['cpu']:6.2f} 秒"
                       f"（本进程 {result['here']:5.2f}）  峰值内存 {result['peak']:5.0f} MB", flush=True)
