@@ -3,11 +3,16 @@
     python bench/bench_report.py                        # 2,000 units × 150 tasks, every unit on every task
     python bench/bench_report.py --units 200 --tasks 40 # smaller
     python bench/bench_report.py --pdf                  # also time the LibreOffice PDF
+    python bench/bench_report.py --units 300 --county 80 --steps report --repeat 3
+                                                        # report at two scales, alternating: the issue 17 ratio
 
 Fills reporting.db of a temporary workspace by plain SQL: two rounds (so round-over-round is computed),
 90 % of units returned in the current round, one return in twenty with an error row, synthetic
-measures/problems/plans, and the eight fill-in cells of every row in `cells` as collect stores them.
+measures/problems/plans, stored as collect stores them (answers rows with the column letters of the return in
+submissions.columns; answers.raw NULL: every cell as normalised, the usual row).
 Each step then runs in a fresh process, which reports its wall and CPU time and its peak memory (ru_maxrss).
+With --county, a second workspace of that many units is filled the same way, and each step runs on both, in
+turn, --repeat times; the ratio of the medians (CPU) is printed: issue 17 wants report's at most 1.5.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import multiprocessing
 import random
 import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -76,10 +82,11 @@ def _return(conn, rng: random.Random, round_name: str, unit: str, index: int, ta
                  (file_hash, f"{unit}.xlsx", f"inbox/{unit}.xlsx", f"archive/{file_hash}"))
     faulty = rng.random() < 0.05
     submission = conn.execute(
-        "INSERT INTO submissions (file_hash, round, unit, recognized_by, read_at, verdict, errors) "
-        "VALUES (?, ?, ?, '识别信息', '2026-06-20T10:00:00', ?, ?)",
-        (file_hash, round_name, unit, "退回修改" if faulty else "已接收", int(faulty))).lastrowid
-    answers, cells = [], []
+        "INSERT INTO submissions (file_hash, round, unit, recognized_by, read_at, verdict, errors, columns) "
+        "VALUES (?, ?, ?, '识别信息', '2026-06-20T10:00:00', ?, ?, ?)",
+        (file_hash, round_name, unit, "退回修改" if faulty else "已接收", int(faulty),
+         dumps([chr(72 + k) for k in range(len(FILL_COLUMNS))]))).lastrowid
+    answers = []
     for i in range(1, tasks + 1):
         state = rng.choice(STATES)
         progress = 100 if state == "已完成" else 0 if state == "未启动" else rng.randint(10, 90)
@@ -90,11 +97,8 @@ def _return(conn, rng: random.Random, round_name: str, unit: str, index: int, ta
         plans = f"下一步{rng.choice(PHRASES)}。" if rng.random() < 0.5 else ""
         row = 2 + i
         answers.append((submission, str(i), int(accepted), state, progress, measures, problems, plans, row))
-        cells += [(submission, str(i), column, f"{chr(72 + k)}{row}") for k, column in enumerate(FILL_COLUMNS)]
     conn.executemany("INSERT INTO answers (submission_id, task_id, accepted, status, progress, measures, problems, "
                      "next_steps, sheet, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '工作台账', ?)", answers)
-    conn.executemany("INSERT INTO cells (submission_id, task_id, column_name, sheet, cell) "
-                     "VALUES (?, ?, ?, '工作台账', ?)", cells)
 
 
 def _step(name: str, root: str, pdf: bool, queue) -> None:
@@ -132,6 +136,8 @@ def baseline() -> float:
 
 
 def _imports_only(queue) -> None:
+    import reporting.report
+    import reporting.summary_xlsx  # noqa: F401
 
     queue.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
@@ -140,27 +146,45 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--units", type=int, default=2000)
     parser.add_argument("--tasks", type=int, default=150)
+    parser.add_argument("--county", type=int, default=0, help="also a workspace of this many units, to compare")
+    parser.add_argument("--steps", default="consolidate,report", help="comma-separated: consolidate, report")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each step on each workspace, alternating")
     parser.add_argument("--pdf", action="store_true", help="also convert the report to PDF with LibreOffice")
     parser.add_argument("--keep", action="store_true", help="keep the workspace and print where it is")
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-report-"))
     try:
-        ws = init_workspace(folder / "工作目录")
-        ws.save_settings(Settings(campaign="基准测试", round_name=ROUNDS[-1][0]))
-        started = time.perf_counter()
-        pairs = fill(ws, args.units, args.tasks)
-        print(f"{args.units} 个单位 × {args.tasks} 项任务 = {pairs} 项次/轮，两轮；"
-              f"写库 {time.perf_counter() - started:.1f} 秒，reporting.db {ws.db_path.stat().st_size / 1e6:.0f} MB")
+        spaces = [(args.units, _workspace(folder / "工作目录", args.units, args.tasks))]
+        if args.county:
+            spaces.append((args.county, _workspace(folder / "县级", args.county, args.tasks)))
         print(f"仅导入模块的进程峰值内存 {baseline():.0f} MB")
-        for step in ("consolidate", "report"):
-            r = measure(step, ws.root, pdf=args.pdf and step == "report")
-            print(f"{r['step']:<12} 用时 {r['wall']:6.1f} 秒（CPU {r['cpu']:6.1f} 秒）  "
-                  f"峰值内存 {r['peak_mb']:6.0f} MB  输出 {r['size_mb']:.1f} MB")
+        for step in args.steps.split(","):
+            cpu: dict[int, list[float]] = {units: [] for units, _ in spaces}
+            for _ in range(args.repeat):
+                for units, ws in spaces:
+                    r = measure(step, ws.root, pdf=args.pdf and step == "report")
+                    cpu[units].append(r["cpu"])
+                    print(f"{r['step']:<12} {units:>5} 个单位  用时 {r['wall']:6.1f} 秒（CPU {r['cpu']:6.1f} 秒）  "
+                          f"峰值内存 {r['peak_mb']:6.0f} MB  输出 {r['size_mb']:.1f} MB", flush=True)
+            if args.county:
+                big, small = statistics.median(cpu[args.units]), statistics.median(cpu[args.county])
+                print(f"{step} CPU 中位数：{args.units} 个单位 {big:.2f} 秒 ÷ {args.county} 个单位 {small:.2f} 秒 "
+                      f"= {big / small:.2f} 倍")
         if args.keep:
-            print(f"工作目录：{ws.root}")
+            print(f"工作目录：{'、'.join(str(ws.root) for _, ws in spaces)}")
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _workspace(root: Path, units: int, tasks: int) -> Workspace:
+    ws = init_workspace(root)
+    ws.save_settings(Settings(campaign="基准测试", round_name=ROUNDS[-1][0]))
+    started = time.perf_counter()
+    pairs = fill(ws, units, tasks)
+    print(f"{units} 个单位 × {tasks} 项任务 = {pairs} 项次/轮，两轮；"
+          f"写库 {time.perf_counter() - started:.1f} 秒，reporting.db {ws.db_path.stat().st_size / 1e6:.0f} MB")
+    return ws
 
 
 if __name__ == "__main__":
