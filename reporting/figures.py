@@ -13,16 +13,18 @@ Definitions (PRODUCT.md, "Verdicts and figures"):
   pair is 推进中, 未启动 or 待修改 (vocabulary.pair_overdue): a 未报送 pair is never overdue. A task is 已完成
   when every one of its units reports 已完成.
 
-A province's round has 300,000 pairs: they are never all in memory. The tallies are counted in one pass over
-a query that yields each pair's state and progress only; `RoundFigures.pairs` reads the pairs, texts and all,
-from the store again each time it is iterated (one query, in task order), so a consumer that streams them
-(汇总台账's 任务明细) holds one at a time.
+A province's round has 300,000 pairs: they are never all in memory, nor walked in Python to count them. Each
+pair's state, progress and overdue are one SQL expression (`_PAIR_SQL`); the tallies are its GROUP BY sums,
+per unit and area (units, areas and the round add those up) and per task. `RoundFigures.pairs` reads the
+pairs, texts and all, from the store again each time it is iterated (one query, in task order), so a consumer
+that streams them (汇总台账's 任务明细) holds one at a time.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -31,6 +33,7 @@ from .latest import COUNTS
 from .models import ROLE_LEAD
 from .store import loads
 from .vocabulary import (
+    OVERDUE_STATES,
     STATE_BLANK,
     STATE_HELD,
     STATE_NEEDS_FIX,
@@ -39,7 +42,7 @@ from .vocabulary import (
     STATUS_DONE,
     STATUS_NOT_STARTED,
     STATUS_ONGOING,
-    pair_overdue,
+    is_overdue,
     verdict_of,
 )
 from .workbook_spec import FILL_SPEC
@@ -86,20 +89,10 @@ class Tally:
     overdue: int = 0
     progress_sum: float = 0.0
 
-    def add(self, pair: Pair) -> None:
-        self.tasks += 1
-        self.progress_sum += pair.progress or 0.0
-        self.overdue += pair.overdue
-        if pair.state == STATUS_DONE:
-            self.completed += 1
-        elif pair.state == STATUS_ONGOING:
-            self.ongoing += 1
-        elif pair.state == STATUS_NOT_STARTED:
-            self.not_started += 1
-        elif pair.state == STATE_NEEDS_FIX:
-            self.needs_fix += 1
-        else:
-            self.not_reported += 1
+    def add(self, counts: Tally) -> None:
+        """Add another tally's counts to this one."""
+        for name in _COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(counts, name))
 
     @property
     def completion_rate(self) -> float:
@@ -108,6 +101,9 @@ class Tally:
     @property
     def average_progress(self) -> float:
         return self.progress_sum / self.tasks if self.tasks else 0.0
+
+
+_COUNTS = ["tasks", "completed", "ongoing", "not_started", "needs_fix", "not_reported", "overdue", "progress_sum"]
 
 
 @dataclass
@@ -144,6 +140,7 @@ class TaskFigures(Tally):
     area: str = ""
     deadline: str | None = None
     lead_units: list[str] = field(default_factory=list)
+    leads: list[tuple[str, str]] = field(default_factory=list)  # the lead units by name, with their states
     lead_state: str = ""  # the lead units' states, 、-joined when several differ
 
     @property
@@ -207,7 +204,7 @@ def compute_figures(conn: sqlite3.Connection, round_name: str, as_of: date | Non
         "SELECT * FROM round_tasks WHERE round = ? ORDER BY seq", (round_name,))}
     latest = _latest_submissions(conn, round_name)
     pairs = Pairs(conn, round_name, as_of, latest)
-    total, units, task_figures, areas = _tally_all(conn, pairs.counted(conn), tasks, latest)
+    total, units, task_figures, areas = _tally_all(conn, pairs, tasks, latest)
     _uncounted(conn, round_name, units)
     pairs.count = total.tasks
     return RoundFigures(round=round_name, due=due, as_of=as_of, campaign=round_row["campaign"], total=total,
@@ -250,21 +247,49 @@ def _latest_submissions(conn: sqlite3.Connection, round_name: str) -> dict[str, 
 
 
 # Each assignment of the round with the answer of its unit's latest return (the last one read wins, as in
-# _latest_submissions), in task order, lead units first ({first}: nothing, or the areas' order before it, an
-# area being where its first task is). {answers} is the answer columns wanted.
-_PAIRS_SQL = """
-    WITH latest AS (SELECT unit, MAX(id) AS id FROM submissions WHERE round = :round AND {counts} GROUP BY unit),
-         areas AS (SELECT area, MIN(seq) AS first FROM round_tasks WHERE round = :round GROUP BY area)
-    SELECT a.unit, a.task_id, a.role, t.area, t.deadline, l.id IS NOT NULL AS returned,
-           n.task_id IS NOT NULL AS answered, n.accepted, n.status, n.progress{answers}
-    FROM assignments a
-    JOIN round_tasks t ON t.round = a.round AND t.task_id = a.task_id
-    LEFT JOIN latest l ON l.unit = a.unit
-    LEFT JOIN answers n ON n.submission_id = l.id AND n.task_id = a.task_id
-    {join}
-    WHERE a.round = :round
-    ORDER BY {first}t.seq, a.role <> :lead, a.unit
+# _latest_submissions), with the row's columns the state is worked out from ({answers}: the texts besides, when
+# wanted); the SQL below is the one place a pair's state, counted progress and overdue are worked out.
+_PAIRS_CTE = """
+    latest AS (SELECT unit, MAX(id) AS id FROM submissions WHERE round = :round AND {counts} GROUP BY unit),
+    pairs AS (
+        SELECT a.unit, a.task_id, a.role, t.area, t.seq, t.deadline, l.id IS NOT NULL AS returned,
+               n.task_id IS NOT NULL AS answered, n.accepted, n.status, n.progress{answers}
+        FROM assignments a
+        JOIN round_tasks t ON t.round = a.round AND t.task_id = a.task_id
+        LEFT JOIN latest l ON l.unit = a.unit
+        LEFT JOIN answers n ON n.submission_id = l.id AND n.task_id = a.task_id
+        WHERE a.round = :round)
 """
+# The state of a pair of `pairs` (PRODUCT.md): the accepted row's status, 未报送 when there is no row, 待修改 else;
+# one condition per state, 待修改 being what none of them holds (`IS`: never NULL, whatever the row holds).
+_STATE_WHEN = {
+    STATE_NOT_REPORTED: "(NOT answered OR (accepted AND status IS :not_reported))",
+    STATUS_DONE: "(accepted AND status IS :done)",
+    STATUS_ONGOING: "(accepted AND status IS :ongoing)",
+    STATUS_NOT_STARTED: "(accepted AND status IS :not_started)",
+}
+_STATE_NAMES = {STATE_NOT_REPORTED: ":not_reported", STATUS_DONE: ":done", STATUS_ONGOING: ":ongoing",
+                STATUS_NOT_STARTED: ":not_started", STATE_NEEDS_FIX: ":needs_fix"}
+_STATE_SQL = f"CASE {' '.join(f'WHEN {w} THEN {_STATE_NAMES[s]}' for s, w in _STATE_WHEN.items())} ELSE :needs_fix END"
+_PROGRESS_SQL = "iif(accepted, progress, NULL)"  # the progress that counts: the accepted row's
+# Overdue: the deadline has passed (:passed, a JSON list of those tasks) and the state is one of OVERDUE_STATES.
+_OVERDUE_SQL = ("(task_id IN (SELECT value FROM json_each(:passed)) AND NOT ("
+                + " OR ".join(w for s, w in _STATE_WHEN.items() if s not in OVERDUE_STATES) + "))")
+assert STATE_NEEDS_FIX in OVERDUE_STATES and set(_STATE_NAMES) == set(STATES)
+# A Tally's counts over a group of pairs, in _COUNTS order but 待修改's, which is what the others leave.
+_TALLY_SQL = ", ".join(["COUNT(*)", *(f"COUNT(*) FILTER (WHERE {_STATE_WHEN[s]})" for s in
+                                       (STATUS_DONE, STATUS_ONGOING, STATUS_NOT_STARTED, STATE_NOT_REPORTED)),
+                        f"COUNT(*) FILTER (WHERE {_OVERDUE_SQL})", f"TOTAL({_PROGRESS_SQL})"])
+# The pairs in task order, lead units first ({first}: nothing, or the areas' order before it, an area being where
+# its first task is).
+_PAIRS_SQL = f"""
+    WITH {{cte}}, areas AS (SELECT area, MIN(seq) AS first FROM round_tasks WHERE round = :round GROUP BY area)
+    SELECT p.unit, p.task_id, p.role, p.area, p.deadline, p.returned, {_STATE_SQL}, {_PROGRESS_SQL},
+           {_OVERDUE_SQL}{{texts}}
+    FROM pairs p {{join}}
+    ORDER BY {{first}}p.seq, p.role <> :lead, p.unit
+"""
+_ANSWER_TEXTS = [*_TEXT_FIELDS, "sheet", "row"]
 
 
 class Pairs:
@@ -274,23 +299,47 @@ class Pairs:
                  latest: dict[str, sqlite3.Row]) -> None:
         self.path = _database_file(conn)
         self.round, self.as_of = round_name, as_of
+        # the tasks whose deadline has passed by as_of: what overdue asks of a task (_OVERDUE_SQL)
+        self.passed = [task_id for task_id, deadline in conn.execute(
+            "SELECT task_id, deadline FROM round_tasks WHERE round = ?", (round_name,)) if is_overdue(deadline, as_of)]
         self.sources = {unit: _source_name(row) for unit, row in latest.items()}
         self.count = 0
         self._conn = conn  # used while the figures are computed, and when the store is not a file
 
-    def counted(self, conn: sqlite3.Connection) -> Iterator[Pair]:
-        """Pairs with state, progress and overdue only: what the tallies need."""
+    def query(self, sql: str, *, texts: bool = False, **params) -> tuple[str, dict]:
+        """`sql` (WITH {cte} …: the CTE `pairs`, with the answer's texts when asked) and its parameters."""
+        answers = "".join(f", n.{name}" for name in _ANSWER_TEXTS) if texts else ""
+        return sql.replace("{cte}", _PAIRS_CTE.format(counts=COUNTS, answers=answers)), {
+            "round": self.round, "passed": json.dumps(self.passed), "lead": ROLE_LEAD,
+            **{name[1:]: state for state, name in _STATE_NAMES.items()}, **params}
+
+    def fetch(self, sql: str, **params) -> list[tuple]:
+        """The rows of `sql` over the pairs (see `query`), as tuples, from the store the pairs are read from."""
+        if not self.path:
+            return self._fetch(self._conn, sql, params)
+        conn = sqlite3.connect(self.path, timeout=30)
+        try:
+            return self._fetch(conn, sql, params)
+        finally:
+            conn.close()
+
+    def _fetch(self, conn: sqlite3.Connection, sql: str, params: dict) -> list[tuple]:
         cursor = conn.cursor()
-        cursor.row_factory = None  # plain tuples
-        cursor.execute(_PAIRS_SQL.format(answers="", join="", first="", counts=COUNTS),
-                       {"round": self.round, "lead": ROLE_LEAD})
-        as_of = self.as_of
-        for unit, task_id, role, area, deadline, _returned, answered, accepted, status, progress in cursor:
-            pair = Pair(unit, task_id, role, area, deadline)
-            if answered:
-                pair.state, pair.progress = _answer_state(accepted, status, progress)
-            pair.overdue = pair_overdue(deadline, pair.state, as_of)
-            yield pair
+        cursor.row_factory = None
+        return cursor.execute(*self.query(sql, **params)).fetchall()
+
+    def leads(self) -> dict[str, list[tuple[str, str]]]:
+        """Each task's lead units (by name) with their states."""
+        found: dict[str, list[tuple[str, str]]] = {}
+        for task_id, unit, state in self.fetch(f"WITH {{cte}} SELECT task_id, unit, {_STATE_SQL} FROM pairs "
+                                               "WHERE role = :lead ORDER BY seq, unit"):
+            found.setdefault(task_id, []).append((unit, state))
+        return found
+
+    def overdue_units(self, task_id: str) -> list[str]:
+        """The units overdue on a task, in the pairs' order (lead units first, then by name)."""
+        return [row[0] for row in self.fetch(f"WITH {{cte}} SELECT unit FROM pairs WHERE task_id = :task AND "
+                                             f"{_OVERDUE_SQL} ORDER BY role <> :lead, unit", task=task_id)]
 
     def __iter__(self) -> Iterator[Pair]:
         return (Pair(*record) for record in self.records())
@@ -322,31 +371,16 @@ class Pairs:
         return {**self.__dict__, "_conn": None}
 
     def _records(self, conn: sqlite3.Connection, by_area: bool) -> Iterator[tuple]:
-        answers = "".join(f", COALESCE(n.{name}, '')" for name in [*_TEXT_FIELDS, "sheet"]) + ", n.row"
+        texts = "".join(f", COALESCE(p.{name}, '')" for name in [*_TEXT_FIELDS, "sheet"]) + ", p.row"
+        sql = _PAIRS_SQL.format(texts=texts, join="JOIN areas r ON r.area = p.area" if by_area else "",
+                                first="r.first, " if by_area else "", cte="{cte}")
         cursor = conn.cursor()
         cursor.row_factory = None  # plain tuples
-        cursor.execute(_PAIRS_SQL.format(answers=answers, join="JOIN areas r ON r.area = t.area" if by_area else "",
-                                         first="r.first, " if by_area else "", counts=COUNTS),
-                       {"round": self.round, "lead": ROLE_LEAD})
-        as_of, sources = self.as_of, self.sources
-        overdue: dict[tuple, bool] = {}  # (deadline, state) → overdue
-        for unit, task_id, role, area, deadline, returned, answered, accepted, status, progress, *rest in cursor:
-            if answered:
-                state, progress = _answer_state(accepted, status, progress)
-            else:
-                state, progress = STATE_NOT_REPORTED, None
-            late = overdue.get((deadline, state))
-            if late is None:
-                late = overdue[deadline, state] = pair_overdue(deadline, state, as_of)
-            yield (unit, task_id, role, area, deadline, state, progress, late, *rest[:-2],
+        cursor.execute(*self.query(sql, texts=True))
+        sources = self.sources
+        for unit, task_id, role, area, deadline, returned, state, progress, overdue, *rest in cursor:
+            yield (unit, task_id, role, area, deadline, state, progress, overdue == 1, *rest[:-2],
                    sources.get(unit, "") if returned else "", rest[-2], rest[-1])
-
-
-def _answer_state(accepted: int, status: str | None, progress: float | None) -> tuple[str, float | None]:
-    """An answered pair's state and progress: its status when the row was accepted (待修改 when not, or when
-    the status is none of ours), its progress only when accepted."""
-    state = status if accepted else STATE_NEEDS_FIX
-    return (state if state in STATES else STATE_NEEDS_FIX), (progress if accepted else None)
 
 
 def _database_file(conn: sqlite3.Connection) -> str:
@@ -361,48 +395,55 @@ def _source_name(submission: sqlite3.Row) -> str:
     return f"{name}/{submission['member']}" if submission["member"] else name
 
 
-def _tally_all(conn: sqlite3.Connection, pairs: Iterator[Pair], tasks: dict[str, sqlite3.Row],
+def _counts(tally: Tally, values: Sequence) -> None:
+    """A tally from _TALLY_SQL's columns."""
+    tasks, completed, ongoing, not_started, not_reported, overdue, progress_sum = values
+    tally.tasks, tally.completed, tally.ongoing, tally.not_started = tasks, completed, ongoing, not_started
+    tally.not_reported, tally.overdue, tally.progress_sum = not_reported, overdue, progress_sum
+    tally.needs_fix = tasks - completed - ongoing - not_started - not_reported
+
+
+def _tally_all(conn: sqlite3.Connection, pairs: Pairs, tasks: dict[str, sqlite3.Row],
                latest: dict[str, sqlite3.Row]) -> tuple[Tally, list[UnitFigures], list[TaskFigures], list[AreaFigures]]:
-    """The round's, each unit's, task's and area's tallies in one pass; units and areas in the order the pairs
-    first name them, tasks in plan order."""
+    """The round's, each unit's, task's and area's tallies: GROUP BY unit and GROUP BY task over the pairs (areas
+    are their tasks' sums), and the lead pairs; units and areas in the order the pairs first name them, tasks in
+    plan order."""
     roster = {row["name"]: row for row in conn.execute("SELECT * FROM units")}
     liaisons = {row["unit"]: row for row in conn.execute("SELECT * FROM liaisons")}
+    width = len(_COUNTS) - 1
     total = Tally()
-    units: dict[str, UnitFigures] = {}
-    task_figures: dict[str, TaskFigures] = {}
+    units: list[tuple[int, UnitFigures]] = []
+    members: dict[str, list[UnitFigures]] = {}
+    # first: where the unit first comes in task order (seq, then lead before the others)
+    for name, *values, first, lead_tasks, areas_of in pairs.fetch(
+            f"WITH {{cte}} SELECT unit, {_TALLY_SQL}, MIN(seq * 2 + (role <> :lead)), "
+            "COUNT(*) FILTER (WHERE role = :lead), json_group_array(DISTINCT area) FROM pairs GROUP BY unit"):
+        unit = _unit_header(name, roster.get(name), liaisons.get(name), latest.get(name))
+        _counts(unit, values[:width])
+        unit.lead_tasks = lead_tasks
+        total.add(unit)
+        units.append((first, unit))
+        for area_name in json.loads(areas_of):
+            members.setdefault(area_name, []).append(unit)
+    leads = pairs.leads()
+    task_figures: list[TaskFigures] = []
     areas: dict[str, AreaFigures] = {}
-    members: dict[str, set[str]] = {}
-    lead_states: dict[str, dict[str, None]] = {}
-    for pair in pairs:
-        total.add(pair)
-        unit = units.get(pair.unit)
-        if unit is None:
-            unit = units[pair.unit] = _unit_header(pair.unit, roster.get(pair.unit), liaisons.get(pair.unit),
-                                                   latest.get(pair.unit))
-        unit.add(pair)
-        task = task_figures.get(pair.task_id)
-        if task is None:
-            row = tasks[pair.task_id]
-            task = task_figures[pair.task_id] = TaskFigures(
-                task_id=pair.task_id, seq=row["seq"], text=row["text"], area=row["area"], deadline=row["deadline"],
-                lead_units=loads(row["lead"]))
-        task.add(pair)
-        if pair.role == ROLE_LEAD:
-            unit.lead_tasks += 1
-            lead_states.setdefault(pair.task_id, {})[pair.state] = None
-        area = areas.get(pair.area)
+    for task_id, *values in pairs.fetch(f"WITH {{cte}} SELECT task_id, {_TALLY_SQL} FROM pairs GROUP BY task_id"):
+        row = tasks[task_id]
+        task = TaskFigures(task_id=task_id, seq=row["seq"], text=row["text"], area=row["area"],
+                           deadline=row["deadline"], lead_units=loads(row["lead"]), leads=leads.get(task_id, []))
+        _counts(task, values)
+        task.lead_state = "、".join(dict.fromkeys(state for _, state in task.leads))
+        task_figures.append(task)
+    task_figures.sort(key=lambda t: t.seq)
+    for task in task_figures:
+        area = areas.get(task.area)
         if area is None:
-            area = areas[pair.area] = AreaFigures(area=pair.area)
-            members[pair.area] = set()
-        area.add(pair)
-        members[pair.area].add(pair.unit)
-    for task in task_figures.values():
-        task.lead_state = "、".join(lead_states.get(task.task_id, {}))
-    returned = {u.unit for u in units.values() if u.returned}
-    for name, area in areas.items():
-        area.units_expected = len(members[name])
-        area.units_returned = len(members[name] & returned)
-    return total, list(units.values()), sorted(task_figures.values(), key=lambda t: t.seq), list(areas.values())
+            area = areas[task.area] = AreaFigures(area=task.area, units_expected=len(members[task.area]),
+                                                  units_returned=sum(u.returned for u in members[task.area]))
+        area.add(task)
+    return total, [unit for _, unit in sorted(units, key=lambda item: (item[0], item[1].unit))], task_figures, \
+        list(areas.values())
 
 
 def _unit_header(name: str, roster_row, liaison_row, submission) -> UnitFigures:

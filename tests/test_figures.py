@@ -90,3 +90,57 @@ def test_unit_task_and_area_figures(conn):
 def test_unknown_round_says_what_to_run(conn):
     with pytest.raises(WorkspaceError, match="reporting generate"):
         compute_figures(conn, "2027年")
+
+
+def test_sql_tallies_equal_a_count_of_the_pairs(tmp_path):
+    """The GROUP BY tallies and the orders of units and areas are what counting the streamed pairs one by one
+    gives, on a round with returns missing, rows missing, rows in error and a held return."""
+    import random
+
+    from reporting.figures import Tally
+
+    rng = random.Random(3)
+    conn = connect(tmp_path / "reporting.db")
+    conn.execute("INSERT INTO rounds (name, due, generated_at) VALUES ('轮', '2026-06-30', '2026-01-01')")
+    units = [f"单位{i:02d}" for i in range(12)]
+    for seq in range(1, 31):
+        conn.execute("INSERT INTO round_tasks (round, task_id, seq, area, text, lead, deadline, fingerprint) "
+                     "VALUES ('轮', ?, ?, ?, 't', ?, ?, 'fp')",
+                     (f"T{seq}", seq, f"领域{(seq * 7) % 4}", dumps([units[seq % 12]]),
+                      rng.choice(["2026-03-01", "2026-12-01", "长期", None])))
+        for unit in rng.sample(units, 8):
+            conn.execute("INSERT INTO assignments VALUES ('轮', ?, ?, ?)",
+                         (unit, f"T{seq}", "牵头" if unit == units[seq % 12] else "责任"))
+    conn.execute("INSERT INTO files (hash, name, inbox_path, archive_path, size, seen_at, status) "
+                 "VALUES ('h', 'x.xlsx', 'i', 'a', 1, 'now', 'read')")
+    for sid, unit in enumerate(units[:10], start=1):
+        conn.execute("INSERT INTO submissions (id, file_hash, round, unit, recognized_by, read_at, verdict, errors, "
+                     "hold) VALUES (?, 'h', '轮', ?, 'x', 'now', 'v', 0, ?)", (sid, unit, "待确认" if sid == 9 else ""))
+        for seq in range(1, 31):
+            if rng.random() < 0.8:
+                conn.execute("INSERT INTO answers (submission_id, task_id, accepted, status, progress) "
+                             "VALUES (?, ?, ?, ?, ?)", (sid, f"T{seq}", int(rng.random() < 0.9),
+                                                        rng.choice(["已完成", "推进中", "未启动", "完成"]),
+                                                        rng.choice([None, 0, 35.5, 60, 100])))
+    figures = compute_figures(conn, "轮")
+    total, by_unit, by_task, by_area = Tally(), {}, {}, {}
+    for pair in figures.pairs:
+        counts = Tally(tasks=1, progress_sum=pair.progress or 0.0, overdue=int(pair.overdue),
+                       **{dict(zip(["已完成", "推进中", "未启动", "待修改", "未报送"],
+                                   ["completed", "ongoing", "not_started", "needs_fix", "not_reported"],
+                                   strict=True))[pair.state]: 1})
+        for tally in (total, by_unit.setdefault(pair.unit, Tally()), by_task.setdefault(pair.task_id, Tally()),
+                      by_area.setdefault(pair.area, Tally())):
+            tally.add(counts)
+    fields = ["tasks", "completed", "ongoing", "not_started", "needs_fix", "not_reported", "overdue"]
+
+    def same(a, b) -> bool:
+        return all(getattr(a, f) == getattr(b, f) for f in fields) and a.progress_sum == pytest.approx(b.progress_sum)
+
+    assert total.overdue and total.needs_fix and total.not_reported and same(figures.total, total)
+    assert [u.unit for u in figures.units] == list(by_unit)
+    assert [a.area for a in figures.areas] == list(by_area)
+    assert [t.task_id for t in figures.tasks] == list(by_task)
+    assert all(same(u, by_unit[u.unit]) for u in figures.units)
+    assert all(same(t, by_task[t.task_id]) for t in figures.tasks)
+    assert all(same(a, by_area[a.area]) for a in figures.areas)
