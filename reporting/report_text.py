@@ -32,7 +32,7 @@ from itertools import groupby
 from operator import attrgetter
 
 from .evidence import score_totals
-from .figures import AreaFigures, Pair, RoundFigures, TaskFigures
+from .figures import AreaFigures, Pair, Pairs, RoundFigures, TaskFigures
 from .indicators import score_text
 from .models import LONG_TERM, ROLE_LEAD
 from .numerals import to_chinese
@@ -500,13 +500,9 @@ def _overdue(data: RoundSummary) -> Finding | None:
     if not f.total.overdue:
         return None
     late = sorted((t for t in f.tasks if t.overdue), key=lambda t: (-t.overdue, t.seq))
-    late_units: dict[str, list[str]] = {}
-    for pair in f.pairs:
-        if pair.overdue:
-            late_units.setdefault(pair.task_id, []).append(pair.unit)
-    listed = "；".join(f"{task_label(t)}，{_late_units(late_units.get(t.task_id, []))}未完成" for t in late[:3])
+    listed = "；".join(f"{task_label(t)}，{_late_units(f, t)}未完成" for t in late[:3])
     rest = f"；其余{len(late) - 3}项见附件3" if len(late) > 3 else ""
-    unit_count = len({unit for units in late_units.values() for unit in units})
+    unit_count = sum(u.overdue > 0 for u in f.units)
     lead_in = "即" if len(late) == 1 else "逾期较多的是"
     problem = (f"部分任务逾期未完成。截至{cn_date(f.as_of)}，已过完成时限仍未完成的有{f.total.overdue}项次，"
                f"涉及{len(late)}项任务、{unit_count}个单位，{lead_in}{listed}{rest}。")
@@ -515,9 +511,11 @@ def _overdue(data: RoundSummary) -> Finding | None:
     return Finding(problem, step)
 
 
-def _late_units(units: list[str]) -> str:
-    """县A、县B共2个单位 (three or fewer named), else 12个单位."""
-    return counted(units) if len(units) <= 3 else f"{len(units)}个单位"
+def _late_units(f: RoundFigures, task: TaskFigures) -> str:
+    """The units overdue on a task: 县A、县B共2个单位 (three or fewer named), else 12个单位."""
+    if task.overdue > 3 or not isinstance(f.pairs, Pairs):
+        return f"{task.overdue}个单位"
+    return counted(f.pairs.overdue_units(task.task_id))
 
 
 def _behind(data: RoundSummary) -> Finding | None:
@@ -605,16 +603,13 @@ def _unit_row(rank, name: str, tally) -> dict:
 
 def annex_open_tasks(data: RoundSummary) -> list[dict]:
     """Tasks not yet done by every unit: deadline, the lead units' state, and counts of the others' states."""
-    leads: dict[str, list[str]] = {}
-    for pair in data.figures.pairs:  # figures.py orders them by task, lead units first
-        if pair.role == ROLE_LEAD:
-            leads.setdefault(pair.task_id, []).append(f"{pair.unit}（{pair.state}）")
     rows: list[dict] = []
     for task in data.figures.tasks:
         if task.done:
             continue
+        leads = "、".join(f"{unit}（{state}）" for unit, state in task.leads) or "—"
         rows.append({"序号": len(rows) + 1, "任务编号": task.task_id, "任务": topic(task.text, 60) or clean(task.text),
-                     "时限": _deadline(task), "牵头": "、".join(leads.get(task.task_id, [])) or "—",
+                     "时限": _deadline(task), "牵头": leads,
                      "项次": task.tasks, "已完成": task.completed, "推进中": task.ongoing,
                      "未启动": task.not_started, "待修改": task.needs_fix, "未报送": task.not_reported,
                      "逾期": task.overdue})
