@@ -9,7 +9,7 @@
 Fills reporting.db of a temporary workspace by plain SQL: two rounds (so round-over-round is computed),
 90 % of units returned in the current round, one return in twenty with an error row, synthetic
 measures/problems/plans, stored as collect stores them (answers rows with the column letters of the return in
-submissions.columns; answers.raw NULL: every cell as normalised, the usual row).
+submissions.columns; answers.raw NULL: every cell as normalised, the usual row; the notes of quotes.py).
 Each step then runs in a fresh process, which reports its wall and CPU time and its peak memory (ru_maxrss).
 With --county, a second workspace of that many units is filled the same way, and each step runs on both, in
 turn, --repeat times; the ratio of the medians (CPU) is printed: issue 17 wants report's at most 1.5.
@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from reporting.quotes import NOTE_COLUMNS, answer_notes
 from reporting.store import connect, dumps, transaction
 from reporting.workbook_spec import FILL_COLUMNS
 from reporting.workspace import Settings, Workspace
@@ -96,9 +97,11 @@ def _return(conn, rng: random.Random, round_name: str, unit: str, index: int, ta
         problems = f"{rng.choice(PHRASES)}推进中人手不足。" if rng.random() < 0.3 else "无"
         plans = f"下一步{rng.choice(PHRASES)}。" if rng.random() < 0.5 else ""
         row = 2 + i
-        answers.append((submission, str(i), int(accepted), state, progress, measures, problems, plans, row))
+        answers.append((submission, str(i), int(accepted), state, progress, measures, problems, plans, row,
+                        *answer_notes(measures, None, problems, plans)))
     conn.executemany("INSERT INTO answers (submission_id, task_id, accepted, status, progress, measures, problems, "
-                     "next_steps, sheet, row) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '工作台账', ?)", answers)
+                     f"next_steps, sheet, row, {', '.join(NOTE_COLUMNS)}) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, '工作台账', ?, ?, ?, ?, ?)", answers)
 
 
 def _step(name: str, root: str, pdf: bool, queue) -> None:

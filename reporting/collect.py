@@ -34,6 +34,7 @@ from .generate import accepted_answers, plain_value
 from .latest import Confirmed, ConfirmError, confirm_return, hold_return, newer_than, saved_text, settle_latest
 from .mail.fetch import sender_doubt
 from .progress import ProgressHook, no_progress
+from .quotes import NOTE_COLUMNS
 from .receipts import write_pending_receipts
 from .rounds import current_round
 from .store import connect, transaction, workspace_lock
@@ -43,7 +44,8 @@ from .workspace import Workspace
 
 READ, ERROR_FILE, DUPLICATE = "read", "error", "duplicate"
 # An answers row as collect_read makes it: the fill columns' values in FILL_COLUMNS order between the others.
-_ANSWER_COLUMNS = ["submission_id", "task_id", "accepted", *ANSWER_FIELDS.values(), "sheet", "row", "raw"]
+_ANSWER_COLUMNS = ["submission_id", "task_id", "accepted", *ANSWER_FIELDS.values(), "sheet", "row", "raw",
+                   *NOTE_COLUMNS]
 _INSERT_ANSWER = (f"INSERT INTO answers ({', '.join(_ANSWER_COLUMNS)}) "
                   f"VALUES ({', '.join('?' * len(_ANSWER_COLUMNS))})")
 # A problems row: collect_read's problem tuples (and the evidence lines) after their submission id.

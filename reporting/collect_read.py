@@ -26,13 +26,14 @@ from .errors import ReturnError
 from .fileio import atomic_path, write_bytes_atomic
 from .isolation import TIMED_OUT, Crash, Limits, isolated_map
 from .pool import worker_count
+from .quotes import answer_notes
 from .readers.archive import Member
 from .readers.base import column_letter
 from .readers.returned_workbook import ReturnData, read_return
 from .store import dumps
 from .validate import use_words
 from .vocabulary import OK
-from .workbook_spec import FILL_COLUMNS, PROP_UNIT, SHEET_LIAISON
+from .workbook_spec import FIELD_INDEX, FILL_COLUMNS, PROP_UNIT, SHEET_LIAISON
 
 NOT_A_LEDGER = "不是台账工作簿"
 ARCHIVE = "archive"  # the workspace's folder of what was read, one copy per content
@@ -360,11 +361,15 @@ def _rows(data: ReturnData, checked: CheckedReturn) -> tuple[list[tuple], list[t
     sheet = data.sheet
     answers = [(result.task_id, int(result.accepted), *result.normalized, sheet, row.row + 1,
                 None if result.plain and not result.formula else
-                encode_raw(result.raw, result.normalized, result.formula, FILL_COLUMNS))
+                encode_raw(result.raw, result.normalized, result.formula, FILL_COLUMNS),
+                *answer_notes(*(result.normalized[index] for index in _NOTED)))
                for row, result in checked.rows]
     others = [(None, name, SHEET_LIAISON, data.liaison_cells[name], value, "text", value, OK, "")
               for name, value in data.liaison.items()]
     return answers, others
+
+
+_NOTED = [FIELD_INDEX[name] for name in ("measures", "target_value", "problems", "next_steps")]  # answer_notes
 
 
 def _letters(data: ReturnData) -> str:

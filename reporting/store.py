@@ -188,6 +188,15 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX attachments_submission ON attachments (submission_id);
     """,
+    # 11: what the report can say of each answer (quotes.py: whether and how much its work is quantified, whether
+    # a 量化指标完成值 is given, the first clause of its problems and plans), worked out when the answer is stored so
+    # the report picks and groups by SQL; NULL in rows stored before (quotes.fill_notes works them out).
+    """
+    ALTER TABLE answers ADD COLUMN quote INTEGER;
+    ALTER TABLE answers ADD COLUMN target_given INTEGER;
+    ALTER TABLE answers ADD COLUMN problem_key TEXT;
+    ALTER TABLE answers ADD COLUMN plan_key TEXT;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

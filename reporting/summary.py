@@ -8,7 +8,6 @@ where each answer sits in its source file, the liaisons' e-mail addresses, and t
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,6 +16,7 @@ from .errors import WorkspaceError
 from .evidence import RoundEvidence, load_evidence
 from .figures import AreaFigures, RoundFigures, Tally, TaskFigures, UnitFigures, compute_figures
 from .latest import COUNTS
+from .quotes import is_trivial  # noqa: F401 - where 汇总台账 and the report have it from
 from .rounds import open_round
 from .store import loads
 from .workbook_spec import FILL_COLUMNS
@@ -193,13 +193,3 @@ def points(delta: float) -> str:
     if abs(delta) < 0.05:
         return "持平"
     return f"{'提高' if delta > 0 else '下降'}{abs(delta):.1f}个百分点"
-
-
-_FILLER = r"[\s\-—–_/\\.。、,，;；:：*＊]*"
-_TRIVIAL = re.compile(rf"^{_FILLER}(?:无|暂无|没有|无问题|暂无问题|暂未发现|未发现|不存在|否|n/?a|none)?{_FILLER}$",
-                      re.IGNORECASE)
-
-
-def is_trivial(text: str | None) -> bool:
-    """无, 暂无, /, — and the like: a unit saying it has nothing to report."""
-    return bool(_TRIVIAL.match(text or ""))
