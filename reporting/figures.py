@@ -31,6 +31,7 @@ from datetime import date, datetime
 from .errors import WorkspaceError
 from .latest import COUNTS
 from .models import ROLE_LEAD
+from .quotes import NOTE_COLUMNS, fill_notes
 from .store import loads
 from .vocabulary import (
     OVERDUE_STATES,
@@ -258,8 +259,17 @@ _PAIRS_CTE = """
         JOIN round_tasks t ON t.round = a.round AND t.task_id = a.task_id
         LEFT JOIN latest l ON l.unit = a.unit
         LEFT JOIN answers n ON n.submission_id = l.id AND n.task_id = a.task_id
-        WHERE a.round = :round)
+        WHERE a.round = :round),
+    answered AS (
+        SELECT l.unit, n.task_id, a.role, t.area, t.seq, 1 AS answered, n.accepted, n.status, n.progress,
+               n.measures, n.target_value, {notes}
+        FROM latest l
+        JOIN answers n ON n.submission_id = l.id
+        JOIN assignments a ON a.round = :round AND a.unit = l.unit AND a.task_id = n.task_id
+        JOIN round_tasks t ON t.round = :round AND t.task_id = n.task_id)
 """
+# `answered`: the pairs that have a row in their unit's latest return, read from those rows (what the report picks
+# from and groups: never a pair without a row), with the row's notes (quotes.py).
 # The state of a pair of `pairs` (PRODUCT.md): the accepted row's status, 未报送 when there is no row, 待修改 else;
 # one condition per state, 待修改 being what none of them holds (`IS`: never NULL, whatever the row holds).
 _STATE_WHEN = {
@@ -272,6 +282,13 @@ _STATE_NAMES = {STATE_NOT_REPORTED: ":not_reported", STATUS_DONE: ":done", STATU
                 STATUS_NOT_STARTED: ":not_started", STATE_NEEDS_FIX: ":needs_fix"}
 _STATE_SQL = f"CASE {' '.join(f'WHEN {w} THEN {_STATE_NAMES[s]}' for s, w in _STATE_WHEN.items())} ELSE :needs_fix END"
 _PROGRESS_SQL = "iif(accepted, progress, NULL)"  # the progress that counts: the accepted row's
+
+
+def state_sql(*states: str) -> str:
+    """The SQL condition that a pair of `pairs` or `answered` is in one of `states` (not 待修改)."""
+    return "(" + " OR ".join(_STATE_WHEN[state] for state in states) + ")"
+
+
 # Overdue: the deadline has passed (:passed, a JSON list of those tasks) and the state is one of OVERDUE_STATES.
 _OVERDUE_SQL = ("(task_id IN (SELECT value FROM json_each(:passed)) AND NOT ("
                 + " OR ".join(w for s, w in _STATE_WHEN.items() if s not in OVERDUE_STATES) + "))")
@@ -305,25 +322,32 @@ class Pairs:
         self.sources = {unit: _source_name(row) for unit, row in latest.items()}
         self.count = 0
         self._conn = conn  # used while the figures are computed, and when the store is not a file
+        self._noted = False  # the answers' notes are all worked out
 
     def query(self, sql: str, *, texts: bool = False, **params) -> tuple[str, dict]:
-        """`sql` (WITH {cte} …: the CTE `pairs`, with the answer's texts when asked) and its parameters."""
+        """`sql` (WITH {cte} …: the CTEs `pairs`, with the answer's texts when asked, and `answered`) and its
+        parameters."""
         answers = "".join(f", n.{name}" for name in _ANSWER_TEXTS) if texts else ""
-        return sql.replace("{cte}", _PAIRS_CTE.format(counts=COUNTS, answers=answers)), {
+        notes = ", ".join(f"n.{name}" for name in NOTE_COLUMNS)
+        return sql.replace("{cte}", _PAIRS_CTE.format(counts=COUNTS, answers=answers, notes=notes)), {
             "round": self.round, "passed": json.dumps(self.passed), "lead": ROLE_LEAD,
             **{name[1:]: state for state, name in _STATE_NAMES.items()}, **params}
 
-    def fetch(self, sql: str, **params) -> list[tuple]:
-        """The rows of `sql` over the pairs (see `query`), as tuples, from the store the pairs are read from."""
+    def fetch(self, sql: str, *, notes: bool = False, **params) -> list[tuple]:
+        """The rows of `sql` over the pairs (see `query`), as tuples, from the store the pairs are read from;
+        with notes=True, the answers' notes are worked out first where they were stored without (quotes.py)."""
         if not self.path:
-            return self._fetch(self._conn, sql, params)
-        conn = sqlite3.connect(self.path, timeout=30)
+            return self._fetch(self._conn, sql, params, notes)
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
-            return self._fetch(conn, sql, params)
+            return self._fetch(conn, sql, params, notes)
         finally:
             conn.close()
 
-    def _fetch(self, conn: sqlite3.Connection, sql: str, params: dict) -> list[tuple]:
+    def _fetch(self, conn: sqlite3.Connection, sql: str, params: dict, notes: bool) -> list[tuple]:
+        if notes and not self._noted:
+            fill_notes(conn, self.round)
+            self._noted = True
         cursor = conn.cursor()
         cursor.row_factory = None
         return cursor.execute(*self.query(sql, **params)).fetchall()

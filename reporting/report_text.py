@@ -23,20 +23,27 @@ other words (numbers aside) comes after the others.
 
 from __future__ import annotations
 
-import heapq
+import json
 import re
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import groupby
-from operator import attrgetter
 
 from .evidence import score_totals
-from .figures import AreaFigures, Pair, Pairs, RoundFigures, TaskFigures
+from .figures import AreaFigures, Pair, Pairs, RoundFigures, TaskFigures, state_sql
 from .indicators import score_text
 from .models import LONG_TERM, ROLE_LEAD
 from .numerals import to_chinese
-from .summary import RoundSummary, is_trivial, percent, points
+from .quotes import (
+    CLAUSE,
+    PUNCTUATION,
+    SELF_REFERENCE,
+    clean,
+    fullwidth,
+    quantities,
+    says_something,
+    without_end,
+)
+from .summary import RoundSummary, percent, points
 from .vocabulary import STATE_NOT_REPORTED, STATES, STATUS_DONE, STATUS_NOT_STARTED, STATUS_ONGOING
 
 NAMES_IN_LIST = 10  # "县A、县B……等N个单位" after ten names
@@ -51,17 +58,8 @@ REPORTED = (STATUS_DONE, STATUS_ONGOING, STATUS_NOT_STARTED)  # states of an acc
 _CN = "一二三四五六七八九十百〇零"
 _AREA_NUMBER = re.compile(
     rf"^\s*(?:[（(](?:[{_CN}]+|\d+)[)）]|[{_CN}]+[、.．]|\d+[、.．)）]|第[{_CN}]+(?:部分|章|节|条))\s*")
-_SELF_REFERENCE = re.compile(r"^(?:我|本)(?:局|镇|乡|委|办|院|所|队|中心|单位|街道|部门|区|县|市)[，,、]?")
-_CLAUSE = re.compile(r"[^。！？；!?;\n]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_QUANTITY = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|个百分点|项次|项|件次|件|人次|名|人|场次|场|期|次|个|家|份|条|户|天|"
-                       r"个工作日|小时|万元|亿元|元|公里|亩|篇|部|批|轮|所|宗)")
-_EMPTY_WORDS = re.compile(r"已经|已|按要求|按照要求|按时|全面|完成|落实|推进中|正在|推进|持续|有序|相关|工作|任务|"
-                          r"该项|本项|此项|情况|良好|较好|到位|基本|目前|中")
-_PUNCTUATION = re.compile(r"[\s\W_]+")
 _OPEN, _CLOSE = "“‘《（([【「", "”’》）)]】」"
 _DIGITS = re.compile(r"\d+(?:\.\d+)?")
-_LEADING = " -—–=+@*#·•、，,.。:：;；"  # what a cell's text may start with that is not its text
 
 
 def cn_date(day: date) -> str:
@@ -72,17 +70,6 @@ def cn_date(day: date) -> str:
 def area_name(area: str) -> str:
     """An area heading without its own numbering: （一）依法全面履行政府职能 → 依法全面履行政府职能."""
     return _AREA_NUMBER.sub("", area).strip() or area or "未分领域"
-
-
-def clean(text: str) -> str:
-    """One line of a unit's text, fit for a paragraph: no line breaks or control characters."""
-    return fullwidth(re.sub(r"\s+", " ", _CONTROL.sub("", text or "")).strip())
-
-
-def fullwidth(text: str) -> str:
-    """Brackets and colons inside Chinese prose full-width: 县人社局(县公务员局) → 县人社局（县公务员局）."""
-    text = re.sub(r"\(([^()]*[\u4e00-\u9fff][^()]*)\)", r"（\1）", text)
-    return re.sub(r"(?<=[\u4e00-\u9fff]):|:(?=[\u4e00-\u9fff])", "：", text)
 
 
 def names(units: list[str], limit: int = NAMES_IN_LIST) -> str:
@@ -138,25 +125,9 @@ def topic(task_text: str, limit: int = 24) -> str:
     return text if 0 < len(text) <= limit else ""
 
 
-def says_something(text: str) -> bool:
-    """More than "已完成": at least six characters left when the words of mere status are taken out."""
-    if is_trivial(text):
-        return False
-    return len(_EMPTY_WORDS.sub("", _PUNCTUATION.sub("", text))) >= 6
-
-
-def quantities(text: str) -> int:
-    """How many quantified results a text gives (12项, 85%, 3次)."""
-    return len(_QUANTITY.findall(text or ""))
-
-
 def _shape(clause: str) -> str:
     """A clause with its numbers taken out: two units' "召开推进会3次" and "召开推进会5次" say the same."""
-    return _DIGITS.sub("#", _PUNCTUATION.sub("", clause))
-
-
-def _without_end(text: str) -> str:
-    return text.rstrip("。！？；!?;，,、 ")
+    return _DIGITS.sub("#", PUNCTUATION.sub("", clause))
 
 
 # -- 一、总体情况 -----------------------------------------------------------------------------------------
@@ -265,26 +236,40 @@ class Quotes:
     shapes: set[str] = field(default_factory=set)
 
 
-def merit(pair: Pair, unit_rates: dict[str, float]) -> tuple:
-    """The rule of the module docstring, as a sort key (higher is better)."""
-    return (pair.state == STATUS_DONE, not is_trivial(pair.target_value),
-            min(quantities(pair.measures), 3), pair.role == ROLE_LEAD, unit_rates.get(pair.unit, 0.0),
-            pair.progress or 0.0)
+# `merit` as SQL over figures' `answered` (the notes are quotes.py's, worked out when the answer was stored; :ranks
+# ranks the units by completion rate, 0 the best): the rule of the module docstring, then plan order.
+_MERIT_ORDER = ("{done} DESC, p.target_given DESC, p.quote DESC, p.role = :lead DESC, r.rank, "
+                "COALESCE(p.progress, 0) DESC, p.seq, p.unit")
+# The answers worth quoting, best first: per area the first :held ({area}: or one area's, all of them).
+_CANDIDATES_SQL = """
+    WITH {{cte}}, ranks AS (SELECT key AS unit, value AS rank FROM json_each(:ranks)),
+    ranked AS (
+        SELECT p.area, p.unit, p.task_id, p.role, p.measures, p.target_value,
+               ROW_NUMBER() OVER (PARTITION BY p.area ORDER BY {merit}) AS place
+        FROM answered p JOIN ranks r ON r.unit = p.unit
+        WHERE {quoted} AND p.quote >= 0 {area})
+    SELECT area, unit, task_id, role, measures, target_value FROM ranked WHERE place <= :held ORDER BY area, place
+"""
 
 
-def candidates(pairs: Iterable[Pair], unit_rates: dict[str, float], seq: dict[str, int],
-               limit: int | None = None) -> list[Pair]:
-    """Answers worth quoting, best first by `merit`, then in plan order (only the first `limit` of them when
-    given, as sorted(...)[:limit] would give them: a province's pairs are not all held)."""
-    worth = (p for p in pairs if p.state in QUOTED and says_something(p.measures))
+def candidates(f: RoundFigures, held: int, area: str | None = None) -> dict[str, list[Pair]]:
+    """Answers worth quoting (已完成 or 推进中, saying more than "已完成"), best first by the rule of the module
+    docstring, then in plan order: the first `held` of each area, or all of one area's."""
+    ranked = sorted({u.completion_rate for u in f.units}, reverse=True)
+    rank = {rate: index for index, rate in enumerate(ranked)}
+    sql = _CANDIDATES_SQL.format(merit=_MERIT_ORDER.format(done=state_sql(STATUS_DONE)),
+                                 quoted=state_sql(*QUOTED), area="AND p.area = :area" if area is not None else "")
+    found: dict[str, list[Pair]] = {}
+    assert isinstance(f.pairs, Pairs)
+    for area_name, unit, task_id, role, measures, target_value in f.pairs.fetch(
+            sql, notes=True, ranks=json.dumps({u.unit: rank[u.completion_rate] for u in f.units}),
+            held=held if area is None else 2**62, area=area):
+        found.setdefault(area_name, []).append(Pair(unit, task_id, role, area_name, None, measures=measures or "",
+                                                    target_value=target_value or ""))
+    return found
 
-    def key(p: Pair) -> tuple:
-        return tuple(-float(v) for v in merit(p, unit_rates)), seq.get(p.task_id, 0), p.unit
 
-    return sorted(worth, key=key) if limit is None else heapq.nsmallest(limit, worth, key=key)
-
-
-CANDIDATES_HELD = 5000  # per area; when these give fewer examples than asked, the area's pairs are read again
+CANDIDATES_HELD = 50  # per area; when these give fewer examples than asked, the area's answers are read again
 
 
 def main_work(data: RoundSummary) -> list[dict]:
@@ -293,29 +278,22 @@ def main_work(data: RoundSummary) -> list[dict]:
     Areas without any answer worth quoting get their totals only.
     """
     f = data.figures
-    unit_rates = {u.unit: u.completion_rate for u in f.units}
-    seq = {t.task_id: t.seq for t in f.tasks}
     tasks = data.tasks_by_id()
     grouped = data.area_tasks()
     quotes = Quotes()
     count = data.settings.examples_per_area
-    best = {area: candidates(pairs, unit_rates, seq, CANDIDATES_HELD) for area, pairs in _pairs_by_area(f)}
+    best = candidates(f, CANDIDATES_HELD)
     sections: list[dict] = []
     for area in f.areas:
         ranked = best.get(area.area, [])
         if len(ranked) == CANDIDATES_HELD and \
                 len(pick_examples(ranked, count, Quotes(dict(quotes.units), set(quotes.shapes)))) < count:
-            ranked = candidates((p for p in f.pairs if p.area == area.area), unit_rates, seq)  # all of them
+            ranked = candidates(f, CANDIDATES_HELD, area.area).get(area.area, [])  # all of them
         picked = pick_examples(ranked, count, quotes)
         paragraph = _area_totals(area, grouped.get(area.area, []), f.total.completion_rate)
         paragraph += "".join(numbered([_quote(pair, body, tasks[pair.task_id]) for pair, body in picked]))
         sections.append(section(len(sections) + 1, area_name(area.area), [paragraph]))
     return sections
-
-
-def _pairs_by_area(f: RoundFigures) -> Iterator[tuple[str, Iterator[Pair]]]:
-    """(area, its pairs), area after area, reading the pairs once."""
-    return groupby(f.pairs_by_area(), key=attrgetter("area"))
 
 
 def pick_examples(ranked: list[Pair], count: int, quotes: Quotes) -> list[tuple[Pair, str]]:
@@ -342,7 +320,7 @@ def pick_examples(ranked: list[Pair], count: int, quotes: Quotes) -> list[tuple[
 def quote_body(pair: Pair, used: set[str]) -> str:
     """The clauses of a unit's 工作举措及成效 worth quoting: quantified ones first, none already quoted,
     within QUOTE_LIMIT characters; then its 量化指标完成值 when it adds something. Marks `used`."""
-    clauses = [_SELF_REFERENCE.sub("", c.strip(" ，,、")) for c in _CLAUSE.findall(clean(pair.measures))]
+    clauses = [SELF_REFERENCE.sub("", c.strip(" ，,、")) for c in CLAUSE.findall(clean(pair.measures))]
     # a clause too long to quote whole is quoted by its parts between commas
     clauses = [part.strip() for c in clauses for part in (re.split(r"[，,]", c) if len(c) > QUOTE_LIMIT else [c])]
     clauses = [c for c in clauses if says_something(c)]
@@ -362,7 +340,7 @@ def quote_body(pair: Pair, used: set[str]) -> str:
     used.update(kept)
     used.update(_shape(c) for c in kept)
     body = "，".join(kept)
-    value = _without_end(clean(pair.target_value))
+    value = without_end(clean(pair.target_value))
     if value and re.search(r"\d", value) and value not in body and len(value) <= 40:
         body += f"，{value}"
     return body
@@ -373,7 +351,7 @@ def _quote(pair: Pair, body: str, task: TaskFigures) -> str:
     role = "（牵头）" if pair.role == ROLE_LEAD else ""
     if body.startswith(pair.unit):
         body = body[len(pair.unit):]
-    return f"{_without_end(head)}。{pair.unit}{role}{_without_end(body)}。"
+    return f"{without_end(head)}。{pair.unit}{role}{without_end(body)}。"
 
 
 def _area_totals(area: AreaFigures, tasks: list[TaskFigures], county_rate: float) -> str:
@@ -397,17 +375,16 @@ class Group:
     """Texts of the units that say the same thing: the most common wording, the units, the answers."""
 
     text: str
-    units: list[str] = field(default_factory=list)
+    units: set[str] = field(default_factory=set)
     answers: int = 0
 
-    def add(self, unit: str) -> None:
-        self.answers += 1
-        if unit not in self.units:
-            self.units.append(unit)
+    def add(self, unit: str, answers: int) -> None:
+        self.answers += answers
+        self.units.add(unit)
 
 
 def _bigrams(text: str) -> set[str]:
-    text = _PUNCTUATION.sub("", text)
+    text = PUNCTUATION.sub("", text)
     return {text[i:i + 2] for i in range(len(text) - 1)} or {text}
 
 
@@ -415,37 +392,39 @@ def _similar(a: set[str], b: set[str]) -> bool:
     return len(a & b) / len(a | b) >= SIMILAR if a and b else False
 
 
-def group_texts(pairs: Iterable[Pair], *attrs: str) -> list[list[Group]]:
-    """For each of `attrs`, the units' texts of it grouped by similarity (common character pairs), largest
-    group first; the pairs are read once for all of them.
+# How many answers of each unit give each first clause (quotes.first_clause) of {key}, pairs 未报送 aside.
+_CLAUSES_SQL = "WITH {{cte}} SELECT p.{key}, p.unit, COUNT(*) FROM answered p WHERE p.{key} <> '' AND NOT {nr} " \
+               "GROUP BY p.{key}, p.unit"
 
-    Each text is first cut to its first sentence; a text joins the first group whose wording it is like.
+
+def group_texts(f: RoundFigures) -> tuple[list[Group], list[Group]]:
+    """The units' 存在问题 and their 下一步计划, each grouped by similarity (common character pairs), largest group
+    first.
+
+    Each text is first cut to its first sentence (counted by SQL, clause by clause and unit by unit); a text
+    joins the first group whose wording it is like.
     """
-    counts: list[dict[str, list[str]]] = [{} for _ in attrs]
-    for pair in pairs:
-        if pair.state == STATE_NOT_REPORTED:
-            continue
-        for attr, found in zip(attrs, counts, strict=True):
-            text = getattr(pair, attr)
-            if is_trivial(text):
-                continue
-            first = (_CLAUSE.findall(clean(text)) or [""])[0].strip().lstrip(_LEADING)
-            first = _without_end(_SELF_REFERENCE.sub("", first))
-            if len(first) >= 4:
-                found.setdefault(first, []).append(pair.unit)
-    return [_grouped(found) for found in counts]
+    assert isinstance(f.pairs, Pairs)
+    found: list[list[Group]] = []
+    for key in ("problem_key", "plan_key"):
+        counts: dict[str, list[tuple[str, int]]] = {}
+        for text, unit, answers in f.pairs.fetch(_CLAUSES_SQL.format(key=key, nr=state_sql(STATE_NOT_REPORTED)),
+                                                 notes=True):
+            counts.setdefault(text, []).append((unit, answers))
+        found.append(_grouped(counts))
+    return found[0], found[1]
 
 
-def _grouped(counts: dict[str, list[str]]) -> list[Group]:
+def _grouped(counts: dict[str, list[tuple[str, int]]]) -> list[Group]:
     groups: list[tuple[set[str], Group]] = []
-    for text, units in sorted(counts.items(), key=lambda item: (-len(item[1]), item[0])):
+    for text, units in sorted(counts.items(), key=lambda item: (-sum(n for _, n in item[1]), item[0])):
         grams = _bigrams(text)
         home = next((group for shape, group in groups if _similar(shape, grams)), None)
         if home is None:
             home = Group(text)
             groups.append((grams, home))
-        for unit in units:
-            home.add(unit)
+        for unit, answers in units:
+            home.add(unit, answers)
     return sorted((group for _, group in groups), key=lambda g: (-len(g.units), -g.answers, g.text))
 
 
@@ -544,7 +523,7 @@ def _own_problems(data: RoundSummary, room: int) -> list[Finding]:
     """The units' own 存在问题, grouped by similarity across areas; their 下一步计划 likewise."""
     if room <= 0:
         return []
-    groups, plans = group_texts(data.figures.pairs, "problems", "next_steps")
+    groups, plans = group_texts(data.figures)
     if not groups and not plans:
         return []
     problem = step = ""

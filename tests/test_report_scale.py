@@ -1,0 +1,124 @@
+"""The report at province scale (issue 17): nothing in it reads the round's pairs one by one in Python. The tallies
+are SQL GROUP BY sums, the examples of 二 an ORDER BY of the documented rule, and the units' problems and plans a
+GROUP BY of their first clauses, over the notes (quotes.py) collect stores with each answer and an older store
+gets when the report first needs them."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from campaign import build_campaign
+from county import build_county
+from returns import done, ongoing, record_round, write_return
+
+from reporting import report_text
+from reporting.collect import collect_inbox
+from reporting.figures import Pairs, compute_figures
+from reporting.models import ROLE_LEAD
+from reporting.quotes import NOTE_COLUMNS, answer_notes, is_trivial, quantities, says_something
+from reporting.report import write_report
+from reporting.store import MIGRATIONS, SCHEMA_VERSION, connect
+from reporting.summary import load_summary
+from reporting.vocabulary import STATUS_DONE, STATUS_ONGOING
+from reporting.workspace_init import init_workspace
+
+TEXTS = ["measures", "target_value", "problems", "next_steps"]
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory):
+    ws = init_workspace(tmp_path_factory.mktemp("县级") / "工作目录")
+    build_county(ws)
+    return ws
+
+
+def test_collect_stores_the_notes_of_each_answer(ws):
+    record_round(ws)
+    write_return(ws.inbox / "财政局.xlsx", "县财政局",
+                 {"1": done(存在问题="本局，基层人手不足。另有经费问题"), "2": ongoing(), "3": {"完成状态": "好"}})
+    collect_inbox(ws, receipts=False)
+    conn = connect(ws.db_path)
+    rows = conn.execute(f"SELECT {', '.join(TEXTS + NOTE_COLUMNS)} FROM answers").fetchall()
+    assert len(rows) == 3
+    assert all(tuple(row)[4:] == answer_notes(*tuple(row)[:4]) for row in rows)
+    notes = {row["measures"]: tuple(row)[4:] for row in rows}
+    assert notes[done()["工作举措及成效"]][:1] == (1,)  # quotable, one quantified result (120项)
+    assert notes["正在推进。"][0] == -1  # says nothing more than 推进中
+    assert "基层人手不足" in {row["problem_key"] for row in rows}
+    assert "年底前完成" in {row["plan_key"] for row in rows}
+
+
+def _schema_9_store(path) -> None:
+    old = sqlite3.connect(path, isolation_level=None)
+    for migration in MIGRATIONS[:9]:
+        for statement in migration.split(";"):
+            if statement.strip():
+                old.execute(statement)
+    old.execute("PRAGMA user_version = 9")
+    old.execute("INSERT INTO rounds (name, due, generated_at) VALUES ('轮', '2026-06-30', '2026-01-01')")
+    for seq in (1, 2):
+        old.execute("INSERT INTO round_tasks (round, task_id, seq, area, text, lead, deadline, fingerprint) "
+                    "VALUES ('轮', ?, ?, '（一）领域', '任务', '[\"甲局\"]', '2026-12-31', 'fp')", (str(seq), seq))
+        for unit in ("甲局", "乙局"):
+            old.execute("INSERT INTO assignments VALUES ('轮', ?, ?, ?)",
+                        (unit, str(seq), ROLE_LEAD if unit == "甲局" else "责任"))
+    old.execute("INSERT INTO files (hash, name, inbox_path, archive_path, size, seen_at, status) "
+                "VALUES ('h', 'x.xlsx', 'i', 'a', 1, 'now', 'read')")
+    for sid, unit in ((1, "甲局"), (2, "乙局")):
+        old.execute("INSERT INTO submissions (id, file_hash, round, unit, recognized_by, read_at, verdict) "
+                    "VALUES (?, 'h', '轮', ?, 'x', 'now', '已接收')", (sid, unit))
+        for task_id in ("1", "2"):
+            old.execute("INSERT INTO answers (submission_id, task_id, accepted, status, progress, measures, "
+                        "target_value, problems, next_steps) VALUES (?, ?, 1, '已完成', 100, ?, ?, ?, '')",
+                        (sid, task_id, f"{unit}制定实施方案，培训执法人员{sid * 30}人次", "无", "经费保障不足。其他"))
+    old.close()
+
+
+def test_a_store_of_schema_9_gets_the_notes_when_the_report_needs_them(tmp_path):
+    path = tmp_path / "reporting.db"
+    _schema_9_store(path)
+    conn = connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("SELECT COUNT(*) FROM answers WHERE quote IS NULL").fetchone()[0] == 4
+    figures = compute_figures(conn, "轮")
+    problems, plans = report_text.group_texts(figures)
+    assert [(g.text, len(g.units), g.answers) for g in problems] == [("经费保障不足", 2, 4)] and plans == []
+    rows = conn.execute(f"SELECT {', '.join(TEXTS + NOTE_COLUMNS)} FROM answers").fetchall()
+    assert all(tuple(row)[4:] == answer_notes(*tuple(row)[:4]) for row in rows)
+    picked = report_text.candidates(figures, 10)["（一）领域"]
+    assert [(p.unit, p.task_id) for p in picked] == [("甲局", "1"), ("甲局", "2"), ("乙局", "1"), ("乙局", "2")]
+
+
+def test_examples_are_ranked_by_the_documented_rule(county):
+    """candidates' SQL order is the module docstring's rule, worked out here in Python over every pair."""
+    data = load_summary(county, with_sources=False)
+    f = data.figures
+    rates = {u.unit: u.completion_rate for u in f.units}
+    seq = {t.task_id: t.seq for t in f.tasks}
+
+    def key(p):
+        merit = (p.state == STATUS_DONE, not is_trivial(p.target_value), min(quantities(p.measures), 3),
+                 p.role == ROLE_LEAD, rates[p.unit], p.progress or 0.0)
+        return tuple(-float(v) for v in merit), seq[p.task_id], p.unit
+
+    expected: dict[str, list[tuple[str, str]]] = {}
+    for pair in sorted((p for p in f.pairs if p.state in (STATUS_DONE, STATUS_ONGOING)
+                        and says_something(p.measures)), key=key):
+        expected.setdefault(pair.area, []).append((pair.unit, pair.task_id))
+    found = report_text.candidates(f, 10 ** 6)
+    assert {area: [(p.unit, p.task_id) for p in pairs] for area, pairs in found.items()} == expected
+    assert len(expected) == len(f.areas) and sum(map(len, expected.values())) > 1000
+    held = report_text.candidates(f, 5)
+    assert all(pairs == found[area][:5] for area, pairs in held.items())
+
+
+def test_the_report_reads_no_pair_one_by_one(county, ws, monkeypatch):
+    def refuse(self):
+        raise AssertionError("the report read every pair in Python")
+
+    build_campaign(ws)
+    monkeypatch.setattr(Pairs, "__iter__", refuse)
+    monkeypatch.setattr(Pairs, "by_area", refuse)
+    for workspace in (county, ws):
+        assert write_report(workspace).docx.exists()
