@@ -9,15 +9,23 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import combinations, pairwise
 
 from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement, parse_xml
-from docx.oxml.ns import qn
+from docx.oxml.ns import qn as docx_qn
 from docx.section import Section
 from docx.shared import Mm
 from lxml import etree
+
+
+@cache
+def qn(tag: str) -> str:
+    """python-docx's qn, remembered: formatting a province's annex asks for the same few names 400,000 times."""
+    return docx_qn(tag)
+
 
 PAGE_WIDTH_MM, PAGE_HEIGHT_MM = 210, 297
 MARGINS_MM = {"top": 37, "bottom": 35, "left": 28, "right": 26}
@@ -111,6 +119,8 @@ STYLE_ROLES = {
     "Footer": PAGE_NUMBER, "Header": PLAIN,
 }
 _THEME_ATTRS = [qn("w:asciiTheme"), qn("w:hAnsiTheme"), qn("w:eastAsiaTheme"), qn("w:cstheme")]
+_FONT_ATTRS = [qn("w:ascii"), qn("w:hAnsi"), qn("w:eastAsia"), qn("w:cs")]
+_PSTYLE = f"{qn('w:pPr')}/{qn('w:pStyle')}"
 _THEME_PATTERN = re.compile(rb'\s+w:(?:asciiTheme|hAnsiTheme|eastAsiaTheme|cstheme)="[^"]*"')
 
 
@@ -298,7 +308,7 @@ def _paragraphs_with_roles(doc: Document):
 
 
 def _style_id(paragraph) -> str:
-    style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+    style = paragraph.find(_PSTYLE)
     return style.get(qn("w:val")) if style is not None else "Normal"
 
 
@@ -359,11 +369,12 @@ def _has_drawing(paragraph) -> bool:
 def set_run_fonts(rpr, role: Role) -> None:
     """w:rFonts with ascii, hAnsi, eastAsia and cs all naming the role's font; no theme fonts; size."""
     fonts = _child(rpr, "w:rFonts")
+    attrib = fonts.attrib
     for attr in _THEME_ATTRS:
-        fonts.attrib.pop(attr, None)
-    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-        fonts.set(qn(attr), role.font)
-    fonts.set(qn("w:hint"), "eastAsia")
+        attrib.pop(attr, None)
+    for attr in _FONT_ATTRS:
+        attrib[attr] = role.font
+    attrib[qn("w:hint")] = "eastAsia"
     half_points = str(round(role.size * 2))
     _child(rpr, "w:sz").set(qn("w:val"), half_points)
     _child(rpr, "w:szCs").set(qn("w:val"), half_points)
