@@ -126,6 +126,19 @@ _THEME_PATTERN = re.compile(rb'\s+w:(?:asciiTheme|hAnsiTheme|eastAsiaTheme|csthe
 
 def apply_gbt9704(doc: Document) -> None:
     """Page, fonts, paragraphs, tables and page numbers of the whole document, styles and all parts."""
+    format_body(doc)
+    finish_format(doc)
+
+
+def format_body(doc: Document, *, template: bool = False) -> None:
+    """What each paragraph and table of the body takes by itself: page, styles, every paragraph's fonts, spacing
+    and indent, table grids.
+
+    template=True: on a report template before it is filled (then finish_format(filled=True) after), theme
+    fonts stripped and schema order kept here too: every paragraph and table row the filling repeats is then a
+    formatted copy (a province's annex has 2,000 rows), and only what the filling adds (pictures) and what
+    depends on the filled text (title lines, signature) is left to do.
+    """
     for section in doc.sections:
         set_page(section)
     set_style_fonts(doc)
@@ -133,6 +146,16 @@ def apply_gbt9704(doc: Document) -> None:
         format_paragraph(paragraph, role)
     for table, width in _tables_with_widths(doc):
         fix_table_grid(table, width)
+    if template:
+        strip_theme_fonts(doc)
+        schema_order(doc.element)
+
+
+def finish_format(doc: Document, *, filled: bool = False) -> None:
+    """The rest of apply_gbt9704: title lines, signature, page numbers, headers and footers, theme fonts, the
+    font table, schema order. filled=True: the body was formatted as a template (format_body) before filling."""
+    if filled:
+        _format_pictures(doc)
     break_titles(doc)
     place_signature(doc)
     ensure_page_numbers(doc)
@@ -140,13 +163,21 @@ def apply_gbt9704(doc: Document) -> None:
         for part, role in _headers_and_footers(section):
             for paragraph in part._element.iter(qn("w:p")):
                 format_paragraph(paragraph, role)
-    strip_theme_fonts(doc)
+    strip_theme_fonts(doc, body=not filled)
     add_font_fallbacks(doc)
     for section in doc.sections:
         for part, _ in _headers_and_footers(section):
             schema_order(part._element)
-    schema_order(doc.element)
+    if not filled:
+        schema_order(doc.element)
     schema_order(doc.styles.element)
+
+
+def _format_pictures(doc: Document) -> None:
+    """format_paragraph on the body's paragraphs that hold a picture (filled in: off the line grid)."""
+    styles = {s.get(qn("w:styleId")): s for s in doc.styles.element.iter(qn("w:style"))}
+    for paragraph in doc.element.body.xpath(".//w:p[.//w:drawing or .//w:pict]"):
+        format_paragraph(paragraph, _role(paragraph, styles))
 
 
 # Words a title may break around (GB/T 9704 7.3.1: 回行时词意完整): the campaign's usual words, a
@@ -193,9 +224,7 @@ def title_lines(text: str, width: int = TITLE_CHARS_PER_LINE) -> list[str]:
 
 def break_titles(doc: Document) -> None:
     """The report's title (公文标题 paragraphs) broken into lines by `title_lines`, with line breaks."""
-    for paragraph in doc.element.body.iter(qn("w:p")):
-        if _style_id(paragraph) != "ReportTitle":
-            continue
+    for paragraph in doc.element.body.xpath('.//w:p[w:pPr/w:pStyle/@w:val = "ReportTitle"]'):
         runs = paragraph.findall(qn("w:r"))
         text = _text_of(paragraph)
         lines = title_lines(text)
@@ -235,9 +264,8 @@ def place_signature(doc: Document) -> None:
 
 
 def _signature_block(doc: Document) -> list:
-    paragraphs = list(doc.element.body.iter(qn("w:p")))
     block: list = []
-    for paragraph in paragraphs:
+    for paragraph in doc.element.body.iter(qn("w:p")):
         if _style_id(paragraph) == "ReportSignature" and _text_of(paragraph).strip():
             block.append(paragraph)
         elif block and _text_of(paragraph).strip():
@@ -300,11 +328,15 @@ def _paragraphs_with_roles(doc: Document):
     """Every paragraph of the body (tables included) with the role its style and place give it."""
     styles = {s.get(qn("w:styleId")): s for s in doc.styles.element.iter(qn("w:style"))}
     for paragraph in doc.element.body.iter(qn("w:p")):
-        role = _style_role(_style_id(paragraph), styles)
-        cell = _ancestor(paragraph, "w:tc")
-        if cell is not None and role not in (TABLE_TEXT, TABLE_HEADER):
-            role = TABLE_HEADER if _is_header_row(_ancestor(cell, "w:tr")) else TABLE_TEXT
-        yield paragraph, role
+        yield paragraph, _role(paragraph, styles)
+
+
+def _role(paragraph, styles: dict) -> Role:
+    role = _style_role(_style_id(paragraph), styles)
+    cell = _ancestor(paragraph, "w:tc")
+    if cell is not None and role not in (TABLE_TEXT, TABLE_HEADER):
+        role = TABLE_HEADER if _is_header_row(_ancestor(cell, "w:tr")) else TABLE_TEXT
+    return role
 
 
 def _style_id(paragraph) -> str:
@@ -610,10 +642,13 @@ def set_style_fonts(doc: Document) -> None:
                 fonts.set(qn(attr), role.font)
 
 
-def strip_theme_fonts(doc: Document) -> None:
-    """No asciiTheme/eastAsiaTheme anywhere (styles, numbering, stylesWithEffects…): they override names."""
+def strip_theme_fonts(doc: Document, *, body: bool = True) -> None:
+    """No asciiTheme/eastAsiaTheme anywhere (styles, numbering, stylesWithEffects…): they override names.
+    body=False: the main document part is left out (done before it was filled, see format_body)."""
     for part in doc.part.package.iter_parts():
         element = getattr(part, "_element", None)
+        if part is doc.part and not body:
+            continue
         if element is not None:
             for fonts in element.iter(qn("w:rFonts")):
                 for attr in _THEME_ATTRS:

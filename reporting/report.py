@@ -26,7 +26,7 @@ from docxtpl import DocxTemplate, InlineImage
 
 from . import report_text as text
 from .charts import draw_charts
-from .docx_format import apply_gbt9704, fontconfig_file
+from .docx_format import finish_format, fontconfig_file, format_body
 from .errors import ReportingError, TemplateError, WorkspaceError
 from .fileio import atomic_path
 from .progress import ProgressHook, no_progress
@@ -138,11 +138,12 @@ def open_template(path: Path, shown: str) -> DocxTemplate:
 
 def render(document: DocxTemplate, context: dict, shown: str) -> None:
     """Fill the template (values escaped for XML) and put the result into GB/T 9704 format."""
+    format_body(document.get_docx(), template=True)  # each row of an annex is then a formatted copy
     try:
         document.render(context, autoescape=True)
     except jinja2.TemplateError as exc:
         raise TemplateError(f"模板 {shown} 填写时出错：{exc}（请检查模板中的字段写法）") from exc
-    apply_gbt9704(document.docx)
+    finish_format(document.docx, filled=True)
 
 
 def find_soffice() -> str | None:
