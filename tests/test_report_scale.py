@@ -49,13 +49,14 @@ def test_collect_stores_the_notes_of_each_answer(ws):
     assert "年底前完成" in {row["plan_key"] for row in rows}
 
 
-def _schema_9_store(path) -> None:
+def _schema_10_store(path) -> None:
+    """A store of the schema before the answers' notes (migration 11)."""
     old = sqlite3.connect(path, isolation_level=None)
-    for migration in MIGRATIONS[:9]:
+    for migration in MIGRATIONS[:10]:
         for statement in migration.split(";"):
             if statement.strip():
                 old.execute(statement)
-    old.execute("PRAGMA user_version = 9")
+    old.execute("PRAGMA user_version = 10")
     old.execute("INSERT INTO rounds (name, due, generated_at) VALUES ('轮', '2026-06-30', '2026-01-01')")
     for seq in (1, 2):
         old.execute("INSERT INTO round_tasks (round, task_id, seq, area, text, lead, deadline, fingerprint) "
@@ -75,9 +76,9 @@ def _schema_9_store(path) -> None:
     old.close()
 
 
-def test_a_store_of_schema_9_gets_the_notes_when_the_report_needs_them(tmp_path):
+def test_a_store_of_schema_10_gets_the_notes_when_the_report_needs_them(tmp_path):
     path = tmp_path / "reporting.db"
-    _schema_9_store(path)
+    _schema_10_store(path)
     conn = connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("SELECT COUNT(*) FROM answers WHERE quote IS NULL").fetchone()[0] == 4
