@@ -251,8 +251,7 @@ def _open(data: bytes, job: FileJob, digest: str, rounds: Rounds, current: str,
     with readers.archive.Spool(Path(job.root) / ARCHIVE) as spool:
         members, notes, why = _unpack(data, shown, spool)
         found, others = [], []
-        for member in members:
-            kind = _member_format(member, shown)
+        for member, kind in members:
             if kind in readers.WORKBOOK_FORMATS:
                 found.append((member, ReadPiece(member.name, kind, member.mtime, member.digest)))
             else:
@@ -275,40 +274,40 @@ def _open(data: bytes, job: FileJob, digest: str, rounds: Rounds, current: str,
 
 
 def _unpack(data: bytes, shown: str, spool: readers.archive.Spool,
-            ) -> tuple[list[Member], list[str], ReturnError | None]:
-    """The zip's files, with the zips inside it opened once more (not deeper), all against one budget;
-    notes on what was not read, and the first reason a zip inside was not (a bomb, nesting too deep)."""
+            ) -> tuple[list[tuple[Member, str]], list[str], ReturnError | None]:
+    """The zip's files, with the zips inside it opened once more (not deeper), all against one budget, each
+    with its format (a workbook format, or "" for anything else: an attachment); notes on what was not
+    read, and the first reason a zip inside was not (a bomb, nesting too deep)."""
     members, notes = readers.archive.unpack(data, shown, spool)
-    flat: list[Member] = []
+    kinds: dict[int, str] = {}  # id(member) → its format, told once, as walk asks whether it is a zip
+
+    def is_zip(member: Member) -> bool:
+        if readers.is_ignored(member.name):
+            return False
+        kinds[id(member)] = kind = _member_format(member, shown)
+        return kind == readers.FORMAT_ZIP
+
+    flat: list[tuple[Member, str]] = []
     why = None
-    for item in readers.archive.walk(members, shown, spool, lambda member: _is_zip(member, shown)):
+    for item in readers.archive.walk(members, shown, spool, is_zip):
         if isinstance(item, readers.archive.Skipped):
             notes.append(f"{item.name}：{item.message}")
             if item.code and why is None:
                 why = ReturnError(item.message, file=shown, code=item.code)
         elif not readers.is_ignored(item.name):
-            flat.append(item)
+            kind = kinds.get(id(item))
+            flat.append((item, _member_format(item, shown) if kind is None else kind))
     return flat, notes, why
 
 
-def _is_zip(member: Member, shown: str) -> bool:
-    """An archive inside the archive, to be opened; also one refused for what it declares (a bomb, too many
-    entries), so that it is told and stops the unpacking rather than being kept as an attachment (a file
-    that only looks like a zip, a damaged .docx, stays an attachment)."""
-    if readers.is_ignored(member.name):
-        return False
-    try:
-        return readers.sniff_member(member, f"{shown}/{member.name}") == readers.FORMAT_ZIP
-    except ReturnError as exc:
-        return exc.code in ("zip.bomb", "zip.too_many")
-
-
 def _member_format(member: Member, shown: str) -> str:
-    """A workbook format, "zip", or "" for anything else (kept as an attachment)."""
+    """A workbook format, "zip", or "" for anything else (kept as an attachment). A zip refused for what it
+    declares (a bomb, too many entries) is "zip" too, so that opening it tells why and stops the unpacking
+    rather than it being kept as an attachment (a file that only looks like a zip, a damaged .docx, is "")."""
     try:
         return readers.sniff_member(member, f"{shown}/{member.name}")
-    except ReturnError:
-        return ""
+    except ReturnError as exc:
+        return readers.FORMAT_ZIP if exc.code in ("zip.bomb", "zip.too_many") else ""
 
 
 def _read_piece(data: bytes, piece: ReadPiece, shown: str, rounds: Rounds, current: str,

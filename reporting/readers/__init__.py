@@ -8,6 +8,7 @@ forward to the unit as it is.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import PurePosixPath
 
 from ..errors import ReturnError
@@ -86,10 +87,15 @@ def sniff_member(member: archive.Member, name: str) -> str:
     inside the archive is told from its entry names, and any other file from its first bytes."""
     head = member.head(_HEAD)
     if archive.detect(head[:8]):
-        names = archive.member_names_of(member, name)
-        if not (xlsx.is_package(names) or ods.is_package(names)):
-            return _zip_format(names, name)
-        return sniff(member.read(), name)
+        zf = archive.member_zip(member, name)
+        names = set(zf.namelist())
+        found = xlsx.identify_names(names, name)
+        if found is None and ods.is_package(names):
+            try:
+                found = ods.identify_mimetype(ods.zipped_mimetype(zf), name)
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError, NotImplementedError):
+                found = ods.FORMAT  # its mimetype part cannot be read: the reader refuses it, saying why
+        return found or _zip_format(names, name)
     if xls.detect(head[:8]):
         return sniff(member.read(), name)
     return sniff(head, name)

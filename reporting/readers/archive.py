@@ -39,6 +39,7 @@ DEFLATE_MAX_RATIO = 1032  # the most deflate can expand: past the budget only if
 MAX_DEPTH = 1  # zips inside the inbox file's zip that are opened; one deeper is named and not read
 _UTF8_FLAG = 0x800
 _CHUNK = 1024 * 1024
+_SPOOL_CHUNK = 64 * 1024  # unpacking and copying: below malloc's mmap threshold, so each chunk reuses memory
 _HEAD = 65536  # the most of a part's prolog the DOCTYPE check reads
 BOMB = "压缩包解压后过大（疑似压缩炸弹），已拒收；请直接发送工作簿或重新打包"
 UNSAFE_XML = "文件含有不安全的 XML 内容（DOCTYPE/ENTITY 声明），已拒收；请在 Excel 中另存后重新报送"
@@ -79,9 +80,13 @@ class Spool:
     def __init__(self, folder: Path | None, budget: Budget | None = None) -> None:
         self.budget = budget or Budget()
         try:
-            if folder is not None:
+            try:
+                self.file = _temporary_file(folder)
+            except FileNotFoundError:
+                if folder is None:
+                    raise
                 folder.mkdir(parents=True, exist_ok=True)
-            self.file: IO[bytes] = tempfile.TemporaryFile(prefix=TEMP_PREFIX, dir=folder)  # noqa: SIM115 (closed by close)
+                self.file = _temporary_file(folder)
         except OSError as exc:
             raise SpoolError(exc.errno, exc.strerror, str(folder or tempfile.gettempdir())) from exc
         self.end = 0
@@ -103,7 +108,7 @@ class Spool:
         digest = hashlib.sha256()
         while True:
             try:
-                chunk = stream.read(_CHUNK)
+                chunk = stream.read(_SPOOL_CHUNK)
             except Exception as exc:
                 raise _unreadable_entry(exc, name) from exc
             if not chunk:
@@ -122,6 +127,10 @@ class Spool:
     def read(self, offset: int, size: int) -> bytes:
         self.file.seek(offset)
         return self.file.read(size)
+
+
+def _temporary_file(folder: Path | None) -> io.BufferedRandom:
+    return tempfile.TemporaryFile(prefix=TEMP_PREFIX, dir=folder)
 
 
 class _Window(io.RawIOBase):
@@ -150,10 +159,12 @@ class _Window(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         count = max(0, min(len(buffer), self.size - self.pos))
-        data = self.spool.read(self.offset + self.pos, count) if count else b""
-        buffer[:len(data)] = data
-        self.pos += len(data)
-        return len(data)
+        if not count:
+            return 0
+        self.spool.file.seek(self.offset + self.pos)
+        got = self.spool.file.readinto(memoryview(buffer)[:count])
+        self.pos += got
+        return got
 
 
 @dataclass
@@ -175,12 +186,12 @@ class Member:
         return self.spool.read(self.offset, min(size, self.size))
 
     def open(self) -> BinaryIO:
-        return io.BufferedReader(_Window(self.spool, self.offset, self.size), _CHUNK)
+        return io.BufferedReader(_Window(self.spool, self.offset, self.size), _SPOOL_CHUNK)
 
     def copy_to(self, target: Path) -> None:
         """Write the bytes to `target`, chunk by chunk."""
         with self.open() as source, open(target, "wb") as out:
-            while chunk := source.read(_CHUNK):
+            while chunk := source.read(_SPOOL_CHUNK):
                 out.write(chunk)
 
 
@@ -204,9 +215,10 @@ def open_zip(data: bytes, name: str) -> zipfile.ZipFile:
 _last_opened: list = []  # [bytes, ZipFile] of the last call
 
 
-def _checked_zip(data: bytes | IO[bytes], name: str) -> zipfile.ZipFile:
+def _checked_zip(data: bytes | IO[bytes], name: str, real_sizes: bool = True) -> zipfile.ZipFile:
     """A ZipFile over the bytes (or a seekable file), checked; its central directory is sized up from the
-    end record first, so a zip declaring millions of entries is refused before zipfile reads them all."""
+    end record first, so a zip declaring millions of entries is refused before zipfile reads them all.
+    `real_sizes=False` for a zip whose entries will only be unpacked into a Spool, which counts them."""
     source = io.BytesIO(data) if isinstance(data, bytes) else data
     try:
         end = zipfile._EndRecData(source)  # type: ignore[attr-defined]  # the end record, as ZipFile reads it
@@ -230,7 +242,7 @@ def _checked_zip(data: bytes | IO[bytes], name: str) -> zipfile.ZipFile:
         if info.file_size > MAX_ENTRY_BYTES or total > MAX_TOTAL_BYTES or (
                 info.file_size > RATIO_FLOOR and ratio > MAX_RATIO):
             raise ReturnError(BOMB, file=name, code="zip.bomb")
-        if info.compress_size * DEFLATE_MAX_RATIO > MAX_ENTRY_BYTES and not info.is_dir():
+        if real_sizes and info.compress_size * DEFLATE_MAX_RATIO > MAX_ENTRY_BYTES and not info.is_dir():
             _check_real_size(zf, info, name)
     return zf
 
@@ -277,9 +289,10 @@ def member_names(data: bytes, name: str) -> set[str]:
     return set(open_zip(data, name).namelist())
 
 
-def member_names_of(member: Member, name: str) -> set[str]:
-    """member_names for a zip unpacked into a spool, read in place."""
-    return set(_checked_zip(member.open(), name).namelist())
+def member_zip(member: Member, name: str) -> zipfile.ZipFile:
+    """A zip unpacked into a spool, opened in place and checked (its real sizes are counted when it is
+    unpacked; a workbook package is checked whole when it is read)."""
+    return _checked_zip(member.open(), name, real_sizes=False)
 
 
 def decode_name(info: zipfile.ZipInfo) -> str:
@@ -310,7 +323,7 @@ def unpack(source: bytes | Member, name: str, spool: Spool) -> tuple[list[Member
     streamed into `spool`, and a message for each entry refused (unsafe path, encrypted, link). What the
     entries declare must fit in what is left of the budget before any is read; each chunk is counted as
     it is written, so the unpacking stops the moment the whole file's budget is passed."""
-    zf = open_zip(source, name) if isinstance(source, bytes) else _checked_zip(source.open(), name)
+    zf = open_zip(source, name) if isinstance(source, bytes) else _checked_zip(source.open(), name, False)
     infos = [info for info in zf.infolist() if not info.is_dir()]
     if sum(info.file_size for info in infos) > spool.budget.left:
         raise ReturnError(BOMB, file=name, code="zip.bomb")

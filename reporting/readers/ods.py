@@ -33,7 +33,13 @@ def package_mimetype(data: bytes, names: set[str]) -> str | None:
     if not is_package(names):
         return None
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return zf.read("mimetype")[:200].decode("ascii", "replace").strip()
+        return zipped_mimetype(zf)
+
+
+def zipped_mimetype(zf: zipfile.ZipFile) -> str:
+    """The mimetype part's text (its first 200 bytes: no more is read, whatever it declares)."""
+    with zf.open("mimetype") as stream:
+        return stream.read(200).decode("ascii", "replace").strip()
 
 
 FORMAT = "ods"
@@ -43,7 +49,11 @@ def identify(data: bytes, name: str) -> str | None:
     """ods for an OpenDocument spreadsheet; another OpenDocument file (a text, a presentation) is refused."""
     if not archive.detect(data[:8]):
         return None
-    mimetype = package_mimetype(data, archive.member_names(data, name))
+    return identify_mimetype(package_mimetype(data, archive.member_names(data, name)), name)
+
+
+def identify_mimetype(mimetype: str | None, name: str) -> str | None:
+    """`identify` told from the package's mimetype part (None: not an OpenDocument package)."""
     if mimetype is None:
         return None
     if mimetype == MIMETYPE:

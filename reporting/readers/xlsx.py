@@ -54,7 +54,11 @@ def identify(data: bytes, name: str) -> str | None:
     """xlsx or xlsm for an OOXML workbook package; an .xlsb is refused."""
     if not archive.detect(data[:8]):
         return None
-    names = archive.member_names(data, name)
+    return identify_names(archive.member_names(data, name), name)
+
+
+def identify_names(names: set[str], name: str) -> str | None:
+    """`identify` told from the zip's entry names."""
     if not is_package(names):
         return None
     if "xl/workbook.bin" in names:
