@@ -123,3 +123,14 @@ def test_the_report_reads_no_pair_one_by_one(county, ws, monkeypatch):
     monkeypatch.setattr(Pairs, "by_area", refuse)
     for workspace in (county, ws):
         assert write_report(workspace).docx.exists()
+
+
+def test_the_template_turns_filled_in_line_breaks_into_breaks_and_leaves_other_text_alone():
+    from reporting.report import ReportTemplate
+    from reporting.templates import builtin_template
+
+    template = ReportTemplate(str(builtin_template("docx")))
+    plain = '<w:p><w:r><w:t xml:space="preserve">县财政局</w:t></w:r></w:p>\n<w:p><w:r><w:t>12</w:t></w:r></w:p>'
+    assert template.resolve_listing(plain) is plain  # a newline between paragraphs is no line break
+    broken = template.resolve_listing('<w:p><w:r><w:t>甲\n乙</w:t></w:r></w:p>')
+    assert broken == '<w:p><w:r><w:t>甲</w:t><w:br/><w:t xml:space="preserve">乙</w:t></w:r></w:p>'
