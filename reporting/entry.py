@@ -11,6 +11,11 @@ this module), and `reporting/__init__.py` and this module: about 10 ms in a regu
 editable one (its .pth finder imports pathlib and urllib). No code of ours runs earlier, short of a .pth
 or sitecustomize that would change Ctrl-C for every program of the environment; a Ctrl-C before that
 window ends Python silently (the default action).
+
+At the other end, once the command has returned, Ctrl-C is ignored: Python's shutdown (atexit, modules
+torn down, hundreds of milliseconds with the libraries loaded) would otherwise die of it with no message
+and the status of an interrupted run, the work done and reported; ignored is the one disposition
+Python keeps through its shutdown.
 """
 
 from __future__ import annotations
@@ -28,7 +33,10 @@ def main() -> None:
     cli = importlib.import_module(".cli", __package__).main  # loaded once Ctrl-C is ours (not a cycle dodged)
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    cli()
+    try:
+        cli()
+    finally:  # the command is done and has said so: a Ctrl-C while Python shuts down changes nothing
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _interrupted_early(signum: int, frame: object) -> None:

@@ -304,3 +304,37 @@ def test_ctrl_c_at_any_moment_is_one_line(filled, delay):
         assert process.returncode == 130 and len(err.strip().splitlines()) == 1, err
         assert err.startswith("已中断")
     assert _temporaries(filled.root) == []
+
+
+_SLOW_EXIT = """
+import atexit, runpy, sys, time
+atexit.register(time.sleep, 3)  # a shutdown as slow as a loaded machine's, with a library's atexit work
+sys.argv = ["reporting", "collect", "-w", sys.argv[1]]
+runpy.run_module("reporting", run_name="__main__")
+"""
+
+
+def test_ctrl_c_once_the_command_is_done_changes_nothing(filled):
+    """Ctrl-C while Python shuts down after the command has finished and reported: ignored, the command's
+    own exit status, no message (it used to end Python by the signal, or print an ignored exception)."""
+    import sqlite3 as sqlite
+
+    process = subprocess.Popen([sys.executable, "-c", _SLOW_EXIT, str(filled.root)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    finished = None
+    while time.monotonic() < deadline and not finished:
+        time.sleep(0.1)
+        try:
+            conn = sqlite.connect(filled.db_path)
+            finished = conn.execute("SELECT finished_at FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+            conn.close()
+            finished = finished and finished[0]
+        except sqlite.Error:
+            finished = None
+    time.sleep(1)  # the summary printed, into the three seconds of shutdown
+    assert process.poll() is None
+    os.killpg(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert "已接收" in out and err.strip() == ""
