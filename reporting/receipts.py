@@ -2,7 +2,8 @@
 
 A receipt is a unit workbook of kind 回执, written by workbook.write_unit_workbook with the same
 recognition data as the ledger, so the unit can fix it and send that very file back. The unit's own file is
-never loaded and re-saved (that would drop Excel's extended validations).
+never loaded and re-saved (that would drop Excel's extended validations). Worker processes write them, each
+reading what its receipts show from the store (collect has stored it all by then), strings in their cells.
 """
 
 from __future__ import annotations
