@@ -210,13 +210,18 @@ def _values(conn: sqlite3.Connection, submission_id: int) -> dict[str, dict[str,
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: 300,000 rows at province scale
     found: dict[str, dict[str, object]] = {}
+    percent = [(index, FILL_COLUMNS[index]) for index in sorted(_PERCENT)]
     for task_id, sheet, row, raw, *normalized in cursor.execute(
             f"SELECT task_id, sheet, row, raw, {', '.join(ANSWER_FIELDS.values())} FROM answers "
             "WHERE submission_id = ?",
             (submission_id,)):
-        if raw is None and (sheet, row) not in flagged_rows:  # the usual row: as typed, nothing wrong
-            found[task_id] = {column: _shown(index, value) for index, (column, value)
-                              in enumerate(zip(FILL_COLUMNS, normalized, strict=True)) if value is not None}
+        if raw is None and (not flagged_rows or (sheet, row) not in flagged_rows):  # as typed, nothing wrong
+            shown = found[task_id] = {column: value for column, value in zip(FILL_COLUMNS, normalized, strict=True)
+                                      if value is not None}
+            for index, column in percent:
+                value = normalized[index]
+                if value.__class__ is float and value.is_integer():  # as _shown
+                    shown[column] = int(value)
             continue
         values = found.setdefault(task_id, {})
         for index, (raw_text, kind) in enumerate(decode_raw(raw, normalized)):

@@ -47,6 +47,7 @@ _CONTROL_ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _NEEDS_ESCAPE = re.compile('["&<>\n]')
 _EDGE_SPACE = re.compile(r"^\s|\s$")
+_SPECIAL = re.compile("[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x")  # what _si changes besides the edge spaces
 
 PROTECT_DEFAULTS = {"format_cells": False, "format_columns": False, "format_rows": False, "autofilter": False}
 
@@ -68,6 +69,9 @@ def _attr(value: str) -> str:
 @lru_cache(maxsize=65536)
 def _si(string: str) -> str:
     """One shared string: control characters as _xHHHH_ (and a literal _xHHHH_ kept literal)."""
+    if _SPECIAL.search(string) is None:  # most text: nothing to escape (str.isspace is the regex's \s)
+        space = ' xml:space="preserve"' if string[:1].isspace() or string[-1:].isspace() else ""
+        return f"<si><t{space}>{string}</t></si>"
     if "_x" in string:
         string = _CONTROL_ESCAPED.sub(r"_x005F\1", string)
     string = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", string)

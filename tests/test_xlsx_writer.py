@@ -253,3 +253,19 @@ def test_libreoffice_opens_a_receipt_fixes_a_marked_cell_and_saves_what_it_showe
     comments = {c.coordinate: c.comment.text for row in openpyxl.load_workbook(saved)[SHEET_LEDGER].iter_rows()
                 for c in row if c.comment}
     assert "应从下拉列表选择" in comments[status] and "第二条" in comments[status]
+
+
+def test_strings_at_the_edges_of_escaping_are_what_xlsxwriter_writes(tmp_path):
+    """Most text needs no escaping and takes a short path; the text around it must still come out as xlsxwriter's
+    (edge whitespace of any kind, a trailing newline, control characters, literal escapes, markup characters)."""
+    texts = ["普通文字", " 前空格", "后空格 ", "全角\u3000", "\u3000全角", "换行\n", "a\tb", "\x85开头", "结尾\x85",
+             "x\u2028", "_x0041_", "c\x01", "a&b<c>d", '引号"', "\ufffe", "甲_乙", ""]
+    fast, reference = tmp_path / "fast.xlsx", tmp_path / "reference.xlsx"
+    for book in (xlsx_writer.Workbook(str(fast)), xlsxwriter.Workbook(str(reference))):
+        sheet = book.add_worksheet("表")
+        for row, text in enumerate(texts):
+            sheet.write_string(row, 0, text)
+        book.close()
+    with zipfile.ZipFile(fast) as ours, zipfile.ZipFile(reference) as theirs:
+        assert ours.read("xl/sharedStrings.xml") == theirs.read("xl/sharedStrings.xml")
+        assert ours.read("xl/worksheets/sheet1.xml") == theirs.read("xl/worksheets/sheet1.xml")
