@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import queue as queue_module
 import resource
 import shutil
 import sys
@@ -68,7 +69,13 @@ def measure(name: str, step, ws: Workspace) -> dict:
     queue = multiprocessing.get_context("fork").Queue()
     process = multiprocessing.get_context("fork").Process(target=_run, args=(step, str(ws.root), queue))
     process.start()
-    result = queue.get()
+    while True:  # a step whose process dies (an import missing, killed) ends the run instead of hanging it
+        try:
+            result = queue.get(timeout=1)
+            break
+        except queue_module.Empty:
+            if not process.is_alive():
+                sys.exit(f"{name}：进程异常退出（退出码 {process.exitcode}），见上方输出")
     process.join()
     result["name"] = name
     print(f"{name:<28} {result['wall']:8.1f} 秒  CPU {result['cpu']:8.1f} 秒  峰值内存 {result['peak']:7.0f} MB"
