@@ -201,7 +201,7 @@ def _write_guide(sheet: Worksheet, formats: _Formats, guide: FreeSheet, values: 
         # A template's height may make a row taller, never too short for its text (LibreOffice stores every
         # row's height, custom or not).
         sheet.set_row(row + offset, max(guide.heights.get(row, 0), heights.get(row, 0)))
-    _print_setup(sheet, values["单位"])
+    _print_setup(sheet, values["单位"], pages_tall=1 if verdict else 0)  # a receipt's verdict line: still one page
     sheet.protect(password or "", PROTECTION)
 
 
@@ -363,13 +363,14 @@ def _add_validations(sheet: Worksheet, first: int, last: int, fill_columns: list
                 "error_title": header, "error_message": f"{header}应为0到100之间的数字，不要写“%”。"})
 
 
-def _print_setup(sheet: Worksheet, unit: str, header_row: int | None = None) -> None:
-    """A4 landscape, one page wide, header rows on every page, unit and page number in the footer."""
+def _print_setup(sheet: Worksheet, unit: str, header_row: int | None = None, pages_tall: int = 0) -> None:
+    """A4 landscape, one page wide (and `pages_tall` pages tall, 0 for as many as it takes), header rows on
+    every page, unit and page number in the footer."""
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
     if header_row is not None:
         sheet.repeat_rows(0, header_row)
-    sheet.fit_to_pages(1, 0)
+    sheet.fit_to_pages(1, pages_tall)
     sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.7)
     sheet.set_footer(f"&L{unit.replace('&', '&&')[:100]}&R第 &P 页 共 &N 页")
 

@@ -204,6 +204,8 @@ def test_view_and_print_settings(ready):
     assert sheet.page_setup.paperSize == 9
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0
+    guide = openpyxl.load_workbook(unit_file(ready, "县财政局"))[SHEET_GUIDE]
+    assert guide.page_setup.fitToHeight == 0  # as many pages as the guide takes
     assert sheet.print_title_rows == "$1:$2"
     assert sheet.oddFooter.left.text == "县财政局"
     assert sheet.oddFooter.right.text == "第 &P 页 共 &N 页"

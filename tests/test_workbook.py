@@ -152,6 +152,8 @@ def test_receipt_marks_verdict_and_problems(tmp_path, spec):
     assert book.active.title == SHEET_PROBLEMS
     assert book[SHEET_GUIDE]["A1"].value.startswith("退回修改")
     assert book[SHEET_GUIDE]["A1"].font.color.rgb.endswith("9C0006")
+    guide = book[SHEET_GUIDE].page_setup  # the verdict line on top must not push the guide's last line over
+    assert book[SHEET_GUIDE].sheet_properties.pageSetUpPr.fitToPage and guide.fitToHeight in (None, 1)
     sheet = book[SHEET_LEDGER]
     progress = sheet.cell(FIRST_DATA_ROW + 1, LEDGER_COLUMNS.index("完成进度(%)") + 1)
     assert progress.value == 150
