@@ -473,3 +473,19 @@ def test_fetch_from_a_chinese_folder(ws: Workspace, mail_servers: MailServers) -
     done = cli(ws, "mail", "fetch")
     assert done.returncode == 0, done.stderr
     assert [p.read_bytes() for p in (ws.inbox / "邮件").iterdir()] == [book("folder")]
+
+
+def test_a_sender_is_another_units_only_by_a_whole_address_in_its_roster_cell(tmp_path: Path) -> None:
+    from reporting.mail.fetch import sender_doubt
+
+    with connect(tmp_path / "reporting.db") as conn:
+        conn.executemany("INSERT INTO units (name, email) VALUES (?, ?)", [
+            ("甲局", "ba@county.test；jia@county.test"), ("乙局", "B@County.test、yi2@county.test"), ("丙局", "")])
+        conn.executemany(
+            "INSERT INTO mail_files (inbox_path, account, folder, uidvalidity, uid, sender, attachment, size, hash) "
+            "VALUES (?, 'a', 'INBOX', 1, ?, ?, 'x.xlsx', 1, ?)",
+            [("p1", 1, "a@county.test", "h1"), ("p2", 2, "b@county.test", "h2"), ("p3", 3, "jia@county.test", "h3")])
+        assert sender_doubt(conn, "h1", "丙局") == ""  # inside ba@county.test, but not a roster address itself
+        assert "乙局" in sender_doubt(conn, "h2", "丙局")  # the roster writes it in capitals
+        assert sender_doubt(conn, "h2", "乙局") == "" and sender_doubt(conn, "h3", "甲局") == ""
+        assert "甲局" in sender_doubt(conn, "h3", "丙局") and sender_doubt(conn, "none", "丙局") == ""

@@ -417,12 +417,11 @@ def sender_doubt(conn: sqlite3.Connection, file_hash: str, unit: str) -> str:
     senders = {row[0] for row in conn.execute("SELECT sender FROM mail_files WHERE hash = ?", (file_hash,))}
     if not senders:
         return ""
-    owners: dict[str, set[str]] = {}
-    for name, text in conn.execute("SELECT name, email FROM units WHERE email <> ''"):
-        for address in addresses_of(text):
-            owners.setdefault(address.lower(), set()).add(name)
     for sender in sorted(senders):
-        others = owners.get(sender, set())
+        # only the roster rows whose 电子邮箱 holds the sender's text are parsed (not every unit's, every file)
+        others = {name for name, text in conn.execute(
+            "SELECT name, email FROM units WHERE instr(lower(email), ?) > 0", (sender.lower(),))
+            if sender.lower() in (address.lower() for address in addresses_of(text))}
         if others and unit not in others:
             return f"由「{'、'.join(sorted(others))}」的邮箱 {sender} 发来，工作簿内是「{unit}」的台账"
     return ""
