@@ -27,7 +27,7 @@ from .rounds import generated_rounds
 from .store import loads
 from .validate import COL_PROGRESS, Problem, RowResult, check_plain_row, check_row
 from .vocabulary import ERROR, MISSING, OVERDUE, STATE_NEEDS_FIX, WARNING, Rule, pair_overdue, rule_table
-from .workbook_spec import PROP_ROUND, PROP_UNIT, fingerprint
+from .workbook_spec import PROP_ROUND, PROP_UNIT, PROPERTY_LIMIT, fingerprint
 
 BY_PROPERTIES, BY_META, BY_TITLE = "properties", "meta_sheet", "title"
 BY_FILE_NAME, BY_TASK_IDS = "file_name", "task_ids"
@@ -164,8 +164,7 @@ class Recognition:
 def recognize(data: ReturnData, file_name: str, rounds: Rounds, current: str) -> Recognition:
     """Unit and round of a return; a ReturnError saying what is missing when it cannot be told."""
     props = data.properties
-    unit = props.get(PROP_UNIT) or data.meta.get("单位") or ""
-    round_name = props.get(PROP_ROUND) or data.meta.get("轮次") or ""
+    unit, round_name = _whole(data, PROP_UNIT, "单位"), _whole(data, PROP_ROUND, "轮次")
     by = BY_PROPERTIES if props.get(PROP_UNIT) else BY_META
     if not round_name:
         round_name = _round_in(data.title, rounds) or _round_in(PurePosixPath(file_name).stem, rounds) or current
@@ -187,6 +186,15 @@ def recognize(data: ReturnData, file_name: str, rounds: Rounds, current: str) ->
             return _with_round_note(Recognition(found, info, how), current)
     raise ReturnError("无法确定报送单位：文件中没有识别信息，标题、文件名和任务编号也对不上本轮次的单位；"
                       "请使用下发的台账填写，或在文件名中写明单位名称", file=file_name, code="return.unrecognized")
+
+
+def _whole(data: ReturnData, name: str, label: str) -> str:
+    """A document property; 识别信息's value (read only then) when there is none or it was cut to fit."""
+    value = data.properties.get(name) or ""
+    if value and len(value) < PROPERTY_LIMIT:
+        return value
+    in_sheet = data.meta.get(label) or ""
+    return in_sheet if in_sheet.startswith(value) else value
 
 
 def _with_round_note(found: Recognition, current: str) -> Recognition:

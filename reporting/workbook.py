@@ -39,6 +39,7 @@ from .workbook_spec import (
     PROP_ROUND,
     PROP_UNIT,
     PROP_VERSION,
+    PROPERTY_LIMIT,
     SHEET_GUIDE,
     SHEET_LEDGER,
     SHEET_LIAISON,
@@ -160,7 +161,7 @@ def _set_properties(book: Any, *, kind: str, unit: str, round_name: str, campaig
                          "comments": "请勿删除隐藏的工作表，工具据此识别本文件。"})
     for name, value in ((PROP_KIND, kind), (PROP_UNIT, unit), (PROP_ROUND, round_name),
                         (PROP_CAMPAIGN, campaign), (PROP_VERSION, TEMPLATE_VERSION)):
-        book.set_custom_property(name, str(value)[:255], "text")  # Excel's limit; 识别信息 keeps it whole
+        book.set_custom_property(name, str(value)[:PROPERTY_LIMIT], "text")
 
 
 # ---------------------------------------------------------------- 填报说明

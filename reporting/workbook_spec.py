@@ -85,6 +85,7 @@ LIAISON_COLUMNS = ["单位名称", "分管领导", "联络员", "职务", "手�
 PROP_KIND = "reporting_kind"  # "台账" or "回执"
 PROP_UNIT = "reporting_unit"
 PROP_ROUND = "reporting_round"
+PROPERTY_LIMIT = 255  # Excel's limit for a custom property's text: longer values are cut, 识别信息 keeps them whole
 PROP_CAMPAIGN = "reporting_campaign"
 PROP_VERSION = "reporting_template_version"
 KIND_LEDGER = "台账"

@@ -25,6 +25,7 @@ from reporting.workbook_spec import (
     PROP_ROUND,
     PROP_UNIT,
     PROP_VERSION,
+    PROPERTY_LIMIT,
     SHEET_LEDGER,
     SHEET_LIAISON,
     SHEET_META,
@@ -135,7 +136,7 @@ def write_return(path: Path, unit: str, values: dict[str, dict[str, object]], *,
     if spoil.props:
         for prop, value in ((PROP_KIND, KIND_LEDGER), (PROP_UNIT, claimed_unit), (PROP_ROUND, claimed_round),
                             (PROP_CAMPAIGN, CAMPAIGN), (PROP_VERSION, TEMPLATE_VERSION)):
-            book.set_custom_property(prop, value)
+            book.set_custom_property(prop, value[:PROPERTY_LIMIT])  # cut as reporting.workbook cuts it
     sheet = book.add_worksheet(spoil.sheet_name)
     percent = book.add_format({"num_format": "0%"})
     columns = spoil.columns or (GIVEN_COLUMNS + FILL_COLUMNS)

@@ -29,6 +29,7 @@ from returns import UNITS, done, dump_store, ongoing, record_round, write_return
 from reporting.cli import main
 from reporting.fileio import TEMP_PREFIX
 from reporting.naming import file_stem
+from reporting.store import connect
 from reporting.workspace import Workspace
 from reporting.workspace_init import init_workspace
 
@@ -285,6 +286,8 @@ def test_unit_name_of_300_characters(ws):
     receipts = sorted(ws.outbox.rglob("回执/*.xlsx"))
     assert len(receipts) == 2 and all(len(p.name.encode()) <= 255 for p in receipts)
     assert file_stem(long) != file_stem(other)
+    with connect(ws.db_path) as conn:  # the document property holds 255 characters; 识别信息 the whole name
+        assert {row[0] for row in conn.execute("SELECT unit FROM submissions")} == {long, other}
 
 
 # ---------------------------------------------------------------- Ctrl-C
