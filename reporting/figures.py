@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from .errors import WorkspaceError
-from .latest import COUNTS
+from .latest import COUNTS, counts
 from .models import ROLE_LEAD
 from .quotes import NOTE_COLUMNS, fill_notes
 from .store import loads
@@ -243,7 +243,7 @@ def _round(conn: sqlite3.Connection, round_name: str, as_of: date | None) -> tup
 def _latest_submissions(conn: sqlite3.Connection, round_name: str) -> dict[str, sqlite3.Row]:
     rows = conn.execute(
         "SELECT s.*, f.name AS file_name FROM submissions s JOIN files f ON f.hash = s.file_hash "
-        f"WHERE s.round = ? AND s.{COUNTS.replace(' AND ', ' AND s.')} ORDER BY s.id", (round_name,))
+        f"WHERE s.round = ? AND {counts('s')} ORDER BY s.id", (round_name,))
     return {row["unit"]: row for row in rows}  # the last one read wins if supersession was not recorded
 
 

@@ -15,7 +15,14 @@ from datetime import datetime
 
 from .errors import ReportingError
 
-COUNTS = "superseded_by IS NULL AND blank = 0 AND hold = ''"  # SQL: the return that counts for its unit
+
+def counts(alias: str = "") -> str:
+    """SQL: the return that counts for its unit; `alias` names the submissions table in the query."""
+    column = f"{alias}." if alias else ""
+    return f"{column}superseded_by IS NULL AND {column}blank = 0 AND {column}hold = ''"
+
+
+COUNTS = counts()
 
 
 def newer_than(conn: sqlite3.Connection, round_name: str, unit: str, saved_at: float | None,
@@ -25,7 +32,7 @@ def newer_than(conn: sqlite3.Connection, round_name: str, unit: str, saved_at: f
         return None
     return conn.execute(
         f"SELECT s.*, f.name AS file_name FROM submissions s JOIN files f ON f.hash = s.file_hash "
-        f"WHERE s.round = ? AND s.unit = ? AND s.{COUNTS.replace(' AND ', ' AND s.')} AND s.saved_at > ? "
+        f"WHERE s.round = ? AND s.unit = ? AND {counts('s')} AND s.saved_at > ? "
         f"AND s.id IS NOT ? ORDER BY s.saved_at DESC LIMIT 1", (round_name, unit, saved_at, exclude)).fetchone()
 
 
