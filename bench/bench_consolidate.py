@@ -14,17 +14,16 @@ the CPU times: wall times move with the load.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
-import subprocess
 import sys
-import tarfile
 import tempfile
-from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "bench")]
+
+from against import checkout, run_once  # noqa: E402
 
 RUN = """
 import json, resource, sys, time
@@ -40,21 +39,6 @@ print(json.dumps({"wall": wall, "cpu": own.ru_utime + own.ru_stime + kids.ru_uti
 """
 
 
-def _checkout(commit: str, folder: Path) -> Path:
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "reporting"], check=True,
-                             capture_output=True).stdout
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
-    return folder
-
-
-def _once(source: Path, workspace: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", RUN, str(source), str(workspace)], capture_output=True, text=True)
-    if done.returncode:
-        sys.exit(f"{source}: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("workspace")
@@ -62,13 +46,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-consolidate-") as folder:
-        sources = {args.against: _checkout(args.against, Path(folder) / "earlier"), "this checkout": ROOT}
+        sources = {args.against: checkout(args.against, Path(folder) / "earlier"), "this checkout": ROOT}
         copies = {name: Path(shutil.copytree(args.workspace, Path(folder) / f"workspace{index}"))
                   for index, name in enumerate(sources)}
         results: dict[str, list[dict]] = {name: [] for name in sources}
         for turn in range(args.rounds):
             for name, source in sources.items():
-                result = _once(source, copies[name])
+                result = run_once(RUN, source, copies[name])
                 results[name].append(result)
                 print(f"{turn + 1}  {name:<14} wall {result['wall']:6.2f} 秒  CPU {result['cpu']:6.2f} 秒"
                       f"（本进程 {result['here']:5.2f}）  峰值内存 {result['peak']:5.0f} MB", flush=True)

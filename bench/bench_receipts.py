@@ -14,17 +14,16 @@ compare the CPU times: wall times move with the load.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
-from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from against import checkout, run_once  # noqa: E402
 
 RUN = """
 import json, resource, shutil, sys, time
@@ -53,21 +52,6 @@ here_after, workers_after = usage()
 print(json.dumps({"wall": wall, "receipts": len(written), "here": here_after - here,
                   "cpu": here_after - here + workers_after - workers}))
 """
-
-
-def _checkout(commit: str, folder: Path) -> Path:
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "reporting"], check=True,
-                             capture_output=True).stdout
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
-    return folder
-
-
-def _once(source: Path, workspace: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", RUN, str(source), str(workspace)], capture_output=True, text=True)
-    if done.returncode:
-        sys.exit(f"{source}: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 BUILD = """
@@ -102,13 +86,13 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-receipts-") as tmp:
         folder = Path(tmp)
-        earlier = _checkout(args.against, folder / "earlier")
+        earlier = checkout(args.against, folder / "earlier")
         root = _build(earlier, folder, args.units)
         sides = {"this checkout": ROOT, args.against: earlier}
         per: dict[str, list[float]] = {name: [] for name in sides}
         for turn in range(1, args.rounds + 1):
             for name, source in sides.items():
-                run = _once(source, root)
+                run = run_once(RUN, source, root)
                 count = max(run["receipts"], 1)
                 per[name].append(1000 * run["cpu"] / count)
                 each, here = 1000 * run["cpu"] / count, 1000 * run["here"] / count
