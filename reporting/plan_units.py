@@ -349,7 +349,7 @@ def _trailing_sentence(body: str) -> tuple[int, UnitClause] | None:
         shortest = 6 if start == 0 else 1
         for comma in (m.start() for m in re.finditer("[，,]", stripped[start:])):
             found = _role_sentence(stripped[start + comma + 1:])
-            if found and not found.deadline and _stands_alone(stripped[start:start + comma], shortest):
+            if found and (start == 0 or not found.deadline) and _stands_alone(stripped[start:start + comma], shortest):
                 clause, start = found, start + comma + 1
                 break
         else:

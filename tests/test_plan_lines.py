@@ -129,3 +129,13 @@ def test_web_page_buttons_are_dropped_before_the_outline():
     kept = [text for _, text in prepare([(1, "【打印本页】【关闭窗口】"), (2, "字体：大 中 小"),
                                         (3, "上一篇：某通知"), (4, "1．推进依法行政。")]).lines]
     assert kept == ["1．推进依法行政。"]
+
+
+def test_units_then_a_deadline_after_the_last_comma_and_a_monthly_task():
+    plan = parse_plan_lines(["2026年全市依法行政工作要点", "一、加强制度建设",
+                             "1. 全面推行合法性审核机制，市司法局、各区县政府按职责分工负责，6月底前完成。",
+                             "2. 每月通报一次行政执法监督情况，市司法局负责。"])
+    first, second = plan.tasks
+    assert first.text.startswith("全面推行合法性审核机制") and first.deadline == "2026-06-30"
+    assert first.units == ["市司法局", "各区县政府"]
+    assert any("周期性" in note and "每月" in note for note in second.notes)
