@@ -25,12 +25,10 @@ from xlsxwriter.utility import xl_col_to_name
 
 from .errors import ReportingError
 from .safe_xlsx import fit_text
+from .xlsx_writer import NOT_PLAIN, inline_text
 
 LEVEL = 6  # zlib's default, as xlsxwriter (zipfile) deflates
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
-_EDGE_SPACE = re.compile(r"^\s|\s$")
-_NOT_PLAIN = re.compile(r"[\x00-\x08\x0b-\x1f&<>]|_x")  # text with any of these goes the whole way
 _PLAIN_LIMIT = 16383  # longer text may be past a cell's limit: fit_text looks at it
 _BATCH = 2000  # rows deflated at a time
 _CACHED = 8192  # texts remembered per column (a list repeats its tasks', units' and areas' texts)
@@ -39,19 +37,6 @@ _CACHED = 8192  # texts remembered per column (a list repeats its tasks', units'
 def clean_text(value: object) -> str:
     """Unit text as a cell can hold it: no control characters."""
     return _CONTROL.sub("", str(value))  # past Excel's limit, cut where it is written (safe_xlsx)
-
-
-def inline_text(text: str) -> str:
-    """A cell's text as the <is> of an inline string, escaped as xlsxwriter escapes it (a literal _xHHHH_ kept
-    literal, a carriage return as _x000D_, XML's three characters); never read as markup."""
-    if "_x" in text:
-        text = _ESCAPED.sub(r"_x005F\1", text)
-    if "\r" in text:
-        text = text.replace("\r", "_x000D_")
-    space = ' xml:space="preserve"' if _EDGE_SPACE.search(text) else ""
-    if "&" in text or "<" in text or ">" in text:
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f"<is><t{space}>{text}</t></is>"
 
 
 @dataclass
@@ -143,7 +128,7 @@ class SheetRows:
 
     def _text(self, text: str, row: int, col: int) -> bytes:
         """The rest of a text cell after its reference: format, type and the escaped text."""
-        if not text or len(text) > _PLAIN_LIMIT or _NOT_PLAIN.search(text) or text[0].isspace() \
+        if not text or len(text) > _PLAIN_LIMIT or NOT_PLAIN.search(text) or text[0].isspace() \
                 or text[-1].isspace():
             body = inline_text(fit_text(clean_text(text), self.name, row, col))
         else:  # what the line above makes of it, the short way

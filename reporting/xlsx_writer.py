@@ -47,7 +47,7 @@ _CONTROL_ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _NEEDS_ESCAPE = re.compile('["&<>\n]')
 _EDGE_SPACE = re.compile(r"^\s|\s$")
-_SPECIAL = re.compile("[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x")  # what _si changes besides the edge spaces
+NOT_PLAIN = re.compile("[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x")  # what _si changes besides the edge spaces
 
 PROTECT_DEFAULTS = {"format_cells": False, "format_columns": False, "format_rows": False, "autofilter": False}
 
@@ -69,7 +69,7 @@ def _attr(value: str) -> str:
 @lru_cache(maxsize=65536)
 def _si(string: str) -> str:
     """One shared string: control characters as _xHHHH_ (and a literal _xHHHH_ kept literal)."""
-    if _SPECIAL.search(string) is None:  # most text: nothing to escape (str.isspace is the regex's \s)
+    if NOT_PLAIN.search(string) is None:  # most text: nothing to escape (str.isspace is the regex's \s)
         space = ' xml:space="preserve"' if string[:1].isspace() or string[-1:].isspace() else ""
         return f"<si><t{space}>{string}</t></si>"
     if "_x" in string:
@@ -81,10 +81,15 @@ def _si(string: str) -> str:
     return f"<si><t{space}>{_text(string)}</t></si>"
 
 
+def inline_text(string: str) -> str:
+    """A cell's text as the <is> of an inline string, escaped as xlsxwriter escapes it (never read as markup)."""
+    return f"<is>{_si(string)[4:-5]}</is>"
+
+
 @lru_cache(maxsize=65536)
 def _inline(string: str) -> str:
     """A cell's string written in the cell (as xlsxwriter's constant_memory mode writes it), after the style."""
-    return f' t="inlineStr"><is>{_si(string)[4:-5]}</is></c>'
+    return f' t="inlineStr">{inline_text(string)}</c>'
 
 
 def _password_hash(password: str) -> str:
