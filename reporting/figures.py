@@ -188,16 +188,6 @@ class RoundFigures:
     def completion_rate(self) -> float:
         return self.total.completion_rate
 
-    def pairs_by_area(self) -> Iterator[Pair]:
-        """The pairs area by area (areas in the order of `areas`), then in task order (Pairs.by_area; for pairs
-        given as a list, that order sorted here)."""
-        if isinstance(self.pairs, Pairs):
-            return self.pairs.by_area()
-        order = {area.area: index for index, area in enumerate(self.areas)}
-        seq = {task.task_id: task.seq for task in self.tasks}
-        return iter(sorted(self.pairs, key=lambda p: (order.get(p.area, 0), seq[p.task_id], p.role != ROLE_LEAD,
-                                                      p.unit)))
-
 
 def compute_figures(conn: sqlite3.Connection, round_name: str, as_of: date | None = None) -> RoundFigures:
     round_row, due, as_of = _round(conn, round_name, as_of)

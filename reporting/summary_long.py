@@ -153,19 +153,13 @@ def _details(conn: sqlite3.Connection, lists: Lists) -> dict[str, tuple[Spliced,
 def _overdue_and_problems(conn: sqlite3.Connection, lists: Lists) -> dict[str, tuple[Spliced, int]]:
     tasks, contacts, as_of = _tasks(conn, lists.round), unit_contacts(conn), lists.as_of
     late: list[tuple] = []
-    trivial: dict[str, bool] = {}
     strings: dict[str, str] = {}
 
     def shared(text: str) -> str:
         return strings.setdefault(text, text)
 
     def listed(text: str) -> bool:
-        known = trivial.get(text)
-        if known is None:
-            known = is_trivial(text)
-            if len(trivial) < 8192:
-                trivial[text] = known
-        return not known
+        return not is_trivial(text)
 
     def problem_rows() -> Iterator[tuple]:
         for r in round_pairs(conn, lists.round, as_of).records(by_area=True):
