@@ -273,7 +273,7 @@ _MILESTONE_DATE = (
     r"|第?[一二三四1-4]\s*季度(?:末|底)?)"
 )
 _MILESTONE_RE = re.compile(
-    rf"^\s*(?:力争|确保|争取)?\s*(?:于|在|到)?\s*(?P<date>{_MILESTONE_DATE})\s*(?:(?:之|以)?前|(?<=内)|(?=提请|完成|出台|印发|报送|提交|审议))"
+    rf"^\s*(?:力争|确保|争取)?\s*(?:于|在|到)?\s*(?P<date>{_MILESTONE_DATE})\s*(?:(?:之|以)?前|(?<=内)|(?=提请|完成|出台|印发|报送|提交|审议|组织|开展|启动|召开|举办))"
 )
 # A step with its date first: "10月提请审议", "6月底前完成起草".
 STEP_RE = _MILESTONE_RE

@@ -205,3 +205,19 @@ def test_chinese_numbers():
 def test_a_date_something_happened_inside_the_text_is_not_its_deadline():
     found = take_text_deadline("推进改革。2018年6月，市政府印发了方案。加强监督。")
     assert found.deadline is None and not found.notes
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("下半年组织开展行政执法人员培训。", "2021-12-31"), ("9月组织开展法治宣传月活动。", "2021-09-30"),
+     ("三季度召开法治政府建设推进会。", "2021-09-30"), ("上半年举办一期专题培训班。", "2021-06-30")],
+)
+def test_a_task_that_starts_with_when_it_is_done_has_that_deadline(text, value):
+    found = take_text_deadline(text, year=2021)
+    assert found.deadline is not None and found.deadline.value == value
+    assert found.text == text
+
+
+def test_an_event_in_a_background_sentence_is_still_not_a_deadline():
+    found = take_text_deadline("推进改革。2018年6月，市政府组织开展了评估。加强监督。")
+    assert found.deadline is None
