@@ -22,12 +22,13 @@ from .collect_match import RECOGNIZED_BY, Rounds, return_problem, unit_named_in
 from .collect_read import FileJob, ReadFile, ReadPiece, file_format, read_files
 from .errors import WorkspaceError
 from .evidence import (
-    CLAIM_WITHOUT_FILE,
+    CLAIM_COLUMN,
     EVIDENCE_RULES,
     FILE_WITHOUT_TASK,
     LEVEL_EVIDENCE,
     claim_needs_file,
     match_file,
+    store_claims,
 )
 from .fileio import remove_temporaries
 from .generate import accepted_answers, plain_value
@@ -48,7 +49,7 @@ _ANSWER_COLUMNS = ["submission_id", "task_id", "accepted", *ANSWER_FIELDS.values
                    *NOTE_COLUMNS]
 _INSERT_ANSWER = (f"INSERT INTO answers ({', '.join(_ANSWER_COLUMNS)}) "
                   f"VALUES ({', '.join('?' * len(_ANSWER_COLUMNS))})")
-# A problems row: collect_read's problem tuples (and the evidence lines) after their submission id.
+# A problems row: collect_read's problem tuples (and the lines of files that fit no task) after their submission id.
 _INSERT_PROBLEM = ("INSERT INTO problems (submission_id, level, sheet, cell, task_id, value, message, fix, "
                    "column_name, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _LIAISON_FIELDS = dict(zip(LIAISON_COLUMNS[1:], ["leader", "liaison", "post", "mobile", "email"], strict=True))
@@ -412,24 +413,24 @@ def _doubt(conn: sqlite3.Connection, piece: ReadPiece, submission_id: int) -> st
 def _store_evidence(conn: sqlite3.Connection, submission_id: int, piece: ReadPiece,
                     attachments: list[tuple[str, str, int, str]]) -> None:
     """The files beside the workbook, each with the task it was matched to; for the receipt, a 佐证 line
-    for each file that fits no task and each 已完成 claim with no file (files sent earlier count)."""
-    status, evidence, mode = (2 + FILL_COLUMNS.index(name) for name in ("完成状态", "佐证材料", "材料提供方式"))
-    cells = {row[0]: row[evidence] or "" for row in piece.answers}
-    matches = [match_file(a[0], cells) for a in attachments]
-    conn.executemany(
-        "INSERT INTO attachments (submission_id, name, archive_path, size, hash, task_id, matched_by) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)", [(submission_id, *a, m.task_id, m.by) for a, m in zip(attachments, matches,
-                                                                                             strict=True)])
+    for each file that fits no task, and the 已完成 claims with no file (files sent earlier count: store_claims)."""
+    evidence = 2 + FILL_COLUMNS.index(CLAIM_COLUMN)
     earlier = _evidence_names(conn, piece.round, piece.unit, submission_id)
-    served = {m.task_id for m in matches} | {match_file(name, cells).task_id for name in earlier}
-    lines: list[tuple] = [(LEVEL_EVIDENCE, None, None, None, a[0],
-                           *EVIDENCE_RULES[FILE_WITHOUT_TASK].text(name=a[0], reason=m.reason), None,
-                           FILE_WITHOUT_TASK)
-                          for a, m in zip(attachments, matches, strict=True) if m.task_id is None]
-    lines += _claim_lines([(row[0], row[1], row[status], row[evidence], row[mode], row[-3]) for row in piece.answers],
-                          served)
-    conn.executemany(
-        _INSERT_PROBLEM, [(submission_id, *line) for line in lines])
+    claims = piece.claims
+    if attachments or earlier:
+        cells = {row[0]: row[evidence] or "" for row in piece.answers}
+        matches = [match_file(a[0], cells) for a in attachments]
+        conn.executemany(
+            "INSERT INTO attachments (submission_id, name, archive_path, size, hash, task_id, matched_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", [(submission_id, *a, m.task_id, m.by)
+                                             for a, m in zip(attachments, matches, strict=True)])
+        conn.executemany(_INSERT_PROBLEM, [
+            (submission_id, LEVEL_EVIDENCE, None, None, None, a[0],
+             *EVIDENCE_RULES[FILE_WITHOUT_TASK].text(name=a[0], reason=m.reason), None, FILE_WITHOUT_TASK)
+            for a, m in zip(attachments, matches, strict=True) if m.task_id is None])
+        served = {m.task_id for m in matches} | {match_file(name, cells).task_id for name in earlier}
+        claims = [task_id for task_id in claims if task_id not in served]
+    store_claims(conn, submission_id, claims)
 
 
 def _evidence_names(conn: sqlite3.Connection, round_name: str, unit: str, exclude: int | None = None) -> list[str]:
@@ -442,12 +443,10 @@ def _evidence_names(conn: sqlite3.Connection, round_name: str, unit: str, exclud
         (round_name, unit, exclude, round_name, unit))]
 
 
-def _claim_lines(rows: list[tuple], served: set[str | None]) -> list[tuple]:
-    """A receipt's 佐证 line for each accepted 已完成 row (task, accepted, status, evidence, mode, sheet) that
-    needs a file and has none among `served` (the tasks the unit's files were matched to)."""
-    rule = EVIDENCE_RULES[CLAIM_WITHOUT_FILE]
-    return [(LEVEL_EVIDENCE, sheet, None, task_id, evidence or "", rule.message, rule.fix, "佐证材料", rule.code)
-            for task_id, accepted, status, evidence, mode, sheet in rows
+def _claims(rows: list[tuple], served: set[str | None]) -> list[str]:
+    """The task of each accepted 已完成 row (task, accepted, status, mode, in the return's order) that needs a
+    file and has none among `served` (the tasks the unit's files were matched to)."""
+    return [task_id for task_id, accepted, status, mode in rows
             if accepted and claim_needs_file(status, mode) and task_id not in served]
 
 
@@ -457,14 +456,11 @@ def _refresh_claim_lines(conn: sqlite3.Connection, round_name: str, unit: str) -
     for (submission_id,) in conn.execute(
             "SELECT id FROM submissions WHERE round = ? AND unit = ? AND superseded_by IS NULL",
             (round_name, unit)).fetchall():
-        rows = conn.execute("SELECT task_id, accepted, status, evidence, evidence_mode, sheet FROM answers "
-                            "WHERE submission_id = ?", (submission_id,)).fetchall()
-        cells = {row[0]: row[3] or "" for row in rows}
+        rows = conn.execute("SELECT task_id, accepted, status, evidence_mode, evidence FROM answers "
+                            "WHERE submission_id = ? ORDER BY rowid", (submission_id,)).fetchall()
+        cells = {row[0]: row[4] or "" for row in rows}
         served = {match_file(name, cells).task_id for name in _evidence_names(conn, round_name, unit)}
-        conn.execute("DELETE FROM problems WHERE submission_id = ? AND code = ?", (submission_id, CLAIM_WITHOUT_FILE))
-        conn.executemany(
-            _INSERT_PROBLEM,
-            [(submission_id, *line) for line in _claim_lines([tuple(row) for row in rows], served)])
+        store_claims(conn, submission_id, _claims([tuple(row)[:4] for row in rows], served))
         conn.execute("UPDATE submissions SET receipt = NULL WHERE id = ?", (submission_id,))
 
 
@@ -565,7 +561,7 @@ def _recheck_as(ws: Workspace, conn: sqlite3.Connection, digest: str, rounds: Ro
 def _replace_checked(conn: sqlite3.Connection, submission_id: int, piece: ReadPiece,
                      attachments: list[tuple[str, str, int, str]]) -> None:
     """Put the return's check against its new unit in place of the one against the unit it named."""
-    for table in ("answers", "other_cells", "problems", "attachments"):
+    for table in ("answers", "other_cells", "problems", "attachments", "evidence_claims"):
         conn.execute(f"DELETE FROM {table} WHERE submission_id = ?", (submission_id,))
     if not piece.blank:
         _unchanged_from_prefill(conn, piece, {})

@@ -23,6 +23,7 @@ from . import readers
 from .cells import encode_raw
 from .collect_match import CheckedReturn, Recognition, Rounds, check_return, named_elsewhere, recognize, return_problem
 from .errors import ReturnError
+from .evidence import claim_needs_file
 from .fileio import atomic_path, write_bytes_atomic
 from .isolation import TIMED_OUT, Crash, Limits, isolated_map
 from .pool import worker_count
@@ -77,6 +78,7 @@ class ReadPiece:
     answers: list[tuple] = field(default_factory=list)  # answers rows without their submission id
     other_cells: list[tuple] = field(default_factory=list)  # other_cells rows without their submission id
     problems: list[tuple] = field(default_factory=list)  # problems rows without their submission id
+    claims: list[str] = field(default_factory=list)  # accepted 已完成 rows that need a file (evidence.claim_needs_file)
     liaison: dict[str, str] = field(default_factory=dict)
     saved_at: float | None = None  # the workbook's own save time (document properties), else its file time
     blank: bool = False  # nothing filled in (空表)
@@ -348,6 +350,8 @@ def _prepare(piece: ReadPiece, data: ReturnData, found: Recognition, checked: Ch
     piece.late = bool(due and date.fromtimestamp(piece.mtime) > due)
     piece.note = "；".join(p.message for p in checked.problems if p.task_id is None and p.level != OK)[:2000]
     piece.answers, piece.other_cells = _rows(data, checked)
+    piece.claims = [result.task_id for _, result in checked.rows
+                    if result.accepted and claim_needs_file(result.normalized[_STATUS], result.normalized[_MODE])]
     piece.columns = _letters(data)
     piece.problems = [(p.level, p.sheet, p.cell, p.task_id, p.value, p.message, p.fix, p.column, p.code)
                       for p in checked.problems]
@@ -369,6 +373,7 @@ def _rows(data: ReturnData, checked: CheckedReturn) -> tuple[list[tuple], list[t
 
 
 _NOTED = [FIELD_INDEX[name] for name in ("measures", "target_value", "problems", "next_steps")]  # answer_notes
+_STATUS, _MODE = FIELD_INDEX["status"], FIELD_INDEX["evidence_mode"]
 
 
 def _letters(data: ReturnData) -> str:

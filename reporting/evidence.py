@@ -12,6 +12,7 @@ evidence, and files that fit no task.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -125,9 +126,45 @@ def match_files(names: list[str], rows: dict[str, str]) -> list[Match]:
     return [match_file(name, rows) for name in names]
 
 
-def claim_needs_file(status: str | None, mode: str | None) -> bool:
+def claim_needs_file(status: object, mode: object) -> bool:
     """An 已完成 row must show a file unless it says the proof comes on site or as a written explanation."""
     return status == STATUS_DONE and (mode or "") not in NOT_FILE_MODES
+
+
+# ---------------------------------------------------------------- a return's claims without a file
+
+CLAIM_COLUMN = "佐证材料"  # the column a claim line is about
+_PROBLEM_ROWS = (
+    "SELECT submission_id, level, sheet, cell, task_id, value, message, fix, column_name, code FROM ("
+    " SELECT p.*, 0 AS part, p.rowid AS seq FROM problems p WHERE p.submission_id = :id"
+    " UNION ALL SELECT c.submission_id, :level, a.sheet, NULL, a.task_id, COALESCE(a.evidence, ''), :message,"
+    " :fix, :column, :code, 1, CAST(j.key AS INTEGER)"
+    " FROM evidence_claims c JOIN json_each(c.task_ids) j"
+    " JOIN answers a ON a.submission_id = c.submission_id AND a.task_id = j.value"
+    " WHERE c.submission_id = :id) ORDER BY part, seq")
+
+
+def store_claims(conn: sqlite3.Connection, submission_id: int, task_ids: list[str]) -> None:
+    """The return's 已完成 claims without a file (in its rows' order), in place of any stored before: one
+    evidence_claims row, not a problems row each (a province has about 200,000)."""
+    conn.execute("DELETE FROM evidence_claims WHERE submission_id = ?", (submission_id,))
+    if task_ids:
+        conn.execute("INSERT INTO evidence_claims (submission_id, task_ids) VALUES (?, ?)",
+                     (submission_id, _json_list(task_ids)))
+
+
+def problem_rows(conn: sqlite3.Connection, submission_id: int) -> list[sqlite3.Row]:
+    """Every problems row of a return as its receipt lists them: its own rows in the order they were stored,
+    then a 佐证 line (level evidence, rule CLAIM_WITHOUT_FILE) for each claim kept by store_claims, with the
+    row's sheet and 佐证材料 text, as the problems rows collect once wrote for them."""
+    rule = EVIDENCE_RULES[CLAIM_WITHOUT_FILE]
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return cursor.execute(_PROBLEM_ROWS, {"id": submission_id, "level": LEVEL_EVIDENCE, "message": rule.message,
+                                          "fix": rule.fix, "column": CLAIM_COLUMN, "code": rule.code}).fetchall()
+
+
+_json_list = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 # ---------------------------------------------------------------- a round's evidence

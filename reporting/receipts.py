@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import xlsx_writer
 from .cells import decode_raw
+from .evidence import problem_rows
 from .fileio import TEMP_PREFIX
 from .models import Task
 from .naming import file_stem
@@ -136,8 +137,7 @@ def receipt_fields(conn: sqlite3.Connection, submission: sqlite3.Row, contact: s
     round_row = conn.execute("SELECT * FROM rounds WHERE name = ?", (submission["round"],)).fetchone()
     unit_tasks = _unit_tasks(conn, submission["round"], submission["unit"])
     values = _values(conn, submission["id"])
-    problems = conn.execute("SELECT * FROM problems WHERE submission_id = ? ORDER BY rowid",
-                            (submission["id"],)).fetchall()
+    problems = problem_rows(conn, submission["id"])
     positions = {task_id: index for index, (task_id, _role) in enumerate(unit_tasks)}
     marks = [CellMark(p["task_id"], _mark_column(p), f"{p['message']}。{p['fix']}".rstrip("。"),
                       ERROR if p["level"] == ERROR else WARNING)

@@ -197,6 +197,20 @@ MIGRATIONS: list[str] = [
     ALTER TABLE answers ADD COLUMN problem_key TEXT;
     ALTER TABLE answers ADD COLUMN plan_key TEXT;
     """,
+    # 12: a return's 已完成 claims without a file (evidence.claim_without_file) kept as one row per return, the
+    # claimed tasks' ids in a JSON array, instead of a problems row each (about 100 per return, most of what collect
+    # wrote); evidence.problem_rows gives them back as the problems rows they were, after the return's own.
+    """
+    CREATE TABLE evidence_claims (
+        submission_id INTEGER PRIMARY KEY REFERENCES submissions(id), task_ids TEXT NOT NULL
+    );
+    INSERT INTO evidence_claims (submission_id, task_ids)
+        SELECT submission_id, json_group_array(task_id) FROM (
+            SELECT submission_id, task_id FROM problems WHERE code = 'evidence.claim_without_file'
+            ORDER BY submission_id, rowid)
+        GROUP BY submission_id;
+    DELETE FROM problems WHERE code = 'evidence.claim_without_file';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

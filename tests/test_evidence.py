@@ -21,13 +21,14 @@ from reporting.evidence import (
     MAX_FILE,
     load_evidence,
     match_file,
+    problem_rows,
     score_totals,
     write_evidence,
 )
 from reporting.models import Task
 from reporting.simulate import gbk_zip
 from reporting.status import round_status
-from reporting.store import connect
+from reporting.store import MIGRATIONS, connect, transaction
 from reporting.summary_xlsx import consolidate
 from reporting.task_ledger import write_ledger
 
@@ -198,12 +199,38 @@ def test_missing_evidence_reaches_the_chase_list_and_the_receipt(round_with_evid
     lines = [r[2] for r in receipt["问题清单"].iter_rows(values_only=True) if r[2]]
     assert sum("【佐证】" in line for line in lines) == 1  # task 1; task 4's file came in the earlier zip
     conn = connect(ws.db_path)
-    codes = {tuple(r) for r in conn.execute("SELECT code, value FROM problems WHERE level = 'evidence'")}
+    codes = {(p["code"], p["value"]) for (submission_id,) in conn.execute("SELECT id FROM submissions")
+             for p in problem_rows(conn, submission_id) if p["level"] == "evidence"}
     conn.close()
     assert (FILE_WITHOUT_TASK, "佐证/无关照片.jpg") in codes and CLAIM_WITHOUT_FILE in {c for c, _ in codes}
     finance = openpyxl.load_workbook(ws.round_dir(ROUND) / "回执" / "县财政局.xlsx")
     values = [r[1] for r in finance["问题清单"].iter_rows(values_only=True)]
     assert "佐证/无关照片.jpg" in values
+
+
+def test_claims_stored_one_row_per_return_read_back_as_the_problems_rows_they_were(round_with_evidence):
+    """Claims without a file are one evidence_claims row per return; a store from before (a problems row
+    each, after the return's own) is moved by its migration, and problem_rows reads both alike."""
+    ws, _ = round_with_evidence
+    conn = connect(ws.db_path)
+    ids = [row[0] for row in conn.execute("SELECT id FROM submissions ORDER BY id")]
+    before = {i: [tuple(p) for p in problem_rows(conn, i)] for i in ids}
+    claims = [p for rows in before.values() for p in rows if p[-1] == CLAIM_WITHOUT_FILE]
+    assert claims and all(p[1:4] == ("evidence", "工作台账", None) and p[8] == "佐证材料" for p in claims)
+    assert conn.execute("SELECT COUNT(*) FROM problems WHERE code = ?", (CLAIM_WITHOUT_FILE,)).fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM evidence_claims").fetchone()[0] == len(
+        {p[0] for p in claims})
+    version = next(i for i, m in enumerate(MIGRATIONS) if "CREATE TABLE evidence_claims" in m)
+    with transaction(conn):  # the store as the version before kept them
+        conn.execute("DROP TABLE evidence_claims")
+        conn.executemany("INSERT INTO problems (submission_id, level, sheet, cell, task_id, value, message, fix, "
+                         "column_name, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", claims)
+        for statement in MIGRATIONS[version].split(";"):
+            if statement.strip():
+                conn.execute(statement)
+    assert {i: [tuple(p) for p in problem_rows(conn, i)] for i in ids} == before
+    assert conn.execute("SELECT COUNT(*) FROM problems WHERE code = ?", (CLAIM_WITHOUT_FILE,)).fetchone()[0] == 0
+    conn.close()
 
 
 def test_evidence_command_prints_counts(round_with_evidence):
