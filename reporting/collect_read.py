@@ -8,23 +8,27 @@ boundaries cheaply, with the spawn start method too.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import io
 import os
 import signal
 import sqlite3
 import stat
-from collections.abc import Generator
+import tempfile
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import cast
+from typing import BinaryIO, cast
 
 from . import readers
 from .cells import encode_raw
 from .collect_match import CheckedReturn, Recognition, Rounds, check_return, named_elsewhere, recognize, return_problem
 from .errors import ReturnError
 from .evidence import claim_needs_file
-from .fileio import atomic_path, write_bytes_atomic
+from .fileio import TEMP_PREFIX, atomic_path, write_bytes_atomic
 from .isolation import TIMED_OUT, Crash, Limits, isolated_map
 from .pool import worker_count
 from .quotes import answer_notes
@@ -107,33 +111,58 @@ def read_file(job: FileJob, rounds: Rounds, current: str) -> ReadFile:
     processes; a copy is named by its content and written once, atomically, so two runs or a crash between
     the copy and the store are harmless.
     """
-    found, data = _taken(job)
-    if data is None:
+    with _taken(job) as (found, source):
+        if source is None:
+            return found
+        try:
+            found.pieces, found.attachments, found.notes = _open(source, job, found.digest, rounds, current)
+            found.evidence_only = not found.pieces and bool(found.attachments)
+        except readers.archive.SpoolError:
+            raise  # the workspace's disk, not the file: the run stops with one line (errors.environment_message)
+        except ReturnError as exc:
+            found.notes, found.code = [exc.message], exc.code or READ_FAILED
+        except MemoryError:
+            found.pieces, found.attachments, found.notes, found.code = [], [], [TOO_BIG], READ_MEMORY_CODE
+        except Exception as exc:  # a reader's bug must not stop the run: the file is reported and retried next time
+            found.pieces, found.attachments, found.notes, found.code = [], [], [reading_failed(exc)], READ_FAILED
         return found
-    try:
-        found.pieces, found.attachments, found.notes = _open(data, job, found.digest, rounds, current)
-        found.evidence_only = not found.pieces and bool(found.attachments)
-    except readers.archive.SpoolError:
-        raise  # the workspace's disk, not the file: the run stops with one line (errors.environment_message)
-    except ReturnError as exc:
-        found.notes, found.code = [exc.message], exc.code or READ_FAILED
-    except MemoryError:
-        found.pieces, found.attachments, found.notes, found.code = [], [], [TOO_BIG], READ_MEMORY_CODE
-    except Exception as exc:  # a reader's bug must not stop the run: the file is reported and retried next time
-        found.pieces, found.attachments, found.notes, found.code = [], [], [reading_failed(exc)], READ_FAILED
-    return found
 
 
-def _taken(job: FileJob) -> tuple[ReadFile, bytes | None]:
-    """The inbox file's bytes, with its ReadFile holding their digest and archive/ copy; no bytes (and the
-    ReadFile saying why) when it cannot be opened."""
+# An inbox file up to this size (every ordinary return) is read into memory in one read, hashed and written
+# to archive/ from there; a larger one (a zip of scanned evidence) is streamed into archive/, hashed on the
+# way, and read from that copy: memory holds a chunk of it, whatever its size.
+WHOLE_BYTES = 16 * 1024 * 1024
+_COPY_CHUNK = 1024 * 1024
+
+
+@contextmanager
+def _taken(job: FileJob) -> Iterator[tuple[ReadFile, bytes | Member | None]]:
+    """The inbox file, read once: its ReadFile (size, digest, copy in archive/) and its contents, as bytes
+    when small, else as its copy in archive/ opened for reading (a Member over the whole file, closed on
+    leaving); no contents (and the ReadFile saying why) when it cannot be read. Either way the digest, the
+    archived bytes and what is read are the same bytes, whatever happens to the inbox file meanwhile."""
+    root, suffix = Path(job.root), PurePosixPath(job.shown).suffix
+    data, copy, failed = b"", None, None
     try:
-        data = read_inbox_file(job.path)
-    except OSError as exc:
-        return ReadFile(0, "", notes=[unreadable(exc)], code=UNREADABLE), None
-    found = ReadFile(len(data), hashlib.sha256(data).hexdigest())
-    found.archived = archive_copy(Path(job.root), data, found.digest, PurePosixPath(job.shown).suffix)
-    return found, data
+        with open_inbox_file(job.path) as stream:
+            whole = min(os.fstat(stream.fileno()).st_size, WHOLE_BYTES)
+            data = stream.read(whole + 1)  # one byte more than expected: the end was reached
+            if len(data) > whole:  # large, or grown since: streamed
+                copy, data = archive_stream(root, stream, data, suffix), b""
+    except OSError as exc:  # the inbox file's only: archive_stream raises what writing did as _Unwritable
+        failed = exc
+    except _Unwritable as exc:
+        raise exc.error from exc
+    if failed is not None:
+        yield ReadFile(0, "", notes=[unreadable(failed)], code=UNREADABLE), None
+    elif copy is None:
+        found = ReadFile(len(data), hashlib.sha256(data).hexdigest())
+        found.archived = archive_copy(root, data, found.digest, suffix)
+        yield found, data
+    else:
+        size, digest, archived, opened = copy
+        with opened:
+            yield ReadFile(size, digest, archived), opened.whole("", job.mtime, size, digest)
 
 
 # Rule codes of files that could not be read at all (the readers' own are in readers.base.FILE_RULES).
@@ -142,15 +171,19 @@ READ_CRASHED, READ_TIMEOUT, READ_MEMORY_CODE = "read.crashed", "read.timeout", "
 TOO_BIG = "读取该文件所需内存超过上限，已拒收；请删除多余的行列和图片，另存为 .xlsx 后重新报送"
 
 
-def read_inbox_file(path: str) -> bytes:
-    """The bytes of a regular file of inbox/, opened without following a link and without waiting on a
+def open_inbox_file(path: str) -> BinaryIO:
+    """A regular file of inbox/, opened for reading without following a link and without waiting on a
     pipe (the scan skips both; this holds should one appear between the scan and the read)."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     fd = os.open(path, flags)
-    with os.fdopen(fd, "rb") as stream:
+    stream = os.fdopen(fd, "rb")
+    try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise IsADirectoryError(f"not a regular file: {path}")
-        return stream.read()
+    except BaseException:
+        stream.close()
+        raise
+    return stream
 
 
 def unreadable(exc: OSError) -> str:
@@ -166,25 +199,32 @@ def unreadable(exc: OSError) -> str:
 
 def crashed(job: FileJob, crash: Crash) -> ReadFile:
     """The answer for a file whose reading ended its worker: recorded as unreadable, with its digest and copy."""
-    found, data = _taken(job)
-    if data is None:
+    with _taken(job) as (found, source):
+        if source is None:
+            return found
+        if crash.reason == TIMED_OUT:
+            found.code = READ_TIMEOUT
+            found.notes = [f"读取超过 {crash.seconds:g} 秒仍未完成，已停止并拒收；"
+                           "请删除多余的行列后另存为 .xlsx 重新报送"]
+        else:
+            name = signal.Signals(crash.signal).name if crash.signal else "未知原因"
+            reason = explain(source, job.shown)
+            found.code = reason.code if reason else READ_CRASHED
+            found.notes = [reason.message if reason else f"读取时读取程序异常终止（{name}），文件可能已损坏、过大"
+                           "或经过特殊构造，已拒收；请在 Excel 中另存为 .xlsx 后重新报送"]
         return found
-    if crash.reason == TIMED_OUT:
-        found.code = READ_TIMEOUT
-        found.notes = [f"读取超过 {crash.seconds:g} 秒仍未完成，已停止并拒收；请删除多余的行列后另存为 .xlsx 重新报送"]
-    else:
-        name = signal.Signals(crash.signal).name if crash.signal else "未知原因"
-        reason = explain(data, job.shown)
-        found.code = reason.code if reason else READ_CRASHED
-        found.notes = [reason.message if reason else f"读取时读取程序异常终止（{name}），文件可能已损坏、过大"
-                       "或经过特殊构造，已拒收；请在 Excel 中另存为 .xlsx 后重新报送"]
-    return found
 
 
-def explain(data: bytes, shown: str) -> ReturnError | None:
+def explain(source: bytes | Member, shown: str) -> ReturnError | None:
     """Why a workbook ended its worker, when its XML tells (a cell placed far away …), found here in the main
     process by scans that allocate nothing in proportion to what the file claims."""
     try:
+        if not isinstance(source, bytes):  # a large file: a workbook only if within what a worker may read
+            fmt = _sniff_large(source, shown)
+            if fmt not in (readers.FORMAT_XLSX, readers.FORMAT_XLSM):
+                return None
+            source = source.read()
+        data = source
         fmt = readers.sniff(data, shown)
     except ReturnError:
         return None
@@ -200,6 +240,97 @@ def archive_copy(root: Path, data: bytes, digest: str, suffix: str) -> str:
     if not target.exists():
         write_bytes_atomic(target, data, root)
     return shown
+
+
+class _Unwritable(Exception):
+    """Writing the copy into archive/ failed (an environment fault, raised as the OSError it carries), as
+    told apart from reading the inbox file failing (the file is reported as unreadable)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def archive_stream(root: Path, stream: BinaryIO, head: bytes, suffix: str,
+                   ) -> tuple[int, str, str, readers.archive.Opened]:
+    """archive_copy for a large inbox file: `head` and the rest of `stream` copied into archive/ chunk by
+    chunk, hashed on the way; returns (size, digest, path relative to the workspace, the copy opened for
+    reading, with the file's unpacking budget). The copy is what is read from then on.
+
+    The copy has no name until it is whole (O_TMPFILE, linked into place), so a killed run leaves nothing;
+    where the system cannot make one, it is written under a TEMP_PREFIX name and renamed, as atomic_path
+    does (and a killed run's is removed by the next). Copied before, the same contents are not linked again.
+    """
+    folder = root / ARCHIVE
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        copy, named = _new_copy(folder)
+    except OSError as exc:
+        raise _Unwritable(exc) from exc
+    try:
+        digest, size, chunk = hashlib.sha256(), 0, head
+        while chunk:
+            digest.update(chunk)
+            _write_all(copy, chunk, folder)
+            size += len(chunk)
+            chunk = stream.read(_COPY_CHUNK)  # an OSError here is the inbox file's
+        shown = archive_name(digest.hexdigest(), suffix)
+        try:
+            _place(copy, named, root / shown, root)
+        except OSError as exc:
+            raise _Unwritable(exc) from exc
+    except BaseException:
+        copy.close()
+        if named:
+            Path(named).unlink(missing_ok=True)
+        raise
+    return size, digest.hexdigest(), shown, readers.archive.Opened(io.BufferedReader(copy, _COPY_CHUNK),
+                                                                 readers.archive.budget_for(size))
+
+
+def _new_copy(folder: Path) -> tuple[io.FileIO, str]:
+    """A file to copy into, in `folder`: nameless where the system allows (and linkable: no O_EXCL), else a
+    TEMP_PREFIX file; with its name, or "" when it has none."""
+    nameless = getattr(os, "O_TMPFILE", 0)
+    if nameless:
+        try:
+            return io.FileIO(os.open(folder, nameless | os.O_RDWR, 0o600), "r+"), ""
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT):
+                raise
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=folder)
+    return io.FileIO(fd, "r+"), name
+
+
+def _write_all(copy: io.FileIO, chunk: bytes, folder: Path) -> None:
+    view = memoryview(chunk)
+    try:
+        while view:
+            view = view[copy.write(view) or 0:]
+    except OSError as exc:  # named by the folder: the copy may have no name of its own
+        raise _Unwritable(OSError(exc.errno, exc.strerror, str(folder))) from exc
+
+
+def _place(copy: io.FileIO, named: str, target: Path, root: Path) -> None:
+    """The whole copy given its archive/ name; left nameless (or its temporary name removed) when that name
+    is taken already: a copy of the same contents, by its name."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if named:
+        if target.exists():
+            os.unlink(named)
+        else:
+            os.replace(named, target)
+        return
+    try:
+        os.link(f"/proc/self/fd/{copy.fileno()}", target, follow_symlinks=True)
+    except FileExistsError:
+        return
+    except OSError:  # no /proc: written out again from the copy, atomically
+        if not target.exists():
+            with atomic_path(target, root) as tmp, open(tmp, "wb") as out:
+                copy.seek(0)
+                while chunk := copy.read(_COPY_CHUNK):
+                    out.write(chunk)
 
 
 def _attachments(root: Path, members: list[Member]) -> list[tuple[str, str, int, str]]:
@@ -237,21 +368,26 @@ def reading_failed(exc: BaseException) -> str:
 # ---------------------------------------------------------------- one file's workbooks
 
 
-def _open(data: bytes, job: FileJob, digest: str, rounds: Rounds, current: str,
+def _open(source: bytes | Member, job: FileJob, digest: str, rounds: Rounds, current: str,
           ) -> tuple[list[ReadPiece], list[tuple[str, str, int, str]], list[str]]:
     """The workbooks in the file, read and checked; the other files beside them; notes on refused entries.
 
-    A zip is unpacked by streaming into a temporary file of the workspace (readers.archive.Spool), its
-    workbooks read into memory one at a time; the other files are copied into archive/ from there."""
+    A zip (in memory, or a large one in its copy in archive/) is unpacked by streaming into a temporary file
+    of the workspace (readers.archive.Spool), against the budget of the whole file; its workbooks are read
+    into memory one at a time; the other files are copied into archive/ from there."""
     shown = job.shown
-    fmt = readers.sniff(data, shown)
+    if isinstance(source, bytes):
+        fmt, budget = readers.sniff(source, shown), readers.archive.budget_for(len(source))
+    else:
+        fmt, budget = _sniff_large(source, shown), source.spool.budget
     if fmt != readers.FORMAT_ZIP:
+        data = source if isinstance(source, bytes) else _workbook_bytes(source, shown)
         piece = _read_piece(data, ReadPiece("", fmt, job.mtime, digest), shown, rounds, current, False, job.unit)
         if piece.error:
             raise ReturnError(piece.error, file=shown, code=piece.code)
         return [piece], [], []
-    with readers.archive.Spool(Path(job.root) / ARCHIVE) as spool:
-        members, notes, why = _unpack(data, shown, spool)
+    with readers.archive.Spool(Path(job.root) / ARCHIVE, budget) as spool:
+        members, notes, why = _unpack(source, shown, spool)
         found, others = [], []
         for member, kind in members:
             if kind in readers.WORKBOOK_FORMATS:
@@ -267,20 +403,55 @@ def _open(data: bytes, job: FileJob, digest: str, rounds: Rounds, current: str,
                 return [], _attachments(Path(job.root), others), notes
             raise ReturnError("压缩包中没有台账工作簿（.xlsx/.xls/.ods）", file=shown, code="zip.no_workbook")
         found.sort(key=lambda pair: (pair[1].mtime, pair[1].member))
-        pieces = [_read_piece(member.read(), piece, f"{shown}/{piece.member}", rounds, current, bool(others),
-                              job.unit) for member, piece in found]
+        pieces = [_read_member(member, piece, f"{shown}/{piece.member}", rounds, current, bool(others), job.unit)
+                  for member, piece in found]
         if any(p.stored for p in pieces):  # a workbook that is no ledger is evidence too
             others += [member for member, piece in found if piece.error == NOT_A_LEDGER]
             pieces = [p for p in pieces if p.error != NOT_A_LEDGER]
         return pieces, _attachments(Path(job.root), others), notes
 
 
-def _unpack(data: bytes, shown: str, spool: readers.archive.Spool,
+def _workbook_limit() -> int:
+    """The largest workbook read (into memory: the readers take bytes): reading one takes about four times
+    its size at its peak (its bytes, the reader's copy of them, the parts it unpacks; measured: 208 MB for
+    a 60 MB .xlsx of photos, 580 MB for a 150 MB one), so past a quarter of READ_MEMORY it could only end
+    its worker; it is refused at once instead, without being read."""
+    return READ_MEMORY // 4
+
+
+def _workbook_bytes(member: Member, shown: str) -> bytes:
+    """A workbook's bytes, read into memory, when within _workbook_limit (else refused as read.memory)."""
+    if member.size > _workbook_limit():
+        raise ReturnError(TOO_BIG, file=shown, code=READ_MEMORY_CODE)
+    return member.read()
+
+
+def _sniff_large(member: Member, shown: str) -> str:
+    """readers.sniff_member for a large inbox file in archive/: a zip is told from its entry names, and an
+    OLE2 file (.xls; sniff reads one whole) past _workbook_limit is refused before it is read."""
+    head = member.head(8)
+    if not readers.archive.detect(head) and readers.xls.detect(head) and member.size > _workbook_limit():
+        raise ReturnError(TOO_BIG, file=shown, code=READ_MEMORY_CODE)
+    return readers.sniff_member(member, shown)
+
+
+def _read_member(member: Member, piece: ReadPiece, shown: str, rounds: Rounds, current: str,
+                 has_attachments: bool, unit: str = "") -> ReadPiece:
+    """_read_piece for a workbook unpacked from the zip, refused as read.memory when past _workbook_limit."""
+    try:
+        data = _workbook_bytes(member, shown)
+    except ReturnError as exc:
+        piece.error, piece.code = exc.message, exc.code
+        return piece
+    return _read_piece(data, piece, shown, rounds, current, has_attachments, unit)
+
+
+def _unpack(source: bytes | Member, shown: str, spool: readers.archive.Spool,
             ) -> tuple[list[tuple[Member, str]], list[str], ReturnError | None]:
     """The zip's files, with the zips inside it opened once more (not deeper), all against one budget, each
     with its format (a workbook format, or "" for anything else: an attachment); notes on what was not
     read, and the first reason a zip inside was not (a bomb, nesting too deep)."""
-    members, notes = readers.archive.unpack(data, shown, spool)
+    members, notes = readers.archive.unpack(source, shown, spool)
     kinds: dict[int, str] = {}  # id(member) → its format, told once, as walk asks whether it is a zip
 
     def is_zip(member: Member) -> bool:

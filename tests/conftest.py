@@ -15,6 +15,16 @@ REPO = Path(__file__).resolve().parents[1]
 SEEDS = REPO.parent / "shared" / "seeds"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked slow run when asked for (-m slow, or REPORTING_SLOW_TESTS=1), not in every run."""
+    if "slow" in (config.getoption("markexpr") or "") or os.environ.get("REPORTING_SLOW_TESTS"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow or REPORTING_SLOW_TESTS=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def seeds_dir() -> Path:
     if not SEEDS.is_dir():

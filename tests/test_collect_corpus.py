@@ -8,7 +8,7 @@ import io
 import os
 import sqlite3
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from returns import OLD_ROUND, ROUND, Spoil, done, ongoing, record_round, write_return
@@ -675,9 +675,8 @@ def test_nested_zips_share_one_budget(ws, inbox, tmp_path, monkeypatch):
     from reporting.readers import archive
 
     monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 8 * 1024 * 1024)  # workers are forked: they see it too
-    monkeypatch.setattr(archive.Budget, "__init__", lambda self, left=None: setattr(
-        self, "left", archive.MAX_TOTAL_BYTES if left is None else left))
-    filler = os.urandom(1024 * 1024)  # each inner zip within the limits, together past them
+    filler = bytes(3 * 1024 * 1024)  # each inner zip within the limits, together past them (and past what
+    # the file weighs: the budget is MAX_TOTAL_BYTES on top of that)
     inner = {f"内层{n}.zip": _zip({f"照片{n}.jpg": filler}) for n in range(5)}
     inner["财政局.xlsx"] = _xlsx_bytes(tmp_path)
     (ws.inbox / "打包.zip").write_bytes(_zip(inner))
@@ -693,6 +692,9 @@ def test_nested_zips_share_one_budget(ws, inbox, tmp_path, monkeypatch):
 
 _CHILD = """
 import json, resource, sys
+from reporting import collect_read
+if len(sys.argv) > 2:
+    collect_read.READ_MEMORY = int(sys.argv[2])
 from reporting.collect import collect_inbox
 from reporting.workspace import Workspace
 result = collect_inbox(Workspace(sys.argv[1]), receipts=False, workers=1)
@@ -701,17 +703,18 @@ print(json.dumps({"files": [[f.name, f.status, f.code, f.message, [r.unit for r 
 """
 
 
-def _collect_in_child(ws) -> tuple[dict[str, tuple[str, str, str, list[str]]], int]:
+def _collect_in_child(ws, memory: int | None = None) -> tuple[dict[str, tuple[str, str, str, list[str]]], int]:
     """collect run by a fresh interpreter (its reading worker forked from a small process, not from pytest):
     each file's (status, code, message, units), and the reading worker's peak resident size in KB; the good
-    return beside the file is collected, inbox/ unchanged."""
+    return beside the file is collected, inbox/ unchanged. `memory`: READ_MEMORY for the run."""
     import json
     import subprocess
     import sys
 
     before = _inbox_bytes(ws)
-    done_ = subprocess.run([sys.executable, "-c", _CHILD, str(ws.root)], capture_output=True, text=True,
-                           timeout=300, check=True, cwd=ws.root)
+    extra = [] if memory is None else [str(memory)]
+    done_ = subprocess.run([sys.executable, "-c", _CHILD, str(ws.root), *extra], capture_output=True, text=True,
+                           timeout=600, check=True, cwd=ws.root)
     assert _inbox_bytes(ws) == before
     found = json.loads(done_.stdout)
     assert [f[1:] for f in found["files"] if f[0] == "inbox/公安局.xlsx"] == [[READ, "", "", [GOOD_UNIT]]]
@@ -913,6 +916,141 @@ def test_unpacking_killed_leaves_nothing_behind(ws, inbox, tmp_path, monkeypatch
     _assert_consistent(ws, result)
 
 
+# ---------------------------------------------------------------- large files, streamed from archive/
+
+
+_MB = 1024 * 1024
+
+
+def _evidence_zip(path: Path, workbook: bytes, scans: int, size: int, method: int = zipfile.ZIP_STORED) -> None:
+    """A zip of a workbook and `scans` PDFs of `size` bytes of random (incompressible) data, written in chunks
+    (never held whole in memory)."""
+    with zipfile.ZipFile(path, "w", method, compresslevel=1 if method == zipfile.ZIP_DEFLATED else None) as zf:
+        zf.writestr("财政局台账.xlsx", workbook)
+        for n in range(scans):
+            with zf.open(f"佐证材料/扫描件{n}.pdf", "w", force_zip64=True) as out:
+                out.write(b"%PDF-1.4\n")
+                for _ in range(size // _MB):
+                    out.write(os.urandom(_MB))
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as source:
+        while chunk := source.read(_MB):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _assert_large_zip_collected(ws, name: str, scans: int, memory: int | None, worker_mb: int) -> None:
+    outcomes, worker_kb = _collect_in_child(ws, memory)
+    status, code, message, units = outcomes[f"inbox/{name}"]
+    assert (status, code, units) == (READ, "", ["县财政局"]), message
+    assert worker_kb < worker_mb * 1024, worker_kb  # a chunk in memory, never the file
+    conn = connect(ws.db_path)
+    stored = conn.execute("SELECT hash, archive_path, size FROM files WHERE inbox_path = ?",
+                          (f"inbox/{name}",)).fetchone()
+    inbox_file = ws.inbox / name
+    assert stored["size"] == inbox_file.stat().st_size
+    assert stored["hash"] == _sha256(inbox_file) == _sha256(ws.root / stored["archive_path"])  # copied faithfully
+    rows = conn.execute("SELECT a.name, a.archive_path, a.size, a.hash FROM attachments a JOIN submissions s "
+                        "ON s.id = a.submission_id WHERE s.file_hash = ?", (stored["hash"],)).fetchall()
+    conn.close()
+    assert sorted(r["name"] for r in rows) == sorted(f"佐证材料/扫描件{n}.pdf" for n in range(scans))
+    for row in rows[:2]:
+        assert _sha256(ws.root / row["archive_path"]) == row["hash"]
+    assert _leftovers(ws) == [] and not list(ws.root.rglob(".~tmp-*"))
+    _assert_store_consistent(ws)
+
+
+def test_zip_of_evidence_larger_than_the_reading_memory_is_collected(ws, inbox, tmp_path):
+    """A 160 MB zip of a workbook and scanned PDFs, read by a worker allowed 64 MB: streamed into archive/,
+    hashed on the way and opened from there (read whole, it would end as read.memory)."""
+    _evidence_zip(ws.inbox / "财政局材料.zip", _xlsx_bytes(tmp_path), 4, 40 * _MB, zipfile.ZIP_DEFLATED)
+    _assert_large_zip_collected(ws, "财政局材料.zip", 4, 64 * _MB, worker_mb=150)
+    assert _collect(ws).unchanged == 2  # known by its path, size and time next run: not read again
+
+
+@pytest.mark.slow
+def test_one_gigabyte_zip_of_evidence_is_collected_in_little_memory(ws, inbox, tmp_path):
+    """The case of issue 11: a 1 GB zip (past MAX_TOTAL_BYTES: its budget is what it weighs plus that) of a
+    small workbook and scanned PDFs, with the project's own limits; the reading worker stays small."""
+    _evidence_zip(ws.inbox / "财政局材料.zip", _xlsx_bytes(tmp_path), 8, 128 * _MB)
+    assert (ws.inbox / "财政局材料.zip").stat().st_size > 1024 * _MB
+    _assert_large_zip_collected(ws, "财政局材料.zip", 8, None, worker_mb=200)
+
+
+def test_workbook_past_the_reading_limit_is_refused_unread(ws, inbox, tmp_path, monkeypatch):
+    """A workbook (in inbox/, or in a zip beside another) that could only end its worker is refused at once
+    as read.memory, without being read into memory; the zip's other workbook is read."""
+    from reporting import collect_read
+
+    monkeypatch.setattr(collect_read, "READ_MEMORY", 64 * _MB)  # a workbook may weigh 16 MB
+    big = _rezip(_xlsx_bytes(tmp_path, "甲镇人民政府", {"2": ongoing()}),
+                 add={"xl/media/photo.jpeg": os.urandom(20 * _MB)}, stored=True)
+    _refused(ws, "甲镇.xlsx", big, "read.memory", "内存超过上限")
+    (ws.inbox / "打包.zip").write_bytes(_zip({"甲镇.xlsx": big, "财政局.xlsx": _xlsx_bytes(tmp_path)}))
+    result = _collect(ws)
+    outcome = _file(result, "打包.zip")
+    assert outcome.status == READ and [r.unit for r in outcome.returns] == ["县财政局"]
+    assert "甲镇.xlsx" in outcome.message and "内存超过上限" in outcome.message
+    _assert_store_consistent(ws)
+
+
+@pytest.mark.parametrize("system", ["nameless", "named", "no-proc"])
+def test_large_file_changed_while_read_is_archived_as_read(ws, tmp_path, monkeypatch, system):
+    """The inbox file is rewritten while it is copied: the digest, the copy in archive/ and what is read
+    are the same bytes (those read once from inbox/); whether the copy is made nameless and linked into
+    place, or under a temporary name (no O_TMPFILE), or written out again (no /proc to link it from)."""
+    from reporting import collect_read
+
+    monkeypatch.setattr(collect_read, "WHOLE_BYTES", 64 * 1024)
+    if system == "named":
+        monkeypatch.delattr(os, "O_TMPFILE", raising=False)
+    elif system == "no-proc":
+        def no_proc(source, *args, **kwargs):
+            raise FileNotFoundError(2, "No such file or directory", source)
+
+        monkeypatch.setattr(os, "link", no_proc)
+    path = tmp_path / "材料.zip"
+    _evidence_zip(path, b"PK-not-a-workbook", 1, 2 * _MB)
+    real = collect_read.open_inbox_file
+
+    def changing(name: str):
+        stream = real(name)
+        first = stream.read
+
+        def read(size: int = -1) -> bytes:
+            got = first(size)
+            with open(path, "r+b") as out:  # the sender's zip tool rewrites it meanwhile
+                out.seek(-_MB, os.SEEK_END)
+                out.write(os.urandom(_MB))
+            return got
+
+        stream.read = read
+        return stream
+
+    monkeypatch.setattr(collect_read, "open_inbox_file", changing)
+    job = collect_read.FileJob(str(path), "inbox/材料.zip", 0.0, str(ws.root))
+    with collect_read._taken(job) as (found, source):
+        assert isinstance(source, collect_read.Member)
+        import hashlib
+
+        whole = source.open().read()
+        assert found.size == len(whole) == source.size
+        assert found.digest == hashlib.sha256(whole).hexdigest() == _sha256(ws.root / found.archived)
+    assert _sha256(path) != found.digest  # the inbox file did change; what was read is the one copy
+    assert _leftovers(ws) == [] and [p.name for p in ws.archive.rglob("*") if p.is_file()] == [
+        PurePosixPath(found.archived).name]
+    monkeypatch.setattr(collect_read, "open_inbox_file", real)
+    path.write_bytes((ws.root / found.archived).read_bytes())
+    with collect_read._taken(job) as (again, _):  # the same contents once more: the copy is not made twice
+        assert again.archived == found.archived
+    assert _leftovers(ws) == [] and len([p for p in ws.archive.rglob("*") if p.is_file()]) == 1
+
+
 # ---------------------------------------------------------------- files that end their reader
 
 
@@ -1040,14 +1178,14 @@ def test_name_neither_utf8_nor_gbk_is_kept(ws, inbox, tmp_path):
 def test_file_collect_may_not_read(ws, inbox, tmp_path, monkeypatch):
     from reporting import collect_read
 
-    real = collect_read.read_inbox_file
+    real = collect_read.open_inbox_file
 
-    def denied(path: str) -> bytes:
+    def denied(path: str):
         if "无权限" in path:
             raise PermissionError(13, "Permission denied", path)
         return real(path)
 
-    monkeypatch.setattr(collect_read, "read_inbox_file", denied)
+    monkeypatch.setattr(collect_read, "open_inbox_file", denied)
     (ws.inbox / "无权限.xlsx").write_bytes(_xlsx_bytes(tmp_path))
     result = _collect(ws)
     assert "没有读取该文件的权限" in _file(result, "无权限.xlsx").message

@@ -157,6 +157,26 @@ def test_disk_too_small_for_what_a_zip_unpacks_to(tmp_path):
         assert _temporaries(ws.root) == [] and shutil.disk_usage(disk).free > 4 * 1024 * 1024  # nothing left
 
 
+def test_disk_full_while_streaming_a_large_file_into_archive(monkeypatch):
+    """A file past WHOLE_BYTES is copied into archive/ as it is read: the disk fills during the copy, the run
+    stops with one line naming archive/ (the files before it kept), the half copy is gone (it had no name)."""
+    from reporting import collect_read
+
+    monkeypatch.setattr(collect_read, "WHOLE_BYTES", 256 * 1024)  # the workers are forked: they see it too
+    with _small_disk("6m") as disk:
+        ws = init_workspace(disk / "工作目录")
+        _fill(ws)
+        (ws.inbox / "财政局材料.zip").write_bytes(_zip_of({"照片.jpg": os.urandom(4 * 1024 * 1024)}))
+        result = _collect(ws)
+        _one_line(result.output, result.exit_code, "磁盘空间不足", "archive")
+        conn = sqlite3.connect(ws.db_path)
+        assert conn.execute("SELECT name FROM files WHERE name LIKE '%财政局材料%'").fetchall() == []
+        conn.close()
+        assert _temporaries(ws.root) == [] and shutil.disk_usage(disk).free > 1024 * 1024  # nothing held
+        (ws.inbox / "财政局材料.zip").unlink()
+        assert _collect(ws).exit_code == 0
+
+
 def _zip_of(entries: dict[str, bytes]) -> bytes:
     import io
     import zipfile

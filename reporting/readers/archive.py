@@ -5,9 +5,11 @@ its end record, declared sizes, compression ratio, and — for entries that coul
 the real size, by streaming them). Names written by Chinese Windows (GBK without the UTF-8 flag) are
 decoded right; entries with `..`, absolute paths, drive letters or symbolic links are refused.
 
-An archive a unit sends is unpacked by streaming (`Spool`): entry after entry, in chunks, into one
-temporary file of the workspace, every byte counted against one budget for the whole inbox file; a zip
-inside it is read in place from that file. Memory holds a chunk, never an entry or an inner archive.
+An archive a unit sends is opened from its copy in archive/ when it is large (`Opened`: zipfile on a file
+object), and unpacked by streaming (`Spool`): entry after entry, in chunks, into one temporary file of the
+workspace, every byte counted against one budget for the whole inbox file (`budget_for`: MAX_TOTAL_BYTES
+on top of what the file itself weighs); a zip inside it is read in place from that file. Memory holds a
+chunk, never the inbox file, an entry or an inner archive.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, TypeVar
 
 from ..errors import ReturnError
 from ..fileio import TEMP_PREFIX
@@ -31,8 +33,8 @@ from ..fileio import TEMP_PREFIX
 MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 MAX_ENTRIES = 5000
 MAX_DIRECTORY_BYTES = MAX_ENTRIES * 1024  # the central directory: what zipfile reads into memory first
-MAX_ENTRY_BYTES = 200 * 1024 * 1024  # one entry, uncompressed
-MAX_TOTAL_BYTES = 500 * 1024 * 1024  # all entries, uncompressed
+MAX_ENTRY_BYTES = 200 * 1024 * 1024  # one entry of a zip read in memory (a workbook's package), uncompressed
+MAX_TOTAL_BYTES = 500 * 1024 * 1024  # all entries, uncompressed, past what the inbox file weighs (budget_for)
 MAX_RATIO = 200  # uncompressed / compressed, for entries past RATIO_FLOOR
 RATIO_FLOOR = 10 * 1024 * 1024
 DEFLATE_MAX_RATIO = 1032  # the most deflate can expand: past the budget only if compressed * this > budget
@@ -51,10 +53,14 @@ STOPS = ("zip.bomb", "zip.no_space")  # codes after which nothing more of the fi
 
 @dataclass
 class Budget:
-    """Bytes still allowed to be unpacked from one inbox file, zips inside it included (MAX_TOTAL_BYTES for
-    the whole file, not for each zip: twenty inner zips each within the limits must not add up to 8 GB)."""
+    """Bytes still allowed to be unpacked from one inbox file, zips inside it included (one budget for the
+    whole file, not for each zip: twenty inner zips each within the limits must not add up to 8 GB)."""
 
-    left: int = MAX_TOTAL_BYTES
+    left: int = -1  # -1: MAX_TOTAL_BYTES, as it is when the budget is made
+
+    def __post_init__(self) -> None:
+        if self.left < 0:
+            self.left = MAX_TOTAL_BYTES
 
     def take(self, size: int, name: str) -> None:
         if size > self.left:
@@ -62,12 +68,48 @@ class Budget:
         self.left -= size
 
 
+def budget_for(size: int) -> Budget:
+    """The budget of an inbox file of `size` bytes: MAX_TOTAL_BYTES of growth on top of twice what it weighs
+    (its entries, and the entries of the zips among them). A bomb is small and unpacks to far more than it
+    weighs; a large zip of scanned evidence unpacks to about what it weighs, and is not one."""
+    return Budget(MAX_TOTAL_BYTES + 2 * max(size, 0))
+
+
 class SpoolError(OSError):
     """The workspace could not hold what is unpacked (disk full, archive/ not writable): an environment
     fault, not a fault of the file."""
 
 
-class Spool:
+_O = TypeVar("_O", bound="Opened")
+
+
+class Opened:
+    """A file open for reading, whose bytes Members are slices of: a Spool, or the copy in archive/ of a large
+    inbox file (see `whole`), with the budget of the inbox file they come from."""
+
+    def __init__(self, file: io.BufferedIOBase | io.RawIOBase, budget: Budget | None = None) -> None:
+        self.file = file
+        self.budget = budget or Budget()
+
+    def __enter__(self: _O) -> _O:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.file.close()
+
+    def read(self, offset: int, size: int) -> bytes:
+        self.file.seek(offset)
+        return self.file.read(size) or b""
+
+    def whole(self, name: str, mtime: float, size: int, digest: str) -> Member:
+        """The whole file as a Member (sniff_member, unpack and Member.read take it like an unpacked file)."""
+        return Member(name, mtime, size, digest, self, 0)
+
+
+class Spool(Opened):
     """The one temporary file the zips of one inbox file are unpacked into, entry after entry, in chunks,
     every byte counted against one Budget the moment it is written; an entry is then a slice of it.
 
@@ -92,15 +134,6 @@ class Spool:
         self.end = 0
         self.folder = folder
 
-    def __enter__(self) -> Spool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.file.close()
-
     def add(self, stream: IO[bytes], name: str) -> tuple[int, int, str]:
         """Copy `stream` to the end, counting each chunk against the budget before it is written: (offset,
         size, sha256). A ReturnError (zip.bomb, zip.damaged …) the moment it goes wrong."""
@@ -124,20 +157,16 @@ class Spool:
                 raise SpoolError(exc.errno, exc.strerror, str(self.folder or tempfile.gettempdir())) from exc
             self.end += len(chunk)
 
-    def read(self, offset: int, size: int) -> bytes:
-        self.file.seek(offset)
-        return self.file.read(size)
-
 
 def _temporary_file(folder: Path | None) -> io.BufferedRandom:
     return tempfile.TemporaryFile(prefix=TEMP_PREFIX, dir=folder)
 
 
 class _Window(io.RawIOBase):
-    """A read-only, seekable view of `size` bytes of a Spool from `offset`: what zipfile opens an inner zip
-    through (it seeks before every read, so the spool's shared position does no harm)."""
+    """A read-only, seekable view of `size` bytes of a Spool (or Opened file) from `offset`: what zipfile opens
+    an inner zip through (it seeks before every read, so the spool's shared position does no harm)."""
 
-    def __init__(self, spool: Spool, offset: int, size: int) -> None:
+    def __init__(self, spool: Opened, offset: int, size: int) -> None:
         super().__init__()
         self.spool, self.offset, self.size, self.pos = spool, offset, size, 0
 
@@ -162,7 +191,7 @@ class _Window(io.RawIOBase):
         if not count:
             return 0
         self.spool.file.seek(self.offset + self.pos)
-        got = self.spool.file.readinto(memoryview(buffer)[:count])
+        got = self.spool.file.readinto(memoryview(buffer)[:count]) or 0
         self.pos += got
         return got
 
@@ -170,13 +199,13 @@ class _Window(io.RawIOBase):
 @dataclass
 class Member:
     """A file unpacked from a zip: its decoded name, time, size and digest, its bytes in the Spool (read
-    into memory only when asked)."""
+    into memory only when asked); or a large inbox file, its bytes in its copy in archive/ (Opened.whole)."""
 
     name: str
     mtime: float
     size: int
     digest: str
-    spool: Spool = field(repr=False)
+    spool: Opened = field(repr=False)
     offset: int = field(repr=False)
 
     def read(self) -> bytes:
@@ -215,10 +244,14 @@ def open_zip(data: bytes, name: str) -> zipfile.ZipFile:
 _last_opened: list = []  # [bytes, ZipFile] of the last call
 
 
-def _checked_zip(data: bytes | IO[bytes], name: str, real_sizes: bool = True) -> zipfile.ZipFile:
+def _checked_zip(data: bytes | IO[bytes], name: str, real_sizes: bool = True, total: int | None = None,
+                 ) -> zipfile.ZipFile:
     """A ZipFile over the bytes (or a seekable file), checked; its central directory is sized up from the
     end record first, so a zip declaring millions of entries is refused before zipfile reads them all.
-    `real_sizes=False` for a zip whose entries will only be unpacked into a Spool, which counts them."""
+    `real_sizes=False` for a zip whose entries will only be unpacked into a Spool, which counts them: their
+    declared sizes are held to `total` (the budget left) and the ratio rule, not to MAX_ENTRY_BYTES, which
+    keeps what is read into memory small (an entry of a workbook's package; a workbook unpacked to the spool
+    is held to its own limit when it is read)."""
     source = io.BytesIO(data) if isinstance(data, bytes) else data
     try:
         end = zipfile._EndRecData(source)  # type: ignore[attr-defined]  # the end record, as ZipFile reads it
@@ -235,11 +268,13 @@ def _checked_zip(data: bytes | IO[bytes], name: str, real_sizes: bool = True) ->
         raise ReturnError(f"压缩包内文件过多（{len(infos)} 个），已拒收", file=name, code="zip.too_many")
     if _overlapping(infos):
         raise ReturnError(BOMB, file=name, code="zip.bomb")
-    total = 0
+    limit = MAX_TOTAL_BYTES if total is None else total
+    entry_limit = MAX_ENTRY_BYTES if real_sizes else limit
+    declared = 0
     for info in infos:
-        total += info.file_size
+        declared += info.file_size
         ratio = info.file_size / max(info.compress_size, 1)
-        if info.file_size > MAX_ENTRY_BYTES or total > MAX_TOTAL_BYTES or (
+        if info.file_size > entry_limit or declared > limit or (
                 info.file_size > RATIO_FLOOR and ratio > MAX_RATIO):
             raise ReturnError(BOMB, file=name, code="zip.bomb")
         if real_sizes and info.compress_size * DEFLATE_MAX_RATIO > MAX_ENTRY_BYTES and not info.is_dir():
@@ -290,9 +325,9 @@ def member_names(data: bytes, name: str) -> set[str]:
 
 
 def member_zip(member: Member, name: str) -> zipfile.ZipFile:
-    """A zip unpacked into a spool, opened in place and checked (its real sizes are counted when it is
-    unpacked; a workbook package is checked whole when it is read)."""
-    return _checked_zip(member.open(), name, real_sizes=False)
+    """A zip unpacked into a spool (or a large inbox file), opened in place and checked (its real sizes are
+    counted when it is unpacked; a workbook package is checked whole when it is read)."""
+    return _checked_zip(member.open(), name, real_sizes=False, total=member.spool.budget.left)
 
 
 def decode_name(info: zipfile.ZipInfo) -> str:
@@ -319,11 +354,14 @@ def _unsafe(info: zipfile.ZipInfo, decoded: str) -> bool:
 
 
 def unpack(source: bytes | Member, name: str, spool: Spool) -> tuple[list[Member], list[str]]:
-    """The files in the archive (the inbox file's bytes, or a zip unpacked before into the same spool),
-    streamed into `spool`, and a message for each entry refused (unsafe path, encrypted, link). What the
-    entries declare must fit in what is left of the budget before any is read; each chunk is counted as
-    it is written, so the unpacking stops the moment the whole file's budget is passed."""
-    zf = open_zip(source, name) if isinstance(source, bytes) else _checked_zip(source.open(), name, False)
+    """The files in the archive (the inbox file's bytes or its copy in archive/, or a zip unpacked before into
+    the same spool), streamed into `spool`, and a message for each entry refused (unsafe path, encrypted,
+    link). What the entries declare must fit in what is left of the budget before any is read; each chunk
+    is counted as it is written, so the unpacking stops the moment the whole file's budget is passed."""
+    if isinstance(source, bytes):
+        zf = open_zip(source, name)
+    else:
+        zf = _checked_zip(source.open(), name, False, spool.budget.left)
     infos = [info for info in zf.infolist() if not info.is_dir()]
     if sum(info.file_size for info in infos) > spool.budget.left:
         raise ReturnError(BOMB, file=name, code="zip.bomb")
