@@ -223,7 +223,7 @@ def explain(source: bytes | Member, shown: str) -> ReturnError | None:
             fmt = _sniff_large(source, shown)
             if fmt not in (readers.FORMAT_XLSX, readers.FORMAT_XLSM):
                 return None
-            source = source.read()
+            source = _workbook_bytes(source, shown)
         data = source
         fmt = readers.sniff(data, shown)
     except ReturnError:

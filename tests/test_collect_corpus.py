@@ -1100,6 +1100,25 @@ def test_thirty_good_returns_and_one_crash_in_pool_mode_end(ws, inbox, tmp_path,
     _assert_consistent(ws, result)
 
 
+@pytest.mark.parametrize("size", ["small", "large"])
+def test_crash_on_a_far_cell_is_explained_from_the_file(ws, inbox, tmp_path, monkeypatch, size):
+    """A worker that dies on a workbook: the main process tells why from the file itself, whether it was
+    read whole or (large) from its copy in archive/."""
+    from reporting import collect_read
+
+    if size == "large":
+        monkeypatch.setattr(collect_read, "WHOLE_BYTES", 64 * 1024)
+    data = _with_cells(_xlsx_bytes(tmp_path), '<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row>')
+    data = _rezip(data, add={"xl/media/photo.jpeg": os.urandom(256 * 1024)}, stored=True)
+    monkeypatch.setattr(collect_read, "_open", _crash_on("崩溃", os.abort))
+    (ws.inbox / "崩溃.xlsx").write_bytes(data)
+    result = _collect(ws)
+    outcome = _file(result, "崩溃.xlsx")
+    assert (outcome.status, outcome.code) == (ERROR_FILE, "sheet.too_far") and "数据范围过大" in outcome.message
+    _assert_consistent(ws, result)
+    assert _leftovers(ws) == []
+
+
 def test_reader_past_the_time_limit_is_stopped(ws, inbox, tmp_path, monkeypatch):
     import time
 
