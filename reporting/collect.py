@@ -30,6 +30,7 @@ from .evidence import (
     match_file,
     store_claims,
 )
+from .figures import keep_all_counts
 from .fileio import remove_temporaries
 from .generate import accepted_answers, plain_value
 from .latest import Confirmed, ConfirmError, confirm_return, hold_return, newer_than, saved_text, settle_latest
@@ -136,6 +137,7 @@ def collect_inbox(ws: Workspace, *, round_name: str | None = None, progress: Pro
                 result.receipts = write_pending_receipts(ws, conn, workers=workers)
             with transaction(conn):
                 conn.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (_now(), run_id))
+                keep_all_counts(conn)  # figures.py: the returns stored in this run counted
             return result
         finally:
             conn.close()
@@ -522,6 +524,7 @@ def confirm_file(ws: Workspace, file: Path, unit: str | None = None, *, receipts
                 for submission_id, piece in rechecked.items():
                     _replace_checked(conn, submission_id, piece, attachments)
                 done = confirm_return(conn, digest, f"inbox/{row['name']}", unit, units)
+                keep_all_counts(conn)
                 for submission_id in ids:
                     _store_confirmed_liaison(conn, submission_id)
             if receipts:

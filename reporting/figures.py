@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -32,7 +33,7 @@ from .errors import WorkspaceError
 from .latest import COUNTS, counts
 from .models import ROLE_LEAD
 from .quotes import NOTE_COLUMNS, fill_notes
-from .store import loads
+from .store import loads, transaction
 from .vocabulary import (
     OVERDUE_STATES,
     STATE_BLANK,
@@ -193,6 +194,7 @@ def compute_figures(conn: sqlite3.Connection, round_name: str, as_of: date | Non
     round_row, due, as_of = _round(conn, round_name, as_of)
     tasks = {row["task_id"]: row for row in conn.execute(
         "SELECT * FROM round_tasks WHERE round = ? ORDER BY seq", (round_name,))}
+    keep_counts(conn, round_name)
     latest = _latest_submissions(conn, round_name)
     pairs = Pairs(conn, round_name, as_of, latest)
     total, units, task_figures, areas = _tally_all(conn, pairs, tasks, latest)
@@ -299,6 +301,121 @@ _PAIRS_SQL = f"""
 _ANSWER_TEXTS = [*_TEXT_FIELDS, "sheet", "row"]
 
 
+# -- Kept counts ------------------------------------------------------------------------------------------
+# The tallies are read from counts kept in the store (migration 12), not from the pairs: per unit and deadline
+# (kept_unit_counts: overdue is then a sum over the deadlines passed by the as-of date) and per task
+# (kept_task_counts), each over the pairs of the round with, besides the static count of pairs (tasks):
+#   answered     the pairs with a row in their unit's latest return;
+#   completed, ongoing, not_started, reported_nr   those whose row gives 已完成/推进中/未启动/未报送 (_STATE_WHEN);
+#   progress     the sum of the progress that counts, in millionths of a percent (an integer: counts that are
+#                added and taken away again as returns replace each other stay exact);
+# 未报送 is then tasks - answered + reported_nr, 待修改 what is left of answered, overdue (deadline passed) answered -
+# completed - reported_nr. kept_units holds each unit's return they were counted from and its static figures.
+# `keep_counts` brings them up to date: the units whose latest return changed are counted again, and their old and
+# new rows taken from and added to the tasks' counts; a round not kept yet (stored before, or generated again) is
+# counted from its pairs.
+PROGRESS_SCALE = 1_000_000
+_KEPT = ["answered", "completed", "ongoing", "not_started", "reported_nr", "progress"]
+_KEPT_WHEN = {"answered": "answered",
+              **{name: f"(answered AND {_STATE_WHEN[state]})" for name, state in (
+                  ("completed", STATUS_DONE), ("ongoing", STATUS_ONGOING), ("not_started", STATUS_NOT_STARTED),
+                  ("reported_nr", STATE_NOT_REPORTED))},
+              "progress": f"COALESCE(CAST(round({_PROGRESS_SQL} * {PROGRESS_SCALE}) AS INTEGER), 0)"}
+_KEPT_SUMS = ", ".join(f"SUM({_KEPT_WHEN[name]})" for name in _KEPT)
+_KEPT_OVERDUE = "{c}answered - {c}completed - {c}reported_nr"  # a group's pairs overdue when its deadline passed
+assert set(OVERDUE_STATES) == set(STATES) - {STATUS_DONE, STATE_NOT_REPORTED}
+
+
+def keep_counts(conn: sqlite3.Connection, round_name: str) -> None:
+    """Bring the round's kept counts up to date (a look at each unit's latest return when they are)."""
+    if _kept(conn, round_name) and not _changes(conn, round_name):
+        return
+    with _writing(conn):
+        if not _kept(conn, round_name):
+            _count_round(conn, round_name)
+        else:
+            _count_changes(conn, round_name, _changes(conn, round_name))
+
+
+def keep_all_counts(conn: sqlite3.Connection) -> None:
+    """keep_counts for every round kept so far (collect and confirm, after storing returns; a round not kept yet
+    is left to its first reader)."""
+    for (round_name,) in conn.execute("SELECT round FROM kept_rounds").fetchall():
+        keep_counts(conn, round_name)
+
+
+@contextmanager
+def _writing(conn: sqlite3.Connection) -> Iterator[None]:
+    if conn.in_transaction:
+        yield
+    else:
+        with transaction(conn):
+            yield
+
+
+def _kept(conn: sqlite3.Connection, round_name: str) -> bool:
+    return conn.execute("SELECT 1 FROM kept_rounds WHERE round = ?", (round_name,)).fetchone() is not None
+
+
+def _changes(conn: sqlite3.Connection, round_name: str) -> list[tuple[str, int | None, int | None]]:
+    """The units whose latest return is not the one counted: (unit, counted, latest)."""
+    latest = dict(conn.execute(f"SELECT unit, MAX(id) FROM submissions WHERE round = ? AND {COUNTS} GROUP BY unit",
+                               (round_name,)).fetchall())
+    return [(unit, counted, latest.get(unit)) for unit, counted in conn.execute(
+        "SELECT unit, submission_id FROM kept_units WHERE round = ?", (round_name,)) if counted != latest.get(unit)]
+
+
+def _kept_params(round_name: str) -> dict:
+    return {"round": round_name, "lead": ROLE_LEAD, **{name[1:]: state for state, name in _STATE_NAMES.items()}}
+
+
+_KEPT_CTE = _PAIRS_CTE.format(counts=COUNTS, answers="", notes=", ".join(f"n.{name}" for name in NOTE_COLUMNS))
+
+
+def _count_round(conn: sqlite3.Connection, round_name: str) -> None:
+    """The round's counts from its pairs (three GROUP BY passes)."""
+    params = _kept_params(round_name)
+    for table in ("kept_units", "kept_unit_counts", "kept_task_counts"):
+        conn.execute(f"DELETE FROM {table} WHERE round = ?", (round_name,))
+    conn.execute(f"""INSERT INTO kept_units (round, unit, submission_id, first, lead_tasks, areas)
+        WITH {_KEPT_CTE} SELECT :round, p.unit, (SELECT id FROM latest l WHERE l.unit = p.unit),
+            MIN(p.seq * 2 + (p.role <> :lead)), COUNT(*) FILTER (WHERE p.role = :lead),
+            json_group_array(DISTINCT p.area)
+        FROM pairs p GROUP BY p.unit""", params)
+    _count_units(conn, params, "")
+    conn.execute(f"""INSERT INTO kept_task_counts (round, task_id, tasks, {', '.join(_KEPT)})
+        WITH {_KEPT_CTE} SELECT :round, task_id, COUNT(*), {_KEPT_SUMS} FROM pairs GROUP BY task_id""", params)
+    conn.execute("INSERT INTO kept_rounds (round) VALUES (?)", (round_name,))
+
+
+def _count_units(conn: sqlite3.Connection, params: dict, where: str) -> None:
+    conn.execute(f"""INSERT INTO kept_unit_counts (round, unit, deadline, tasks, {', '.join(_KEPT)})
+        WITH {_KEPT_CTE} SELECT :round, unit, COALESCE(deadline, ''), COUNT(*), {_KEPT_SUMS}
+        FROM pairs {where} GROUP BY unit, COALESCE(deadline, '')""", params)
+
+
+def _count_changes(conn: sqlite3.Connection, round_name: str, changes: list[tuple[str, int | None, int | None]],
+                   ) -> None:
+    """Count again the units whose latest return changed; take their old rows from the tasks' counts, add the new."""
+    params = {**_kept_params(round_name), "changes": json.dumps(changes, ensure_ascii=False)}
+    changed = ("(SELECT json_extract(value, '$[0]') AS unit, json_extract(value, '$[1]') AS old, "
+               "json_extract(value, '$[2]') AS new FROM json_each(:changes))")
+    conn.execute(f"DELETE FROM kept_unit_counts WHERE round = :round AND unit IN (SELECT unit FROM {changed})", params)
+    _count_units(conn, params, f"WHERE unit IN (SELECT unit FROM {changed})")
+    conn.execute(f"UPDATE kept_units SET submission_id = c.new FROM {changed} c "
+                 "WHERE kept_units.round = :round AND kept_units.unit = c.unit", params)
+    signed = ", ".join(f"SUM(sign * {_KEPT_WHEN[name]})" for name in _KEPT)
+    conn.execute(f"""INSERT INTO kept_task_counts (round, task_id, tasks, {', '.join(_KEPT)})
+        SELECT :round, task_id, 0, {signed} FROM (
+            SELECT a.task_id, iif(n.submission_id IS c.new, 1, -1) AS sign, 1 AS answered, n.accepted, n.status,
+                   n.progress
+            FROM {changed} c JOIN answers n ON n.submission_id IN (c.old, c.new)
+            JOIN assignments a ON a.round = :round AND a.unit = c.unit AND a.task_id = n.task_id)
+        WHERE true GROUP BY task_id
+        ON CONFLICT (round, task_id) DO UPDATE SET
+            {', '.join(f'{name} = {name} + excluded.{name}' for name in _KEPT)}""", params)
+
+
 class Pairs:
     """The round's pairs, read from the store each time they are iterated (see the module docstring)."""
 
@@ -307,8 +424,10 @@ class Pairs:
         self.path = _database_file(conn)
         self.round, self.as_of = round_name, as_of
         # the tasks whose deadline has passed by as_of: what overdue asks of a task (_OVERDUE_SQL)
-        self.passed = [task_id for task_id, deadline in conn.execute(
-            "SELECT task_id, deadline FROM round_tasks WHERE round = ?", (round_name,)) if is_overdue(deadline, as_of)]
+        deadlines = conn.execute("SELECT task_id, deadline FROM round_tasks WHERE round = ?", (round_name,)).fetchall()
+        self.passed = [task_id for task_id, deadline in deadlines if is_overdue(deadline, as_of)]
+        # the same as the deadlines kept_unit_counts has them ('' for none)
+        self.passed_deadlines = sorted({deadline or "" for _, deadline in deadlines if is_overdue(deadline, as_of)})
         self.sources = {unit: _source_name(row) for unit, row in latest.items()}
         self.count = 0
         self._conn = conn  # used while the figures are computed, and when the store is not a file
@@ -409,31 +528,34 @@ def _source_name(submission: sqlite3.Row) -> str:
     return f"{name}/{submission['member']}" if submission["member"] else name
 
 
-def _counts(tally: Tally, values: Sequence) -> None:
-    """A tally from _TALLY_SQL's columns."""
-    tasks, completed, ongoing, not_started, not_reported, overdue, progress_sum = values
+def _counts(tally: Tally, values: Sequence, overdue: int) -> None:
+    """A tally from kept counts (_KEPT's columns, tasks first), and its overdue pairs."""
+    tasks, answered, completed, ongoing, not_started, reported_nr, progress = values
     tally.tasks, tally.completed, tally.ongoing, tally.not_started = tasks, completed, ongoing, not_started
-    tally.not_reported, tally.overdue, tally.progress_sum = not_reported, overdue, progress_sum
-    tally.needs_fix = tasks - completed - ongoing - not_started - not_reported
+    tally.not_reported = tasks - answered + reported_nr
+    tally.needs_fix = answered - completed - ongoing - not_started - reported_nr
+    tally.overdue, tally.progress_sum = overdue, progress / PROGRESS_SCALE
 
 
 def _tally_all(conn: sqlite3.Connection, pairs: Pairs, tasks: dict[str, sqlite3.Row],
                latest: dict[str, sqlite3.Row]) -> tuple[Tally, list[UnitFigures], list[TaskFigures], list[AreaFigures]]:
-    """The round's, each unit's, task's and area's tallies: GROUP BY unit and GROUP BY task over the pairs (areas
-    are their tasks' sums), and the lead pairs; units and areas in the order the pairs first name them, tasks in
-    plan order."""
+    """The round's, each unit's, task's and area's tallies, from the kept counts (areas are their tasks' sums), and
+    the lead pairs; units and areas in the order the pairs first name them, tasks in plan order."""
     roster = {row["name"]: row for row in conn.execute("SELECT * FROM units")}
     liaisons = {row["unit"]: row for row in conn.execute("SELECT * FROM liaisons")}
-    width = len(_COUNTS) - 1
+    passed = {"round": pairs.round, "passed": json.dumps(pairs.passed_deadlines)}
     total = Tally()
     units: list[tuple[int, UnitFigures]] = []
     members: dict[str, list[UnitFigures]] = {}
+    sums = ", ".join(f"SUM(c.{name})" for name in ["tasks", *_KEPT])
     # first: where the unit first comes in task order (seq, then lead before the others)
-    for name, *values, first, lead_tasks, areas_of in pairs.fetch(
-            f"WITH {{cte}} SELECT unit, {_TALLY_SQL}, MIN(seq * 2 + (role <> :lead)), "
-            "COUNT(*) FILTER (WHERE role = :lead), json_group_array(DISTINCT area) FROM pairs GROUP BY unit"):
+    for name, *values, overdue, first, lead_tasks, areas_of in conn.execute(
+            f"SELECT u.unit, {sums}, TOTAL(iif(c.deadline IN (SELECT value FROM json_each(:passed)), "
+            f"{_KEPT_OVERDUE.format(c='c.')}, 0)), u.first, u.lead_tasks, u.areas "
+            "FROM kept_units u JOIN kept_unit_counts c ON c.round = u.round AND c.unit = u.unit "
+            "WHERE u.round = :round GROUP BY u.unit", passed):
         unit = _unit_header(name, roster.get(name), liaisons.get(name), latest.get(name))
-        _counts(unit, values[:width])
+        _counts(unit, values, int(overdue))
         unit.lead_tasks = lead_tasks
         total.add(unit)
         units.append((first, unit))
@@ -442,11 +564,13 @@ def _tally_all(conn: sqlite3.Connection, pairs: Pairs, tasks: dict[str, sqlite3.
     leads = pairs.leads()
     task_figures: list[TaskFigures] = []
     areas: dict[str, AreaFigures] = {}
-    for task_id, *values in pairs.fetch(f"WITH {{cte}} SELECT task_id, {_TALLY_SQL} FROM pairs GROUP BY task_id"):
+    columns = ", ".join(["tasks", *_KEPT])
+    for task_id, *values in conn.execute(f"SELECT task_id, {columns}, {_KEPT_OVERDUE.format(c='')} "
+                                         "FROM kept_task_counts WHERE round = ?", (pairs.round,)):
         row = tasks[task_id]
         task = TaskFigures(task_id=task_id, seq=row["seq"], text=row["text"], area=row["area"],
                            deadline=row["deadline"], lead_units=loads(row["lead"]), leads=leads.get(task_id, []))
-        _counts(task, values)
+        _counts(task, values[:-1], values[-1] if task_id in pairs.passed else 0)
         task.lead_state = "、".join(dict.fromkeys(state for _, state in task.leads))
         task_figures.append(task)
     task_figures.sort(key=lambda t: t.seq)

@@ -211,6 +211,33 @@ MIGRATIONS: list[str] = [
         GROUP BY submission_id;
     DELETE FROM problems WHERE code = 'evidence.claim_without_file';
     """,
+    # 13: counts kept per round (figures.py, "Kept counts"): each unit's tallies by deadline and each task's, with the
+    # return they were counted from, brought up to date when the return that counts for a unit changes (collect,
+    # confirm) so status, consolidate and the report read these small tables instead of every unit-task pair;
+    # worked out from the pairs on first use (kept_rounds names the rounds kept; generating a round again drops it).
+    """
+    CREATE TABLE kept_rounds (round TEXT PRIMARY KEY);
+    CREATE TABLE kept_units (
+        round TEXT NOT NULL, unit TEXT NOT NULL, submission_id INTEGER, first INTEGER NOT NULL,
+        lead_tasks INTEGER NOT NULL, areas TEXT NOT NULL, PRIMARY KEY (round, unit)
+    );
+    CREATE TABLE kept_unit_counts (
+        round TEXT NOT NULL, unit TEXT NOT NULL, deadline TEXT NOT NULL, tasks INTEGER NOT NULL,
+        answered INTEGER NOT NULL, completed INTEGER NOT NULL, ongoing INTEGER NOT NULL,
+        not_started INTEGER NOT NULL, reported_nr INTEGER NOT NULL, progress INTEGER NOT NULL,
+        PRIMARY KEY (round, unit, deadline)
+    );
+    CREATE TABLE kept_task_counts (
+        round TEXT NOT NULL, task_id TEXT NOT NULL, tasks INTEGER NOT NULL,
+        answered INTEGER NOT NULL, completed INTEGER NOT NULL, ongoing INTEGER NOT NULL,
+        not_started INTEGER NOT NULL, reported_nr INTEGER NOT NULL, progress INTEGER NOT NULL,
+        PRIMARY KEY (round, task_id)
+    );
+    CREATE TRIGGER kept_generated AFTER INSERT ON rounds BEGIN
+        DELETE FROM kept_rounds WHERE round = NEW.name;
+    END;
+    CREATE INDEX assignments_task ON assignments (round, task_id, role);
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -279,13 +306,25 @@ def _migrate(conn: sqlite3.Connection, db_path: Path) -> None:
         raise WorkspaceError(f"{db_path.name} 由更新版本的工具创建（结构版本 {version}），请升级 reporting 后再用")
     for index in range(version, SCHEMA_VERSION):
         with transaction(conn):
-            for statement in MIGRATIONS[index].split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+            for statement in _statements(MIGRATIONS[index]):
+                conn.execute(statement)
             if index + 1 == SCHEMA_VERSION:
                 conn.execute("DROP VIEW IF EXISTS cells")
                 conn.execute(cells_view())
             conn.execute(f"PRAGMA user_version = {index + 1}")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration, each whole (a trigger's body holds semicolons of its own)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending
+            pending = ""
+    if pending.strip(" \n;"):
+        yield pending
 
 
 @contextmanager
