@@ -5,14 +5,21 @@
     python bench/bench_report.py --pdf                  # also time the LibreOffice PDF
     python bench/bench_report.py --units 300 --county 80 --steps report --repeat 3
                                                         # report at two scales, alternating: the issue 17 ratio
+    python bench/bench_report.py --units 600 --county 80 --steps report --repeat 3 --against 75b1dfe
+                                                        # and an earlier commit's report, in turn, on copies
 
 Fills reporting.db of a temporary workspace by plain SQL: two rounds (so round-over-round is computed),
 90 % of units returned in the current round, one return in twenty with an error row, synthetic
 measures/problems/plans, stored as collect stores them (answers rows with the column letters of the return in
 submissions.columns; answers.raw NULL: every cell as normalised, the usual row; the notes of quotes.py).
 Each step then runs in a fresh process, which reports its wall and CPU time and its peak memory (ru_maxrss).
+The figures' kept counts (figures.py) are then brought up to date once, as collect keeps them when it stores
+the returns, so the timed steps read them as they would after a collect.
 With --county, a second workspace of that many units is filled the same way, and each step runs on both, in
 turn, --repeat times; the ratio of the medians (CPU) is printed: issue 17 wants report's at most 1.5.
+With --against COMMIT, that commit's package (git archive) runs each step too, in turn with this checkout's, on a
+copy of each workspace whose store is marked with that commit's schema version (the tables it does not know are
+left in place, unused), so both are measured in the same run on the same data.
 """
 
 from __future__ import annotations
@@ -22,17 +29,39 @@ import multiprocessing
 import random
 import resource
 import shutil
+import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from reporting.quotes import NOTE_COLUMNS, answer_notes
-from reporting.store import connect, dumps, transaction
-from reporting.workbook_spec import FILL_COLUMNS
-from reporting.workspace import Settings, Workspace
-from reporting.workspace_init import init_workspace
+sys.path[:0] = [str(Path(__file__).resolve().parent)]
+
+from against import checkout, run_once  # noqa: E402
+
+from reporting.figures import keep_counts  # noqa: E402
+from reporting.quotes import NOTE_COLUMNS, answer_notes  # noqa: E402
+from reporting.store import connect, dumps, transaction  # noqa: E402
+from reporting.workbook_spec import FILL_COLUMNS  # noqa: E402
+from reporting.workspace import Settings, Workspace  # noqa: E402
+from reporting.workspace_init import init_workspace  # noqa: E402
+
+RUN = """
+import json, resource, sys, time
+sys.path.insert(0, sys.argv[1])
+step = "{step}"
+from reporting.report import write_report
+from reporting.summary_xlsx import consolidate
+from reporting.workspace import Workspace
+ws = Workspace(sys.argv[2])
+started, cpu = time.perf_counter(), time.process_time()
+output = consolidate(ws) if step == "consolidate" else write_report(ws).docx
+print(json.dumps({"step": step, "wall": time.perf_counter() - started, "cpu": time.process_time() - cpu,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "size_mb": output.stat().st_size / 1e6}))
+"""
 
 ROUNDS = [  # name, due, generated at, share of units that returned
     ("基准第一轮", "2026-03-31", "2026-01-05T09:00:00", 0.5),
@@ -54,6 +83,8 @@ def fill(ws: Workspace, units: int, tasks: int, seed: int = 7) -> int:
                          "'13800000000', 'unit@example.cn')", [(n,) for n in names])
         for round_name, due, generated_at, share in ROUNDS:
             _round(conn, rng, names, tasks, round_name, due, generated_at, share)
+    for round_name, *_ in ROUNDS:
+        keep_counts(conn, round_name)
     conn.close()
     return units * tasks
 
@@ -152,6 +183,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--county", type=int, default=0, help="also a workspace of this many units, to compare")
     parser.add_argument("--steps", default="consolidate,report", help="comma-separated: consolidate, report")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each step on each workspace, alternating")
+    parser.add_argument("--against", default="", help="an earlier commit, run in turn with this checkout")
     parser.add_argument("--pdf", action="store_true", help="also convert the report to PDF with LibreOffice")
     parser.add_argument("--keep", action="store_true", help="keep the workspace and print where it is")
     args = parser.parse_args(argv)
@@ -160,24 +192,52 @@ def main(argv: list[str]) -> None:
         spaces = [(args.units, _workspace(folder / "工作目录", args.units, args.tasks))]
         if args.county:
             spaces.append((args.county, _workspace(folder / "县级", args.county, args.tasks)))
+        earlier = _earlier(args.against, folder, spaces) if args.against else None
         print(f"仅导入模块的进程峰值内存 {baseline():.0f} MB")
+        sides = ["本检出", *([args.against] if earlier else [])]
         for step in args.steps.split(","):
-            cpu: dict[int, list[float]] = {units: [] for units, _ in spaces}
+            cpu: dict[tuple[str, int], list[float]] = {(side, units): [] for side in sides for units, _ in spaces}
             for _ in range(args.repeat):
                 for units, ws in spaces:
-                    r = measure(step, ws.root, pdf=args.pdf and step == "report")
-                    cpu[units].append(r["cpu"])
-                    print(f"{r['step']:<12} {units:>5} 个单位  用时 {r['wall']:6.1f} 秒（CPU {r['cpu']:6.1f} 秒）  "
-                          f"峰值内存 {r['peak_mb']:6.0f} MB  输出 {r['size_mb']:.1f} MB", flush=True)
-            if args.county:
-                big, small = statistics.median(cpu[args.units]), statistics.median(cpu[args.county])
-                print(f"{step} CPU 中位数：{args.units} 个单位 {big:.2f} 秒 ÷ {args.county} 个单位 {small:.2f} 秒 "
-                      f"= {big / small:.2f} 倍")
+                    for side in sides:
+                        if side == "本检出":
+                            r = measure(step, ws.root, pdf=args.pdf and step == "report")
+                        else:
+                            assert earlier is not None
+                            r = run_once(RUN.replace("{step}", step), earlier[0], earlier[1][units])
+                        cpu[side, units].append(r["cpu"])
+                        print(f"{side:<8} {r['step']:<12} {units:>5} 个单位  用时 {r['wall']:6.1f} 秒"
+                              f"（CPU {r['cpu']:6.1f} 秒）  峰值内存 {r['peak_mb']:6.0f} MB  "
+                              f"输出 {r['size_mb']:.1f} MB", flush=True)
+            for side in sides:
+                for units, _ in spaces:
+                    print(f"{side:<8} {step} CPU 中位数：{units} 个单位 {statistics.median(cpu[side, units]):.2f} 秒")
+                if args.county:
+                    big, small = statistics.median(cpu[side, args.units]), statistics.median(cpu[side, args.county])
+                    print(f"{side:<8} {step} CPU 中位数之比：{args.units} 个单位 ÷ {args.county} 个单位 = "
+                          f"{big / small:.2f} 倍")
         if args.keep:
             print(f"工作目录：{'、'.join(str(ws.root) for _, ws in spaces)}")
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _earlier(commit: str, folder: Path, spaces: list[tuple[int, Workspace]]) -> tuple[Path, dict[int, Path]]:
+    """The earlier commit's package, and a copy of each workspace marked with that commit's schema version."""
+    source = checkout(commit, folder / "earlier")
+    version = int(subprocess.run(
+        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+         "from reporting.store import SCHEMA_VERSION; print(SCHEMA_VERSION)", str(source)],
+        check=True, capture_output=True, text=True).stdout)
+    copies = {}
+    for units, ws in spaces:
+        copy = Path(shutil.copytree(ws.root, folder / f"earlier-{units}"))
+        conn = sqlite3.connect(copy / ws.db_path.relative_to(ws.root))
+        conn.execute(f"PRAGMA user_version = {version}")
+        conn.close()
+        copies[units] = copy
+    return source, copies
 
 
 def _workspace(root: Path, units: int, tasks: int) -> Workspace:

@@ -323,6 +323,11 @@ _KEPT_WHEN = {"answered": "answered",
               "progress": f"COALESCE(CAST(round({_PROGRESS_SQL} * {PROGRESS_SCALE}) AS INTEGER), 0)"}
 _KEPT_SUMS = ", ".join(f"SUM({_KEPT_WHEN[name]})" for name in _KEPT)
 _KEPT_OVERDUE = "{c}answered - {c}completed - {c}reported_nr"  # a group's pairs overdue when its deadline passed
+# The answers the report may quote (已完成 or 推进中, saying more than "已完成": quotes.py) and their merit tier:
+# the first three steps of report_text's rule (已完成, a 量化指标完成值 given, quantified results), higher first;
+# kept_task_tiers counts them per task and tier.
+QUOTABLE_SQL = f"({_STATE_WHEN[STATUS_DONE]} OR {_STATE_WHEN[STATUS_ONGOING]}) AND quote >= 0"
+TIER_SQL = f"({_STATE_WHEN[STATUS_DONE]} * 8 + COALESCE(target_given, 0) * 4 + quote)"
 assert set(OVERDUE_STATES) == set(STATES) - {STATUS_DONE, STATE_NOT_REPORTED}
 
 
@@ -375,7 +380,8 @@ _KEPT_CTE = _PAIRS_CTE.format(counts=COUNTS, answers="", notes=", ".join(f"n.{na
 def _count_round(conn: sqlite3.Connection, round_name: str) -> None:
     """The round's counts from its pairs (three GROUP BY passes)."""
     params = _kept_params(round_name)
-    for table in ("kept_units", "kept_unit_counts", "kept_task_counts"):
+    fill_notes(conn, round_name)
+    for table in ("kept_units", "kept_unit_counts", "kept_task_counts", "kept_task_tiers"):
         conn.execute(f"DELETE FROM {table} WHERE round = ?", (round_name,))
     conn.execute(f"""INSERT INTO kept_units (round, unit, submission_id, first, lead_tasks, areas)
         WITH {_KEPT_CTE} SELECT :round, p.unit, (SELECT id FROM latest l WHERE l.unit = p.unit),
@@ -385,6 +391,9 @@ def _count_round(conn: sqlite3.Connection, round_name: str) -> None:
     _count_units(conn, params, "")
     conn.execute(f"""INSERT INTO kept_task_counts (round, task_id, tasks, {', '.join(_KEPT)})
         WITH {_KEPT_CTE} SELECT :round, task_id, COUNT(*), {_KEPT_SUMS} FROM pairs GROUP BY task_id""", params)
+    conn.execute(f"""INSERT INTO kept_task_tiers (round, task_id, tier, n)
+        WITH {_KEPT_CTE} SELECT :round, task_id, {TIER_SQL}, COUNT(*) FROM answered WHERE {QUOTABLE_SQL}
+        GROUP BY task_id, {TIER_SQL}""", params)
     conn.execute("INSERT INTO kept_rounds (round) VALUES (?)", (round_name,))
 
 
@@ -398,22 +407,27 @@ def _count_changes(conn: sqlite3.Connection, round_name: str, changes: list[tupl
                    ) -> None:
     """Count again the units whose latest return changed; take their old rows from the tasks' counts, add the new."""
     params = {**_kept_params(round_name), "changes": json.dumps(changes, ensure_ascii=False)}
+    fill_notes(conn, round_name, [new for _, _, new in changes if new is not None])
     changed = ("(SELECT json_extract(value, '$[0]') AS unit, json_extract(value, '$[1]') AS old, "
                "json_extract(value, '$[2]') AS new FROM json_each(:changes))")
     conn.execute(f"DELETE FROM kept_unit_counts WHERE round = :round AND unit IN (SELECT unit FROM {changed})", params)
     _count_units(conn, params, f"WHERE unit IN (SELECT unit FROM {changed})")
     conn.execute(f"UPDATE kept_units SET submission_id = c.new FROM {changed} c "
                  "WHERE kept_units.round = :round AND kept_units.unit = c.unit", params)
+    # the rows of the units' old and new latest returns, with -1 and +1
+    rows = f"""(SELECT a.task_id, iif(n.submission_id IS c.new, 1, -1) AS sign, 1 AS answered, n.accepted, n.status,
+                   n.progress, n.quote, n.target_given
+            FROM {changed} c JOIN answers n ON n.submission_id IN (c.old, c.new)
+            JOIN assignments a ON a.round = :round AND a.unit = c.unit AND a.task_id = n.task_id)"""
     signed = ", ".join(f"SUM(sign * {_KEPT_WHEN[name]})" for name in _KEPT)
     conn.execute(f"""INSERT INTO kept_task_counts (round, task_id, tasks, {', '.join(_KEPT)})
-        SELECT :round, task_id, 0, {signed} FROM (
-            SELECT a.task_id, iif(n.submission_id IS c.new, 1, -1) AS sign, 1 AS answered, n.accepted, n.status,
-                   n.progress
-            FROM {changed} c JOIN answers n ON n.submission_id IN (c.old, c.new)
-            JOIN assignments a ON a.round = :round AND a.unit = c.unit AND a.task_id = n.task_id)
-        WHERE true GROUP BY task_id
+        SELECT :round, task_id, 0, {signed} FROM {rows} WHERE true GROUP BY task_id
         ON CONFLICT (round, task_id) DO UPDATE SET
             {', '.join(f'{name} = {name} + excluded.{name}' for name in _KEPT)}""", params)
+    conn.execute(f"""INSERT INTO kept_task_tiers (round, task_id, tier, n)
+        SELECT :round, task_id, {TIER_SQL}, SUM(sign) FROM {rows} WHERE {QUOTABLE_SQL} GROUP BY task_id, {TIER_SQL}
+        ON CONFLICT (round, task_id, tier) DO UPDATE SET n = n + excluded.n""", params)
+    conn.execute("DELETE FROM kept_task_tiers WHERE round = :round AND n = 0", params)
 
 
 class Pairs:
@@ -429,9 +443,10 @@ class Pairs:
         # the same as the deadlines kept_unit_counts has them ('' for none)
         self.passed_deadlines = sorted({deadline or "" for _, deadline in deadlines if is_overdue(deadline, as_of)})
         self.sources = {unit: _source_name(row) for unit, row in latest.items()}
+        self.latest = {unit: row["id"] for unit, row in latest.items()}  # each unit's latest return
+        self.tasks = [task_id for task_id, _ in deadlines]
         self.count = 0
         self._conn = conn  # used while the figures are computed, and when the store is not a file
-        self._noted = False  # the answers' notes are all worked out
 
     def query(self, sql: str, *, texts: bool = False, **params) -> tuple[str, dict]:
         """`sql` (WITH {cte} …: the CTEs `pairs`, with the answer's texts when asked, and `answered`) and its
@@ -442,21 +457,18 @@ class Pairs:
             "round": self.round, "passed": json.dumps(self.passed), "lead": ROLE_LEAD,
             **{name[1:]: state for state, name in _STATE_NAMES.items()}, **params}
 
-    def fetch(self, sql: str, *, notes: bool = False, **params) -> list[tuple]:
-        """The rows of `sql` over the pairs (see `query`), as tuples, from the store the pairs are read from;
-        with notes=True, the answers' notes are worked out first where they were stored without (quotes.py)."""
+    def fetch(self, sql: str, **params) -> list[tuple]:
+        """The rows of `sql` over the pairs (see `query`), as tuples, from the store the pairs are read from (the
+        answers' notes are there: kept counts are worked out with them, keep_counts)."""
         if not self.path:
-            return self._fetch(self._conn, sql, params, notes)
+            return self._fetch(self._conn, sql, params)
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
-            return self._fetch(conn, sql, params, notes)
+            return self._fetch(conn, sql, params)
         finally:
             conn.close()
 
-    def _fetch(self, conn: sqlite3.Connection, sql: str, params: dict, notes: bool) -> list[tuple]:
-        if notes and not self._noted:
-            fill_notes(conn, self.round)
-            self._noted = True
+    def _fetch(self, conn: sqlite3.Connection, sql: str, params: dict) -> list[tuple]:
         cursor = conn.cursor()
         cursor.row_factory = None
         return cursor.execute(*self.query(sql, **params)).fetchall()

@@ -12,8 +12,10 @@ all NULL for a row stored before they existed; `fill_notes` works those out.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+from contextlib import nullcontext
 from functools import lru_cache
 
 from .store import transaction
@@ -98,14 +100,16 @@ def _quote(measures: str) -> int:
     return min(quantities(measures), QUANTITIES_COUNTED) if says_something(measures) else -1
 
 
-def fill_notes(conn: sqlite3.Connection, round_name: str) -> int:
-    """Work out the notes of the round's answers stored without them (before they existed, or by a tool that
-    writes answers by plain SQL); how many. One query when there are none."""
+def fill_notes(conn: sqlite3.Connection, round_name: str, submissions: list[int] | None = None) -> int:
+    """Work out the notes of the round's answers (or of those of `submissions`) stored without them (before they
+    existed, or by a tool that writes answers by plain SQL); how many. One query when there are none."""
+    which = ("SELECT value FROM json_each(?)", json.dumps(submissions)) if submissions is not None else \
+        ("SELECT id FROM submissions WHERE round = ?", round_name)
     rows = conn.execute(
         "SELECT rowid, measures, target_value, problems, next_steps FROM answers WHERE quote IS NULL AND "
-        "submission_id IN (SELECT id FROM submissions WHERE round = ?)", (round_name,)).fetchall()
+        f"submission_id IN ({which[0]})", (which[1],)).fetchall()
     if rows:
-        with transaction(conn):
+        with nullcontext() if conn.in_transaction else transaction(conn):
             conn.executemany(f"UPDATE answers SET {', '.join(f'{c} = ?' for c in NOTE_COLUMNS)} WHERE rowid = ?",
                              [(*answer_notes(*row[1:]), row[0]) for row in rows])
     return len(rows)

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
 from .evidence import score_totals
-from .figures import AreaFigures, Pair, Pairs, RoundFigures, TaskFigures, state_sql
+from .figures import QUOTABLE_SQL, TIER_SQL, AreaFigures, Pair, Pairs, RoundFigures, TaskFigures, state_sql
 from .indicators import score_text
 from .models import LONG_TERM, ROLE_LEAD
 from .numerals import to_chinese
@@ -236,40 +237,91 @@ class Quotes:
     shapes: set[str] = field(default_factory=set)
 
 
-# `merit` as SQL over figures' `answered` (the notes are quotes.py's, worked out when the answer was stored; :ranks
-# ranks the units by completion rate, 0 the best): the rule of the module docstring, then plan order.
-_MERIT_ORDER = ("{done} DESC, p.target_given DESC, p.quote DESC, p.role = :lead DESC, r.rank, "
-                "COALESCE(p.progress, 0) DESC, p.seq, p.unit")
-# The answers worth quoting, best first: per area the first :held ({area}: or one area's, all of them).
-_CANDIDATES_SQL = """
-    WITH {{cte}}, ranks AS (SELECT key AS unit, value AS rank FROM json_each(:ranks)),
-    ranked AS (
-        SELECT p.area, p.unit, p.task_id, p.role, p.measures, p.target_value,
-               ROW_NUMBER() OVER (PARTITION BY p.area ORDER BY {merit}) AS place
-        FROM answered p JOIN ranks r ON r.unit = p.unit
-        WHERE {quoted} AND p.quote >= 0 {area})
-    SELECT area, unit, task_id, role, measures, target_value FROM ranked WHERE place <= :held ORDER BY area, place
-"""
+class Candidates:
+    """The answers worth quoting (figures.QUOTABLE_SQL), area by area best first by the rule of the module docstring,
+    read a few units at a time: a province has 300,000 answers, and an area needs a handful.
 
+    The first three steps of the rule are the answer's merit tier (figures.TIER_SQL), kept per task and tier with
+    the figures, so it is known how many answers each tier holds; within a tier, the lead units' answers (read at
+    once: a task has one or two) come first, then the others' unit by unit in the order of their completion rate,
+    the units of one rate read together and their answers ordered by progress, plan order and name."""
 
-def candidates(f: RoundFigures, held: int, area: str | None = None) -> dict[str, list[Pair]]:
-    """Answers worth quoting (已完成 or 推进中, saying more than "已完成"), best first by the rule of the module
-    docstring, then in plan order: the first `held` of each area, or all of one area's."""
-    ranked = sorted({u.completion_rate for u in f.units}, reverse=True)
-    rank = {rate: index for index, rate in enumerate(ranked)}
-    sql = _CANDIDATES_SQL.format(merit=_MERIT_ORDER.format(done=state_sql(STATUS_DONE)),
-                                 quoted=state_sql(*QUOTED), area="AND p.area = :area" if area is not None else "")
-    found: dict[str, list[Pair]] = {}
-    assert isinstance(f.pairs, Pairs)
-    for area_name, unit, task_id, role, measures, target_value in f.pairs.fetch(
-            sql, notes=True, ranks=json.dumps({u.unit: rank[u.completion_rate] for u in f.units}),
-            held=held if area is None else 2**62, area=area):
-        found.setdefault(area_name, []).append(Pair(unit, task_id, role, area_name, None, measures=measures or "",
-                                                    target_value=target_value or ""))
-    return found
+    BATCH = 16  # units whose answers are read at once
 
+    def __init__(self, f: RoundFigures) -> None:
+        assert isinstance(f.pairs, Pairs)
+        self.pairs = f.pairs
+        rates = sorted({u.completion_rate for u in f.units}, reverse=True)
+        rank = {rate: index for index, rate in enumerate(rates)}
+        self.rank = {u.unit: rank[u.completion_rate] for u in f.units}
+        groups: dict[int, list[str]] = {}
+        for unit in sorted(f.units, key=lambda u: (self.rank[u.unit], u.unit)):
+            if unit.unit in f.pairs.latest:  # only a unit's latest return is quoted
+                groups.setdefault(self.rank[unit.unit], []).append(unit.unit)
+        self.groups = list(groups.values())
+        self.read: list[list[tuple]] = []  # the others' answers of each group read so far
+        self.tiers: dict[str, dict[int, int]] = {}
+        for area, tier, count in self.pairs.fetch(
+                "SELECT t.area, k.tier, SUM(k.n) FROM kept_task_tiers k JOIN round_tasks t ON t.round = k.round AND "
+                "t.task_id = k.task_id WHERE k.round = :round GROUP BY t.area, k.tier"):
+            self.tiers.setdefault(area, {})[tier] = count
+        self.leads = self._answers(self.pairs.fetch(
+            "SELECT task_id, unit FROM assignments WHERE round = :round AND role = :lead AND task_id IN "
+            "(SELECT task_id FROM round_tasks WHERE round = :round)"))
 
-CANDIDATES_HELD = 50  # per area; when these give fewer examples than asked, the area's answers are read again
+    def area(self, area: str) -> Iterator[Pair]:
+        """The area's answers worth quoting, best first."""
+        for tier in sorted(self.tiers.get(area, {}), reverse=True):
+            leads = sorted((c for c in self.leads if c[0] == area and c[1] == tier), key=self._order)
+            yield from (self._pair(c) for c in leads)
+            left = self.tiers[area][tier] - len(leads)
+            index = 0
+            while left > 0 and index < len(self.groups):
+                found = sorted((c for c in self._group(index) if c[0] == area and c[1] == tier), key=self._order)
+                yield from (self._pair(c) for c in found)
+                left -= len(found)
+                index += 1
+
+    def _group(self, index: int) -> list[tuple]:
+        while len(self.read) <= index:  # the next groups, BATCH units at least
+            start, units = len(self.read), list[str]()
+            end = start
+            while end < len(self.groups) and len(units) < self.BATCH:
+                units += self.groups[end]
+                end += 1
+            found = self._answers([(task_id, unit) for unit in units for task_id in self.pairs.tasks], lead=False)
+            by_unit: dict[str, list[tuple]] = {}
+            for candidate in found:
+                by_unit.setdefault(candidate[3], []).append(candidate)
+            self.read += [[c for unit in self.groups[g] for c in by_unit.get(unit, [])] for g in range(start, end)]
+        return self.read[index]
+
+    def _answers(self, wanted: list[tuple[str, str]], lead: bool = True) -> list[tuple]:
+        """The answers worth quoting among the (task, unit) pairs wanted, from the units' latest returns (the lead
+        units' or the others'): (area, tier, rank, unit, progress, seq, task, role, measures, target value)."""
+        latest = self.pairs.latest
+        rows = [(latest[unit], task_id) for task_id, unit in wanted if unit in latest]
+        found = self.pairs.fetch(
+            f"SELECT t.area, {TIER_SQL}, a.unit, COALESCE(n.progress, 0), t.seq, n.task_id, a.role, n.measures, "
+            "n.target_value FROM json_each(:rows) w "
+            "JOIN answers n ON n.submission_id = json_extract(w.value, '$[0]') "
+            "AND n.task_id = json_extract(w.value, '$[1]') "
+            "JOIN submissions s ON s.id = n.submission_id "
+            "JOIN assignments a ON a.round = :round AND a.unit = s.unit AND a.task_id = n.task_id "
+            "JOIN round_tasks t ON t.round = :round AND t.task_id = n.task_id "
+            f"WHERE {QUOTABLE_SQL} AND (a.role = :lead) = :lead_wanted", rows=json.dumps(rows, ensure_ascii=False),
+            lead_wanted=int(lead))
+        return [(area, tier, self.rank[unit], unit, progress, *rest) for area, tier, unit, progress, *rest in found]
+
+    @staticmethod
+    def _order(candidate: tuple) -> tuple:
+        _area, _tier, rank, unit, progress, seq = candidate[:6]
+        return rank, -progress, seq, unit
+
+    @staticmethod
+    def _pair(candidate: tuple) -> Pair:
+        area, _tier, _rank, unit, _progress, _seq, task_id, role, measures, target_value = candidate
+        return Pair(unit, task_id, role, area, None, measures=measures or "", target_value=target_value or "")
 
 
 def main_work(data: RoundSummary) -> list[dict]:
@@ -282,21 +334,17 @@ def main_work(data: RoundSummary) -> list[dict]:
     grouped = data.area_tasks()
     quotes = Quotes()
     count = data.settings.examples_per_area
-    best = candidates(f, CANDIDATES_HELD)
+    best = Candidates(f)
     sections: list[dict] = []
     for area in f.areas:
-        ranked = best.get(area.area, [])
-        if len(ranked) == CANDIDATES_HELD and \
-                len(pick_examples(ranked, count, Quotes(dict(quotes.units), set(quotes.shapes)))) < count:
-            ranked = candidates(f, CANDIDATES_HELD, area.area).get(area.area, [])  # all of them
-        picked = pick_examples(ranked, count, quotes)
+        picked = pick_examples(best.area(area.area), count, quotes)
         paragraph = _area_totals(area, grouped.get(area.area, []), f.total.completion_rate)
         paragraph += "".join(numbered([_quote(pair, body, tasks[pair.task_id]) for pair, body in picked]))
         sections.append(section(len(sections) + 1, area_name(area.area), [paragraph]))
     return sections
 
 
-def pick_examples(ranked: list[Pair], count: int, quotes: Quotes) -> list[tuple[Pair, str]]:
+def pick_examples(ranked: Iterable[Pair], count: int, quotes: Quotes) -> list[tuple[Pair, str]]:
     """The first `count` of `ranked` that add something: one per task and per unit here, a unit at most
     QUOTES_PER_UNIT times in the report, no clause quoted twice."""
     picked: list[tuple[Pair, str]] = []
@@ -408,8 +456,7 @@ def group_texts(f: RoundFigures) -> tuple[list[Group], list[Group]]:
     found: list[list[Group]] = []
     for key in ("problem_key", "plan_key"):
         counts: dict[str, list[tuple[str, int]]] = {}
-        for text, unit, answers in f.pairs.fetch(_CLAUSES_SQL.format(key=key, nr=state_sql(STATE_NOT_REPORTED)),
-                                                 notes=True):
+        for text, unit, answers in f.pairs.fetch(_CLAUSES_SQL.format(key=key, nr=state_sql(STATE_NOT_REPORTED))):
             counts.setdefault(text, []).append((unit, answers))
         found.append(_grouped(counts))
     return found[0], found[1]

@@ -233,6 +233,11 @@ MIGRATIONS: list[str] = [
         not_started INTEGER NOT NULL, reported_nr INTEGER NOT NULL, progress INTEGER NOT NULL,
         PRIMARY KEY (round, task_id)
     );
+    -- the answers the report may quote (report_text.candidates) per task and merit tier
+    CREATE TABLE kept_task_tiers (
+        round TEXT NOT NULL, task_id TEXT NOT NULL, tier INTEGER NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (round, task_id, tier)
+    );
     CREATE TRIGGER kept_generated AFTER INSERT ON rounds BEGIN
         DELETE FROM kept_rounds WHERE round = NEW.name;
     END;

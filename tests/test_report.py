@@ -91,11 +91,12 @@ def test_main_work_by_area_with_the_strongest_work(written):
     assert any(FORMULA_LIKE[0].split("，")[0] in line for line in lines)
 
 
-def test_main_work_holds_a_few_candidates_per_area_and_reads_again_when_they_are_not_enough(campaign_ws, monkeypatch):
-    """Only CANDIDATES_HELD answers per area are held (a province has 300,000); the text is the same as with all."""
+def test_main_work_reads_a_few_units_at_a_time_and_says_the_same(campaign_ws, monkeypatch):
+    """The answers worth quoting are read a few units at a time (a province has 300,000); the text is the same
+    however few are read at once."""
     data = load_summary(campaign_ws)
     everything = report_text.main_work(data)
-    monkeypatch.setattr(report_text, "CANDIDATES_HELD", 1)
+    monkeypatch.setattr(report_text.Candidates, "BATCH", 1)
     assert report_text.main_work(data) == everything
     assert any("一是" in paragraph for section in everything for paragraph in section["段落"])
 

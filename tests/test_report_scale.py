@@ -5,6 +5,7 @@ gets when the report first needs them."""
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 
 import pytest
@@ -87,7 +88,7 @@ def test_a_store_of_schema_10_gets_the_notes_when_the_report_needs_them(tmp_path
     assert [(g.text, len(g.units), g.answers) for g in problems] == [("经费保障不足", 2, 4)] and plans == []
     rows = conn.execute(f"SELECT {', '.join(TEXTS + NOTE_COLUMNS)} FROM answers").fetchall()
     assert all(tuple(row)[4:] == answer_notes(*tuple(row)[:4]) for row in rows)
-    picked = report_text.candidates(figures, 10)["（一）领域"]
+    picked = list(report_text.Candidates(figures).area("（一）领域"))
     assert [(p.unit, p.task_id) for p in picked] == [("甲局", "1"), ("甲局", "2"), ("乙局", "1"), ("乙局", "2")]
 
 
@@ -107,11 +108,14 @@ def test_examples_are_ranked_by_the_documented_rule(county):
     for pair in sorted((p for p in f.pairs if p.state in (STATUS_DONE, STATUS_ONGOING)
                         and says_something(p.measures)), key=key):
         expected.setdefault(pair.area, []).append((pair.unit, pair.task_id))
-    found = report_text.candidates(f, 10 ** 6)
-    assert {area: [(p.unit, p.task_id) for p in pairs] for area, pairs in found.items()} == expected
+    found = {area.area: [(p.unit, p.task_id) for p in report_text.Candidates(f).area(area.area)] for area in f.areas}
+    assert found == expected
     assert len(expected) == len(f.areas) and sum(map(len, expected.values())) > 1000
-    held = report_text.candidates(f, 5)
-    assert all(pairs == found[area][:5] for area, pairs in held.items())
+    # the first few of every area read a few units' answers, not all
+    best = report_text.Candidates(f)
+    for area in f.areas:
+        assert [(p.unit, p.task_id) for p in itertools.islice(best.area(area.area), 5)] == found[area.area][:5]
+    assert 0 < sum(map(len, best.read)) < sum(map(len, expected.values()))
 
 
 def test_the_report_reads_no_pair_one_by_one(county, ws, monkeypatch):
