@@ -302,7 +302,7 @@ _ANSWER_TEXTS = [*_TEXT_FIELDS, "sheet", "row"]
 
 
 # -- Kept counts ------------------------------------------------------------------------------------------
-# The tallies are read from counts kept in the store (migration 12), not from the pairs: per unit and deadline
+# The tallies are read from counts kept in the store (migration 13), not from the pairs: per unit and deadline
 # (kept_unit_counts: overdue is then a sum over the deadlines passed by the as-of date) and per task
 # (kept_task_counts), each over the pairs of the round with, besides the static count of pairs (tasks):
 #   answered     the pairs with a row in their unit's latest return;
