@@ -7,6 +7,7 @@ file name and its 任务编号 column, in that order.
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import unicodedata
@@ -26,7 +27,17 @@ from .roster import canonical
 from .rounds import generated_rounds
 from .store import loads
 from .validate import COL_PROGRESS, Problem, RowResult, check_plain_row, check_row
-from .vocabulary import ERROR, MISSING, OVERDUE, STATE_NEEDS_FIX, WARNING, Rule, pair_overdue, rule_table
+from .vocabulary import (
+    ERROR,
+    MISSING,
+    OVERDUE,
+    OVERDUE_STATES,
+    STATE_NEEDS_FIX,
+    WARNING,
+    Rule,
+    is_overdue,
+    rule_table,
+)
 from .workbook_spec import PROP_ROUND, PROP_UNIT, PROPERTY_LIMIT, fingerprint
 
 BY_PROPERTIES, BY_META, BY_TITLE = "properties", "meta_sheet", "title"
@@ -82,9 +93,10 @@ class Assignments:
         """The unit's tasks (task id → role); `default`, else none, for a unit without any."""
         if unit not in self._known:
             return {} if default is None else default
-        if unit not in self._loaded:
-            self._loaded[unit] = {row[0]: row[1] for row in self._conn.execute(
-                "SELECT task_id, role FROM assignments WHERE round = ? AND unit = ?", (self._round, unit))}
+        if unit not in self._loaded:  # one row of JSON: a row per task costs more than the query itself
+            self._loaded[unit] = json.loads(self._conn.execute(
+                "SELECT json_group_object(task_id, role) FROM assignments WHERE round = ? AND unit = ?",
+                (self._round, unit)).fetchone()[0])
         return self._loaded[unit]
 
     def items(self) -> Iterator[tuple[str, dict[str, str]]]:
@@ -104,6 +116,8 @@ class RoundInfo:
     names: dict[str, str] = field(default_factory=dict)  # canonical name or alias → unit
     _fingerprints: dict[str, str] | None = field(default=None, repr=False)
     _longest: list[str] | None = field(default=None, repr=False)
+    _as_sent: dict[str, str] = field(default_factory=dict, repr=False)  # task id → a text found to be as sent
+    _late: dict[date, list[str]] = field(default_factory=dict, repr=False)  # as of → tasks past their deadline
 
     @property
     def units(self) -> list[str]:
@@ -121,6 +135,22 @@ class RoundInfo:
         if self._fingerprints is None:
             self._fingerprints = {t: row["fingerprint"] for t, row in self.tasks.items()}
         return self._fingerprints[task_id]
+
+    def text_changed(self, task_id: str, text: str) -> bool:
+        """Whether a row's task text is not the one sent (its fingerprint differs); the text last found to be
+        as sent is kept per task, as return after return carries the same one."""
+        if text == self._as_sent.get(task_id):
+            return False
+        if _fingerprint(text) != self.fingerprint(task_id):
+            return True
+        self._as_sent[task_id] = text
+        return False
+
+    def late(self, as_of: date) -> list[str]:
+        """The tasks, in ledger order, whose deadline has passed by `as_of` (vocabulary.is_overdue)."""
+        if as_of not in self._late:
+            self._late[as_of] = [t for t, row in self.tasks.items() if is_overdue(row["deadline"], as_of)]
+        return self._late[as_of]
 
 
 class Rounds:
@@ -321,7 +351,7 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
             result = _check_row(data, row, has_attachments, percent_possible)
         else:
             result = check_plain_row(row.task_id, row.raw, row.cells, row.formula, has_attachments)
-        if row.task_text and _fingerprint(row.task_text) != info.fingerprint(row.task_id):
+        if row.task_text and info.text_changed(row.task_id, row.task_text):
             _text_changed(data, row, result)
         if result.problems:
             problems += result.problems
@@ -369,14 +399,13 @@ def _errored(problems: list[Problem]) -> set[str]:
 
 def _overdue(info: RoundInfo, mine: dict[str, str], rows: list[tuple[LedgerRow, RowResult]],
              as_of: date | None) -> list[Problem]:
-    as_of = as_of or date.today()
+    """vocabulary.pair_overdue of each of the unit's tasks, asked only of those past their deadline."""
+    late = [t for t in info.late(as_of or date.today()) if t in mine]
+    if not late:
+        return []
     states = {r.task_id: r.status if r.accepted else STATE_NEEDS_FIX for _, r in rows}
-    found = []
-    for task_id in (t for t in info.tasks if t in mine):
-        deadline = info.tasks[task_id]["deadline"]
-        if pair_overdue(deadline, states.get(task_id), as_of):
-            found.append(return_problem("task.overdue", task_id, deadline=deadline))
-    return found
+    return [return_problem("task.overdue", task_id, deadline=info.tasks[task_id]["deadline"])
+            for task_id in late if states.get(task_id) in OVERDUE_STATES]
 
 
 def _address(col: int | None, row: int) -> str | None:

@@ -520,31 +520,36 @@ def _prepare(piece: ReadPiece, data: ReturnData, found: Recognition, checked: Ch
     piece.blank = not checked.rows and not checked.errors
     piece.late = bool(due and date.fromtimestamp(piece.mtime) > due)
     piece.note = "；".join(p.message for p in checked.problems if p.task_id is None and p.level != OK)[:2000]
-    piece.answers, piece.other_cells = _rows(data, checked)
-    piece.claims = [result.task_id for _, result in checked.rows
-                    if result.accepted and claim_needs_file(result.normalized[_STATUS], result.normalized[_MODE])]
+    piece.answers, piece.other_cells, piece.claims = _rows(data, checked)
     piece.columns = _letters(data)
     piece.problems = [(p.level, p.sheet, p.cell, p.task_id, p.value, p.message, p.fix, p.column, p.code)
                       for p in checked.problems]
     piece.liaison = dict(data.liaison)
 
 
-def _rows(data: ReturnData, checked: CheckedReturn) -> tuple[list[tuple], list[tuple]]:
+def _rows(data: ReturnData, checked: CheckedReturn) -> tuple[list[tuple], list[tuple], list[str]]:
     """answers rows (the raw cells inside, see cells.py) and the other cells read (联络员信息), each without
-    the submission id that leads it in the table."""
+    the submission id that leads it in the table; the accepted rows' tasks whose claim needs a file
+    (evidence.claim_needs_file), in the same pass."""
     sheet = data.sheet
-    answers = [(result.task_id, int(result.accepted), *result.normalized, sheet, row.row + 1,
-                None if result.plain and not result.formula else
-                encode_raw(result.raw, result.normalized, result.formula, FILL_COLUMNS),
-                *answer_notes(*(result.normalized[index] for index in _NOTED)))
-               for row, result in checked.rows]
+    answers, claims = [], []
+    for row, result in checked.rows:
+        normalized, accepted = result.normalized, result.accepted
+        answers.append((result.task_id, int(accepted), *normalized, sheet, row.row + 1,
+                        None if result.plain and not result.formula else
+                        encode_raw(result.raw, normalized, result.formula, FILL_COLUMNS),
+                        *answer_notes(normalized[_MEASURES], normalized[_TARGET], normalized[_PROBLEMS],
+                                      normalized[_PLANS])))
+        if accepted and claim_needs_file(normalized[_STATUS], normalized[_MODE]):
+            claims.append(result.task_id)
     others = [(None, name, SHEET_LIAISON, data.liaison_cells[name], value, "text", value, OK, "")
               for name, value in data.liaison.items()]
-    return answers, others
+    return answers, others, claims
 
 
-_NOTED = [FIELD_INDEX[name] for name in ("measures", "target_value", "problems", "next_steps")]  # answer_notes
-_STATUS, _MODE = FIELD_INDEX["status"], FIELD_INDEX["evidence_mode"]
+# answer_notes' columns, and those of evidence.claim_needs_file
+_MEASURES, _TARGET, _PROBLEMS, _PLANS, _STATUS, _MODE = (
+    FIELD_INDEX[name] for name in ("measures", "target_value", "problems", "next_steps", "status", "evidence_mode"))
 
 
 def _letters(data: ReturnData) -> str:

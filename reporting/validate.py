@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
+from operator import is_, itemgetter
 from typing import cast
 
 from .numerals import parse_chinese as chinese_number
@@ -314,23 +315,23 @@ def check_plain_row(task_id: str, raw: list[object], cells: Mapping[str, str] | 
                     formula: set[str] | frozenset[str] = frozenset(), has_attachments: bool = False) -> RowResult:
     """check_row of a row with no formula problem, in a workbook where no cell can be a percentage: the same
     result, told without the cell-by-cell checks when the row is the usual kind (plain text, and a status,
-    progress and mode already seen without a problem in the same combination, which most rows repeat)."""
-    normalized: list[object] = [None] * len(FILL_COLUMNS)
-    plain = True  # every cell as typed is its normalised value (as_typed)
-    for index in _FREE_TEXT_ORDER:
-        value = raw[index]
-        if type(value) is not str or (value and not value.isprintable() and _CONTROL.search(value)):
-            return check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
-        stripped = value.strip()
-        normalized[index] = stripped or None
-        if stripped is not value:  # str.strip gives the text itself back when there is nothing to strip
-            plain = False
+    progress and mode already seen without a problem in the same combination, which most rows repeat).
+    The free-text cells are looked at together: joined, for control characters; stripped, in one map."""
+    free = _FREE_TEXT_PICK(raw)
+    try:
+        joined = "".join(free)
+    except TypeError:  # a cell that is not text
+        return check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
+    if not joined.isprintable() and _CONTROL.search(joined):  # isprintable: a quick "no control characters"
+        return check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
+    stripped = list(map(str.strip, free))
+    texts = tuple([text or None for text in stripped])
     status, progress, mode = raw[_STATUS], raw[_PROGRESS], raw[_MODE]
     kind = type(progress)
     if kind is float and not progress:
         progress = repr(progress)  # 0.0 and -0.0 are equal keys, but are kept as typed
-    key = (type(status), status, kind, progress, type(mode), mode, normalized[_MEASURES] is None,
-           normalized[_EVIDENCE] is None, has_attachments)
+    key = (type(status), status, kind, progress, type(mode), mode, texts[_FREE_MEASURES] is None,
+           texts[_FREE_EVIDENCE] is None, has_attachments)
     known = _PLAIN_OUTCOMES.get(key)
     if known is None:
         result = check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
@@ -338,13 +339,14 @@ def check_plain_row(task_id: str, raw: list[object], cells: Mapping[str, str] | 
             _PLAIN_OUTCOMES.clear()
         found = result.normalized
         _PLAIN_OUTCOMES[key] = () if result.problems else (
-            *(found[i] for i in _CHOICE_ORDER), all(as_typed(raw[i], found[i]) for i in _CHOICE_ORDER))
+            tuple(found[i] for i in _CHOICE_ORDER), all(as_typed(raw[i], found[i]) for i in _CHOICE_ORDER))
         return result
     if not known:  # a combination with a problem: checked in full, for its messages
         return check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
-    for index, value in zip(_CHOICE_ORDER, known, strict=False):
-        normalized[index] = value
-    return RowResult(task_id, raw, normalized, cells, formula, plain=plain and known[-1] is True)
+    choices, choices_as_typed = known
+    # str.strip gives the text itself back when there is nothing to strip: then every text is as typed
+    plain = choices_as_typed is True and all(map(is_, stripped, free))
+    return RowResult(task_id, raw, list(_IN_COLUMN_ORDER(choices + texts)), cells, formula, plain=plain)
 
 
 def as_typed(value: object, norm: object) -> bool:
@@ -441,10 +443,14 @@ _FREE_TEXT = frozenset(index for index, column in enumerate(FILL_SPEC) if column
 _COLUMNS = tuple((index, column, index in _FREE_TEXT) for index, column in enumerate(FILL_COLUMNS))
 _FREE_TEXT_ORDER = tuple(sorted(_FREE_TEXT))
 _CHOICE_ORDER = tuple(index for index in range(len(FILL_COLUMNS)) if index not in _FREE_TEXT)
+_FREE_TEXT_PICK = itemgetter(*_FREE_TEXT_ORDER)  # a row's free-text cells, as a tuple
+_FREE_MEASURES, _FREE_EVIDENCE = _FREE_TEXT_ORDER.index(_MEASURES), _FREE_TEXT_ORDER.index(_EVIDENCE)
+# (choices in _CHOICE_ORDER, then texts in _FREE_TEXT_ORDER) → the values in FILL_COLUMNS order
+_IN_COLUMN_ORDER = itemgetter(*((_CHOICE_ORDER + _FREE_TEXT_ORDER).index(i) for i in range(len(FILL_COLUMNS))))
 # check_plain_row: (status, progress and mode as typed, measures empty, evidence empty, files attached) → the
-# normalised status, progress and mode of a row without any problem and whether each is as typed (as_typed), or
-# () when that combination has a problem.
-_PLAIN_OUTCOMES: dict[tuple, tuple[object, ...]] = {}
+# normalised status, progress and mode of a row without any problem and whether they all are as typed (as_typed),
+# or () when that combination has a problem.
+_PLAIN_OUTCOMES: dict[tuple, tuple] = {}
 _PLAIN_OUTCOMES_SIZE = 4096
 
 

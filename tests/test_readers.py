@@ -182,7 +182,7 @@ def test_shared_string_cell_with_a_bad_index_names_the_cell(value):
     ('<c r="A1" t="s"><v>1</v></c><c r="B1" s="3" t="s"><v>0</v></c>', True),
     ('<c r="A1" t="s"><v></v></c><c r="B1"><v>2.5</v></c>', True),
     ('<c r="A1" t="s"><v>0001</v></c>', True),
-    ('<c r="A1" t="s"><v>2</v></c>', False),  # past the table: the full scan names the cell
+    ('<c r="A1" t="s"><v>2</v></c>', True),  # past the table: calamine refuses the sheet, then the scan names it
     ('<c r="A1" t="s"><v>000000000001</v></c>', False),
     ('<c r="A1" t="s"><v> 1</v></c>', False),
     ("<c r='A1' t='s'><v>1</v></c>", False),
@@ -193,10 +193,20 @@ def test_shared_string_cell_with_a_bad_index_names_the_cell(value):
 ])
 def test_usual_shared_string_cells_are_checked_without_the_full_scan(cells, usual):
     """The quick check of shared-string indexes says "fine" only for cells written the usual way with indexes
-    inside the table; anything else goes to the full scan (which names the cell)."""
+    calamine reads as numbers; anything else goes to the full scan (which names the cell). An index past the
+    table is refused by calamine, and the same scan then names the cell."""
     book = xlsx.read(_string_book(f'<row r="1">{cells}</row>'), "x.xlsx")
     assert book._string_cells_fine(book._sheet_xml("S"), book._folded("S")) is usual
     assert book._string_count() == 2
+
+
+def test_shared_string_index_past_the_table_written_the_usual_way_names_the_cell():
+    book = xlsx.read(_string_book('<row r="4"><c r="A4" t="s"><v>1</v></c><c r="B4" t="s"><v>2</v></c></row>'),
+                     "x.xlsx")
+    assert book._string_cells_fine(book._sheet_xml("S"), book._folded("S"))
+    with pytest.raises(ReturnError) as caught:
+        book.sheet("S")
+    assert caught.value.code == "cell.string_index" and caught.value.cell == "B4"
 
 
 @pytest.mark.parametrize(("cells", "far"), [

@@ -139,6 +139,7 @@ class Book:
             except ReturnError:
                 raise
             except Exception as exc:
+                self.sheet_refused(name)  # what made it unreadable, when the format can tell
                 raise ReturnError("工作表已损坏，无法读取，请在 Excel 中重新保存后报送", file=self.name, sheet=name,
                                   code="sheet.unreadable") from exc
             self._sheets[name] = Sheet(name, self.states.get(name, VISIBLE), rows, merged)
@@ -146,6 +147,9 @@ class Book:
 
     def check_extent(self, sheet: str) -> None:
         """Raise a ReturnError when what the sheet declares (its last cell) would take more than MAX_CELLS."""
+
+    def sheet_refused(self, sheet: str) -> None:
+        """Calamine refused the sheet: raise a ReturnError saying why, when the format can tell."""
 
     def too_big(self, sheet: str, rows: int, cols: int | None = None) -> ReturnError:
         return too_big(self.name, sheet, rows, cols)

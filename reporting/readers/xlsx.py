@@ -155,10 +155,17 @@ class XlsxBook(Book):
 
     def _check_string_cells(self, sheet: str, xml: bytes, folded: bytes) -> None:
         """A cell typed as a shared string (t="s") holds its index into the table: calamine reads a value that
-        is not a number as string 0 and refuses the whole sheet for one past the table. Refused here instead,
-        naming the cell, before a wrong string can be read."""
-        if self._string_cells_fine(xml, folded):
-            return
+        is not a number (or a number past 2**64) as string 0, and refuses the whole sheet for one past the table.
+        Refused here instead, naming the cell, before a wrong string can be read; an index past the table in a
+        sheet written the usual way is looked for only once calamine has refused it (sheet_refused)."""
+        if not self._string_cells_fine(xml, folded):
+            self._bad_string_cell(sheet, xml)
+
+    def sheet_refused(self, sheet: str) -> None:
+        self._bad_string_cell(sheet, self._sheet_xml(sheet))
+
+    def _bad_string_cell(self, sheet: str, xml: bytes) -> None:
+        """Raise the refusal naming the first shared-string cell whose index is not one of the table's."""
         count: int | None = None
         for attributes, value in _STRING_CELL.findall(xml):
             if not value:  # <v></v>: an empty cell, read as one
@@ -176,23 +183,18 @@ class XlsxBook(Book):
                               file=self.name, sheet=sheet, cell=cell, code="cell.string_index")
 
     def _string_cells_fine(self, xml: bytes, folded: bytes) -> bool:
-        """True when every shared-string cell is written the usual way (` t="s"><v>12</v>`) and each index is
-        within the table: then the full scan above would find nothing. Plain counts (of the folded sheet, where
-        both quotes are " and a space is =) and one search for a literal, where the full scan tries a pattern at
-        every tag; anything unusual (another way of writing the attribute, a quote in the text, a bad index)
-        goes to the full scan, which names the cell."""
+        """True when every shared-string cell is written the usual way (` t="s"><v>12</v>`), each index a
+        number calamine reads as such (fewer than 12 digits): then the full scan would find nothing but an
+        index past the table, for which calamine refuses the sheet (and sheet_refused names the cell). Plain
+        counts (of the folded sheet, where both quotes are " and a space is =) and one search for a literal,
+        where the full scan tries a pattern at every tag; anything unusual (another way of writing the
+        attribute, a quote in the text, an index that is not a number) goes to the full scan, which names the
+        cell."""
         usual = folded.count(b'=t="s"')
         if usual != folded.count(b'"s"'):
             return False
         values = _USUAL_STRING_CELL.findall(xml)
-        if len(values) != usual:
-            return False
-        indexes = [value for value in values if value]
-        if not indexes:
-            return True
-        if max(map(len, indexes)) >= 12:
-            return False
-        return max(map(int, indexes)) < self._string_count()
+        return len(values) == usual and max(map(len, values), default=0) < 12
 
     def _string_count(self) -> int:
         """How many strings the shared-string table holds (0 without one)."""
