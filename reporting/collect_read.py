@@ -344,14 +344,40 @@ def archive_name(digest: str, suffix: str) -> str:
 
 
 def _archive_attachment(root: Path, member: Member) -> tuple[str, str, int, str]:
-    """A file beside the workbooks, copied from the spool into archive/ (by content, once, atomically)."""
+    """A file beside the workbooks, copied from the spool into archive/ (by content, once, atomically; nameless
+    until whole, as archive_stream does, so a worker ended mid-copy leaves nothing). A disk too full for it
+    refuses the file for now (zip.no_space: read again next run); any other fault of the disk stops the run."""
     suffix = PurePosixPath(member.name).suffix
     archived = archive_name(member.digest, suffix)
     target = root / archived
     if not target.exists():
-        with atomic_path(target, root) as tmp:
-            member.copy_to(tmp)
+        try:
+            _copy_into_archive(root, target, member)
+        except _Unwritable as exc:
+            if exc.error.errno in readers.archive.NO_SPACE_ERRORS:
+                raise ReturnError(readers.archive.NO_SPACE, file=member.name, code="zip.no_space") from exc
+            raise readers.archive.SpoolError(exc.error.errno, exc.error.strerror, exc.error.filename) from exc
     return member.name, archived, member.size, member.digest
+
+
+def _copy_into_archive(root: Path, target: Path, member: Member) -> None:
+    folder = root / ARCHIVE
+    try:
+        copy, named = _new_copy(folder)
+    except OSError as exc:
+        raise _Unwritable(exc) from exc
+    try:
+        with member.open() as source:
+            while chunk := source.read(_COPY_CHUNK):
+                _write_all(copy, chunk, folder)
+        try:
+            _place(copy, named, target, root)
+        except OSError as exc:
+            raise _Unwritable(exc) from exc
+    finally:
+        copy.close()
+        if named:
+            Path(named).unlink(missing_ok=True)
 
 
 def file_format(pieces: list[ReadPiece]) -> str:

@@ -1051,6 +1051,54 @@ def test_large_file_changed_while_read_is_archived_as_read(ws, tmp_path, monkeyp
     assert _leftovers(ws) == [] and len([p for p in ws.archive.rglob("*") if p.is_file()]) == 1
 
 
+def test_worker_killed_while_copying_evidence_leaves_nothing_behind(ws, inbox, tmp_path, monkeypatch):
+    """The copies into archive/ have no name until whole: a worker ended mid-copy (SIGKILL: the time limit)
+    leaves no temporary file, even before the next run cleans up."""
+    from reporting import collect_read
+
+    real = collect_read._write_all
+
+    def killed(copy, chunk, folder):
+        if len(chunk) >= _MB:  # the photo, not the workbook
+            os.kill(os.getpid(), 9)
+        return real(copy, chunk, folder)
+
+    monkeypatch.setattr(collect_read, "_write_all", killed)  # the worker is forked: it sees it too
+    (ws.inbox / "财政局材料.zip").write_bytes(_zip({"财政局.xlsx": _xlsx_bytes(tmp_path),
+                                                  "会议照片.jpg": os.urandom(3 * _MB)}))
+    result = _collect(ws)
+    assert _file(result, "财政局材料.zip").code == "read.crashed"
+    assert [p for p in ws.archive.rglob("*") if p.is_file() and p.suffix == ".jpg"] == []
+    assert list(ws.root.rglob(".~tmp-*")) == []
+    _assert_consistent(ws, result)
+
+
+def test_disk_full_while_copying_evidence_leaves_the_file_for_the_next_run(ws, inbox, tmp_path, monkeypatch):
+    import errno
+
+    from reporting import collect_read
+
+    real = collect_read._write_all
+
+    def full(copy, chunk, folder):
+        if len(chunk) >= _MB:
+            raise collect_read._Unwritable(OSError(errno.ENOSPC, "No space left on device", str(folder)))
+        return real(copy, chunk, folder)
+
+    monkeypatch.setattr(collect_read, "_write_all", full)
+    (ws.inbox / "财政局材料.zip").write_bytes(_zip({"财政局.xlsx": _xlsx_bytes(tmp_path),
+                                                  "会议照片.jpg": os.urandom(3 * _MB)}))
+    result = _collect(ws)
+    outcome = _file(result, "财政局材料.zip")
+    assert (outcome.status, outcome.code) == (ERROR_FILE, "zip.no_space") and "磁盘空间不足" in outcome.message
+    assert list(ws.root.rglob(".~tmp-*")) == []
+    _assert_consistent(ws, result)
+    monkeypatch.undo()
+    result = _collect(ws)  # room again: read and stored
+    outcome = _file(result, "财政局材料.zip")
+    assert outcome.status == READ and [r.unit for r in outcome.returns] == ["县财政局"]
+
+
 # ---------------------------------------------------------------- files that end their reader
 
 

@@ -47,7 +47,7 @@ BOMB = "压缩包解压后过大（疑似压缩炸弹），已拒收；请直接
 UNSAFE_XML = "文件含有不安全的 XML 内容（DOCTYPE/ENTITY 声明），已拒收；请在 Excel 中另存后重新报送"
 DAMAGED = "压缩包已损坏或不完整（可能未下载完整），请重新打包发送"
 NO_SPACE = "解压该压缩包所需的磁盘空间不足（工作目录所在磁盘），本次未读取；请清理磁盘后重新运行 collect，将再次读取"
-_NO_SPACE = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG}
+NO_SPACE_ERRORS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG}
 STOPS = ("zip.bomb", "zip.no_space")  # codes after which nothing more of the file is unpacked
 
 
@@ -152,7 +152,7 @@ class Spool(Opened):
                 self.file.seek(self.end)  # reads of an inner zip from this file move the position
                 self.file.write(chunk)
             except OSError as exc:
-                if exc.errno in _NO_SPACE:  # what this file unpacks to does not fit: it waits for the next run
+                if exc.errno in NO_SPACE_ERRORS:  # what this file unpacks to does not fit: it waits for the next run
                     raise ReturnError(NO_SPACE, file=name, code="zip.no_space") from exc
                 raise SpoolError(exc.errno, exc.strerror, str(self.folder or tempfile.gettempdir())) from exc
             self.end += len(chunk)
@@ -216,12 +216,6 @@ class Member:
 
     def open(self) -> BinaryIO:
         return io.BufferedReader(_Window(self.spool, self.offset, self.size), _SPOOL_CHUNK)
-
-    def copy_to(self, target: Path) -> None:
-        """Write the bytes to `target`, chunk by chunk."""
-        with self.open() as source, open(target, "wb") as out:
-            while chunk := source.read(_SPOOL_CHUNK):
-                out.write(chunk)
 
 
 def detect(head: bytes) -> bool:
