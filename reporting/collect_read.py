@@ -47,6 +47,9 @@ CHUNK = 4  # files handed to a worker at a time
 START_METHOD: str | None = None  # multiprocessing start method; None = the platform's default
 READ_MEMORY = 512 * 1024 * 1024  # address space a worker may take on top of what it holds once started
 READ_SECONDS = 120.0  # one file's reading time, past which its worker is ended and the file refused
+READ_BYTES_PER_SECOND = 8 * 1024 * 1024  # and one second more per this many bytes of the file: a large zip of
+# evidence is copied four times (into archive/, the spool, each file's copy; hashed on the way), 32 s for 1 GB
+# on a loaded test machine, so 1 GB gets 128 s more, for a slow disk
 
 
 @dataclass(frozen=True)
@@ -597,7 +600,15 @@ def read_files(jobs: list[FileJob], current: str, db_path: Path, workers: int | 
     count = worker_count(len(jobs), workers, POOL_THRESHOLD) or 1
     return isolated_map(_worker_read, jobs, count, initializer=_init_worker,
                         initargs=(str(db_path), current, words or {}), start_method=START_METHOD, chunk=CHUNK,
-                        limits=Limits(READ_MEMORY, READ_SECONDS), on_crash=crashed)
+                        limits=Limits(READ_MEMORY, READ_SECONDS, _more_seconds), on_crash=crashed)
+
+
+def _more_seconds(job: FileJob) -> float:
+    """The time a file's size alone takes (copying it), on top of READ_SECONDS."""
+    try:
+        return float(os.lstat(job.path).st_size // READ_BYTES_PER_SECOND)
+    except OSError:
+        return 0.0
 
 
 _worker: dict = {}

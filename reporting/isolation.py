@@ -33,10 +33,12 @@ CRASHED, TIMED_OUT = "crashed", "timeout"
 
 @dataclass(frozen=True)
 class Limits:
-    """What one worker may use: address space above what it holds once started (bytes), seconds per job."""
+    """What one worker may use: address space above what it holds once started (bytes), seconds per job, and
+    `more_seconds(job)`: seconds a job gets on top (a large file takes longer to copy, whatever is in it)."""
 
     memory: int | None = None
     seconds: float | None = None
+    more_seconds: Callable[[Any], float] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class _Worker:
     conn: Connection
     queued: deque = field(default_factory=deque)  # (index, job) sent, not yet answered, oldest first
     since: float = 0.0  # when the oldest queued job started
+    allowed: float = 0.0  # the seconds it may take (Limits.seconds and more_seconds)
 
     @property
     def sentinel(self) -> int:
@@ -143,7 +146,7 @@ class _Pool:
 
     def _send(self, worker: _Worker, item: tuple[int, Any]) -> None:
         if not worker.queued:
-            worker.since = time.monotonic()
+            worker.since, worker.allowed = time.monotonic(), self._allowed(item[1])
         worker.queued.append(item)
         with contextlib.suppress(OSError, EOFError):  # a dead worker: _wait finds out and replaces it
             worker.conn.send(item)
@@ -155,15 +158,15 @@ class _Pool:
         timeout = None
         if self.limits.seconds is not None and busy:
             now = time.monotonic()
-            timeout = max(0.0, min(w.since + self.limits.seconds - now for w in busy))
+            timeout = max(0.0, min(w.since + w.allowed - now for w in busy))
         ready = wait([w.conn for w in busy] + [w.sentinel for w in busy], timeout)
         for worker in busy:
             if worker.conn in ready:
                 if self._receive(worker):
                     continue
             elif worker.sentinel not in ready:
-                if self.limits.seconds is not None and time.monotonic() - worker.since >= self.limits.seconds:
-                    self._replace(worker, Crash(TIMED_OUT, seconds=self.limits.seconds))
+                if self.limits.seconds is not None and time.monotonic() - worker.since >= worker.allowed:
+                    self._replace(worker, Crash(TIMED_OUT, seconds=worker.allowed))
                 continue
             if worker.sentinel in ready or not worker.process.is_alive():
                 self._drain(worker)
@@ -180,10 +183,18 @@ class _Pool:
             return False
         worker.queued.popleft()
         worker.since = time.monotonic()
+        worker.allowed = self._allowed(worker.queued[0][1]) if worker.queued else 0.0
         if not ok:
             raise value if isinstance(value, BaseException) else WorkerError(value)
         self.done[index] = value
         return True
+
+    def _allowed(self, job: Any) -> float:
+        """The seconds `job` may take: Limits.seconds, and more_seconds(job) on top."""
+        if self.limits.seconds is None:
+            return 0.0
+        more = self.limits.more_seconds(job) if self.limits.more_seconds is not None else 0.0
+        return self.limits.seconds + more
 
     def _drain(self, worker: _Worker) -> None:
         """Answers a dying worker sent before it died."""

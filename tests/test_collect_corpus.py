@@ -1183,6 +1183,25 @@ def test_reader_past_the_time_limit_is_stopped(ws, inbox, tmp_path, monkeypatch)
     _assert_consistent(ws, result)
 
 
+def test_time_limit_grows_with_the_size_of_the_file(ws, inbox, tmp_path, monkeypatch):
+    """A large file takes longer to copy whatever is in it: one second more per READ_BYTES_PER_SECOND bytes."""
+    import time
+
+    from reporting import collect_read
+
+    monkeypatch.setattr(collect_read, "READ_SECONDS", 1.0)
+    monkeypatch.setattr(collect_read, "READ_BYTES_PER_SECOND", 64 * 1024)
+    monkeypatch.setattr(collect_read, "_open", _crash_on("很慢", lambda: time.sleep(2.5)))
+    big = _rezip(_xlsx_bytes(tmp_path), add={"xl/media/photo.jpeg": os.urandom(512 * 1024)}, stored=True)
+    (ws.inbox / "很慢但大.xlsx").write_bytes(big)  # 1 + 8 seconds
+    (ws.inbox / "很慢又小.xlsx").write_bytes(_xlsx_bytes(tmp_path, "甲镇人民政府", {"2": ongoing()}))  # 1 second
+    result = _collect(ws)
+    assert _file(result, "很慢但大.xlsx").status == READ
+    small = _file(result, "很慢又小.xlsx")
+    assert small.code == "read.timeout" and "读取超过 1 秒" in small.message
+    _assert_consistent(ws, result)
+
+
 def test_reader_past_the_memory_limit_is_stopped(ws, inbox, tmp_path, monkeypatch):
     from reporting import collect_read
 
