@@ -7,7 +7,6 @@ run finishes the job; inbox/ is never changed. Every file read is copied byte fo
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 import stat
@@ -19,7 +18,7 @@ from typing import cast
 
 from . import readers
 from .collect_match import RECOGNIZED_BY, Rounds, return_problem, unit_named_in
-from .collect_read import FileJob, ReadFile, ReadPiece, file_format, read_files
+from .collect_read import FileJob, ReadFile, ReadPiece, file_digest, file_format, read_files
 from .errors import WorkspaceError
 from .evidence import (
     CLAIM_COLUMN,
@@ -505,7 +504,7 @@ def confirm_file(ws: Workspace, file: Path, unit: str | None = None, *, receipts
     shown = ws.show(path)
     if not path.is_file():
         raise ConfirmError("找不到该文件（请写 inbox/ 中的文件名，如 inbox/市财政局台账.xlsx）", file=shown)
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = file_digest(path)
     ws.require(ws.db_path, "请先运行 reporting collect")
     with workspace_lock(ws.root):
         conn = connect(ws.db_path)

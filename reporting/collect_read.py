@@ -174,6 +174,15 @@ READ_CRASHED, READ_TIMEOUT, READ_MEMORY_CODE = "read.crashed", "read.timeout", "
 TOO_BIG = "读取该文件所需内存超过上限，已拒收；请删除多余的行列和图片，另存为 .xlsx 后重新报送"
 
 
+def file_digest(path: Path) -> str:
+    """The sha256 of a file, read in chunks (the digest a file is known by in the store, whatever its size)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_COPY_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def open_inbox_file(path: str) -> BinaryIO:
     """A regular file of inbox/, opened for reading without following a link and without waiting on a
     pipe (the scan skips both; this holds should one appear between the scan and the read)."""

@@ -973,6 +973,35 @@ def test_zip_of_evidence_larger_than_the_reading_memory_is_collected(ws, inbox, 
     assert _collect(ws).unchanged == 2  # known by its path, size and time next run: not read again
 
 
+_CONFIRM = """
+import json, sys
+from pathlib import Path
+from reporting.collect import confirm_file
+from reporting.workspace import Workspace
+done = confirm_file(Workspace(sys.argv[1]), Path(sys.argv[2]), receipts=False)
+peak = next(line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM:"))
+print(json.dumps({"units": [c.unit for c in done], "kb": int(peak.split()[1])}))  # ru_maxrss has pytest's
+"""
+
+
+def test_large_zip_held_is_confirmed_in_little_memory(ws, inbox, tmp_path):
+    """A 96 MB zip named for another unit is held as 待确认; `reporting confirm` knows it by its digest,
+    taken in chunks, not by reading it whole."""
+    import json
+    import subprocess
+    import sys
+
+    name = "县公安局补充材料.zip"
+    _evidence_zip(ws.inbox / name, _xlsx_bytes(tmp_path), 2, 48 * _MB)
+    result = _collect(ws)
+    assert _file(result, name).returns[0].held
+    done_ = subprocess.run([sys.executable, "-c", _CONFIRM, str(ws.root), str(ws.inbox / name)],
+                           capture_output=True, text=True, timeout=300, check=True, cwd=ws.root)
+    found = json.loads(done_.stdout)
+    assert found["units"] == ["县财政局"] and found["kb"] < 80 * 1024, found
+    _assert_store_consistent(ws)
+
+
 @pytest.mark.slow
 def test_one_gigabyte_zip_of_evidence_is_collected_in_little_memory(ws, inbox, tmp_path):
     """The case of issue 11: a 1 GB zip (past MAX_TOTAL_BYTES: its budget is what it weighs plus that) of a
