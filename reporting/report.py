@@ -23,6 +23,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage
+from markupsafe import escape
 
 from . import report_text as text
 from .charts import draw_charts
@@ -121,12 +122,69 @@ def unfilled_warning(document: DocxTemplate, shown: str, builtin: bool) -> list[
 _LISTING_TEXT = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]|[\t\a\f]")
 
 
+# A `{%tr for r in 附件2 %}` loop as docxtpl's patch_xml leaves it: the row between the for and the endfor.
+_ROW_LOOP = re.compile(r"\{%\s*for\s+(\w+)\s+in\s+([^\s%]+)\s*%\}(<w:tr[ >].*?</w:tr>)\{%\s*endfor\s*%\}", re.DOTALL)
+_TAG = re.compile(r"\{[{%#]")
+_ROWS_MARK = "reporting-rows:"
+
+
 class ReportTemplate(DocxTemplate):
-    """docxtpl's template, but resolve_listing (a regular expression on each paragraph, run and text: a province's
-    annex has 22,000 cells) only when some filled-in text holds a character it turns into something."""
+    """docxtpl's template, with two shortcuts for the long annex tables (a province's 附件2 has 2,000 rows and
+    22,000 cells), each taken only where it gives what docxtpl would:
+    - resolve_listing (a regular expression on each paragraph, run and text) only when some filled-in text holds a
+      character it turns into something;
+    - a table row repeated over a list (`{%tr for r in 附件2 %}`) whose cells only show the row's values
+      (`{{ r.单位 }}`) is filled by joining the row's text around the values, escaped as Jinja escapes them; a
+      comment holds their place in the document until it is saved, and they go into its document.xml then: the
+      same rows, without Jinja, docxtpl and the formatting after it passing over each (they are copies of the
+      template's row, formatted before it was filled)."""
 
     def resolve_listing(self, xml: str) -> str:
         return super().resolve_listing(xml) if _LISTING_TEXT.search(xml) else xml
+
+    def build_xml(self, context, jinja_env=None) -> str:
+        self._rows: dict[str, str] = {}
+        xml = self.patch_xml(self.get_xml())
+        xml = _ROW_LOOP.sub(lambda match: self._take_rows(match, context), xml)
+        return self.render_xml_part(xml, self.docx._part, context, jinja_env)
+
+    def save(self, filename, *args, **kwargs) -> None:
+        super().save(filename, *args, **kwargs)
+        if getattr(self, "_rows", None):
+            _put_rows(Path(filename), self._rows)
+
+    def _take_rows(self, match: re.Match, context: dict) -> str:
+        name, field, row = match.groups()
+        rows = context.get(field)
+        cell = re.compile(r"\{\{\s*" + re.escape(name) + r"\.(\w+)\s*\}\}")
+        pieces = cell.split(row)  # text, key, text, key, …, text
+        keys = pieces[1::2]
+        if not isinstance(rows, list) or len(_TAG.findall(row)) != len(keys) or not all(
+                isinstance(r, dict) and all(k in r for k in keys) for r in rows):
+            return match.group()  # anything else in the row: Jinja fills it
+        values = [[str(r[k]) for k in keys] for r in rows]
+        if any(_LISTING_TEXT.search(f"<w:t>{v}") for vs in values for v in vs):
+            return match.group()  # text resolve_listing would turn into breaks: docxtpl's way
+        texts = pieces[0::2]
+        filled = "".join(texts[0] + "".join(str(escape(v)) + t for v, t in zip(vs, texts[1:], strict=True))
+                         for vs in values)
+        for marked, plain in (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}")):  # as render_xml_part does
+            filled = filled.replace(marked, plain)
+        mark = f"{_ROWS_MARK}{len(self._rows)}"
+        self._rows[mark] = filled
+        return f"<!--{mark}-->"
+
+
+def _put_rows(docx: Path, rows: dict[str, str]) -> None:
+    """The saved document with the rows of each table ReportTemplate filled in place of their comments."""
+    marks = re.compile(f"<!--({_ROWS_MARK}\\d+)-->".encode())
+    with atomic_path(docx) as filled, zipfile.ZipFile(docx) as source, \
+            zipfile.ZipFile(filled, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "word/document.xml":
+                data = marks.sub(lambda match: rows[match.group(1).decode()].encode(), data)
+            target.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
 
 
 def open_template(path: Path, shown: str) -> DocxTemplate:

@@ -138,3 +138,52 @@ def test_the_template_turns_filled_in_line_breaks_into_breaks_and_leaves_other_t
     assert template.resolve_listing(plain) is plain  # a newline between paragraphs is no line break
     broken = template.resolve_listing('<w:p><w:r><w:t>甲\n乙</w:t></w:r></w:p>')
     assert broken == '<w:p><w:r><w:t>甲</w:t><w:br/><w:t xml:space="preserve">乙</w:t></w:r></w:p>'
+
+
+def test_annex_rows_are_filled_as_docxtpl_fills_them(county, ws, monkeypatch):
+    """The rows of 附件1–3 and 表1 joined around their values (report.ReportTemplate) make the same document.xml as
+    docxtpl's Jinja loop, texts to be escaped included (tests/campaign.py has markup-like and formula-like work)."""
+    import zipfile
+
+    from reporting.report import ReportTemplate
+
+    build_campaign(ws)
+    taken: list[int] = []
+    take = ReportTemplate._take_rows
+
+    def counting(self, match, context):
+        found = take(self, match, context)
+        taken.append(found != match.group())
+        return found
+
+    def document(workspace) -> bytes:
+        return zipfile.ZipFile(write_report(workspace).docx).read("word/document.xml")
+
+    monkeypatch.setattr(ReportTemplate, "_take_rows", counting)
+    joined = {workspace: document(workspace) for workspace in (county, ws)}
+    assert taken and all(taken)  # every annex's rows were joined
+    monkeypatch.setattr(ReportTemplate, "_take_rows", lambda self, match, context: match.group())
+    for workspace, xml in joined.items():
+        assert document(workspace) == xml
+    assert b"reporting-rows" not in joined[county]
+
+
+def test_a_row_with_more_than_values_is_left_to_jinja():
+    from reporting.report import _ROW_LOOP, ReportTemplate
+    from reporting.templates import builtin_template
+
+    template = ReportTemplate(str(builtin_template("docx")))
+    template._rows = {}
+    context = {"附件2": [{"单位": "县<财政>局", "序号": 1}], "单位": [{"名称": "甲\n乙"}]}
+
+    def take(xml: str) -> str:
+        return _ROW_LOOP.sub(lambda match: template._take_rows(match, context), xml)
+
+    simple = '{% for r in 附件2 %}<w:tr><w:tc><w:t>{{ r.序号 }}</w:t><w:t>{{r.单位}}</w:t></w:tc></w:tr>{% endfor %}'
+    assert take(simple) == "<!--reporting-rows:0-->"
+    assert template._rows["reporting-rows:0"] == "<w:tr><w:tc><w:t>1</w:t><w:t>县&lt;财政&gt;局</w:t></w:tc></w:tr>"
+    for other in ('{% for r in 附件2 %}<w:tr><w:t>{{ r.单位|upper }}</w:t></w:tr>{% endfor %}',
+                  '{% for r in 附件2 %}<w:tr><w:t>{{ r.单位 }}{% if r.序号 %}x{% endif %}</w:t></w:tr>{% endfor %}',
+                  '{% for r in 附件2 %}<w:tr><w:t>{{ r.名称 }}</w:t></w:tr>{% endfor %}',  # not a key of its rows
+                  '{% for r in 单位 %}<w:tr><w:t>{{ r.名称 }}</w:t></w:tr>{% endfor %}'):  # a line break in a value
+        assert take(other) == other
