@@ -328,6 +328,10 @@ _KEPT_OVERDUE = "{c}answered - {c}completed - {c}reported_nr"  # a group's pairs
 # kept_task_tiers counts them per task and tier.
 QUOTABLE_SQL = f"({_STATE_WHEN[STATUS_DONE]} OR {_STATE_WHEN[STATUS_ONGOING]}) AND quote >= 0"
 TIER_SQL = f"({_STATE_WHEN[STATUS_DONE]} * 8 + COALESCE(target_given, 0) * 4 + quote)"
+# The units' problems and plans by their first clause (quotes.py), answers 未报送 aside: kept_texts counts them per
+# clause and unit (kind: the answers' column).
+TEXT_KINDS = ("problem_key", "plan_key")
+_TEXT_COUNTED = f"NOT {_STATE_WHEN[STATE_NOT_REPORTED]}"
 assert set(OVERDUE_STATES) == set(STATES) - {STATUS_DONE, STATE_NOT_REPORTED}
 
 
@@ -381,7 +385,7 @@ def _count_round(conn: sqlite3.Connection, round_name: str) -> None:
     """The round's counts from its pairs (three GROUP BY passes)."""
     params = _kept_params(round_name)
     fill_notes(conn, round_name)
-    for table in ("kept_units", "kept_unit_counts", "kept_task_counts", "kept_task_tiers"):
+    for table in ("kept_units", "kept_unit_counts", "kept_task_counts", "kept_task_tiers", "kept_texts"):
         conn.execute(f"DELETE FROM {table} WHERE round = ?", (round_name,))
     conn.execute(f"""INSERT INTO kept_units (round, unit, submission_id, first, lead_tasks, areas)
         WITH {_KEPT_CTE} SELECT :round, p.unit, (SELECT id FROM latest l WHERE l.unit = p.unit),
@@ -394,6 +398,10 @@ def _count_round(conn: sqlite3.Connection, round_name: str) -> None:
     conn.execute(f"""INSERT INTO kept_task_tiers (round, task_id, tier, n)
         WITH {_KEPT_CTE} SELECT :round, task_id, {TIER_SQL}, COUNT(*) FROM answered WHERE {QUOTABLE_SQL}
         GROUP BY task_id, {TIER_SQL}""", params)
+    for kind in TEXT_KINDS:
+        conn.execute(f"""INSERT INTO kept_texts (round, kind, key, unit, n)
+            WITH {_KEPT_CTE} SELECT :round, '{kind}', {kind}, unit, COUNT(*) FROM answered
+            WHERE {kind} <> '' AND {_TEXT_COUNTED} GROUP BY {kind}, unit""", params)
     conn.execute("INSERT INTO kept_rounds (round) VALUES (?)", (round_name,))
 
 
@@ -415,8 +423,8 @@ def _count_changes(conn: sqlite3.Connection, round_name: str, changes: list[tupl
     conn.execute(f"UPDATE kept_units SET submission_id = c.new FROM {changed} c "
                  "WHERE kept_units.round = :round AND kept_units.unit = c.unit", params)
     # the rows of the units' old and new latest returns, with -1 and +1
-    rows = f"""(SELECT a.task_id, iif(n.submission_id IS c.new, 1, -1) AS sign, 1 AS answered, n.accepted, n.status,
-                   n.progress, n.quote, n.target_given
+    rows = f"""(SELECT a.task_id, c.unit, iif(n.submission_id IS c.new, 1, -1) AS sign, 1 AS answered, n.accepted,
+                   n.status, n.progress, n.quote, n.target_given, n.problem_key, n.plan_key
             FROM {changed} c JOIN answers n ON n.submission_id IN (c.old, c.new)
             JOIN assignments a ON a.round = :round AND a.unit = c.unit AND a.task_id = n.task_id)"""
     signed = ", ".join(f"SUM(sign * {_KEPT_WHEN[name]})" for name in _KEPT)
@@ -428,6 +436,12 @@ def _count_changes(conn: sqlite3.Connection, round_name: str, changes: list[tupl
         SELECT :round, task_id, {TIER_SQL}, SUM(sign) FROM {rows} WHERE {QUOTABLE_SQL} GROUP BY task_id, {TIER_SQL}
         ON CONFLICT (round, task_id, tier) DO UPDATE SET n = n + excluded.n""", params)
     conn.execute("DELETE FROM kept_task_tiers WHERE round = :round AND n = 0", params)
+    for kind in TEXT_KINDS:
+        conn.execute(f"""INSERT INTO kept_texts (round, kind, key, unit, n)
+            SELECT :round, '{kind}', {kind}, unit, SUM(sign) FROM {rows} WHERE {kind} <> '' AND {_TEXT_COUNTED}
+            GROUP BY {kind}, unit
+            ON CONFLICT (round, kind, key, unit) DO UPDATE SET n = n + excluded.n""", params)
+    conn.execute("DELETE FROM kept_texts WHERE round = :round AND n = 0", params)
 
 
 class Pairs:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .evidence import score_totals
-from .figures import QUOTABLE_SQL, TIER_SQL, AreaFigures, Pair, Pairs, RoundFigures, TaskFigures, state_sql
+from .figures import QUOTABLE_SQL, TEXT_KINDS, TIER_SQL, AreaFigures, Pair, Pairs, RoundFigures, TaskFigures
 from .indicators import score_text
 from .models import LONG_TERM, ROLE_LEAD
 from .numerals import to_chinese
@@ -45,7 +45,7 @@ from .quotes import (
     without_end,
 )
 from .summary import RoundSummary, percent, points
-from .vocabulary import STATE_NOT_REPORTED, STATES, STATUS_DONE, STATUS_NOT_STARTED, STATUS_ONGOING
+from .vocabulary import STATES, STATUS_DONE, STATUS_NOT_STARTED, STATUS_ONGOING
 
 NAMES_IN_LIST = 10  # "县A、县B……等N个单位" after ten names
 QUOTE_LIMIT = 36  # characters of one unit's work quoted
@@ -440,23 +440,22 @@ def _similar(a: set[str], b: set[str]) -> bool:
     return len(a & b) / len(a | b) >= SIMILAR if a and b else False
 
 
-# How many answers of each unit give each first clause (quotes.first_clause) of {key}, pairs 未报送 aside.
-_CLAUSES_SQL = "WITH {{cte}} SELECT p.{key}, p.unit, COUNT(*) FROM answered p WHERE p.{key} <> '' AND NOT {nr} " \
-               "GROUP BY p.{key}, p.unit"
 
 
 def group_texts(f: RoundFigures) -> tuple[list[Group], list[Group]]:
     """The units' 存在问题 and their 下一步计划, each grouped by similarity (common character pairs), largest group
     first.
 
-    Each text is first cut to its first sentence (counted by SQL, clause by clause and unit by unit); a text
-    joins the first group whose wording it is like.
+    Each text is first cut to its first sentence (counted clause by clause and unit by unit with the figures,
+    figures.TEXT_KINDS); a text joins the first group whose wording it is like.
     """
     assert isinstance(f.pairs, Pairs)
     found: list[list[Group]] = []
-    for key in ("problem_key", "plan_key"):
+    for kind in TEXT_KINDS:
         counts: dict[str, list[tuple[str, int]]] = {}
-        for text, unit, answers in f.pairs.fetch(_CLAUSES_SQL.format(key=key, nr=state_sql(STATE_NOT_REPORTED))):
+        for text, unit, answers in f.pairs.fetch(
+                "SELECT key, unit, n FROM kept_texts WHERE round = :round AND kind = :kind ORDER BY key, unit",
+                kind=kind):
             counts.setdefault(text, []).append((unit, answers))
         found.append(_grouped(counts))
     return found[0], found[1]

@@ -243,6 +243,16 @@ MIGRATIONS: list[str] = [
     END;
     CREATE INDEX assignments_task ON assignments (round, task_id, role);
     """,
+    # 14: the units' problems and plans by first clause (quotes.py's problem_key and plan_key), counted per unit and
+    # kept with the figures (figures.py), so the report groups them without reading every answer; dropping the
+    # rounds kept makes them counted on first use.
+    """
+    CREATE TABLE kept_texts (
+        round TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, unit TEXT NOT NULL, n INTEGER NOT NULL,
+        PRIMARY KEY (round, kind, key, unit)
+    );
+    DELETE FROM kept_rounds;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

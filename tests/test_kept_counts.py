@@ -13,7 +13,7 @@ from reporting.collect import collect_inbox
 from reporting.figures import compute_figures, keep_counts
 from reporting.store import connect, transaction
 
-KEPT = ["kept_units", "kept_unit_counts", "kept_task_counts", "kept_task_tiers"]
+KEPT = ["kept_units", "kept_unit_counts", "kept_task_counts", "kept_task_tiers", "kept_texts"]
 
 
 def _snapshot(conn, round_name: str = ROUND) -> dict[str, list[tuple]]:

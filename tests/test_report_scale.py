@@ -187,3 +187,21 @@ def test_a_row_with_more_than_values_is_left_to_jinja():
                   '{% for r in 附件2 %}<w:tr><w:t>{{ r.名称 }}</w:t></w:tr>{% endfor %}',  # not a key of its rows
                   '{% for r in 单位 %}<w:tr><w:t>{{ r.名称 }}</w:t></w:tr>{% endfor %}'):  # a line break in a value
         assert take(other) == other
+
+
+def test_problems_and_plans_are_grouped_from_kept_counts_equal_to_the_answers(county):
+    """kept_texts (counted when returns are stored) against a GROUP BY of the answers themselves."""
+    from reporting.figures import TEXT_KINDS, state_sql
+    from reporting.vocabulary import STATE_NOT_REPORTED
+
+    f = compute_figures(connect(county.db_path), county.settings().round_name or "")
+    assert isinstance(f.pairs, Pairs)
+    for kind in TEXT_KINDS:
+        kept = f.pairs.fetch("SELECT key, unit, n FROM kept_texts WHERE round = :round AND kind = :kind "
+                             "ORDER BY key, unit", kind=kind)
+        counted = f.pairs.fetch(f"WITH {{cte}} SELECT p.{kind}, p.unit, COUNT(*) FROM answered p WHERE p.{kind} <> '' "
+                                f"AND NOT {state_sql(STATE_NOT_REPORTED)} GROUP BY p.{kind}, p.unit "
+                                f"ORDER BY p.{kind}, p.unit")
+        assert kept == counted and len(kept) > 10
+    problems, plans = report_text.group_texts(f)
+    assert problems and plans
