@@ -16,6 +16,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
+from io import BytesIO
 from pathlib import Path
 
 import jinja2
@@ -149,9 +150,13 @@ class ReportTemplate(DocxTemplate):
         return self.render_xml_part(xml, self.docx._part, context, jinja_env)
 
     def save(self, filename, *args, **kwargs) -> None:
-        super().save(filename, *args, **kwargs)
-        if getattr(self, "_rows", None):
-            _put_rows(Path(filename), self._rows)
+        rows = getattr(self, "_rows", None)
+        if not rows:
+            super().save(filename, *args, **kwargs)
+            return
+        saved = BytesIO()
+        super().save(saved, *args, **kwargs)
+        _put_rows(saved, filename, rows)
 
     def _take_rows(self, match: re.Match, context: dict) -> str:
         name, field, row = match.groups()
@@ -175,16 +180,16 @@ class ReportTemplate(DocxTemplate):
         return f"<!--{mark}-->"
 
 
-def _put_rows(docx: Path, rows: dict[str, str]) -> None:
-    """The saved document with the rows of each table ReportTemplate filled in place of their comments."""
+def _put_rows(saved: BytesIO, target, rows: dict[str, str]) -> None:
+    """The saved document written to `target` with the rows of each table ReportTemplate filled in place of their
+    comments."""
     marks = re.compile(f"<!--({_ROWS_MARK}\\d+)-->".encode())
-    with atomic_path(docx) as filled, zipfile.ZipFile(docx) as source, \
-            zipfile.ZipFile(filled, "w", zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(saved) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as written:
         for item in source.infolist():
             data = source.read(item)
             if item.filename == "word/document.xml":
                 data = marks.sub(lambda match: rows[match.group(1).decode()].encode(), data)
-            target.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
+            written.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
 
 
 def open_template(path: Path, shown: str) -> DocxTemplate:
