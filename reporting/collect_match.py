@@ -116,6 +116,7 @@ class RoundInfo:
     names: dict[str, str] = field(default_factory=dict)  # canonical name or alias → unit
     _fingerprints: dict[str, str] | None = field(default=None, repr=False)
     _longest: list[str] | None = field(default=None, repr=False)
+    _rank: dict[str, int] | None = field(default=None, repr=False)  # name → its place in longest_first
     _as_sent: dict[str, str] = field(default_factory=dict, repr=False)  # task id → a text found to be as sent
     _late: dict[date, list[str]] = field(default_factory=dict, repr=False)  # as of → tasks past their deadline
 
@@ -129,6 +130,20 @@ class RoundInfo:
         if self._longest is None:
             self._longest = sorted(self.names, key=len, reverse=True)
         return self._longest
+
+    def contained_name(self, key: str) -> str | None:
+        """The first of longest_first() of two characters or more that `key` contains. Every return's file name
+        is asked: when the key has fewer such substrings than there are names (a file name against a province's
+        thousands), each substring is looked up instead of each name searched for."""
+        names = self.longest_first()
+        length = len(key)
+        if length * (length - 1) // 2 >= len(names):
+            return next((name for name in names if len(name) >= 2 and name in key), None)
+        if self._rank is None:
+            self._rank = {name: rank for rank, name in enumerate(names) if len(name) >= 2}
+        ranks = [self._rank.get(key[start:end]) for start in range(length - 1) for end in range(start + 2, length + 1)]
+        best = min((rank for rank in ranks if rank is not None), default=None)
+        return None if best is None else names[best]
 
     def fingerprint(self, task_id: str) -> str:
         """The fingerprint of the task's text as sent (asked of every row: read from the task rows once)."""
@@ -261,11 +276,8 @@ def named_elsewhere(names: list[str], found: Recognition) -> str:
 
 def _named_in(text: str, info: RoundInfo) -> str | None:
     """The unit whose name or alias the text contains (the longest one), strictly: no cores, no fuzz."""
-    key = canonical(text)
-    for name in info.longest_first():
-        if len(name) >= 2 and name in key:
-            return info.names[name]
-    return None
+    name = info.contained_name(canonical(text))
+    return None if name is None else info.names[name]
 
 
 def unit_named_in(file_name: str, info: RoundInfo) -> str | None:
@@ -328,34 +340,34 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
     seen: dict[str, int] = {}
     id_col = data.columns.get(ID_COLUMN)
     percent_possible = data.book.may_have_percent()
+    tasks, text_changed, append = info.tasks, info.text_changed, rows.append  # asked of every row
     for row in data.rows:
-        if row.task_id in seen:
+        task_id = row.task_id
+        if task_id in seen:
             where = _address(id_col, row.row)
-            problems.append(return_problem("row.duplicate", row.task_id, ID_COLUMN, where, row.task_id, data.sheet,
-                                           first=seen[row.task_id]))
+            problems.append(return_problem("row.duplicate", task_id, ID_COLUMN, where, task_id, data.sheet,
+                                           first=seen[task_id]))
             continue
-        seen[row.task_id] = row.row + 1
-        if row.task_id not in info.tasks:
+        seen[task_id] = row.row + 1
+        if task_id not in tasks:
             where = _address(id_col, row.row)
-            problems.append(return_problem("row.unknown_task", row.task_id, ID_COLUMN, where, row.task_id,
-                                           data.sheet))
+            problems.append(return_problem("row.unknown_task", task_id, ID_COLUMN, where, task_id, data.sheet))
             continue
-        if row.task_id not in mine:
+        if task_id not in mine:
             where = _address(id_col, row.row)
-            problems.append(return_problem("row.not_assigned", row.task_id, ID_COLUMN, where, row.task_id,
-                                           data.sheet))
+            problems.append(return_problem("row.not_assigned", task_id, ID_COLUMN, where, task_id, data.sheet))
             continue
         if row.empty:
             continue
         if percent_possible or row.issues:
             result = _check_row(data, row, has_attachments, percent_possible)
         else:
-            result = check_plain_row(row.task_id, row.raw, row.cells, row.formula, has_attachments)
-        if row.task_text and info.text_changed(row.task_id, row.task_text):
+            result = check_plain_row(task_id, row.raw, row, row.formula, has_attachments)
+        if row.task_text and text_changed(task_id, row.task_text):
             _text_changed(data, row, result)
         if result.problems:
             problems += result.problems
-        rows.append((row, result))
+        append((row, result))
     answered = {r.task_id for r, _ in rows}
     missing = [t for t in info.tasks if t in mine and t not in answered and t not in _errored(problems)]
     problems += [return_problem("row.missing", t) for t in missing]
@@ -368,7 +380,7 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
 def _check_row(data: ReturnData, row: LedgerRow, has_attachments: bool, percent_possible: bool) -> RowResult:
     book, sheet, col = data.book, cast(str, data.sheet), data.columns[COL_PROGRESS]  # rows come from a sheet
     percent = (lambda _: book.is_percent(sheet, row.row, col)) if percent_possible else _never
-    return check_row(row.task_id, row.raw, row.cells, percent=percent, formula=row.formula, issues=row.issues,
+    return check_row(row.task_id, row.raw, row, percent=percent, formula=row.formula, issues=row.issues,
                      has_attachments=has_attachments)
 
 

@@ -17,7 +17,7 @@ from typing import cast
 
 from .numerals import parse_chinese as chinese_number
 from .readers.base import NO_CACHE
-from .readers.returned_workbook import RowCells, text_of
+from .readers.returned_workbook import LedgerRow, text_of
 from .vocabulary import (
     ERROR,
     MATERIAL_ATTACHED,
@@ -107,7 +107,7 @@ class RowResult:
     task_id: str
     raw: list[object]
     normalized: list[object]
-    addresses: Mapping[str, str] | RowCells  # fill column → cell address ("J7")
+    addresses: Mapping[str, str] | LedgerRow  # fill column → cell address ("J7")
     formula: frozenset[str] | set[str] = frozenset()  # columns whose value came from a formula
     problems: list[Problem] = field(default_factory=list)
     flags: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # column index → (level, message, fix)
@@ -282,7 +282,7 @@ def _in_range(number: float) -> tuple[float | None, str | None]:
 def check_row(
     task_id: str,
     values: dict[str, object] | list[object],
-    cells: Mapping[str, str] | RowCells,
+    cells: Mapping[str, str] | LedgerRow,
     *,
     percent: Callable[[str], bool] = lambda column: False,
     formula: set[str] | frozenset[str] = frozenset(),
@@ -311,7 +311,7 @@ def check_row(
     return result
 
 
-def check_plain_row(task_id: str, raw: list[object], cells: Mapping[str, str] | RowCells,
+def check_plain_row(task_id: str, raw: list[object], cells: Mapping[str, str] | LedgerRow,
                     formula: set[str] | frozenset[str] = frozenset(), has_attachments: bool = False) -> RowResult:
     """check_row of a row with no formula problem, in a workbook where no cell can be a percentage: the same
     result, told without the cell-by-cell checks when the row is the usual kind (plain text, and a status,

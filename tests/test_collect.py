@@ -260,3 +260,24 @@ def test_a_receipt_left_half_written_by_ctrl_c_is_cleared_next_time(ws):
     (folder / ".~tmp-abcdefgh.xlsx").write_bytes(b"PK")  # a worker ended mid-write
     collect_inbox(ws)
     assert sorted(p.name for p in folder.iterdir()) == ["县财政局.xlsx"]
+
+
+def test_the_unit_a_file_name_names_is_the_longest_listed_whether_names_or_substrings_are_searched():
+    """contained_name looks each substring of a short key up among many names, and searches each name in a
+    long key: both give the first name, longest first, of two characters or more that the key contains."""
+    from reporting.collect_match import RoundInfo
+
+    names = {f"测试县第{i:04d}号单位": f"单位{i}" for i in range(300)}
+    names.update({"县财政局": "县财政局", "财政局": "县财政局", "县财": "县财政局", "局": "县财政局"})
+    info = RoundInfo("轮次", None, "", {}, None, names)  # type: ignore[arg-type]
+
+    def scanned(key: str) -> str | None:
+        return next((n for n in info.longest_first() if len(n) >= 2 and n in key), None)
+
+    keys = ["县财政局报送", "财政局", "测试县第0123号单位已填", "第0123号", "局", "", "无关的名字",
+            "测试县第0007号单位与县财政局" * 20]  # the last is long enough to search each name instead
+    for key in keys:
+        assert info.contained_name(key) == scanned(key)
+    assert info.contained_name("县财政局报送") == "县财政局"
+    assert info.contained_name("测试县第0123号单位已填") == "测试县第0123号单位"
+    assert info.contained_name("局") is None

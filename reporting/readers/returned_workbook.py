@@ -74,28 +74,23 @@ def _note(code: str, sheet: str | None = None, cell: str | None = None, **fields
     return Note(rule.level, message, sheet, cell, code, fix)
 
 
-class RowCells:
-    """Fill column → address ("J7") of one row, made when asked (most rows never are)."""
-
-    __slots__ = ("letters", "number")
-
-    def __init__(self, letters: dict[str, str], number: int) -> None:
-        self.letters, self.number = letters, number
-
-    def get(self, column: str, default: str = "") -> str:
-        letter = self.letters.get(column)
-        return f"{letter}{self.number}" if letter else default
-
-
 @dataclass(slots=True)
 class LedgerRow:
+    """A row of 工作台账 read by its 任务编号; also its fill columns' addresses (`get`), the way a
+    Mapping of fill column → "J7" is asked, made only when asked (most rows never are)."""
+
     row: int  # 0-based row in the sheet
     task_id: str
     task_text: str
     raw: list[object]  # the fill columns' values as read, in FILL_COLUMNS order (a formula's cached value)
-    cells: RowCells
-    formula: set[str] = field(default_factory=set)  # columns whose value came from a formula
-    issues: dict[str, str] = field(default_factory=dict)  # column → NO_CACHE or the error value
+    letters: dict[str, str]  # fill column → its column letter in the sheet (one dict for every row)
+    formula: frozenset[str] | set[str] = frozenset()  # columns whose value came from a formula
+    issues: dict[str, str] | None = None  # column → NO_CACHE or the error value
+
+    def get(self, column: str, default: str = "") -> str:
+        """The address of the row's cell in the fill column ("J7"), `default` when the sheet lacks it."""
+        letter = self.letters.get(column)
+        return f"{letter}{self.row + 1}" if letter else default
 
     @property
     def values(self) -> dict[str, object]:
@@ -325,7 +320,7 @@ def _read_rows(book: Book, data: ReturnData) -> None:
                 data.notes.append(_note("row.no_task_id", sheet.name, cell_name(r, id_col), row=r + 1))
             continue
         text = "" if text_col is None else cells[text_col] if text_col < len(cells) else ""
-        row = LedgerRow(r, task_id, text if type(text) is str else text_of(text), values, RowCells(letters, r + 1))
+        row = LedgerRow(r, task_id, text if type(text) is str else text_of(text), values, letters)
         if formulas:
             row.formula = {name for name, c in fill.items() if (r, c) in formulas}
         if issues:

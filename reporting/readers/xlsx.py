@@ -190,11 +190,10 @@ class XlsxBook(Book):
         where the full scan tries a pattern at every tag; anything unusual (another way of writing the
         attribute, a quote in the text, an index that is not a number) goes to the full scan, which names the
         cell."""
-        usual = folded.count(b'=t="s"')
-        if usual != folded.count(b'"s"'):
-            return False
+        # Each usual cell is one `=t="s"` of the folded sheet and each of those one `"s"`: when there are as many
+        # usual cells as `"s"`, there is no other way of writing the attribute (nor anything else quoting s).
         values = _USUAL_STRING_CELL.findall(xml)
-        return len(values) == usual and max(map(len, values), default=0) < 12
+        return len(values) == folded.count(b'"s"') and max(map(len, values), default=0) < 12
 
     def _string_count(self) -> int:
         """How many strings the shared-string table holds (0 without one)."""
