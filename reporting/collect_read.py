@@ -288,7 +288,7 @@ def archive_stream(root: Path, stream: BinaryIO, head: bytes, suffix: str,
             chunk = stream.read(_COPY_CHUNK)  # an OSError here is the inbox file's
         shown = archive_name(digest.hexdigest(), suffix)
         try:
-            _place(copy, named, root / shown, root)
+            copy = _place(copy, named, root / shown, root)
         except OSError as exc:
             raise _Unwritable(exc) from exc
     except BaseException:
@@ -323,26 +323,29 @@ def _write_all(copy: io.FileIO, chunk: bytes, folder: Path) -> None:
         raise _Unwritable(OSError(exc.errno, exc.strerror, str(folder))) from exc
 
 
-def _place(copy: io.FileIO, named: str, target: Path, root: Path) -> None:
-    """The whole copy given its archive/ name; left nameless (or its temporary name removed) when that name
-    is taken already: a copy of the same contents, by its name."""
+def _place(copy: io.FileIO, named: str, target: Path, root: Path) -> io.FileIO:
+    """The whole copy given its archive/ name (left nameless, or its temporary name removed, when that name is
+    taken already: a copy of the same contents, by its name); returns it open for reading: `copy` itself,
+    or, for a named one (closed first: Windows renames no open file), its archive/ copy opened again."""
     target.parent.mkdir(parents=True, exist_ok=True)
     if named:
+        copy.close()
         if target.exists():
             os.unlink(named)
         else:
             os.replace(named, target)
-        return
+        return io.FileIO(target, "r")
     try:
         os.link(f"/proc/self/fd/{copy.fileno()}", target, follow_symlinks=True)
     except FileExistsError:
-        return
+        pass
     except OSError:  # no /proc: written out again from the copy, atomically
         if not target.exists():
             with atomic_path(target, root) as tmp, open(tmp, "wb") as out:
                 copy.seek(0)
                 while chunk := copy.read(_COPY_CHUNK):
                     out.write(chunk)
+    return copy
 
 
 def _attachments(root: Path, members: list[Member]) -> list[tuple[str, str, int, str]]:
@@ -383,7 +386,7 @@ def _copy_into_archive(root: Path, target: Path, member: Member) -> None:
             while chunk := source.read(_COPY_CHUNK):
                 _write_all(copy, chunk, folder)
         try:
-            _place(copy, named, target, root)
+            copy = _place(copy, named, target, root)
         except OSError as exc:
             raise _Unwritable(exc) from exc
     finally:

@@ -885,7 +885,15 @@ def test_inner_zip_that_is_a_bomb_by_itself_is_told_not_kept(ws, inbox, tmp_path
     assert (_file(result, "只有炸弹.zip").status, _file(result, "只有炸弹.zip").code) == (ERROR_FILE, "zip.bomb")
 
 
-def test_evidence_in_an_inner_zip_is_archived_from_disk(ws, inbox, tmp_path):
+@pytest.mark.parametrize("system", ["nameless", "named"])
+def test_evidence_in_an_inner_zip_is_archived_from_disk(ws, inbox, tmp_path, monkeypatch, system):
+    """Copied into archive/ nameless until whole, or (no O_TMPFILE: Windows, some file systems) under a
+    temporary name renamed once closed."""
+    if system == "named":
+        import tempfile
+
+        monkeypatch.delattr(os, "O_TMPFILE", raising=False)
+        monkeypatch.setattr(tempfile, "_O_TMPFILE_WORKS", False)  # the spool too (it was told at import)
     photo = os.urandom(3 * 1024 * 1024)
     inner = _zip({"佐证材料/会议照片.jpg": photo})
     (ws.inbox / "财政局材料.zip").write_bytes(_zip({"财政局台账.xlsx": _xlsx_bytes(tmp_path), "照片.zip": inner}))
