@@ -491,7 +491,8 @@ class Pairs:
         """Each task's lead units (by name) with their states."""
         found: dict[str, list[tuple[str, str]]] = {}
         for task_id, unit, state in self.fetch(f"WITH {{cte}} SELECT task_id, unit, {_STATE_SQL} FROM pairs "
-                                               "WHERE role = :lead ORDER BY seq, unit"):
+                                               "WHERE role = :lead AND task_id IN (SELECT task_id FROM round_tasks "
+                                               "WHERE round = :round) ORDER BY seq, unit"):  # by the index
             found.setdefault(task_id, []).append((unit, state))
         return found
 
@@ -573,19 +574,23 @@ def _tally_all(conn: sqlite3.Connection, pairs: Pairs, tasks: dict[str, sqlite3.
     total = Tally()
     units: list[tuple[int, UnitFigures]] = []
     members: dict[str, list[UnitFigures]] = {}
-    sums = ", ".join(f"SUM(c.{name})" for name in ["tasks", *_KEPT])
+    area_lists: dict[str, list[str]] = {}
+    sums = ", ".join(f"SUM({name})" for name in ["tasks", *_KEPT])
     # first: where the unit first comes in task order (seq, then lead before the others)
-    for name, *values, overdue, first, lead_tasks, areas_of in conn.execute(
-            f"SELECT u.unit, {sums}, TOTAL(iif(c.deadline IN (SELECT value FROM json_each(:passed)), "
-            f"{_KEPT_OVERDUE.format(c='c.')}, 0)), u.first, u.lead_tasks, u.areas "
-            "FROM kept_units u JOIN kept_unit_counts c ON c.round = u.round AND c.unit = u.unit "
-            "WHERE u.round = :round GROUP BY u.unit", passed):
+    static = {name: rest for name, *rest in conn.execute(
+        "SELECT unit, first, lead_tasks, areas FROM kept_units WHERE round = ?", (pairs.round,))}
+    for name, *values, overdue in conn.execute(
+            f"SELECT unit, {sums}, TOTAL(iif(deadline IN (SELECT value FROM json_each(:passed)), "
+            f"{_KEPT_OVERDUE.format(c='')}, 0)) FROM kept_unit_counts WHERE round = :round GROUP BY unit", passed):
+        first, lead_tasks, areas_of = static[name]
         unit = _unit_header(name, roster.get(name), liaisons.get(name), latest.get(name))
         _counts(unit, values, int(overdue))
         unit.lead_tasks = lead_tasks
         total.add(unit)
         units.append((first, unit))
-        for area_name in json.loads(areas_of):
+        if areas_of not in area_lists:  # most units share their list of areas
+            area_lists[areas_of] = json.loads(areas_of)
+        for area_name in area_lists[areas_of]:
             members.setdefault(area_name, []).append(unit)
     leads = pairs.leads()
     task_figures: list[TaskFigures] = []

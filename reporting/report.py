@@ -126,6 +126,7 @@ _LISTING_TEXT = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]|[\t\a\f]")
 # A `{%tr for r in 附件2 %}` loop as docxtpl's patch_xml leaves it: the row between the for and the endfor.
 _ROW_LOOP = re.compile(r"\{%\s*for\s+(\w+)\s+in\s+([^\s%]+)\s*%\}(<w:tr[ >].*?</w:tr>)\{%\s*endfor\s*%\}", re.DOTALL)
 _TAG = re.compile(r"\{[{%#]")
+_BREAKS = re.compile(r"[\t\a\n\f]")  # what resolve_listing turns into tabs and breaks in a filled-in text
 _ROWS_MARK = "reporting-rows:"
 
 
@@ -167,12 +168,11 @@ class ReportTemplate(DocxTemplate):
         if not isinstance(rows, list) or len(_TAG.findall(row)) != len(keys) or not all(
                 isinstance(r, dict) and all(k in r for k in keys) for r in rows):
             return match.group()  # anything else in the row: Jinja fills it
-        values = [[str(r[k]) for k in keys] for r in rows]
-        if any(_LISTING_TEXT.search(f"<w:t>{v}") for vs in values for v in vs):
+        values = [str(r[k]) for r in rows for k in keys]
+        if _BREAKS.search("".join(values)):
             return match.group()  # text resolve_listing would turn into breaks: docxtpl's way
-        texts = pieces[0::2]
-        filled = "".join(texts[0] + "".join(str(escape(v)) + t for v, t in zip(vs, texts[1:], strict=True))
-                         for vs in values)
+        layout = "{}".join(text.replace("{", "{{").replace("}", "}}") for text in pieces[0::2]) * len(rows)
+        filled = layout.format(*[str(escape(value)) for value in values])
         for marked, plain in (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}")):  # as render_xml_part does
             filled = filled.replace(marked, plain)
         mark = f"{_ROWS_MARK}{len(self._rows)}"
