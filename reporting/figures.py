@@ -568,8 +568,8 @@ def _tally_all(conn: sqlite3.Connection, pairs: Pairs, tasks: dict[str, sqlite3.
                latest: dict[str, sqlite3.Row]) -> tuple[Tally, list[UnitFigures], list[TaskFigures], list[AreaFigures]]:
     """The round's, each unit's, task's and area's tallies, from the kept counts (areas are their tasks' sums), and
     the lead pairs; units and areas in the order the pairs first name them, tasks in plan order."""
-    roster = {row["name"]: row for row in conn.execute("SELECT * FROM units")}
-    liaisons = {row["unit"]: row for row in conn.execute("SELECT * FROM liaisons")}
+    roster = {row["name"]: row for row in conn.execute("SELECT name, category, liaison, phone FROM units")}
+    liaisons = {row["unit"]: row for row in conn.execute("SELECT unit, liaison, mobile FROM liaisons")}
     passed = {"round": pairs.round, "passed": json.dumps(pairs.passed_deadlines)}
     total = Tally()
     units: list[tuple[int, UnitFigures]] = []

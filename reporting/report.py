@@ -127,6 +127,13 @@ _LISTING_TEXT = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\a\n\f]|[\t\a\f]")
 _ROW_LOOP = re.compile(r"\{%\s*for\s+(\w+)\s+in\s+([^\s%]+)\s*%\}(<w:tr[ >].*?</w:tr>)\{%\s*endfor\s*%\}", re.DOTALL)
 _TAG = re.compile(r"\{[{%#]")
 _BREAKS = re.compile(r"[\t\a\n\f]")  # what resolve_listing turns into tabs and breaks in a filled-in text
+_UNMARKED = (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}"))  # as render_xml_part puts them back
+
+
+def _unmarked(text: str) -> str:
+    for marked, plain in _UNMARKED:
+        text = text.replace(marked, plain)
+    return text
 _ROWS_MARK = "reporting-rows:"
 
 
@@ -168,13 +175,13 @@ class ReportTemplate(DocxTemplate):
         if not isinstance(rows, list) or len(_TAG.findall(row)) != len(keys) or not all(
                 isinstance(r, dict) and all(k in r for k in keys) for r in rows):
             return match.group()  # anything else in the row: Jinja fills it
-        values = [str(r[k]) for r in rows for k in keys]
-        if _BREAKS.search("".join(values)):
-            return match.group()  # text resolve_listing would turn into breaks: docxtpl's way
-        layout = "{}".join(text.replace("{", "{{").replace("}", "}}") for text in pieces[0::2]) * len(rows)
-        filled = layout.format(*[str(escape(value)) for value in values])
-        for marked, plain in (("{_{", "{{"), ("}_}", "}}"), ("{_%", "{%"), ("%_}", "%}")):  # as render_xml_part does
-            filled = filled.replace(marked, plain)
+        values = [str(escape(r[k])) for r in rows for k in keys]
+        joined = "".join(values)
+        if _BREAKS.search(joined) or any(marked in joined for marked, _ in _UNMARKED):
+            return match.group()  # text resolve_listing or render_xml_part would change: docxtpl's way
+        layout = "%s".join(_unmarked(text).replace("%", "%%") for text in pieces[0::2])
+        width = len(keys)
+        filled = "".join([layout % tuple(values[at:at + width]) for at in range(0, len(values), width)])
         mark = f"{_ROWS_MARK}{len(self._rows)}"
         self._rows[mark] = filled
         return f"<!--{mark}-->"
