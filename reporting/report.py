@@ -193,10 +193,10 @@ def _put_rows(saved: BytesIO, target, rows: dict[str, str]) -> None:
     marks = re.compile(f"<!--({_ROWS_MARK}\\d+)-->".encode())
     with zipfile.ZipFile(saved) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as written:
         for item in source.infolist():
-            data = source.read(item)
-            if item.filename == "word/document.xml":
-                data = marks.sub(lambda match: rows[match.group(1).decode()].encode(), data)
-            written.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED)
+            data, level = source.read(item), None
+            if item.filename == "word/document.xml":  # mostly the rows: the fastest deflate (8 MB → 150 KB)
+                data, level = marks.sub(lambda match: rows[match.group(1).decode()].encode(), data), 1
+            written.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=level)
 
 
 def open_template(path: Path, shown: str) -> DocxTemplate:

@@ -426,9 +426,9 @@ class Group:
     units: set[str] = field(default_factory=set)
     answers: int = 0
 
-    def add(self, unit: str, answers: int) -> None:
+    def add(self, units: list[str], answers: int) -> None:
         self.answers += answers
-        self.units.add(unit)
+        self.units.update(units)
 
 
 def _bigrams(text: str) -> set[str]:
@@ -452,25 +452,26 @@ def group_texts(f: RoundFigures) -> tuple[list[Group], list[Group]]:
     assert isinstance(f.pairs, Pairs)
     found: list[list[Group]] = []
     for kind in TEXT_KINDS:
-        counts: dict[str, list[tuple[str, int]]] = {}
-        for text, unit, answers in f.pairs.fetch(
-                "SELECT key, unit, n FROM kept_texts WHERE round = :round AND kind = :kind ORDER BY key, unit",
-                kind=kind):
-            counts.setdefault(text, []).append((unit, answers))
+        counts = {text: (answers, units.split(_UNIT_SEPARATOR)) for text, answers, units in f.pairs.fetch(
+            "SELECT key, SUM(n), group_concat(unit, :separator) FROM kept_texts WHERE round = :round AND kind = :kind "
+            "GROUP BY key", kind=kind, separator=_UNIT_SEPARATOR)}
         found.append(_grouped(counts))
     return found[0], found[1]
 
 
-def _grouped(counts: dict[str, list[tuple[str, int]]]) -> list[Group]:
+_UNIT_SEPARATOR = "\x1f"  # between the names of the units that gave a text (no unit's name holds it)
+
+
+def _grouped(counts: dict[str, tuple[int, list[str]]]) -> list[Group]:
+    """Texts (each with its answers and units) grouped by similarity, the most common first."""
     groups: list[tuple[set[str], Group]] = []
-    for text, units in sorted(counts.items(), key=lambda item: (-sum(n for _, n in item[1]), item[0])):
+    for text, (answers, units) in sorted(counts.items(), key=lambda item: (-item[1][0], item[0])):
         grams = _bigrams(text)
         home = next((group for shape, group in groups if _similar(shape, grams)), None)
         if home is None:
             home = Group(text)
             groups.append((grams, home))
-        for unit, answers in units:
-            home.add(unit, answers)
+        home.add(units, answers)
     return sorted((group for _, group in groups), key=lambda g: (-len(g.units), -g.answers, g.text))
 
 
