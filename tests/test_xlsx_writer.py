@@ -10,6 +10,7 @@ go through LibreOffice in test_generate_office.py (generate writes with this wri
 from __future__ import annotations
 
 import copy
+import io
 import math
 import re
 import zipfile
@@ -19,6 +20,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
+from isal import isal_zlib
 from lxml import etree
 from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_col_to_name
@@ -140,12 +142,17 @@ def test_options_it_does_not_write_are_refused(tmp_path):
         sheet.freeze_panes(1, 1)
 
 
-def test_the_zip_is_what_zipfile_writes(tmp_path):
-    """xlsx_writer packs the parts itself (parts alike in many books deflated once); the bytes are zipfile's."""
+def test_the_zip_is_what_zipfile_writes(tmp_path, monkeypatch):
+    """xlsx_writer packs the parts itself (parts alike in many books deflated once); the bytes are zipfile's when
+    zipfile deflates with the same deflater (ISA-L's, plain deflate), and anything that unzips reads the parts."""
     parts = [("[Content_Types].xml", "<Types>类型</Types>"), ("xl/styles.xml", b"<styleSheet/>" * 50),
              ("xl/worksheets/sheet1.xml", "<worksheet>" + "文字" * 3000 + "</worksheet>"), ("docProps/app.xml", "")]
     ours = xlsx_writer.zip_bytes(parts)
     assert xlsx_writer.zip_bytes(parts) == ours  # from the per-process cache the second time
+    with zipfile.ZipFile(io.BytesIO(ours)) as zf:
+        assert zf.testzip() is None
+        assert [zf.read(name) for name, _ in parts] == [d if isinstance(d, bytes) else d.encode() for _, d in parts]
+    monkeypatch.setattr(zipfile.zlib, "compressobj", isal_zlib.compressobj)
     path = tmp_path / "zipfile.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=xlsx_writer.COMPRESS_LEVEL) as zf:
         for name, data in parts:
