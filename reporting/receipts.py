@@ -134,29 +134,35 @@ def _db_file(conn: sqlite3.Connection) -> str:
 def receipt_fields(conn: sqlite3.Connection, submission: sqlite3.Row, contact: str, tasks: dict[str, Task],
                    ) -> dict:
     """What write_unit_workbook needs for the submission's receipt, read from the store."""
-    round_row = conn.execute("SELECT * FROM rounds WHERE name = ?", (submission["round"],)).fetchone()
+    round_row = conn.execute("SELECT campaign, due FROM rounds WHERE name = ?", (submission["round"],)).fetchone()
     unit_tasks = _unit_tasks(conn, submission["round"], submission["unit"])
-    values = _values(conn, submission["id"])
-    problems = problem_rows(conn, submission["id"])
+    # evidence.problem_rows' columns but the first and last (_Problem: tuples, cheaper to unpack)
+    problems: list[_Problem] = [row[1:9] for row in problem_rows(conn, submission["id"])]
+    values = _values(conn, submission, problems)
     positions = {task_id: index for index, (task_id, _role) in enumerate(unit_tasks)}
-    marks = [CellMark(p["task_id"], _mark_column(p), f"{p['message']}。{p['fix']}".rstrip("。"),
-                      ERROR if p["level"] == ERROR else WARNING)
-             for p in problems if p["task_id"] in positions and p["level"] in _LEVEL_ORDER]
+    marks = [CellMark(task_id, _mark_column(column), f"{message}。{fix}".rstrip("。"),
+                      ERROR if level == ERROR else WARNING)
+             for level, _sheet, _cell, task_id, _value, message, fix, column in problems
+             if task_id in positions and level in _LEVEL_ORDER]
     verdict = verdict_line(submission["errors"], submission["warnings"])
     verdict += "。请按「问题清单」修改本文件后重新报送" if submission["errors"] else "。谢谢配合"
-    evidence = sum(p["level"] == EVIDENCE for p in problems)
+    evidence = sum(p[0] == EVIDENCE for p in problems)
     if evidence:
         verdict += f"。佐证材料有 {evidence} 处待补（缺文件或附件未对应到任务），见「问题清单」"
     if submission["blank"]:
         verdict = BLANK_LINE
+    no_values: dict[str, object] = {}
     return {
-        "campaign": round_row["campaign"], "unit": submission["unit"], "round_name": submission["round"],
-        "due": date.fromisoformat(round_row["due"]) if round_row["due"] else None, "contact": contact,
-        "rows": [WorkbookRow(tasks[task_id], role, values.get(task_id, {})) for task_id, role in unit_tasks],
+        "campaign": round_row[0], "unit": submission["unit"], "round_name": submission["round"],
+        "due": date.fromisoformat(round_row[1]) if round_row[1] else None, "contact": contact,
+        "rows": [WorkbookRow(tasks[task_id], role, values.get(task_id, no_values)) for task_id, role in unit_tasks],
         "liaison": _liaison(conn, submission["unit"]), "kind": KIND_RECEIPT, "marks": marks, "verdict": verdict,
         "problems": [_problem_row(p, positions) for p in sorted(problems, key=_order)]}
 
 
+# A problem as a receipt reads it: (level, sheet, cell, task_id, value, message, fix, column_name),
+# evidence.problem_rows' columns after submission_id.
+_Problem = tuple[str, "str | None", "str | None", "str | None", "str | None", str, str, "str | None"]
 _PERCENT = frozenset(index for index, column in enumerate(FILL_SPEC) if column.kind == PERCENT)
 CHUNK = 4  # receipts handed to a worker at a time: a job and its result are a few bytes each
 _worker: dict = {}
@@ -200,21 +206,17 @@ def _unit_tasks(conn: sqlite3.Connection, round_name: str, unit: str) -> list[tu
     return [(r["task_id"], r["role"]) for r in rows]
 
 
-def _values(conn: sqlite3.Connection, submission_id: int) -> dict[str, dict[str, object]]:
+def _values(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list[_Problem],
+            ) -> dict[str, dict[str, object]]:
     """What the unit sent, per task and column: the normalised value where it was right, else as typed."""
-    letters = loads(conn.execute("SELECT columns FROM submissions WHERE id = ?", (submission_id,)).fetchone()[0])
-    flagged = {(p["sheet"], p["cell"]) for p in conn.execute(
-        "SELECT sheet, cell FROM problems WHERE submission_id = ? AND level IN (?, ?)",
-        (submission_id, ERROR, WARNING))}
+    letters = loads(submission["columns"])
+    flagged = {(sheet, cell) for level, sheet, cell, *_rest in problems if level in (ERROR, WARNING)}
     flagged_rows = {(sheet, int(re.sub(r"\D", "", cell) or 0)) for sheet, cell in flagged if cell}
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: 300,000 rows at province scale
     found: dict[str, dict[str, object]] = {}
     percent = [(index, FILL_COLUMNS[index]) for index in sorted(_PERCENT)]
-    for task_id, sheet, row, raw, *normalized in cursor.execute(
-            f"SELECT task_id, sheet, row, raw, {', '.join(ANSWER_FIELDS.values())} FROM answers "
-            "WHERE submission_id = ?",
-            (submission_id,)):
+    for task_id, sheet, row, raw, *normalized in cursor.execute(_ANSWERS_SQL, (submission["id"],)):
         if raw is None and (not flagged_rows or (sheet, row) not in flagged_rows):  # as typed, nothing wrong
             shown = found[task_id] = {column: value for column, value in zip(FILL_COLUMNS, normalized, strict=True)
                                       if value is not None}
@@ -234,6 +236,10 @@ def _values(conn: sqlite3.Connection, submission_id: int) -> dict[str, dict[str,
     return found
 
 
+_ANSWERS_SQL = (f"SELECT task_id, sheet, row, raw, {', '.join(ANSWER_FIELDS.values())} FROM answers "
+                "WHERE submission_id = ?")
+
+
 def _shown(index: int, value: object) -> object:
     """A normalised value as the receipt shows it: progress 100.0 as 100."""
     if index in _PERCENT and isinstance(value, float) and value.is_integer():
@@ -249,21 +255,21 @@ def _liaison(conn: sqlite3.Connection, unit: str) -> dict[str, str]:
     return {column: row[name] or "" for column, name in zip(LIAISON_COLUMNS[1:], fields, strict=True)}
 
 
-def _mark_column(problem: sqlite3.Row) -> str:
-    return problem["column_name"] if problem["column_name"] in LEDGER_COLUMNS else FILL_COLUMNS[0]
+def _mark_column(column: str | None) -> str:
+    return column if column in LEDGER_COLUMNS else FILL_COLUMNS[0]
 
 
-def _order(problem: sqlite3.Row) -> int:
-    return _LEVEL_ORDER.get(problem["level"], 3)
+def _order(problem: _Problem) -> int:
+    return _LEVEL_ORDER.get(problem[0], 3)
 
 
-def _problem_row(problem: sqlite3.Row, positions: dict[str, int]) -> list[str]:
+def _problem_row(problem: _Problem, positions: dict[str, int]) -> list[str]:
     """[单元格, 填报内容, 问题, 修改方法]: the cell as it is in this receipt when the task is in it."""
+    level, sheet, cell, task_id, value, message, fix, column = problem
     where = "—"
-    if problem["task_id"] in positions:
-        row = FIRST_DATA_ROW - 1 + positions[problem["task_id"]]
-        where = f"{SHEET_LEDGER}!{cell_name(row, LEDGER_COLUMNS.index(_mark_column(problem)))}"
-    elif problem["cell"]:
-        where = f"原文件 {problem['sheet'] or ''}!{problem['cell']}".replace(" !", " ")
-    level = LEVEL_WORDS.get(problem["level"], "")
-    return [where, problem["value"] or "", f"【{level}】{problem['message']}", problem["fix"]]
+    if task_id in positions:
+        row = FIRST_DATA_ROW - 1 + positions[task_id]
+        where = f"{SHEET_LEDGER}!{cell_name(row, LEDGER_COLUMNS.index(_mark_column(column)))}"
+    elif cell:
+        where = f"原文件 {sheet or ''}!{cell}".replace(" !", " ")
+    return [where, value or "", f"【{LEVEL_WORDS.get(level, '')}】{message}", fix]

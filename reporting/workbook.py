@@ -292,6 +292,10 @@ def _given(row: WorkbookRow, fit: tuple[tuple[float, float], ...]) -> tuple[list
     return found[2], found[3]
 
 
+_TASK_CELLS = (1, len(GIVEN_COLUMNS))  # a task row's cells that are the task's own, alike in every unit's book
+_META_CELLS = (0, 3)  # a 识别信息 task row: all of it
+
+
 def _write_task_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, row: WorkbookRow) -> None:
     given, height = _given(row, layout.fit)
     fill = [row.values.get(name) for name in layout.fill]
@@ -307,7 +311,7 @@ def _write_task_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, r
                 comments.append((col, mark[1]))
     write_values = getattr(sheet, "write_values", None)  # xlsx_writer's: the whole row in one call
     if write_values is not None:
-        write_values(r, cells, formats)
+        write_values(r, cells, formats, _TASK_CELLS)
     else:
         for col, value in enumerate(cells):
             _write_value(sheet, r, col, value, formats[col])
@@ -474,7 +478,7 @@ def _write_meta(sheet: Worksheet, *, kind: str, unit: str, round_name: str, camp
     for row in rows:
         r += 1
         if write_values is not None and row.task.id and row.role:
-            write_values(r, [row.task.id, _fingerprint(row.task.text), row.role], plain)
+            write_values(r, [row.task.id, _fingerprint(row.task.text), row.role], plain, _META_CELLS)
         else:
             sheet.write_string(r, 0, row.task.id)
             sheet.write_string(r, 1, _fingerprint(row.task.text))

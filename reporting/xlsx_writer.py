@@ -25,7 +25,6 @@ import math
 import re
 import struct
 import zipfile
-import zlib
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -134,6 +133,65 @@ class Format:
         self.xf = 0  # set when the book is written
 
 
+class _Fixed:
+    """Cells that many rows of many books hold alike (Worksheet.write_values' `fixed`), made once per process:
+    each cell's tail, and per run of styles the row's XML of them in pieces to join with the row's number."""
+
+    __slots__ = ("_pieces", "end", "first", "high", "low", "tails")
+
+    def __init__(self, tails: list[str | None], first: int, low: int, high: int) -> None:
+        self.first, self.end, self.tails, self.low, self.high = first, first + len(tails), tails, low, high
+        self._pieces: dict[tuple[str, ...], list[str]] = {}
+
+    def pieces(self, styles: tuple[str, ...]) -> list[str]:
+        """'…'.join(pieces) with the row's number (from 1) is these cells' XML, given each one's ' s="…"'."""
+        found = self._pieces.get(styles)
+        if found is None:
+            found = []
+            for col, tail in enumerate(self.tails, start=self.first):
+                if tail is None:
+                    continue
+                if found:
+                    found[-1] += f'<c r="{_COLS[col]}'
+                else:
+                    found.append(f'<c r="{_COLS[col]}')
+                found.append(f'"{styles[col - self.first]}{tail}')
+            if len(self._pieces) > 16:
+                self._pieces.clear()
+            self._pieces[styles] = found
+        return found
+
+
+@lru_cache(maxsize=8192)
+def _fixed_cells(values: tuple, first: int, formatted: bool) -> _Fixed | None:
+    """The cells of `values` from column `first` in a book with each string in its cell (formatted: every one
+    has a format, so an empty value is a blank cell); None when a text is long enough to be cut (the cut is told
+    for each cell)."""
+    tails: list[str | None] = []
+    low = high = -1
+    for col, value in enumerate(values, start=first):
+        if value.__class__ is not str:
+            if value is None:
+                value = ""
+            elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+                tails.append(f"><v>{value:.16G}</v></c>")
+                low, high = (col if low < 0 else low), col
+                continue
+            else:
+                value = str(value)
+        if not value:
+            if not formatted:
+                tails.append(None)
+                continue
+            tails.append("/>")
+        elif len(value) > STRING_MAX // 2:
+            return None
+        else:
+            tails.append(_inline(value))
+        low, high = (col if low < 0 else low), col
+    return _Fixed(tails, first, low, high)
+
+
 class Worksheet:
     def __init__(self, book: Workbook, name: str, index: int) -> None:
         self.book = book
@@ -141,8 +199,9 @@ class Worksheet:
         self.index = index
         self.rows: dict[int, dict[int, tuple[Format | None, str]]] = {}
         # Rows written whole by write_values, kept as they came: (formats, each cell's tail or None for no cell,
-        # first and last column with a cell). A row is in `rows` or in `lines`, never in both.
-        self.lines: dict[int, tuple[list[Format | None], list[str | None], int, int]] = {}
+        # first and last column with a cell, the _Fixed cells in it or None). A row is in `rows` or in `lines`,
+        # never in both.
+        self.lines: dict[int, tuple[list[Format | None], list[str | None], int, int, _Fixed | None]] = {}
         self.heights: dict[int, int] = {}  # row → pixels
         self.widths: dict[int, int] = {}  # col → pixels
         self.merges: list[tuple[int, int, int, int]] = []
@@ -195,14 +254,48 @@ class Worksheet:
         cells[col] = (cell_format, tail)
         return 0
 
-    def write_values(self, row: int, values: list, formats: list[Format | None]) -> None:
+    def write_values(self, row: int, values: list, formats: list[Format | None],
+                     fixed: tuple[int, int] | None = None) -> None:
         """A row of cells from column A, as workbook._write_value writes each: nothing or a blank for None and
         "", numbers as numbers (but NaN and infinities, as text), anything else as text. `formats` is kept,
-        not copied: the same list for many rows costs nothing more."""
+        not copied: the same list for many rows costs nothing more.
+
+        `fixed` (first, end): columns first to end - 1 hold what many rows of many books hold alike (a task's own
+        columns, the same in every unit's workbook of a round). In a book with each string in its cell their
+        cells are made once per process (when the formats there are all set or all None) and written as one
+        piece; the bytes are the same as without."""
         if row in self.rows or row in self.lines:  # written before: cell by cell, as the other writes
             for col, value in enumerate(values):
                 self._write_one(row, col, value, formats[col])
             return
+        same = None
+        if fixed is not None and self.book.inline:
+            first, end = fixed
+            nones = formats[first:end].count(None)
+            if nones in (0, end - first):
+                same = _fixed_cells(tuple(values[first:end]), first, nones == 0)
+        if same is None:
+            tails, low, high = self._tails(row, values, formats, 0)
+        else:
+            tails, low, high = self._tails(row, values[:same.first], formats, 0)
+            tails += same.tails
+            rest, rest_low, high_rest = self._tails(row, values[same.end:], formats, same.end)
+            tails += rest
+            if same.low >= 0:
+                if low < 0:
+                    low = same.low
+                high = same.high
+            if rest_low >= 0:
+                if low < 0:
+                    low = rest_low
+                high = high_rest
+        if low >= 0:
+            self.lines[row] = (formats, tails, low, high, same)
+
+    def _tails(self, row: int, values: list, formats: list[Format | None], offset: int,
+               ) -> tuple[list[str | None], int, int]:
+        """Each cell's XML after its reference and style (None: no cell), and the first and last column with a
+        cell (-1 for none), of `values` from column `offset`."""
         book = self.book
         strings = book._strings
         inline = book.inline
@@ -210,7 +303,7 @@ class Worksheet:
         add = tails.append
         count = 0
         low = high = -1
-        for col, value in enumerate(values):
+        for col, value in enumerate(values, start=offset):
             if value.__class__ is not str:
                 if value is None:
                     value = ""
@@ -242,8 +335,7 @@ class Worksheet:
             if low < 0:
                 low = col
         book._string_count += count
-        if low >= 0:
-            self.lines[row] = (formats, tails, low, high)
+        return tails, low, high
 
     def _write_one(self, row: int, col: int, value: object, fmt: Format | None) -> None:
         if value is None or value == "":
@@ -513,6 +605,7 @@ class Worksheet:
         rows, lines, heights, names = self.rows, self.lines, self.heights, _COLS
         spans = self._spans()
         styles: dict[int, list[str]] = {}  # id of a whole row's formats → each cell's ' s="…"'
+        fixed_styles: dict[tuple[int, int], tuple[str, ...]] = {}  # (id of such a list, first fixed column) → theirs
         out = ["<sheetData>"]
         append = out.append
         for row in range(dims[0], dims[2] + 1):
@@ -529,14 +622,30 @@ class Worksheet:
             if pixels is not None and pixels != DEFAULT_ROW_PIXELS:
                 head += f' ht="{pixels * 0.75:.16g}" customHeight="1"'
             if line is not None:
-                formats, tails = line[0], line[1]
+                formats, tails, same = line[0], line[1], line[4]
                 style = styles.get(id(formats))
                 if style is None:
                     style = styles[id(formats)] = [f' s="{f.xf}"' if f is not None else "" for f in formats]
                 append(head + ">")
-                for col, tail in enumerate(tails):
-                    if tail is not None:
-                        append(f'<c r="{names[col]}{r1}"{style[col]}{tail}')
+                if same is None:
+                    for col, tail in enumerate(tails):
+                        if tail is not None:
+                            append(f'<c r="{names[col]}{r1}"{style[col]}{tail}')
+                else:
+                    first, end = same.first, same.end
+                    for col in range(first):
+                        tail = tails[col]
+                        if tail is not None:
+                            append(f'<c r="{names[col]}{r1}"{style[col]}{tail}')
+                    key = (id(style), first)
+                    shown = fixed_styles.get(key)
+                    if shown is None:
+                        shown = fixed_styles[key] = tuple(style[first:end])
+                    append(str(r1).join(same.pieces(shown)))
+                    for col in range(end, len(tails)):
+                        tail = tails[col]
+                        if tail is not None:
+                            append(f'<c r="{names[col]}{r1}"{style[col]}{tail}')
                 append("</row>")
                 continue
             if not cells:
@@ -564,7 +673,7 @@ class Worksheet:
                 spans[row >> 4] = [low, high]
             else:
                 found[0], found[1] = min(found[0], low), max(found[1], high)
-        for row, (_formats, _tails, low, high) in self.lines.items():
+        for row, (_formats, _tails, low, high, _same) in self.lines.items():
             found = spans.get(row >> 4)
             if found is None:
                 spans[row >> 4] = [low, high]
@@ -794,7 +903,7 @@ _SAME_IN_MANY = frozenset({"[Content_Types].xml", "_rels/.rels", "xl/_rels/workb
 
 def _deflate(data: bytes) -> tuple[int, bytes]:
     packer = isal_zlib.compressobj(COMPRESS_LEVEL, isal_zlib.DEFLATED, -15)
-    return zlib.crc32(data), packer.compress(data) + packer.flush()
+    return isal_zlib.crc32(data), packer.compress(data) + packer.flush()
 
 
 def zip_bytes(parts: list[tuple[str, str | bytes]]) -> bytes:
