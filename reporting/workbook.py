@@ -430,7 +430,7 @@ def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec,
                     problems: list[list[str]], verdict: str | None) -> None:
     header = formats.get(template.columns[-1].header_format)
     body = formats.get(template.columns[-1].body_format, text_wrap=True, valign="top")
-    widths = [10, 30, 40, 40]
+    widths = _PROBLEM_WIDTHS
     for col, (name, width) in enumerate(zip(PROBLEMS_COLUMNS, widths, strict=True)):
         sheet.set_column(col, col, width)
         sheet.write_string(0, col, name, header)
@@ -439,18 +439,31 @@ def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec,
     for r, problem in enumerate(problems, start=1):
         texts = ["" if value is None else str(value)
                  for value in (list(problem) + [""] * len(PROBLEMS_COLUMNS))[: len(PROBLEMS_COLUMNS)]]
-        if write_values is not None:
-            write_values(r, texts, bodies)
+        if write_values is not None:  # all but the cell: what many receipts say alike
+            write_values(r, texts, bodies, _PROBLEM_SAME)
         else:
             for col, text in enumerate(texts):
                 _write_value(sheet, r, col, text, body)
-        height = max((_text_height(text, widths[col], 10) for col, text in enumerate(texts) if text), default=0.0)
+        height = _problem_height(tuple(texts[1:]))
+        if texts[0]:
+            height = max(height, _text_height(texts[0], widths[0], 10))
         if height:
             sheet.set_row(r, height)
     if not problems:
         sheet.write_string(1, 0, verdict or "没有发现问题。", body)
     sheet.freeze_panes(1, 0)
     _print_setup(sheet, unit, 0)
+
+
+_PROBLEM_WIDTHS = (10, 30, 40, 40)
+_PROBLEM_SAME = (1, len(PROBLEMS_COLUMNS))  # 填报内容, 问题, 修改方法: alike in many receipts; 单元格 is this receipt's
+
+
+@lru_cache(maxsize=4096)
+def _problem_height(texts: tuple[str, ...]) -> float:
+    """The height 填报内容, 问题 and 修改方法 of a 问题清单 row need (0 for none)."""
+    return max((_text_height(text, _PROBLEM_WIDTHS[col], 10) for col, text in enumerate(texts, start=1) if text),
+               default=0.0)
 
 
 def _write_lists(sheet: Worksheet, password: str | None) -> None:

@@ -8,7 +8,8 @@ workbook.py uses, and writes the same XML parts, byte for byte but for the creat
 (tests/test_xlsx_writer.py compares the two on receipts and ledgers). What varies rarely is still made by
 xlsxwriter and kept per process: styles.xml and the theme (keyed by the formats in their order of first
 use) and the comment parts of a receipt (a bare xlsxwriter book with the same widths, heights and comments).
-The zip is packed here (zip_bytes: zipfile's bytes), parts alike in many books deflated once per process.
+The zip is packed here (zip_bytes: zipfile's bytes, deflated by ISA-L), parts alike in many books deflated
+once per process; in a receipt, a task's own cells are made once per process (write_values' `fixed`).
 
 Receipts are written with {"strings": "inline"}: each string in its cell, as xlsxwriter's constant_memory mode
 writes them, and no shared strings part; every other byte is the same (tests/test_xlsx_writer.py turns the

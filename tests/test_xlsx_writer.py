@@ -13,6 +13,7 @@ import copy
 import io
 import math
 import re
+import warnings
 import zipfile
 from datetime import date
 from pathlib import Path
@@ -276,3 +277,39 @@ def test_strings_at_the_edges_of_escaping_are_what_xlsxwriter_writes(tmp_path):
     with zipfile.ZipFile(fast) as ours, zipfile.ZipFile(reference) as theirs:
         assert ours.read("xl/sharedStrings.xml") == theirs.read("xl/sharedStrings.xml")
         assert ours.read("xl/worksheets/sheet1.xml") == theirs.read("xl/worksheets/sheet1.xml")
+
+
+def test_cells_alike_in_many_books_are_written_as_without(tmp_path):
+    """write_values' `fixed` columns (a task's own cells, made once per process in a book with each string in its
+    cell) give the bytes of the same row written without it, in a first book and a second one (from the per-process
+    cache); a text cut to fit, formats partly None, and a book with shared strings take the plain path."""
+    long_text, longish = "长" * (xlsx_writer.STRING_MAX + 10), "长" * (xlsx_writer.STRING_MAX // 2 + 10)  # cut, not cut
+    rows = [[1, "任务 1", "", None, 2.5, "a & b", "填报"], [2, "任务 2", longish, None, 2.5, "a & b", ""],
+            [3, " 前后空格 ", "_x0041_", "控制\x01", float("nan"), "<r>", None], [4, long_text, "x", "y", 1, "z", "w"]]
+
+    def book_xml(path: Path, fixed: tuple[int, int] | None, inline: bool, partly_none: bool = False) -> bytes:
+        book = xlsx_writer.Workbook(str(path), {"strings": "inline"} if inline else None)
+        sheet = book.add_worksheet("表")
+        bold, plain = book.add_format({"bold": True}), book.add_format({})
+        formats = [bold, plain, plain, plain, plain, plain, bold]
+        if partly_none:
+            formats[3] = None
+        for row, values in enumerate(rows, start=2):
+            sheet.write_values(row, values, formats, fixed)
+        sheet.write_values(9, ["甲", "乙", None], [None, None, None], (0, 3))
+        sheet.write_values(10, [None, ""], [None, None], (0, 2))  # no cell at all
+        book.close()
+        with zipfile.ZipFile(path) as zf:
+            return zf.read("xl/worksheets/sheet1.xml")
+
+    with warnings.catch_warnings(record=True) as told:
+        warnings.simplefilter("always")
+        for inline in (True, False):
+            for partly_none in (False, True):
+                plain = book_xml(tmp_path / "plain.xlsx", None, inline, partly_none)
+                for turn in range(2):
+                    assert book_xml(tmp_path / f"fixed{turn}.xlsx", (1, 6), inline, partly_none) == plain, turn
+    cuts = [w for w in told if "截断" in str(w.message)]
+    assert len(cuts) == 2 * 2 * 3  # the long text is cut and told in every book, with or without `fixed`
+    book = openpyxl.load_workbook(tmp_path / "fixed1.xlsx")["表"]
+    assert [book.cell(3, c).value for c in range(1, 8)] == [1, "任务 1", None, None, 2.5, "a & b", "填报"]
