@@ -30,7 +30,6 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 import xlsxwriter
-from isal import isal_zlib
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 
 from .safe_xlsx import EXCEL_CELL_LIMIT, fit_text
@@ -40,6 +39,10 @@ _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # as xlsxwriter: the same content gives the same bytes
+try:
+    from isal import isal_zlib as deflater
+except ImportError:  # an older install (setup.cfg requires isal): the standard library's, about five times slower
+    import zlib as deflater  # type: ignore[no-redef]
 # ISA-L's deflate (isal_zlib) at level 1: a receipt's 285 KB of XML in 0.16 ms against zlib's 1.0 ms at level 3,
 # 9% larger (35 KB against 32 KB; xlsxwriter's zlib level 6: 29 KB in 2.4 ms). Still plain deflate: any unzip reads it.
 COMPRESS_LEVEL = 1
@@ -903,14 +906,15 @@ _SAME_IN_MANY = frozenset({"[Content_Types].xml", "_rels/.rels", "xl/_rels/workb
 
 
 def _deflate(data: bytes) -> tuple[int, bytes]:
-    packer = isal_zlib.compressobj(COMPRESS_LEVEL, isal_zlib.DEFLATED, -15)
-    return isal_zlib.crc32(data), packer.compress(data) + packer.flush()
+    packer = deflater.compressobj(COMPRESS_LEVEL, deflater.DEFLATED, -15)
+    return deflater.crc32(data), packer.compress(data) + packer.flush()
 
 
 def zip_bytes(parts: list[tuple[str, str | bytes]]) -> bytes:
     """The zip file of these parts (ASCII names), byte for byte what zipfile.ZipFile writes for them as
-    ZipInfo(name, _ZIP_DATE) with create_system 0, deflated by isal_zlib at COMPRESS_LEVEL (tests/test_xlsx_writer.py
-    checks), without its per-part machinery; parts alike in many books are deflated once per process."""
+    ZipInfo(name, _ZIP_DATE) with create_system 0, deflated by `deflater` (ISA-L's) at COMPRESS_LEVEL
+    (tests/test_xlsx_writer.py checks), without its per-part machinery; parts alike in many books are deflated once
+    per process."""
     out: list[bytes] = []
     central: list[bytes] = []
     offset = 0
