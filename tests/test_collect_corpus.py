@@ -1088,6 +1088,47 @@ def test_large_file_changed_while_read_is_archived_as_read(ws, tmp_path, monkeyp
     assert _leftovers(ws) == [] and len([p for p in ws.archive.rglob("*") if p.is_file()]) == 1
 
 
+def _lying(name: str, real: bytes, declared: int) -> bytes:
+    """A zip whose headers (local and central) declare `declared` bytes for an entry that unpacks to more."""
+    import struct
+
+    data = bytearray(_zip({name: real}))
+    struct.pack_into("<I", data, 22, declared)  # the local header's uncompressed size
+    struct.pack_into("<I", data, data.rindex(b"PK\x01\x02") + 24, declared)  # the central directory's
+    return bytes(data)
+
+
+@pytest.mark.parametrize("path", ["whole", "streamed"])
+@pytest.mark.parametrize("case", ["too-many", "overlapping", "lying-size", "nested-budget"])
+def test_hostile_zips_refused_alike_whole_or_streamed(ws, inbox, tmp_path, monkeypatch, path, case):
+    """Every check of a zip holds whether the inbox file was read whole or streamed into archive/ and opened
+    from there: entry count, entries sharing their data, declared against real sizes, one budget for nested
+    zips."""
+    from reporting import collect_read
+    from reporting.readers import archive
+
+    if path == "streamed":
+        monkeypatch.setattr(collect_read, "WHOLE_BYTES", 0)  # the workers are forked: they see it too
+    good = _xlsx_bytes(tmp_path)
+    if case == "too-many":
+        monkeypatch.setattr(archive, "MAX_ENTRIES", 20)
+        _refused(ws, "材料.zip", _zip({f"照片{n}.jpg": b"\xff\xd8\xff" + bytes([n]) for n in range(25)}),
+                 "zip.too_many", "文件过多")
+    elif case == "overlapping":
+        _refused(ws, "照片.zip", _overlapping(bytes(_TEN_MB), "照片.jpg", 40), "zip.bomb", BOMB)
+    elif case == "lying-size":
+        _refused(ws, "照片.zip", _lying("照片.jpg", bytes(20 * _MB), 1000), "zip.damaged", "损坏")
+    else:
+        monkeypatch.setattr(archive, "MAX_TOTAL_BYTES", 8 * _MB)
+        inner = {f"内层{n}.zip": _zip({f"照片{n}.jpg": bytes(3 * _MB)}) for n in range(5)}
+        (ws.inbox / "打包.zip").write_bytes(_zip({**inner, "财政局.xlsx": good}))
+        result = _collect(ws)
+        outcome = _file(result, "打包.zip")
+        assert outcome.status == READ and outcome.returns[0].unit == "县财政局" and BOMB in outcome.message
+        _assert_consistent(ws, result)
+    assert _leftovers(ws) == []
+
+
 def test_worker_killed_while_copying_evidence_leaves_nothing_behind(ws, inbox, tmp_path, monkeypatch):
     """The copies into archive/ have no name until whole: a worker ended mid-copy (SIGKILL: the time limit)
     leaves no temporary file, even before the next run cleans up."""
