@@ -139,8 +139,8 @@ _PROBLEM_ROWS = (
     " SELECT p.*, 0 AS part, p.rowid AS seq FROM problems p WHERE p.submission_id = :id"
     " UNION ALL SELECT c.submission_id, :level, a.sheet, NULL, a.task_id, COALESCE(a.evidence, ''), :message,"
     " :fix, :column, :code, 1, CAST(j.key AS INTEGER)"
-    " FROM evidence_claims c JOIN json_each(c.task_ids) j"
-    " JOIN answers a ON a.submission_id = c.submission_id AND a.task_id = j.value"
+    " FROM evidence_claims c CROSS JOIN json_each(c.task_ids) j"  # in this order: each claim's answers row by the
+    " CROSS JOIN answers a ON a.submission_id = c.submission_id AND a.task_id = j.value"  # index, the list read once
     " WHERE c.submission_id = :id) ORDER BY part, seq")
 
 
