@@ -14,8 +14,10 @@ Definitions (PRODUCT.md, "Verdicts and figures"):
   when every one of its units reports 已完成.
 
 A province's round has 300,000 pairs: they are never all in memory, nor walked in Python to count them. Each
-pair's state, progress and overdue are one SQL expression (`_PAIR_SQL`); the tallies are its GROUP BY sums,
-per unit and area (units, areas and the round add those up) and per task. `RoundFigures.pairs` reads the
+pair's state, progress and overdue are one SQL expression (`_STATE_SQL`, `_PROGRESS_SQL`, `_OVERDUE_SQL`); the
+tallies are sums of it kept in the store per unit and deadline and per task ("Kept counts" below: brought up to
+date when collect or confirm changes a unit's latest return, so a reader sums a few thousand rows, not the
+pairs; units, areas and the round add those up). `RoundFigures.pairs` reads the
 pairs, texts and all, from the store again each time it is iterated (one query, in task order), so a consumer
 that streams them (汇总台账's 任务明细) holds one at a time.
 """
