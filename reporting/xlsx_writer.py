@@ -7,7 +7,8 @@ set_properties, set_custom_property, close) and its sheets the same calls as `xl
 workbook.py uses, and writes the same XML parts, byte for byte but for the creation time
 (tests/test_xlsx_writer.py compares the two on receipts and ledgers). What varies rarely is still made by
 xlsxwriter and kept per process: styles.xml and the theme (keyed by the formats in their order of first
-use) and the comment parts of a receipt (a bare xlsxwriter book with the same widths, heights and comments).
+use); the comment parts of a receipt are xlsxwriter's VML and comments writers' on a bare sheet with the same
+widths, heights and comments.
 The zip is packed here (zip_bytes: zipfile's bytes, deflated by ISA-L), parts alike in many books deflated
 once per process; in a receipt, a task's own cells are made once per process (write_values' `fixed`).
 
@@ -30,7 +31,9 @@ from datetime import datetime, timezone
 from functools import lru_cache
 
 import xlsxwriter
+from xlsxwriter.comments import Comments
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.vml import Vml
 
 from .safe_xlsx import EXCEL_CELL_LIMIT, fit_text
 
@@ -983,9 +986,10 @@ def _styles(keys: tuple[tuple, ...], props: tuple[tuple, ...], comments: bool,
 
 def _comment_parts(sheet: Worksheet) -> tuple[bytes, bytes]:
     """The VML and comments parts of a sheet's comments, by xlsxwriter, on a bare sheet of the same geometry
-    (where a comment's box sits depends on the widths and heights around it, nothing else)."""
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    (where a comment's box sits depends on the widths and heights around it, nothing else): its own VML and
+    comments writers, as its packager calls them for the only sheet with comments in a book, without writing
+    and zipping the rest of that book."""
+    book = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True})
     bare = book.add_worksheet()
     for col, pixels in sheet.widths.items():
         bare.set_column_pixels(col, col, pixels)
@@ -993,6 +997,12 @@ def _comment_parts(sheet: Worksheet) -> tuple[bytes, bytes]:
         bare.set_row_pixels(row, pixels)
     for row, col, text, options in sheet.comments:
         bare.write_comment(row, col, text, options)
-    book.close()
-    with zipfile.ZipFile(buffer) as zf:
-        return zf.read("xl/drawings/vmlDrawing1.vml"), zf.read("xl/comments1.xml")
+    book._prepare_vml()  # what close() does for comments: vml_data_id 1, shape ids from 1024, comments_list
+    vml, comments = io.StringIO(), io.StringIO()
+    drawing = Vml()
+    drawing._set_xml_writer(vml)
+    drawing._assemble_xml_file(bare.vml_data_id, bare.vml_shape_id, bare.comments_list, bare.buttons_list)
+    listing = Comments()
+    listing._set_xml_writer(comments)
+    listing._assemble_xml_file(bare.comments_list)
+    return vml.getvalue().encode("utf-8"), comments.getvalue().encode("utf-8")
