@@ -231,6 +231,8 @@ def test_a_sheet_that_may_reach_far_is_sent_to_the_full_scan(cells, far):
     ('<c r="A1"><x:f>B1</x:f><v>2</v></c>', True),
     ('<c r="A1"><f\n>B1</f><v>2</v></c>', True),
     ('<c r="A1"><v>1</v></c></row></sheetData><dataValidations><dataValidation><formula1>0</formula1>', False),
+    ('<c r="A1"><f>B1</f><v>2</v></c></row></sheetData><dataValidations><dataValidation><formula1>0</formula1>', True),
+    ('<c r="A1"><v>1</v></c></row></sheetData><f', False),
 ])
 def test_formulas_are_looked_for_in_the_folded_sheet(cells, formula):
     folded = f'<worksheet><sheetData><row r="1">{cells}</row></sheetData></worksheet>'.encode().translate(xlsx._FOLD)

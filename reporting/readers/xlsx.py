@@ -366,8 +366,10 @@ def may_reach_far(xml: bytes) -> bool:
 
 
 def _reaches_far(folded: bytes) -> bool:
-    """may_reach_far of the sheet folded by _FOLD."""
-    return any(pattern in folded for pattern in _FAR)
+    """may_reach_far of the sheet folded by _FOLD. rfind, not `in`: the search from the end compares a
+    pattern's first byte ("r", "<"), rare in a folded sheet, where `in` compares its last ("A", "0", ">"),
+    found at almost every byte (three times fewer instructions on a return's sheet; the same answer)."""
+    return any(folded.rfind(pattern) != -1 for pattern in _FAR)
 
 
 # A sheet's XML folded for quick looks that may only err on the side of a closer one: capital letters to A,
@@ -417,11 +419,11 @@ def _has_formula_tag(folded: bytes) -> bool:
     """Whether the sheet (folded by _FOLD) may hold an <f> (or <x:f>) element: a few fast searches for "<f",
     not a regex trying every "<" (a return's sheet is 100 KB; validations' "<formula1>" start the same way)."""
     size = len(folded)
-    at = folded.find(b"<f")
+    at = folded.rfind(b"<f")  # from the end, as in _reaches_far (validations' "<formula1>" are found at once)
     while at != -1:
         if at + 2 < size and folded[at + 2] in _FOLDED_TAG_ENDS:
             return True
-        at = folded.find(b"<f", at + 2)
+        at = folded.rfind(b"<f", 0, at)
     return False
 
 
