@@ -244,3 +244,97 @@ def test_formulas_are_looked_for_in_the_folded_sheet(cells, formula):
 def test_shared_strings_are_counted_as_the_pattern_counts_them(strings):
     xml = f"<sst>{strings}</sst>".encode()
     assert xlsx._count_strings(xml) == len(xlsx._FIRST_STRING.findall(xml))
+
+
+def _doctype_check(data: bytes, quick: bool) -> dict[str, bytes] | str:
+    """refuse_doctype's answer (the parts kept whole, or the refusal's code), with the zip's bytes or without."""
+    try:
+        return archive.refuse_doctype(zipfile.ZipFile(io.BytesIO(data)), "a.xlsx", data if quick else None)
+    except Exception as exc:  # a ReturnError's code, or what zipfile raised
+        return getattr(exc, "code", None) or type(exc).__name__
+
+
+def _zip_of(parts: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED, stream: bool = False) -> bytes:
+    """A zip of the parts; `stream`: written to a pipe-like file, so each entry is followed by a data descriptor."""
+    out = io.BytesIO()
+
+    class Unseekable(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b) -> int:  # type: ignore[no-untyped-def, override]
+            return out.write(b)
+
+    with zipfile.ZipFile(Unseekable() if stream else out, "w", method) as zf:
+        for name, body in parts.items():
+            zf.writestr(name, body)
+    return out.getvalue()
+
+
+_PARTS = {"xl/workbook.xml": b'<?xml version="1.0"?>\n<workbook/>',
+          "xl/worksheets/sheet1.xml": b'<?xml version="1.0"?>\n<worksheet>' + b'<row r="1"/>' * 3000 + b"</worksheet>",
+          "xl/_rels/workbook.xml.rels": b"\xef\xbb\xbf<Relationships/>", "xl/media/a.png": b"\x89PNG" * 10}
+
+
+@pytest.mark.parametrize(("method", "stream"), [(zipfile.ZIP_DEFLATED, False), (zipfile.ZIP_STORED, False),
+                                                (zipfile.ZIP_DEFLATED, True)])
+def test_the_doctype_check_reads_a_zip_in_memory_as_zipfile_reads_it(method, stream):
+    data = _zip_of(_PARTS, method, stream)
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    for info in zf.infolist():
+        if info.filename.endswith((".xml", ".rels")):
+            assert archive._quick_prolog(memoryview(data), info) == archive._prolog(zf, info)
+    small = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+    assert _doctype_check(data, True) == _doctype_check(data, False) == {name: _PARTS[name] for name in small}
+
+
+def test_the_doctype_check_of_a_real_return_is_the_same_with_its_bytes(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["任务编号", "完成情况"])
+    book.save(tmp_path / "r.xlsx")
+    data = (tmp_path / "r.xlsx").read_bytes()
+    assert _doctype_check(data, True) == _doctype_check(data, False)
+    assert "xl/workbook.xml" in _doctype_check(data, True)
+
+
+def _central_header(data: bytes, name: bytes) -> int:
+    """Where the zip's central directory header of the entry `name` starts."""
+    at = data.index(b"PK\x01\x02")
+    while data[at + 46:at + 46 + int.from_bytes(data[at + 28:at + 30], "little")] != name:
+        at = data.index(b"PK\x01\x02", at + 4)
+    return at
+
+
+def _patched(data: bytes, old: bytes, new: bytes, count: int = 1) -> bytes:
+    assert data.count(old) >= count
+    return data.replace(old, new, count)
+
+
+@pytest.mark.parametrize("damage", ["local name", "crc", "size", "encrypted", "doctype late", "doctype"])
+def test_the_doctype_check_of_an_unusual_part_is_zipfiles(damage):
+    """Whatever _quick_prolog does not take as written the usual way goes through zipfile: the same answer,
+    the same refusal, with the bytes or without."""
+    parts = dict(_PARTS)
+    if damage == "doctype late":
+        parts["xl/workbook.xml"] = b"<!-- " + b"padding " * 2000 + b"--><!DOCTYPE x [<!ENTITY a 'b'>]><workbook/>"
+    if damage == "doctype":
+        parts["xl/worksheets/sheet1.xml"] = b'<!DOCTYPE x [<!ENTITY a "b">]>' + parts["xl/worksheets/sheet1.xml"]
+    data = _zip_of(parts, zipfile.ZIP_STORED)
+    if damage == "local name":  # the local header names another part than the directory
+        data = _patched(data, b"xl/workbook.xml", b"xl/workbook.xmm")
+    elif damage == "crc":  # the bytes stored are not those the CRC was made of
+        data = _patched(data, b"<workbook/>", b"<workbook!>")
+    elif damage == "size":  # the directory says the part is a byte longer than it is
+        at = _central_header(data, b"xl/workbook.xml") + 24
+        data = data[:at] + (int.from_bytes(data[at:at + 4], "little") + 1).to_bytes(4, "little") + data[at + 4:]
+    elif damage == "encrypted":  # flagged encrypted in the directory
+        at = _central_header(data, b"xl/workbook.xml") + 8
+        data = data[:at] + bytes([data[at] | 1]) + data[at + 1:]
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    for info in zf.infolist():
+        quick = archive._quick_prolog(memoryview(data), info)
+        assert quick is None or quick == archive._prolog(zf, info)
+    slow = _doctype_check(data, False)
+    assert _doctype_check(data, True) == slow
+    if damage.startswith("doctype"):
+        assert slow == "xml.unsafe"

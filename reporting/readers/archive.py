@@ -19,8 +19,10 @@ import hashlib
 import io
 import re
 import stat
+import struct
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -430,17 +432,20 @@ def _timestamp(info: zipfile.ZipInfo) -> float:
         return 0.0
 
 
-def refuse_doctype(zf: zipfile.ZipFile, name: str) -> dict[str, bytes]:
+def refuse_doctype(zf: zipfile.ZipFile, name: str, data: bytes | None = None) -> dict[str, bytes]:
     """XML with a DOCTYPE can declare entities (billion laughs): no workbook needs one, so none is read.
 
     A DOCTYPE can only stand in a part's prolog, before its first element, so only the prolog is read
     (a few hundred bytes, unless a long comment or instruction comes first). Returns the parts that were
     small enough to be read whole on the way (CRC checked), so they need not be read again.
+    `data`: the zip's bytes, when `zf` reads them from memory: the usual part is then inflated straight from
+    them (_quick_prolog), without opening it through zipfile.
     """
     whole: dict[str, bytes] = {}
+    view = memoryview(data) if data is not None else None
     for info in zf.infolist():
         if info.filename.endswith((".xml", ".rels")) and info.file_size:
-            head = _prolog(zf, info)
+            head = (view is not None and _quick_prolog(view, info)) or _prolog(zf, info)
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise ReturnError(UNSAFE_XML, file=name, code="xml.unsafe")
             if len(head) == info.file_size and info.file_size <= _SMALL_PART:
@@ -467,6 +472,48 @@ def _prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
         return head
 
 
+def _quick_prolog(data: memoryview, info: zipfile.ZipInfo) -> bytes | None:
+    """_prolog of a part of a zip held in memory, inflated from its bytes: the same bytes zipfile gives (a
+    part read whole only when complete and its CRC matches), for a part written the usual way (local header
+    as the directory says, not encrypted, stored or deflated, its prolog within its first _SMALL_PART bytes);
+    None for anything else, which _prolog reads through zipfile as before (and refuses as before)."""
+    offset = info.header_offset
+    local = data[offset:offset + 30]
+    if (len(local) < 30 or local[:4] != b"PK\x03\x04" or info.flag_bits & 0x61
+            or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)):
+        return None
+    flags, method, name_size, extra_size = _LOCAL_FIELDS.unpack_from(local, 6)
+    raw_name = info.orig_filename.encode("utf-8" if info.flag_bits & _UTF8_FLAG else "cp437", "replace")
+    if ((flags ^ info.flag_bits) & _UTF8_FLAG or method != info.compress_type
+            or data[offset + 30:offset + 30 + name_size] != raw_name):
+        return None
+    start = offset + 30 + name_size + extra_size
+    size = min(info.compress_size, _QUICK_INPUT)
+    compressed = data[start:start + size]
+    if len(compressed) < size:
+        return None
+    if info.compress_type == zipfile.ZIP_STORED:
+        head = bytes(compressed[:_SMALL_PART])
+        complete = info.compress_size == info.file_size
+    else:
+        inflate = zlib.decompressobj(-15)
+        head = inflate.decompress(compressed, _SMALL_PART)
+        complete = inflate.eof
+    if info.file_size <= _SMALL_PART:  # kept whole: only exactly as zipfile would give it
+        if not complete or len(head) != info.file_size or zlib.crc32(head) != info.CRC:
+            return None
+        return head
+    if len(head) < _SMALL_PART:
+        return None
+    rest = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    skipped = _PROLOG_MISC.match(rest)
+    if skipped and _ELEMENT_START.match(rest, skipped.end()):
+        return head  # what _prolog returns: the first element starts within the first read
+    return None
+
+
+_LOCAL_FIELDS = struct.Struct("<HH16xHH")  # a local header from byte 6: flags, method, …, name and extra lengths
+_QUICK_INPUT = 64 * 1024  # compressed bytes _quick_prolog inflates from at most (a part's first 4 KB take far fewer)
 _SMALL_PART = 4096  # parts up to this size are read whole; longer ones only as far as their prolog
 _PROLOG_MISC = re.compile(rb"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.S)  # declaration, instructions, comments
 _ELEMENT_START = re.compile(rb"<[^!?]")

@@ -68,7 +68,7 @@ def identify_names(names: set[str], name: str) -> str | None:
 
 def read(data: bytes, name: str, *, macros: bool = False) -> XlsxBook:
     zf = archive.open_zip(data, name)
-    parts = archive.refuse_doctype(zf, name)
+    parts = archive.refuse_doctype(zf, name, data)
     _check_shared_strings(zf, name)
     book = XlsxBook(data, name, zf, parts)
     if macros:
