@@ -422,8 +422,8 @@ def _count_changes(conn: sqlite3.Connection, round_name: str, changes: list[tupl
                "json_extract(value, '$[2]') AS new FROM json_each(:changes))")
     conn.execute(f"DELETE FROM kept_unit_counts WHERE round = :round AND unit IN (SELECT unit FROM {changed})", params)
     _count_units(conn, params, f"WHERE unit IN (SELECT unit FROM {changed})")
-    conn.execute(f"UPDATE kept_units SET submission_id = c.new FROM {changed} c "
-                 "WHERE kept_units.round = :round AND kept_units.unit = c.unit", params)
+    conn.executemany("UPDATE kept_units SET submission_id = ? WHERE round = ? AND unit = ?",
+                     [(new, round_name, unit) for unit, _, new in changes])
     # the rows of the units' old and new latest returns, with -1 and +1
     rows = f"""(SELECT a.task_id, c.unit, iif(n.submission_id IS c.new, 1, -1) AS sign, 1 AS answered, n.accepted,
                    n.status, n.progress, n.quote, n.target_given, n.problem_key, n.plan_key
