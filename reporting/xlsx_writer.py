@@ -6,9 +6,9 @@ the cells. `Workbook` here takes the same calls as `xlsxwriter.Workbook` (add_wo
 set_properties, set_custom_property, close) and its sheets the same calls as `xlsxwriter.Worksheet` for what
 workbook.py uses, and writes the same XML parts, byte for byte but for the creation time
 (tests/test_xlsx_writer.py compares the two on receipts and ledgers). What varies rarely is still made by
-xlsxwriter and kept per process: styles.xml and the theme (keyed by the formats in their order of first
-use); the comment parts of a receipt are xlsxwriter's VML and comments writers' on a bare sheet with the same
-widths, heights and comments.
+xlsxwriter's own part writers and kept per process: styles.xml and the theme (keyed by the formats in their
+order of first use); the comment parts of a receipt are xlsxwriter's VML and comments writers' on a bare
+sheet with the same widths, heights and comments.
 The zip is packed here (zip_bytes: zipfile's bytes, deflated by ISA-L), parts alike in many books deflated
 once per process; in a receipt, a task's own cells are made once per process (write_values' `fixed`).
 
@@ -32,6 +32,8 @@ from functools import lru_cache
 
 import xlsxwriter
 from xlsxwriter.comments import Comments
+from xlsxwriter.styles import Styles
+from xlsxwriter.theme import Theme
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.vml import Vml
 
@@ -967,21 +969,28 @@ _COMMENT_RELS = (
 @lru_cache(maxsize=64)
 def _styles(keys: tuple[tuple, ...], props: tuple[tuple, ...], comments: bool,
             ) -> tuple[bytes, bytes, dict[tuple, int]]:
-    """styles.xml, the theme, and each format's xf index, from xlsxwriter writing each format once in this order
-    (the order xlsxwriter itself numbers them in: first use, sheet by sheet, row by row); a book with comments
-    has one more font, theirs."""
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    sheet = book.add_worksheet()
+    """styles.xml, the theme, and each format's xf index, by xlsxwriter's own writers for a book that uses each
+    format once in this order (the order xlsxwriter itself numbers them in: first use, sheet by sheet, row by row,
+    as its worksheet writer does when it writes each cell); a book with comments has one more font, theirs. As its
+    packager writes these two parts, without writing and zipping the rest of such a book."""
+    book = xlsxwriter.Workbook(io.BytesIO(), {"in_memory": True})
     made = [book.add_format(dict(p)) for p in props]
-    for row, fmt in enumerate(made):
-        sheet.write_blank(row, 0, None, fmt)
-    if comments:
-        sheet.write_comment(0, 0, "")
-    book.close()
-    with zipfile.ZipFile(buffer) as zf:
-        styles, theme = zf.read("xl/styles.xml"), zf.read("xl/theme/theme1.xml")
-    return styles, theme, {key: fmt.xf_index for key, fmt in zip(keys, made, strict=True)}
+    for fmt in made:
+        fmt._get_xf_index()  # what writing a cell with it does
+    book.has_comments = comments  # what _prepare_vml sets for a sheet with comments
+    book._prepare_format_properties()
+    styles, theme = io.StringIO(), io.StringIO()
+    writer = Styles()
+    writer._set_style_properties([book.xf_formats, book.palette, book.font_count, book.num_formats,
+                                  book.border_count, book.fill_count, book.custom_colors, book.dxf_formats,
+                                  book.has_comments])
+    writer._set_xml_writer(styles)
+    writer._assemble_xml_file()
+    painter = Theme()
+    painter._set_xml_writer(theme)
+    painter._assemble_xml_file(book.theme_xml)
+    return (styles.getvalue().encode("utf-8"), theme.getvalue().encode("utf-8"),
+            {key: fmt.xf_index for key, fmt in zip(keys, made, strict=True)})
 
 
 def _comment_parts(sheet: Worksheet) -> tuple[bytes, bytes]:
