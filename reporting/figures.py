@@ -380,7 +380,12 @@ def _kept_params(round_name: str) -> dict:
     return {"round": round_name, "lead": ROLE_LEAD, **{name[1:]: state for state, name in _STATE_NAMES.items()}}
 
 
-_KEPT_CTE = _PAIRS_CTE.format(counts=COUNTS, answers="", notes=", ".join(f"n.{name}" for name in NOTE_COLUMNS))
+# The pairs read in the order of the assignments' primary key (unit by unit), so each unit's answers are looked up
+# where the last unit's were: SQLite would otherwise take the (round, task_id) index for GROUP BY task_id and look
+# every answer up at random, three times slower at province scale (a round counted from scratch: 3.5 -> 2.3 s).
+_KEPT_CTE = _PAIRS_CTE.format(counts=COUNTS, answers="", notes=", ".join(f"n.{name}" for name in NOTE_COLUMNS)).replace(
+    "FROM assignments a\n", "FROM assignments a INDEXED BY sqlite_autoindex_assignments_1\n")
+assert "INDEXED BY" in _KEPT_CTE
 
 
 def _count_round(conn: sqlite3.Connection, round_name: str) -> None:
