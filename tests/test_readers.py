@@ -338,3 +338,28 @@ def test_the_doctype_check_of_an_unusual_part_is_zipfiles(damage):
     assert _doctype_check(data, True) == slow
     if damage.startswith("doctype"):
         assert slow == "xml.unsafe"
+
+
+@pytest.mark.parametrize(("method", "stream"), [(zipfile.ZIP_DEFLATED, False), (zipfile.ZIP_STORED, False),
+                                                (zipfile.ZIP_DEFLATED, True)])
+def test_a_parts_head_read_from_memory_is_zipfiles_first_read(method, stream):
+    data = _zip_of(_PARTS, method, stream)
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    for info in zf.infolist():
+        with zf.open(info) as part:
+            assert archive.quick_head(data, info) == part.read(4096)
+
+
+@pytest.mark.parametrize("declared", ["2", "4000000000"])
+def test_the_shared_strings_count_is_checked_alike_from_memory(declared):
+    strings = b"".join(b"<si><t>%d</t></si>" % n for n in range(2000))
+    data = _zip_of({"xl/sharedStrings.xml": b'<sst count="2" uniqueCount="' + declared.encode() + b'">' + strings
+                    + b"</sst>"})
+    answers = []
+    for given in (data, None):
+        try:
+            xlsx._check_shared_strings(zipfile.ZipFile(io.BytesIO(data)), "a.xlsx", given)
+            answers.append("")
+        except ReturnError as exc:
+            answers.append(exc.code)
+    assert answers == (["", ""] if declared == "2" else ["book.strings", "book.strings"])

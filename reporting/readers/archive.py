@@ -286,8 +286,9 @@ def _overlapping(infos: list[zipfile.ZipInfo]) -> bool:
     for info in sorted(infos, key=lambda i: i.header_offset):
         if info.header_offset < end:
             return True
-        raw = info.filename.encode("utf-8" if info.flag_bits & _UTF8_FLAG else "cp437", "replace")
-        end = info.header_offset + 30 + len(raw) + info.compress_size
+        # a name not flagged UTF-8 was decoded from cp437, a character a byte: its length is its stored length
+        size = len(info.filename.encode("utf-8", "replace")) if info.flag_bits & _UTF8_FLAG else len(info.filename)
+        end = info.header_offset + 30 + size + info.compress_size
     return False
 
 
@@ -473,10 +474,24 @@ def _prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 
 
 def _quick_prolog(data: memoryview, info: zipfile.ZipInfo) -> bytes | None:
-    """_prolog of a part of a zip held in memory, inflated from its bytes: the same bytes zipfile gives (a
-    part read whole only when complete and its CRC matches), for a part written the usual way (local header
-    as the directory says, not encrypted, stored or deflated, its prolog within its first _SMALL_PART bytes);
-    None for anything else, which _prolog reads through zipfile as before (and refuses as before)."""
+    """_prolog of a part of a zip held in memory, by quick_head: None unless the part's prolog ends within
+    what quick_head gives (then _prolog reads it through zipfile as before, and refuses as before)."""
+    head = quick_head(data, info)
+    if head is None or info.file_size <= _SMALL_PART:
+        return head
+    rest = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    skipped = _PROLOG_MISC.match(rest)
+    if skipped and _ELEMENT_START.match(rest, skipped.end()):
+        return head  # what _prolog returns: the first element starts within the first read
+    return None
+
+
+def quick_head(data: bytes | memoryview, info: zipfile.ZipInfo) -> bytes | None:
+    """The first _SMALL_PART bytes of a part of a zip held in memory (`data`, what the ZipFile reads), inflated
+    straight from them: the same bytes zipfile's first read(_SMALL_PART) gives (a part no longer than that
+    only when complete and its CRC matches), for a part written the usual way (local header as the directory
+    says, not encrypted, stored or deflated); None for anything else, to be read through zipfile."""
+    data = data if isinstance(data, memoryview) else memoryview(data)
     offset = info.header_offset
     local = data[offset:offset + 30]
     if (len(local) < 30 or local[:4] != b"PK\x03\x04" or info.flag_bits & 0x61
@@ -499,17 +514,11 @@ def _quick_prolog(data: memoryview, info: zipfile.ZipInfo) -> bytes | None:
         inflate = zlib.decompressobj(-15)
         head = inflate.decompress(compressed, _SMALL_PART)
         complete = inflate.eof
-    if info.file_size <= _SMALL_PART:  # kept whole: only exactly as zipfile would give it
+    if info.file_size <= _SMALL_PART:  # the whole part: only exactly as zipfile would give it
         if not complete or len(head) != info.file_size or zlib.crc32(head) != info.CRC:
             return None
         return head
-    if len(head) < _SMALL_PART:
-        return None
-    rest = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
-    skipped = _PROLOG_MISC.match(rest)
-    if skipped and _ELEMENT_START.match(rest, skipped.end()):
-        return head  # what _prolog returns: the first element starts within the first read
-    return None
+    return head if len(head) == _SMALL_PART else None
 
 
 _LOCAL_FIELDS = struct.Struct("<HH16xHH")  # a local header from byte 6: flags, method, …, name and extra lengths

@@ -69,7 +69,7 @@ def identify_names(names: set[str], name: str) -> str | None:
 def read(data: bytes, name: str, *, macros: bool = False) -> XlsxBook:
     zf = archive.open_zip(data, name)
     parts = archive.refuse_doctype(zf, name, data)
-    _check_shared_strings(zf, name)
+    _check_shared_strings(zf, name, data)
     book = XlsxBook(data, name, zf, parts)
     if macros:
         book.notes.append("文件含宏（.xlsm），宏未运行，只读取保存的数值")
@@ -387,17 +387,20 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _check_shared_strings(zf: zipfile.ZipFile, name: str) -> None:
+def _check_shared_strings(zf: zipfile.ZipFile, name: str, data: bytes | None = None) -> None:
     """calamine reserves room for as many shared strings as the part declares: a declared count past what
-    the part could hold (each string takes at least a few bytes) is refused before it is believed."""
+    the part could hold (each string takes at least a few bytes) is refused before it is believed. `data`:
+    the zip's bytes, when `zf` reads them from memory (the part's first 4 KB are then inflated from them)."""
     for info in zf.infolist():
         if not info.filename.lower().endswith("sharedstrings.xml"):
             continue
-        try:
-            with zf.open(info) as stream:
-                head = stream.read(4096)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise ReturnError(archive.DAMAGED, file=name, code="zip.damaged") from exc
+        head = archive.quick_head(data, info) if data is not None else None
+        if head is None:
+            try:
+                with zf.open(info) as stream:
+                    head = stream.read(4096)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+                raise ReturnError(archive.DAMAGED, file=name, code="zip.damaged") from exc
         declared = [int(n) for n in _COUNT.findall(_FIRST_STRING.split(head, 1)[0])]
         if any(n > MAX_STRINGS or n > info.file_size for n in declared):
             raise ReturnError("工作簿内容已损坏（共享字符串数量声明异常），已拒收；"
