@@ -26,6 +26,7 @@ import pytest
 from click.testing import CliRunner
 from returns import UNITS, done, dump_store, ongoing, record_round, write_return
 
+from reporting import fileio
 from reporting.cli import main
 from reporting.fileio import TEMP_PREFIX
 from reporting.naming import file_stem
@@ -72,15 +73,13 @@ def filled(ws) -> Workspace:
 
 def test_disk_full_while_copying_into_archive(filled, monkeypatch):
     before = dump_store(filled)
-    real = Path.write_bytes
+    real = fileio.write_all
 
-    def full(self: Path, data: bytes) -> int:
-        if TEMP_PREFIX in self.name:  # atomic_path's temporary file: the copy into archive/
-            real(self, data[:10])
-            raise OSError(errno.ENOSPC, "No space left on device", str(self))
-        return real(self, data)
+    def full(stream, data: bytes) -> None:  # write_bytes_atomic's temporary file: the copy into archive/
+        real(stream, data[:10])
+        raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(Path, "write_bytes", full)  # the workers are forked from here: they see it too
+    monkeypatch.setattr(fileio, "write_all", full)  # the workers are forked from here: they see it too
     result = _collect(filled)
     _one_line(result.output, result.exit_code, "磁盘空间不足", "archive/")
     assert dump_store(filled) == before
