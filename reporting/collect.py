@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -139,6 +139,11 @@ def collect_inbox(ws: Workspace, *, round_name: str | None = None, progress: Pro
                 keep_all_counts(conn)  # figures.py: the returns stored in this run counted
             return result
         finally:
+            # a worker killed mid-copy (a crash, a limit, a fault stopping the run) leaves its temporary
+            # file: cleaned once the pool has ended, holding the lock, rather than left for the next run (which
+            # cleans too: a fault here must not hide the run's own error)
+            with suppress(OSError):
+                remove_temporaries(ws.archive)
             conn.close()
 
 

@@ -88,6 +88,23 @@ def test_disk_full_while_copying_into_archive(filled, monkeypatch):
     assert _collect(filled).exit_code == 0  # room again: the run finishes the job
 
 
+def test_worker_killed_while_copying_into_archive_leaves_no_temporary_file(filled, monkeypatch):
+    real = fileio.write_all
+    main_process = os.getpid()
+
+    def killed(stream, data: bytes) -> None:  # a worker dies mid-copy, as a crash or a limit would end it
+        if os.getpid() == main_process:  # the main process keeps a crashed file: its copy goes through
+            return real(stream, data)
+        real(stream, data[:10])
+        stream.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    monkeypatch.setattr(fileio, "write_all", killed)  # the workers are forked from here: they see it too
+    result = _collect(filled)
+    assert result.exit_code == 0, result.output
+    assert _temporaries(filled.root) == []
+
+
 def test_traceback_only_with_verbose(filled, monkeypatch):
     from reporting import collect
 
