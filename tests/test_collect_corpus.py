@@ -14,6 +14,7 @@ import pytest
 from returns import OLD_ROUND, ROUND, Spoil, done, ongoing, record_round, write_return
 
 from reporting.collect import DUPLICATE, ERROR_FILE, READ, collect_inbox
+from reporting.collect_read import file_digest
 from reporting.readers.archive import BOMB, UNSAFE_XML
 from reporting.readers.base import FILE_RULES
 from reporting.simulate import gbk_zip
@@ -942,16 +943,6 @@ def _evidence_zip(path: Path, workbook: bytes, scans: int, size: int, method: in
                     out.write(os.urandom(_MB))
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with open(path, "rb") as source:
-        while chunk := source.read(_MB):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _assert_large_zip_collected(ws, name: str, scans: int, memory: int | None, worker_mb: int) -> None:
     outcomes, worker_kb = _collect_in_child(ws, memory)
     status, code, message, units = outcomes[f"inbox/{name}"]
@@ -962,13 +953,14 @@ def _assert_large_zip_collected(ws, name: str, scans: int, memory: int | None, w
                           (f"inbox/{name}",)).fetchone()
     inbox_file = ws.inbox / name
     assert stored["size"] == inbox_file.stat().st_size
-    assert stored["hash"] == _sha256(inbox_file) == _sha256(ws.root / stored["archive_path"])  # copied faithfully
+    # copied faithfully
+    assert stored["hash"] == file_digest(inbox_file) == file_digest(ws.root / stored["archive_path"])
     rows = conn.execute("SELECT a.name, a.archive_path, a.size, a.hash FROM attachments a JOIN submissions s "
                         "ON s.id = a.submission_id WHERE s.file_hash = ?", (stored["hash"],)).fetchall()
     conn.close()
     assert sorted(r["name"] for r in rows) == sorted(f"佐证材料/扫描件{n}.pdf" for n in range(scans))
     for row in rows[:2]:
-        assert _sha256(ws.root / row["archive_path"]) == row["hash"]
+        assert file_digest(ws.root / row["archive_path"]) == row["hash"]
     assert _leftovers(ws) == [] and not list(ws.root.rglob(".~tmp-*"))
     _assert_store_consistent(ws)
 
@@ -1077,8 +1069,8 @@ def test_large_file_changed_while_read_is_archived_as_read(ws, tmp_path, monkeyp
 
         whole = source.open().read()
         assert found.size == len(whole) == source.size
-        assert found.digest == hashlib.sha256(whole).hexdigest() == _sha256(ws.root / found.archived)
-    assert _sha256(path) != found.digest  # the inbox file did change; what was read is the one copy
+        assert found.digest == hashlib.sha256(whole).hexdigest() == file_digest(ws.root / found.archived)
+    assert file_digest(path) != found.digest  # the inbox file did change; what was read is the one copy
     assert _leftovers(ws) == [] and [p.name for p in ws.archive.rglob("*") if p.is_file()] == [
         PurePosixPath(found.archived).name]
     monkeypatch.setattr(collect_read, "open_inbox_file", real)
