@@ -25,6 +25,7 @@ from .vocabulary import (
     MATERIAL_EXPLAINED,
     MATERIAL_ON_SITE,
     MODE_WORDS,
+    NOT_APPLICABLE_WORDS,
     NOTE,
     OK,
     STATUS_CHOICES,
@@ -51,6 +52,8 @@ FORMULA_FIX = "请在 Excel/WPS 中打开并保存后重新报送，或直接填
 # Every problem a row can have. Fields: {value} (the cell as typed), {column}, {progress}.
 ROW_RULES = rule_table(
     Rule("status.unknown", ERROR, "完成状态「{value}」无法识别", STATUS_FIX),
+    Rule("status.not_applicable", ERROR, "完成状态「{value}」：没有“不适用”这一状态，此项任务按任务分解表由本单位承担",
+         "如确不属于本单位职责，请与联系人联系调整分工；否则请从下拉列表选择：未启动、推进中、已完成"),
     Rule("status.missing", ERROR, "已填写其他内容，但完成状态为空", STATUS_FIX),
     Rule("progress.not_number", ERROR, "完成进度(%)「{value}」不是数字", PROGRESS_FIX),
     Rule("progress.range", ERROR, "完成进度(%)「{value}」超出0–100", PROGRESS_FIX),
@@ -178,6 +181,7 @@ def _table(words: dict[str, list[str]]) -> dict[str, str]:
 
 STATUS_TABLE = _table(STATUS_WORDS)
 MODE_TABLE = _table(MODE_WORDS)
+NOT_APPLICABLE_TABLE = _table({"": NOT_APPLICABLE_WORDS})  # "不适用（无执法职能）" too, by _lookup
 _BRACKETED = re.compile(r"^(.+?)[（(【\[].*[）)】\]]$")
 _REMARKED = re.compile(r"^(.+?)[，,；;：:]")  # "已完成，长期坚持": a word, then a remark
 _PERCENT_DONE = re.compile(r"^已?完成了?约?(\d{1,3}(?:\.\d+)?)%$")  # "完成90%" (after NFKC)
@@ -209,8 +213,13 @@ def _lookup(table: dict[str, str], text: str) -> str | None:
 def normalize_status(value: object) -> tuple[str | None, str | None]:
     """(status, None), (None, None) for empty, or (None, the code of the rule it breaks)."""
     status, error = _choice(value, STATUS_TABLE, "status.unknown", keep_unknown=False)
-    if error and (done := _PERCENT_DONE.match(_key(clean_text(value)[0]))) and float(done[1]) <= 100:
+    if not error:
+        return status, error
+    key = _key(clean_text(value)[0])
+    if (done := _PERCENT_DONE.match(key)) and float(done[1]) <= 100:
         return (STATUS_DONE if float(done[1]) == 100 else STATUS_ONGOING), None
+    if _lookup(NOT_APPLICABLE_TABLE, key) is not None:
+        return None, "status.not_applicable"
     return status, error
 
 

@@ -33,6 +33,28 @@ def test_unknown_status_is_an_error_quoting_the_value(raw):
     assert f"「{raw}」" in problem.message  # the receipt quotes what the unit typed
 
 
+@pytest.mark.parametrize("raw", ["不适用", "本单位不涉及。", "无此项工作", "不 适 用", "不适用（本单位无执法职能）",
+                                 "不属于本单位职责，建议调整"])
+def test_not_applicable_is_an_error_that_says_how_to_change_the_division_of_work(raw):
+    assert normalize_status(raw) == (None, "status.not_applicable")
+    row = _row(**{"完成状态": raw, "工作举措及成效": "本单位无相关职能"})
+    problem = next(p for p in row.problems if p.code == "status.not_applicable")
+    assert not row.accepted and problem.level == ERROR and problem.value == raw
+    assert f"「{raw}」" in problem.message and "调整分工" in problem.fix
+    assert not [p for p in row.problems if p.code == "status.unknown"]
+
+
+def test_the_coordinator_may_read_a_not_applicable_word_as_a_status():
+    from reporting.validate import use_words
+
+    try:
+        use_words({"已完成": ["不涉及"]})
+        assert normalize_status("不涉及") == ("已完成", None)
+    finally:
+        use_words(None)
+    assert normalize_status("不涉及") == (None, "status.not_applicable")
+
+
 @pytest.mark.parametrize(("raw", "expected"), [
     ("基本完成", "推进中"), ("已基本完成", "推进中"), ("正在推进中", "推进中"), ("持续推进中", "推进中"),
     ("已落实", "已完成"), ("长期坚持", "推进中"), ("已完成（常态化）", "已完成"), ("已完成(长效推进)", "已完成"),
