@@ -18,7 +18,8 @@ import re
 import shutil
 import sqlite3
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -228,6 +229,58 @@ SCORE_RULE = ("自评分 = 分值 × 已完成且有佐证的项次 ÷ 全部项
 
 
 @dataclass
+class EvidenceTally:
+    """What 汇总台账 and the report show of a round's evidence, counted per task: enough for the 指标自评 scores,
+    the indicators without evidence and the number of claims without a file, without holding the claims (a
+    province has 300,000)."""
+
+    round: str
+    system: IndicatorSystem | None
+    links: dict[str, list[str]]  # task id → indicator ids (任务分解表 指标编号)
+    pairs: Counter[str] = field(default_factory=Counter)  # task id → its (unit, task) pairs
+    proved: Counter[str] = field(default_factory=Counter)  # task id → its proved claims (Claim.proved)
+    backed: set[str] = field(default_factory=set)  # tasks with a claim that has a file or is proved
+    missing: int = 0  # claims without a file and not marked 实地核查时提供/情况说明 (Claim.missing)
+
+    def add(self, task_id: str, state: str | None, mode: str, has_files: bool) -> None:
+        self.pairs[task_id] += 1
+        if state == STATUS_DONE:
+            if has_files or mode in NOT_FILE_MODES:
+                self.proved[task_id] += 1
+            else:
+                self.missing += 1
+        if has_files or (state == STATUS_DONE and mode in NOT_FILE_MODES):
+            self.backed.add(task_id)
+
+    def _tasks_of(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = defaultdict(list)
+        for task_id, ids in self.links.items():
+            for ind_id in ids:
+                found[ind_id].append(task_id)
+        return found
+
+    def indicators_without_evidence(self) -> list[Indicator]:
+        if self.system is None:
+            return []
+        tasks_of = self._tasks_of()
+        return [ind for ind in self.system.leaves() if not any(t in self.backed for t in tasks_of.get(ind.id, []))]
+
+    def scores(self) -> list[IndicatorScore]:
+        if self.system is None:
+            return []
+        tasks_of = self._tasks_of()
+        found = []
+        for ind in self.system.leaves():
+            tasks = tasks_of.get(ind.id, [])
+            pairs = sum(self.pairs[t] for t in tasks)
+            proved = sum(self.proved[t] for t in tasks)
+            computed = None if ind.score is None else (ind.score * proved / pairs if pairs else 0.0)
+            found.append(IndicatorScore(ind, tasks, pairs, proved, None if computed is None else round(computed, 2),
+                                        ind.override, ind.override_reason))
+        return found
+
+
+@dataclass
 class RoundEvidence:
     round: str
     claims: list[Claim]
@@ -236,45 +289,20 @@ class RoundEvidence:
     links: dict[str, list[str]]  # task id → indicator ids (任务分解表 指标编号)
     task_text: dict[str, str]
 
-    def claims_of_indicator(self) -> dict[str, list[Claim]]:
-        found: dict[str, list[Claim]] = defaultdict(list)
+    def tally(self) -> EvidenceTally:
+        tally = EvidenceTally(self.round, self.system, self.links)
         for claim in self.claims:
-            for ind_id in self.links.get(claim.pair.task_id, []):
-                found[ind_id].append(claim)
-        return found
+            tally.add(claim.pair.task_id, claim.pair.state, claim.pair.evidence_mode, bool(claim.files))
+        return tally
 
     def missing_claims(self) -> list[Claim]:
         return [c for c in self.claims if c.missing]
 
     def indicators_without_evidence(self) -> list[Indicator]:
-        if self.system is None:
-            return []
-        by_ind = self.claims_of_indicator()
-        return [ind for ind in self.system.leaves() if not any(c.files or c.proved for c in by_ind.get(ind.id, []))]
+        return self.tally().indicators_without_evidence()
 
     def scores(self) -> list[IndicatorScore]:
-        if self.system is None:
-            return []
-        by_ind = self.claims_of_indicator()
-        tasks_of: dict[str, list[str]] = defaultdict(list)
-        for task_id, ids in self.links.items():
-            for ind_id in ids:
-                tasks_of[ind_id].append(task_id)
-        found = []
-        for ind in self.system.leaves():
-            claims = by_ind.get(ind.id, [])
-            proved = sum(c.proved for c in claims)
-            computed = None if ind.score is None else (ind.score * proved / len(claims) if claims else 0.0)
-            found.append(IndicatorScore(ind, tasks_of.get(ind.id, []), len(claims), proved,
-                                        None if computed is None else round(computed, 2), ind.override,
-                                        ind.override_reason))
-        return found
-
-    def missing_by_unit(self) -> dict[str, int]:
-        counts: dict[str, int] = defaultdict(int)
-        for claim in self.missing_claims():
-            counts[claim.pair.unit] += 1
-        return dict(counts)
+        return self.tally().scores()
 
 
 def load_evidence(ws: Workspace, round_name: str | None = None, *, conn: sqlite3.Connection | None = None,
@@ -308,28 +336,54 @@ def load_evidence(ws: Workspace, round_name: str | None = None, *, conn: sqlite3
             claim.files.append(found)
         else:
             unassigned.append(found)
-    system = load_indicators(ws) if links and ws.indicators_path.exists() else None
-    tasks = read_ledger(ws.ledger_path, ws.show(ws.ledger_path)) if links and ws.ledger_path.exists() else []
-    return RoundEvidence(name, list(claims.values()), unassigned, system,
-                         {task.id: task.indicators for task in tasks if task.indicators},
+    system, task_links = _system_and_links(ws) if links else (None, {})
+    return RoundEvidence(name, list(claims.values()), unassigned, system, task_links,
                          {task.task_id: task.text for task in figures.tasks})
+
+
+def _system_and_links(ws: Workspace) -> tuple[IndicatorSystem | None, dict[str, list[str]]]:
+    """The indicator system (指标体系.xlsx) and the task → indicator links (任务分解表 指标编号), where they exist."""
+    system = load_indicators(ws) if ws.indicators_path.exists() else None
+    tasks = read_ledger(ws.ledger_path, ws.show(ws.ledger_path)) if ws.ledger_path.exists() else []
+    return system, {task.id: task.indicators for task in tasks if task.indicators}
+
+
+def tally_evidence(ws: Workspace, conn: sqlite3.Connection, figures) -> EvidenceTally:
+    """load_evidence(...).tally(), streamed: never a claim per pair."""
+    system, links = _system_and_links(ws)
+    tally = EvidenceTally(figures.round, system, links)
+    for _unit, task_id, state, mode, has_files in _streamed_claims(conn, figures):
+        tally.add(task_id, state, mode, has_files)
+    return tally
+
+
+def _streamed_claims(conn: sqlite3.Connection, figures) -> Iterator[tuple[str, str, str | None, str, bool]]:
+    """(unit, task id, state, evidence mode, has a file) of every pair, in one pass over the pairs: a unit that
+    sent no file comes at once; the pairs of units that did are held (with their 佐证材料 cells, to match the
+    files by) until the pass ends."""
+    files = _round_files(conn, figures.round)
+    with_files = {item.unit for item in files}
+    cells: dict[str, dict[str, str]] = defaultdict(dict)
+    held: list[tuple[str, str, str | None, str]] = []
+    for pair in figures.pairs:
+        if pair.unit in with_files:
+            cells[pair.unit][pair.task_id] = pair.evidence or ""
+            held.append((pair.unit, pair.task_id, pair.state, pair.evidence_mode or ""))
+        else:
+            yield pair.unit, pair.task_id, pair.state, pair.evidence_mode or "", False
+    served = {(item.unit, match_file(item.name, cells[item.unit]).task_id) for item in files}
+    for unit, task_id, state, mode in held:
+        yield unit, task_id, state, mode, (unit, task_id) in served
 
 
 def missing_by_unit(conn: sqlite3.Connection, figures) -> dict[str, int]:
     """Each unit's 已完成 claims without a file and not marked 实地核查时提供/情况说明 (RoundEvidence's rule), in
-    one pass over the pairs, holding only the task ids of such claims: what status and 催报名单 need."""
-    files = _round_files(conn, figures.round)
-    with_files = {item.unit for item in files}
-    cells: dict[str, dict[str, str]] = defaultdict(dict)
-    needing: dict[str, list[str]] = defaultdict(list)
-    for pair in figures.pairs:
-        if pair.unit in with_files:
-            cells[pair.unit][pair.task_id] = pair.evidence or ""
-        if claim_needs_file(pair.state, pair.evidence_mode):
-            needing[pair.unit].append(pair.task_id)
-    served = {(item.unit, match_file(item.name, cells[item.unit]).task_id) for item in files}
-    counts = {unit: sum((unit, task_id) not in served for task_id in ids) for unit, ids in needing.items()}
-    return {unit: count for unit, count in counts.items() if count}
+    one pass over the pairs: what status and 催报名单 need."""
+    counts: dict[str, int] = defaultdict(int)
+    for unit, _task_id, state, mode, has_files in _streamed_claims(conn, figures):
+        if not has_files and claim_needs_file(state, mode):
+            counts[unit] += 1
+    return dict(counts)
 
 
 def _round_files(conn: sqlite3.Connection, round_name: str) -> list[EvidenceFile]:
@@ -561,7 +615,7 @@ class ScoreTotals:
     got: float
 
 
-def score_totals(data: RoundEvidence, scores: list[IndicatorScore]) -> ScoreTotals:
+def score_totals(data: RoundEvidence | EvidenceTally, scores: list[IndicatorScore]) -> ScoreTotals:
     areas: dict[str, list[float]] = {}
     tops: dict[str, Indicator] = {}
     for item in scores:

@@ -675,7 +675,7 @@ def _scores_paragraph(evidence, scores: list, totals) -> str:
     """Two lines at most (the main text has no room to spare): the total, what lacks proof, where the rest is."""
     text = f"对照指标体系自评{score_text(totals.got)}分（满分{score_text(totals.full)}分）"
     bare = len(evidence.indicators_without_evidence())
-    missing = len(evidence.missing_claims())
+    missing = evidence.missing
     if bare:
         text += f"，无佐证指标{bare}项"
     if missing:

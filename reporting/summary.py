@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from .errors import WorkspaceError
-from .evidence import RoundEvidence, load_evidence
+from .evidence import EvidenceTally, tally_evidence
 from .figures import AreaFigures, RoundFigures, Tally, TaskFigures, UnitFigures, compute_figures
 from .latest import COUNTS
 from .quotes import is_trivial  # noqa: F401 - where 汇总台账 and the report have it from
@@ -70,7 +70,7 @@ class RoundSummary:
     source_columns: dict[str, dict[str, str]] = field(default_factory=dict)  # unit → column name → letter
     emails: dict[str, str] = field(default_factory=dict)
     last_read: str = ""  # when the latest return of the round was read ('' when none was)
-    evidence: RoundEvidence | None = None  # 佐证材料 and 指标自评, when an indicator system is imported
+    evidence: EvidenceTally | None = None  # 佐证材料 and 指标自评, when an indicator system is imported
     made_at: datetime = field(default_factory=lambda: datetime.now().replace(microsecond=0))
 
     @property
@@ -120,7 +120,7 @@ def load_summary(ws: Workspace, *, round_name: str | None = None, as_of: date | 
         if with_sources:
             result.source_columns = source_columns(conn, name)
         if ws.indicators_path.exists():
-            result.evidence = load_evidence(ws, conn=conn, figures=figures)
+            result.evidence = tally_evidence(ws, conn, figures)
         if previous is not None:
             _compare(result)
         return result

@@ -23,8 +23,10 @@ from reporting.evidence import (
     match_file,
     problem_rows,
     score_totals,
+    tally_evidence,
     write_evidence,
 )
+from reporting.figures import compute_figures
 from reporting.models import Task
 from reporting.simulate import gbk_zip
 from reporting.status import round_status
@@ -172,6 +174,25 @@ def test_self_scores_equal_an_independent_computation(round_with_evidence):
     final = {r[1]: r[header.index("自评分")] for r in rows[2:] if r[2] not in ("小计",) and r[0] != "合计"}
     assert final == pytest.approx(expected)
     assert rows[-1][0] == "合计" and rows[-1][header.index("自评分")] == pytest.approx(totals.got)
+
+
+def test_consolidate_and_report_count_the_evidence_without_holding_a_claim_per_pair(round_with_evidence):
+    """tally_evidence streams the pairs; it must count what the claims count, pair by pair of the literal table."""
+    ws, _ = round_with_evidence
+    data = load_evidence(ws)
+    conn = connect(ws.db_path)
+    try:
+        streamed = tally_evidence(ws, conn, compute_figures(conn, ROUND))
+    finally:
+        conn.close()
+    held = data.tally()
+    assert (streamed.pairs, streamed.proved, streamed.backed, streamed.missing) == (
+        held.pairs, held.proved, held.backed, held.missing)
+    assert streamed.missing == len(data.missing_claims()) == 2  # 县公安局 1, 甲镇人民政府 2 (ANSWERS)
+    assert streamed.proved == {"1": 1, "2": 1, "3": 1, "4": 2}  # ANSWERS' proved pairs, by task
+    assert [(s.indicator.id, s.pairs, s.proved, s.final) for s in streamed.scores()] == [
+        (s.indicator.id, s.pairs, s.proved, s.final) for s in data.scores()]
+    assert [i.id for i in streamed.indicators_without_evidence()] == ["5", "6"]
 
 
 def test_coordinator_override_replaces_the_computed_score(round_with_evidence):
