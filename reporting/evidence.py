@@ -188,7 +188,7 @@ class EvidenceFile:
         return suffix or "无扩展名"
 
 
-@dataclass
+@dataclass(slots=True)
 class Claim:
     """One (unit, task) pair with its evidence."""
 
@@ -323,11 +323,13 @@ def load_evidence(ws: Workspace, round_name: str | None = None, *, conn: sqlite3
             conn.close()
     cells: dict[str, dict[str, str]] = defaultdict(dict)
     claims: dict[tuple[str, str], Claim] = {}
-    for pair in figures.pairs:  # one pass; each claim keeps only what evidence needs (a province has 300,000)
-        cells[pair.unit][pair.task_id] = pair.evidence or ""
-        slim = Pair(pair.unit, pair.task_id, pair.role, pair.area, pair.deadline, pair.state,
-                    evidence=pair.evidence or "", evidence_mode=pair.evidence_mode or "")
-        claims[(pair.unit, pair.task_id)] = Claim(slim)
+    same = _Same()  # each row brings its own copy of a unit's name, a task's area…: keep one (a province has 300,000)
+    for pair in figures.pairs:  # one pass; each claim keeps only what evidence needs
+        unit, task_id, evidence = same(pair.unit), same(pair.task_id), pair.evidence or ""
+        cells[unit][task_id] = evidence
+        slim = Pair(unit, task_id, same(pair.role), same(pair.area), pair.deadline and same(pair.deadline),
+                    same(pair.state), evidence=evidence, evidence_mode=same(pair.evidence_mode or ""))
+        claims[(unit, task_id)] = Claim(slim)
     unassigned = []
     for found in files:
         found.match = match_file(found.name, cells.get(found.unit, {}))
@@ -339,6 +341,13 @@ def load_evidence(ws: Workspace, round_name: str | None = None, *, conn: sqlite3
     system, task_links = _system_and_links(ws) if links else (None, {})
     return RoundEvidence(name, list(claims.values()), unassigned, system, task_links,
                          {task.task_id: task.text for task in figures.tasks})
+
+
+class _Same(dict[str, str]):
+    """One copy of each text: same(text) is the first text equal to it."""
+
+    def __call__(self, text: str) -> str:
+        return self.setdefault(text, text)
 
 
 def _system_and_links(ws: Workspace) -> tuple[IndicatorSystem | None, dict[str, list[str]]]:
@@ -506,39 +515,39 @@ CATALOGUE_COLUMNS = [("一级指标", 20), ("三级指标", 30), ("任务编号"
 
 def write_catalogue(ws: Workspace, data: RoundEvidence, target: Path) -> None:
     """佐证材料目录.xlsx: indicator → task → unit → file, with a link to each archived copy."""
+    table = Table("佐证材料目录", *_spec(CATALOGUE_COLUMNS), _catalogue_rows(ws, data, target),
+                  empty="本轮尚未收到任何佐证材料。")
+    write_tables(target, [table], root=ws.root, properties={"title": f"{data.round}佐证材料目录"},
+                 constant_memory=True)
 
 
+def _catalogue_rows(ws: Workspace, data: RoundEvidence, target: Path) -> Iterator[list]:
+    """The catalogue's rows as they are written (a province's are a few hundred thousand)."""
     found = data.system.by_id() if data.system else {}
-    rows: list[list] = []
     by_task: dict[str, list[Claim]] = defaultdict(list)
     for claim in data.claims:
         by_task[claim.pair.task_id].append(claim)
     order = [ind.id for ind in data.system.leaves()] if data.system else []
-    listed: set[str] = set()
     for ind_id in [*order, ""]:
         task_ids = [t for t, ids in data.links.items() if ind_id in ids] if ind_id else \
             [t for t in by_task if not any(i in found for i in data.links.get(t, []))]
         ind = found.get(ind_id)
         top = data.system.top(ind) if ind is not None and data.system else None
         for task_id in task_ids:
-            listed.add(task_id)
             for claim in by_task.get(task_id, []):
                 head = [top.heading if top else "（未对应指标）", f"{ind.id} {ind.text}" if ind else "", task_id,
                         data.task_text.get(task_id, ""), claim.pair.unit, claim.pair.state,
                         claim.pair.evidence_mode, claim.pair.evidence]
                 if not claim.files:
                     if claim.pair.state == STATUS_DONE or claim.pair.evidence or claim.pair.evidence_mode:
-                        rows.append([*head, "", "", "", "", "", "", ""])
+                        yield [*head, "", "", "", "", "", "", ""]
                     continue
                 for item in claim.files:
-                    rows.append([*head, item.name, item.kind, item.size, item.hash[:16], item.sent[:10],
-                                 _archived(ws, item.archive_path, target), item.match.by])
+                    yield [*head, item.name, item.kind, item.size, item.hash[:16], item.sent[:10],
+                           _archived(ws, item.archive_path, target), item.match.by]
     for item in data.unassigned:
-        rows.append(["（未对应任务）", "", "", "", item.unit, "", "", "", item.name, item.kind, item.size,
-                     item.hash[:16], item.sent[:10], _archived(ws, item.archive_path, target), item.match.reason])
-    table = Table("佐证材料目录", *_spec(CATALOGUE_COLUMNS), rows, empty="本轮尚未收到任何佐证材料。")
-    write_tables(target, [table], root=ws.root, properties={"title": f"{data.round}佐证材料目录"},
-                 constant_memory=True)
+        yield ["（未对应任务）", "", "", "", item.unit, "", "", "", item.name, item.kind, item.size,
+               item.hash[:16], item.sent[:10], _archived(ws, item.archive_path, target), item.match.reason]
 
 
 def _archived(ws: Workspace, archive_path: str, target: Path) -> Link | str:
@@ -562,10 +571,10 @@ def indicator_reason(data: RoundEvidence, ind: Indicator) -> str:
 
 def write_missing(ws: Workspace, data: RoundEvidence, target: Path) -> None:
     """缺证清单.xlsx: claims without proof, indicators without any evidence, files that fit no task."""
-    claims = [[c.pair.unit, c.pair.task_id, data.task_text.get(c.pair.task_id, ""),
+    claims = ([c.pair.unit, c.pair.task_id, data.task_text.get(c.pair.task_id, ""),
                "、".join(data.links.get(c.pair.task_id, [])), c.pair.state, c.pair.evidence, c.pair.evidence_mode,
                EVIDENCE_RULES[CLAIM_WITHOUT_FILE].message]
-              for c in sorted(data.missing_claims(), key=lambda c: (c.pair.unit, c.pair.task_id))]
+              for c in sorted(data.missing_claims(), key=lambda c: (c.pair.unit, c.pair.task_id)))  # as written
     indicators = [[ind.id, (data.system.top(ind) if data.system else ind).heading, ind.text, ind.score,
                    "、".join(t for t, ids in data.links.items() if ind.id in ids), indicator_reason(data, ind)]
                   for ind in data.indicators_without_evidence()]
@@ -576,7 +585,7 @@ def write_missing(ws: Workspace, data: RoundEvidence, target: Path) -> None:
               empty="尚未导入指标体系（reporting indicators import）" if data.system is None else "每个指标都有佐证。"),
         Table("未对应任务的文件", *_spec(UNASSIGNED_COLUMNS), files, empty="所有文件都已对应到任务。"),
     ]
-    write_tables(target, tables, root=ws.root, properties={"title": f"{data.round}缺证清单"})
+    write_tables(target, tables, root=ws.root, properties={"title": f"{data.round}缺证清单"}, constant_memory=True)
 
 
 def _spec(columns: list[tuple[str, int]]) -> tuple[list[str], list[int]]:
