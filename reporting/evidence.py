@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .figures import Pair, compute_figures
+from .figures import Pair, compute_figures, state_sql
 from .indicators import Indicator, IndicatorSystem, load_indicators
 from .naming import file_stem
 from .plain_xlsx import Link, Table, write_tables
@@ -358,41 +358,67 @@ def _system_and_links(ws: Workspace) -> tuple[IndicatorSystem | None, dict[str, 
 
 
 def tally_evidence(ws: Workspace, conn: sqlite3.Connection, figures) -> EvidenceTally:
-    """load_evidence(...).tally(), streamed: never a claim per pair."""
+    """load_evidence(...).tally() without a claim per pair: counted per task in SQL, but for the units that sent
+    files, whose pairs are matched against their files as load_evidence does."""
     system, links = _system_and_links(ws)
     tally = EvidenceTally(figures.round, system, links)
-    for _unit, task_id, state, mode, has_files in _streamed_claims(conn, figures):
-        tally.add(task_id, state, mode, has_files)
+    files = _round_files(conn, figures.round)
+    params = _claim_params(files)
+    for task_id, pairs, proved, missing in figures.pairs.fetch(
+            f"WITH {{cte}} SELECT task_id, COUNT(*), COUNT(*) FILTER (WHERE {_PROVED_BY_MODE}), "
+            f"COUNT(*) FILTER (WHERE {_NEEDS_FILE}) FROM pairs WHERE {_NO_FILES} GROUP BY task_id", texts=True,
+            **params):
+        tally.pairs[task_id] += pairs
+        tally.proved[task_id] += proved
+        tally.missing += missing
+        if proved:
+            tally.backed.add(task_id)
+    for _unit, task_id, done, mode, has_files in _claims_with_files(figures, files, params):
+        tally.add(task_id, STATUS_DONE if done else None, mode, has_files)
     return tally
 
 
-def _streamed_claims(conn: sqlite3.Connection, figures) -> Iterator[tuple[str, str, str | None, str, bool]]:
-    """(unit, task id, state, evidence mode, has a file) of every pair, in one pass over the pairs: a unit that
-    sent no file comes at once; the pairs of units that did are held (with their 佐证材料 cells, to match the
-    files by) until the pass ends."""
-    files = _round_files(conn, figures.round)
-    with_files = {item.unit for item in files}
+# Over the pairs CTE of figures.Pairs.query (with texts): Claim.proved without a file, Claim.missing, and the
+# pairs of units that sent no file for the round (:units, a JSON list of those that did).
+_NOT_FILE_MODE = "COALESCE(evidence_mode, '') IN (SELECT value FROM json_each(:not_file_modes))"
+_PROVED_BY_MODE = f"{state_sql(STATUS_DONE)} AND {_NOT_FILE_MODE}"
+_NEEDS_FILE = f"{state_sql(STATUS_DONE)} AND NOT {_NOT_FILE_MODE}"
+_NO_FILES = "unit NOT IN (SELECT value FROM json_each(:units))"
+
+
+def _claim_params(files: list[EvidenceFile]) -> dict[str, str]:
+    return {"not_file_modes": json.dumps(NOT_FILE_MODES, ensure_ascii=False),
+            "units": json.dumps(sorted({item.unit for item in files}), ensure_ascii=False)}
+
+
+def _claims_with_files(figures, files: list[EvidenceFile], params: dict[str, str],
+                       ) -> Iterator[tuple[str, str, bool, str, bool]]:
+    """(unit, task id, 已完成, evidence mode, has a file) of each pair of the units that sent files, the files
+    matched against the unit's 佐证材料 cells as load_evidence matches them."""
+    if not files:
+        return
+    rows = figures.pairs.fetch(f"WITH {{cte}} SELECT unit, task_id, {state_sql(STATUS_DONE)}, "
+                               "COALESCE(evidence_mode, ''), COALESCE(evidence, '') FROM pairs "
+                               f"WHERE NOT {_NO_FILES}", texts=True, **params)
     cells: dict[str, dict[str, str]] = defaultdict(dict)
-    held: list[tuple[str, str, str | None, str]] = []
-    for pair in figures.pairs:
-        if pair.unit in with_files:
-            cells[pair.unit][pair.task_id] = pair.evidence or ""
-            held.append((pair.unit, pair.task_id, pair.state, pair.evidence_mode or ""))
-        else:
-            yield pair.unit, pair.task_id, pair.state, pair.evidence_mode or "", False
+    for unit, task_id, _done, _mode, evidence in rows:
+        cells[unit][task_id] = evidence
     served = {(item.unit, match_file(item.name, cells[item.unit]).task_id) for item in files}
-    for unit, task_id, state, mode in held:
-        yield unit, task_id, state, mode, (unit, task_id) in served
+    for unit, task_id, done, mode, _evidence in rows:
+        yield unit, task_id, bool(done), mode, (unit, task_id) in served
 
 
 def missing_by_unit(conn: sqlite3.Connection, figures) -> dict[str, int]:
-    """Each unit's 已完成 claims without a file and not marked 实地核查时提供/情况说明 (RoundEvidence's rule), in
-    one pass over the pairs: what status and 催报名单 need."""
-    counts: dict[str, int] = defaultdict(int)
-    for unit, _task_id, state, mode, has_files in _streamed_claims(conn, figures):
-        if not has_files and claim_needs_file(state, mode):
-            counts[unit] += 1
-    return dict(counts)
+    """Each unit's 已完成 claims without a file and not marked 实地核查时提供/情况说明 (RoundEvidence's rule), counted
+    in SQL but for the units that sent files: what status and 催报名单 need."""
+    files = _round_files(conn, figures.round)
+    params = _claim_params(files)
+    counts = dict(figures.pairs.fetch(f"WITH {{cte}} SELECT unit, COUNT(*) FROM pairs WHERE {_NO_FILES} AND "
+                                      f"{_NEEDS_FILE} GROUP BY unit", texts=True, **params))
+    for unit, _task_id, done, mode, has_files in _claims_with_files(figures, files, params):
+        if not has_files and claim_needs_file(STATUS_DONE if done else None, mode):
+            counts[unit] = counts.get(unit, 0) + 1
+    return counts
 
 
 def _round_files(conn: sqlite3.Connection, round_name: str) -> list[EvidenceFile]:

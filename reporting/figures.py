@@ -478,21 +478,22 @@ class Pairs:
             "round": self.round, "passed": json.dumps(self.passed), "lead": ROLE_LEAD,
             **{name[1:]: state for state, name in _STATE_NAMES.items()}, **params}
 
-    def fetch(self, sql: str, **params) -> list[tuple]:
-        """The rows of `sql` over the pairs (see `query`), as tuples, from the store the pairs are read from (the
-        answers' notes are there: kept counts are worked out with them, keep_counts)."""
+    def fetch(self, sql: str, *, texts: bool = False, **params) -> list[tuple]:
+        """The rows of `sql` over the pairs (see `query`; `texts`: with the answers' texts), as tuples, from the
+        store the pairs are read from (the answers' notes are there: kept counts are worked out with them,
+        keep_counts)."""
         if not self.path:
-            return self._fetch(self._conn, sql, params)
+            return self._fetch(self._conn, sql, texts, params)
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
-            return self._fetch(conn, sql, params)
+            return self._fetch(conn, sql, texts, params)
         finally:
             conn.close()
 
-    def _fetch(self, conn: sqlite3.Connection, sql: str, params: dict) -> list[tuple]:
+    def _fetch(self, conn: sqlite3.Connection, sql: str, texts: bool, params: dict) -> list[tuple]:
         cursor = conn.cursor()
         cursor.row_factory = None
-        return cursor.execute(*self.query(sql, **params)).fetchall()
+        return cursor.execute(*self.query(sql, texts=texts, **params)).fetchall()
 
     def leads(self) -> dict[str, list[tuple[str, str]]]:
         """Each task's lead units (by name) with their states."""
