@@ -31,7 +31,7 @@ from .evidence import (
 )
 from .figures import keep_all_counts
 from .fileio import remove_temporaries
-from .generate import accepted_answers, plain_value
+from .generate import accepted_answers, plain_value, prefill_reference
 from .latest import Confirmed, ConfirmError, confirm_return, hold_return, newer_than, saved_text, settle_latest
 from .mail.fetch import sender_doubt
 from .progress import ProgressHook, no_progress
@@ -101,7 +101,7 @@ class CollectResult:
     files: list[FileOutcome] = field(default_factory=list)
     unchanged: int = 0  # files seen in an earlier run, skipped without reading
     receipts: list[Path] = field(default_factory=list)
-    prefilled: dict[str, dict] = field(default_factory=dict, repr=False)  # round → what generate pre-filled
+    prefilled: dict[str, str | None] = field(default_factory=dict, repr=False)  # round → prefill_reference
 
     @property
     def returns(self) -> list[ReturnOutcome]:
@@ -385,12 +385,13 @@ def _store_checked(conn: sqlite3.Connection, submission_id: int, piece: ReadPiec
     return mine
 
 
-def _unchanged_from_prefill(conn: sqlite3.Connection, piece: ReadPiece, prefilled: dict[str, dict]) -> None:
+def _unchanged_from_prefill(conn: sqlite3.Connection, piece: ReadPiece, prefilled: dict[str, str | None],
+                            ) -> None:
     """A return saying exactly what generate pre-filled from the last round: accepted, with a warning that
     nothing was updated."""
     if piece.round not in prefilled:
-        prefilled[piece.round] = accepted_answers(conn, piece.round)
-    before = prefilled[piece.round].get(piece.unit)
+        prefilled[piece.round] = prefill_reference(conn, piece.round)
+    before = accepted_answers(conn, piece.round, piece.unit, prefilled[piece.round])
     if not before:
         return
     now = {}

@@ -24,7 +24,7 @@ from .progress import ProgressHook, no_progress
 from .roster import Resolution, Roster, is_collective, read_roster
 from .rounds import round_to_generate
 from .safe_xlsx import TextCutWarning, cuts_recorded
-from .store import connect, dumps, transaction, workspace_lock
+from .store import connect, dumps, read_only, transaction, workspace_lock
 from .task_ledger import SHEET as LEDGER_SHEET
 from .task_ledger import read_ledger
 from .templates import template_path
@@ -146,13 +146,16 @@ def _write_round(ws: Workspace, result: GenerateResult, tasks: list[Task], roste
     round_dir = result.round_dir
     conn = connect(ws.db_path)
     try:
-        answers, liaisons = _earlier_answers(conn, result.round_name, blank)
-        jobs = _jobs(round_dir, roster, assignments, answers, liaisons, result)
+        liaisons = {row["unit"]: dict(row) for row in conn.execute("SELECT * FROM liaisons")}
+        reference = None if blank else prefill_reference(conn, result.round_name)
+        earlier = (str(ws.db_path), result.round_name, reference) if reference else None
+        jobs = _jobs(round_dir, roster, assignments, liaisons, result)
         with transaction(conn):
             def snapshot() -> None:
                 _record_round(conn, result.round_name, result.due, common["campaign"], tasks, assignments, roster)
 
-            _write_all(jobs, template, {t.id: t for t in tasks}, common, progress, workers, snapshot, ws.show)
+            _write_all(jobs, (template, {t.id: t for t in tasks}, common, earlier), progress, workers, snapshot,
+                       result, ws.show)
             _remove_stale(round_dir / LEDGER_DIR, {f.path for f in result.files})
             result.distribution = _write_distribution(round_dir / DISTRIBUTION_FILE, result, roster)
             result.unresolved_report = _write_unresolved(round_dir / UNRESOLVED_FILE, result.unresolved)
@@ -241,29 +244,36 @@ def _describe(items: list[Unresolved]) -> str:
 # ---------------------------------------------------------------- earlier answers and liaisons
 
 
-def _earlier_answers(conn: sqlite3.Connection, round_name: str, blank: bool) -> tuple[dict, dict]:
-    """(unit → task id → column → value from the latest earlier round's accepted answer, unit → liaison row)."""
-    liaisons = {row["unit"]: dict(row) for row in conn.execute("SELECT * FROM liaisons")}
-    return ({} if blank else accepted_answers(conn, round_name)), liaisons
-
-
-def accepted_answers(conn: sqlite3.Connection, round_name: str) -> dict[str, dict[str, dict[str, object]]]:
-    """What generate pre-fills for each unit: unit → task id → column → value (empty ones left out)."""
+def prefill_reference(conn: sqlite3.Connection, round_name: str) -> str | None:
+    """Rounds generated before this moment are earlier than `round_name` (its own generation time when it has
+    one, else now); None when none of them has an accepted answer to pre-fill from."""
     current = conn.execute("SELECT generated_at FROM rounds WHERE name = ?", (round_name,)).fetchone()
     reference = current["generated_at"] if current and current["generated_at"] else _now()
+    found = conn.execute(
+        "SELECT 1 FROM rounds r JOIN submissions s ON s.round = r.name WHERE r.name <> ? AND r.generated_at < ? "
+        "AND s.superseded_by IS NULL AND s.blank = 0 AND s.hold = '' LIMIT 1", (round_name, reference)).fetchone()
+    return reference if found else None
+
+
+def accepted_answers(conn: sqlite3.Connection, round_name: str, unit: str, reference: str | None,
+                     ) -> dict[str, dict[str, object]]:
+    """What generate pre-fills for `unit`: task id → column → value (empty ones left out), from the latest
+    accepted answers of the rounds generated before `reference` (prefill_reference; None: nothing). One unit at
+    a time: a province's earlier rounds hold hundreds of thousands of answers."""
+    if reference is None:
+        return {}
     fields = ", ".join(f"a.{name}" for name in ANSWER_FIELDS.values())
-    rows = conn.execute(
-        f"""SELECT s.unit, a.task_id, {fields} FROM answers a
-            JOIN submissions s ON s.id = a.submission_id JOIN rounds r ON r.name = s.round
-            WHERE a.accepted = 1 AND s.superseded_by IS NULL AND s.blank = 0 AND s.hold = ''
-            AND s.round <> ? AND r.generated_at < ?
+    rows = conn.execute(  # rounds first: each unit's submissions by their index, never a scan of every answer
+        f"""SELECT a.task_id, {fields} FROM rounds r CROSS JOIN submissions s CROSS JOIN answers a
+            WHERE s.round = r.name AND a.submission_id = s.id AND s.unit = ? AND a.accepted = 1
+            AND s.superseded_by IS NULL AND s.blank = 0 AND s.hold = '' AND r.name <> ? AND r.generated_at < ?
             ORDER BY r.generated_at, s.id""",
-        (round_name, reference),
+        (unit, round_name, reference),
     )
-    found: dict[str, dict[str, dict[str, object]]] = {}
-    for row in rows:  # later rounds overwrite earlier ones
-        values = {column: plain_value(row[name]) for column, name in ANSWER_FIELDS.items()}
-        found.setdefault(row["unit"], {})[row["task_id"]] = {k: v for k, v in values.items() if v not in (None, "")}
+    found: dict[str, dict[str, object]] = {}
+    for task_id, *answer in rows:  # later rounds overwrite earlier ones
+        values = {column: plain_value(value) for column, value in zip(ANSWER_FIELDS, answer, strict=True)}
+        found[task_id] = {k: v for k, v in values.items() if v not in (None, "")}
     return found
 
 
@@ -289,21 +299,20 @@ def _liaison(unit: Unit, reported: dict | None) -> dict[str, str]:
 # ---------------------------------------------------------------- writing the files
 
 
-def _jobs(round_dir: Path, roster: Roster, assignments: dict[str, list[tuple[Task, str]]],
-          answers: dict, liaisons: dict, result: GenerateResult) -> list[tuple]:
-    """One plain-data job per unit: (path, unit, [(task id, role, values)], liaison)."""
+def _jobs(round_dir: Path, roster: Roster, assignments: dict[str, list[tuple[Task, str]]], liaisons: dict,
+          result: GenerateResult) -> list[tuple]:
+    """One plain-data job per unit: (path, unit, [(task id, role)], liaison); the unit's earlier answers are
+    read by whichever process writes its file."""
     jobs = []
     used: set[str] = set()
     for unit_name, rows in assignments.items():
         stem = _unique_stem(file_stem(unit_name), used)
         path = round_dir / LEDGER_DIR / f"{stem}.xlsx"
-        earlier = answers.get(unit_name, {})
-        job_rows = [(task.id, role, earlier.get(task.id, {})) for task, role in rows]
         unit = roster.unit(unit_name) or Unit(name=unit_name)
-        jobs.append((str(path), unit_name, job_rows, _liaison(unit, liaisons.get(unit_name))))
+        jobs.append((str(path), unit_name, [(task.id, role) for task, role in rows],
+                     _liaison(unit, liaisons.get(unit_name))))
         lead = sum(1 for _, role in rows if role == ROLE_LEAD)
-        result.files.append(UnitFile(unit_name, path, lead, len(rows) - lead,
-                                     sum(1 for _, _, values in job_rows if values)))
+        result.files.append(UnitFile(unit_name, path, lead, len(rows) - lead))
     return jobs
 
 
@@ -317,50 +326,67 @@ def _unique_stem(stem: str, used: set[str]) -> str:
 
 
 _worker_state: dict = {}
+# What every job needs: the template, the tasks by id, the common fields, and where earlier answers are read
+# from (the store's file, the round, prefill_reference's time), or None: nothing to pre-fill.
+_Shared = tuple[TemplateSpec, dict[str, Task], dict, tuple[str, str, str] | None]
 
 
-def _init_worker(template: TemplateSpec, tasks: dict[str, Task], common: dict) -> None:
-    _worker_state.update(template=template, tasks=tasks, common=common)
+def _init_worker(template: TemplateSpec, tasks: dict[str, Task], common: dict,
+                 earlier: tuple[str, str, str] | None) -> None:
+    reader = None
+    if earlier is not None:
+        db, round_name, reference = earlier
+        reader = (read_only(Path(db)), round_name, reference)
+    _worker_state.update(template=template, tasks=tasks, common=common, earlier=reader)
 
 
-def _write_job(job: tuple) -> tuple[str, list[str]]:
-    """Write one unit's workbook: the unit, and the TextCutWarning messages of the texts cut to fit a cell
-    (told by the main process, whichever process wrote the file)."""
+def _end_worker() -> None:
+    if _worker_state.get("earlier") is not None:
+        _worker_state["earlier"][0].close()
+    _worker_state.clear()
+
+
+def _write_job(job: tuple) -> tuple[str, list[str], int]:
+    """Write one unit's workbook: the unit, the TextCutWarning messages of the texts cut to fit a cell (told by
+    the main process, whichever process wrote the file), and the number of rows pre-filled."""
     path, unit, job_rows, liaison = job
-    tasks, common = _worker_state["tasks"], _worker_state["common"]
-    rows = [WorkbookRow(tasks[task_id], role, values) for task_id, role, values in job_rows]
+    tasks, common, earlier = _worker_state["tasks"], _worker_state["common"], _worker_state["earlier"]
+    answers = accepted_answers(earlier[0], earlier[1], unit, earlier[2]) if earlier else {}
+    rows = [WorkbookRow(tasks[task_id], role, answers.get(task_id, {})) for task_id, role in job_rows]
     with cuts_recorded() as cuts:
         write_unit_workbook(Path(path), _worker_state["template"], unit=unit, rows=rows, liaison=liaison, **common)
-    return unit, cuts
+    return unit, cuts, sum(1 for row in rows if row.values)
 
 
-def _write_all(jobs: list[tuple], template: TemplateSpec, tasks: dict[str, Task], common: dict,
-               progress: ProgressHook, workers: int | None, meanwhile: Callable[[], None],
-               show: Callable[[Path], str] = str) -> None:
+def _write_all(jobs: list[tuple], shared: _Shared, progress: ProgressHook, workers: int | None,
+               meanwhile: Callable[[], None], result: GenerateResult, show: Callable[[Path], str] = str) -> None:
     """Write every job's file; `meanwhile` runs in this process while the workers write. A text cut to fit
     a cell is told here, naming the workbook (`show`: a path as the coordinator knows it)."""
     total = len(jobs)
     count = worker_count(total, workers, POOL_THRESHOLD)
     if not count:
         meanwhile()
-        _init_worker(template, tasks, common)
-        for done, job in enumerate(jobs, start=1):
-            progress(done, total, _told(_write_job(job), job, show))
+        _init_worker(*shared)
+        try:
+            for done, (job, unit_file) in enumerate(zip(jobs, result.files, strict=True), start=1):
+                progress(done, total, _told(_write_job(job), job, unit_file, show))
+        finally:
+            _end_worker()
         return
     chunk = max(1, min(16, total // (count * 8)))
     # Every job is handed out at once (the results are unit names): the workers keep writing while this
     # process records the round.
-    with closing(ordered_map(_write_job, jobs, count, initializer=_init_worker, initargs=(template, tasks, common),
+    with closing(ordered_map(_write_job, jobs, count, initializer=_init_worker, initargs=shared,
                              start_method=START_METHOD, chunk=chunk, ahead=total)) as written:
-        for done, (job, answer) in enumerate(zip(jobs, written, strict=True), start=1):
+        for done, (job, unit_file, answer) in enumerate(zip(jobs, result.files, written, strict=True), start=1):
             if done == 1:
                 meanwhile()
-            progress(done, total, _told(answer, job, show))
+            progress(done, total, _told(answer, job, unit_file, show))
 
 
-def _told(answer: tuple[str, list[str]], job: tuple, show: Callable[[Path], str]) -> str:
-    """The unit a job wrote, its cut texts warned about from this process."""
-    unit, cuts = answer
+def _told(answer: tuple[str, list[str], int], job: tuple, unit_file: UnitFile, show: Callable[[Path], str]) -> str:
+    """The unit a job wrote, its cut texts warned about from this process, its pre-filled rows counted."""
+    unit, cuts, unit_file.prefilled = answer
     for cut in cuts:
         warnings.warn(TextCutWarning(f"台账 {show(Path(job[0]))}{cut}"), stacklevel=3)
     return unit

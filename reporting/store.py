@@ -304,6 +304,13 @@ def _normalized_text(column: FillColumn) -> str:
     return name
 
 
+def read_only(db_path: Path) -> sqlite3.Connection:
+    """A read-only connection to an existing store (worker processes); rows come back as sqlite3.Row."""
+    conn = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
 def connect(db_path: Path) -> sqlite3.Connection:
     """Open the store, creating or migrating it; rows come back as sqlite3.Row."""
     conn = sqlite3.connect(db_path, timeout=30, isolation_level=None)

@@ -492,6 +492,19 @@ def test_prefilled_from_the_latest_accepted_answers_of_an_earlier_round(ready):
     assert not sheet.cell(FIRST_DATA_ROW, LEDGER_COLUMNS.index("完成状态") + 1).protection.locked
 
 
+def test_worker_processes_read_each_units_earlier_answers_themselves(ready, monkeypatch):
+    """In pool mode each worker reads its units' accepted answers from the store (nothing handed over)."""
+    import reporting.generate as generate
+
+    _accepted_answers(ready)
+    monkeypatch.setattr(generate, "POOL_THRESHOLD", 1)
+    result = generate_round(ready, workers=2)
+    assert len(result.files) > 1 and {f.unit: f.prefilled for f in result.files}["县财政局"] == 1
+    assert result.prefilled_units == 1
+    rows = {r["任务编号"]: r for r in ledger_rows(unit_file(ready, "县财政局"))}
+    assert (rows["1"]["完成状态"], rows["1"]["责任人"]) == ("推进中", "张伟") and rows["2"]["完成状态"] is None
+
+
 def test_blank_turns_pre_filling_off(ready):
     _accepted_answers(ready)
     result = generate_round(ready, blank=True)
