@@ -2,6 +2,7 @@
 
     python bench/bench_collect.py --units 2000            # province scale
     python bench/bench_collect.py --units 200 --repeat 2  # a quick look
+    python bench/bench_collect.py --units 250 --repeat 5 --against 62f1752  # this checkout against a commit
 
 The returns are what units send back: each unit's generated workbook (all its sheets, validations and
 recognition data), every row filled in. Each phase runs in its own process, so its peak memory
@@ -15,6 +16,12 @@ drifts by a third within minutes: the ratio is taken within each turn, and the b
 reported. Then once each: collect in one process, collect with receipts, collect again (nothing new),
 and a plain pandas.read_excel + concat script. Aims (issue 4): collect ≤ 2× the floor, ≥ 5× faster than
 pandas.
+
+With --against COMMIT, only collect (default workers, no receipts) runs, this checkout's and that commit's
+package (git archive) taking turns on the same returns, each from the store as generate left it: CPU time per
+return with the worker processes' (user + sys), and the part spent in the main process (imports not counted).
+On a shared machine compare these: wall times move with the load. --workspace reuses returns built before
+(a folder this script printed, or any workspace holding generated.db), so both can be measured again later.
 """
 
 from __future__ import annotations
@@ -34,6 +41,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 ROWS = 150
+
+
+AGAINST_RUN = """
+import json, resource, shutil, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+root = Path(sys.argv[2])
+for suffix in ("", "-wal", "-shm"):
+    Path(f"{root / 'reporting.db'}{suffix}").unlink(missing_ok=True)
+shutil.copyfile(root / "generated.db", root / "reporting.db")
+shutil.rmtree(root / "archive", ignore_errors=True)
+from reporting.collect import collect_inbox
+from reporting.workspace import Workspace
+def usage():
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime
+here, workers = usage()
+start = time.perf_counter()
+result = collect_inbox(Workspace(root), receipts=False)
+wall = time.perf_counter() - start
+here_after, workers_after = usage()
+print(json.dumps({"wall": wall, "returns": len(result.returns), "here": here_after - here,
+                  "cpu": here_after - here + workers_after - workers}))
+"""
 
 
 def build(workdir: Path, units: int) -> Path:
@@ -103,7 +134,12 @@ def main() -> None:
     parser.add_argument("--root")
     parser.add_argument("--receipts", action="store_true")
     parser.add_argument("--workers", type=int)
+    parser.add_argument("--against", help="an earlier commit: collect of both, in turns (see above)")
+    parser.add_argument("--workspace", help="with --against: returns built before, instead of building new ones")
     args = parser.parse_args()
+    if args.against:
+        against(args.against, args.units, args.repeat, args.workspace)
+        return
     if args.phase:
         phases = {"collect": lambda: phase_collect(args.root, args.receipts, args.workers),
                   "calamine": lambda: phase_calamine(args.root), "pandas": lambda: phase_pandas(args.root)}
@@ -143,6 +179,29 @@ def main() -> None:
     _line("pandas read+concat", pandas, f"collect (best) is {pandas['seconds'] / best_collect:.1f}× faster")
     print(f"collect ÷ calamine: turns {', '.join(f'{r:.2f}' for r in ratios)}; median {statistics.median(ratios):.2f}; "
           f"best ÷ best {best_collect / best_floor:.2f}")
+
+
+def against(commit: str, units: int, repeat: int, workspace: str | None) -> None:
+    """collect of this checkout and of `commit`, in turns on the same returns: CPU per return (see above)."""
+    from against import checkout, run_once
+
+    with tempfile.TemporaryDirectory(prefix="bench-collect-") as tmp:
+        root = Path(workspace) if workspace else build(Path(tmp), units)
+        sides = {"this checkout": ROOT, commit: checkout(commit, Path(tmp) / "earlier")}
+        per: dict[str, list[float]] = {name: [] for name in sides}
+        here: dict[str, list[float]] = {name: [] for name in sides}
+        for turn in range(1, repeat + 1):
+            for name, source in (sides.items() if turn % 2 else reversed(sides.items())):
+                run = run_once(AGAINST_RUN, source, root)
+                count = max(run["returns"], 1)
+                per[name].append(1000 * run["cpu"] / count)
+                here[name].append(1000 * run["here"] / count)
+                print(f"{turn} {name:<14} {run['returns']} 份  墙钟 {run['wall']:6.2f} 秒  CPU {run['cpu']:6.2f} 秒"
+                      f"（每份 {per[name][-1]:5.2f} 毫秒，主进程 {here[name][-1]:4.2f}）", flush=True)
+        reset(root)
+    for name in sides:
+        print(f"{name:<14} 每份 CPU 中位数 {statistics.median(per[name]):5.2f} 毫秒"
+              f"（主进程 {statistics.median(here[name]):4.2f}）")
 
 
 def _own_peak_mb() -> float | None:
