@@ -26,7 +26,7 @@ from .readers.returned_workbook import ID_COLUMN, TEXT_COLUMN, LedgerRow, Return
 from .roster import canonical
 from .rounds import generated_rounds
 from .store import loads
-from .validate import COL_PROGRESS, Problem, RowResult, check_plain_row, check_row
+from .validate import COL_PROGRESS, Problem, RowResult, check_and_learn, check_row, plain_values
 from .vocabulary import (
     ERROR,
     MISSING,
@@ -38,7 +38,7 @@ from .vocabulary import (
     is_overdue,
     rule_table,
 )
-from .workbook_spec import PROP_ROUND, PROP_UNIT, PROPERTY_LIMIT, fingerprint
+from .workbook_spec import FIELD_INDEX, PROP_ROUND, PROP_UNIT, PROPERTY_LIMIT, fingerprint
 
 BY_PROPERTIES, BY_META, BY_TITLE = "properties", "meta_sheet", "title"
 BY_FILE_NAME, BY_TASK_IDS = "file_name", "task_ids"
@@ -71,6 +71,7 @@ def return_problem(code: str, task_id: str | None = None, column: str | None = N
 
 
 _CACHED_TEXT_LENGTH = 1000
+_STATUS = FIELD_INDEX["status"]
 _ADMIN_PREFIX = re.compile(r"^[县市区镇乡]")
 _FILE_NOISE = re.compile(r"副本|复件|copy|新建|工作台账|台账|回执|修改|修订|最终版?|终稿|\(\d+\)|[-_\s.]+", re.I)
 
@@ -318,7 +319,10 @@ def _unit_by_tasks(task_ids: list[str], info: RoundInfo) -> str | None:
 
 @dataclass
 class CheckedReturn:
-    rows: list[tuple[LedgerRow, RowResult]]  # (row, result) for the unit's own tasks
+    # for each answered row of the unit's own tasks: the row, its normalised values (FILL_COLUMNS order), whether
+    # it is accepted (no error), and whether every cell is known to hold its normalised value as typed
+    # (validate.as_typed, no formula: answers.raw is NULL); a row's problems are in `problems`
+    rows: list[tuple[LedgerRow, list[object], bool, bool]]
     problems: list[Problem]
     missing: list[str]
 
@@ -336,7 +340,7 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
     mine = info.assignments.get(unit, {})
     problems = list(found.notes)
     problems += [Problem(n.level, n.message, n.fix, sheet=n.sheet, cell=n.cell, code=n.code) for n in data.notes]
-    rows: list[tuple[LedgerRow, RowResult]] = []
+    rows: list[tuple[LedgerRow, list[object], bool, bool]] = []
     seen: dict[str, int] = {}
     id_col = data.columns.get(ID_COLUMN)
     percent_possible = data.book.may_have_percent()
@@ -359,16 +363,20 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
             continue
         if row.empty:
             continue
-        if percent_possible or row.issues:
-            result = _check_row(data, row, has_attachments, percent_possible)
+        # the usual row: no RowResult made (plain_values is check_plain_row's result when it has no problem)
+        usual = None if percent_possible or row.issues else plain_values(row.raw, has_attachments)
+        if usual is not None:
+            append((row, usual[0], True, usual[1] and not row.formula))
         else:
-            result = check_plain_row(task_id, row.raw, row, row.formula, has_attachments)
-        if row.task_text and text_changed(task_id, row.task_text):
-            _text_changed(data, row, result)
-        if result.problems:
+            if percent_possible or row.issues:
+                result = _check_row(data, row, has_attachments, percent_possible)
+            else:
+                result = check_and_learn(task_id, row.raw, row, row.formula, has_attachments)
             problems += result.problems
-        append((row, result))
-    answered = {r.task_id for r, _ in rows}
+            append((row, result.normalized, result.accepted, result.plain and not row.formula))
+        if row.task_text and text_changed(task_id, row.task_text):
+            problems.append(_text_changed(data, row))
+    answered = {r.task_id for r, *_ in rows}
     missing = [t for t in info.tasks if t in mine and t not in answered and t not in _errored(problems)]
     problems += [return_problem("row.missing", t) for t in missing]
     problems += _overdue(info, mine, rows, found.round.due)
@@ -388,11 +396,10 @@ def _never(_column: str) -> bool:
     return False
 
 
-def _text_changed(data: ReturnData, row: LedgerRow, result: RowResult) -> None:
+def _text_changed(data: ReturnData, row: LedgerRow) -> Problem:
     """The row's task text is not the one sent."""
     col = data.columns.get(TEXT_COLUMN)
-    result.problems.append(return_problem("row.text_changed", row.task_id, TEXT_COLUMN, _address(col, row.row),
-                                          row.task_text[:200]))
+    return return_problem("row.text_changed", row.task_id, TEXT_COLUMN, _address(col, row.row), row.task_text[:200])
 
 
 def _fingerprint(text: str) -> str:
@@ -409,13 +416,14 @@ def _errored(problems: list[Problem]) -> set[str]:
     return {p.task_id for p in problems if p.task_id and p.level == ERROR}
 
 
-def _overdue(info: RoundInfo, mine: dict[str, str], rows: list[tuple[LedgerRow, RowResult]],
+def _overdue(info: RoundInfo, mine: dict[str, str], rows: list[tuple[LedgerRow, list[object], bool, bool]],
              as_of: date | None) -> list[Problem]:
     """vocabulary.pair_overdue of each of the unit's tasks, asked only of those past their deadline."""
     late = [t for t in info.late(as_of or date.today()) if t in mine]
     if not late:
         return []
-    states = {r.task_id: r.status if r.accepted else STATE_NEEDS_FIX for _, r in rows}
+    states = {row.task_id: normalized[_STATUS] if accepted else STATE_NEEDS_FIX
+              for row, normalized, accepted, _ in rows}
     return [return_problem("task.overdue", task_id, deadline=info.tasks[task_id]["deadline"])
             for task_id in late if states.get(task_id) in OVERDUE_STATES]
 

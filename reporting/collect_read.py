@@ -573,16 +573,15 @@ def _rows(data: ReturnData, checked: CheckedReturn) -> tuple[list[tuple], list[t
     the submission id that leads it in the table; the accepted rows' tasks whose claim needs a file
     (evidence.claim_needs_file), in the same pass."""
     sheet = data.sheet
-    answers, claims = [], []
-    for row, result in checked.rows:
-        normalized, accepted = result.normalized, result.accepted
-        answers.append((result.task_id, int(accepted), *normalized, sheet, row.row + 1,
-                        None if result.plain and not result.formula else
-                        encode_raw(result.raw, normalized, result.formula, FILL_COLUMNS),
-                        *answer_notes(normalized[_MEASURES], normalized[_TARGET], normalized[_PROBLEMS],
-                                      normalized[_PLANS])))
+    answers: list[tuple] = []
+    claims: list[str] = []
+    append = answers.append
+    for row, normalized, accepted, plain in checked.rows:
+        append((row.task_id, int(accepted), *normalized, sheet, row.row + 1,
+                None if plain else encode_raw(row.raw, normalized, row.formula, FILL_COLUMNS),
+                *answer_notes(normalized[_MEASURES], normalized[_TARGET], normalized[_PROBLEMS], normalized[_PLANS])))
         if accepted and claim_needs_file(normalized[_STATUS], normalized[_MODE]):
-            claims.append(result.task_id)
+            claims.append(row.task_id)
     others = [(None, name, SHEET_LIAISON, data.liaison_cells[name], value, "text", value, OK, "")
               for name, value in data.liaison.items()]
     return answers, others, claims

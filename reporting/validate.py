@@ -323,16 +323,57 @@ def check_row(
 def check_plain_row(task_id: str, raw: list[object], cells: Mapping[str, str] | LedgerRow,
                     formula: set[str] | frozenset[str] = frozenset(), has_attachments: bool = False) -> RowResult:
     """check_row of a row with no formula problem, in a workbook where no cell can be a percentage: the same
-    result, told without the cell-by-cell checks when the row is the usual kind (plain text, and a status,
-    progress and mode already seen without a problem in the same combination, which most rows repeat).
-    The free-text cells are looked at together: joined, for control characters; stripped, in one map."""
+    result, told without the cell-by-cell checks when the row is the usual kind (plain_values)."""
+    found = plain_values(raw, has_attachments)
+    if found is not None:
+        return RowResult(task_id, raw, found[0], cells, formula, plain=found[1])
+    return check_and_learn(task_id, raw, cells, formula, has_attachments)
+
+
+def check_and_learn(task_id: str, raw: list[object], cells: Mapping[str, str] | LedgerRow,
+                    formula: set[str] | frozenset[str] = frozenset(), has_attachments: bool = False) -> RowResult:
+    """check_row of a row plain_values did not tell (as check_plain_row), its combination of status, progress
+    and mode remembered for plain_values when the row is of the usual kind."""
+    result = check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
+    parts = _plain_parts(raw, has_attachments)
+    if parts is not None and parts[0] not in _PLAIN_OUTCOMES:  # learnt: the next rows of the kind are plain_values'
+        if len(_PLAIN_OUTCOMES) >= _PLAIN_OUTCOMES_SIZE:
+            _PLAIN_OUTCOMES.clear()
+        normalized = result.normalized
+        _PLAIN_OUTCOMES[parts[0]] = () if result.problems else (
+            tuple(normalized[i] for i in _CHOICE_ORDER), all(as_typed(raw[i], normalized[i]) for i in _CHOICE_ORDER))
+    return result
+
+
+def plain_values(raw: list[object], has_attachments: bool = False) -> tuple[list[object], bool] | None:
+    """check_plain_row's result for a row of the usual kind, without making a RowResult: its normalised values
+    (FILL_COLUMNS order) and whether every cell holds its normalised value as typed (as_typed: answers.raw is
+    NULL), for a row with no problem at all (plain text, and a status, progress and mode already seen without
+    a problem in the same combination, which most rows repeat); None when the row is to be checked in full
+    (check_plain_row, which learns the combination)."""
+    parts = _plain_parts(raw, has_attachments)
+    if parts is None:
+        return None
+    key, free, stripped, texts = parts
+    known = _PLAIN_OUTCOMES.get(key)
+    if not known:  # not seen yet, or seen with a problem (checked in full, for its messages)
+        return None
+    choices, choices_as_typed = known
+    # str.strip gives the text itself back when there is nothing to strip: then every text is as typed
+    return list(_IN_COLUMN_ORDER(choices + texts)), choices_as_typed is True and all(map(is_, stripped, free))
+
+
+def _plain_parts(raw: list[object], has_attachments: bool) -> tuple[tuple, tuple, list[str], tuple] | None:
+    """For a row whose free-text cells are all text without control characters: its key in _PLAIN_OUTCOMES, the
+    free-text cells, the same stripped, and their normalised values; None for any other row. The free-text
+    cells are looked at together: joined, for control characters; stripped, in one map."""
     free = _FREE_TEXT_PICK(raw)
     try:
         joined = "".join(free)
     except TypeError:  # a cell that is not text
-        return check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
+        return None
     if not joined.isprintable() and _CONTROL.search(joined):  # isprintable: a quick "no control characters"
-        return check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
+        return None
     stripped = list(map(str.strip, free))
     texts = tuple([text or None for text in stripped])
     status, progress, mode = raw[_STATUS], raw[_PROGRESS], raw[_MODE]
@@ -341,21 +382,7 @@ def check_plain_row(task_id: str, raw: list[object], cells: Mapping[str, str] | 
         progress = repr(progress)  # 0.0 and -0.0 are equal keys, but are kept as typed
     key = (type(status), status, kind, progress, type(mode), mode, texts[_FREE_MEASURES] is None,
            texts[_FREE_EVIDENCE] is None, has_attachments)
-    known = _PLAIN_OUTCOMES.get(key)
-    if known is None:
-        result = check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
-        if len(_PLAIN_OUTCOMES) >= _PLAIN_OUTCOMES_SIZE:
-            _PLAIN_OUTCOMES.clear()
-        found = result.normalized
-        _PLAIN_OUTCOMES[key] = () if result.problems else (
-            tuple(found[i] for i in _CHOICE_ORDER), all(as_typed(raw[i], found[i]) for i in _CHOICE_ORDER))
-        return result
-    if not known:  # a combination with a problem: checked in full, for its messages
-        return check_row(task_id, raw, cells, formula=formula, has_attachments=has_attachments)
-    choices, choices_as_typed = known
-    # str.strip gives the text itself back when there is nothing to strip: then every text is as typed
-    plain = choices_as_typed is True and all(map(is_, stripped, free))
-    return RowResult(task_id, raw, list(_IN_COLUMN_ORDER(choices + texts)), cells, formula, plain=plain)
+    return key, free, stripped, texts
 
 
 def as_typed(value: object, norm: object) -> bool:

@@ -250,3 +250,41 @@ def test_plain_rows_are_checked_as_by_check_row(has_attachments):
             assert plain.problems == full.problems and plain.flags == full.flags
             assert plain.accepted == full.accepted
     assert told_plain >= 5
+
+
+def test_plain_values_agree_with_check_row_on_many_rows():
+    """plain_values (the rows collect stores without making a RowResult) gives, for every row it tells, check_row's
+    normalised values, no problem at all, and "as typed" only when answers.raw would keep nothing; it tells
+    nothing (None) for rows with a problem, non-text free cells or control characters. Every mix of statuses,
+    progress, modes and texts (spaces, line breaks, control characters, numbers, empties), seen twice."""
+    import itertools
+
+    from reporting.cells import encode_raw
+    from reporting.validate import check_plain_row, plain_values, use_words
+    from reporting.workbook_spec import FILL_COLUMNS
+
+    use_words(None)
+    cells = {"完成状态": "I7", "完成进度(%)": "J7", "工作举措及成效": "K7", "佐证材料": "M7"}
+    statuses = ["已完成", "推进中", " 已完成", "进行中", "", "乱写", None]
+    progresses = [100, 100.0, 60, "60", "60%", 0.0, -0.0, "", 150, None]
+    modes = ["已附材料", "实地核查时提供", "", "附件", "其他"]
+    texts = ["召开推进会", "", " 留空格 ", "多行\n举措", "含\x07控制", 12345, "无"]
+    told = problems = 0
+    for _ in range(2):
+        for status, progress, mode, measures, evidence, plan in itertools.product(
+                statuses, progresses, modes, texts, texts[:4], texts[2:5]):
+            for has_attachments in (False, True):
+                raw = [status, progress, measures, "", evidence, mode, "", plan, ""]
+                full = check_row("7", list(raw), cells, has_attachments=has_attachments)
+                found = plain_values(list(raw), has_attachments)
+                check_plain_row("7", list(raw), cells, frozenset(), has_attachments)  # learns the combination
+                if found is None:
+                    problems += bool(full.problems)
+                    continue
+                told += 1
+                normalized, as_typed = found
+                assert not full.problems and full.accepted
+                assert [repr(v) for v in normalized] == [repr(v) for v in full.normalized], raw
+                if as_typed:  # answers.raw stored as NULL: it must keep nothing
+                    assert encode_raw(raw, full.normalized, frozenset(), FILL_COLUMNS) is None, raw
+    assert told > 1000 and problems > 1000
