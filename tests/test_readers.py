@@ -190,6 +190,10 @@ def test_shared_string_cell_with_a_bad_index_names_the_cell(value):
     ('<c r="A1"\tt="s"><v>1</v></c>', False),
     ('<x:c r="A1" t="s"><x:v>1</x:v></x:c>', False),
     ('<c r="A1" t="s"><v>1</v></c><c r="B1" t="str"><v>"s"</v></c>', False),
+    ('<c r="A1" t="s"><v>00000000001</v></c>', True),  # 11 digits: still a number calamine reads
+    ('<c r="A1" t="s"><v>1a</v></c>', False),
+    ('<c r="A1" t="s"><v>1</v></c><c r="B1" t="s"><v>1</v ></c>', False),
+    ('<c r="A1" t="s"><v>1</v></c><c r="B1" t="s"><v>x</v></c><c r="C1" t="s"><v>1</v></c>', False),
 ])
 def test_usual_shared_string_cells_are_checked_without_the_full_scan(cells, usual):
     """The quick check of shared-string indexes says "fine" only for cells written the usual way with indexes
@@ -198,6 +202,29 @@ def test_usual_shared_string_cells_are_checked_without_the_full_scan(cells, usua
     book = xlsx.read(_string_book(f'<row r="1">{cells}</row>'), "x.xlsx")
     assert book._string_cells_fine(book._sheet_xml("S"), book._folded("S")) is usual
     assert book._string_count() == 2
+
+
+def test_quick_shared_string_check_agrees_with_matching_every_cell():
+    """The quick check (two counts and one search) says what matching every usual cell and comparing the count
+    and the longest index says, on many mixes of cells written the usual way and not."""
+    import itertools
+    import re
+
+    def by_every_cell(xml: bytes, folded: bytes) -> bool:
+        values = re.findall(rb' t="s"><v>(\d*)</v>', xml)
+        return len(values) == folded.count(b'"s"') and max(map(len, values), default=0) < 12
+
+    kinds = ['<c r="A1" t="s"><v>12</v></c>', '<c r="A1" t="s"><v></v></c>', '<c r="A1" t="s"><v>123456789012</v></c>',
+             '<c r="A1" t="s"><v>1x</v></c>', "<c r='A1' t='s'><v>1</v></c>", '<c r="A1"><v>3</v></c>',
+             '<c r="A1" t="str"><v>"s"</v></c>', '<c r="A1" t="s"><v>1</x></c>',
+             '<c r="A1" t="s"><v>00000000009</v></c>']
+    seen = set()
+    for mix in itertools.product(kinds, repeat=3):
+        xml = f"<worksheet><sheetData><row>{''.join(mix)}</row></sheetData></worksheet>".encode()
+        quick = xlsx.XlsxBook._string_cells_fine(xlsx.XlsxBook.__new__(xlsx.XlsxBook), xml, xml.translate(xlsx._FOLD))
+        assert quick is by_every_cell(xml, xml.translate(xlsx._FOLD)), mix
+        seen.add(quick)
+    assert seen == {True, False}
 
 
 def test_shared_string_index_past_the_table_written_the_usual_way_names_the_cell():

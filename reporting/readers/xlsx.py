@@ -28,7 +28,8 @@ _POSITION = re.compile(rb"\sr\s*=\s*[\"']\s*\$?([A-Za-z]{0,4})\$?(\d+)")  # a ro
 _COUNT = re.compile(rb"\buniqueCount\s*=\s*[\"']\s*(\d+)")
 _FIRST_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
 _STRING_CELL = re.compile(rb"<(?:\w+:)?c\s([^>]*?\bt\s*=\s*[\"']s[\"'][^>]*)>\s*<(?:\w+:)?v>([^<]*)<")
-_USUAL_STRING_CELL = re.compile(rb' t="s"><v>(\d*)</v>')
+_USUAL_STRING_START = b' t="s"><v>'  # a shared-string cell written the usual way, up to its index
+_UNUSUAL_STRING_INDEX = re.compile(rb' t="s"><v>(?!\d{0,11}</v>)')  # not followed by an index calamine reads
 _STRING_STARTS = tuple(b"<si" + bytes([end]) for end in b" \t\n\r\f\v>/")  # _FIRST_STRING without a prefix
 _CELL_REF = re.compile(rb"\br\s*=\s*[\"']\s*\$?([A-Za-z]{1,4})\$?(\d+)")
 MAX_STRINGS = 2_000_000  # shared strings a workbook may declare (a return has a few hundred)
@@ -191,9 +192,10 @@ class XlsxBook(Book):
         attribute, a quote in the text, an index that is not a number) goes to the full scan, which names the
         cell."""
         # Each usual cell is one `=t="s"` of the folded sheet and each of those one `"s"`: when there are as many
-        # usual cells as `"s"`, there is no other way of writing the attribute (nor anything else quoting s).
-        values = _USUAL_STRING_CELL.findall(xml)
-        return len(values) == folded.count(b'"s"') and max(map(len, values), default=0) < 12
+        # cells starting the usual way as `"s"`, there is no other way of writing the attribute (nor anything else
+        # quoting s); then one search for such a start not followed by an index of up to 11 digits and `</v>`
+        # (no match made per cell, where a findall makes one for each).
+        return xml.count(_USUAL_STRING_START) == folded.count(b'"s"') and _UNUSUAL_STRING_INDEX.search(xml) is None
 
     def _string_count(self) -> int:
         """How many strings the shared-string table holds (0 without one)."""
