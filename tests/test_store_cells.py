@@ -145,3 +145,22 @@ def test_the_files_beside_a_return_are_found_by_its_submission_without_a_scan(tm
         "EXPLAIN QUERY PLAN SELECT a.name FROM attachments a JOIN submissions s ON s.id = a.submission_id "
         "WHERE s.round = ? AND s.unit = ?", ("r", "u")))
     assert "attachments_submission" in plan and "SCAN a" not in plan
+
+
+def test_rows_bound_with_nan_for_null_are_stored_as_by_none(tmp_path):
+    """collect binds None as NaN in its executemany (collect._bound: a float takes no adapter lookup): SQLite stores
+    a NaN as NULL, of every column type, and every other value exactly as it was."""
+    from reporting.collect import _bound
+
+    conn = sqlite3.connect(tmp_path / "t.db")
+    conn.execute("CREATE TABLE t (id INTEGER, a TEXT, b REAL, c INTEGER, d)")
+    rows = [("文本", 1.5, 3, None), (None, None, None, "x"), ("", 0.0, 0, -0.0), (None, 100.0, None, None)]
+    bound = _bound(7, rows)
+    assert not any(value is None for row in bound for value in row)
+    conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?)", bound)
+    conn.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?)", [(8, *row) for row in rows])
+    stored = conn.execute("SELECT a, b, c, d, typeof(a), typeof(b), typeof(c), typeof(d) FROM t WHERE id = 7 "
+                          "ORDER BY rowid").fetchall()
+    assert stored == conn.execute("SELECT a, b, c, d, typeof(a), typeof(b), typeof(c), typeof(d) FROM t WHERE id = 8 "
+                                  "ORDER BY rowid").fetchall()
+    assert stored[1][:4] == (None, None, None, "x") and stored[1][4:7] == ("null", "null", "null")
