@@ -377,6 +377,46 @@ def test_a_parts_head_read_from_memory_is_zipfiles_first_read(method, stream):
             assert archive.quick_head(data, info) == part.read(4096)
 
 
+@pytest.mark.parametrize(("method", "stream"), [(zipfile.ZIP_DEFLATED, False), (zipfile.ZIP_STORED, False),
+                                                (zipfile.ZIP_DEFLATED, True)])
+def test_a_part_read_whole_from_memory_is_zipfiles_read(method, stream):
+    data = _zip_of(_PARTS, method, stream)
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    for info in zf.infolist():
+        assert archive.quick_read(data, info) == zf.read(info)
+
+
+@pytest.mark.parametrize("damage", ["local name", "crc", "size", "short", "encrypted", "truncated", "method"])
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_a_damaged_part_is_read_whole_only_through_zipfile(damage, method):
+    """A part whose local header, CRC, sizes, method or data are not what the directory says is never read from
+    memory (quick_read gives nothing): zipfile reads it, and refuses it as it does."""
+    name = b"xl/worksheets/sheet1.xml"
+    data = _zip_of(_PARTS, method)
+    if damage == "local name":
+        data = _patched(data, name, b"xl/worksheets/sheet1.xmm")
+    elif damage == "crc":
+        at = _central_header(data, name) + 16
+        data = data[:at] + bytes([data[at] ^ 1]) + data[at + 1:]
+    elif damage in ("size", "short"):  # the directory says the part is a byte longer (shorter) than it is
+        at = _central_header(data, name) + 24
+        size = int.from_bytes(data[at:at + 4], "little") + (1 if damage == "size" else -1)
+        data = data[:at] + size.to_bytes(4, "little") + data[at + 4:]
+    elif damage == "encrypted":
+        at = _central_header(data, name) + 8
+        data = data[:at] + bytes([data[at] | 1]) + data[at + 1:]
+    elif damage == "truncated":  # the directory says fewer compressed bytes than the part has
+        at = _central_header(data, name) + 20
+        size = int.from_bytes(data[at:at + 4], "little") - 5
+        data = data[:at] + size.to_bytes(4, "little") + data[at + 4:]
+    elif damage == "method":  # a compression method zipfile does not read
+        at = _central_header(data, name) + 10
+        data = data[:at] + (99).to_bytes(2, "little") + data[at + 2:]
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    assert archive.quick_read(data, zf.getinfo(name.decode())) is None
+    assert archive.quick_read(data, zf.getinfo("xl/workbook.xml")) == _PARTS["xl/workbook.xml"]  # the others still
+
+
 @pytest.mark.parametrize("declared", ["2", "4000000000"])
 def test_the_shared_strings_count_is_checked_alike_from_memory(declared):
     strings = b"".join(b"<si><t>%d</t></si>" % n for n in range(2000))

@@ -29,6 +29,8 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO, TypeVar
 
+from isal import isal_zlib
+
 from ..errors import ReturnError
 from ..fileio import TEMP_PREFIX
 
@@ -491,21 +493,8 @@ def quick_head(data: bytes | memoryview, info: zipfile.ZipInfo) -> bytes | None:
     straight from them: the same bytes zipfile's first read(_SMALL_PART) gives (a part no longer than that
     only when complete and its CRC matches), for a part written the usual way (local header as the directory
     says, not encrypted, stored or deflated); None for anything else, to be read through zipfile."""
-    data = data if isinstance(data, memoryview) else memoryview(data)
-    offset = info.header_offset
-    local = data[offset:offset + 30]
-    if (len(local) < 30 or local[:4] != b"PK\x03\x04" or info.flag_bits & 0x61
-            or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)):
-        return None
-    flags, method, name_size, extra_size = _LOCAL_FIELDS.unpack_from(local, 6)
-    raw_name = info.orig_filename.encode("utf-8" if info.flag_bits & _UTF8_FLAG else "cp437", "replace")
-    if ((flags ^ info.flag_bits) & _UTF8_FLAG or method != info.compress_type
-            or data[offset + 30:offset + 30 + name_size] != raw_name):
-        return None
-    start = offset + 30 + name_size + extra_size
-    size = min(info.compress_size, _QUICK_INPUT)
-    compressed = data[start:start + size]
-    if len(compressed) < size:
+    compressed = _local_data(data, info, min(info.compress_size, _QUICK_INPUT))
+    if compressed is None:
         return None
     if info.compress_type == zipfile.ZIP_STORED:
         head = bytes(compressed[:_SMALL_PART])
@@ -521,6 +510,46 @@ def quick_head(data: bytes | memoryview, info: zipfile.ZipInfo) -> bytes | None:
     return head if len(head) == _SMALL_PART else None
 
 
+def quick_read(data: bytes | memoryview, info: zipfile.ZipInfo) -> bytes | None:
+    """A whole part of a zip held in memory, inflated straight from `data`: what zipfile's read gives, for a part
+    written the usual way (as quick_head) whose inflated size and CRC are the declared ones, without zipfile's
+    reading in chunks, its CRC and inflate in zlib (a return's 90 KB sheet: half the time); None for anything else
+    (inflated no further than the declared size), to be read through zipfile, which says what is wrong."""
+    compressed = _local_data(data, info, info.compress_size)
+    if compressed is None:
+        return None
+    if info.compress_type == zipfile.ZIP_STORED:
+        whole = bytes(compressed)
+    else:
+        inflate = isal_zlib.decompressobj(-15)  # ISA-L's inflate: about two thirds of zlib's instructions
+        whole = inflate.decompress(compressed, info.file_size + 1)
+        if not inflate.eof:
+            return None
+    if len(whole) != info.file_size or _crc32(whole) != info.CRC:
+        return None
+    return whole
+
+
+def _local_data(data: bytes | memoryview, info: zipfile.ZipInfo, size: int) -> memoryview | None:
+    """The first `size` bytes of the part's compressed data in `data`, when its local header is as the central
+    directory says (the same name, flags and method; not encrypted; stored or deflated); else None."""
+    data = data if isinstance(data, memoryview) else memoryview(data)
+    offset = info.header_offset
+    local = data[offset:offset + 30]
+    if (len(local) < 30 or local[:4] != b"PK\x03\x04" or info.flag_bits & 0x61
+            or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)):
+        return None
+    flags, method, name_size, extra_size = _LOCAL_FIELDS.unpack_from(local, 6)
+    raw_name = info.orig_filename.encode("utf-8" if info.flag_bits & _UTF8_FLAG else "cp437", "replace")
+    if ((flags ^ info.flag_bits) & _UTF8_FLAG or method != info.compress_type
+            or data[offset + 30:offset + 30 + name_size] != raw_name):
+        return None
+    start = offset + 30 + name_size + extra_size
+    compressed = data[start:start + size]
+    return compressed if len(compressed) == size else None
+
+
+_crc32 = isal_zlib.crc32  # zlib's CRC-32, some twenty times faster than zlib's own on a sheet's 90 KB
 _LOCAL_FIELDS = struct.Struct("<HH16xHH")  # a local header from byte 6: flags, method, …, name and extra lengths
 _QUICK_INPUT = 64 * 1024  # compressed bytes _quick_prolog inflates from at most (a part's first 4 KB take far fewer)
 _SMALL_PART = 4096  # parts up to this size are read whole; longer ones only as far as their prolog

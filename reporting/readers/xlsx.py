@@ -82,6 +82,7 @@ class XlsxBook(Book):
 
     def __init__(self, data: bytes, name: str, zf: zipfile.ZipFile, parts: dict[str, bytes] | None = None) -> None:
         super().__init__(data, name)
+        self._data: bytes | None = data  # what the ZipFile reads: parts are inflated straight from it (quick_read)
         self._zip = zf
         self._read = parts or {}  # parts already read whole by the safety check
         self._paths: dict[str, str] | None = None
@@ -236,7 +237,8 @@ class XlsxBook(Book):
         if path in self._read:
             return self._read[path]
         try:
-            return self._zip.read(path)
+            info = self._zip.getinfo(path)
+            return (self._data is not None and archive.quick_read(self._data, info)) or self._zip.read(info)
         except KeyError:
             return None
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -350,7 +352,7 @@ def explain(data: bytes, name: str) -> ReturnError | None:
         zf = archive.open_zip(data, name)
         _check_shared_strings(zf, name)
         book = XlsxBook.__new__(XlsxBook)
-        book.name, book._zip, book._read, book._paths, book._xml = name, zf, {}, None, {}
+        book.name, book._zip, book._read, book._paths, book._xml, book._data = name, zf, {}, None, {}, data
         for sheet in book._sheet_paths():
             rows, cols = sheet_extent(book._sheet_xml(sheet))
             if rows * cols > MAX_CELLS:
