@@ -1393,3 +1393,114 @@ def test_empty_workbook_inside_a_zip_beside_a_good_one(ws, inbox, tmp_path):
     outcome = _file(result, "打包.zip")
     assert outcome.status == READ and [r.unit for r in outcome.returns] == ["县财政局"]
     _assert_consistent(ws, result)
+
+
+# ---------------------------------------------------------------- a second red-team pass: readers that allocate at open
+
+
+def _xls_bytes(tmp_path: Path, far: tuple[int, int] | None = None) -> bytes:
+    """The return of 县财政局 saved as .xls (as simulate.save_as_xls writes one), with one more number at
+    `far` (row, column; 0-based) in the ledger sheet."""
+    import xlwt
+
+    from reporting.simulate import save_as_xls
+
+    source = write_return(tmp_path / "源.xlsx", "县财政局", {"1": done(), "2": ongoing(), "3": ongoing()})
+    save_as_xls(source, tmp_path / "源.xls")
+    if far is None:
+        return (tmp_path / "源.xls").read_bytes()
+    import python_calamine
+
+    book = python_calamine.CalamineWorkbook.from_path(str(source))
+    out = xlwt.Workbook(encoding="utf-8")
+    for name in book.sheet_names:
+        sheet = out.add_sheet(name)
+        for r, row in enumerate(book.get_sheet_by_name(name).to_python()):
+            for c, value in enumerate(row):
+                if value not in ("", None):
+                    sheet.write(r, c, value)
+        if name == "工作台账":
+            sheet.write(far[0], min(far[1], 255), 123456.789)  # a NUMBER record: xlwt writes no column past IV
+    data = io.BytesIO()
+    out.save(data)
+    if far[1] <= 255:
+        return data.getvalue()
+    import struct
+
+    raw = bytearray(data.getvalue())
+    record = struct.pack("<HHHH", 0x0203, 14, far[0], 255)  # NUMBER: type, length, row, column
+    at = raw.index(record)
+    struct.pack_into("<H", raw, at + 6, far[1])  # a column xlwt would not write, as a hand-made file has
+    return bytes(raw)
+
+
+def test_xls_return_is_read(ws, inbox, tmp_path):
+    (ws.inbox / "财政局.xls").write_bytes(_xls_bytes(tmp_path))
+    ret, _ = _read_one(ws, "财政局.xls")
+    assert ret.unit == "县财政局" and ret.errors == 0
+
+
+@pytest.mark.parametrize("far", [(65535, 255), (65535, 65535), (70, 65535)], ids=["IV65536", "col-65536", "far-col"])
+def test_xls_cell_far_away_is_refused_before_calamine_opens_it(ws, inbox, tmp_path, far):
+    """calamine reads every sheet of an .xls when it opens it: a cell at the last row (typed there by
+    mistake, or placed there on purpose) made it allocate 16 million to 4 billion cells and abort (read.crashed,
+    a message naming no cause). Refused from what the records declare, naming the sheet."""
+    _refused(ws, "财政局.xls", _xls_bytes(tmp_path, far), "sheet.too_far", "工作表「工作台账」数据范围过大")
+
+
+def test_xls_dimensions_declaring_a_huge_sheet_are_refused(ws, inbox, tmp_path):
+    import struct
+
+    raw = bytearray(_xls_bytes(tmp_path))
+    from reporting.readers.xls import sheet_extents
+
+    assert sheet_extents(bytes(raw))["工作台账"][0] < 100
+    ledger = raw.index("工作台账".encode("utf-16-le"))  # BOUNDSHEET first, then the sheet's own records
+    at = raw.index(struct.pack("<HH", 0x0200, 14), ledger)  # DIMENSIONS of the first sheet
+    struct.pack_into("<IIHH", raw, at + 4, 0, 0xFFFFFFFF, 0, 0xFFFF)
+    _refused(ws, "财政局.xls", bytes(raw), "sheet.too_far", "数据范围过大")
+
+
+_ODS_FLOATS = '<table:table-cell table:number-columns-repeated="30" office:value-type="float" office:value="1"/>'
+
+
+@pytest.mark.parametrize("rows", [
+    f'<table:table-row table:number-rows-repeated="1000000">{_ODS_FLOATS}</table:table-row>',
+    f'<table:table-row-group><table:table-row table:number-rows-repeated="1000000">{_ODS_FLOATS}</table:table-row>'
+    '</table:table-row-group>',
+    f'<table:table-header-rows><table:table-row table:number-rows-repeated="1000000">{_ODS_FLOATS}'
+    '</table:table-row></table:table-header-rows>',
+], ids=["rows", "row-group", "header-rows"])
+def test_ods_repeats_are_counted_before_calamine_opens_it(ws, inbox, rows):
+    """calamine reads every sheet of an .ods when it opens it: thirty million cells took the reader past its
+    memory limit (read.crashed) before the sheet's extent was looked at. Counted before it opens the file."""
+    _refused(ws, "财政局.ods", _ods(rows), "sheet.too_far", "工作表「工作台账」数据范围过大")
+
+
+def test_date_calamine_cannot_convert_names_the_sheet(ws, inbox, tmp_path):
+    """A date-formatted cell holding -1e308: calamine panics (pyo3's PanicException, a BaseException), which
+    ended the reading worker (read.crashed, 未知原因). The sheet is refused as unreadable, by name."""
+    data = _xlsx_bytes(tmp_path)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        styles = zf.read("xl/styles.xml").decode()
+    styles = styles.replace('<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>',
+                            '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+                            '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>')
+    sheet = _sheet_xml(data).replace('<c r="J3"><v>100</v></c>', '<c r="J3" s="1"><v>-1e308</v></c>')
+    assert 'numFmtId="14"' in styles and 's="1"><v>-1e308' in sheet
+    data = _rezip(data, replace={"xl/styles.xml": styles.encode(), "xl/worksheets/sheet1.xml": sheet.encode()})
+    _refused(ws, "财政局.xlsx", data, "sheet.unreadable", "工作表「工作台账」已损坏")
+
+
+def test_number_format_id_that_is_no_number_is_read(ws, inbox, tmp_path):
+    """numFmtId="x1" (a hand-edited styles.xml): calamine reads the file; the percent-style lookup raised
+    ValueError, told to the unit in English as a program error (read.failed)."""
+    values = {"1": done(**{"完成进度(%)": 1}), "2": ongoing(), "3": ongoing()}
+    data = _xlsx_bytes(tmp_path, values=values, spoil=Spoil(percent_cells=("1",)))
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        styles = zf.read("xl/styles.xml").decode()
+    styles = styles.replace('<numFmt numFmtId="164"', '<numFmt numFmtId="x1"')
+    assert 'numFmtId="x1"' in styles
+    (ws.inbox / "财政局.xlsx").write_bytes(_rezip(data, replace={"xl/styles.xml": styles.encode()}))
+    ret, _ = _read_one(ws, "财政局.xlsx")
+    assert ret.unit == "县财政局"

@@ -118,7 +118,9 @@ class Book:
             self._book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         except calamine.PasswordError as exc:
             raise ReturnError("文件已加密，请取消密码后重新报送", file=name, code="file.encrypted") from exc
-        except Exception as exc:  # calamine raises several unrelated types for damaged files
+        except BaseException as exc:  # calamine raises several unrelated types for damaged files, or panics
+            if not isinstance(exc, Exception) and not is_panic(exc):
+                raise
             # calamine's words are English (“Cannot detect file format”): the unit is told in Chinese only
             raise ReturnError("工作簿已损坏，无法打开，请在 Excel 中重新保存后报送", file=name,
                               code="book.damaged") from exc
@@ -138,10 +140,12 @@ class Book:
                 merged = _clipped(raw.merged_cell_ranges or [], rows)
             except ReturnError:
                 raise
-            except Exception as exc:
+            except BaseException as exc:  # a panic too: a date past what calamine converts (-1e308 in a date cell)
+                if not isinstance(exc, Exception) and not is_panic(exc):
+                    raise
                 self.sheet_refused(name)  # what made it unreadable, when the format can tell
-                raise ReturnError("工作表已损坏，无法读取，请在 Excel 中重新保存后报送", file=self.name, sheet=name,
-                                  code="sheet.unreadable") from exc
+                raise ReturnError(f"工作表「{name}」已损坏，无法读取，请在 Excel 中重新保存后报送", file=self.name,
+                                  sheet=name, code="sheet.unreadable") from exc
             self._sheets[name] = Sheet(name, self.states.get(name, VISIBLE), rows, merged)
         return self._sheets[name]
 
@@ -177,6 +181,12 @@ class Book:
     def formula_cells(self, sheet: str) -> set[tuple[int, int]]:
         """Cells holding a formula (their cached value is what `sheet()` shows)."""
         return set()
+
+
+def is_panic(exc: BaseException) -> bool:
+    """A Rust panic in calamine: pyo3 raises it as PanicException, a BaseException (not an Exception) whose
+    class is only made at the first panic, so it is told by name. It ends no process: the file is refused."""
+    return type(exc).__name__ == "PanicException"
 
 
 def too_big(name: str, sheet: str, rows: int, cols: int | None = None) -> ReturnError:

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 
 from ..errors import ReturnError
 from . import archive
-from .base import MAX_CELLS, SAVE_AS_XLSX, Book, Reader, parse_stamp, parse_xml
+from .base import MAX_CELLS, SAVE_AS_XLSX, Book, Reader, parse_stamp, parse_xml, too_big
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -64,7 +64,14 @@ def identify_mimetype(mimetype: str | None, name: str) -> str | None:
 def read(data: bytes, name: str) -> OdsBook:
     zf = archive.open_zip(data, name)
     archive.refuse_doctype(zf, name)
-    return OdsBook(data, name, zf)
+    extents = _extents(_content(zf, name), name)
+    if sum(rows * cols for rows, cols in extents.values()) > MAX_CELLS:
+        # calamine reads every sheet when it opens the file: the sheets' cells together are what it allocates
+        sheet, (rows, cols) = max(extents.items(), key=lambda item: item[1][0] * item[1][1])
+        raise too_big(name, sheet, rows, cols)
+    book = OdsBook(data, name, zf)
+    book._extents = extents
+    return book
 
 
 class OdsBook(Book):
@@ -84,12 +91,7 @@ class OdsBook(Book):
             raise self.too_big(sheet, rows, cols)
 
     def _content(self) -> bytes:
-        try:
-            return self._zip.read("content.xml")
-        except KeyError:
-            return b""
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise ReturnError(archive.DAMAGED, file=self.name, code="zip.damaged") from exc
+        return _content(self._zip, self.name)
 
     def properties(self) -> dict[str, str]:
         try:
@@ -114,6 +116,15 @@ class OdsBook(Book):
         if self._percent is None:
             self._percent = _percent_cells(self._content(), self.name)
         return (row, col) in self._percent.get(sheet, set())
+
+
+def _content(zf: zipfile.ZipFile, name: str) -> bytes:
+    try:
+        return zf.read("content.xml")
+    except KeyError:
+        return b""
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ReturnError(archive.DAMAGED, file=name, code="zip.damaged") from exc
 
 
 def _extents(xml: bytes, name: str) -> dict[str, tuple[int, int]]:
@@ -170,10 +181,10 @@ def _percent_cells(xml: bytes, name: str) -> dict[str, set[tuple[int, int]]]:
             elif event == "start" and tag == f"{{{_TABLE}}}table-row":
                 row, col = row + 1, 0
             elif event == "end" and tag == f"{{{_TABLE}}}table-row":
-                row += int(element.get(f"{{{_TABLE}}}number-rows-repeated", "1")) - 1
+                row += _count(element.get(f"{{{_TABLE}}}number-rows-repeated")) - 1
                 element.clear()
             elif event == "end" and tag in (f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell"):
-                span = int(element.get(repeat, "1"))
+                span = _count(element.get(repeat))
                 if element.get(f"{{{_OFFICE}}}value-type") == "percentage" and span < 1024:
                     found.setdefault(table, set()).update((row, c) for c in range(col, col + span))
                 col += span

@@ -6,10 +6,12 @@ and WPS .et files are: `classify_ole` tells them apart by their stream names.
 
 from __future__ import annotations
 
+import io
+import struct
 from pathlib import PurePosixPath
 
 from ..errors import ReturnError
-from .base import SAVE_AS_XLSX, Book, Reader
+from .base import MAX_CELLS, SAVE_AS_XLSX, Book, Reader, too_big
 
 MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
@@ -49,7 +51,91 @@ def identify(data: bytes, name: str) -> str | None:
 
 
 def read(data: bytes, name: str) -> XlsBook:
+    _check_extents(data, name)
     return XlsBook(data, name)
+
+
+def _check_extents(data: bytes, name: str) -> None:
+    """calamine reads every sheet of an .xls when it opens it, each from A1 to its last cell (by the cells'
+    positions and the DIMENSIONS record): one cell at row 65536, column 65536 takes 4 billion cells and aborts
+    the reader. What the records declare is summed over the sheets and refused past MAX_CELLS, naming the
+    largest sheet, before calamine sees the file."""
+    extents = sheet_extents(data)
+    if sum(rows * cols for rows, cols in extents.values()) > MAX_CELLS:
+        sheet, (rows, cols) = max(extents.items(), key=lambda item: item[1][0] * item[1][1])
+        raise too_big(name, sheet, rows, cols)
+
+
+# BIFF5/8 records: cells (row, column first), rows of cells (row, first column … last column at the end)
+_CELLS = frozenset({0x0006, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6})
+_CELL_RUNS = frozenset({0x00BD, 0x00BE})  # MULRK, MULBLANK
+_BOF, _DIMENSIONS, _BOUNDSHEET, _FILEPASS = 0x0809, 0x0200, 0x0085, 0x002F
+_HEADER = struct.Struct("<HH")
+
+
+def sheet_extents(data: bytes) -> dict[str, tuple[int, int]]:
+    """Rows and columns from A1 to the last cell each sheet's records place or declare, by sheet name, read
+    from the records (no cell is made); {} when the workbook stream cannot be found (calamine then refuses the
+    file) or is encrypted."""
+    stream = _workbook_stream(data)
+    names: dict[int, str] = {}  # offset of a sheet's BOF → its name (BOUNDSHEET)
+    found: dict[str, tuple[int, int]] = {}
+    sheet: str | None = None
+    rows = cols = sheets = 0
+    pos, end = 0, len(stream)
+    while pos + 4 <= end:
+        kind, length = _HEADER.unpack_from(stream, pos)
+        body = pos + 4
+        if kind == _BOF:
+            if sheet is not None:
+                found[sheet] = (max(rows, 1), max(cols, 1))
+            sheet, rows, cols = (names.get(pos, f"第{sheets + 1}个工作表") if pos else None), 0, 0
+            sheets += pos > 0
+        elif kind == _FILEPASS:
+            return {}
+        elif kind == _BOUNDSHEET and length >= 8:
+            names[struct.unpack_from("<I", stream, body)[0]] = _sheet_name(stream[body + 6:body + length])
+        elif sheet is not None and kind in _CELLS and length >= 4:
+            row, col = _HEADER.unpack_from(stream, body)
+            rows, cols = max(rows, row + 1), max(cols, col + 1)
+        elif sheet is not None and kind in _CELL_RUNS and length >= 6:
+            row = struct.unpack_from("<H", stream, body)[0]
+            last = struct.unpack_from("<H", stream, body + length - 2)[0]
+            rows, cols = max(rows, row + 1), max(cols, last + 1)
+        elif sheet is not None and kind == _DIMENSIONS and length >= 8:
+            if length >= 14:
+                _, last_row, _, last_col = struct.unpack_from("<IIHH", stream, body)
+            else:
+                _, last_row, _, last_col = struct.unpack_from("<HHHH", stream, body)
+            rows, cols = max(rows, last_row), max(cols, last_col)
+        pos = body + length
+    if sheet is not None:
+        found[sheet] = (max(rows, 1), max(cols, 1))
+    return found
+
+
+def _sheet_name(raw: bytes) -> str:
+    """A BOUNDSHEET's name: BIFF8 (length, flags, Latin-1 or UTF-16) or BIFF5 (length, bytes); best effort."""
+    if len(raw) >= 2 and raw[1] in (0, 1) and len(raw) >= 2 + raw[0] * (raw[1] + 1):
+        text = raw[2:2 + raw[0] * (raw[1] + 1)]
+        return text.decode("utf-16-le" if raw[1] else "latin-1", "replace")
+    return raw[1:1 + raw[0]].decode("gbk", "replace") if raw else ""
+
+
+def _workbook_stream(data: bytes) -> bytes:
+    """The Workbook (BIFF8) or Book (BIFF5) stream of the OLE2 file, by xlrd's reader of compound files (which
+    refuses cyclic or out-of-range sector chains); b"" when it cannot be had."""
+    from xlrd import compdoc
+
+    try:
+        document = compdoc.CompDoc(data, logfile=io.StringIO())
+        for stream_name in ("Workbook", "Book"):
+            memory, base, size = document.locate_named_stream(stream_name)
+            if memory is not None and size and size > 0:
+                return bytes(memory[base:base + size])
+    except Exception:  # a damaged container: calamine refuses it, saying so
+        return b""
+    return b""
 
 
 class XlsBook(Book):

@@ -463,17 +463,25 @@ def _percent_styles(xml: bytes | None, name: str) -> frozenset[str]:
     if xml is None:
         return frozenset()
     root = parse_xml(xml, name)
-    percent_ids = set(_PERCENT_BUILTIN)
+    percent_ids: set[int | None] = set(_PERCENT_BUILTIN)
     styles: set[str] = set()
     for element in root.iter():
         if _local(element.tag) == "numFmt" and "%" in _QUOTED.sub("", element.get("formatCode", "")):
-            percent_ids.add(int(element.get("numFmtId", "-1")))
+            percent_ids.add(_format_id(element.get("numFmtId", "-1")))
     xfs = next((e for e in root if _local(e.tag) == "cellXfs"), None)
+    percent_ids.discard(None)
     for index, xf in enumerate(xfs if xfs is not None else []):
-        if int(xf.get("numFmtId", "0")) in percent_ids:
+        if _format_id(xf.get("numFmtId", "0")) in percent_ids:
             styles.add(str(index))
     return frozenset(styles)
 
+
+def _format_id(text: str) -> int | None:
+    """A numFmtId as a number; None for one that is not (calamine reads such a file: so do we, without percent)."""
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 def _local(tag: str) -> str:
