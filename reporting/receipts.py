@@ -50,7 +50,9 @@ START_METHOD: str | None = None  # multiprocessing start method; None = the plat
 _LEVEL_ORDER = {ERROR: 0, WARNING: 1, MISSING: 2}
 # A receipt writes each string in its cell: what it writes is the same whatever else is in the book, so the
 # writer keeps it from one receipt to the next (tests/test_xlsx_writer.py: the same book as with shared strings).
-RECEIPT_WRITER = functools.partial(xlsx_writer.Workbook, options={"strings": "inline"})
+# Its styles are numbered alike in every receipt (workbook.receipt_formats), so rows are written as XML at once
+# (tests/test_receipt_content.py: what openpyxl reads is what the book numbered by first use holds).
+RECEIPT_WRITER = functools.partial(xlsx_writer.Workbook, options={"strings": "inline", "styles": "fixed"})
 
 
 def receipt_path(ws: Workspace, round_name: str, unit: str) -> Path:

@@ -120,6 +120,8 @@ def write_unit_workbook(
     values = placeholder_values(campaign, unit, round_name, due, contact)
     with atomic_path(path) as tmp:
         book = writer(str(tmp))
+        if kind == KIND_RECEIPT and hasattr(book, "fix_styles"):
+            book.fix_styles(receipt_formats(template))
         formats = _Formats(book)
         _set_properties(book, kind=kind, unit=unit, round_name=round_name, campaign=campaign)
         guide = book.add_worksheet(SHEET_GUIDE)
@@ -156,6 +158,45 @@ class _Formats:
         return made
 
 
+def receipt_formats(template: TemplateSpec) -> list[Format]:
+    """Every format a receipt from this template may use, in one order (xlsx_writer's fixed style numbering):
+    what _write_guide, _write_ledger (marked cells too), _write_liaison and _write_problems ask _Formats for."""
+    found: list[Format] = [_verdict_format(color) for color in VERDICT_COLORS.values()]
+    found += [cell.format for cell in template.guide.cells]
+    found.append(template.title_format)
+    for column in template.columns:
+        found.append(column.header_format)
+        body = _body_format(column.body_format, column.header)
+        found += [body, *({**body, "bg_color": color} for color in MARK_FILLS.values())]
+    for column in template.liaison:
+        found += [column.header_format, {**column.body_format, **_liaison_extra(column.header)}]
+    found += [template.columns[-1].header_format, _problem_body(template)]
+    return found
+
+
+def _verdict_format(color: str) -> Format:
+    return {"bold": True, "font_size": 14, "font_color": color, "text_wrap": True, "valign": "top"}
+
+
+def _body_format(props: Format, header: str) -> Format:
+    """A task row's cell format in a ledger column."""
+    return {**props, "locked": header in GIVEN_COLUMNS, "text_wrap": True}
+
+
+def _liaison_extra(header: str) -> dict[str, object]:
+    locked = header == LIAISON_COLUMNS[0]
+    extra: dict[str, object] = {"locked": locked}
+    if locked:
+        extra["bg_color"] = "#F2F2F2"
+    if header in TEXT_LIAISON_COLUMNS:
+        extra["num_format"] = "@"  # typed digits stay text: 13900000000, not 1.39E+10
+    return extra
+
+
+def _problem_body(template: TemplateSpec) -> Format:
+    return {**template.columns[-1].body_format, "text_wrap": True, "valign": "top"}
+
+
 def _set_properties(book: Any, *, kind: str, unit: str, round_name: str, campaign: str) -> None:
     book.set_properties({"title": f"{unit} {round_name} {kind}", "subject": campaign, "author": "reporting",
                          "comments": "请勿删除隐藏的工作表，工具据此识别本文件。"})
@@ -175,8 +216,7 @@ def _write_guide(sheet: Worksheet, formats: _Formats, guide: FreeSheet, values: 
     if verdict:
         accepted = verdict.startswith("已接收")
         color = VERDICT_COLORS[accepted]
-        sheet.write_string(0, 0, verdict, formats.get({"bold": True, "font_size": 14, "font_color": color,
-                                                       "text_wrap": True, "valign": "top"}))
+        sheet.write_string(0, 0, verdict, formats.get(_verdict_format(color)))
         sheet.set_row(0, _text_height(verdict, guide.widths.get(0, 100), 14))
         offset = 2
     merged_first = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in guide.merges}
@@ -258,7 +298,7 @@ class _RowLayout:
         self.marked_tasks = {task_id for task_id, _column in cell_marks}
 
     def _format(self, props: Format, header: str, **extra: object):
-        return self.formats.get(props, locked=header in GIVEN_COLUMNS, text_wrap=True, **extra)
+        return self.formats.get(_body_format(props, header), **extra)
 
     def marked(self, col: int, level: str):
         column = self.columns[col]
@@ -413,13 +453,7 @@ def _write_liaison(sheet: Worksheet, formats: _Formats, template: TemplateSpec, 
         sheet.set_column(col, col, column.width)
         sheet.write_string(0, col, column.header, formats.get(column.header_format))
         value = unit if column.header == LIAISON_COLUMNS[0] else liaison.get(column.header, "")
-        locked = column.header == LIAISON_COLUMNS[0]
-        extra: dict[str, object] = {"locked": locked}
-        if locked:
-            extra["bg_color"] = "#F2F2F2"
-        if column.header in TEXT_LIAISON_COLUMNS:
-            extra["num_format"] = "@"  # typed digits stay text: 13900000000, not 1.39E+10
-        _write_value(sheet, 1, col, value or None, formats.get(column.body_format, **extra))
+        _write_value(sheet, 1, col, value or None, formats.get(column.body_format, **_liaison_extra(column.header)))
     sheet.set_row(1, 24)
     sheet.set_selection(1, 1, 1, 1)
     _print_setup(sheet, unit, 0)
@@ -429,7 +463,7 @@ def _write_liaison(sheet: Worksheet, formats: _Formats, template: TemplateSpec, 
 def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec, unit: str,
                     problems: list[list[str]], verdict: str | None) -> None:
     header = formats.get(template.columns[-1].header_format)
-    body = formats.get(template.columns[-1].body_format, text_wrap=True, valign="top")
+    body = formats.get(_problem_body(template))
     widths = _PROBLEM_WIDTHS
     for col, (name, width) in enumerate(zip(PROBLEMS_COLUMNS, widths, strict=True)):
         sheet.set_column(col, col, width)

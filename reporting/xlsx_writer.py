@@ -198,6 +198,110 @@ def _fixed_cells(values: tuple, first: int, formatted: bool) -> _Fixed | None:
     return _Fixed(tails, first, low, high)
 
 
+def _cell_tail(value: object) -> str | None:
+    """A formatted cell's XML after its reference and style, as write_values writes `value` (None: a text long
+    enough to be cut, which write_values cuts and tells)."""
+    if value.__class__ is str:
+        if not value:
+            return "/>"
+        if len(value) > STRING_MAX // 2:
+            return None
+        return _inline(value)
+    if value is None:
+        return "/>"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return f"><v>{value:.16G}</v></c>"
+    return _cell_tail(str(value))
+
+
+class _RowFrame:
+    """A row's cells from column A in a book with fixed style numbering, made once per sheet and list of
+    formats: a template of the cells outside `fixed` (each one formatted, so each value is a cell) with a slot for
+    the row's number, each value's XML and the `fixed` columns' cells (made once per process, _fixed_cells)."""
+
+    __slots__ = ("end", "first", "formatted", "high", "low", "outside", "shown", "template")
+
+    def __init__(self, formats: list[Format | None], first: int, end: int, formatted: bool) -> None:
+        self.first, self.end, self.formatted = first, end, formatted
+        style = [f' s="{f.xf}"' if f is not None else "" for f in formats]
+        self.shown = tuple(style[first:end])
+        self.outside = [*range(first), *range(end, len(formats))]
+        slots = iter(range(2, 2 + len(self.outside)))
+        cells = [f'<c r="{_COLS[col]}{{0}}"{style[col]}{{{next(slots)}}}' for col in range(first)]
+        cells.append("{1}")
+        cells += [f'<c r="{_COLS[col]}{{0}}"{style[col]}{{{next(slots)}}}' for col in range(end, len(formats))]
+        self.template = "".join(cells)
+        self.low = 0 if first > 0 else -1
+        self.high = len(formats) - 1 if end < len(formats) else -1
+
+    @classmethod
+    def of(cls, formats: list[Format | None], fixed: tuple[int, int] | None) -> _RowFrame | None:
+        """The frame of rows in these formats; None when a cell outside `fixed` has no format (an empty value
+        there is no cell), or the formats in `fixed` are partly set."""
+        first, end = fixed if fixed is not None else (len(formats), len(formats))
+        if any(formats[col] is None for col in (*range(first), *range(end, len(formats)))):
+            return None
+        nones = formats[first:end].count(None)
+        if nones not in (0, end - first):
+            return None
+        return cls(formats, first, end, nones == 0)
+
+    def cells(self, r1: str, values: list) -> tuple[str, int, int] | None:
+        """The row's cells' XML (row number r1, from 1), first and last column with a cell; None when a text is
+        long enough to be cut, or there is no cell."""
+        tails = []
+        for col in self.outside:
+            tail = _cell_tail(values[col])
+            if tail is None:
+                return None
+            tails.append(tail)
+        low, high = self.low, self.high
+        inside = ""
+        if self.first < self.end:
+            same = _fixed_cells(tuple(values[self.first:self.end]), self.first, self.formatted)
+            if same is None:
+                return None
+            inside = r1.join(same.pieces(self.shown))
+            if same.low >= 0:
+                if low < 0:
+                    low = same.low
+                if self.high < 0:
+                    high = same.high
+        if low < 0:
+            if self.high < 0:
+                return None
+            low = self.end
+        if high < 0:
+            high = self.first - 1
+        return self.template.format(r1, inside, *tails), low, high
+
+
+class FixedStyles:
+    """Style numbering fixed for many books (a receipt's every format, marked and coloured ones too, in one order):
+    styles.xml and the theme made once, each format's xf index known when it is made."""
+
+    def __init__(self, props: tuple[tuple[tuple[str, object], ...], ...]) -> None:
+        keys = tuple(dict.fromkeys(tuple(sorted(p)) for p in props))
+        self.styles, self.theme, self.xf = _styles(keys, keys, True)
+        self.formats: dict[tuple, Format] = {}
+
+    def format(self, props: dict) -> Format:
+        fmt = Format(props)
+        found = self.formats.get(fmt.key)
+        if found is None:
+            if fmt.key not in self.xf:
+                raise ValueError(f"a format not among the fixed styles: {fmt.key}")
+            fmt.xf = self.xf[fmt.key]
+            found = self.formats[fmt.key] = fmt
+        return found
+
+
+@lru_cache(maxsize=16)
+def fixed_styles(props: tuple[tuple[tuple[str, object], ...], ...]) -> FixedStyles:
+    """The FixedStyles of these formats' properties (each as a tuple of items), once per process."""
+    return FixedStyles(props)
+
+
 class Worksheet:
     def __init__(self, book: Workbook, name: str, index: int) -> None:
         self.book = book
@@ -208,6 +312,9 @@ class Worksheet:
         # first and last column with a cell, the _Fixed cells in it or None). A row is in `rows` or in `lines`,
         # never in both.
         self.lines: dict[int, tuple[list[Format | None], list[str | None], int, int, _Fixed | None]] = {}
+        # Rows written whole in a book with fixed style numbering: their cells' XML, first and last column.
+        self.raw: dict[int, tuple[str, int, int]] = {}
+        self._frames: dict[int, tuple[list[Format | None], _RowFrame | None]] = {}  # id(formats) → the row frame
         self.heights: dict[int, int] = {}  # row → pixels
         self.widths: dict[int, int] = {}  # col → pixels
         self.merges: list[tuple[int, int, int, int]] = []
@@ -236,6 +343,8 @@ class Worksheet:
 
     def _unline(self, row: int) -> dict[int, tuple[Format | None, str]]:
         """A row written whole by write_values as cells one by one, for a write into it afterwards (rare)."""
+        if row in self.raw:
+            raise NotImplementedError("a write into a row written whole in a book with fixed styles")
         line = self.lines.pop(row, None)
         if line is None:
             return {}
@@ -270,9 +379,11 @@ class Worksheet:
         columns, the same in every unit's workbook of a round). In a book with each string in its cell their
         cells are made once per process (when the formats there are all set or all None) and written as one
         piece; the bytes are the same as without."""
-        if row in self.rows or row in self.lines:  # written before: cell by cell, as the other writes
+        if row in self.rows or row in self.lines or row in self.raw:  # written before: cell by cell
             for col, value in enumerate(values):
                 self._write_one(row, col, value, formats[col])
+            return
+        if self.book.fixed is not None and self._write_raw(row, values, formats, fixed):
             return
         same = None
         if fixed is not None and self.book.inline:
@@ -297,6 +408,23 @@ class Worksheet:
                 high = high_rest
         if low >= 0:
             self.lines[row] = (formats, tails, low, high, same)
+
+    def _write_raw(self, row: int, values: list, formats: list[Format | None], fixed: tuple[int, int] | None,
+                   ) -> bool:
+        """write_values in a book with fixed style numbering: the row's XML made now, from the row frame of these
+        formats (made once per sheet and list of formats); False (nothing written) for a row it does not take:
+        an unformatted cell outside `fixed`, or a text long enough to be cut (write_values cuts and tells it)."""
+        found = self._frames.get(id(formats))
+        if found is None or found[0] is not formats:
+            found = self._frames[id(formats)] = (formats, _RowFrame.of(formats, fixed))
+        frame = found[1]
+        if frame is None:
+            return False
+        made = frame.cells(str(row + 1), values)
+        if made is None:
+            return False
+        self.raw[row] = made
+        return True
 
     def _tails(self, row: int, values: list, formats: list[Format | None], offset: int,
                ) -> tuple[list[str | None], int, int]:
@@ -384,7 +512,7 @@ class Worksheet:
         if height is not None:
             self.heights[row] = _row_pixels(height)
             # xlsxwriter counts the first column written so far, else 0
-            if not self.rows and not self.lines and not self.others:
+            if not self.rows and not self.lines and not self.raw and not self.others:
                 self.others.append((row, 0))
             else:
                 self.others.append((row, -1))
@@ -392,12 +520,14 @@ class Worksheet:
 
     def _dimension(self) -> tuple[int, int, int, int] | None:
         """(first row, first column, last row, last column) of what was written, as xlsxwriter counts it."""
-        rows = [*self.rows, *self.lines, *(r for r, _ in self.others)]
+        rows = [*self.rows, *self.lines, *self.raw, *(r for r, _ in self.others)]
         if not rows:
             return None
         cols = [c for cells in self.rows.values() for c in (min(cells), max(cells)) if cells]
         if self.lines:
             cols += (min(line[2] for line in self.lines.values()), max(line[3] for line in self.lines.values()))
+        if self.raw:
+            cols += (min(raw[1] for raw in self.raw.values()), max(raw[2] for raw in self.raw.values()))
         cols += [c for _, c in self.others if c >= 0]
         return min(rows), min(cols), max(rows), max(cols)
 
@@ -608,17 +738,18 @@ class Worksheet:
     def _data(self, dims: tuple[int, int, int, int] | None) -> str:
         if dims is None:
             return "<sheetData/>"
-        rows, lines, heights, names = self.rows, self.lines, self.heights, _COLS
+        rows, lines, raws, heights, names = self.rows, self.lines, self.raw, self.heights, _COLS
         spans = self._spans()
         styles: dict[int, list[str]] = {}  # id of a whole row's formats → each cell's ' s="…"'
         fixed_styles: dict[tuple[int, int], tuple[str, ...]] = {}  # (id of such a list, first fixed column) → theirs
         out = ["<sheetData>"]
         append = out.append
         for row in range(dims[0], dims[2] + 1):
-            line = lines.get(row)
-            cells = rows.get(row) if line is None else None
+            raw = raws.get(row)
+            line = lines.get(row) if raw is None else None
+            cells = rows.get(row) if line is None and raw is None else None
             pixels = heights.get(row)
-            if line is None and not cells and pixels is None:
+            if raw is None and line is None and not cells and pixels is None:
                 continue
             r1 = row + 1
             head = f'<row r="{r1}"'
@@ -627,6 +758,9 @@ class Worksheet:
                 head += f' spans="{span}"'
             if pixels is not None and pixels != DEFAULT_ROW_PIXELS:
                 head += f' ht="{pixels * 0.75:.16g}" customHeight="1"'
+            if raw is not None:
+                append(f"{head}>{raw[0]}</row>")
+                continue
             if line is not None:
                 formats, tails, same = line[0], line[1], line[4]
                 style = styles.get(id(formats))
@@ -685,6 +819,12 @@ class Worksheet:
                 spans[row >> 4] = [low, high]
             else:
                 found[0], found[1] = min(found[0], low), max(found[1], high)
+        for row, (_xml, low, high) in self.raw.items():
+            found = spans.get(row >> 4)
+            if found is None:
+                spans[row >> 4] = [low, high]
+            else:
+                found[0], found[1] = min(found[0], low), max(found[1], high)
         for row, col, *_ in self.comments:
             found = spans.get(row >> 4)
             if found is None:
@@ -702,6 +842,8 @@ class Workbook:
         does (no shared strings part): a sheet's cells then depend on nothing else in the book."""
         self.filename = filename
         self.inline = (options or {}).get("strings") == "inline"
+        self.fixing = (options or {}).get("styles") == "fixed"
+        self.fixed: FixedStyles | None = None
         self.sheets: list[Worksheet] = []
         self.active = 0
         self.properties: dict[str, str] = {}
@@ -714,7 +856,17 @@ class Workbook:
         self.sheets.append(sheet)
         return sheet
 
+    def fix_styles(self, formats: list[dict]) -> None:
+        """With options {"styles": "fixed"}: number the styles as these formats (every one the book's cells may
+        use, in this order) for every book given the same, each format's index known when it is made, so rows are
+        written as XML at once (else nothing: styles are numbered by first use, as xlsxwriter numbers them).
+        Before any add_format."""
+        if self.fixing:
+            self.fixed = fixed_styles(tuple(tuple(f.items()) for f in formats))
+
     def add_format(self, properties: dict | None = None) -> Format:
+        if self.fixed is not None:
+            return self.fixed.format(properties or {})
         return Format(properties or {})
 
     def set_properties(self, properties: dict) -> None:
@@ -726,17 +878,20 @@ class Workbook:
         self.custom.append((name, value))
 
     def close(self) -> None:
-        seen: dict[Format, None] = {}
-        for sheet in self.sheets:
-            sheet._formats_in_order(seen)
-        first: dict[tuple, Format] = {}  # formats of the same properties are one format
-        for fmt in seen:
-            first.setdefault(fmt.key, fmt)
         commented = [s for s in self.sheets if s.comments]
-        styles, theme, xf = _styles(tuple(first), tuple(tuple(f.props.items()) for f in first.values()),
-                                    bool(commented))
-        for fmt in seen:
-            fmt.xf = xf[fmt.key]
+        if self.fixed is not None:
+            styles, theme = self.fixed.styles, self.fixed.theme
+        else:
+            seen: dict[Format, None] = {}
+            for sheet in self.sheets:
+                sheet._formats_in_order(seen)
+            first: dict[tuple, Format] = {}  # formats of the same properties are one format
+            for fmt in seen:
+                first.setdefault(fmt.key, fmt)
+            styles, theme, xf = _styles(tuple(first), tuple(tuple(f.props.items()) for f in first.values()),
+                                        bool(commented))
+            for fmt in seen:
+                fmt.xf = xf[fmt.key]
         if len(commented) > 1:
             raise NotImplementedError("comments on more than one sheet")
         parts: list[tuple[str, str | bytes]] = [

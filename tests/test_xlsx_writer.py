@@ -10,6 +10,7 @@ go through LibreOffice in test_generate_office.py (generate writes with this wri
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import math
 import re
@@ -33,6 +34,7 @@ from reporting.workbook import CellMark, WorkbookRow, write_unit_workbook
 from reporting.workbook_spec import KIND_RECEIPT, LEDGER_COLUMNS, SHEET_LEDGER
 from reporting.workbook_template import TextCell, load_template
 
+INLINE = functools.partial(xlsx_writer.Workbook, options={"strings": "inline"})  # styles numbered by first use
 AWKWARD = ['a & b < c > d "q"', " 前后有空格 ", "两行\n文字", "控制\x01字符", "字面 _x0041_ 转义", "=1+1",
            "长" * 400, ""]
 
@@ -201,15 +203,16 @@ def test_whole_rows_and_single_cells_mixed_are_what_xlsxwriter_writes(tmp_path):
 
 @pytest.mark.parametrize("case", ["receipt", "accepted receipt", "merged guide"])
 def test_a_receipt_is_the_book_with_shared_strings_but_each_string_in_its_cell(tmp_path, spec, case):
-    """Receipts keep each string in its cell (no sharedStrings part): every other byte of every part, every cell,
-    style, comment, row height, validation and print setting, is what the shared-strings writer (xlsxwriter's
-    bytes, above) writes; and both read back the same."""
+    """Each string in its cell (no sharedStrings part), as receipts write them: every other byte of every part,
+    every cell, style, comment, row height, validation and print setting, is what the shared-strings writer
+    (xlsxwriter's bytes, above) writes; and both read back the same. (Receipts also number their styles alike in
+    every book: tests/test_receipt_content.py holds what that book shows to this one.)"""
     template = _merged_guide(spec) if case == "merged guide" else spec
     kwargs = CASES["receipt" if case == "merged guide" else case]
     options = {"campaign": "某县 & 法治", "unit": "县A&B局", "round_name": "2026年第四季度",
                "due": date(2026, 12, 31), "contact": "张三", "rows": _rows(40), "liaison": {"联络员": "李四"}, **kwargs}
     inline, shared = tmp_path / "inline.xlsx", tmp_path / "shared.xlsx"
-    write_unit_workbook(inline, template, writer=RECEIPT_WRITER, **options)
+    write_unit_workbook(inline, template, writer=INLINE, **options)
     write_unit_workbook(shared, template, **options)
     with zipfile.ZipFile(inline) as ours, zipfile.ZipFile(shared) as theirs:
         strings = re.findall(r"<si>(.*?)</si>", theirs.read("xl/sharedStrings.xml").decode(), re.S)
