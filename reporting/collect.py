@@ -207,6 +207,10 @@ def _inbox_files(ws: Workspace, result: CollectResult) -> list[_InboxFile]:
     found = []
     for folder, dirs, names in os.walk(ws.inbox, onerror=None):
         base = Path(folder)
+        if dirs and len(base.relative_to(ws.inbox).parts) >= MAX_FOLDER_DEPTH:  # os.walk recurses: ~1,000 levels end it
+            rel = _readable_name(base.relative_to(ws.inbox).as_posix())
+            result.files.append(FileOutcome(f"inbox/{rel}", ERROR_FILE, TOO_DEEP, code="inbox.too_deep"))
+            dirs.clear()
         for name in sorted(dirs):
             rel = _readable_name((base / name).relative_to(ws.inbox).as_posix())
             if (base / name).is_symlink():
@@ -235,6 +239,8 @@ def _inbox_files(ws: Workspace, result: CollectResult) -> list[_InboxFile]:
 LINK_SKIPPED = "是符号链接，collect 不跟随链接读取，已跳过；请把文件本身复制到 inbox/"
 SPECIAL_SKIPPED = "不是普通文件（管道、设备等），已跳过"
 FOLDER_SKIPPED = "是文件夹而不是文件，已跳过；如需报送其中的文件，请把它们直接放入 inbox/"
+MAX_FOLDER_DEPTH = 32  # folders below inbox/ that are looked into
+TOO_DEEP = f"文件夹层级过深（超过 {MAX_FOLDER_DEPTH} 层），其中更深的文件夹未读取；请把文件直接放入 inbox/"
 _FILE_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".zip", ".et"}
 
 

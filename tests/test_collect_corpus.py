@@ -44,12 +44,14 @@ def _collect(ws, **options):
 
 
 def _inbox_bytes(ws) -> dict[str, bytes]:
-    found = {}
-    for folder, _, names in os.walk(ws.inbox):
-        for name in names:
-            path = Path(folder) / name
-            if path.is_file() and not path.is_symlink():
-                found[str(path)] = path.read_bytes()
+    found, folders = {}, [str(ws.inbox)]
+    while folders:  # not os.walk, which recurses (a test nests 1,100 folders)
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                elif entry.is_file(follow_symlinks=False):
+                    found[entry.path] = Path(entry.path).read_bytes()
     return found
 
 
@@ -1504,3 +1506,71 @@ def test_number_format_id_that_is_no_number_is_read(ws, inbox, tmp_path):
     (ws.inbox / "财政局.xlsx").write_bytes(_rezip(data, replace={"xl/styles.xml": styles.encode()}))
     ret, _ = _read_one(ws, "财政局.xlsx")
     assert ret.unit == "县财政局"
+
+
+def _merged(data: bytes, refs: list[str]) -> bytes:
+    merges = "".join(f'<mergeCell ref="{ref}"/>' for ref in refs)
+    xml = _sheet_xml(data).replace("</sheetData>", f'</sheetData><mergeCells count="{len(refs)}">{merges}</mergeCells>')
+    return _rezip(data, replace={"xl/worksheets/sheet1.xml": xml.encode()})
+
+
+def test_merge_range_repeated_is_spread_and_told_once(ws, inbox, tmp_path):
+    """One range written 50,000 times (a 10 KB file): each copy was spread over its cells again and stored as
+    a warning of its own (200,000 copies took a worker 15 s and stored 200,000 problem rows)."""
+    values = {"1": done(), "2": ongoing(工作举措及成效="统一部署推进。"), "3": ongoing(工作举措及成效=None)}
+    data = _xlsx_bytes(tmp_path, values=values)
+    (ws.inbox / "财政局.xlsx").write_bytes(_merged(data, ["K4:K5"] * 50_000))
+    ret, conn = _read_one(ws, "财政局.xlsx")
+    assert _answer(conn, ret.submission_id, "3")["measures"] == "统一部署推进。"
+    assert [c for c, _ in _codes(conn, ret.submission_id)].count("cells.merged") == 1
+
+
+def test_overlapping_merge_ranges_are_refused_naming_the_sheet(ws, inbox, tmp_path):
+    """Ranges that overlap (no program writes them; distinct ones can each spread over most of the sheet)."""
+    data = _merged(_xlsx_bytes(tmp_path), ["A1:Q5", "A1:Q4", "K3:K5"])
+    _refused(ws, "财政局.xlsx", data, "sheet.unreadable", "工作表「工作台账」的合并单元格相互重叠")
+
+
+def test_folders_nested_past_the_depth_are_skipped(ws, inbox, tmp_path):
+    """1,100 folders one inside the other (a zip unpacked into itself): os.walk recursed until RecursionError,
+    a traceback, and no file of inbox/ was collected, in this run or any later one."""
+    folders = [ws.inbox / "层"]
+    for _ in range(1100):
+        folders.append(folders[-1] / "a")
+    try:
+        for folder in folders:
+            folder.mkdir()
+        (folders[2] / "财政局.xlsx").write_bytes(_xlsx_bytes(tmp_path))
+        (folders[-1] / "甲镇.xlsx").write_bytes(_xlsx_bytes(tmp_path, "甲镇人民政府", {"2": ongoing()}))
+        result = _collect(ws)
+        assert [r.unit for r in _file(result, "a/a/财政局.xlsx").returns] == ["县财政局"]
+        deep = [f for f in result.files if f.code == "inbox.too_deep"]
+        assert len(deep) == 1 and "层级过深" in deep[0].message and not any("甲镇" in f.name for f in result.files)
+        _assert_consistent(ws, result)
+    finally:  # removed here: shutil.rmtree (pytest's clean-up) recurses too
+        for folder in reversed(folders):
+            for path in folder.glob("*.xlsx"):
+                path.unlink()
+            if folder.exists():
+                folder.rmdir()
+
+
+def test_names_from_inbox_are_printed_on_one_line_without_escape_sequences(ws, inbox, tmp_path):
+    """File names are the sender's: a line break split the one-line message, an escape sequence reached the
+    terminal (recolouring, clearing it, retitling the window, or hiding the lines above), a right-to-left
+    override showed 甲镇\\u202excod.xlsx as 甲镇xlsx.doc. Printed escaped; stored as they are."""
+    from click.testing import CliRunner
+
+    from reporting.cli import main
+
+    (ws.inbox / "财政局\n台账.xlsx").write_bytes(_xlsx_bytes(tmp_path))
+    (ws.inbox / "坏\x1b[2J\x1b]0;标题\x07.xlsx").write_bytes(b"not a workbook")
+    (ws.inbox / "甲镇\u202excod.xlsx").write_bytes(b"")
+    output = CliRunner().invoke(main, ["collect", "-w", str(ws.root)]).output
+    assert "\x1b" not in output and "\u202e" not in output and "\x07" not in output
+    lines = output.splitlines()
+    assert any(line.startswith("inbox/财政局\\n台账.xlsx → 县财政局") for line in lines), output
+    assert any(line.startswith("inbox/坏\\x1b[2J\\x1b]0;标题\\x07.xlsx：") for line in lines), output
+    assert any(line.startswith("inbox/甲镇\\u202excod.xlsx：文件为空") for line in lines), output
+    stored = {r["inbox_path"] for r in connect(ws.db_path).execute("SELECT inbox_path FROM files")}
+    assert "inbox/财政局\n台账.xlsx" in stored

@@ -10,7 +10,7 @@ from ..collect import DUPLICATE, ERROR_FILE, CollectResult, FileOutcome, ReturnO
 from ..receipts import RECEIPTS_DIR
 from ..status import parse_as_of, round_status, status_table
 from ..workspace import Workspace
-from .common import COMMAND_SETTINGS, echo_json, handles_errors, progress_bar, workspace_option
+from .common import COMMAND_SETTINGS, echo_json, handles_errors, one_line, progress_bar, workspace_option
 
 
 @click.command("collect", **COMMAND_SETTINGS)
@@ -24,7 +24,7 @@ def collect_command(ws: Workspace, round_name: str | None) -> None:
         result = collect_inbox(ws, round_name=round_name, progress=hook)
     for outcome in result.files:
         for line in file_lines(outcome):
-            click.echo(line)
+            click.echo(one_line(line))
     click.echo(summary(ws, result))
 
 
@@ -110,5 +110,5 @@ def confirm_command(ws: Workspace, file: Path, unit: str | None) -> None:
         line = f"{done.file} → {done.unit}（{done.round}）：已确认，作为该单位最新的报送"
         if done.superseded:
             line += "；替代此前报送的版本"
-        click.echo(line)
+        click.echo(one_line(line))
     click.echo("运行 reporting status 查看各单位报送情况。")

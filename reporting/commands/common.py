@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sqlite3
 import sys
 import traceback
@@ -67,6 +68,17 @@ def _discovered() -> Path:
         raise UserError(f"当前目录 {here} 及其上级目录都不是工作目录（没有 {SETTINGS_FILE}）：请进入工作目录，"
                         f"或用 -w 指定，或先运行 reporting init 目录 创建")
     return found
+
+
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str) -> str:
+    """A line about what units sent (file and zip entry names, what a workbook says) as the terminal should
+    show it: control characters (a line break, an escape sequence that would recolour or clear the screen,
+    retitle the window or hide the lines above) and bidirectional overrides (which show 甲\u202excod.xlsx as
+    甲xlsx.doc) written as escapes (\\n, \\x1b, \\u202e); the names are stored as they are."""
+    return _UNSHOWN.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def handles_errors(func: Callable) -> Callable:

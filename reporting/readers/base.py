@@ -54,6 +54,7 @@ FILE_RULES = {
     "inbox.link": "符号链接，不跟随读取",
     "inbox.special": "管道、设备等非普通文件",
     "inbox.folder": "名称像文件的文件夹",
+    "inbox.too_deep": "文件夹层级过深，更深的文件夹未读取",
     "inbox.unreadable": "无法打开（没有权限、已被移走等）",
     "return.round_unknown": "台账所属轮次没有生成记录",
     "return.unit_not_in_round": "单位在该轮次中没有任务",
@@ -137,7 +138,7 @@ class Book:
             try:
                 raw = self._book.get_sheet_by_name(name)
                 rows = raw.to_python(skip_empty_area=False)
-                merged = _clipped(raw.merged_cell_ranges or [], rows)
+                merged = _clipped(raw.merged_cell_ranges or [], rows, self.name, name)
             except ReturnError:
                 raise
             except BaseException as exc:  # a panic too: a date past what calamine converts (-1e308 in a date cell)
@@ -198,11 +199,17 @@ def too_big(name: str, sheet: str, rows: int, cols: int | None = None) -> Return
                        file=name, code="sheet.too_far")
 
 
-def _clipped(ranges: list, rows: list[list[Any]]) -> list[tuple[int, int, int, int]]:
-    """Merged ranges cut to the cells the sheet has (a range may claim the whole sheet: H3:XFD1048576)."""
+def _clipped(ranges: list, rows: list[list[Any]], file: str, sheet: str) -> list[tuple[int, int, int, int]]:
+    """Merged ranges cut to the cells the sheet has (a range may claim the whole sheet: H3:XFD1048576), each
+    once. Ranges that overlap (no program writes them; a few KB of one range repeated would spread a value
+    over millions of cells) cover more cells than the sheet has: the sheet is refused, by name."""
     height, width = len(rows), max((len(row) for row in rows), default=0)
-    return [(r0, c0, min(r1, height - 1), min(c1, width - 1)) for (r0, c0), (r1, c1) in ranges
-            if r0 < height and c0 < width]
+    clipped = list(dict.fromkeys((r0, c0, min(r1, height - 1), min(c1, width - 1)) for (r0, c0), (r1, c1) in ranges
+                                 if r0 < height and c0 < width))
+    if sum(max(r1 - r0 + 1, 0) * max(c1 - c0 + 1, 0) for r0, c0, r1, c1 in clipped) > height * width:
+        raise ReturnError(f"工作表「{sheet}」的合并单元格相互重叠（文件内容被改动或损坏），已拒收；"
+                          "请在 Excel 中重新保存后报送", file=file, sheet=sheet, code="sheet.unreadable")
+    return clipped
 
 
 def parse_xml(xml: bytes, name: str) -> ElementTree.Element:
