@@ -6,7 +6,9 @@ import hashlib
 import re
 
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-_FILE_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+# Windows' forbidden characters, control characters, and bidirectional controls (a file named
+# 照片\u202egpj.exe shows in Explorer as 照片exe.jpg: it would be opened as a photo and run)
+_FILE_FORBIDDEN = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]')
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 MAX_FILE_STEM = 120
 MAX_STEM_BYTES = 150  # a file name is at most 255 bytes on Linux/macOS (a Chinese character takes 3 in UTF-8)

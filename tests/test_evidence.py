@@ -358,3 +358,32 @@ def test_hostile_file_names_are_plain_text_in_the_catalogue_and_its_link_is_our_
     missing = openpyxl.load_workbook(result.missing)["未对应任务的文件"]
     listed = {r[1].value: r[1].data_type for r in missing.iter_rows(min_row=2)}
     assert {listed[name] for name in HOSTILE if name in listed} == {"s"} and len(listed) >= 4
+
+
+def test_exported_file_names_carry_no_direction_override(ws, tmp_path):
+    """照片\\u202egpj.exe shows in Explorer as 照片exe.jpg: exported under 佐证材料/ as it was sent, the
+    coordinator would open a program as a photo. Direction controls and DEL become "_" in the exported names
+    (the catalogue keeps the name as sent)."""
+    import io
+    import zipfile
+
+    record_round(ws)
+    finance = tmp_path / "财政局.xlsx"
+    write_return(finance, "县财政局", {"1": done()})
+    sent = ["1-会议照片\u202egpj.exe", "1-签到表\u2067fdp.bat\u2069.pdf", "1-方案\u200f\x7f.pdf"]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("台账.xlsx", finance.read_bytes())
+        for name in sent:
+            zf.writestr(name, b"%PDF-1.4 " + name.encode())
+    (ws.inbox / "县财政局报送.zip").write_bytes(out.getvalue())
+    collect_inbox(ws, workers=0)
+    result = write_evidence(ws)
+    exported = [p.name for p in ws.outbox.rglob("*") if p.is_file() and "佐证材料" in p.parts]
+    assert len(exported) == len(sent), exported
+    assert "1-会议照片_gpj.exe" in exported
+    for name in exported:
+        assert not any(ch in name for ch in "\u202e\u2067\u2069\u200f\x7f"), repr(name)
+    sheet = openpyxl.load_workbook(result.catalogue)["佐证材料目录"]
+    header = [c.value for c in sheet[1]]
+    assert set(sent) <= {row[header.index("文件")].value for row in sheet.iter_rows(min_row=2)}
