@@ -1574,3 +1574,20 @@ def test_names_from_inbox_are_printed_on_one_line_without_escape_sequences(ws, i
     assert any(line.startswith("inbox/甲镇\\u202excod.xlsx：文件为空") for line in lines), output
     stored = {r["inbox_path"] for r in connect(ws.db_path).execute("SELECT inbox_path FROM files")}
     assert "inbox/财政局\n台账.xlsx" in stored
+
+
+def test_return_saved_in_the_future_does_not_hold_every_later_resend(ws, inbox):
+    """A unit's computer with its clock at 2099 saves the first return: ranked by that time it stood above
+    every correction sent later, each held as 待确认 until confirmed by hand. A save time in the future is
+    not believed; the correction supersedes it as any later return does."""
+    from datetime import datetime
+
+    write_return(ws.inbox / "财政局-第一次.xlsx", "县财政局", {"1": ongoing(), "2": ongoing(), "3": ongoing()},
+                 saved=datetime(2099, 1, 1), mtime=1_750_000_100)
+    first = _file(_collect(ws), "财政局-第一次.xlsx").returns[0]
+    write_return(ws.inbox / "财政局-更正.xlsx", "县财政局", {"1": done(), "2": ongoing(), "3": ongoing()},
+                 saved=datetime(2026, 9, 25), mtime=1_750_000_200)
+    result = _collect(ws)
+    again = _file(result, "财政局-更正.xlsx").returns[0]
+    assert not again.held and again.superseded == first.submission_id
+    _assert_store_consistent(ws)
