@@ -1591,3 +1591,25 @@ def test_return_saved_in_the_future_does_not_hold_every_later_resend(ws, inbox):
     again = _file(result, "财政局-更正.xlsx").returns[0]
     assert not again.held and again.superseded == first.submission_id
     _assert_store_consistent(ws)
+
+
+def test_large_word_document_beside_the_workbook_is_kept_without_being_read_whole(ws, inbox, tmp_path, monkeypatch):
+    """An OLE2 file in a zip (a Word .doc, an Outlook .msg, a PowerPoint .ppt of scans) was read whole into
+    memory to be told from an .xls: one larger than the reading memory allows refused the whole zip as
+    read.memory (the ledger beside it too, told to 'delete rows and pictures'). Told chunk by chunk now: kept
+    as evidence, the ledger read."""
+    from reporting import collect_read
+
+    monkeypatch.setattr(collect_read, "READ_MEMORY", 64 * _MB)  # the workers are forked: they see it too
+    path = ws.inbox / "财政局材料.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("财政局.xlsx", _xlsx_bytes(tmp_path))
+        with zf.open("佐证材料/1-会议纪要.doc", "w", force_zip64=True) as out:
+            out.write(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "WordDocument".encode("utf-16-le"))
+            for _ in range(80):
+                out.write(os.urandom(_MB))
+    result = _collect(ws)
+    outcome = _file(result, "财政局材料.zip")
+    assert outcome.status == READ and [r.unit for r in outcome.returns] == ["县财政局"], outcome
+    assert outcome.returns[0].attachments == ["佐证材料/1-会议纪要.doc"]
+    _assert_consistent(ws, result)

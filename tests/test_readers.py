@@ -430,3 +430,18 @@ def test_the_shared_strings_count_is_checked_alike_from_memory(declared):
         except ReturnError as exc:
             answers.append(exc.code)
     assert answers == (["", ""] if declared == "2" else ["book.strings", "book.strings"])
+
+
+@pytest.mark.parametrize("at", [0, 1024 * 1024 - 7, 1024 * 1024, 2 * 1024 * 1024 - 20])
+@pytest.mark.parametrize("stream", ["Workbook", "EncryptedPackage", "WordDocument"])
+def test_ole_streams_are_told_alike_in_chunks(stream, at):
+    """classify_ole_stream (a large OLE2 file in a zip, read in chunks) agrees with classify_ole, a name
+    across two chunks included."""
+    import io
+
+    from reporting.readers import xls
+
+    data = bytearray(xls.MAGIC + bytes(2 * 1024 * 1024))
+    name = stream.encode("utf-16-le")
+    data[8 + at:8 + at + len(name)] = name
+    assert xls.classify_ole_stream(io.BytesIO(bytes(data))) == xls.classify_ole(bytes(data))

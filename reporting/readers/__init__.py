@@ -97,11 +97,15 @@ def sniff_member(member: archive.Member, name: str) -> str:
                 found = ods.FORMAT  # its mimetype part cannot be read: the reader refuses it, saying why
         return found or _zip_format(names, name)
     if xls.detect(head[:8]):
+        if member.size > _WHOLE_OLE:  # a Word .doc or Outlook .msg of scans: its stream names searched in chunks
+            with member.open() as stream:
+                return xls.identified(xls.classify_ole_stream(stream), name)
         return sniff(member.read(), name)
     return sniff(head, name)
 
 
 _HEAD = 4096  # what sniff needs of a file that is neither a zip nor an OLE2 file: its signature
+_WHOLE_OLE = 16 * 1024 * 1024  # an OLE2 file up to this size is read whole to be told (an .xls return is far smaller)
 
 
 def open_workbook(data: bytes, name: str, fmt: str) -> Book:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import struct
 from pathlib import PurePosixPath
+from typing import BinaryIO
 
 from ..errors import ReturnError
 from .base import MAX_CELLS, SAVE_AS_XLSX, Book, Reader, too_big
@@ -35,11 +36,32 @@ FORMAT = "xls"
 WPS_EXTENSIONS = {".et", ".ett", ".wps"}
 
 
+def classify_ole_stream(stream: BinaryIO) -> str:
+    """classify_ole of a file read chunk by chunk (a stream name across two chunks is found too): an Outlook
+    .msg or a Word .doc of hundreds of MB in a zip is told without being held in memory."""
+    keep = max(len(name) for name in (_ENCRYPTED, *_WORKBOOK_STREAMS)) - 1
+    tail, workbook = b"", False
+    while chunk := stream.read(_CHUNK):
+        window = tail + chunk
+        if _ENCRYPTED in window:
+            return "encrypted"
+        workbook = workbook or any(name in window for name in _WORKBOOK_STREAMS)
+        tail = window[-keep:]
+    return "xls" if workbook else "other"
+
+
+_CHUNK = 1024 * 1024
+
+
 def identify(data: bytes, name: str) -> str | None:
     """xls for a BIFF workbook in an OLE2 file; the other OLE2 files (encrypted OOXML, WPS, Word) are refused."""
     if not detect(data[:8]):
         return None
-    kind = classify_ole(data)
+    return identified(classify_ole(data), name)
+
+
+def identified(kind: str, name: str) -> str:
+    """`identify` told from what classify_ole found."""
     if kind == "encrypted":
         raise ReturnError("文件已加密，请取消密码后重新报送", file=name, code="file.encrypted")
     suffix = PurePosixPath(name).suffix.lower()
