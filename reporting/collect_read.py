@@ -469,11 +469,9 @@ def _workbook_bytes(member: Member, shown: str) -> bytes:
 
 
 def _sniff_large(member: Member, shown: str) -> str:
-    """readers.sniff_member for a large inbox file in archive/: a zip is told from its entry names, and an
-    OLE2 file (.xls; sniff reads one whole) past _workbook_limit is refused before it is read."""
-    head = member.head(8)
-    if not readers.archive.detect(head) and readers.xls.detect(head) and member.size > _workbook_limit():
-        raise ReturnError(TOO_BIG, file=shown, code=READ_MEMORY_CODE)
+    """readers.sniff_member for a large inbox file in archive/: a zip is told from its entry names, an OLE2 file
+    from its stream names searched in chunks (a large Word .doc is told as one; an .xls past _workbook_limit
+    is refused by _workbook_bytes, unread)."""
     return readers.sniff_member(member, shown)
 
 

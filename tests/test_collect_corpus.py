@@ -1613,3 +1613,18 @@ def test_large_word_document_beside_the_workbook_is_kept_without_being_read_whol
     assert outcome.status == READ and [r.unit for r in outcome.returns] == ["县财政局"], outcome
     assert outcome.returns[0].attachments == ["佐证材料/1-会议纪要.doc"]
     _assert_consistent(ws, result)
+
+
+def test_large_word_document_on_its_own_is_told_as_such(ws, inbox, monkeypatch):
+    """A large .doc put into inbox/ on its own was refused as read.memory, told to 'delete rows and pictures';
+    it is told as what it is (file.not_excel). A large .xls is still refused unread (read.memory)."""
+    from reporting import collect_read
+
+    monkeypatch.setattr(collect_read, "READ_MEMORY", 64 * _MB)  # a workbook may weigh 16 MB
+    head = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    (ws.inbox / "会议纪要.doc").write_bytes(head + "WordDocument".encode("utf-16-le") + os.urandom(20 * _MB))
+    (ws.inbox / "财政局.xls").write_bytes(head + "Workbook".encode("utf-16-le") + os.urandom(20 * _MB))
+    result = _collect(ws)
+    assert (_file(result, "会议纪要.doc").status, _file(result, "会议纪要.doc").code) == (ERROR_FILE, "file.not_excel")
+    assert _file(result, "财政局.xls").code == "read.memory"
+    _assert_consistent(ws, result)
