@@ -306,9 +306,9 @@ def _collect_evidence_only(conn: sqlite3.Connection, current: str, run_id: int, 
                              *read.notes])
         outcome = FileOutcome(found.shown, READ, message)
     else:
-        outcome = FileOutcome(found.shown, ERROR_FILE, "压缩包中没有台账工作簿，文件名中也看不出是哪个单位的佐证材料；"
-                                                       "请在文件名中写明单位名称，或与台账一起打包",
-                              code="zip.no_workbook")
+        outcome = FileOutcome(found.shown, ERROR_FILE, "；".join(["压缩包中没有台账工作簿，文件名中也看不出是哪个单位的"
+                                                                 "佐证材料；请在文件名中写明单位名称，或与台账一起打包",
+                                                                 *read.notes]), code="zip.no_workbook")
     with transaction(conn):
         _store_file(conn, found.rel, found.shown, read, found.stat, run_id, outcome, readers.FORMAT_ZIP)
         if unit:

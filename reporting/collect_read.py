@@ -497,7 +497,7 @@ def _unpack(source: bytes | Member, shown: str, spool: readers.archive.Spool,
     def is_zip(member: Member) -> bool:
         if readers.is_ignored(member.name):
             return False
-        kinds[id(member)] = kind = _member_format(member, shown)
+        kinds[id(member)] = kind = _member_format(member, shown, notes)
         return kind == readers.FORMAT_ZIP
 
     flat: list[tuple[Member, str]] = []
@@ -509,18 +509,28 @@ def _unpack(source: bytes | Member, shown: str, spool: readers.archive.Spool,
                 why = ReturnError(item.message, file=shown, code=item.code)
         elif not readers.is_ignored(item.name):
             kind = kinds.get(id(item))
-            flat.append((item, _member_format(item, shown) if kind is None else kind))
+            flat.append((item, _member_format(item, shown, notes) if kind is None else kind))
     return flat, notes, why
 
 
-def _member_format(member: Member, shown: str) -> str:
+def _member_format(member: Member, shown: str, notes: list[str]) -> str:
     """A workbook format, "zip", or "" for anything else (kept as an attachment). A zip refused for what it
     declares (a bomb, too many entries) is "zip" too, so that opening it tells why and stops the unpacking
-    rather than it being kept as an attachment (a file that only looks like a zip, a damaged .docx, is "")."""
+    rather than it being kept as an attachment (a file that only looks like a zip, a damaged .docx, is "").
+    A workbook refused for what it is (encrypted, WPS, .xlsb, a damaged .xlsx) is kept too, and `notes` says
+    why it was not read: else a zip of one encrypted ledger passed for a zip of evidence, the unit never told."""
     try:
         return readers.sniff_member(member, f"{shown}/{member.name}")
     except ReturnError as exc:
-        return readers.FORMAT_ZIP if exc.code in ("zip.bomb", "zip.too_many") else ""
+        if exc.code in ("zip.bomb", "zip.too_many"):
+            return readers.FORMAT_ZIP
+        if exc.code in _WORKBOOK_REFUSALS or (exc.code.startswith("zip.") and PurePosixPath(
+                member.name).suffix.lower() in (".xlsx", ".xlsm", ".ods")):
+            notes.append(f"{member.name}：{exc.message}")
+        return ""
+
+
+_WORKBOOK_REFUSALS = ("file.encrypted", "file.wps", "file.xlsb")  # a workbook, in a form that is not read
 
 
 def _believable(saved_at: float | None) -> float | None:

@@ -1628,3 +1628,24 @@ def test_large_word_document_on_its_own_is_told_as_such(ws, inbox, monkeypatch):
     assert (_file(result, "会议纪要.doc").status, _file(result, "会议纪要.doc").code) == (ERROR_FILE, "file.not_excel")
     assert _file(result, "财政局.xls").code == "read.memory"
     _assert_consistent(ws, result)
+
+
+@pytest.mark.parametrize("name", ["县财政局报送.zip", "材料.zip"])
+@pytest.mark.parametrize("kind", ["wps", "encrypted", "xlsb", "damaged"])
+def test_ledger_in_a_zip_in_a_form_not_read_is_told(ws, inbox, tmp_path, kind, name):
+    """A zip whose only workbook is a WPS .et, encrypted, an .xlsb or a damaged .xlsx passed for a zip of
+    evidence (filed under the unit its name names, or refused as having no workbook), never saying why the
+    ledger in it was not read; alone in inbox/, each is refused with its reason. The reason is told."""
+    member, data, fragment = {
+        "wps": ("财政局.et", _xls_bytes(tmp_path), "WPS 格式"),
+        "encrypted": ("财政局.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+                      + "EncryptedPackage".encode("utf-16-le") + bytes(1024), "文件已加密"),
+        "xlsb": ("财政局.xlsb", _zip({"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": bytes(10)}), ".xlsb"),
+        "damaged": ("财政局.xlsx", _xlsx_bytes(tmp_path)[:3000], "已损坏"),
+    }[kind]
+    (ws.inbox / name).write_bytes(_zip({member: data, "照片.jpg": b"\xff\xd8\xff" + bytes(50)}))
+    result = _collect(ws)
+    outcome = _file(result, name)
+    assert f"{member}：" in outcome.message and fragment in outcome.message, outcome
+    assert outcome.code == ("" if name.startswith("县财政局") else "zip.no_workbook")
+    _assert_consistent(ws, result)
