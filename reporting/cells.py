@@ -15,6 +15,7 @@ Verdicts are the problems at that address. The view `cells` (store.py) lays it a
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from .readers.returned_workbook import text_of
 from .validate import as_typed, raw_type
@@ -37,7 +38,7 @@ def nul_unescape_sql(expression: str) -> str:
     return f"replace(replace({expression}, char(57344, 57346), char(0)), char(57344, 57345), char(57344))"
 
 
-def encode_raw(raw: list[object], normalized: list[object], formula: frozenset[str] | set[str],
+def encode_raw(raw: list[object], normalized: Sequence[object], formula: frozenset[str] | set[str],
                columns: list[str]) -> str | None:
     """answers.raw for a row: `raw` and `normalized` in FILL_COLUMNS order (`columns`)."""
     if not formula and all(map(as_typed, raw, normalized)):

@@ -11,7 +11,7 @@ import json
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -322,7 +322,7 @@ class CheckedReturn:
     # for each answered row of the unit's own tasks: the row, its normalised values (FILL_COLUMNS order), whether
     # it is accepted (no error), and whether every cell is known to hold its normalised value as typed
     # (validate.as_typed, no formula: answers.raw is NULL); a row's problems are in `problems`
-    rows: list[tuple[LedgerRow, list[object], bool, bool]]
+    rows: list[tuple[LedgerRow, Sequence[object], bool, bool]]
     problems: list[Problem]
     missing: list[str]
 
@@ -340,7 +340,7 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
     mine = info.assignments.get(unit, {})
     problems = list(found.notes)
     problems += [Problem(n.level, n.message, n.fix, sheet=n.sheet, cell=n.cell, code=n.code) for n in data.notes]
-    rows: list[tuple[LedgerRow, list[object], bool, bool]] = []
+    rows: list[tuple[LedgerRow, Sequence[object], bool, bool]] = []
     seen: dict[str, int] = {}
     id_col = data.columns.get(ID_COLUMN)
     percent_possible = data.book.may_have_percent()
@@ -416,7 +416,7 @@ def _errored(problems: list[Problem]) -> set[str]:
     return {p.task_id for p in problems if p.task_id and p.level == ERROR}
 
 
-def _overdue(info: RoundInfo, mine: dict[str, str], rows: list[tuple[LedgerRow, list[object], bool, bool]],
+def _overdue(info: RoundInfo, mine: dict[str, str], rows: list[tuple[LedgerRow, Sequence[object], bool, bool]],
              as_of: date | None) -> list[Problem]:
     """vocabulary.pair_overdue of each of the unit's tasks, asked only of those past their deadline."""
     late = [t for t in info.late(as_of or date.today()) if t in mine]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
-from operator import is_, itemgetter
+from operator import itemgetter
 from typing import cast
 
 from .numerals import parse_chinese as chinese_number
@@ -326,7 +326,7 @@ def check_plain_row(task_id: str, raw: list[object], cells: Mapping[str, str] | 
     result, told without the cell-by-cell checks when the row is the usual kind (plain_values)."""
     found = plain_values(raw, has_attachments)
     if found is not None:
-        return RowResult(task_id, raw, found[0], cells, formula, plain=found[1])
+        return RowResult(task_id, raw, list(found[0]), cells, formula, plain=found[1])
     return check_and_learn(task_id, raw, cells, formula, has_attachments)
 
 
@@ -345,7 +345,7 @@ def check_and_learn(task_id: str, raw: list[object], cells: Mapping[str, str] | 
     return result
 
 
-def plain_values(raw: list[object], has_attachments: bool = False) -> tuple[list[object], bool] | None:
+def plain_values(raw: list[object], has_attachments: bool = False) -> tuple[tuple[object, ...], bool] | None:
     """check_plain_row's result for a row of the usual kind, without making a RowResult: its normalised values
     (FILL_COLUMNS order) and whether every cell holds its normalised value as typed (as_typed: answers.raw is
     NULL), for a row with no problem at all (plain text, and a status, progress and mode already seen without
@@ -359,11 +359,12 @@ def plain_values(raw: list[object], has_attachments: bool = False) -> tuple[list
     if not known:  # not seen yet, or seen with a problem (checked in full, for its messages)
         return None
     choices, choices_as_typed = known
-    # str.strip gives the text itself back when there is nothing to strip: then every text is as typed
-    return list(_IN_COLUMN_ORDER(choices + texts)), choices_as_typed is True and all(map(is_, stripped, free))
+    # str.strip gives the text itself back when there is nothing to strip, and a shorter one when there is: the
+    # texts compare equal (the same objects, at once) only when every text is as typed
+    return _IN_COLUMN_ORDER(choices + texts), choices_as_typed is True and stripped == free
 
 
-def _plain_parts(raw: list[object], has_attachments: bool) -> tuple[tuple, tuple, list[str], tuple] | None:
+def _plain_parts(raw: list[object], has_attachments: bool) -> tuple[tuple, tuple, tuple[str, ...], tuple] | None:
     """For a row whose free-text cells are all text without control characters: its key in _PLAIN_OUTCOMES, the
     free-text cells, the same stripped, and their normalised values; None for any other row. The free-text
     cells are looked at together: joined, for control characters; stripped, in one map."""
@@ -374,8 +375,8 @@ def _plain_parts(raw: list[object], has_attachments: bool) -> tuple[tuple, tuple
         return None
     if not joined.isprintable() and _CONTROL.search(joined):  # isprintable: a quick "no control characters"
         return None
-    stripped = list(map(str.strip, free))
-    texts = tuple([text or None for text in stripped])
+    stripped = tuple(map(str.strip, free))
+    texts = tuple(map(_EMPTY_AS_NONE.get, stripped, stripped))  # text or None, without a Python loop
     status, progress, mode = raw[_STATUS], raw[_PROGRESS], raw[_MODE]
     kind = type(progress)
     if kind is float and not progress:
@@ -487,6 +488,7 @@ _IN_COLUMN_ORDER = itemgetter(*((_CHOICE_ORDER + _FREE_TEXT_ORDER).index(i) for 
 # normalised status, progress and mode of a row without any problem and whether they all are as typed (as_typed),
 # or () when that combination has a problem.
 _PLAIN_OUTCOMES: dict[tuple, tuple] = {}
+_EMPTY_AS_NONE: dict[str, None] = {"": None}
 _PLAIN_OUTCOMES_SIZE = 4096
 
 
