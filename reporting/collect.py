@@ -116,6 +116,9 @@ def collect_inbox(ws: Workspace, *, round_name: str | None = None, progress: Pro
                   receipts: bool = True, workers: int | None = None) -> CollectResult:
     """Read every new file in inbox/ (see the module docstring); one FileOutcome per file looked at."""
     ws.require(ws.inbox, "请先运行 reporting init 创建工作目录")
+    if not ws.inbox.is_dir():  # os.walk of a file finds nothing: the run would say 0 files, as if all were read
+        raise WorkspaceError(f"{ws.show(ws.inbox)} 应是文件夹，现在却是文件：请把它移走或改名，"
+                             "新建 inbox 文件夹后重新运行")
     if not ws.db_path.exists():  # never made, or deleted: either way, no empty store is made in its place
         raise WorkspaceError("尚未生成任何轮次的台账，请先运行 reporting generate")
     progress = progress or no_progress

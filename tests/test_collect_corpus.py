@@ -1649,3 +1649,19 @@ def test_ledger_in_a_zip_in_a_form_not_read_is_told(ws, inbox, tmp_path, kind, n
     assert f"{member}：" in outcome.message and fragment in outcome.message, outcome
     assert outcome.code == ("" if name.startswith("县财政局") else "zip.no_workbook")
     _assert_consistent(ws, result)
+
+
+@pytest.mark.parametrize("part", ["docProps/custom.xml", "xl/sharedStrings.xml"])
+def test_entity_declared_after_a_long_comment_is_refused(ws, inbox, tmp_path, part):
+    """The DOCTYPE check read a part's prolog up to 64 KB: a DOCTYPE after a 70 KB comment passed it, and
+    the entities reached the XML parsers (expat's amplification limit, or calamine, stopped them: xml.damaged,
+    book.damaged). Refused as the unsafe XML it is."""
+    data = _xlsx_bytes(tmp_path)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        xml = zf.read(part).decode()
+    laughs = '<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {chr(98 + i)} "' + f"&{chr(97 + i)};" * 10 + '">' for i in range(8))
+    xml = xml.replace("?>", "?><!--" + "x" * 70_000 + f"--><!DOCTYPE d [{laughs}]>", 1)
+    xml = xml.replace("</Properties>", "<x>&i;</x></Properties>").replace("<t>序号</t>", "<t>&i;</t>")
+    assert "&i;" in xml
+    _refused(ws, "财政局.xlsx", _rezip(data, replace={part: xml.encode()}), "xml.unsafe", UNSAFE_XML)

@@ -302,6 +302,16 @@ def test_archive_is_a_file(filled):
     assert _temporaries(filled.root) == []
 
 
+def test_inbox_is_a_file(filled):
+    """inbox/ replaced by a file: the run said 新报送 0 份 and exit 0, as if there were nothing new."""
+    shutil.rmtree(filled.inbox)
+    filled.inbox.write_bytes(b"not a folder")
+    before = dump_store(filled)
+    result = _collect(filled)
+    _one_line(result.output, result.exit_code, "应是文件夹", "inbox")
+    assert dump_store(filled) == before
+
+
 def test_leftover_temporaries_are_removed_by_the_next_run(filled):
     left = filled.archive / "ab" / f"{TEMP_PREFIX}abc.xlsx"
     left.parent.mkdir(parents=True)

@@ -449,7 +449,8 @@ def refuse_doctype(zf: zipfile.ZipFile, name: str, data: bytes | None = None) ->
     for info in zf.infolist():
         if info.filename.endswith((".xml", ".rels")) and info.file_size:
             head = (view is not None and _quick_prolog(view, info)) or _prolog(zf, info)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head or (len(head) >= _HEAD and not _prolog_ends(head)):
+                # a prolog longer than _HEAD (a comment of 70 KB) could hide a DOCTYPE past what was read
                 raise ReturnError(UNSAFE_XML, file=name, code="xml.unsafe")
             if len(head) == info.file_size and info.file_size <= _SMALL_PART:
                 whole[info.filename] = head
@@ -458,9 +459,16 @@ def refuse_doctype(zf: zipfile.ZipFile, name: str, data: bytes | None = None) ->
     return whole
 
 
+def _prolog_ends(head: bytes) -> bool:
+    """Whether the first element starts within `head` (so the whole prolog is in it)."""
+    rest = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+    skipped = _PROLOG_MISC.match(rest)
+    return bool(skipped and _ELEMENT_START.match(rest, skipped.end()))
+
+
 def _prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     """The part from its start up to its first element (or all of it, or the first _HEAD bytes when the
-    prolog is that long: a DOCTYPE is looked for there; whatever follows cannot declare anything)."""
+    prolog is that long: refused then, since a DOCTYPE could follow)."""
     with zf.open(info) as stream:
         head = stream.read(_SMALL_PART)
         while len(head) < _HEAD:
