@@ -386,7 +386,7 @@ def test_a_part_read_whole_from_memory_is_zipfiles_read(method, stream):
         assert archive.quick_read(data, info) == zf.read(info)
 
 
-@pytest.mark.parametrize("damage", ["local name", "crc", "size", "short", "encrypted", "truncated", "method"])
+@pytest.mark.parametrize("damage", ["local name", "crc", "size", "short", "encrypted", "truncated", "method", "data"])
 @pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
 def test_a_damaged_part_is_read_whole_only_through_zipfile(damage, method):
     """A part whose local header, CRC, sizes, method or data are not what the directory says is never read from
@@ -412,6 +412,9 @@ def test_a_damaged_part_is_read_whole_only_through_zipfile(damage, method):
     elif damage == "method":  # a compression method zipfile does not read
         at = _central_header(data, name) + 10
         data = data[:at] + (99).to_bytes(2, "little") + data[at + 2:]
+    elif damage == "data":  # the compressed bytes themselves damaged: no valid stream (or not these bytes)
+        at = data.index(name) + len(name) + 40
+        data = data[:at] + bytes(b ^ 0xA5 for b in data[at:at + 8]) + data[at + 8:]
     zf = zipfile.ZipFile(io.BytesIO(data))
     assert archive.quick_read(data, zf.getinfo(name.decode())) is None
     assert archive.quick_read(data, zf.getinfo("xl/workbook.xml")) == _PARTS["xl/workbook.xml"]  # the others still

@@ -530,7 +530,10 @@ def quick_read(data: bytes | memoryview, info: zipfile.ZipInfo) -> bytes | None:
         whole = bytes(compressed)
     else:
         inflate = isal_zlib.decompressobj(-15)  # ISA-L's inflate: about two thirds of zlib's instructions
-        whole = inflate.decompress(compressed, info.file_size + 1)
+        try:
+            whole = inflate.decompress(compressed, info.file_size + 1)
+        except Exception:  # isal_zlib.error, damaged data: zipfile reads it, and fails as it does
+            return None
         if not inflate.eof:
             return None
     if len(whole) != info.file_size or _crc32(whole) != info.CRC:
