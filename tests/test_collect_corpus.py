@@ -1665,3 +1665,17 @@ def test_entity_declared_after_a_long_comment_is_refused(ws, inbox, tmp_path, pa
     xml = xml.replace("</Properties>", "<x>&i;</x></Properties>").replace("<t>序号</t>", "<t>&i;</t>")
     assert "&i;" in xml
     _refused(ws, "财政局.xlsx", _rezip(data, replace={part: xml.encode()}), "xml.unsafe", UNSAFE_XML)
+
+
+def test_sheet_of_half_a_million_rows_is_told_too_far_not_out_of_memory(ws, inbox, tmp_path, monkeypatch):
+    """A ledger with rows filled down to row 500,000: the scan for the sheet's extent listed every position
+    at once (a list of tuples several times the sheet's XML), and the worker ran out of memory (read.memory,
+    told to 'delete pictures'); in the main process, where explain() scans after a crash, nothing bounds it.
+    One position at a time: the sheet is refused as reaching too far, naming its last cell."""
+    from reporting import collect_read
+
+    monkeypatch.setattr(collect_read, "READ_MEMORY", 160 * _MB)  # the workers are forked: they see it too
+    data = _xlsx_bytes(tmp_path)
+    rows = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}"><v>{r % 7}</v></c></row>'
+                   for r in range(6, 500_000))
+    _refused(ws, "财政局.xlsx", _with_cells(data, rows), "sheet.too_far", "Q499999")
