@@ -7,13 +7,14 @@ province's worth of files is written quickly in worker processes.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from xlsxwriter.utility import xl_col_to_name
 
@@ -294,6 +295,10 @@ class _RowLayout:
         self.given = len(GIVEN_COLUMNS)
         self.body = [self._format(c.body_format, c.header) for c in template.columns]
         self.fit = _fit(template)
+        # per fill column, the height each text needs (as _text_height), kept per process for what is alike
+        fill_fits = self.fit[len(self.columns) - len(self.fill):]
+        self.fill_heights = [_HEIGHTS.setdefault(fit, {}) for fit in fill_fits]
+        self.fill_fits = fill_fits
         self.cell_marks = cell_marks
         self.marked_tasks = {task_id for task_id, _column in cell_marks}
 
@@ -306,6 +311,8 @@ class _RowLayout:
 
 
 _FITS: dict[int, tuple[TemplateSpec, tuple[tuple[float, float], ...]]] = {}
+_HEIGHTS: dict[tuple[float, float], dict[object, float]] = {}  # (width, font size) → value → its height
+_HEIGHTS_MAX = 4096
 # id(task), role → (task, fit, the given values but the number, the height they need): a task's own columns
 # are the same in every unit's workbook of a round, so a process writing many works them out once.
 _GIVEN: dict[tuple[int, str], tuple[Task, tuple, list[object], float]] = {}
@@ -338,7 +345,7 @@ _META_CELLS = (0, 3)  # a 识别信息 task row: all of it
 
 def _write_task_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, row: WorkbookRow) -> None:
     given, height = _given(row, layout.fit)
-    fill = [row.values.get(name) for name in layout.fill]
+    fill = list(map(row.values.get, layout.fill))
     cells = [number, *given, *fill]
     formats = layout.body
     comments = []
@@ -357,12 +364,29 @@ def _write_task_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, r
             _write_value(sheet, r, col, value, formats[col])
     for col, message in comments:
         sheet.write_comment(r, col, message, {"x_scale": 2, "y_scale": 1.5, "author": "reporting"})
-    fit = layout.fit
-    for col, value in enumerate(fill, start=len(cells) - len(fill)):
-        if value and isinstance(value, str):
-            height = max(height, _text_height(value, *fit[col]))
+    needed: list[float | None]
+    try:
+        needed = list(map(dict.get, layout.fill_heights, fill))
+    except TypeError:  # a value that is no key: each one worked out below
+        needed = [None] * len(fill)
+    if None in needed:
+        for index, value in enumerate(fill):
+            if needed[index] is None:
+                needed[index] = _fill_height(layout, index, value)
+    height = max(height, *cast(list[float], needed))  # none is None any more
     if height:
         sheet.set_row(r, height)
+
+
+def _fill_height(layout: _RowLayout, index: int, value: object) -> float:
+    """The height the value of the index-th fill column needs (kept per process): 0 for anything but text."""
+    found = _text_height(value, *layout.fill_fits[index]) if value and isinstance(value, str) else 0.0
+    known = layout.fill_heights[index]
+    if len(known) >= _HEIGHTS_MAX:
+        known.clear()
+    with contextlib.suppress(TypeError):  # a value that is no key is not kept
+        known[value] = found
+    return found
 
 
 def _write_value(sheet: Worksheet, r: int, c: int, value: object, fmt) -> None:

@@ -15,6 +15,10 @@ once per process; in a receipt, a task's own cells are made once per process (wr
 Receipts are written with {"strings": "inline"}: each string in its cell, as xlsxwriter's constant_memory mode
 writes them, and no shared strings part; every other byte is the same (tests/test_xlsx_writer.py turns the
 shared-strings book into the inline one and compares them, and sends a receipt through LibreOffice).
+They are also written with {"styles": "fixed"} (Workbook.fix_styles): every format a receipt may use numbered in
+one order for every receipt, so styles.xml is made once per process and a row's XML is made when it is written,
+from what is kept per column and text (_RowFrame); their bytes are then no longer xlsxwriter's, what they show is
+(tests/test_receipt_content.py compares what openpyxl reads of both).
 
 Every string is escaped as XML text or attribute; unlike xlsxwriter, a string that looks like rich text
 (``<r>…</r>``) is written as the text it is, never as markup.
@@ -29,6 +33,7 @@ import struct
 import zipfile
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import cast
 
 import xlsxwriter
 from isal import isal_zlib as deflater
@@ -215,24 +220,32 @@ def _cell_tail(value: object) -> str | None:
 
 
 class _RowFrame:
-    """A row's cells from column A in a book with fixed style numbering, made once per sheet and list of
-    formats: a template of the cells outside `fixed` (each one formatted, so each value is a cell) with a slot for
-    the row's number, each value's XML and the `fixed` columns' cells (made once per process, _fixed_cells)."""
+    """A row's cells from column A in a book with fixed style numbering, made once per process and styles: each
+    cell outside `fixed` (each one formatted, so each value is a cell) as the row's number and the rest of it
+    after its reference with the next cell's opening, kept per column and text (so a row's cells outside `fixed`
+    are its number joining what is kept for its values); the `fixed` columns' cells made once per process
+    (_fixed_cells) between them."""
 
-    __slots__ = ("end", "first", "formatted", "high", "low", "outside", "shown", "template")
+    __slots__ = ("after", "before", "end", "first", "formatted", "high", "known", "low", "outside", "shown", "styles")
 
-    def __init__(self, formats: list[Format | None], first: int, end: int, formatted: bool) -> None:
-        self.first, self.end, self.formatted = first, end, formatted
-        style = [f' s="{f.xf}"' if f is not None else "" for f in formats]
-        self.shown = tuple(style[first:end])
-        self.outside = [*range(first), *range(end, len(formats))]
-        slots = iter(range(2, 2 + len(self.outside)))
-        cells = [f'<c r="{_COLS[col]}{{0}}"{style[col]}{{{next(slots)}}}' for col in range(first)]
-        cells.append("{1}")
-        cells += [f'<c r="{_COLS[col]}{{0}}"{style[col]}{{{next(slots)}}}' for col in range(end, len(formats))]
-        self.template = "".join(cells)
+    MAX = 4096  # texts kept per column
+
+    def __init__(self, styles: tuple[str, ...], first: int, end: int, formatted: bool) -> None:
+        self.first, self.end, self.formatted, self.styles = first, end, formatted, styles
+        self.shown = styles[first:end]
+        count = len(styles)
+        self.before = f'<c r="{_COLS[0]}' if first > 0 else ""  # the first cell's opening
+        self.after = f'<c r="{_COLS[end]}' if first < end < count else ""  # the first after the fixed cells
+        # per outside column: its style and the opening of the cell after it when it is the next outside one
+        self.known: list[tuple[str, str, dict[str | None, str]]] = []
+        for col in [*range(first), *range(end, count)]:
+            follows = col + 1 < count and not (col + 1 == first and first < end)
+            self.known.append((styles[col], f'<c r="{_COLS[col + 1]}' if follows else "", {}))
+        # (each column's (style, opening, texts), their texts) before and after the fixed cells
+        self.outside = ((self.known[:first], [k[2] for k in self.known[:first]]),
+                        (self.known[first:], [k[2] for k in self.known[first:]]))
         self.low = 0 if first > 0 else -1
-        self.high = len(formats) - 1 if end < len(formats) else -1
+        self.high = count - 1 if end < count else -1
 
     @classmethod
     def of(cls, formats: list[Format | None], fixed: tuple[int, int] | None) -> _RowFrame | None:
@@ -244,36 +257,74 @@ class _RowFrame:
         nones = formats[first:end].count(None)
         if nones not in (0, end - first):
             return None
-        return cls(formats, first, end, nones == 0)
+        styles = tuple(f' s="{f.xf}"' if f is not None else "" for f in formats)
+        key = (styles, first, end)
+        found = _FRAMES.get(key)
+        if found is None:
+            if len(_FRAMES) > 64:
+                _FRAMES.clear()
+            found = _FRAMES[key] = cls(styles, first, end, nones == 0)
+        return found
+
+    def _rests(self, values: list, side: int) -> list[str] | None:
+        """Each value's cell after its reference, with the next cell's opening; None for a text to be cut."""
+        known, texts_of = self.outside[side]
+        try:
+            rests = list(map(dict.get, texts_of, values))
+        except TypeError:  # a value that is no key: each one made below
+            rests = [None] * len(values)
+        if None not in rests:
+            return cast(list[str], rests)
+        for index, rest in enumerate(rests):
+            if rest is None:
+                value = values[index]
+                style, opening, texts = known[index]
+                tail = _cell_tail(value)
+                if tail is None:
+                    return None
+                rest = rests[index] = f'"{style}{tail}{opening}'
+                if value is None or value.__class__ is str:  # numbers are not kept: 1 == True == 1.0
+                    if len(texts) >= self.MAX:
+                        texts.clear()
+                    texts[value] = rest
+        return cast(list[str], rests)  # none is None any more
 
     def cells(self, r1: str, values: list) -> tuple[str, int, int] | None:
         """The row's cells' XML (row number r1, from 1), first and last column with a cell; None when a text is
         long enough to be cut, or there is no cell."""
-        tails = []
-        for col in self.outside:
-            tail = _cell_tail(values[col])
-            if tail is None:
+        first, end = self.first, self.end
+        parts: list[str] = []
+        if first:
+            rests = self._rests(values[:first], 0)
+            if rests is None:
                 return None
-            tails.append(tail)
+            parts += (self.before, r1, r1.join(rests))
         low, high = self.low, self.high
-        inside = ""
-        if self.first < self.end:
-            same = _fixed_cells(tuple(values[self.first:self.end]), self.first, self.formatted)
+        if first < end:
+            same = _fixed_cells(tuple(values[first:end]), first, self.formatted)
             if same is None:
                 return None
-            inside = r1.join(same.pieces(self.shown))
+            parts.append(r1.join(same.pieces(self.shown)))
             if same.low >= 0:
                 if low < 0:
                     low = same.low
                 if self.high < 0:
                     high = same.high
+        if end < len(values):
+            rests = self._rests(values[end:], 1)
+            if rests is None:
+                return None
+            parts += (self.after, r1, r1.join(rests))
         if low < 0:
             if self.high < 0:
                 return None
-            low = self.end
+            low = end
         if high < 0:
-            high = self.first - 1
-        return self.template.format(r1, inside, *tails), low, high
+            high = first - 1
+        return "".join(parts), low, high
+
+
+_FRAMES: dict[tuple, _RowFrame] = {}
 
 
 class FixedStyles:
@@ -415,7 +466,7 @@ class Worksheet:
         formats (made once per sheet and list of formats); False (nothing written) for a row it does not take:
         an unformatted cell outside `fixed`, or a text long enough to be cut (write_values cuts and tells it)."""
         found = self._frames.get(id(formats))
-        if found is None or found[0] is not formats:
+        if found is None or found[0] is not formats:  # once per sheet and list of formats
             found = self._frames[id(formats)] = (formats, _RowFrame.of(formats, fixed))
         frame = found[1]
         if frame is None:

@@ -315,3 +315,45 @@ def test_cells_alike_in_many_books_are_written_as_without(tmp_path):
     assert len(cuts) == 2 * 2 * 3  # the long text is cut and told in every book, with or without `fixed`
     book = openpyxl.load_workbook(tmp_path / "fixed1.xlsx")["表"]
     assert [book.cell(3, c).value for c in range(1, 8)] == [1, "任务 1", None, None, 2.5, "a & b", "填报"]
+
+
+@pytest.mark.parametrize("fixed", [None, (1, 6), (0, 3), (2, 2), (5, 7)])
+def test_rows_of_a_book_with_fixed_styles_are_the_cells_written_one_by_one(tmp_path, fixed):
+    """In a book with fixed style numbering write_values makes a row's XML at once (kept per column and text, a
+    second time from what is kept): the bytes of the same cells written one by one, whichever columns are `fixed`;
+    a text cut to fit, an unformatted cell outside `fixed` and a row written into before take the plain path."""
+    long_text = "长" * (xlsx_writer.STRING_MAX + 10)
+    rows = [[1, "任务 1", "", None, 2.5, "a & b", "填报"], [2, "任务 2", "x", None, True, "a & b", ""],
+            [3, " 前后空格 ", "_x0041_", "控制\x01", float("nan"), "<r>", None], [4, long_text, "x", "y", 1, "z", "w"],
+            [5, "", None, "", -0.0, 1e20, "填报"], [6, "任务 1", "", None, 2.5, "a & b", "填报"]]
+    props = [{"bold": True}, {"italic": True}, {"bold": True, "italic": True}]
+
+    def book_xml(path: Path, whole: bool, unformatted: bool = False) -> bytes:
+        book = xlsx_writer.Workbook(str(path), {"strings": "inline", "styles": "fixed"})
+        book.fix_styles(props)
+        sheet = book.add_worksheet("表")
+        bold, italic, both = (book.add_format(p) for p in props)
+        formats = [bold, italic, italic, both, italic, italic, bold]
+        if unformatted:
+            formats[0] = None
+        sheet.write_string(7, 2, "先写")
+        for row, values in enumerate([*rows, rows[1]], start=2):
+            if whole:
+                sheet.write_values(row, values, formats, fixed)
+            else:
+                for col, value in enumerate(values):
+                    sheet._write_one(row, col, value, formats[col])
+        sheet.set_row(3, 40)
+        book.close()
+        with zipfile.ZipFile(path) as zf:
+            return zf.read("xl/worksheets/sheet1.xml")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for unformatted in (False, True):
+            one_by_one = book_xml(tmp_path / "cells.xlsx", False, unformatted)
+            for turn in range(2):
+                assert book_xml(tmp_path / f"rows{turn}.xlsx", True, unformatted) == one_by_one, (turn, unformatted)
+    sheet = openpyxl.load_workbook(tmp_path / "rows1.xlsx")["表"]
+    assert [sheet.cell(4, c).value for c in range(1, 8)] == [2, "任务 2", "x", None, "True", "a & b", None]
+    assert sheet.cell(3, 7).font.b and sheet.cell(4, 2).font.i and not sheet.cell(4, 2).font.b
