@@ -220,8 +220,8 @@ def _values(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list[_P
     percent = [(index, FILL_COLUMNS[index]) for index in sorted(_PERCENT)]
     for task_id, sheet, row, raw, *normalized in cursor.execute(_ANSWERS_SQL, (submission["id"],)):
         if raw is None and (not flagged_rows or (sheet, row) not in flagged_rows):  # as typed, nothing wrong
-            shown = found[task_id] = {column: value for column, value in zip(FILL_COLUMNS, normalized, strict=True)
-                                      if value is not None}
+            # None for a column left empty, as the ledger reads a column not there (dict(zip) runs in C)
+            shown = found[task_id] = dict(zip(FILL_COLUMNS, normalized, strict=True))
             for index, column in percent:
                 value = normalized[index]
                 if value.__class__ is float and value.is_integer():  # as _shown
