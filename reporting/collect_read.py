@@ -17,6 +17,8 @@ import sqlite3
 import stat
 import tempfile
 import time
+import zipfile
+import zlib
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -543,6 +545,9 @@ def _believable(saved_at: float | None) -> float | None:
 CLOCK_SLACK = 30 * 24 * 3600  # a clock this far ahead (time zones, a clock here that is behind) is still believed
 
 
+DAMAGED_WORKBOOK = "工作簿文件已损坏或不完整（可能未下载或复制完整），请在 Excel/WPS 中打开、另存为 .xlsx 后重新报送"
+
+
 def _read_piece(data: bytes, piece: ReadPiece, shown: str, rounds: Rounds, current: str,
                 has_attachments: bool, unit: str = "") -> ReadPiece:
     try:
@@ -561,6 +566,10 @@ def _read_piece(data: bytes, piece: ReadPiece, shown: str, rounds: Rounds, curre
         saved_at = book.saved_at()
     except ReturnError as exc:
         piece.error, piece.code = exc.message, exc.code
+        return piece
+    except (zipfile.BadZipFile, zlib.error, EOFError):  # a part that does not inflate, a bad CRC (zipfile's)
+        damaged = ReturnError(DAMAGED_WORKBOOK, file=shown, code="zip.damaged")
+        piece.error, piece.code = damaged.message, damaged.code
         return piece
     _prepare(piece, book_data, found, checked)
     piece.saved_at = _believable(saved_at) or _believable(piece.mtime) or time.time()

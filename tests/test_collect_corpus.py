@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import os
 import sqlite3
+import struct
 import zipfile
 from pathlib import Path, PurePosixPath
 
@@ -141,6 +142,46 @@ def test_truncated_zip(ws, inbox, tmp_path):
 
 def test_truncated_xlsx(ws, inbox, tmp_path):
     _refused(ws, "财政局.xlsx", _xlsx_bytes(tmp_path)[:3000], "zip.damaged", "已损坏")
+
+
+def _spoil_part(data: bytes, part: str, how: str) -> bytes:
+    """An .xlsx whose `part` no longer inflates ("data": bytes of its deflate stream flipped) or fails its CRC
+    ("crc": the CRC-32 changed in its local header and in the central directory), as a broken download is."""
+    info = zipfile.ZipFile(io.BytesIO(data)).getinfo(part)
+    spoiled = bytearray(data)
+    start = info.header_offset + 30 + sum(struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30]))
+    if how == "data":
+        for i in range(start + 10, start + 40):
+            spoiled[i] ^= 0x5A
+        return bytes(spoiled)
+    crc = struct.pack("<I", info.CRC ^ 0xFFFF)
+    spoiled[info.header_offset + 14:info.header_offset + 18] = crc
+    central = data.find(b"PK\x01\x02")
+    while central >= 0:
+        length = struct.unpack("<H", data[central + 28:central + 30])[0]
+        if data[central + 46:central + 46 + length] == part.encode():
+            spoiled[central + 16:central + 20] = crc
+        central = data.find(b"PK\x01\x02", central + 4)
+    return bytes(spoiled)
+
+
+@pytest.mark.parametrize("how", ["data", "crc"])
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml",
+                                  "docProps/custom.xml"])
+def test_workbook_with_a_damaged_part(ws, inbox, tmp_path, part, how):
+    """A part that does not inflate, or fails its CRC: zip.damaged in Chinese, not zlib's or zipfile's English."""
+    _refused(ws, "财政局.xlsx", _spoil_part(_xlsx_bytes(tmp_path), part, how), "zip.damaged", "已损坏")
+
+
+def test_damaged_workbook_in_a_zip_leaves_the_others_read(ws, inbox, tmp_path):
+    bad = _spoil_part(_xlsx_bytes(tmp_path), "xl/worksheets/sheet1.xml", "data")
+    good = _xlsx_bytes(tmp_path, "甲镇人民政府", {"2": ongoing()})
+    (ws.inbox / "打包.zip").write_bytes(_zip({"财政局.xlsx": bad, "甲镇.xlsx": good}))
+    result = _collect(ws)
+    outcome = _file(result, "打包.zip")
+    assert [r.unit for r in outcome.returns] == ["甲镇人民政府"]
+    assert "财政局.xlsx" in outcome.message and "已损坏" in outcome.message and "Error" not in outcome.message
+    _assert_consistent(ws, result)
 
 
 def test_zip_bomb_is_refused_within_budget(ws, inbox):
