@@ -184,6 +184,13 @@ def test_damaged_workbook_in_a_zip_leaves_the_others_read(ws, inbox, tmp_path):
     _assert_consistent(ws, result)
 
 
+def test_two_zips_joined_end_to_end_are_refused_not_read_as_the_second(ws, inbox, tmp_path):
+    """zipfile reads the last end record: the first zip's ledger would be skipped without a word."""
+    first = _zip({"财政局.xlsx": _xlsx_bytes(tmp_path)})
+    second = _zip({"甲镇.xlsx": _xlsx_bytes(tmp_path, "甲镇人民政府", {"2": ongoing()})})
+    _refused(ws, "打包.zip", first + second, "zip.damaged", "首尾相接")
+
+
 def test_zip_bomb_is_refused_within_budget(ws, inbox):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -1615,6 +1622,17 @@ def test_names_from_inbox_are_printed_on_one_line_without_escape_sequences(ws, i
     assert any(line.startswith("inbox/甲镇\\u202excod.xlsx：文件为空") for line in lines), output
     stored = {r["inbox_path"] for r in connect(ws.db_path).execute("SELECT inbox_path FROM files")}
     assert "inbox/财政局\n台账.xlsx" in stored
+
+
+def test_error_lines_quoting_a_name_are_printed_escaped(ws, inbox):
+    """An error line may quote a name copied from inbox/ (here, a file to confirm): one line, no escape."""
+    from click.testing import CliRunner
+
+    from reporting.cli import main
+
+    missing = CliRunner().invoke(main, ["confirm", "inbox/不存在\x1b[2J\u202e.xlsx", "-w", str(ws.root)])
+    assert missing.exit_code == 1 and "\x1b" not in missing.output and "\u202e" not in missing.output
+    assert "不存在\\x1b[2J\\u202e.xlsx" in missing.output, missing.output
 
 
 def test_return_saved_in_the_future_does_not_hold_every_later_resend(ws, inbox):

@@ -81,6 +81,11 @@ def one_line(text: str) -> str:
     return _UNSHOWN.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), text)
 
 
+def _shown(message: str) -> str:
+    """A message that may quote what units sent (a file name, a cell): each of its lines as one_line shows it."""
+    return "\n".join(one_line(line) for line in message.split("\n"))
+
+
 def handles_errors(func: Callable) -> Callable:
     """Turn the library's ReportingError into a one-line message with exit 1 (traceback with --verbose)."""
 
@@ -96,14 +101,14 @@ def handles_errors(func: Callable) -> Callable:
         except ReportingError as exc:
             if verbose():
                 traceback.print_exc()
-            raise UserError(str(exc)) from exc
+            raise UserError(_shown(str(exc))) from exc
         except (OSError, sqlite3.DatabaseError) as exc:  # the machine, not the user's files: one line too
             message = environment_message(exc)
             if message is None:
                 raise
             if verbose():
                 traceback.print_exc()
-            raise UserError(message) from exc
+            raise UserError(_shown(message)) from exc
         except KeyboardInterrupt:
             click.echo("已中断：已完成的部分已保存，再次运行即可继续。", err=True)
             sys.exit(130)
@@ -115,7 +120,7 @@ def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
     """What the library warned the coordinator about (a text cut to fit a cell) as lines; the rest as usual."""
     for warning in caught:
         if issubclass(warning.category, TextCutWarning):
-            click.echo(f"提示：{warning.message}", err=True)
+            click.echo(_shown(f"提示：{warning.message}"), err=True)
         else:
             warnings.showwarning(warning.message, warning.category, warning.filename, warning.lineno)
 

@@ -50,6 +50,7 @@ _HEAD = 65536  # the most of a part's prolog the DOCTYPE check reads
 BOMB = "压缩包解压后过大（疑似压缩炸弹），已拒收；请直接发送工作簿或重新打包"
 UNSAFE_XML = "文件含有不安全的 XML 内容（DOCTYPE/ENTITY 声明），已拒收；请在 Excel 中另存后重新报送"
 DAMAGED = "压缩包已损坏或不完整（可能未下载完整），请重新打包发送"
+JOINED = "压缩包前面还连着其他数据（可能是两个压缩包首尾相接），其中的文件无法可靠读取，请重新打包发送"
 NO_SPACE = "解压该压缩包所需的磁盘空间不足（工作目录所在磁盘），本次未读取；请清理磁盘后重新运行 collect，将再次读取"
 NO_SPACE_ERRORS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG}
 STOPS = ("zip.bomb", "zip.no_space")  # codes after which nothing more of the file is unpacked
@@ -257,6 +258,8 @@ def _checked_zip(data: bytes | IO[bytes], name: str, real_sizes: bool = True, to
                                 or end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES):  # type: ignore[attr-defined]
             raise ReturnError(f"压缩包内文件过多（{end[zipfile._ECD_ENTRIES_TOTAL]} 个），已拒收",  # type: ignore[attr-defined]
                               file=name, code="zip.too_many")
+        if end is not None and _bytes_before(end):
+            raise ReturnError(JOINED, file=name, code="zip.damaged")
         source.seek(0)
         zf = zipfile.ZipFile(source)
         infos = zf.infolist()
@@ -278,6 +281,15 @@ def _checked_zip(data: bytes | IO[bytes], name: str, real_sizes: bool = True, to
         if real_sizes and info.compress_size * DEFLATE_MAX_RATIO > MAX_ENTRY_BYTES and not info.is_dir():
             _check_real_size(zf, info, name)
     return zf
+
+
+def _bytes_before(end: list) -> int:
+    """How many bytes stand before the zip the end record describes (zipfile's "concat"): none in a zip as
+    archivers write it; in two zips joined end to end, the whole first one, which zipfile would silently skip."""
+    concat = end[zipfile._ECD_LOCATION] - end[zipfile._ECD_SIZE] - end[zipfile._ECD_OFFSET]  # type: ignore[attr-defined]
+    if end[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:  # type: ignore[attr-defined]
+        concat -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator  # type: ignore[attr-defined]
+    return concat
 
 
 def _overlapping(infos: list[zipfile.ZipInfo]) -> bool:
