@@ -191,6 +191,26 @@ def test_two_zips_joined_end_to_end_are_refused_not_read_as_the_second(ws, inbox
     _refused(ws, "打包.zip", first + second, "zip.damaged", "首尾相接")
 
 
+@pytest.mark.parametrize(("cell", "shown", "fragment"), [
+    ('<c r="J3" t="n"><v>八十</v>', "J3", "不是数字"),
+    ('<c r="J3" t="b"><v>2</v>', "J3", "不是 0 或 1"),
+    ('<c r="J0"><v>100</v>', None, "不是有效的单元格"),
+])
+def test_cell_calamine_refuses_is_named(ws, inbox, tmp_path, cell, shown, fragment):
+    """A cell no spreadsheet writes (edited by hand or by a broken tool) makes calamine refuse its sheet: the
+    refusal names the cell and what is wrong with it."""
+    data = _xlsx_bytes(tmp_path, values={"1": done(完成进度=100), "2": ongoing(), "3": ongoing()})
+    sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml")
+    assert b'<c r="J3"><v>100</v>' in sheet
+    spoiled = _rezip(data, replace={"xl/worksheets/sheet1.xml": sheet.replace(b'<c r="J3"><v>100</v>',
+                                                                                cell.encode(), 1)})
+    (ws.inbox / "财政局.xlsx").write_bytes(spoiled)
+    outcome = _file(_collect(ws), "财政局.xlsx")
+    assert (outcome.status, outcome.code) == (ERROR_FILE, "cell.unreadable"), outcome
+    assert "工作台账" in outcome.message and fragment in outcome.message
+    assert shown is None or f"{shown} 单元格" in outcome.message, outcome.message
+
+
 def test_zip_bomb_is_refused_within_budget(ws, inbox):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:

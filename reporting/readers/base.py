@@ -45,6 +45,7 @@ FILE_RULES = {
     "book.damaged": "工作簿无法打开",
     "book.strings": "共享字符串数量声明异常",
     "cell.string_index": "单元格标为共享字符串，但编号不是数字或超出共享字符串表",
+    "cell.unreadable": "单元格的写法无效（位置不是单元格，或标为数字、逻辑值而内容不是）",
     "sheet.unreadable": "工作表无法读取",
     "sheet.too_far": "工作表的数据范围过大（单元格在很远的位置）",
     "read.crashed": "读取程序异常终止（信号），文件已拒收",

@@ -32,7 +32,24 @@ _USUAL_STRING_START = b' t="s"><v>'  # a shared-string cell written the usual wa
 _UNUSUAL_STRING_INDEX = re.compile(rb' t="s"><v>(?!\d{0,11}</v>)')  # not followed by an index calamine reads
 _STRING_STARTS = tuple(b"<si" + bytes([end]) for end in b" \t\n\r\f\v>/")  # _FIRST_STRING without a prefix
 _CELL_REF = re.compile(rb"\br\s*=\s*[\"']\s*\$?([A-Za-z]{1,4})\$?(\d+)")
+_ANY_CELL = re.compile(rb"<(?:\w+:)?c(\s[^>]*?)?(?:/>|>(?:\s*<(?:\w+:)?v>([^<]*)<)?)")  # attributes, value
+_REF_ATTR = re.compile(rb"\br\s*=\s*[\"']([^\"']*)[\"']")
+_TYPE_ATTR = re.compile(rb"\bt\s*=\s*[\"']([^\"']*)[\"']")
+_NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_CELL_NAME = re.compile(rb"\$?([A-Za-z]{1,3})\$?([1-9]\d{0,6})")
 MAX_STRINGS = 2_000_000  # shared strings a workbook may declare (a return has a few hundred)
+
+
+def _cell_name(ref: bytes) -> str | None:
+    """"J3" for r="J3" or "$J$3"; None when it is no cell from A1 to XFD1048576."""
+    found = _CELL_NAME.fullmatch(ref.strip())
+    if found is None:
+        return None
+    letters = found.group(1).upper().decode()
+    col = 0
+    for letter in letters:
+        col = col * 26 + ord(letter) - 64
+    return f"{letters}{found.group(2).decode()}" if col <= 16384 and int(found.group(2)) <= 1048576 else None
 
 
 def detect(head: bytes) -> bool:
@@ -164,7 +181,29 @@ class XlsxBook(Book):
             self._bad_string_cell(sheet, xml)
 
     def sheet_refused(self, sheet: str) -> None:
-        self._bad_string_cell(sheet, self._sheet_xml(sheet))
+        xml = self._sheet_xml(sheet)
+        self._bad_string_cell(sheet, xml)
+        self._bad_cell(sheet, xml)
+
+    def _bad_cell(self, sheet: str, xml: bytes) -> None:
+        """Raise the refusal naming the first cell written in a way no spreadsheet writes (a reference that is no
+        cell's, a number or a boolean that is not one), when calamine has refused the sheet."""
+        for attributes, value in _ANY_CELL.findall(xml):
+            ref = _REF_ATTR.search(attributes)
+            kind = _TYPE_ATTR.search(attributes)
+            cell = _cell_name(ref.group(1)) if ref else None
+            value = value.strip()
+            if ref and cell is None:
+                why = f"位置“{ref.group(1)[:20].decode(errors='replace')}”不是有效的单元格"
+            elif (kind is None or kind.group(1) == b"n") and value and not _NUMBER.fullmatch(value):
+                why = f"标为数字，但内容“{value[:20].decode(errors='replace')}”不是数字"
+            elif kind is not None and kind.group(1) == b"b" and value not in (b"0", b"1"):
+                why = f"标为逻辑值，但内容“{value[:20].decode(errors='replace')}”不是 0 或 1"
+            else:
+                continue
+            raise ReturnError(f"工作表「{sheet}」{cell or ''} 单元格{why}（文件内容被改动或损坏），已拒收；"
+                              "请在 Excel 中重新保存后报送", file=self.name, sheet=sheet, cell=cell,
+                              code="cell.unreadable")
 
     def _bad_string_cell(self, sheet: str, xml: bytes) -> None:
         """Raise the refusal naming the first shared-string cell whose index is not one of the table's."""
