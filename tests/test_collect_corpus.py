@@ -249,6 +249,13 @@ def test_word_document_in_ole2(ws, inbox):
     ("财政局.rar", b"Rar!\x1a\x07\x00" + b"\0" * 100, "file.not_workbook", "请改用 .zip 打包"),
     ("说明.txt", "随便写的".encode(), "file.text", "请另存为 .xlsx"),
     ("未知.bin", b"\x00\x01garbage", "file.unknown", "无法识别的文件格式"),
+    # what web systems export as "Excel", and a workbook saved as an Excel 2003 XML table, renamed .xls
+    ("财政局.xls", b"<html><head><meta charset=gbk></head><body><table><tr><td>1</td></tr></table>", "file.text",
+     "网页（HTML）文件，只是扩展名为 .xls"),
+    ("财政局.xls", "\ufeff<!DOCTYPE html>\n<html>".encode(), "file.text", "网页（HTML）文件"),
+    ("财政局.xlsx", b'<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">',
+     "file.text", "Excel 2003 XML 表格文件"),
+    ("财政局.xls", "任务编号\t完成状态\n1\t已完成\n".encode("gbk") * 400, "file.text", "文本文件（如 CSV"),
 ])
 def test_not_a_workbook(ws, inbox, name, data, code, fragment):
     _refused(ws, name, data, code, fragment)

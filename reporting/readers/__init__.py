@@ -71,7 +71,40 @@ def sniff(data: bytes, name: str) -> str:
         raise ReturnError(f"这是 WPS 格式文件（{suffix}），{SAVE_AS_XLSX}", file=name, code="file.wps")
     if suffix in (".csv", ".txt"):
         raise ReturnError(f"{suffix} 文本文件不是台账工作簿，{SAVE_AS_XLSX}", file=name, code="file.text")
+    kind = _text_kind(data[:_HEAD])
+    if kind:
+        raise ReturnError(f"这是{kind}，只是扩展名为 {suffix or '（无）'}，不是台账工作簿"
+                          "（网上系统导出的“Excel”常是这样）。请在下发的台账工作簿中填写；"
+                          f"如是在 Excel 中另存的，{SAVE_AS_XLSX}",
+                          file=name, code="file.text")
     raise ReturnError(f"无法识别的文件格式，{SAVE_AS_XLSX}", file=name, code="file.unknown")
+
+
+_MARKUP = [(b"<html", "网页（HTML）文件"), (b"<!doctype html", "网页（HTML）文件"), (b"<table", "网页（HTML）文件"),
+           (b"urn:schemas-microsoft-com:office:spreadsheet", "Excel 2003 XML 表格文件")]
+
+
+def _text_kind(head: bytes) -> str:
+    """What a file that is text is ("" when it is not): a web page or an Excel 2003 XML table saved with a
+    workbook's extension, or plain text (a CSV or a tab-separated export)."""
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            head = head[len(bom):].decode(encoding, errors="ignore").encode("utf-8")
+            break
+    lowered = head.lower()
+    for mark, kind in _MARKUP:
+        if mark in lowered:
+            return kind
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = head.decode(encoding)
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:
+                continue
+            text = head[:exc.start].decode(encoding)  # a character cut where the head ends
+        if text and not any(ch < " " and ch not in "\t\r\n" for ch in text):
+            return "文本文件（如 CSV 或制表符分隔的导出）"
+    return ""
 
 
 def _zip_format(names: set[str], name: str) -> str:

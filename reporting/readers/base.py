@@ -28,7 +28,7 @@ FILE_RULES = {
     "file.wps": "WPS 格式文件（.et/.wps）",
     "file.not_excel": "OLE 文件但不是 Excel 工作簿（Word 等）",
     "file.not_workbook": "PDF、图片、RAR/7z、RTF、Word/PowerPoint、OpenDocument 文档等，不是工作簿",
-    "file.text": ".csv/.txt 文本文件",
+    "file.text": ".csv/.txt 文本文件，或改了扩展名的网页、Excel 2003 XML 表格、文本文件",
     "file.unknown": "无法识别的文件格式",
     "file.xlsb": "Excel 二进制工作簿（.xlsb）",
     "file.not_ledger": "工作簿不是台账（没有台账表头、识别信息）",
