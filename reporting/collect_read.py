@@ -13,7 +13,6 @@ import hashlib
 import io
 import os
 import signal
-import sqlite3
 import stat
 import tempfile
 import time
@@ -38,7 +37,7 @@ from .quotes import answer_notes
 from .readers.archive import Member
 from .readers.base import column_letter
 from .readers.returned_workbook import ReturnData, read_return
-from .store import dumps
+from .store import dumps, read_only
 from .validate import use_words
 from .vocabulary import OK
 from .workbook_spec import FIELD_INDEX, FILL_COLUMNS, PROP_UNIT, SHEET_LIAISON
@@ -656,9 +655,7 @@ _worker: dict = {}
 def _init_worker(db_path: str, current: str, words: dict[str, list[str]] | None = None) -> None:
     """A worker reads the rounds through its own read-only connection (the main process only adds returns)."""
     use_words(words)
-    conn = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-    conn.row_factory = sqlite3.Row
-    _worker.update(rounds=Rounds(conn), current=current)
+    _worker.update(rounds=Rounds(read_only(Path(db_path))), current=current)
 
 
 def _worker_read(job: FileJob) -> ReadFile:
