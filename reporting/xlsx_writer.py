@@ -130,6 +130,7 @@ def _col_pixels(width: float) -> int:
 
 
 DEFAULT_ROW_PIXELS = 20
+_HEIGHTS: dict[int, str] = {}  # a row's pixels → its height attributes (at most Excel's 409 points' worth)
 DEFAULT_COL_PIXELS = 64
 
 
@@ -808,7 +809,10 @@ class Worksheet:
             if span:
                 head += f' spans="{span}"'
             if pixels is not None and pixels != DEFAULT_ROW_PIXELS:
-                head += f' ht="{pixels * 0.75:.16g}" customHeight="1"'
+                height = _HEIGHTS.get(pixels)
+                if height is None:
+                    height = _HEIGHTS[pixels] = f' ht="{pixels * 0.75:.16g}" customHeight="1"'
+                head += height
             if raw is not None:
                 append(f"{head}>{raw[0]}</row>")
                 continue
