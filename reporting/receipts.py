@@ -26,7 +26,7 @@ from .naming import file_stem
 from .pool import ordered_map, worker_count
 from .readers.base import cell_name
 from .safe_xlsx import TextCutWarning, cuts_recorded
-from .store import loads, transaction
+from .store import loads, read_only, transaction
 from .templates import template_path
 from .vocabulary import BLANK_LINE, ERROR, EVIDENCE, LEVEL_WORDS, MISSING, WARNING, verdict_line
 from .workbook import CellMark, WorkbookRow, write_unit_workbook
@@ -175,8 +175,7 @@ def _init_worker(template: TemplateSpec, tasks: dict[str, dict[str, Task]], cont
     """A worker reads the store through its own read-only connection (the main process only records the
     receipts written); here, through the caller's."""
     if isinstance(db, str):
-        db = sqlite3.connect(f"{Path(db).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-        db.row_factory = sqlite3.Row
+        db = read_only(Path(db))
     _worker.update(template=template, tasks=tasks, contact=contact, conn=db)
 
 

@@ -29,6 +29,7 @@ from xlsxwriter.utility import xl_col_to_name
 from reporting import xlsx_writer
 from reporting.models import Task
 from reporting.receipts import RECEIPT_WRITER
+from reporting.safe_xlsx import TextCutWarning
 from reporting.templates import builtin_template
 from reporting.workbook import CellMark, WorkbookRow, write_unit_workbook
 from reporting.workbook_spec import KIND_RECEIPT, LEDGER_COLUMNS, SHEET_LEDGER
@@ -129,7 +130,8 @@ def test_text_that_looks_like_rich_text_stays_text(tmp_path, spec):
 def test_too_long_text_is_cut_at_excels_limit(tmp_path):
     path = tmp_path / "long.xlsx"
     book = xlsx_writer.Workbook(str(path))
-    book.add_worksheet("表").write_string(0, 0, "长" * 40000)
+    with pytest.warns(TextCutWarning, match="32,767"):
+        book.add_worksheet("表").write_string(0, 0, "长" * 40000)
     book.close()
     assert len(openpyxl.load_workbook(path)["表"]["A1"].value) == xlsx_writer.STRING_MAX
 
