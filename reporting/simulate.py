@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import openpyxl
 from python_calamine import CalamineWorkbook
@@ -116,8 +117,10 @@ def _measures(rng: random.Random) -> str:
     return "；".join(p.format(**numbers) for p in picked) + "。"
 
 
-def save_as_xls(source: Path, target: Path) -> None:
-    """Write every sheet's values to a legacy .xls, as when a unit uses 'Save as Excel 97-2003'."""
+def save_as_xls(source: Path, target: Path | BinaryIO,
+                extra: dict[str, list[tuple[int, int, object]]] | None = None) -> None:
+    """Write every sheet's values to a legacy .xls, as when a unit uses 'Save as Excel 97-2003'; `extra`: more
+    cells (row, column, value; 0-based) per sheet name."""
     import xlwt
 
     book = CalamineWorkbook.from_path(str(source))
@@ -128,7 +131,9 @@ def save_as_xls(source: Path, target: Path) -> None:
             for c, value in enumerate(row):
                 if value not in ("", None):
                     sheet.write(r, c, value)
-    out.save(str(target))
+        for r, c, added in (extra or {}).get(name, []):
+            sheet.write(r, c, added)
+    out.save(str(target) if isinstance(target, Path) else target)
 
 
 class _GbkZipInfo(zipfile.ZipInfo):
