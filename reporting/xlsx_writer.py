@@ -182,24 +182,13 @@ def _fixed_cells(values: tuple, first: int, formatted: bool) -> _Fixed | None:
     tails: list[str | None] = []
     low = high = -1
     for col, value in enumerate(values, start=first):
-        if value.__class__ is not str:
-            if value is None:
-                value = ""
-            elif isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-                tails.append(f"><v>{value:.16G}</v></c>")
-                low, high = (col if low < 0 else low), col
-                continue
-            else:
-                value = str(value)
-        if not value:
-            if not formatted:
-                tails.append(None)
-                continue
-            tails.append("/>")
-        elif len(value) > STRING_MAX // 2:
+        tail = _cell_tail(value)
+        if tail is None:
             return None
-        else:
-            tails.append(_inline(value))
+        if tail == "/>" and not formatted:  # an empty cell without a format is no cell
+            tails.append(None)
+            continue
+        tails.append(tail)
         low, high = (col if low < 0 else low), col
     return _Fixed(tails, first, low, high)
 
