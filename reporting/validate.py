@@ -25,7 +25,7 @@ from .vocabulary import (
     MATERIAL_EXPLAINED,
     MATERIAL_ON_SITE,
     MODE_WORDS,
-    NOT_APPLICABLE_WORDS,
+    NOT_APPLICABLE_MARKS,
     NOTE,
     OK,
     STATUS_CHOICES,
@@ -181,7 +181,7 @@ def _table(words: dict[str, list[str]]) -> dict[str, str]:
 
 STATUS_TABLE = _table(STATUS_WORDS)
 MODE_TABLE = _table(MODE_WORDS)
-NOT_APPLICABLE_TABLE = _table({"": NOT_APPLICABLE_WORDS})  # "不适用（无执法职能）" too, by _lookup
+_NOT_APPLICABLE_LENGTH = 30  # a longer 完成状态 is a sentence about something else, not 不适用
 _BRACKETED = re.compile(r"^(.+?)[（(【\[].*[）)】\]]$")
 _REMARKED = re.compile(r"^(.+?)[，,；;：:]")  # "已完成，长期坚持": a word, then a remark
 _PERCENT_DONE = re.compile(r"^已?完成了?约?(\d{1,3}(?:\.\d+)?)%$")  # "完成90%" (after NFKC)
@@ -218,7 +218,7 @@ def normalize_status(value: object) -> tuple[str | None, str | None]:
     key = _key(clean_text(value)[0])
     if (done := _PERCENT_DONE.match(key)) and float(done[1]) <= 100:
         return (STATUS_DONE if float(done[1]) == 100 else STATUS_ONGOING), None
-    if _lookup(NOT_APPLICABLE_TABLE, key) is not None:
+    if len(key) <= _NOT_APPLICABLE_LENGTH and any(mark in key.lower() for mark in NOT_APPLICABLE_MARKS):
         return None, "status.not_applicable"
     return status, error
 

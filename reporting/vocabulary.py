@@ -41,12 +41,12 @@ STATUS_WORDS = {
                          "尚未开始", "还未开始", "还没开始", "没有开始", "未实施", "尚未实施", "暂未实施", "待启动",
                          "未进行", "尚未进行", "暂无进展"],
 }
-# What a unit writes for a task it thinks is not its own. There is no such state: the task stays the unit's by the
+# What a unit writes for a task it thinks is not its own ("本单位不适用此项", "我单位无此项工作", "N/A"), found
+# anywhere in a short 完成状态 that no word reads. There is no such state: the task stays the unit's by the
 # 任务分解表 until the coordinator changes the division of work, so these are errors with their own advice.
-NOT_APPLICABLE_WORDS = ["不适用", "本单位不适用", "不涉及", "本单位不涉及", "无此项工作", "本单位无此项工作",
-                        "无此项任务", "无此项", "无此工作", "无此职能", "本单位无此职能", "无此职责", "无该项工作",
-                        "无相关工作", "无相关职能", "不属于本单位职责", "非本单位职责", "不属本单位职责", "不承担",
-                        "本单位不承担", "不承担此项任务", "未承担", "不在职责范围", "不在本单位职责范围"]
+NOT_APPLICABLE_MARKS = ["不适用", "不涉及", "无此", "无该项", "无相关工作", "无相关职能", "无相关职责", "非本单位",
+                        "非我单位", "不属于本单位", "不属于我单位", "不属本单位", "不属我单位", "不承担", "未承担",
+                        "不在职责", "不在本单位职责", "不在我单位职责", "n/a"]
 MODE_WORDS = {
     MATERIAL_ATTACHED: ["已附材料", "已附", "附件", "见附件", "已附件", "附材料", "附后", "见附", "详见附件",
                         "已提供", "已上传", "随表报送", "随文报送"],

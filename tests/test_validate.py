@@ -34,7 +34,8 @@ def test_unknown_status_is_an_error_quoting_the_value(raw):
 
 
 @pytest.mark.parametrize("raw", ["不适用", "本单位不涉及。", "无此项工作", "不 适 用", "不适用（本单位无执法职能）",
-                                 "不属于本单位职责，建议调整"])
+                                 "不属于本单位职责，建议调整", "本单位不适用此项", "我单位无此项工作", "非我单位职责",
+                                 "N/A"])
 def test_not_applicable_is_an_error_that_says_how_to_change_the_division_of_work(raw):
     assert normalize_status(raw) == (None, "status.not_applicable")
     row = _row(**{"完成状态": raw, "工作举措及成效": "本单位无相关职能"})
