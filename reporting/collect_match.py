@@ -13,7 +13,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import cast
@@ -105,6 +105,14 @@ class Assignments:
             yield unit, self.get(unit, {})
 
 
+def _timestamp(text: str | None) -> float | None:
+    """rounds.generated_at (local time, ISO) as a timestamp."""
+    try:
+        return datetime.fromisoformat(text).timestamp() if text else None
+    except ValueError:
+        return None
+
+
 @dataclass
 class RoundInfo:
     """One round as generate recorded it."""
@@ -115,6 +123,7 @@ class RoundInfo:
     tasks: dict[str, sqlite3.Row]
     assignments: Assignments
     names: dict[str, str] = field(default_factory=dict)  # canonical name or alias → unit
+    generated: float | None = None  # when generate wrote its workbooks (a timestamp); None when not recorded
     _fingerprints: dict[str, str] | None = field(default=None, repr=False)
     _longest: list[str] | None = field(default=None, repr=False)
     _rank: dict[str, int] | None = field(default=None, repr=False)  # name → its place in longest_first
@@ -192,7 +201,7 @@ class Rounds:
             "SELECT * FROM round_tasks WHERE round = ? ORDER BY seq", (name,))}
         assignments = Assignments(self._conn, name)
         info = RoundInfo(name, date.fromisoformat(row["due"]) if row["due"] else None, row["campaign"], tasks,
-                         assignments)
+                         assignments, generated=_timestamp(row["generated_at"]))
         for unit in assignments.units:
             for alias in [unit, *self._aliases.get(unit, [])]:
                 info.names.setdefault(canonical(alias), unit)

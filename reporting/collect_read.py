@@ -534,14 +534,19 @@ def _member_format(member: Member, shown: str, notes: list[str]) -> str:
 _WORKBOOK_REFUSALS = ("file.encrypted", "file.wps", "file.xlsb")  # a workbook, in a form that is not read
 
 
-def _believable(saved_at: float | None) -> float | None:
-    """A save time (document properties, or a file's or zip entry's time) that is not in the future: one that is
-    (a unit's computer with its clock years ahead) would rank the return above every later resend, each held as
-    待确认; it is left out, and the time of reading stands in when no other is believable."""
-    return saved_at if saved_at and saved_at <= time.time() + CLOCK_SLACK else None
+def _believable(saved_at: float | None, generated: float | None) -> float | None:
+    """A save time (document properties, or a file's or zip entry's time) that is neither in the future nor before
+    the round's workbooks were generated. One in the future (a unit's computer with its clock years ahead) would
+    rank the return above every later resend, each held as 待确认; one from before the workbook existed (a clock
+    years behind: a dead CMOS battery) would rank a correction below the return it corrects. Such a time is left
+    out, and the time of reading stands in when no other is believable."""
+    if not saved_at or saved_at > time.time() + CLOCK_SLACK:
+        return None
+    return saved_at if generated is None or saved_at >= generated - CLOCK_BEHIND else None
 
 
 CLOCK_SLACK = 30 * 24 * 3600  # a clock this far ahead (time zones, a clock here that is behind) is still believed
+CLOCK_BEHIND = 2 * 24 * 3600  # a unit's clock this far behind the coordinator's (a wrong time zone) is believed
 
 
 DAMAGED_WORKBOOK = "工作簿文件已损坏或不完整（可能未下载或复制完整），请在 Excel/WPS 中打开、另存为 .xlsx 后重新报送"
@@ -571,7 +576,8 @@ def _read_piece(data: bytes, piece: ReadPiece, shown: str, rounds: Rounds, curre
         piece.error, piece.code = damaged.message, damaged.code
         return piece
     _prepare(piece, book_data, found, checked)
-    piece.saved_at = _believable(saved_at) or _believable(piece.mtime) or time.time()
+    generated = found.round.generated
+    piece.saved_at = _believable(saved_at, generated) or _believable(piece.mtime, generated) or time.time()
     names = [PurePosixPath(piece.member).name] if piece.member else []
     piece.named = named_elsewhere([*names, PurePosixPath(shown.removesuffix("/" + piece.member)).name], found)
     return piece

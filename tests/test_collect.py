@@ -28,10 +28,10 @@ def _inbox_hashes(ws: Workspace) -> dict[str, str]:
 
 def _fill_inbox(ws: Workspace, count: int = 4) -> None:
     write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(), "2": ongoing(), "3": {"完成状态": "好"}},
-                 mtime=1_750_000_000)
+                 mtime=1_789_000_000)
     write_return(ws.inbox / "公安局.xlsx", "县公安局", {"1": done(), "4": ongoing(), "5": done()},
-                 mtime=1_750_000_010)
-    write_return(ws.inbox / "甲镇.xlsx", "甲镇人民政府", {"2": ongoing()}, mtime=1_750_000_020)
+                 mtime=1_789_000_010)
+    write_return(ws.inbox / "甲镇.xlsx", "甲镇人民政府", {"2": ongoing()}, mtime=1_789_000_020)
     (ws.inbox / "坏文件.xlsx").write_bytes(b"not a workbook")
 
 
@@ -50,8 +50,8 @@ def test_collect_twice_gives_the_same_store_and_leaves_inbox_alone(ws):
 
 def test_a_later_file_supersedes_and_both_stay(ws):
     record_round(ws)
-    write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": ongoing()}, mtime=1_750_000_000)
-    write_return(ws.inbox / "财政局-修改.xlsx", "县财政局", {"1": done()}, mtime=1_750_000_500)
+    write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": ongoing()}, mtime=1_789_000_000)
+    write_return(ws.inbox / "财政局-修改.xlsx", "县财政局", {"1": done()}, mtime=1_789_000_500)
     result = collect_inbox(ws, receipts=False)
     first, second = sorted(result.returns, key=lambda r: r.submission_id)
     assert second.superseded == first.submission_id
@@ -131,7 +131,7 @@ def _interrupted_then_again(tmp_path: Path, interrupt) -> None:
         unit = ["县财政局", "县公安局", "甲镇人民政府", "乙镇人民政府"][i % 4]
         tasks = {"县财政局": "1", "县公安局": "4", "甲镇人民政府": "2", "乙镇人民政府": "3"}[unit]
         write_return(source / f"第{i:02d}份.xlsx", unit, {tasks: ongoing(**{"完成进度(%)": i + 1})},
-                     mtime=1_750_000_000 + i)
+                     mtime=1_789_000_000 + i)
 
     def make(name: str) -> Workspace:
         ws = init_workspace(tmp_path / name)
@@ -170,7 +170,7 @@ def test_worker_processes_store_exactly_what_one_process_does(tmp_path, monkeypa
         unit = ["县财政局", "县公安局", "甲镇人民政府", "乙镇人民政府"][i % 4]
         tasks = {"县财政局": "1", "县公安局": "4", "甲镇人民政府": "2", "乙镇人民政府": "3"}[unit]
         write_return(source / f"第{i:02d}份.xlsx", unit, {tasks: ongoing(**{"完成进度(%)": i + 1}), "9": done()},
-                     mtime=1_750_000_000 + i)
+                     mtime=1_789_000_000 + i)
     shutil.copy2(source / "第03份.xlsx", source / "第03份-重发.xlsx")
     (source / "坏文件.xlsx").write_bytes(b"not a workbook")
 
@@ -212,7 +212,7 @@ def test_receipt_round_trip(ws):
     record_round(ws)
     write_return(ws.inbox / "财政局.xlsx", "县财政局",
                  {"1": done(佐证材料=None), "2": ongoing(**{"完成进度(%)": "大半"}), "3": ongoing()},
-                 liaison={"联络员": "张三", "手机": "13800138000"}, mtime=1_750_000_000)
+                 liaison={"联络员": "张三", "手机": "13800138000"}, mtime=1_789_000_000)
     first = collect_inbox(ws).returns[0]
     assert first.errors == 2 and first.verdict == "退回修改，2 处错误"
     receipt = ws.round_dir(ROUND) / "回执" / "县财政局.xlsx"
@@ -231,7 +231,7 @@ def test_receipt_round_trip(ws):
     sheet.cell(rows["2"], header["完成进度(%)"]).value = 70
     fixed = ws.inbox / "县财政局-回执已修改.xlsx"
     book.save(fixed)
-    os.utime(fixed, (1_750_001_000, 1_750_001_000))
+    os.utime(fixed, (1_789_001_000, 1_789_001_000))
     again = collect_inbox(ws).returns[0]
     assert (again.unit, again.errors, again.superseded) == ("县财政局", 0, first.submission_id)
     assert again.recognized_by in ("文档属性", "识别信息表")

@@ -29,7 +29,7 @@ GOOD = {"1": done(), "4": ongoing(), "5": done()}
 def inbox(ws):
     record_round(ws, OLD_ROUND, generated_at="2026-06-01T09:00:00")
     record_round(ws, ROUND)
-    write_return(ws.inbox / "公安局.xlsx", GOOD_UNIT, GOOD, mtime=1_750_000_000)
+    write_return(ws.inbox / "公安局.xlsx", GOOD_UNIT, GOOD, mtime=1_789_000_000)
     return ws.inbox
 
 
@@ -428,10 +428,10 @@ def test_recognised_by_task_ids(ws, inbox):
 
 
 def test_same_file_three_times(ws, inbox):
-    path = write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done()}, mtime=1_750_000_100)
+    path = write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done()}, mtime=1_789_000_100)
     for copy in ("财政局 (1).xlsx", "财政局 (2).xlsx"):
         (ws.inbox / copy).write_bytes(path.read_bytes())
-        os.utime(ws.inbox / copy, (1_750_000_200, 1_750_000_200))
+        os.utime(ws.inbox / copy, (1_789_000_200, 1_789_000_200))
     result = _collect(ws)
     statuses = sorted(f.status for f in result.files if "财政局" in f.name)
     assert statuses == [DUPLICATE, DUPLICATE, READ]
@@ -1285,9 +1285,9 @@ def test_thirty_good_returns_and_one_crash_in_pool_mode_end(ws, inbox, tmp_path,
     for n in range(30):
         (ws.inbox / f"甲镇{n:02d}.xlsx").write_bytes(good[:-1] + bytes([good[-1]]) if n == 0 else _rezip(
             good, add={f"docProps/n{n}.xml": b"<n/>"}))
-        os.utime(ws.inbox / f"甲镇{n:02d}.xlsx", (1_750_000_100 + n, 1_750_000_100 + n))
+        os.utime(ws.inbox / f"甲镇{n:02d}.xlsx", (1_789_000_100 + n, 1_789_000_100 + n))
     (ws.inbox / "崩溃.xlsx").write_bytes(_xlsx_bytes(tmp_path))
-    os.utime(ws.inbox / "崩溃.xlsx", (1_750_000_110, 1_750_000_110))  # in the middle of the others
+    os.utime(ws.inbox / "崩溃.xlsx", (1_789_000_110, 1_789_000_110))  # in the middle of the others
     result = _collect(ws, workers=2)
     assert _file(result, "崩溃.xlsx").status == ERROR_FILE and "SIGKILL" in _file(result, "崩溃.xlsx").message
     assert _file(result, "崩溃.xlsx").code == "read.crashed"
@@ -1653,14 +1653,57 @@ def test_return_saved_in_the_future_does_not_hold_every_later_resend(ws, inbox):
     from datetime import datetime
 
     write_return(ws.inbox / "财政局-第一次.xlsx", "县财政局", {"1": ongoing(), "2": ongoing(), "3": ongoing()},
-                 saved=datetime(2099, 1, 1), mtime=1_750_000_100)
+                 saved=datetime(2099, 1, 1), mtime=1_789_000_100)
     first = _file(_collect(ws), "财政局-第一次.xlsx").returns[0]
     write_return(ws.inbox / "财政局-更正.xlsx", "县财政局", {"1": done(), "2": ongoing(), "3": ongoing()},
-                 saved=datetime(2026, 9, 25), mtime=1_750_000_200)
+                 saved=datetime(2026, 9, 25), mtime=1_789_000_200)
     result = _collect(ws)
     again = _file(result, "财政局-更正.xlsx").returns[0]
     assert not again.held and again.superseded == first.submission_id
     _assert_store_consistent(ws)
+
+
+def test_return_saved_by_a_clock_years_behind_does_not_rank_below_the_return_it_corrects(ws, inbox):
+    """A unit's computer whose clock reset to 2009 (a dead CMOS battery) saves the correction: ranked by that
+    time it stood below the return it corrects, held as 待确认. A save time from before the round's workbooks
+    were generated is not believed: the file's own time stands in when it is believable, else the time of
+    reading, and the correction supersedes the first return as any later return does."""
+    import time
+    from datetime import datetime
+
+    write_return(ws.inbox / "财政局-第一次.xlsx", "县财政局", {"1": ongoing(), "2": ongoing(), "3": ongoing()},
+                 saved=datetime(2026, 9, 20), mtime=1_789_000_100)
+    first = _file(_collect(ws), "财政局-第一次.xlsx").returns[0]
+    write_return(ws.inbox / "财政局-更正.xlsx", "县财政局", {"1": done(), "2": ongoing(), "3": ongoing()},
+                 saved=datetime(2009, 1, 1), mtime=datetime(2009, 1, 1).timestamp())
+    again = _file(_collect(ws), "财政局-更正.xlsx").returns[0]
+    assert not again.held and again.superseded == first.submission_id
+    arrived = int(time.time()) + 3600  # the file's time: when it reached this computer
+    write_return(ws.inbox / "财政局-再更正.xlsx", "县财政局", {"1": done(), "2": done(), "3": ongoing()},
+                 saved=datetime(2009, 1, 2), mtime=arrived)
+    third = _file(_collect(ws), "财政局-再更正.xlsx").returns[0]
+    conn = connect(ws.db_path)
+    replaced = conn.execute("SELECT superseded_by FROM submissions WHERE id = ?", (again.submission_id,)).fetchone()
+    assert not third.held and replaced[0] == third.submission_id
+    saved = conn.execute("SELECT saved_at FROM submissions WHERE id = ?", (third.submission_id,)).fetchone()[0]
+    assert saved == arrived  # the file's time, not the time of reading
+    _assert_store_consistent(ws)
+
+
+def test_a_save_a_day_before_the_round_was_generated_is_believed(ws, inbox):
+    """A unit's clock a day behind the coordinator's (a wrong time zone) is still believed: its save time ranks
+    its returns, so the later of two saves counts even when both were read in the other order."""
+    from datetime import datetime
+
+    write_return(ws.inbox / "财政局-更正.xlsx", "县财政局", {"1": done()}, saved=datetime(2026, 8, 31, 12))
+    write_return(ws.inbox / "财政局-第一次.xlsx", "县财政局", {"1": ongoing()}, saved=datetime(2026, 8, 31, 8))
+    result = _collect(ws)
+    newer, older = (_file(result, name).returns[0] for name in ("财政局-更正.xlsx", "财政局-第一次.xlsx"))
+    assert "早于已收到的" in older.held  # read second, saved first: it waits for the coordinator
+    conn = connect(ws.db_path)
+    latest = conn.execute("SELECT id FROM submissions WHERE unit = '县财政局' AND superseded_by IS NULL AND hold = ''",
+                          ).fetchall()
+    assert [row[0] for row in latest] == [newer.submission_id]
 
 
 def test_large_word_document_beside_the_workbook_is_kept_without_being_read_whole(ws, inbox, tmp_path, monkeypatch):

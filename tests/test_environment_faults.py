@@ -40,9 +40,9 @@ NOBODY = 65534
 def _fill(ws: Workspace) -> None:
     record_round(ws)
     write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(), "2": ongoing(), "3": ongoing()},
-                 mtime=1_750_000_000)
+                 mtime=1_789_000_000)
     write_return(ws.inbox / "公安局.xlsx", "县公安局", {"1": done(), "4": ongoing(), "5": done()},
-                 mtime=1_750_000_010)
+                 mtime=1_789_000_010)
 
 
 def _collect(ws: Workspace, *options: str):
@@ -325,8 +325,8 @@ def test_unit_name_of_300_characters(ws):
     other = "县" + "某" * 296 + "服务站"  # the same up to far past any cut
     units = {**UNITS, long: {"1": "牵头"}, other: {"1": "牵头"}}
     record_round(ws, units=units)
-    write_return(ws.inbox / "长名单位.xlsx", long, {"1": done()}, units=units, mtime=1_750_000_000)
-    write_return(ws.inbox / "长名单位2.xlsx", other, {"1": done()}, units=units, mtime=1_750_000_010)
+    write_return(ws.inbox / "长名单位.xlsx", long, {"1": done()}, units=units, mtime=1_789_000_000)
+    write_return(ws.inbox / "长名单位2.xlsx", other, {"1": done()}, units=units, mtime=1_789_000_010)
     result = CliRunner().invoke(main, ["collect", "-w", str(ws.root)])
     assert result.exit_code == 0, result.output
     receipts = sorted(ws.outbox.rglob("回执/*.xlsx"))

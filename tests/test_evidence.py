@@ -96,14 +96,14 @@ def round_with_evidence(ws, tmp_path):
         "佐证/无关照片.jpg": b"\xff\xd8 three",
         "佐证/" + LONG: b"%PDF-1.4 long",
         "../越界.txt": b"refused",
-    }, 1_750_000_000)
-    _zip(ws.inbox / "县公安局佐证材料.zip", {"任务4/签到表.jpg": b"\xff\xd8 four"}, 1_750_000_010)
+    }, 1_789_000_000)
+    _zip(ws.inbox / "县公安局佐证材料.zip", {"任务4/签到表.jpg": b"\xff\xd8 four"}, 1_789_000_010)
     write_return(ws.inbox / "公安局.xlsx", "县公安局", {"1": done(), "4": done(), "5": ongoing()},
-                 mtime=1_750_000_020)
+                 mtime=1_789_000_020)
     write_return(ws.inbox / "甲镇.xlsx", "甲镇人民政府",
                  {"2": done(), "3": ongoing(), "4": done(佐证材料="", 材料提供方式="情况说明")},
-                 mtime=1_750_000_030)
-    _zip(ws.inbox / "材料.zip", {"照片.jpg": b"\xff\xd8 whose"}, 1_750_000_040)
+                 mtime=1_789_000_030)
+    _zip(ws.inbox / "材料.zip", {"照片.jpg": b"\xff\xd8 whose"}, 1_789_000_040)
     collected = collect_inbox(ws, workers=0)
     return ws, collected
 
@@ -313,7 +313,7 @@ def test_files_sent_after_the_return_clear_its_receipt_lines(ws):
     """The workbook first, its evidence a run later: the receipt is written again without the proved claim."""
     record_round(ws)
     write_return(ws.inbox / "公安局.xlsx", "县公安局", {"1": done(), "4": done(), "5": ongoing()},
-                 mtime=1_750_000_000)
+                 mtime=1_789_000_000)
     collect_inbox(ws, workers=0)
     receipt = ws.round_dir(ROUND) / "回执" / "县公安局.xlsx"
 
@@ -322,7 +322,7 @@ def test_files_sent_after_the_return_clear_its_receipt_lines(ws):
         return sorted(str(r[0]) for r in sheet.iter_rows(values_only=True) if r[2] and "【佐证】" in r[2])
 
     assert len(claim_lines()) == 2  # tasks 1 and 4 claim 已完成 with no file yet
-    _zip(ws.inbox / "县公安局佐证材料.zip", {"任务4/签到表.jpg": b"\xff\xd8 four"}, 1_750_000_100)
+    _zip(ws.inbox / "县公安局佐证材料.zip", {"任务4/签到表.jpg": b"\xff\xd8 four"}, 1_789_000_100)
     collect_inbox(ws, workers=0)
     assert len(claim_lines()) == 1
     assert round_status(ws).missing_evidence == {"县公安局": 1}
@@ -337,7 +337,7 @@ def test_hostile_file_names_are_plain_text_in_the_catalogue_and_its_link_is_our_
     finance = tmp_path / "财政局.xlsx"
     write_return(finance, "县财政局", {"1": done(佐证材料="+会议纪要")})
     _zip(ws.inbox / "县财政局报送.zip", {"台账.xlsx": finance.read_bytes(),
-                                    **{name: name.encode() for name in HOSTILE}}, 1_750_000_000)
+                                    **{name: name.encode() for name in HOSTILE}}, 1_789_000_000)
     collect_inbox(ws, workers=0)
     result = write_evidence(ws)
     sheet = openpyxl.load_workbook(result.catalogue)["佐证材料目录"]

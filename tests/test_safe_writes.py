@@ -110,7 +110,7 @@ def test_long_text_is_cut_in_the_summary_with_a_line_and_kept_in_the_store(ws):
     a value set by hand): 汇总台账 cuts it with the marker, the command says so, the store keeps it whole."""
     record_round(ws)
     write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(), "2": ongoing(), "3": ongoing()},
-                 mtime=1_750_000_000)
+                 mtime=1_789_000_000)
     assert CliRunner().invoke(main, ["collect", "-w", str(ws.root)]).exit_code == 0
     conn = connect(ws.db_path)
     with conn:
@@ -156,7 +156,7 @@ def test_texts_cut_in_receipts_written_by_workers_are_told_as_in_one_process(tmp
         units = {f"第{i}单位": {"1": UNITS["县财政局"]["1"]} for i in range(9)}
         record_round(ws, units=units)
         for i, unit in enumerate(units):
-            write_return(ws.inbox / f"{i}.xlsx", unit, {"1": done()}, mtime=1_750_000_000 + i, units=units)
+            write_return(ws.inbox / f"{i}.xlsx", unit, {"1": done()}, mtime=1_789_000_000 + i, units=units)
         assert len(collect_inbox(ws, receipts=False).returns) == 9
         conn = connect(ws.db_path)
         with conn:
