@@ -16,7 +16,7 @@ from pathlib import Path
 from xlsxwriter.worksheet import Worksheet
 
 from .fileio import atomic_path
-from .safe_xlsx import new_workbook
+from .safe_xlsx import font_size, new_workbook, text_height
 
 Format = dict[str, object]  # xlsxwriter format properties
 
@@ -92,10 +92,12 @@ def _write_table(sheet: Worksheet, table: Table, made: Callable[[Format], object
     for col, (name, width) in enumerate(zip(table.columns, table.widths, strict=True)):
         sheet.set_column(col, col, width, body if table.column_format else None)
         sheet.write_string(header_row, col, name, made(table.header))
+    _fit_row(sheet, header_row, table.columns, table.widths, table.header)
     r = header_row
     for r, row in enumerate(table.rows, start=header_row + 1):
         own = table.row_format(row) if table.row_format else None
         fmt = made(own) if own is not None else body
+        _fit_row(sheet, r, row, table.widths, own or table.body)
         for col, value in enumerate(row):
             write_cell(sheet, r, col, value, link if isinstance(value, Link) else fmt)
     if r == header_row and table.empty:
@@ -115,6 +117,18 @@ def _write_table(sheet: Worksheet, table: Table, made: Callable[[Format], object
         sheet.set_margins(**table.margins)
     if table.footer:
         sheet.set_footer(table.footer)
+
+
+def _fit_row(sheet: Worksheet, r: int, row: Sequence[object], widths: Sequence[float], props: Format) -> None:
+    """The row as high as its longest wrapped text needs (Excel fits such a row when it opens the book,
+    LibreOffice does not when it prints it: a 催报名单 printed one line a row, its texts cut off)."""
+    if not props.get("text_wrap"):
+        return
+    size = font_size(props)
+    height = max((text_height(value, width, size) for value, width in zip(row, widths, strict=False)
+                  if value.__class__ is str and value), default=0.0)
+    if height > text_height("", 1.0, size):  # more than one line
+        sheet.set_row(r, height)
 
 
 def write_cell(sheet: Worksheet, r: int, c: int, value: object, fmt: object = None) -> None:

@@ -11,9 +11,11 @@ Formulas we mean are written with write_formula, as before.
 
 from __future__ import annotations
 
+import math
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 import xlsxwriter
@@ -23,6 +25,7 @@ from xlsxwriter.worksheet import Worksheet
 EXCEL_CELL_LIMIT = 32767  # UTF-16 code units
 CUT_MARKER = "……【以下超出 Excel 单元格 32,767 字的上限，已截断；完整内容保存在 reporting.db 中】"
 _SAFE_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+MAX_ROW_HEIGHT = 409  # points: Excel's highest row
 
 
 class TextCutWarning(UserWarning):
@@ -92,3 +95,22 @@ def cut_text(text: str) -> str:
 
 def _utf16_len(text: str) -> int:
     return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+
+
+def font_size(props: Mapping[str, object]) -> float:
+    """The font size a format's properties set (11 when none)."""
+    size = props.get("font_size", 11)
+    return float(size) if isinstance(size, int | float) else 11.0
+
+
+@lru_cache(maxsize=65536)
+def text_height(text: str, width: float, font_size: float) -> float:
+    """Points a wrapped cell needs: lines (a CJK character takes two widths of a Latin one) × line height.
+    Written as the row's height: LibreOffice does not fit rows to wrapped text when it prints or converts."""
+    per_line = max(width - 1.0, 1.0)
+    unit = font_size / 10.5  # column widths are counted in digits of an 11-point font
+    lines = 0
+    for paragraph in text.split("\n"):
+        units = len(paragraph.encode("gbk", "replace")) * unit
+        lines += max(1, math.ceil(units / per_line))
+    return min(MAX_ROW_HEIGHT, round(lines * font_size * 1.4 + 4, 1))

@@ -21,6 +21,7 @@ from xlsxwriter.utility import xl_col_to_name
 from . import xlsx_writer
 from .fileio import atomic_path
 from .models import Task
+from .safe_xlsx import font_size, text_height
 from .workbook_spec import (
     CHOICE,
     FILL_BY_HEADER,
@@ -60,7 +61,6 @@ CHOICE_LISTS = {column.header: f"='{SHEET_LISTS}'!${xl_col_to_name(col)}$1:${xl_
 MARK_FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C"}
 VERDICT_COLORS = {True: "#006100", False: "#9C0006"}
 PROTECTION = {"format_cells": True, "format_rows": True, "format_columns": True, "autofilter": True}
-MAX_ROW_HEIGHT = 409
 Worksheet = Any  # a sheet of xlsx_writer (what writes the files) or of xlsxwriter (what it is checked against)
 Writer = Callable[[str], Any]  # path → a book taking xlsxwriter.Workbook's calls
 TEXT_LIAISON_COLUMNS = ("手机", "电子邮箱")  # Excel's limit, in points
@@ -218,7 +218,7 @@ def _write_guide(sheet: Worksheet, formats: _Formats, guide: FreeSheet, values: 
         accepted = verdict.startswith("已接收")
         color = VERDICT_COLORS[accepted]
         sheet.write_string(0, 0, verdict, formats.get(_verdict_format(color)))
-        sheet.set_row(0, _text_height(verdict, guide.widths.get(0, 100), 14))
+        sheet.set_row(0, text_height(verdict, guide.widths.get(0, 100), 14))
         offset = 2
     merged_first = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in guide.merges}
     merged_rest = {(r, c) for r0, c0, r1, c1 in guide.merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
@@ -237,7 +237,7 @@ def _write_guide(sheet: Worksheet, formats: _Formats, guide: FreeSheet, values: 
             sheet.write_blank(cell.row + offset, cell.col, None, fmt)
         if text and cell.format.get("text_wrap"):
             width = guide.widths.get(cell.col, 8.43)
-            height = _text_height(text, width, _font_size(cell.format))
+            height = text_height(text, width, font_size(cell.format))
             heights[cell.row] = max(heights.get(cell.row, 0), height)
     for row in {*heights, *guide.heights}:
         # A template's height may make a row taller, never too short for its text (LibreOffice stores every
@@ -295,7 +295,7 @@ class _RowLayout:
         self.given = len(GIVEN_COLUMNS)
         self.body = [self._format(c.body_format, c.header) for c in template.columns]
         self.fit = _fit(template)
-        # per fill column, the height each text needs (as _text_height), kept per process for what is alike
+        # per fill column, the height each text needs (as text_height), kept per process for what is alike
         fill_fits = self.fit[len(self.columns) - len(self.fill):]
         self.fill_heights = [_HEIGHTS.setdefault(fit, {}) for fit in fill_fits]
         self.fill_fits = fill_fits
@@ -323,7 +323,7 @@ def _fit(template: TemplateSpec) -> tuple[tuple[float, float], ...]:
     """(width, font size) of each ledger column of the template, one tuple per template and process."""
     found = _FITS.get(id(template))
     if found is None or found[0] is not template:
-        found = _FITS[id(template)] = (template, tuple((c.width, _font_size(c.body_format)) for c in template.columns))
+        found = _FITS[id(template)] = (template, tuple((c.width, font_size(c.body_format)) for c in template.columns))
     return found[1]
 
 
@@ -331,7 +331,7 @@ def _given(row: WorkbookRow, fit: tuple[tuple[float, float], ...]) -> tuple[list
     found = _GIVEN.get((id(row.task), row.role))
     if found is None or found[0] is not row.task or found[1] is not fit:
         values = given_values(0, row)[1:]
-        height = max((_text_height(value, *fit[col]) for col, value in enumerate(values, start=1)
+        height = max((text_height(value, *fit[col]) for col, value in enumerate(values, start=1)
                       if value and isinstance(value, str)), default=0.0)
         if len(_GIVEN) >= _GIVEN_MAX:
             _GIVEN.clear()
@@ -380,7 +380,7 @@ def _write_task_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, r
 
 def _fill_height(layout: _RowLayout, index: int, value: object) -> float:
     """The height the value of the index-th fill column needs (kept per process): 0 for anything but text."""
-    found = _text_height(value, *layout.fill_fits[index]) if value and isinstance(value, str) else 0.0
+    found = text_height(value, *layout.fill_fits[index]) if value and isinstance(value, str) else 0.0
     known = layout.fill_heights[index]
     if len(known) >= _HEIGHTS_MAX:
         known.clear()
@@ -444,24 +444,6 @@ def _print_setup(sheet: Worksheet, unit: str, header_row: int | None = None, pag
     sheet.set_footer(f"&L{unit.replace('&', '&&')[:100]}&R第 &P 页 共 &N 页")
 
 
-def _font_size(props: Format) -> float:
-    """The font size a format sets (11 when none)."""
-    size = props.get("font_size", 11)
-    return float(size) if isinstance(size, int | float) else 11.0
-
-
-@lru_cache(maxsize=65536)
-def _text_height(text: str, width: float, font_size: float) -> float:
-    """Points a wrapped cell needs: lines (a CJK character takes two widths of a Latin one) × line height."""
-    per_line = max(width - 1.0, 1.0)
-    unit = font_size / 10.5  # column widths are counted in digits of an 11-point font
-    lines = 0
-    for paragraph in text.split("\n"):
-        units = len(paragraph.encode("gbk", "replace")) * unit
-        lines += max(1, math.ceil(units / per_line))
-    return min(MAX_ROW_HEIGHT, round(lines * font_size * 1.4 + 4, 1))
-
-
 @lru_cache(maxsize=65536)
 def _fingerprint(text: str) -> str:
     return fingerprint(text)
@@ -504,7 +486,7 @@ def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec,
                 _write_value(sheet, r, col, text, body)
         height = _problem_height(tuple(texts[1:]))
         if texts[0]:
-            height = max(height, _text_height(texts[0], widths[0], 10))
+            height = max(height, text_height(texts[0], widths[0], 10))
         if height:
             sheet.set_row(r, height)
     if not problems:
@@ -520,7 +502,7 @@ _PROBLEM_SAME = (1, len(PROBLEMS_COLUMNS))  # 填报内容, 问题, 修改方法
 @lru_cache(maxsize=4096)
 def _problem_height(texts: tuple[str, ...]) -> float:
     """The height 填报内容, 问题 and 修改方法 of a 问题清单 row need (0 for none)."""
-    return max((_text_height(text, _PROBLEM_WIDTHS[col], 10) for col, text in enumerate(texts, start=1) if text),
+    return max((text_height(text, _PROBLEM_WIDTHS[col], 10) for col, text in enumerate(texts, start=1) if text),
                default=0.0)
 
 

@@ -60,3 +60,21 @@ def test_a_link_to_our_file_shows_its_text_as_text_even_long_and_in_constant_mem
     assert first.hyperlink.target.replace("\\", "/") == "../archive/ab/abc.pdf"
     assert long.value.endswith(CUT_MARKER) and long.hyperlink.target.replace("\\", "/") == "../archive/cd/cde.pdf"
     assert empty.value is None and empty.hyperlink is None and sheet["A2"].data_type == "s"
+
+
+@pytest.mark.parametrize("constant_memory", [False, True])
+def test_a_row_is_as_high_as_its_longest_wrapped_text(tmp_path, constant_memory):
+    """LibreOffice prints a row with no height of its own one line high, whatever its wrapped cells hold (a
+    printed 催报名单 showed the first words of each 催报项目): a row of longer text gets its height written."""
+    path = tmp_path / "名单.xlsx"
+    long = "退回修改（1 份退回）；缺证材料（8 项已完成任务未收到文件）" * 3
+    rows = [["县财政局", "未报送"], ["县公安局", long], ["县教育局", "甲\n乙\n丙\n丁"],
+            ["县民政局", Link("a.pdf", long)]]
+    write_tables(path, [Table("名单", ["单位", "催报项目"], [12, 20], rows, title="催报名单")],
+                 constant_memory=constant_memory)
+    sheet = openpyxl.load_workbook(path)["名单"]
+    heights = {r: sheet.row_dimensions[r].height for r in range(2, 7)}
+    assert heights[2] is None and heights[3] is None  # the header and a one-line row keep the default
+    assert heights[4] >= 6 * 11 * 1.2  # about 100 characters in a column 20 digits wide: 6 lines or more
+    assert heights[5] >= 4 * 11 * 1.2  # four paragraphs
+    assert heights[6] is None  # a link is not wrapped
