@@ -137,11 +137,10 @@ def receipt_fields(conn: sqlite3.Connection, submission: sqlite3.Row, contact: s
                    ) -> dict:
     """What write_unit_workbook needs for the submission's receipt, read from the store."""
     round_row = conn.execute("SELECT campaign, due FROM rounds WHERE name = ?", (submission["round"],)).fetchone()
-    unit_tasks = _unit_tasks(conn, submission["round"], submission["unit"])
     # evidence.problem_rows' columns but the first and last (_Problem: tuples, cheaper to unpack)
     problems: list[_Problem] = [row[1:9] for row in problem_rows(conn, submission["id"])]
-    values = _values(conn, submission, problems)
-    positions = {task_id: index for index, (task_id, _role) in enumerate(unit_tasks)}
+    unit_tasks = _unit_rows(conn, submission, problems)
+    positions = {row[0]: index for index, row in enumerate(unit_tasks)}
     marks = [CellMark(task_id, _mark_column(column), f"{message}。{fix}".rstrip("。"),
                       ERROR if level == ERROR else WARNING)
              for level, _sheet, _cell, task_id, _value, message, fix, column in problems
@@ -153,11 +152,10 @@ def receipt_fields(conn: sqlite3.Connection, submission: sqlite3.Row, contact: s
         verdict += f"。佐证材料有 {evidence} 处待补（缺文件或附件未对应到任务），见「问题清单」"
     if submission["blank"]:
         verdict = BLANK_LINE
-    no_values: dict[str, object] = {}
     return {
         "campaign": round_row[0], "unit": submission["unit"], "round_name": submission["round"],
         "due": date.fromisoformat(round_row[1]) if round_row[1] else None, "contact": contact,
-        "rows": [WorkbookRow(tasks[task_id], role, values.get(task_id, no_values)) for task_id, role in unit_tasks],
+        "rows": [WorkbookRow(tasks[task_id], role, values) for task_id, role, values in unit_tasks],
         "liaison": _liaison(conn, submission["unit"]), "kind": KIND_RECEIPT, "marks": marks, "verdict": verdict,
         "problems": [_problem_row(p, positions) for p in sorted(problems, key=_order)]}
 
@@ -199,34 +197,30 @@ def _round_tasks(conn: sqlite3.Connection, round_name: str) -> dict[str, Task]:
             for r in conn.execute("SELECT * FROM round_tasks WHERE round = ?", (round_name,))}
 
 
-def _unit_tasks(conn: sqlite3.Connection, round_name: str, unit: str) -> list[tuple[str, str]]:
-    """The unit's task ids in the round, in ledger order, with its role."""
-    rows = conn.execute(
-        "SELECT a.task_id, a.role FROM assignments a JOIN round_tasks t ON t.round = a.round AND t.task_id = a.task_id "
-        "WHERE a.round = ? AND a.unit = ? ORDER BY t.seq", (round_name, unit))
-    return [(r["task_id"], r["role"]) for r in rows]
-
-
-def _values(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list[_Problem],
-            ) -> dict[str, dict[str, object]]:
-    """What the unit sent, per task and column: the normalised value where it was right, else as typed."""
+def _unit_rows(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list[_Problem],
+               ) -> list[tuple[str, str, dict[str, object]]]:
+    """The unit's tasks in the round in ledger order, each with its role and what the unit sent in it, per
+    column: the normalised value where it was right, else as typed (one query: the assignments with their
+    answers rows)."""
     letters = loads(submission["columns"])
     flagged = {(sheet, cell) for level, sheet, cell, *_rest in problems if level in (ERROR, WARNING)}
     flagged_rows = {(sheet, int(re.sub(r"\D", "", cell) or 0)) for sheet, cell in flagged if cell}
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: 300,000 rows at province scale
-    found: dict[str, dict[str, object]] = {}
+    found: list[tuple[str, str, dict[str, object]]] = []
     percent = [(index, FILL_COLUMNS[index]) for index in sorted(_PERCENT)]
-    for task_id, sheet, row, raw, *normalized in cursor.execute(_ANSWERS_SQL, (submission["id"],)):
+    query = (submission["id"], submission["round"], submission["unit"])
+    for task_id, role, sheet, row, raw, *normalized in cursor.execute(_UNIT_ROWS_SQL, query):
         if raw is None and (not flagged_rows or (sheet, row) not in flagged_rows):  # as typed, nothing wrong
             # None for a column left empty, as the ledger reads a column not there (dict(zip) runs in C)
-            shown = found[task_id] = dict(zip(FILL_COLUMNS, normalized, strict=True))
+            shown = dict(zip(FILL_COLUMNS, normalized, strict=True))
             for index, column in percent:
                 value = normalized[index]
                 if value.__class__ is float and value.is_integer():  # as _shown
                     shown[column] = int(value)
+            found.append((task_id, role, shown))
             continue
-        values = found.setdefault(task_id, {})
+        values: dict[str, object] = {}
         for index, (raw_text, kind) in enumerate(decode_raw(raw, normalized)):
             letter = letters[index] if index < len(letters) else None
             ok = letter is None or (sheet, f"{letter}{row}") not in flagged
@@ -234,11 +228,16 @@ def _values(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list[_P
                 continue
             keep = ok and normalized[index] is not None
             values[FILL_COLUMNS[index]] = _shown(index, normalized[index]) if keep else raw_text
+        found.append((task_id, role, values))
     return found
 
 
-_ANSWERS_SQL = (f"SELECT task_id, sheet, row, raw, {', '.join(ANSWER_FIELDS.values())} FROM answers "
-                "WHERE submission_id = ?")
+# the unit's assignments in ledger order, each with its role and answers row (NULLs when it sent none)
+_UNIT_ROWS_SQL = (
+    f"SELECT a.task_id, a.role, s.sheet, s.row, s.raw, {', '.join(f's.{f}' for f in ANSWER_FIELDS.values())} "
+    "FROM assignments a JOIN round_tasks t ON t.round = a.round AND t.task_id = a.task_id "
+    "LEFT JOIN answers s ON s.submission_id = ? AND s.task_id = a.task_id "
+    "WHERE a.round = ? AND a.unit = ? ORDER BY t.seq")
 
 
 def _shown(index: int, value: object) -> object:
