@@ -33,7 +33,6 @@ import struct
 import zipfile
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import cast
 
 import xlsxwriter
 from isal import isal_zlib as deflater
@@ -149,11 +148,21 @@ class _Fixed:
     """Cells that many rows of many books hold alike (Worksheet.write_values' `fixed`), made once per process:
     each cell's tail, and per run of styles the row's XML of them in pieces to join with the row's number."""
 
-    __slots__ = ("_pieces", "end", "first", "high", "low", "tails")
+    __slots__ = ("_encoded", "_pieces", "end", "first", "high", "low", "tails")
 
     def __init__(self, tails: list[str | None], first: int, low: int, high: int) -> None:
         self.first, self.end, self.tails, self.low, self.high = first, first + len(tails), tails, low, high
         self._pieces: dict[tuple[str, ...], list[str]] = {}
+        self._encoded: dict[tuple[str, ...], list[bytes]] = {}
+
+    def encoded(self, styles: tuple[str, ...]) -> list[bytes]:
+        """pieces() as UTF-8, for a book whose rows are bytes (fixed styles)."""
+        found = self._encoded.get(styles)
+        if found is None:
+            if len(self._encoded) > 16:
+                self._encoded.clear()
+            found = self._encoded[styles] = [piece.encode() for piece in self.pieces(styles)]
+        return found
 
     def pieces(self, styles: tuple[str, ...]) -> list[str]:
         """'…'.join(pieces) with the row's number (from 1) is these cells' XML, given each one's ' s="…"'."""
@@ -210,11 +219,11 @@ def _cell_tail(value: object) -> str | None:
 
 
 class _RowFrame:
-    """A row's cells from column A in a book with fixed style numbering, made once per process and styles: each
-    cell outside `fixed` (each one formatted, so each value is a cell) as the row's number and the rest of it
-    after its reference with the next cell's opening, kept per column and text (so a row's cells outside `fixed`
-    are its number joining what is kept for its values); the `fixed` columns' cells made once per process
-    (_fixed_cells) between them."""
+    """A row's cells from column A in a book with fixed style numbering, as UTF-8, made once per process and
+    styles: each cell outside `fixed` (each one formatted, so each value is a cell) as the row's number and the
+    rest of it after its reference with the next cell's opening, kept per column and text (so a row's cells
+    outside `fixed` are its number joining what is kept for its values); the `fixed` columns' cells made once per
+    process (_fixed_cells) between them."""
 
     __slots__ = ("after", "before", "end", "first", "formatted", "high", "known", "low", "outside", "shown", "styles")
 
@@ -224,10 +233,10 @@ class _RowFrame:
         self.first, self.end, self.formatted, self.styles = first, end, formatted, styles
         self.shown = styles[first:end]
         count = len(styles)
-        self.before = f'<c r="{_COLS[0]}' if first > 0 else ""  # the first cell's opening
-        self.after = f'<c r="{_COLS[end]}' if first < end < count else ""  # the first after the fixed cells
+        self.before = f'<c r="{_COLS[0]}'.encode() if first > 0 else b""  # the first cell's opening
+        self.after = f'<c r="{_COLS[end]}'.encode() if first < end < count else b""  # the first after the fixed
         # per outside column: its style and the opening of the cell after it when it is the next outside one
-        self.known: list[tuple[str, str, dict[str | None, str]]] = []
+        self.known: list[tuple[str, str, dict[object, bytes]]] = []
         for col in [*range(first), *range(end, count)]:
             follows = col + 1 < count and not (col + 1 == first and first < end)
             self.known.append((styles[col], f'<c r="{_COLS[col + 1]}' if follows else "", {}))
@@ -256,7 +265,7 @@ class _RowFrame:
             found = _FRAMES[key] = cls(styles, first, end, nones == 0)
         return found
 
-    def _rests(self, values: list, side: int) -> list[str] | None:
+    def _rests(self, values: list, side: int) -> list[bytes] | None:
         """Each value's cell after its reference, with the next cell's opening; None for a text to be cut."""
         known, texts_of = self.outside[side]
         try:
@@ -264,7 +273,7 @@ class _RowFrame:
         except TypeError:  # a value that is no key: each one made below
             rests = [None] * len(values)
         if None not in rests:
-            return cast(list[str], rests)
+            return rests  # type: ignore[return-value]  # no None in it
         for index, rest in enumerate(rests):
             if rest is None:
                 value = values[index]
@@ -272,18 +281,18 @@ class _RowFrame:
                 tail = _cell_tail(value)
                 if tail is None:
                     return None
-                rest = rests[index] = f'"{style}{tail}{opening}'
+                rest = rests[index] = f'"{style}{tail}{opening}'.encode()
                 if value is None or value.__class__ is str:  # numbers are not kept: 1 == True == 1.0
                     if len(texts) >= self.MAX:
                         texts.clear()
                     texts[value] = rest
-        return cast(list[str], rests)  # none is None any more
+        return rests  # type: ignore[return-value]  # no None in it any more
 
-    def cells(self, r1: str, values: list) -> tuple[str, int, int] | None:
+    def cells(self, r1: bytes, values: list) -> tuple[bytes, int, int] | None:
         """The row's cells' XML (row number r1, from 1), first and last column with a cell; None when a text is
         long enough to be cut, or there is no cell."""
         first, end = self.first, self.end
-        parts: list[str] = []
+        parts: list[bytes] = []
         if first:
             rests = self._rests(values[:first], 0)
             if rests is None:
@@ -294,7 +303,7 @@ class _RowFrame:
             same = _fixed_cells(tuple(values[first:end]), first, self.formatted)
             if same is None:
                 return None
-            parts.append(r1.join(same.pieces(self.shown)))
+            parts.append(r1.join(same.encoded(self.shown)))
             if same.low >= 0:
                 if low < 0:
                     low = same.low
@@ -311,7 +320,7 @@ class _RowFrame:
             low = end
         if high < 0:
             high = first - 1
-        return "".join(parts), low, high
+        return b"".join(parts), low, high
 
 
 _FRAMES: dict[tuple, _RowFrame] = {}
@@ -353,8 +362,8 @@ class Worksheet:
         # first and last column with a cell, the _Fixed cells in it or None). A row is in `rows` or in `lines`,
         # never in both.
         self.lines: dict[int, tuple[list[Format | None], list[str | None], int, int, _Fixed | None]] = {}
-        # Rows written whole in a book with fixed style numbering: their cells' XML, first and last column.
-        self.raw: dict[int, tuple[str, int, int]] = {}
+        # Rows written whole in a book with fixed style numbering: their cells' XML (UTF-8), first and last column.
+        self.raw: dict[int, tuple[bytes, int, int]] = {}
         self._frames: dict[int, tuple[list[Format | None], _RowFrame | None]] = {}  # id(formats) → the row frame
         self.heights: dict[int, int] = {}  # row → pixels
         self.widths: dict[int, int] = {}  # col → pixels
@@ -461,7 +470,7 @@ class Worksheet:
         frame = found[1]
         if frame is None:
             return False
-        made = frame.cells(str(row + 1), values)
+        made = frame.cells(b"%d" % (row + 1), values)
         if made is None:
             return False
         self.raw[row] = made
@@ -687,7 +696,7 @@ class Worksheet:
                 if fmt is not None and fmt not in seen:
                     seen[fmt] = None
 
-    def _xml(self, selected: bool, comments: bool) -> str:
+    def _xml(self, selected: bool, comments: bool) -> str | bytes:
         out = [_XML_HEAD, f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}">']
         if self.fit is not None:
             out.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
@@ -702,7 +711,16 @@ class Worksheet:
         out.append(self._views(selected))
         out.append('<sheetFormatPr defaultRowHeight="15"/>')
         out.append(self._cols())
-        out.append(self._data(dims))
+        data = self._data(dims)
+        if isinstance(data, bytes):  # the rest as UTF-8 too
+            return b"".join(("".join(out).encode(), data, self._after_data(comments).encode()))
+        out.append(data)
+        out.append(self._after_data(comments))
+        return "".join(out)
+
+    def _after_data(self, comments: bool) -> str:
+        """The sheet's XML after <sheetData>."""
+        out: list[str] = []
         if self.protection:
             out.append(self.protection)
         if self.filter is not None:
@@ -776,11 +794,15 @@ class Worksheet:
         out.append("</cols>")
         return "".join(out)
 
-    def _data(self, dims: tuple[int, int, int, int] | None) -> str:
+    def _data(self, dims: tuple[int, int, int, int] | None) -> str | bytes:
+        """<sheetData>: UTF-8 when rows were written whole as UTF-8 (fixed styles), else text."""
         if dims is None:
             return "<sheetData/>"
         rows, lines, raws, heights, names = self.rows, self.lines, self.raw, self.heights, _COLS
-        spans = self._spans()
+        # A row's spans are only a hint for readers ("optimization only, and not required", ECMA-376 CT_Row);
+        # a book with fixed styles leaves them out, so its rows do not depend on the rows around them.
+        spans = self._spans() if self.book.fixed is None else {}
+        encoded: list[bytes] = []  # with rows written whole as UTF-8: what comes before the text in `out`
         styles: dict[int, list[str]] = {}  # id of a whole row's formats → each cell's ' s="…"'
         fixed_styles: dict[tuple[int, int], tuple[str, ...]] = {}  # (id of such a list, first fixed column) → theirs
         out = ["<sheetData>"]
@@ -803,7 +825,8 @@ class Worksheet:
                     height = _HEIGHTS[pixels] = f' ht="{pixels * 0.75:.16g}" customHeight="1"'
                 head += height
             if raw is not None:
-                append(f"{head}>{raw[0]}</row>")
+                encoded += ("".join(out).encode(), head.encode(), b">", raw[0], b"</row>")
+                out.clear()
                 continue
             if line is not None:
                 formats, tails, same = line[0], line[1], line[4]
@@ -844,6 +867,9 @@ class Worksheet:
                     append(f'<c r="{_COLS[col]}{r1}" s="{fmt.xf}"{tail}')
             append("</row>")
         append("</sheetData>")
+        if encoded:
+            encoded.append("".join(out).encode())
+            return b"".join(encoded)
         return "".join(out)
 
     def _spans(self) -> dict[int, str]:
