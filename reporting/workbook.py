@@ -122,7 +122,7 @@ def write_unit_workbook(
     with atomic_path(path) as tmp:
         book = writer(str(tmp))
         if kind == KIND_RECEIPT and hasattr(book, "fix_styles"):
-            book.fix_styles(receipt_formats(template))
+            book.fix_styles(_receipt_formats(template))
         formats = _Formats(book)
         _set_properties(book, kind=kind, unit=unit, round_name=round_name, campaign=campaign)
         guide = book.add_worksheet(SHEET_GUIDE)
@@ -173,6 +173,17 @@ def receipt_formats(template: TemplateSpec) -> list[Format]:
         found += [column.header_format, {**column.body_format, **_liaison_extra(column.header)}]
     found += [template.columns[-1].header_format, _problem_body(template)]
     return found
+
+
+_RECEIPT_FORMATS: dict[int, tuple[TemplateSpec, list[Format]]] = {}
+
+
+def _receipt_formats(template: TemplateSpec) -> list[Format]:
+    """receipt_formats, one list per template and process (a book with fixed styles keeps it by its identity)."""
+    found = _RECEIPT_FORMATS.get(id(template))
+    if found is None or found[0] is not template:
+        found = _RECEIPT_FORMATS[id(template)] = (template, receipt_formats(template))
+    return found[1]
 
 
 def _verdict_format(color: str) -> Format:
@@ -339,7 +350,8 @@ def _given(row: WorkbookRow, fit: tuple[tuple[float, float], ...]) -> tuple[list
     return found[2], found[3]
 
 
-_TASK_CELLS = (1, len(GIVEN_COLUMNS))  # a task row's cells that are the task's own, alike in every unit's book
+# a task row's cells that are alike in every unit's book where the task has the same place: its number, its own
+_TASK_CELLS = (0, len(GIVEN_COLUMNS))
 _META_CELLS = (0, 3)  # a 识别信息 task row: all of it
 
 

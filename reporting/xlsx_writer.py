@@ -33,6 +33,7 @@ import struct
 import zipfile
 from datetime import datetime, timezone
 from functools import lru_cache
+from typing import cast
 
 import xlsxwriter
 from isal import isal_zlib as deflater
@@ -129,7 +130,15 @@ def _col_pixels(width: float) -> int:
 
 
 DEFAULT_ROW_PIXELS = 20
-_HEIGHTS: dict[int, str] = {}  # a row's pixels → its height attributes (at most Excel's 409 points' worth)
+# a row's pixels (None: none set) → its height attributes (at most Excel's 409 points' worth)
+_HEIGHTS: dict[int | None, bytes] = {None: b"", DEFAULT_ROW_PIXELS: b""}
+
+
+def _height_attributes(pixels: int | None) -> bytes:
+    found = _HEIGHTS.get(pixels)
+    if found is None:
+        found = _HEIGHTS[pixels] = f' ht="{cast(int, pixels) * 0.75:.16g}" customHeight="1"'.encode()
+    return found
 DEFAULT_COL_PIXELS = 64
 
 
@@ -282,7 +291,7 @@ class _RowFrame:
                 if tail is None:
                     return None
                 rest = rests[index] = f'"{style}{tail}{opening}'.encode()
-                if value is None or value.__class__ is str:  # numbers are not kept: 1 == True == 1.0
+                if value is None or value.__class__ is str or _kept_number(value):
                     if len(texts) >= self.MAX:
                         texts.clear()
                     texts[value] = rest
@@ -326,6 +335,14 @@ class _RowFrame:
 _FRAMES: dict[tuple, _RowFrame] = {}
 
 
+def _kept_number(value: object) -> bool:
+    """A number kept by its value: equal numbers are written alike, and none equal to True or False is kept
+    (True == 1 == 1.0, and a bool is written as text)."""
+    return isinstance(value, (int, float)) and value.__class__ is not bool and value != 0 and value != 1 \
+        and math.isfinite(value)
+
+
+
 class FixedStyles:
     """Style numbering fixed for many books (a receipt's every format, marked and coloured ones too, in one order):
     styles.xml and the theme made once, each format's xf index known when it is made."""
@@ -346,6 +363,9 @@ class FixedStyles:
         return found
 
 
+_FIXED_BY_LIST: dict[int, tuple[list[dict], FixedStyles]] = {}  # id of a list given to fix_styles → its styles
+
+
 @lru_cache(maxsize=16)
 def fixed_styles(props: tuple[tuple[tuple[str, object], ...], ...]) -> FixedStyles:
     """The FixedStyles of these formats' properties (each as a tuple of items), once per process."""
@@ -362,8 +382,9 @@ class Worksheet:
         # first and last column with a cell, the _Fixed cells in it or None). A row is in `rows` or in `lines`,
         # never in both.
         self.lines: dict[int, tuple[list[Format | None], list[str | None], int, int, _Fixed | None]] = {}
-        # Rows written whole in a book with fixed style numbering: their cells' XML (UTF-8), first and last column.
-        self.raw: dict[int, tuple[bytes, int, int]] = {}
+        # Rows written whole in a book with fixed style numbering: their cells' XML (UTF-8), first and last column,
+        # the row's number (from 1, UTF-8).
+        self.raw: dict[int, tuple[bytes, int, int, bytes]] = {}
         self._frames: dict[int, tuple[list[Format | None], _RowFrame | None]] = {}  # id(formats) → the row frame
         self.heights: dict[int, int] = {}  # row → pixels
         self.widths: dict[int, int] = {}  # col → pixels
@@ -470,10 +491,11 @@ class Worksheet:
         frame = found[1]
         if frame is None:
             return False
-        made = frame.cells(b"%d" % (row + 1), values)
+        r1 = b"%d" % (row + 1)
+        made = frame.cells(r1, values)
         if made is None:
             return False
-        self.raw[row] = made
+        self.raw[row] = (*made, r1)
         return True
 
     def _tails(self, row: int, values: list, formats: list[Format | None], offset: int,
@@ -809,10 +831,16 @@ class Worksheet:
         append = out.append
         for row in range(dims[0], dims[2] + 1):
             raw = raws.get(row)
-            line = lines.get(row) if raw is None else None
-            cells = rows.get(row) if line is None and raw is None else None
+            if raw is not None:  # (only in a book with fixed styles: no spans)
+                if out:
+                    encoded.append("".join(out).encode())
+                    out.clear()
+                encoded += (b'<row r="', raw[3], b'"', _height_attributes(heights.get(row)), b">", raw[0], b"</row>")
+                continue
+            line = lines.get(row)
+            cells = rows.get(row) if line is None else None
             pixels = heights.get(row)
-            if raw is None and line is None and not cells and pixels is None:
+            if line is None and not cells and pixels is None:
                 continue
             r1 = row + 1
             head = f'<row r="{r1}"'
@@ -820,14 +848,7 @@ class Worksheet:
             if span:
                 head += f' spans="{span}"'
             if pixels is not None and pixels != DEFAULT_ROW_PIXELS:
-                height = _HEIGHTS.get(pixels)
-                if height is None:
-                    height = _HEIGHTS[pixels] = f' ht="{pixels * 0.75:.16g}" customHeight="1"'
-                head += height
-            if raw is not None:
-                encoded += ("".join(out).encode(), head.encode(), b">", raw[0], b"</row>")
-                out.clear()
-                continue
+                head += _height_attributes(pixels).decode()
             if line is not None:
                 formats, tails, same = line[0], line[1], line[4]
                 style = styles.get(id(formats))
@@ -889,7 +910,7 @@ class Worksheet:
                 spans[row >> 4] = [low, high]
             else:
                 found[0], found[1] = min(found[0], low), max(found[1], high)
-        for row, (_xml, low, high) in self.raw.items():
+        for row, (_xml, low, high, _r1) in self.raw.items():
             found = spans.get(row >> 4)
             if found is None:
                 spans[row >> 4] = [low, high]
@@ -932,7 +953,12 @@ class Workbook:
         written as XML at once (else nothing: styles are numbered by first use, as xlsxwriter numbers them).
         Before any add_format."""
         if self.fixing:
-            self.fixed = fixed_styles(tuple(tuple(f.items()) for f in formats))
+            found = _FIXED_BY_LIST.get(id(formats))
+            if found is None or found[0] is not formats:  # a list given again costs nothing more
+                if len(_FIXED_BY_LIST) > 16:
+                    _FIXED_BY_LIST.clear()
+                found = _FIXED_BY_LIST[id(formats)] = (formats, fixed_styles(tuple(tuple(f.items()) for f in formats)))
+            self.fixed = found[1]
 
     def add_format(self, properties: dict | None = None) -> Format:
         if self.fixed is not None:

@@ -60,6 +60,14 @@ def _every_mark() -> list[CellMark]:
     return [*marks, CellMark("T4", FILL_COLUMNS[0], "再说一次", "warning"), CellMark("T40", FILL_COLUMNS[1], "末行")]
 
 
+def _numbers() -> list[WorkbookRow]:
+    """Values equal as numbers but written apart (1 and True, 0 and -0.0) in one column, each after the other:
+    a cell kept for one must not be written for the other."""
+    values = [1, True, 1.0, 0, False, -0.0, 0.0, 2.5, 2.5, 7, 7.0, float("inf"), float("nan"), float("nan"), "1"]
+    return [WorkbookRow(row.task, row.role, {"存在问题": value, "完成进度(%)": value})
+            for row, value in zip(_rows(len(values)), values, strict=True)]
+
+
 CASES = {
     "receipt": {"verdict": "未通过：2 处错误", "problems": [["工作台账!H3", "x", "错", "改"]],
                 "marks": [CellMark("T2", "完成状态", "应从下拉列表选择"), CellMark("T2", "完成状态", "第二条"),
@@ -68,6 +76,7 @@ CASES = {
                    "problems": [[f"工作台账!I{r}", AWKWARD[r % len(AWKWARD)], f"【错误】问题{r}", "改" * (r % 50)]
                                 for r in range(3, 90)] + [["—", "", "", ""]]},
     "accepted": {"verdict": "已接收。谢谢配合", "problems": []},
+    "numbers": {"verdict": "已接收", "problems": [], "rows": _numbers()},
     "no rows": {"verdict": "已接收", "problems": [], "rows": []},
     "password": {"verdict": "未通过：1 处错误", "problems": [["—", "a", "b", "c"]], "password": "秘密 & pw",
                  "marks": [CellMark("T1", "完成状态", "错")]},
