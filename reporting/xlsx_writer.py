@@ -229,19 +229,20 @@ def _cell_tail(value: object) -> str | None:
 
 class _RowFrame:
     """A row's cells from column A in a book with fixed style numbering, as UTF-8, made once per process and
-    styles: each cell outside `fixed` (each one formatted, so each value is a cell) as the row's number and the
-    rest of it after its reference with the next cell's opening, kept per column and text (so a row's cells
-    outside `fixed` are its number joining what is kept for its values); the `fixed` columns' cells made once per
-    process (_fixed_cells) between them."""
+    styles: the `fixed` columns' cells (_fixed_cells) with the row's number, kept per row and values (a task's own
+    cells sit in the same row in many books); each cell outside them (each one formatted, so each value is a cell)
+    as the row's number and the rest of it after its reference with the next cell's opening, kept per column and
+    value (so those cells are the row's number joining what is kept for their values)."""
 
-    __slots__ = ("after", "before", "end", "first", "formatted", "high", "known", "low", "outside", "shown", "styles")
+    __slots__ = ("after", "before", "count", "end", "first", "formatted", "high", "known", "low", "outside", "placed",
+                 "shown", "styles")
 
-    MAX = 4096  # texts kept per column
+    MAX = 4096  # texts kept per column, rows kept
 
     def __init__(self, styles: tuple[str, ...], first: int, end: int, formatted: bool) -> None:
         self.first, self.end, self.formatted, self.styles = first, end, formatted, styles
         self.shown = styles[first:end]
-        count = len(styles)
+        self.count = count = len(styles)
         self.before = f'<c r="{_COLS[0]}'.encode() if first > 0 else b""  # the first cell's opening
         self.after = f'<c r="{_COLS[end]}'.encode() if first < end < count else b""  # the first after the fixed
         # per outside column: its style and the opening of the cell after it when it is the next outside one
@@ -254,6 +255,9 @@ class _RowFrame:
                         (self.known[first:], [k[2] for k in self.known[first:]]))
         self.low = 0 if first > 0 else -1
         self.high = count - 1 if end < count else -1
+        # (row, the fixed columns' values) → their cells' XML and the opening of the next cell with the row's
+        # number, the row's first and last column with a cell, its number (from 1, UTF-8)
+        self.placed: dict[tuple, tuple[bytes, int, int, bytes]] = {}
 
     @classmethod
     def of(cls, formats: list[Format | None], fixed: tuple[int, int] | None) -> _RowFrame | None:
@@ -297,39 +301,56 @@ class _RowFrame:
                     texts[value] = rest
         return rests  # type: ignore[return-value]  # no None in it any more
 
-    def cells(self, r1: bytes, values: list) -> tuple[bytes, int, int] | None:
-        """The row's cells' XML (row number r1, from 1), first and last column with a cell; None when a text is
-        long enough to be cut, or there is no cell."""
+    def cells(self, row: int, values: list) -> tuple[bytes, int, int, bytes] | None:
+        """The row's cells' XML, first and last column with a cell, and its number (from 1) as UTF-8; None when a
+        text is long enough to be cut, or there is no cell."""
         first, end = self.first, self.end
-        parts: list[bytes] = []
+        found = self.placed.get((row, *values[first:end]))
+        if found is None:
+            found = self._place(row, values[first:end])
+            if found is None:
+                return None
+        xml, low, high, r1 = found
         if first:
             rests = self._rests(values[:first], 0)
             if rests is None:
                 return None
-            parts += (self.before, r1, r1.join(rests))
+            xml = b"".join((self.before, r1, r1.join(rests), xml))
+        if end < self.count:
+            rests = self._rests(values[end:], 1)
+            if rests is None:
+                return None
+            xml += r1.join(rests)
+        return xml, low, high, r1
+
+    def _place(self, row: int, fixed: list) -> tuple[bytes, int, int, bytes] | None:
+        """What `placed` keeps for these values of the fixed columns in this row (None: a text to be cut, or no cell
+        in the row, not kept)."""
+        r1 = b"%d" % (row + 1)
         low, high = self.low, self.high
-        if first < end:
-            same = _fixed_cells(tuple(values[first:end]), first, self.formatted)
+        xml = b""
+        if fixed:
+            same = _fixed_cells(tuple(fixed), self.first, self.formatted)
             if same is None:
                 return None
-            parts.append(r1.join(same.encoded(self.shown)))
+            xml = r1.join(same.encoded(self.shown))
             if same.low >= 0:
                 if low < 0:
                     low = same.low
                 if self.high < 0:
                     high = same.high
-        if end < len(values):
-            rests = self._rests(values[end:], 1)
-            if rests is None:
-                return None
-            parts += (self.after, r1, r1.join(rests))
         if low < 0:
             if self.high < 0:
                 return None
-            low = end
+            low = self.end
         if high < 0:
-            high = first - 1
-        return b"".join(parts), low, high
+            high = self.first - 1
+        if self.end < self.count:  # the cells after: their first one's opening, if not the row's first
+            xml += self.after + r1
+        if len(self.placed) >= self.MAX:
+            self.placed.clear()
+        found = self.placed[(row, *fixed)] = (xml, low, high, r1)
+        return found
 
 
 _FRAMES: dict[tuple, _RowFrame] = {}
@@ -491,11 +512,10 @@ class Worksheet:
         frame = found[1]
         if frame is None:
             return False
-        r1 = b"%d" % (row + 1)
-        made = frame.cells(r1, values)
+        made = frame.cells(row, values)
         if made is None:
             return False
-        self.raw[row] = (*made, r1)
+        self.raw[row] = made
         return True
 
     def _tails(self, row: int, values: list, formats: list[Format | None], offset: int,
