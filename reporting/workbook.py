@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from xlsxwriter.utility import xl_col_to_name
 
@@ -276,7 +276,7 @@ def _write_ledger(sheet: Worksheet, formats: _Formats, template: TemplateSpec, v
         if fill is not None:
             sheet.data_validation(header_row, col, header_row, col, {
                 "validate": "any", "input_title": f"填写“{column.header}”"[:32], "input_message": fill.hint})
-    layout = _RowLayout(formats, template, _marks_by_cell(marks))
+    layout = _RowLayout(sheet, formats, template, _marks_by_cell(marks))
     for index, row in enumerate(rows):
         _write_task_row(sheet, layout, first + index, index + 1, row)
     if rows:
@@ -297,8 +297,8 @@ def given_values(number: int, row: WorkbookRow) -> list[object]:
 class _RowLayout:
     """Per-column formats, widths and font sizes of task rows, worked out once per workbook."""
 
-    def __init__(self, formats: _Formats, template: TemplateSpec, cell_marks: dict[tuple[str, str], tuple[str, str]],
-                 ) -> None:
+    def __init__(self, sheet: Worksheet, formats: _Formats, template: TemplateSpec,
+                 cell_marks: dict[tuple[str, str], tuple[str, str]]) -> None:
         self.formats = formats
         self.columns = template.columns
         self.headers = [c.header for c in template.columns]
@@ -312,6 +312,7 @@ class _RowLayout:
         self.fill_fits = fill_fits
         self.cell_marks = cell_marks
         self.marked_tasks = {task_id for task_id, _column in cell_marks}
+        self.write_values = getattr(sheet, "write_values", None)  # xlsx_writer's: the whole row in one call
 
     def _format(self, props: Format, header: str, **extra: object):
         return self.formats.get(_body_format(props, header), **extra)
@@ -359,35 +360,36 @@ def _write_task_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, r
     given, height = _given(row, layout.fit)
     fill = list(map(row.values.get, layout.fill))
     cells = [number, *given, *fill]
-    formats = layout.body
-    comments = []
     if row.task.id in layout.marked_tasks:
-        formats = list(formats)
-        for col, header in enumerate(layout.headers):
-            mark = layout.cell_marks.get((row.task.id, header))
-            if mark is not None:
-                formats[col] = layout.marked(col, mark[0])
-                comments.append((col, mark[1]))
-    write_values = getattr(sheet, "write_values", None)  # xlsx_writer's: the whole row in one call
-    if write_values is not None:
-        write_values(r, cells, formats, _TASK_CELLS)
+        formats, comments = _marked(layout, row.task.id)
+    else:
+        formats, comments = layout.body, ()
+    if layout.write_values is not None:  # xlsx_writer's: the whole row in one call
+        layout.write_values(r, cells, formats, _TASK_CELLS)
     else:
         for col, value in enumerate(cells):
             _write_value(sheet, r, col, value, formats[col])
     for col, message in comments:
         sheet.write_comment(r, col, message, {"x_scale": 2, "y_scale": 1.5, "author": "reporting"})
-    needed: list[float | None]
     try:
-        needed = list(map(dict.get, layout.fill_heights, fill))
-    except TypeError:  # a value that is no key: each one worked out below
-        needed = [None] * len(fill)
-    if None in needed:
-        for index, value in enumerate(fill):
-            if needed[index] is None:
-                needed[index] = _fill_height(layout, index, value)
-    height = max(height, *cast(list[float], needed))  # none is None any more
+        needed = max(map(dict.__getitem__, layout.fill_heights, fill))
+    except (KeyError, TypeError):  # a value not known yet, or no key: each one worked out
+        needed = max(_fill_height(layout, index, value) for index, value in enumerate(fill))
+    height = max(height, needed)
     if height:
         sheet.set_row(r, height)
+
+
+def _marked(layout: _RowLayout, task_id: str) -> tuple[list, list[tuple[int, str]]]:
+    """A marked task row's formats (its marked cells coloured) and its cells' comments."""
+    formats = list(layout.body)
+    comments = []
+    for col, header in enumerate(layout.headers):
+        mark = layout.cell_marks.get((task_id, header))
+        if mark is not None:
+            formats[col] = layout.marked(col, mark[0])
+            comments.append((col, mark[1]))
+    return formats, comments
 
 
 def _fill_height(layout: _RowLayout, index: int, value: object) -> float:

@@ -17,7 +17,8 @@ writes them, and no shared strings part; every other byte is the same (tests/tes
 shared-strings book into the inline one and compares them, and sends a receipt through LibreOffice).
 They are also written with {"styles": "fixed"} (Workbook.fix_styles): every format a receipt may use numbered in
 one order for every receipt, so styles.xml is made once per process and a row's XML is made when it is written,
-from what is kept per column and text (_RowFrame); their bytes are then no longer xlsxwriter's, what they show is
+as UTF-8, from what is kept per column and text and, for a task's own cells, per row (_RowFrame); rows carry no
+spans (an optional hint). Their bytes are then no longer xlsxwriter's, what they show is
 (tests/test_receipt_content.py compares what openpyxl reads of both).
 
 Every string is escaped as XML text or attribute; unlike xlsxwriter, a string that looks like rich text
@@ -278,28 +279,31 @@ class _RowFrame:
             found = _FRAMES[key] = cls(styles, first, end, nones == 0)
         return found
 
-    def _rests(self, values: list, side: int) -> list[bytes] | None:
-        """Each value's cell after its reference, with the next cell's opening; None for a text to be cut."""
+    def _joined(self, r1: bytes, values: list, side: int) -> bytes | None:
+        """The values' cells after the first one's reference, joined by the row's number: each one's rest with the
+        next cell's opening; None for a text to be cut."""
         known, texts_of = self.outside[side]
-        try:
-            rests = list(map(dict.get, texts_of, values))
-        except TypeError:  # a value that is no key: each one made below
-            rests = [None] * len(values)
-        if None not in rests:
-            return rests  # type: ignore[return-value]  # no None in it
-        for index, rest in enumerate(rests):
+        try:  # what is kept for every value (else a None, or a value that is no key: TypeError)
+            return r1.join(list(map(dict.get, texts_of, values)))  # (a list joins faster than a map)
+        except TypeError:
+            pass
+        rests = []
+        for (style, opening, texts), value in zip(known, values, strict=True):
+            try:
+                rest = texts.get(value)
+            except TypeError:
+                rest = None
             if rest is None:
-                value = values[index]
-                style, opening, texts = known[index]
                 tail = _cell_tail(value)
                 if tail is None:
                     return None
-                rest = rests[index] = f'"{style}{tail}{opening}'.encode()
+                rest = f'"{style}{tail}{opening}'.encode()
                 if value is None or value.__class__ is str or _kept_number(value):
                     if len(texts) >= self.MAX:
                         texts.clear()
                     texts[value] = rest
-        return rests  # type: ignore[return-value]  # no None in it any more
+            rests.append(rest)
+        return r1.join(rests)
 
     def cells(self, row: int, values: list) -> tuple[bytes, int, int, bytes] | None:
         """The row's cells' XML, first and last column with a cell, and its number (from 1) as UTF-8; None when a
@@ -312,15 +316,15 @@ class _RowFrame:
                 return None
         xml, low, high, r1 = found
         if first:
-            rests = self._rests(values[:first], 0)
-            if rests is None:
+            joined = self._joined(r1, values[:first], 0)
+            if joined is None:
                 return None
-            xml = b"".join((self.before, r1, r1.join(rests), xml))
+            xml = b"".join((self.before, r1, joined, xml))
         if end < self.count:
-            rests = self._rests(values[end:], 1)
-            if rests is None:
+            joined = self._joined(r1, values[end:], 1)
+            if joined is None:
                 return None
-            xml += r1.join(rests)
+            xml += joined
         return xml, low, high, r1
 
     def _place(self, row: int, fixed: list) -> tuple[bytes, int, int, bytes] | None:
