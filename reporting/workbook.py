@@ -360,6 +360,7 @@ def _write_task_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, r
     given, height = _given(row, layout.fit)
     fill = list(map(row.values.get, layout.fill))
     cells = [number, *given, *fill]
+    comments: Sequence[tuple[int, str]]
     if row.task.id in layout.marked_tasks:
         formats, comments = _marked(layout, row.task.id)
     else:

@@ -284,7 +284,7 @@ class _RowFrame:
         next cell's opening; None for a text to be cut."""
         known, texts_of = self.outside[side]
         try:  # what is kept for every value (else a None, or a value that is no key: TypeError)
-            return r1.join(list(map(dict.get, texts_of, values)))  # (a list joins faster than a map)
+            return r1.join(list(map(dict.get, texts_of, values)))  # type: ignore[arg-type]  # (a list joins faster)
         except TypeError:
             pass
         rests = []
@@ -353,7 +353,8 @@ class _RowFrame:
             xml += self.after + r1
         if len(self.placed) >= self.MAX:
             self.placed.clear()
-        found = self.placed[(row, *fixed)] = (xml, low, high, r1)
+        key = (row, *fixed)
+        found = self.placed[key] = (xml, low, high, r1)
         return found
 
 
