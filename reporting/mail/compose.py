@@ -30,19 +30,24 @@ _XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @dataclass
 class Outgoing:
-    """One message to one unit: what it is (kind, key: the same key is never sent twice unless asked)."""
+    """One message to one unit: what it is (kind, key: the same key is never sent twice unless asked) and what
+    it is made of. The message itself is made when it is written or sent (`message()`), one at a time: a
+    province's round is 2,000 workbooks."""
 
     unit: str
     kind: str
     key: str
     addresses: list[str]
-    message: EmailMessage
+    subject: str
+    body: str
+    settings: MailSettings
     eml: Path
-    attachments: list[Path] = field(default_factory=list)
+    attachments: list[tuple[Path, str]] = field(default_factory=list)  # (file, name shown to the unit)
 
-    @property
-    def subject(self) -> str:
-        return str(self.message["Subject"])
+    def message(self) -> EmailMessage:
+        """The message, with a fresh Message-ID each time it is made."""
+        return build_message(self.settings, unit=self.unit, addresses=self.addresses, subject=self.subject,
+                             body=self.body, attachments=self.attachments)
 
 
 def mail_template(ws: Workspace, name: str) -> Path:
@@ -98,10 +103,12 @@ def build_message(settings: MailSettings, *, unit: str, addresses: list[str], su
     return message
 
 
-def write_eml(ws: Workspace, item: Outgoing) -> Path:
+def write_eml(ws: Workspace, item: Outgoing, message: EmailMessage | None = None) -> EmailMessage:
+    """The message written to its .eml (made now unless given); returned, to be sent as written."""
+    message = message or item.message()
     with atomic_path(item.eml, ws.root) as tmp:
-        tmp.write_bytes(item.message.as_bytes())
-    return item.eml
+        tmp.write_bytes(message.as_bytes())
+    return message
 
 
 def today() -> date:

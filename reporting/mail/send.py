@@ -34,7 +34,6 @@ from .compose import (
     ROUND_TEMPLATE,
     Outgoing,
     addresses_of,
-    build_message,
     cn_date,
     render,
     today,
@@ -82,10 +81,8 @@ def round_messages(ws: Workspace, round_name: str | None = None) -> tuple[str, l
             continue
         shown = f"{file_stem(unit)}.xlsx"
         subject, body = render(ws, ROUND_TEMPLATE, {**fields, **_unit_fields(roster, unit), "附件": shown})
-        message = build_message(settings, unit=unit, addresses=addresses, subject=subject, body=body,
-                                attachments=[(workbook, shown)])
-        messages.append(Outgoing(unit, KIND_ROUND, f"{KIND_ROUND}|{name}|{unit}", addresses, message,
-                                 folder / MAIL_DIR / KIND_ROUND / f"{file_stem(unit)}.eml", [workbook]))
+        messages.append(Outgoing(unit, KIND_ROUND, f"{KIND_ROUND}|{name}|{unit}", addresses, subject, body, settings,
+                                 folder / MAIL_DIR / KIND_ROUND / f"{file_stem(unit)}.eml", [(workbook, shown)]))
     return name, messages, no_address
 
 
@@ -123,12 +120,10 @@ def reminder_messages(ws: Workspace, round_name: str | None = None, as_of: date 
         subject, body = render(ws, REMINDER_TEMPLATE, {
             **fields, **_unit_fields(roster, unit.unit), "催报原因": text, "催报原因简述": "、".join(
                 r.split("（")[0] for r in reasons), "回执说明": note})
-        message = build_message(settings, unit=unit.unit, addresses=addresses, subject=subject, body=body,
-                                attachments=attach)
         key = f"{KIND_REMINDER}|{figures.round}|{unit.unit}|{day}|{'；'.join(reasons)}"
-        messages.append(Outgoing(unit.unit, KIND_REMINDER, key, addresses, message,
+        messages.append(Outgoing(unit.unit, KIND_REMINDER, key, addresses, subject, body, settings,
                                  ws.round_dir(figures.round) / MAIL_DIR / KIND_REMINDER / f"{file_stem(unit.unit)}.eml",
-                                 [p for p, _ in attach]))
+                                 attach))
     return figures.round, messages, no_address, skipped
 
 
@@ -227,11 +222,11 @@ def _send_all(ws: Workspace, conn: sqlite3.Connection, settings: MailSettings, p
     server = smtp_connect(settings, password)
     try:
         for done, item in enumerate(todo, start=1):
-            write_eml(ws, item)
+            message = write_eml(ws, item)
             result.written.append(item)
-            row_id = _record(conn, result.round, item, ws)
+            row_id = _record(conn, result.round, item, str(message["Message-ID"]), ws)
             try:
-                server.send_message(item.message, settings.account, item.addresses)
+                server.send_message(message, settings.account, item.addresses)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
                 _mark(conn, row_id, FAILED, _smtp_error(exc))
                 result.failed.append((item.unit, _smtp_error(exc)))
@@ -250,12 +245,12 @@ def _send_all(ws: Workspace, conn: sqlite3.Connection, settings: MailSettings, p
             server.close()
 
 
-def _record(conn: sqlite3.Connection, round_name: str, item: Outgoing, ws: Workspace) -> int:
+def _record(conn: sqlite3.Connection, round_name: str, item: Outgoing, message_id: str, ws: Workspace) -> int:
     with transaction(conn):
         cursor = conn.execute(
             "INSERT INTO mail_sent (round, kind, unit, key, address, message_id, subject, eml, state, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (round_name, item.kind, item.unit, item.key, ", ".join(item.addresses), str(item.message["Message-ID"]),
+            (round_name, item.kind, item.unit, item.key, ", ".join(item.addresses), message_id,
              item.subject, ws.show(item.eml), SENDING, _now()))
     return int(cursor.lastrowid or 0)
 
