@@ -367,6 +367,28 @@ def test_the_doctype_check_of_an_unusual_part_is_zipfiles(damage):
         assert slow == "xml.unsafe"
 
 
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_a_small_part_told_before_is_told_the_same_and_only_for_the_same_bytes(method):
+    """_quick_prolog tells a small part once per process for the same stored bytes (the parts a campaign's returns
+    share): a part seen before gives the same answer, and one that differs in anything (a DOCTYPE, a byte the CRC
+    was not made of, its declared size) is told afresh, as zipfile tells it, whatever was seen before."""
+    archive._SEEN_PROLOGS.clear()
+    clean = _zip_of(_PARTS, method)
+    first = _doctype_check(clean, True)
+    assert first == _doctype_check(clean, False) and archive._SEEN_PROLOGS
+    assert _doctype_check(clean, True) == first
+    doctype = dict(_PARTS, **{"xl/workbook.xml": b'<!DOCTYPE x [<!ENTITY a "b">]><workbook/>'})
+    assert _doctype_check(_zip_of(doctype, method), True) == "xml.unsafe"
+    crc = _zip_of(_PARTS, zipfile.ZIP_STORED)
+    crc = _patched(crc, b"<workbook/>", b"<workbook!>")
+    assert _doctype_check(crc, True) == _doctype_check(crc, False) != first
+    data = _zip_of(_PARTS, method)
+    at = _central_header(data, b"xl/workbook.xml") + 24  # the directory says the part is a byte longer
+    data = data[:at] + (int.from_bytes(data[at:at + 4], "little") + 1).to_bytes(4, "little") + data[at + 4:]
+    assert _doctype_check(data, True) == _doctype_check(data, False) != first
+    assert _doctype_check(clean, True) == first
+
+
 @pytest.mark.parametrize(("method", "stream"), [(zipfile.ZIP_DEFLATED, False), (zipfile.ZIP_STORED, False),
                                                 (zipfile.ZIP_DEFLATED, True)])
 def test_a_parts_head_read_from_memory_is_zipfiles_first_read(method, stream):

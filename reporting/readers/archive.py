@@ -497,8 +497,27 @@ def _prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 
 def _quick_prolog(data: memoryview, info: zipfile.ZipInfo) -> bytes | None:
     """_prolog of a part of a zip held in memory, by quick_head: None unless the part's prolog ends within
-    what quick_head gives (then _prolog reads it through zipfile as before, and refuses as before)."""
-    head = quick_head(data, info)
+    what quick_head gives (then _prolog reads it through zipfile as before, and refuses as before). A small
+    part is told once per process for the same stored bytes: the returns of a campaign share most parts
+    (styles, theme, relationships) byte for byte."""
+    compressed = _local_data(data, info, min(info.compress_size, _QUICK_INPUT))
+    if compressed is None:
+        return None
+    if info.compress_size > _SAME_PART_BYTES:
+        return _prolog_in(compressed, info)
+    # everything the answer depends on: the stored bytes (all of them), how they are stored, size and CRC
+    key = (bytes(compressed), info.compress_type, info.file_size, info.CRC)
+    found = _SEEN_PROLOGS.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        if len(_SEEN_PROLOGS) >= _SEEN_PROLOGS_SIZE:
+            _SEEN_PROLOGS.clear()
+        found = _SEEN_PROLOGS[key] = _prolog_in(compressed, info)
+    return found
+
+
+def _prolog_in(compressed: memoryview, info: zipfile.ZipInfo) -> bytes | None:
+    """_quick_prolog of the part's stored bytes (_local_data's)."""
+    head = _head_of(compressed, info)
     if head is None or info.file_size <= _SMALL_PART:
         return head
     rest = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
@@ -508,14 +527,23 @@ def _quick_prolog(data: memoryview, info: zipfile.ZipInfo) -> bytes | None:
     return None
 
 
+_SAME_PART_BYTES = 4096  # parts stored in at most this many bytes are told once per process (_quick_prolog)
+_SEEN_PROLOGS: dict[tuple[bytes, int, int, int], bytes | None] = {}
+_SEEN_PROLOGS_SIZE = 256
+_UNSEEN = object()
+
+
 def quick_head(data: bytes | memoryview, info: zipfile.ZipInfo) -> bytes | None:
     """The first _SMALL_PART bytes of a part of a zip held in memory (`data`, what the ZipFile reads), inflated
     straight from them: the same bytes zipfile's first read(_SMALL_PART) gives (a part no longer than that
     only when complete and its CRC matches), for a part written the usual way (local header as the directory
     says, not encrypted, stored or deflated); None for anything else, to be read through zipfile."""
     compressed = _local_data(data, info, min(info.compress_size, _QUICK_INPUT))
-    if compressed is None:
-        return None
+    return None if compressed is None else _head_of(compressed, info)
+
+
+def _head_of(compressed: memoryview, info: zipfile.ZipInfo) -> bytes | None:
+    """quick_head of the part's stored bytes (_local_data's)."""
     if info.compress_type == zipfile.ZIP_STORED:
         head = bytes(compressed[:_SMALL_PART])
         complete = info.compress_size == info.file_size
