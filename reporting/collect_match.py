@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import repeat
 from pathlib import PurePosixPath
 from typing import cast
 
@@ -26,7 +27,7 @@ from .readers.returned_workbook import ID_COLUMN, TEXT_COLUMN, LedgerRow, Return
 from .roster import canonical
 from .rounds import generated_rounds
 from .store import loads
-from .validate import COL_PROGRESS, Problem, RowResult, check_and_learn, check_row, plain_values
+from .validate import COL_PROGRESS, Problem, RowResult, check_and_learn, check_row, plain_rows
 from .vocabulary import (
     ERROR,
     MISSING,
@@ -354,7 +355,9 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
     id_col = data.columns.get(ID_COLUMN)
     percent_possible = data.book.may_have_percent()
     tasks, text_changed, append = info.tasks, info.text_changed, rows.append  # asked of every row
-    for row in data.rows:
+    # the usual rows' results, told for all rows at once (plain_rows); only taken for a row without formula problems
+    told = repeat(None) if percent_possible else iter(plain_rows([row.raw for row in data.rows], has_attachments))
+    for row, usual in zip(data.rows, told, strict=False):  # told: as many as rows, or endless Nones
         task_id = row.task_id
         if task_id in seen:
             where = _address(id_col, row.row)
@@ -372,9 +375,8 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
             continue
         if row.empty:
             continue
-        # the usual row: no RowResult made (plain_values is check_plain_row's result when it has no problem)
-        usual = None if percent_possible or row.issues else plain_values(row.raw, has_attachments)
-        if usual is not None:
+        # the usual row: no RowResult made (plain_rows gives check_plain_row's result when it has no problem)
+        if usual is not None and not row.issues:
             append((row, usual[0], True, usual[1] and not row.formula))
         else:
             if percent_possible or row.issues:

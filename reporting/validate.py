@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
-from operator import itemgetter
+from itertools import repeat
+from operator import is_, itemgetter
 from typing import cast
 
 from .numerals import parse_chinese as chinese_number
@@ -364,6 +365,54 @@ def plain_values(raw: list[object], has_attachments: bool = False) -> tuple[tupl
     return _IN_COLUMN_ORDER(choices + texts), choices_as_typed is True and stripped == free
 
 
+def plain_rows(raws: Sequence[list[object]], has_attachments: bool = False,
+               ) -> list[tuple[tuple[object, ...], bool] | None]:
+    """[plain_values(raw, has_attachments) for raw in raws], told a column at a time: maps over a return's
+    columns, where plain_values makes a dozen calls for each row."""
+    if not raws:
+        return []
+    columns = list(zip(*map(_FREE_TEXT_PICK, raws), strict=True))  # free-text cells, column by column
+    odd = _odd_rows(columns)
+    if odd:  # told one by one (None): the other rows, together
+        keep = [index for index in range(len(raws)) if index not in odd]
+        found: list[tuple[tuple[object, ...], bool] | None] = [None] * len(raws)
+        for index, told in zip(keep, plain_rows([raws[index] for index in keep], has_attachments), strict=True):
+            found[index] = told
+        return found
+    stripped = [tuple(map(str.strip, column)) for column in columns]
+    texts = [tuple(map(_EMPTY_AS_NONE.get, column, column)) for column in stripped]
+    retyped = {index for column, before in zip(stripped, columns, strict=True) if column != before
+               for index, (after, typed) in enumerate(zip(column, before, strict=True)) if after != typed}
+    statuses, progresses, modes = zip(*map(_CHOICE_PICK, raws), strict=True)
+    keys = zip(map(type, statuses), statuses, map(type, progresses), map(_progress_key, progresses), map(type, modes),
+               modes, map(is_, texts[_FREE_MEASURES], repeat(None)), map(is_, texts[_FREE_EVIDENCE], repeat(None)),
+               repeat(has_attachments))
+    outcomes = map(_PLAIN_OUTCOMES.get, keys)
+    return [(_IN_COLUMN_ORDER(known[0] + text), known[1] is True and index not in retyped) if known else None
+            for index, (known, text) in enumerate(zip(outcomes, zip(*texts, strict=True), strict=True))]
+
+
+def _odd_rows(columns: list[tuple]) -> set[int]:
+    """The rows (indices) with a free-text cell that is not text or holds a control character: plain_values
+    tells them nothing."""
+    odd: set[int] = set()
+    for column in columns:
+        try:
+            joined = "".join(column)
+        except TypeError:  # a cell that is not text
+            odd.update(index for index, value in enumerate(column) if not isinstance(value, str))
+            joined = "".join(value for value in column if isinstance(value, str))
+        if not joined.isprintable() and _CONTROL.search(joined):  # isprintable: a quick "no control characters"
+            odd.update(index for index, value in enumerate(column)
+                       if isinstance(value, str) and _CONTROL.search(value))
+    return odd
+
+
+def _progress_key(progress: object) -> object:
+    """A progress as _PLAIN_OUTCOMES' keys hold it: 0.0 and -0.0 are equal keys, but are kept as typed."""
+    return repr(progress) if type(progress) is float and not progress else progress
+
+
 def _plain_parts(raw: list[object], has_attachments: bool) -> tuple[tuple, tuple, tuple[str, ...], tuple] | None:
     """For a row whose free-text cells are all text without control characters: its key in _PLAIN_OUTCOMES, the
     free-text cells, the same stripped, and their normalised values; None for any other row. The free-text
@@ -378,11 +427,8 @@ def _plain_parts(raw: list[object], has_attachments: bool) -> tuple[tuple, tuple
     stripped = tuple(map(str.strip, free))
     texts = tuple(map(_EMPTY_AS_NONE.get, stripped, stripped))  # text or None, without a Python loop
     status, progress, mode = raw[_STATUS], raw[_PROGRESS], raw[_MODE]
-    kind = type(progress)
-    if kind is float and not progress:
-        progress = repr(progress)  # 0.0 and -0.0 are equal keys, but are kept as typed
-    key = (type(status), status, kind, progress, type(mode), mode, texts[_FREE_MEASURES] is None,
-           texts[_FREE_EVIDENCE] is None, has_attachments)
+    key = (type(status), status, type(progress), _progress_key(progress), type(mode), mode,
+           texts[_FREE_MEASURES] is None, texts[_FREE_EVIDENCE] is None, has_attachments)
     return key, free, stripped, texts
 
 
@@ -481,6 +527,7 @@ _COLUMNS = tuple((index, column, index in _FREE_TEXT) for index, column in enume
 _FREE_TEXT_ORDER = tuple(sorted(_FREE_TEXT))
 _CHOICE_ORDER = tuple(index for index in range(len(FILL_COLUMNS)) if index not in _FREE_TEXT)
 _FREE_TEXT_PICK = itemgetter(*_FREE_TEXT_ORDER)  # a row's free-text cells, as a tuple
+_CHOICE_PICK = itemgetter(_STATUS, _PROGRESS, _MODE)  # a row's status, progress and mode
 _FREE_MEASURES, _FREE_EVIDENCE = _FREE_TEXT_ORDER.index(_MEASURES), _FREE_TEXT_ORDER.index(_EVIDENCE)
 # (choices in _CHOICE_ORDER, then texts in _FREE_TEXT_ORDER) → the values in FILL_COLUMNS order
 _IN_COLUMN_ORDER = itemgetter(*((_CHOICE_ORDER + _FREE_TEXT_ORDER).index(i) for i in range(len(FILL_COLUMNS))))

@@ -289,3 +289,40 @@ def test_plain_values_agree_with_check_row_on_many_rows():
                 if as_typed:  # answers.raw stored as NULL: it must keep nothing
                     assert encode_raw(raw, full.normalized, frozenset(), FILL_COLUMNS) is None, raw
     assert told > 1000 and problems > 1000
+
+
+def test_plain_rows_tell_each_row_as_plain_values():
+    """plain_rows (check_return's: a return's rows told a column at a time) gives each row what plain_values gives
+    it, in returns mixing usual rows with rows of non-text cells, control characters, texts to strip, empties and
+    problems, in any order and number; nothing for no rows."""
+    import itertools
+    import random
+
+    from reporting.validate import check_plain_row, plain_rows, plain_values, use_words
+
+    use_words(None)
+    cells = {"完成状态": "I7", "完成进度(%)": "J7"}
+    statuses = ["已完成", "推进中", " 已完成", "乱写", "", None]
+    progresses = [100, 100.0, 60, "60%", 0.0, -0.0, "", None]
+    modes = ["已附材料", "实地核查时提供", "", "其他"]
+    texts = ["召开推进会", "", " 留空格 ", "多行\n举措", "含\x07控制", 12345, None]
+    rows = [[status, progress, measures, target, evidence, mode, "", plan, owner]
+            for status, progress, mode, measures, target, evidence, plan, owner in itertools.product(
+                statuses, progresses, modes, texts, texts[:2] + texts[5:], texts[:4], texts[2:5], ["", "张三"])]
+    for raw in rows:
+        for has_attachments in (False, True):
+            check_plain_row("7", list(raw), cells, frozenset(), has_attachments)  # learns the combinations
+    rng = random.Random(17)
+    told = not_told = 0
+    for size in (1, 2, 7, 150):
+        for _ in range(30):
+            batch = [list(rng.choice(rows)) for _ in range(size)]
+            for has_attachments in (False, True):
+                expected = [plain_values(list(raw), has_attachments) for raw in batch]
+                assert [repr(found) for found in plain_rows(batch, has_attachments)] == [repr(e) for e in expected]
+                told += sum(e is not None for e in expected)
+                not_told += sum(e is None for e in expected)
+    usual = [row for row in rows if plain_values(list(row)) is not None]
+    assert [repr(found) for found in plain_rows(usual)] == [repr(plain_values(list(row))) for row in usual]
+    assert plain_rows([]) == []
+    assert told > 300 and not_told > 1000 and len(usual) > 300

@@ -507,11 +507,11 @@ def _quick_prolog(data: memoryview, info: zipfile.ZipInfo) -> bytes | None:
         return _prolog_in(compressed, info)
     # everything the answer depends on: the stored bytes (all of them), how they are stored, size and CRC
     key = (bytes(compressed), info.compress_type, info.file_size, info.CRC)
-    found = _SEEN_PROLOGS.get(key, _UNSEEN)
-    if found is _UNSEEN:
-        if len(_SEEN_PROLOGS) >= _SEEN_PROLOGS_SIZE:
-            _SEEN_PROLOGS.clear()
-        found = _SEEN_PROLOGS[key] = _prolog_in(compressed, info)
+    if key in _SEEN_PROLOGS:
+        return _SEEN_PROLOGS[key]
+    if len(_SEEN_PROLOGS) >= _SEEN_PROLOGS_SIZE:
+        _SEEN_PROLOGS.clear()
+    found = _SEEN_PROLOGS[key] = _prolog_in(compressed, info)
     return found
 
 
@@ -530,7 +530,6 @@ def _prolog_in(compressed: memoryview, info: zipfile.ZipInfo) -> bytes | None:
 _SAME_PART_BYTES = 4096  # parts stored in at most this many bytes are told once per process (_quick_prolog)
 _SEEN_PROLOGS: dict[tuple[bytes, int, int, int], bytes | None] = {}
 _SEEN_PROLOGS_SIZE = 256
-_UNSEEN = object()
 
 
 def quick_head(data: bytes | memoryview, info: zipfile.ZipInfo) -> bytes | None:
