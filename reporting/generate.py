@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -403,7 +403,16 @@ def _remove_stale(folder: Path, written: set[Path]) -> None:
 
 DISTRIBUTION_COLUMNS = ["序号", "单位名称", "联络员", "联系电话", "电子邮箱", "台账文件", "任务数", "牵头", "责任",
                         "发送情况"]
-DISTRIBUTION_WIDTHS = [6, 30, 10, 16, 26, 40, 8, 6, 6, 14]
+DISTRIBUTION_WIDTHS = [6, 30, 10, 16, 26, 40, 8, 6, 6, 24]
+DISTRIBUTION_SHEETS = ("分发清单", "无任务单位")
+
+
+def distribution_tables(rows: list[list], idle: list[list]) -> list[Table]:
+    """分发清单.xlsx's sheets: who gets which file (发送情况 last: `reporting mail send` fills it in), and the
+    units of the roster without a task."""
+    listing, without = DISTRIBUTION_SHEETS
+    return [Table(listing, DISTRIBUTION_COLUMNS, DISTRIBUTION_WIDTHS, rows),
+            Table(without, ["序号", "单位名称"], [6, 30], idle)]
 
 
 def _write_distribution(path: Path, result: GenerateResult, roster: Roster) -> Path:
@@ -414,8 +423,7 @@ def _write_distribution(path: Path, result: GenerateResult, roster: Roster) -> P
         rows.append([number, item.unit, unit.liaison, unit.phone, unit.email,
                      item.path.relative_to(result.round_dir).as_posix(), item.tasks, item.lead, item.responsible, ""])
     idle = [[n, name] for n, name in enumerate(result.idle_units, start=1)]
-    _write_table(path, [("分发清单", DISTRIBUTION_COLUMNS, DISTRIBUTION_WIDTHS, rows),
-                        ("无任务单位", ["序号", "单位名称"], [6, 30], idle)])
+    write_tables(path, distribution_tables(rows, idle))
     return path
 
 
@@ -430,12 +438,8 @@ def _write_unresolved(path: Path, unresolved: list[Unresolved]) -> Path | None:
     rows = [[item.task.id, item.task.line or "", item.task.text, item.name, f"{item.role}单位",
              "集体称谓没有成员" if item.empty_group else "不在单位名册中", "、".join(item.suggestions)]
             for item in unresolved]
-    _write_table(path, [("未匹配单位", UNRESOLVED_COLUMNS, UNRESOLVED_WIDTHS, rows)])
+    write_tables(path, [Table("未匹配单位", UNRESOLVED_COLUMNS, UNRESOLVED_WIDTHS, rows)])
     return path
-
-
-def _write_table(path: Path, sheets: Iterable[tuple[str, list[str], list[int], list[list]]]) -> None:
-    write_tables(path, [Table(name, columns, widths, rows) for name, columns, widths, rows in sheets])
 
 
 # ---------------------------------------------------------------- the store

@@ -17,18 +17,20 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 import mailserver
+import openpyxl
 import pytest
 from mailserver import MailServers
 
 from reporting.demo import COORDINATOR as DEMO_COORDINATOR
 from reporting.demo import ROUND as ROUND_DEMO
 from reporting.demo import DemoMail, run_demo
-from reporting.generate import generate_round
+from reporting.generate import DISTRIBUTION_FILE, generate_round
 from reporting.mail.compose import MAIL_DIR
 from reporting.mail.send import (
     KIND_REMINDER,
     KIND_ROUND,
     MAYBE_SENT,
+    NO_ADDRESS,
     SENDING,
     SENT,
     deliver,
@@ -147,10 +149,50 @@ def test_a_refused_address_is_reported_and_the_rest_go(ws: Workspace, mail_serve
     assert [u for u, _ in result.failed] == ["县教育局"] and "550" in result.failed[0][1]
     assert sorted(result.delivered) == ["乙镇人民政府", "县财政局", "甲镇人民政府"]
     assert no_address == ["县档案局"]
+    listing = _distribution(ws)
+    assert listing["县教育局"].startswith("发送失败：") and "550" in listing["县教育局"]
+    assert listing["县财政局"].startswith(f"已发送 {date.today().isoformat()} ")
+    assert listing["县档案局"] == NO_ADDRESS
+    _set_distribution(ws, "县档案局", "已线下送达")  # the coordinator's own word stays
     mail_servers.refuse.clear()  # a failed message was not sent: the next run sends it without being asked
     name, messages, _ = round_messages(ws)
     again = deliver(ws, name, KIND_ROUND, messages, send=True, password="test-secret")
     assert again.delivered == ["县教育局"] and sorted(again.already) == ["乙镇人民政府", "县财政局", "甲镇人民政府"]
+    listing = _distribution(ws)
+    assert listing["县教育局"].startswith("已发送 ") and listing["县档案局"] == "已线下送达"
+    assert set(listing) == set(UNITS) and again.notes == []
+
+
+def test_a_distribution_list_whose_columns_were_changed_is_left_as_it_is(ws: Workspace,
+                                                                         mail_servers: MailServers) -> None:
+    prepare(ws, mail_servers)
+    path = ws.round_dir(ROUND) / DISTRIBUTION_FILE
+    book = openpyxl.load_workbook(path)
+    book["分发清单"].insert_cols(3)  # the coordinator added a column of their own
+    book.save(path)
+    before = path.read_bytes()
+    name, messages, _ = round_messages(ws)
+    result = deliver(ws, name, KIND_ROUND, messages, send=True, password="test-secret")
+    assert len(result.delivered) == 4 and path.read_bytes() == before
+    assert len(result.notes) == 1 and "表头已改动" in result.notes[0]
+
+
+def _distribution(ws: Workspace) -> dict[str, str]:
+    """分发清单's 发送情况 by unit, as openpyxl reads it."""
+    sheet = openpyxl.load_workbook(ws.round_dir(ROUND) / DISTRIBUTION_FILE)["分发清单"]
+    header = [cell.value for cell in sheet[1]]
+    unit, state = header.index("单位名称"), header.index("发送情况")
+    return {row[unit]: row[state] or "" for row in sheet.iter_rows(min_row=2, values_only=True)}
+
+
+def _set_distribution(ws: Workspace, unit: str, text: str) -> None:
+    path = ws.round_dir(ROUND) / DISTRIBUTION_FILE
+    book = openpyxl.load_workbook(path)
+    sheet = book["分发清单"]
+    header = [cell.value for cell in sheet[1]]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, header.index("单位名称") + 1).value == unit)
+    sheet.cell(row, header.index("发送情况") + 1).value = text
+    book.save(path)
 
 
 def test_messages_are_made_one_at_a_time(ws: Workspace, mail_servers: MailServers) -> None:

@@ -89,6 +89,8 @@ def _report(ws: Workspace, result: SendResult) -> None:
         click.echo(f"发送失败：{unit}：{error}（再次运行会重试）")
     for unit, why in result.skipped:
         click.echo(f"未催报：{unit}：{why}")
+    for note in result.notes:
+        click.echo(f"提醒：{note}")
     if result.no_address:
         click.echo(f"名册中没有电子邮箱、未发送的单位 {len(result.no_address)} 个：{'、'.join(result.no_address)}"
                    "（请在单位名册的“电子邮箱”列补全，或另行发送）")

@@ -17,9 +17,10 @@ from pathlib import Path
 import openpyxl
 
 from ..errors import ReportingError, WorkspaceError
-from ..generate import DISTRIBUTION_FILE
+from ..generate import DISTRIBUTION_COLUMNS, DISTRIBUTION_FILE, DISTRIBUTION_SHEETS, distribution_tables
 from ..models import Unit
 from ..naming import file_stem
+from ..plain_xlsx import write_tables
 from ..progress import ProgressHook, no_progress
 from ..receipts import receipt_path
 from ..roster import Roster, read_roster
@@ -60,6 +61,7 @@ class SendResult:
     failed: list[tuple[str, str]] = field(default_factory=list)  # unit, the server's answer
     no_address: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # unit, why (e.g. only 待确认)
+    notes: list[str] = field(default_factory=list)  # for the coordinator (分发清单 not updated, say)
 
 
 # ---------------------------------------------------------------- what to send
@@ -196,9 +198,67 @@ def deliver(ws: Workspace, round_name: str, kind: str, messages: list[Outgoing],
             todo = _to_send(conn, messages, resend, result)
             if todo:
                 _send_all(ws, conn, settings, password, todo, result, progress)
+            if kind == KIND_ROUND:
+                result.notes += note_sending(ws, conn, round_name)
         finally:
             conn.close()
     return result
+
+
+def note_sending(ws: Workspace, conn: sqlite3.Connection, round_name: str) -> list[str]:
+    """分发清单's 发送情况 filled in from the latest mail of each unit's workbook; a unit with no mail keeps
+    what the coordinator wrote there (sent another way), or, when nothing is written, is told to have no
+    address. The file is replaced whole; open in Excel (Windows will not let it be replaced) it is left as it
+    is, with a note."""
+    path = ws.round_dir(round_name) / DISTRIBUTION_FILE
+    try:
+        sheets = _sheet_rows(path)
+    except (OSError, ValueError, KeyError) as exc:
+        return [f"分发清单未更新（无法读取 {ws.show(path)}：{exc}）"]
+    listing, idle = (sheets.get(name) or [[]] for name in DISTRIBUTION_SHEETS)
+    if [str(value or "") for value in listing[0]] != DISTRIBUTION_COLUMNS:
+        return [f"分发清单的表头已改动，未填写“发送情况”（{ws.show(path)}；重新运行 reporting generate 可恢复）"]
+    listing, idle = listing[1:], idle[1:]
+    sent = {row["unit"]: _sending_text(row) for row in sent_rows(conn, round_name, KIND_ROUND)}
+    unit, email, state = (DISTRIBUTION_COLUMNS.index(c) for c in ("单位名称", "电子邮箱", "发送情况"))
+    for row in listing:
+        name = str(row[unit] or "")
+        if name in sent:
+            row[state] = sent[name]
+        elif not row[state] and not addresses_of(str(row[email] or "")):
+            row[state] = NO_ADDRESS
+    try:
+        write_tables(path, distribution_tables(listing, idle), root=ws.root)
+    except OSError as exc:
+        shown = ws.show(path)
+        return [f"分发清单未更新（{shown} 可能正在 Excel 中打开：{exc.strerror}），关闭后重新运行本命令即可"]
+    return []
+
+
+NO_ADDRESS = "名册中没有邮箱，请另行送达"
+
+
+def _sending_text(row: sqlite3.Row) -> str:
+    when = (row["sent_at"] or row["created_at"] or "").replace("T", " ")[:16]
+    if row["shown"] == SENT:
+        return f"{SENT} {when}"
+    if row["shown"] == FAILED:
+        return f"{FAILED}：{row['error']}"
+    return f"{row['shown']}（{when} 发送时中断）"
+
+
+def _sheet_rows(path: Path) -> dict[str, list[list]]:
+    """Each sheet's rows, its header first (rows as wide as the header, blank rows left out)."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        found = {}
+        for sheet in book.worksheets:
+            rows = list(sheet.iter_rows(values_only=True))
+            width = len(rows[0]) if rows else 0
+            found[sheet.title] = [[*row, *[None] * (width - len(row))][:width] for row in rows if any(row)]
+        return found
+    finally:
+        book.close()
 
 
 def _to_send(conn: sqlite3.Connection, messages: list[Outgoing], resend: tuple[str, ...],
