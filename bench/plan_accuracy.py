@@ -130,7 +130,7 @@ def score_plan(name: str, tasks: list[Task], answers: list[Answer]) -> Score:
 
 
 def build(source: Path, folder: Path) -> Path:
-    """A .docx or .xlsx plan from its .tsv description (tabbed lines are table rows)."""
+    """A .docx, .doc or .xlsx plan from its .tsv description (tabbed lines are table rows)."""
     target = folder / source.name.removesuffix(".tsv")
     lines = source.read_text(encoding="utf-8").splitlines()
     rows = [[cell.replace("\\n", "\n") for cell in line.split("\t")] if "\t" in line else line for line in lines]
@@ -143,6 +143,15 @@ def build(source: Path, folder: Path) -> Path:
             sheet.append(row if isinstance(row, list) else [row])
         workbook.save(target)
         return target
+    if target.suffix == ".doc":
+        return _as_doc(_docx(rows, target.with_suffix(".docx")), target)
+    return _docx(rows, target)
+
+
+MERGED_ABOVE = "^"  # a .tsv cell that is the cell above, merged down (Word's vertical merge)
+
+
+def _docx(rows: list, target: Path) -> Path:
     import docx
 
     document = docx.Document()
@@ -156,11 +165,31 @@ def build(source: Path, folder: Path) -> Path:
             table = document.add_table(rows=0, cols=len(row))
         cells = table.add_row().cells
         for cell, text in zip(cells, row, strict=False):
-            cell.text = text
-        if len(set(row)) == 1:
-            cells[0].merge(cells[-1]).text = row[0]
+            cell.text = "" if text == MERGED_ABOVE else text
+        _merge(table, row)
     document.save(str(target))
     return target
+
+
+def _merge(table, row: list[str]) -> None:
+    cells = table.rows[-1].cells
+    if len(set(row)) == 1:
+        cells[0].merge(cells[-1]).text = row[0]
+        return
+    below = len(table.rows) - 1
+    for column, text in enumerate(row):
+        if text == MERGED_ABOVE and below > 0:
+            top = table.cell(below - 1, column)
+            kept = top.text
+            top.merge(cells[column]).text = kept
+
+
+def _as_doc(docx_path: Path, target: Path) -> Path:
+    """Word 97 through LibreOffice (tests/office.py), the way an old .doc plan arrives."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from office import convert
+
+    return convert(docx_path, "doc", target.parent)
 
 
 def parse_or_empty(path: Path) -> tuple[Plan | None, str]:

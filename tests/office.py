@@ -29,6 +29,7 @@ FILTERS = {
     "xls": "MS Excel 97",
     "ods": "calc8",
     "pdf": "calc_pdf_Export",
+    "doc": "MS Word 97",
 }
 
 
