@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
+from .numerals import to_chinese
 from .plan_terms import ascii_digits, cn_number
+from .plan_units import clean_name, looks_like_unit, split_top
 
 _BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]", re.IGNORECASE)
 _SPACES_RE = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
@@ -49,11 +52,46 @@ PREAMBLE_KEYS = (
 )
 
 
+# Numbers as one enclosed character, as PDFs render Word's list numbers: ㈠ → （一）, ⒈ → 1., ⑴ → （1）.
+_ENCLOSED = str.maketrans(
+    {chr(0x3220 + i): f"（{to_chinese(i + 1)}）" for i in range(10)}
+    | {chr(0x2488 + i): f"{i + 1}." for i in range(20)}
+    | {chr(0x2474 + i): f"（{i + 1}）" for i in range(20)}
+)
+
+
 def clean_line(text: str) -> str:
-    """No .docx residue, no full-width or doubled spaces, no space between Chinese characters."""
-    text = _BOOKMARK_RE.sub("", text)
-    text = _SPACES_RE.sub(" ", text).strip()
+    """No .docx residue, no full-width or doubled spaces, no space between Chinese characters (a space
+    between two unit names is a list separator and becomes `、`)."""
+    text = _BOOKMARK_RE.sub("", text).translate(_ENCLOSED)
+    text = _unit_gaps(_SPACES_RE.sub(" ", text).strip())
     return _CJK_GAP_RE.sub("", text)
+
+
+def _unit_gaps(text: str) -> str:
+    """`责任单位：市公安局 市市场监管局` → `…市公安局、市市场监管局` (PDF and web tables separate names by spaces)."""
+    if " " not in text:
+        return text
+    words = text.split(" ")
+    joined = [words[0]]
+    for before, word in itertools.pairwise(words):
+        unit_gap = looks_like_unit(_last_name(before)) and looks_like_unit(_first_name(word))
+        joined.append(("、" if unit_gap else " ") + word)
+    return "".join(joined)
+
+
+def _last_name(text: str) -> str:
+    """What could be the last unit name of `text`: after the last label, comma or unclosed bracket."""
+    piece = split_top(re.split(r"[:：，,；;。]", text)[-1], "、")[-1]
+    unclosed = re.search(r"[(（\[【][^()（）\[\]【】]*$", piece)
+    return clean_name(piece[unclosed.start() + 1:] if unclosed else piece)
+
+
+def _first_name(text: str) -> str:
+    """What could be the first unit name of `text`: up to a comma or the clause's closing bracket."""
+    piece = split_top(re.split(r"[，,；;。]", text)[0], "、")[0]
+    closing = re.match(r"[^()（）\[\]【】]*[)）\]】]", piece)
+    return clean_name(piece[:closing.end() - 1] if closing else piece)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ class Deadline:
     span: bool = False  # a span of time ("2019年3月—6月"): its end is taken
 
 
-_LONG_RE = re.compile(r"(?:长期坚持|长期推进|长期执行|长期开展|长期|持续推进|持续开展|常态化推进|常态化)")
+_LONG_RE = re.compile(r"(?:长期|持续|常态化|常年)(?:坚持|推进|执行|开展|落实|实施){0,2}")
 _PREFIX = (
     r"(?:完成时限|完成时间|时间节点|时间要求|完成期限|时限)?\s*[:：]?\s*"
     r"(?:力争|确保|争取|务必)?\s*(?:于|在|到|至)?\s*"
@@ -300,8 +300,12 @@ def _last_step(sentence: str, plan_date: date | None, year: int | None) -> Deadl
     pieces = re.split(r"[，,]", sentence.rstrip("。！？!?；;"))
     if len(pieces) < 2:
         return None
-    steps = _milestones(pieces[-1], plan_date, year)
+    subject = _SUBJECT_RE.match(pieces[-1])  # "…清理,清理结果于9月底前向社会公布。"
+    steps = _milestones(pieces[-1][subject.end():] if subject else pieces[-1], plan_date, year)
     return replace(steps[0], written=pieces[-1].strip()) if steps else None
+
+
+_SUBJECT_RE = re.compile(r"^[^\d年月]{1,12}?(?=[于在]\s*[\d一二三四上下年第])")
 
 
 _LIMIT_WORD_RE = re.compile(r"前|底|末|完成|年内|到位")

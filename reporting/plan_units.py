@@ -50,6 +50,7 @@ _EACH_PLACE_RE = re.compile(r"^各(?:县|市|区|州|盟|旗)[县市区州盟旗
 _NOT_A_NAME_RE = re.compile(r"\d|年|月|号|令|第|条|《|》|“|”|。|\s")
 _PLACE_RE = re.compile(r"^(?:县|市|区|省|州|镇|乡|街道|各|全|中共|国家|自治)")
 _CONJUNCTIONS = ("及", "和", "与")
+_NO_UNIT_RE = re.compile(r"^(?:[-—–－~～/／\\]+|无|暂无)$")  # a table's "no unit" cell
 
 
 @dataclass
@@ -99,6 +100,8 @@ def looks_like_unit(name: str) -> bool:
 
 def clean_name(name: str) -> str:
     name = "".join(name.split()).strip(_EDGE)
+    if _NO_UNIT_RE.match(name):
+        return ""
     name = name.removeprefix("由")
     if name[-1:] in _CLOSE and not any(ch in _OPEN for ch in name):
         name = name[:-1]  # the clause's own closing bracket, left on a line of its own

@@ -139,3 +139,24 @@ def test_units_then_a_deadline_after_the_last_comma_and_a_monthly_task():
     assert first.text.startswith("全面推行合法性审核机制") and first.deadline == "2026-06-30"
     assert first.units == ["市司法局", "各区县政府"]
     assert any("周期性" in note and "每月" in note for note in second.notes)
+
+
+def test_a_space_between_two_unit_names_is_a_list_separator():
+    from reporting.plan_outline import clean_line
+
+    assert clean_line("配 合 单 位：市直各行政执法部门 各县（市、区）司法局") == "配合单位：市直各行政执法部门、各县（市、区）司法局"
+    assert clean_line("(责任单位:县政府办 县司法局).") == "(责任单位:县政府办、县司法局)."
+    assert clean_line("市人社局\u3000市财政局") == "市人社局、市财政局"
+    # spaces that are not between two names still only go
+    assert clean_line("县司法局 负责 审核") == "县司法局负责审核"
+    assert "、" not in clean_line("某县人民政府办公室 2024年3月15日")
+    assert clean_line("市 司 法 局") == "市司法局"
+
+
+def test_numbers_written_as_one_enclosed_character():
+    from reporting.plan_outline import clean_line, parse_numbering
+
+    assert clean_line("㈡加强行政执法监督") == "（二）加强行政执法监督"
+    assert clean_line("⒓开展评查") == "12.开展评查"
+    assert clean_line("⑶建立台账") == "（3）建立台账"
+    assert [parse_numbering(clean_line(t)).style for t in ("㈠依法", "⒈推进", "⑴规范")] == ["PCN", "DOT", "PNUM"]

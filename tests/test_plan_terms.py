@@ -221,3 +221,18 @@ def test_a_task_that_starts_with_when_it_is_done_has_that_deadline(text, value):
 def test_an_event_in_a_background_sentence_is_still_not_a_deadline():
     found = take_text_deadline("推进改革。2018年6月，市政府组织开展了评估。加强监督。")
     assert found.deadline is None
+
+
+@pytest.mark.parametrize("phrase", ["常态化开展", "长期坚持", "持续推进", "常年开展", "长期坚持推进"])
+def test_ongoing_work_is_long_term(phrase):
+    found = parse_deadline(phrase)
+    assert found is not None and found.value == LONG_TERM
+    assert parse_deadline("持续提升服务水平") is None
+
+
+def test_a_last_step_with_its_subject_first_is_the_deadline():
+    found = take_text_deadline("开展专项清理，清理结果于9月底前向社会公布。", year=2024)
+    assert found.deadline is not None and found.deadline.value == "2024-09-30"
+    assert found.text == "开展专项清理，清理结果于9月底前向社会公布。"
+    assert take_text_deadline("开展清理，在2020年基础上提高10%。", year=2024).deadline is None
+    assert take_text_deadline("完善目录，目录于每年3月底前公布。", year=2024).deadline is None

@@ -150,3 +150,9 @@ def test_deadline_only_parenthesis():
 def test_unit_names():
     assert all(looks_like_unit(name) for name in ("县政府法制办", "开发区管委会", "各乡镇(街道)", "市人行"))
     assert not any(looks_like_unit(text) for text in ("20152020年", "试行", "株政发〔20164号", "请核对"))
+
+
+@pytest.mark.parametrize("empty", ["—", "/", "－", "无", "——"])
+def test_a_table_cell_that_says_no_unit_names_none(empty):
+    assert split_unit_names(empty) == []
+    assert split_unit_names(f"市司法局、{empty}") == ["市司法局"]
