@@ -27,6 +27,7 @@ class TableRow:
     path: list[str] = field(default_factory=list)
     group: int = 0  # which heading row (一、… spanning the table) it stands under, 0 before any
     note: str = ""  # how the row was read, when that was a guess (a table copied as text)
+    continues: bool = False  # the rest of the row above, cut by a page break (no number, units, deadline)
 
 
 def split_tables(lines: list[SourceLine]) -> tuple[list[SourceLine], list[list[TableRow]], list[TextTable]]:
@@ -54,6 +55,8 @@ def split_tables(lines: list[SourceLine]) -> tuple[list[SourceLine], list[list[T
             if header + 1 < len(block) and (merged := _two_row_header(block[header].cells, block[header + 1].cells)):
                 columns, header = merged, header + 1
             rows = _rows(block[header + 1:], columns)
+            if rows and rows[0].continues and tables and tables[-1]:
+                _join(tables[-1][-1], rows.pop(0))  # a table cut at a page, its header repeated
             if line.table is not None and line.table >= TEXT_TABLE_IDS:
                 for row in rows:
                     row.note = f"取自第{line.line}行起复制成文字的任务分解表，请核对各列是否对齐"
@@ -99,7 +102,7 @@ def _rows(block: list[SourceLine], columns: dict[str, int]) -> list[TableRow]:
             continue
         above = [_cell(cells, c) or above[i] for i, c in enumerate(levels)]
         lead, responsible = _unit_columns(_cell(cells, columns.get("lead")), _cell(cells, columns.get("responsible")))
-        rows.append(TableRow(
+        row = TableRow(
             line=source.line,
             number=_number(_cell(cells, columns.get("id"))),
             text=clean_line(text.replace("\n", "")),
@@ -109,8 +112,23 @@ def _rows(block: list[SourceLine], columns: dict[str, int]) -> list[TableRow]:
             score=_score(_cell(cells, columns.get("score"))),
             path=[clean_line(v) for v in above if v] or list(heading),
             group=group,
-        ))
+        )
+        row.continues = "id" in columns and _goes_on(row)
+        if row.continues and rows:
+            _join(rows[-1], row)
+        else:
+            rows.append(row)
     return rows
+
+
+def _goes_on(row: TableRow) -> bool:
+    """A row with text only (no number, unit, deadline) in a numbered table: the rest of the row above."""
+    empty = not (row.number or row.lead or row.responsible or row.deadline)
+    return empty and parse_numbering(row.text) is None
+
+
+def _join(row: TableRow, rest: TableRow) -> None:
+    row.text += rest.text
 
 
 def _unit_columns(lead_cell: str, resp_cell: str) -> tuple[list[str], list[str]]:

@@ -13,7 +13,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.plan_accuracy import all_scores, total
+from bench.plan_accuracy import all_scores, build, total
 from reporting.models import LONG_TERM
 from reporting.plan_parse import parse_plan
 
@@ -28,7 +28,7 @@ def scores():
 def test_the_corpus_holds_every_form(scores):
     names = {s.name for s in scores}
     assert len([n for n in names if not n.startswith("seed")]) >= 30
-    assert {"p25_docx_table.docx", "p26_xlsx_table.xlsx"} <= names
+    assert {"p25_docx_table.docx", "p26_xlsx_table.xlsx", "p72_doc_label_lines.doc"} <= names
 
 
 def test_recall_precision_and_unit_f1_over_corpus_and_seeds(scores):
@@ -132,3 +132,21 @@ def test_ids_of_numbers_repeated_across_sections_and_of_split_sentences():
     assert [t.id for t in plan("p30_division_plan").tasks] == ["1.1", "1.2", "2.1", "2.2"]
     assert [t.id for t in plan("p18_several_brackets").tasks] == [
         "1-1(1)", "1-1(2)", "1-1(3)", "1-2(1)", "1-2(2)", "2-1"]
+
+
+def built(name: str, folder: Path):
+    return parse_plan(build(next(PLANS.glob(f"{name}.*.tsv")), folder))
+
+
+def test_a_table_cut_at_each_page_keeps_its_rows_whole(tmp_path):
+    parsed = built("p79_docx_repeated_header", tmp_path)
+    assert [t.id for t in parsed.tasks] == ["1", "2", "3", "4", "5"]
+    assert parsed.tasks[1].text.endswith("出庭应诉率达到100%")
+    assert parsed.tasks[1].deadline == LONG_TERM
+
+
+def test_cells_merged_down_the_table_belong_to_every_row(tmp_path):
+    tasks = built("p71_docx_merged_cells", tmp_path).tasks
+    assert [t.lead for t in tasks[3:5]] == [["区司法局"], ["区司法局"]]
+    assert tasks[4].responsible == ["区直各行政执法部门", "各街道办事处"]
+    assert tasks[2].path == tasks[0].path == ["依法决策"]

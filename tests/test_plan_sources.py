@@ -207,6 +207,14 @@ def test_header_synonyms():
     assert found == {"id": 0, "text": 2, "lead": 3, "deadline": 4}
 
 
+@pytest.mark.parametrize("main", ["承办单位", "责任单位", "责任部门"])
+def test_beside_a_cooperating_column_the_other_unit_column_leads(main):
+    found = header_columns(["序号", "决策事项名称", main, "配合单位", "进度安排"])
+    assert found is not None and (found["lead"], found["responsible"]) == (2, 3)
+    assert header_columns(["序号", "工作任务", "责任单位", "完成时限"]) == {
+        "id": 0, "text": 1, "responsible": 2, "deadline": 3}
+
+
 def test_a_docx_named_txt_is_read_as_docx(tmp_path):
     path = tmp_path / "实施方案.txt"
     _docx_with_paragraphs(path)

@@ -68,8 +68,22 @@ def header_columns(cells: tuple[str, ...] | list[str]) -> dict[str, int] | None:
                 columns[field] = index
     if "text" in columns and {"lead", "responsible", "deadline"} & columns.keys():
         _finer_text(names, columns)
+        _cooperating(names, columns)
         return columns
     return None
+
+
+_COOPERATING_RE = re.compile(r"^(?:配合|协办|协助|协同|协作|参与|参加|支持)")
+
+
+def _cooperating(names: list[str], columns: dict[str, int]) -> None:
+    """`承办单位 | 配合单位` with no 牵头 column: the unit column beside the cooperating one leads."""
+    if "lead" in columns or "responsible" not in columns or _COOPERATING_RE.match(names[columns["responsible"]]):
+        return
+    taken = set(columns.values())
+    other = next((i for i, name in enumerate(names) if i not in taken and _COOPERATING_RE.match(name)), None)
+    if other is not None:
+        columns["lead"], columns["responsible"] = columns["responsible"], other
 
 
 def _finer_text(names: list[str], columns: dict[str, int]) -> None:
