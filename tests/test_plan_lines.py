@@ -144,7 +144,8 @@ def test_units_then_a_deadline_after_the_last_comma_and_a_monthly_task():
 def test_a_space_between_two_unit_names_is_a_list_separator():
     from reporting.plan_outline import clean_line
 
-    assert clean_line("配 合 单 位：市直各行政执法部门 各县（市、区）司法局") == "配合单位：市直各行政执法部门、各县（市、区）司法局"
+    spaced = clean_line("配 合 单 位：市直各行政执法部门 各县（市、区）司法局")
+    assert spaced == "配合单位：市直各行政执法部门、各县（市、区）司法局"
     assert clean_line("(责任单位:县政府办 县司法局).") == "(责任单位:县政府办、县司法局)."
     assert clean_line("市人社局\u3000市财政局") == "市人社局、市财政局"
     # spaces that are not between two names still only go
