@@ -353,7 +353,6 @@ def _given(row: WorkbookRow, fit: tuple[tuple[float, float], ...]) -> tuple[list
 
 # a task row's cells that are alike in every unit's book where the task has the same place: its number, its own
 _TASK_CELLS = (0, len(GIVEN_COLUMNS))
-_META_CELLS = (0, 3)  # a 识别信息 task row: all of it
 
 
 def _write_task_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, row: WorkbookRow) -> None:
@@ -541,17 +540,14 @@ def _write_meta(sheet: Worksheet, *, kind: str, unit: str, round_name: str, camp
         r += 1
     for col, name in enumerate(META_TASKS_HEADER):
         sheet.write_string(r, col, name)
-    write_values = getattr(sheet, "write_values", None)  # xlsx_writer's: the whole row in one call
-    plain = [None] * 3
-    for row in rows:
-        r += 1
-        if write_values is not None and row.task.id and row.role:
-            write_values(r, [row.task.id, _fingerprint(row.task.text), row.role], plain, _META_CELLS)
-        else:
-            sheet.write_string(r, 0, row.task.id)
-            sheet.write_string(r, 1, _fingerprint(row.task.text))
-            sheet.write_string(r, 2, row.role)
+    tasks = [(row.task.id, _fingerprint(row.task.text), row.role) for row in rows]
+    write_rows = getattr(sheet, "write_rows", None)  # xlsx_writer's: the rows in one call (no empty text in them)
+    if write_rows is not None and all(task_id and role for task_id, _text, role in tasks):
+        write_rows(r + 1, tasks, [None] * len(META_TASKS_HEADER))
+    else:
+        for number, task in enumerate(tasks, start=r + 1):
+            for col, text in enumerate(task):
+                sheet.write_string(number, col, text)
     sheet.set_column(0, 2, 14)
     sheet.very_hidden()
     sheet.protect(password or "")
-

@@ -359,3 +359,41 @@ def test_rows_of_a_book_with_fixed_styles_are_the_cells_written_one_by_one(tmp_p
     sheet = openpyxl.load_workbook(tmp_path / "rows1.xlsx")["表"]
     assert [sheet.cell(4, c).value for c in range(1, 8)] == [2, "任务 2", "x", None, "True", "a & b", None]
     assert sheet.cell(3, 7).font.b and sheet.cell(4, 2).font.i and not sheet.cell(4, 2).font.b
+
+
+@pytest.mark.parametrize("styles", ["fixed", "first use"])
+def test_rows_written_as_a_block_are_the_rows_written_one_by_one(tmp_path, styles):
+    """write_rows (a 识别信息 sheet's tasks, kept per process as a block in a book with fixed styles) writes what
+    write_values writes row by row: a second time from what is kept, with a row written into before, with a text
+    cut to fit (told each time)."""
+    long_text = "长" * (xlsx_writer.STRING_MAX + 10)
+    rows = [("T1", "指纹一", "牵头"), ("T2", "a & <b>", "责任"), ("T3", " 空格 ", "责任")]
+
+    def book_xml(path: Path, block: bool, before: bool, cut: bool) -> bytes:
+        book = xlsx_writer.Workbook(str(path), {"strings": "inline", "styles": styles.replace("first use", "")})
+        book.fix_styles([])
+        sheet = book.add_worksheet("表")
+        if before:
+            sheet.write_string(4, 5, "先写")
+        written = [*rows, ("T4", long_text, "责任")] if cut else rows
+        for first in (3, 10):  # the same rows in another place
+            if block:
+                sheet.write_rows(first, written, [None, None, None])
+            else:
+                for row, values in enumerate(written, start=first):
+                    sheet.write_values(row, list(values), [None, None, None], (0, 3))
+        book.close()
+        with zipfile.ZipFile(path) as zf:
+            return zf.read("xl/worksheets/sheet1.xml")
+
+    with warnings.catch_warnings(record=True) as told:
+        warnings.simplefilter("always")
+        for before in (False, True):
+            for cut in (False, True):
+                one_by_one = book_xml(tmp_path / "rows.xlsx", False, before, cut)
+                for turn in range(2):
+                    assert book_xml(tmp_path / f"block{turn}.xlsx", True, before, cut) == one_by_one, (before, cut)
+    assert len([w for w in told if "截断" in str(w.message)]) == 2 * 3 * 2
+    sheet = openpyxl.load_workbook(tmp_path / "block1.xlsx")["表"]
+    assert [sheet.cell(5, c).value for c in range(1, 4)] == ["T2", "a & <b>", "责任"]
+    assert [sheet.cell(12, c).value for c in range(1, 4)] == ["T2", "a & <b>", "责任"]
