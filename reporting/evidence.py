@@ -19,7 +19,7 @@ import shutil
 import sqlite3
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -165,6 +165,35 @@ def problem_rows(conn: sqlite3.Connection, submission_id: int) -> list[sqlite3.R
                                           "fix": rule.fix, "column": CLAIM_COLUMN, "code": rule.code}).fetchall()
 
 
+def own_problems(conn: sqlite3.Connection, submission_id: int) -> list[tuple]:
+    """The return's own problems rows (problem_rows' first part), as tuples of the columns level … column_name."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return cursor.execute(_OWN_PROBLEMS, (submission_id,)).fetchall()
+
+
+def claim_problems(conn: sqlite3.Connection, submission_id: int, answered: Mapping[str, tuple[object, object]],
+                   ) -> list[tuple] | None:
+    """problem_rows' 佐证 lines of the return's claims (its second part), as own_problems' tuples, made from
+    `answered` (task id → its answers row's sheet and 佐证材料, for every task with one) instead of reading the
+    answers rows again; None when a claimed task is not in `answered` (problem_rows tells whether it has a row)."""
+    found = conn.execute("SELECT task_ids FROM evidence_claims WHERE submission_id = ?", (submission_id,)).fetchone()
+    if found is None:
+        return []
+    rule = EVIDENCE_RULES[CLAIM_WITHOUT_FILE]
+    lines = []
+    for task_id in json.loads(found[0]):
+        answer = answered.get(task_id)
+        if answer is None:
+            return None
+        sheet, evidence = answer
+        lines.append((LEVEL_EVIDENCE, sheet, None, task_id, "" if evidence is None else evidence, rule.message,
+                      rule.fix, CLAIM_COLUMN))
+    return lines
+
+
+_OWN_PROBLEMS = ("SELECT level, sheet, cell, task_id, value, message, fix, column_name FROM problems "
+                 "WHERE submission_id = ? ORDER BY rowid")
 _json_list = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 

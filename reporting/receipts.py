@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import xlsx_writer
 from .cells import decode_raw
-from .evidence import problem_rows
+from .evidence import claim_problems, own_problems, problem_rows
 from .fileio import TEMP_PREFIX
 from .models import Task
 from .naming import file_stem
@@ -32,6 +32,7 @@ from .vocabulary import BLANK_LINE, ERROR, EVIDENCE, LEVEL_WORDS, MISSING, WARNI
 from .workbook import CellMark, WorkbookRow, write_unit_workbook
 from .workbook_spec import (
     ANSWER_FIELDS,
+    FIELD_INDEX,
     FILL_COLUMNS,
     FILL_SPEC,
     FIRST_DATA_ROW,
@@ -137,9 +138,10 @@ def receipt_fields(conn: sqlite3.Connection, submission: sqlite3.Row, contact: s
                    ) -> dict:
     """What write_unit_workbook needs for the submission's receipt, read from the store."""
     round_row = conn.execute("SELECT campaign, due FROM rounds WHERE name = ?", (submission["round"],)).fetchone()
-    # evidence.problem_rows' columns but the first and last (_Problem: tuples, cheaper to unpack)
-    problems: list[_Problem] = [row[1:9] for row in problem_rows(conn, submission["id"])]
-    unit_tasks = _unit_rows(conn, submission, problems)
+    own: list[_Problem] = own_problems(conn, submission["id"])
+    unit_tasks, answered = _unit_rows(conn, submission, own)
+    claims = claim_problems(conn, submission["id"], answered)
+    problems = own + claims if claims is not None else [row[1:9] for row in problem_rows(conn, submission["id"])]
     positions = {row[0]: index for index, row in enumerate(unit_tasks)}
     marks = [CellMark(task_id, _mark_column(column), f"{message}。{fix}".rstrip("。"),
                       ERROR if level == ERROR else WARNING)
@@ -163,6 +165,7 @@ def receipt_fields(conn: sqlite3.Connection, submission: sqlite3.Row, contact: s
 # A problem as a receipt reads it: (level, sheet, cell, task_id, value, message, fix, column_name),
 # evidence.problem_rows' columns after submission_id.
 _Problem = tuple[str, "str | None", "str | None", "str | None", "str | None", str, str, "str | None"]
+_EVIDENCE = FIELD_INDEX["evidence"]  # of the 佐证材料 column among an answers row's fill columns
 _PERCENT = frozenset(index for index, column in enumerate(FILL_SPEC) if column.kind == PERCENT)
 CHUNK = 4  # receipts handed to a worker at a time: a job and its result are a few bytes each
 _worker: dict = {}
@@ -198,19 +201,22 @@ def _round_tasks(conn: sqlite3.Connection, round_name: str) -> dict[str, Task]:
 
 
 def _unit_rows(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list[_Problem],
-               ) -> list[tuple[str, str, dict[str, object]]]:
+               ) -> tuple[list[tuple[str, str, dict[str, object]]], dict[str, tuple[object, object]]]:
     """The unit's tasks in the round in ledger order, each with its role and what the unit sent in it, per
     column: the normalised value where it was right, else as typed (one query: the assignments with their
-    answers rows)."""
+    answers rows); and per task with an answers row, its sheet and 佐证材料 (evidence.claim_problems')."""
     letters = loads(submission["columns"])
     flagged = {(sheet, cell) for level, sheet, cell, *_rest in problems if level in (ERROR, WARNING)}
     flagged_rows = {(sheet, int(re.sub(r"\D", "", cell) or 0)) for sheet, cell in flagged if cell}
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: 300,000 rows at province scale
     found: list[tuple[str, str, dict[str, object]]] = []
+    answered: dict[str, tuple[object, object]] = {}
     percent = [(index, FILL_COLUMNS[index]) for index in sorted(_PERCENT)]
     query = (submission["id"], submission["round"], submission["unit"])
-    for task_id, role, sheet, row, raw, *normalized in cursor.execute(_UNIT_ROWS_SQL, query):
+    for task_id, role, present, sheet, row, raw, *normalized in cursor.execute(_UNIT_ROWS_SQL, query):
+        if present:
+            answered[task_id] = (sheet, normalized[_EVIDENCE])
         if raw is None and (not flagged_rows or (sheet, row) not in flagged_rows):  # as typed, nothing wrong
             # None for a column left empty, as the ledger reads a column not there (dict(zip) runs in C)
             shown = dict(zip(FILL_COLUMNS, normalized, strict=True))
@@ -229,12 +235,13 @@ def _unit_rows(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list
             keep = ok and normalized[index] is not None
             values[FILL_COLUMNS[index]] = _shown(index, normalized[index]) if keep else raw_text
         found.append((task_id, role, values))
-    return found
+    return found, answered
 
 
 # the unit's assignments in ledger order, each with its role and answers row (NULLs when it sent none)
 _UNIT_ROWS_SQL = (
-    f"SELECT a.task_id, a.role, s.sheet, s.row, s.raw, {', '.join(f's.{f}' for f in ANSWER_FIELDS.values())} "
+    "SELECT a.task_id, a.role, s.task_id IS NOT NULL, s.sheet, s.row, s.raw, "
+    f"{', '.join(f's.{f}' for f in ANSWER_FIELDS.values())} "
     "FROM assignments a JOIN round_tasks t ON t.round = a.round AND t.task_id = a.task_id "
     "LEFT JOIN answers s ON s.submission_id = ? AND s.task_id = a.task_id "
     "WHERE a.round = ? AND a.unit = ? ORDER BY t.seq")

@@ -19,8 +19,10 @@ from reporting.evidence import (
     FILE_WITHOUT_TASK,
     MAX_COMPONENT,
     MAX_FILE,
+    claim_problems,
     load_evidence,
     match_file,
+    own_problems,
     problem_rows,
     score_totals,
     tally_evidence,
@@ -251,6 +253,28 @@ def test_claims_stored_one_row_per_return_read_back_as_the_problems_rows_they_we
                 conn.execute(statement)
     assert {i: [tuple(p) for p in problem_rows(conn, i)] for i in ids} == before
     assert conn.execute("SELECT COUNT(*) FROM problems WHERE code = ?", (CLAIM_WITHOUT_FILE,)).fetchone()[0] == 0
+    conn.close()
+
+
+def test_a_receipt_reads_the_problems_rows_from_the_answers_it_has(round_with_evidence):
+    """own_problems and claim_problems (the claim lines made from the answers rows a receipt reads anyway) are
+    problem_rows' columns level … column_name; with a claimed task's row not given, claim_problems says so."""
+    ws, _ = round_with_evidence
+    conn = connect(ws.db_path)
+    ids = [row[0] for row in conn.execute("SELECT id FROM submissions ORDER BY id")]
+    claimed = 0
+    for submission_id in ids:
+        answered = {task_id: (sheet, evidence) for task_id, sheet, evidence in conn.execute(
+            "SELECT task_id, sheet, evidence FROM answers WHERE submission_id = ?", (submission_id,))}
+        claims = claim_problems(conn, submission_id, answered)
+        assert claims is not None
+        rows = [tuple(p)[1:9] for p in problem_rows(conn, submission_id)]
+        assert own_problems(conn, submission_id) + claims == rows
+        claimed += len(claims)
+        if claims:
+            del answered[claims[-1][3]]
+            assert claim_problems(conn, submission_id, answered) is None
+    assert claimed and any(own_problems(conn, i) for i in ids)
     conn.close()
 
 
