@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 import math
+import operator
 import re
 import struct
 import zipfile
@@ -141,6 +142,7 @@ def _height_attributes(pixels: int | None) -> bytes:
         found = _HEIGHTS[pixels] = f' ht="{cast(int, pixels) * 0.75:.16g}" customHeight="1"'.encode()
     return found
 DEFAULT_COL_PIXELS = 64
+_FIRST, _SECOND, _THIRD, _FOURTH = (operator.itemgetter(index) for index in range(4))
 
 
 class Format:
@@ -640,20 +642,20 @@ class Worksheet:
             # xlsxwriter counts the first column written so far, else 0
             if not self.rows and not self.lines and not self.raw and not self.others:
                 self.others.append((row, 0))
-            else:
+            elif row not in self.raw and row not in self.lines and row not in self.rows:  # (else counted already)
                 self.others.append((row, -1))
         return 0
 
     def _dimension(self) -> tuple[int, int, int, int] | None:
         """(first row, first column, last row, last column) of what was written, as xlsxwriter counts it."""
-        rows = [*self.rows, *self.lines, *self.raw, *(r for r, _ in self.others)]
+        rows = [*self.rows, *self.lines, *self.raw, *map(_FIRST, self.others)]
         if not rows:
             return None
         cols = [c for cells in self.rows.values() for c in (min(cells), max(cells)) if cells]
         if self.lines:
-            cols += (min(line[2] for line in self.lines.values()), max(line[3] for line in self.lines.values()))
+            cols += (min(map(_THIRD, self.lines.values())), max(map(_FOURTH, self.lines.values())))
         if self.raw:
-            cols += (min(raw[1] for raw in self.raw.values()), max(raw[2] for raw in self.raw.values()))
+            cols += (min(map(_SECOND, self.raw.values())), max(map(_THIRD, self.raw.values())))
         cols += [c for _, c in self.others if c >= 0]
         return min(rows), min(cols), max(rows), max(cols)
 
