@@ -24,7 +24,7 @@ from .fileio import TEMP_PREFIX
 from .models import Task
 from .naming import file_stem
 from .pool import ordered_map, worker_count
-from .readers.base import cell_name
+from .readers.base import column_letter
 from .safe_xlsx import TextCutWarning, cuts_recorded
 from .store import loads, read_only, transaction
 from .templates import template_path
@@ -275,8 +275,18 @@ def _problem_row(problem: _Problem, positions: dict[str, int]) -> list[str]:
     level, sheet, cell, task_id, value, message, fix, column = problem
     where = "—"
     if task_id in positions:
-        row = FIRST_DATA_ROW - 1 + positions[task_id]
-        where = f"{SHEET_LEDGER}!{cell_name(row, LEDGER_COLUMNS.index(_mark_column(column)))}"
+        where = f"{_ledger_column(column)}{FIRST_DATA_ROW + positions[task_id]}"
     elif cell:
         where = f"原文件 {sheet or ''}!{cell}".replace(" !", " ")
-    return [where, value or "", f"【{LEVEL_WORDS.get(level, '')}】{message}", fix]
+    return [where, value or "", _problem_text(level, message), fix]
+
+
+@functools.lru_cache(maxsize=256)
+def _ledger_column(column: str | None) -> str:
+    """"工作台账!" and the letter of the ledger column a problem about this column is marked in."""
+    return f"{SHEET_LEDGER}!{column_letter(LEDGER_COLUMNS.index(_mark_column(column)))}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _problem_text(level: str, message: str) -> str:
+    return f"【{LEVEL_WORDS.get(level, '')}】{message}"

@@ -491,16 +491,16 @@ def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec,
     write_values = getattr(sheet, "write_values", None)  # xlsx_writer's: the whole row in one call
     bodies = [body] * len(PROBLEMS_COLUMNS)
     for r, problem in enumerate(problems, start=1):
-        texts = ["" if value is None else str(value)
-                 for value in (list(problem) + [""] * len(PROBLEMS_COLUMNS))[: len(PROBLEMS_COLUMNS)]]
+        texts = problem
+        if len(problem) != len(PROBLEMS_COLUMNS) or not all(value.__class__ is str for value in problem):
+            texts = ["" if value is None else str(value)
+                     for value in (list(problem) + [""] * len(PROBLEMS_COLUMNS))[: len(PROBLEMS_COLUMNS)]]
         if write_values is not None:  # all but the cell: what many receipts say alike
             write_values(r, texts, bodies, _PROBLEM_SAME)
         else:
             for col, text in enumerate(texts):
                 _write_value(sheet, r, col, text, body)
-        height = _problem_height(tuple(texts[1:]))
-        if texts[0]:
-            height = max(height, text_height(texts[0], widths[0], 10))
+        height = _problem_height(*texts)
         if height:
             sheet.set_row(r, height)
     if not problems:
@@ -514,7 +514,13 @@ _PROBLEM_SAME = (1, len(PROBLEMS_COLUMNS))  # 填报内容, 问题, 修改方法
 
 
 @lru_cache(maxsize=4096)
-def _problem_height(texts: tuple[str, ...]) -> float:
+def _problem_height(cell: str, *texts: str) -> float:
+    """The height a 问题清单 row needs (0 for none): its cell's, or 填报内容, 问题 and 修改方法's."""
+    return max(_problem_texts_height(texts), text_height(cell, _PROBLEM_WIDTHS[0], 10) if cell else 0.0)
+
+
+@lru_cache(maxsize=4096)
+def _problem_texts_height(texts: tuple[str, ...]) -> float:
     """The height 填报内容, 问题 and 修改方法 of a 问题清单 row need (0 for none)."""
     return max((text_height(text, _PROBLEM_WIDTHS[col], 10) for col, text in enumerate(texts, start=1) if text),
                default=0.0)
