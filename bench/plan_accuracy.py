@@ -185,11 +185,12 @@ def _merge(table, row: list[str]) -> None:
 
 
 def _as_doc(docx_path: Path, target: Path) -> Path:
-    """Word 97 through LibreOffice (tests/office.py), the way an old .doc plan arrives."""
+    """Word 97 through LibreOffice (tests/office.py), the way an old .doc plan arrives. By way of .odt: the
+    .doc LibreOffice writes straight from a python-docx file has its tables flattened into one paragraph."""
     sys.path.insert(0, str(REPO / "tests"))
     from office import convert
 
-    return convert(docx_path, "doc", target.parent)
+    return convert(convert(docx_path, "odt", target.parent / "odt"), "doc", target.parent)
 
 
 def parse_or_empty(path: Path) -> tuple[Plan | None, str]:

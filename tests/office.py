@@ -30,6 +30,7 @@ FILTERS = {
     "ods": "calc8",
     "pdf": "calc_pdf_Export",
     "doc": "MS Word 97",
+    "odt": "writer8",
 }
 
 
