@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from .numerals import to_chinese
 from .plan_terms import ascii_digits, cn_number
-from .plan_units import clean_name, looks_like_unit, split_top
+from .plan_units import clean_name, looks_like_unit, split_top, unbracket_labels
 
 _BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]", re.IGNORECASE)
 _SPACES_RE = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
@@ -19,6 +19,7 @@ _CN = "一二三四五六七八九十百零〇两"
 _D = "[0-9０-９]{1,2}"
 _NOT_AMOUNT = r"(?!\s*(?:倍|万|亿|元|%|％|个|项|家|次|件|名|人|亩|公里|小时|分|年|月|日|平方|吨))"
 _STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("PART", re.compile(rf"^第\s*([{_CN}]{{1,3}})\s*(?:部分|篇)\s*[、．.:：]?\s*")),
     ("L1", re.compile(rf"^([{_CN}]{{1,4}})\s*[、．.]\s*")),
     ("PCN", re.compile(rf"^[(（]\s*([{_CN}]{{1,4}})\s*[)）]\s*[、．.]?\s*")),
     ("PNUM", re.compile(r"^[(（]\s*([0-9０-９]{1,3})\s*[)）]\s*")),
@@ -33,7 +34,11 @@ _STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
 # Conventional depth of each numbering style in Chinese official documents; 1) and (1) share a depth,
 # the one met first in the plan sitting above the other.
 _BASE_RANK = {"L1": 0, "PCN": 1, "DOT": 2, "DEC2": 3, "PCLOSE": 3, "PNUM": 3, "DEC3": 4, "CIRC": 5}
-_APPENDIX_RE = re.compile(r"^附\s*件\s*[0-9０-９一二三四五六七八九十]*\s*[:：]?")
+# An appendix list, or a web page's list of links after the plan: what follows is never tasks.
+_APPENDIX_RE = re.compile(
+    r"^附\s*件\s*[0-9０-９一二三四五六七八九十]*\s*[:：]?"
+    r"|^(?:相关(?:链接|文件|附件|稿件|阅读|解读|新闻|信息|政策)|附件下载|延伸阅读|推荐阅读)\s*[:：]?\s*$"
+)
 
 TASK_KEYS = (
     "主要任务", "重点任务", "具体措施", "任务分工", "工作任务", "主要措施", "工作措施", "重点工作",
@@ -63,7 +68,7 @@ _ENCLOSED = str.maketrans(
 def clean_line(text: str) -> str:
     """No .docx residue, no full-width or doubled spaces, no space between Chinese characters (a space
     between two unit names is a list separator and becomes `、`)."""
-    text = _BOOKMARK_RE.sub("", text).translate(_ENCLOSED)
+    text = unbracket_labels(_BOOKMARK_RE.sub("", text).translate(_ENCLOSED))
     text = _unit_gaps(_SPACES_RE.sub(" ", text).strip())
     return _CJK_GAP_RE.sub("", text)
 
@@ -75,9 +80,22 @@ def _unit_gaps(text: str) -> str:
     words = text.split(" ")
     joined = [words[0]]
     for before, word in itertools.pairwise(words):
-        unit_gap = looks_like_unit(_last_name(before)) and looks_like_unit(_first_name(word))
-        joined.append(("、" if unit_gap else " ") + word)
+        gap = " "
+        first, last = _first_name(word), _last_name(before)
+        if looks_like_unit(last) and looks_like_unit(first):
+            gap = "、"
+        elif _with_role(last) and (looks_like_unit(first) or _with_role(first)):
+            gap = "，"  # (县司法局牵头 各乡镇配合)
+        joined.append(gap + word)
     return "".join(joined)
+
+
+def _with_role(name: str) -> bool:
+    role = _ROLE_END_RE.search(name)
+    return role is not None and looks_like_unit(name[:role.start()])
+
+
+_ROLE_END_RE = re.compile(r"(?:牵头|配合|负责|参与|协助)$")
 
 
 def _last_name(text: str) -> str:
@@ -170,13 +188,15 @@ def build_outline(lines: list[tuple[int, str]]) -> Node:
             continue
         if numbering.style in ("PCLOSE", "PNUM") and numbering.style not in seen:
             other = "PNUM" if numbering.style == "PCLOSE" else "PCLOSE"
-            ranks[numbering.style] = 4 if other in seen else 3
+            ranks[numbering.style] = ranks["DOT"] + (2 if other in seen else 1)
+        if numbering.style == "PART" and "PART" not in ranks:
+            ranks = {style: rank + 1 for style, rank in ranks.items()} | {"PART": 0}  # 第一部分 above 一、
         seen.add(numbering.style)
         rank = ranks[numbering.style]
         parent = current
         while parent is not root and parent.rank >= rank and not parent.appendix:
             parent = parent.parent or root
-        if parent.appendix and rank == 0:
+        if parent.appendix and rank <= ranks["L1"]:
             parent = root
         current = _add(parent, Node(text, numbering, rank, number))
     return root

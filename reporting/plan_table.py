@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from .plan_outline import clean_line, parse_numbering
 from .plan_sources import HEADER_SCAN_ROWS, SourceLine, header_columns
 from .plan_text_table import TEXT_TABLE_IDS, TextTable, text_tables
-from .plan_units import LABEL_RE, looks_like_unit, parse_clause_body, split_unit_names
+from .plan_units import (
+    LABEL_RE,
+    blank_mark,
+    looks_like_unit,
+    marked_roles,
+    parse_clause_body,
+    split_unit_names,
+)
 
 _SKIP_ROW_RE = re.compile(r"^(?:抄送|抄报|印发|联系人|联系电话|附件)")
 
@@ -108,7 +115,7 @@ def _rows(block: list[SourceLine], columns: dict[str, int]) -> list[TableRow]:
             text=clean_line(text.replace("\n", "")),
             lead=lead,
             responsible=responsible,
-            deadline=clean_line(_cell(cells, columns.get("deadline"))),
+            deadline=_deadline_cell(_cell(cells, columns.get("deadline"))),
             score=_score(_cell(cells, columns.get("score"))),
             path=[clean_line(v) for v in above if v] or list(heading),
             group=group,
@@ -144,7 +151,7 @@ def _unit_columns(lead_cell: str, resp_cell: str) -> tuple[list[str], list[str]]
             responsible += clause.responsible
         else:
             (lead if role == "lead" else responsible).extend(_unit_cell(text))
-    return list(dict.fromkeys(lead)), [n for n in dict.fromkeys(responsible) if n not in lead]
+    return marked_roles(lead, responsible)
 
 
 def _unit_cell(text: str) -> list[str]:
@@ -154,6 +161,10 @@ def _unit_cell(text: str) -> list[str]:
     if len(pieces) > 1 and spaced and all(looks_like_unit(name) for name in spaced):
         return list(dict.fromkeys(spaced))
     return split_unit_names(text)
+
+
+def _deadline_cell(text: str) -> str:
+    return "" if blank_mark(text) else clean_line(text)
 
 
 def _cell(cells: list[str], column: int | None) -> str:

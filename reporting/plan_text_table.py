@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .plan_outline import clean_line, parse_numbering
 from .plan_sources import SourceLine, header_columns, header_word
 from .plan_terms import is_status, parse_deadline
-from .plan_units import looks_like_unit, split_unit_names
+from .plan_units import blank_mark, looks_like_unit, split_unit_names
 
 _HEADER_HINT_RE = re.compile("序号|编号|任务|内容|事项|措施|单位|部门|时限|时间")
 _SERIAL_RE = re.compile(r"^([0-9０-９]{1,3})[.．、]?$")
@@ -277,7 +277,9 @@ def _row_cells(group: list[str], fields: list[str], cells_given: bool) -> list[s
         if len(rest) <= 1:
             break
         field = fields[column]
-        if field == "deadline" and _is_deadline(rest[-1]):
+        if field in ("deadline", "lead", "responsible") and blank_mark(rest[-1]):
+            rest.pop()  # an empty cell written `/` or `—`
+        elif field == "deadline" and _is_deadline(rest[-1]):
             cells[column] = rest.pop()
         elif field in ("lead", "responsible"):
             taken: list[str] = []

@@ -16,16 +16,29 @@ _LEAD_LABELS = (
 )
 _RESP_LABELS: tuple[str, ...] = (
     "责任单位", "责任部门", "配合单位", "配合部门", "参与单位", "参与部门", "协办单位", "协办部门",
-    "协助单位", "协作单位", "参加单位", "配合", "承办单位", "承办部门", "起草单位", "起草部门", "实施单位",
+    "协助单位", "协作单位", "参加单位", "配合", "责任", "承办单位", "承办部门", "起草单位", "起草部门", "实施单位",
     "责任主体", "协同单位", "协同部门", "支持单位", "共同责任单位",
 )
 _TIME_LABELS = (
     "完成时限", "完成时间", "时间节点", "时间要求", "完成期限", "时限", "报送审议时间", "提请审议时间",
-    "计划完成时间", "时间安排", "进度安排", "落实时限", "推进时限", "办结时限", "完成时限要求",
+    "计划完成时间", "时间安排", "进度安排", "落实时限", "推进时限", "办结时限", "完成时限要求", "时间",
 )
 _ALL_LABELS = sorted(_LEAD_LABELS + _RESP_LABELS + _TIME_LABELS, key=len, reverse=True)
 _LABEL_RE = re.compile(rf"({'|'.join(_ALL_LABELS)})\s*[:：]")
 LABEL_RE = _LABEL_RE
+_BRACKETED_LABEL_RE = re.compile(rf"[【\[〔]\s*({'|'.join(_ALL_LABELS)})\s*[】\]〕]\s*[:：]?")
+
+
+def unbracket_labels(text: str) -> str:
+    """`…公布。【牵头单位】县政府办【完成时限】3月底前` → `…公布。牵头单位：县政府办；完成时限：3月底前`."""
+    def label(m: re.Match[str]) -> str:
+        before = text[:m.start()].rstrip()
+        name_before = clean_name(re.split(r"[、，,；;:：(（]", before)[-1])
+        if m[1] in (*_ROLE_MARKS, "责任") and looks_like_unit(name_before):
+            return m[0]  # 县司法局【牵头】: the role of the name before it
+        return ("" if not before or before[-1] in _SENTENCE_END + "，,、" else "；") + m[1] + "："
+
+    return _BRACKETED_LABEL_RE.sub(label, text) if "】" in text or "]" in text or "〕" in text else text
 _ROLE_RE = re.compile(
     r"^(?:由)?(?P<names>.+?)(?:等(?:相关|有关)?(?:单位|部门)?)?"
     r"(?:按职责分工|按照职责分工|按职责|根据职责|分别|共同|具体|各自)?(?:抓好|组织)?"
@@ -50,7 +63,7 @@ _EACH_PLACE_RE = re.compile(r"^各(?:县|市|区|州|盟|旗)[县市区州盟旗
 _NOT_A_NAME_RE = re.compile(r"\d|年|月|号|令|第|条|《|》|“|”|。|\s")
 _PLACE_RE = re.compile(r"^(?:县|市|区|省|州|镇|乡|街道|各|全|中共|国家|自治)")
 _CONJUNCTIONS = ("及", "和", "与")
-_NO_UNIT_RE = re.compile(r"^(?:[-—–－~～/／\\]+|无|暂无)$")  # a table's "no unit" cell
+_BLANK_MARK_RE = re.compile(r"^(?:[-—–－~～/／\\]+|无|暂无)$")
 
 
 @dataclass
@@ -98,9 +111,14 @@ def looks_like_unit(name: str) -> bool:
     return bool(_UNIT_END_RE.search(base) or _EACH_PLACE_RE.match(base))
 
 
+def blank_mark(text: str) -> bool:
+    """A table cell written to say it is empty: `—`, `/`, `无`."""
+    return bool(_BLANK_MARK_RE.match("".join(text.split())))
+
+
 def clean_name(name: str) -> str:
     name = "".join(name.split()).strip(_EDGE)
-    if _NO_UNIT_RE.match(name):
+    if blank_mark(name):
         return ""
     name = name.removeprefix("由")
     if name[-1:] in _CLOSE and not any(ch in _OPEN for ch in name):
@@ -164,9 +182,24 @@ def parse_clause_body(body: str) -> UnitClause | None:
         if kind == "resp" and not has_lead_label and len(resp_indexes) > 1 and index == resp_indexes[0]:
             kind = "lead"  # (责任单位:A,责任单位:B): a label written twice, the first list leads
         _add_segment(clause, kind, text)
-    clause.lead = list(dict.fromkeys(clause.lead))
-    clause.responsible = list(dict.fromkeys(clause.responsible))
+    clause.lead, clause.responsible = marked_roles(clause.lead, clause.responsible)
     return clause if clause.has_units or clause.deadline else None
+
+
+_MARKED_RE = re.compile(r"^(?P<name>.+?)\s*[(（【\[](?P<role>牵头|负责|主责|配合|协助|参与)[)）】\]]$")
+_ROLE_MARKS = ("牵头", "负责", "主责", "配合", "协助", "参与")
+
+
+def marked_roles(lead: list[str], responsible: list[str]) -> tuple[list[str], list[str]]:
+    """`县司法局（牵头）、县财政局`: a role written after a name in brackets decides where the name goes."""
+    leads: list[str] = []
+    others: list[str] = []
+    for name, given in [*((n, "lead") for n in lead), *((n, "resp") for n in responsible)]:
+        m = _MARKED_RE.match(name)
+        role = ("lead" if m["role"] in ("牵头", "负责", "主责") else "resp") if m else given
+        (leads if role == "lead" else others).append(m["name"] if m else name)
+    leads = list(dict.fromkeys(leads))
+    return leads, [n for n in dict.fromkeys(others) if n not in leads]
 
 
 _TOGETHER_RE = re.compile(
@@ -235,7 +268,13 @@ def split_unit_clause(text: str) -> tuple[str, UnitClause | None]:
         if found:
             start, clause = found
             clause.deadline = clause.deadline or tail
-            return body[:start].rstrip(" \t,，、"), clause
+            rest = body[:start].rstrip(" \t,，、")
+            earlier = None if clause.has_units else _trailing_paren(rest)
+            if earlier and earlier[1].has_units:  # (责任单位：A；B)(完成时限：长期): units, then the deadline
+                start, units = earlier
+                units.deadline = units.deadline or clause.deadline
+                return rest[:start].rstrip(" \t,，、"), units
+            return rest, clause
     return text, None
 
 

@@ -161,3 +161,35 @@ def test_numbers_written_as_one_enclosed_character():
     assert clean_line("⒓开展评查") == "12.开展评查"
     assert clean_line("⑶建立台账") == "（3）建立台账"
     assert [parse_numbering(clean_line(t)).style for t in ("㈠依法", "⒈推进", "⑴规范")] == ["PCN", "DOT", "PNUM"]
+
+
+def test_a_space_between_role_phrases_is_a_comma():
+    from reporting.plan_outline import clean_line
+
+    assert clean_line("（县司法局牵头 各乡镇人民政府配合）") == "（县司法局牵头，各乡镇人民政府配合）"
+
+
+def test_part_headings_sit_above_the_chinese_numbered_sections():
+    from reporting.plan_outline import build_outline, clean_line
+
+    text = ["第一部分 总体要求", "到2025年建成。", "第二部分 主要任务", "一、依法履职", "（一）推进改革",
+            "1.动态调整清单。"]
+    root = build_outline([(n, clean_line(t)) for n, t in enumerate(text, 1)])
+    assert [node.numbering.style for node in root.children] == ["PART", "PART"]
+    part = root.children[1]
+    assert part.children[0].rest == "依法履职" and part.children[0].children[0].children[0].rest == "动态调整清单。"
+
+
+def test_a_web_pages_list_of_related_links_is_not_tasks():
+    parsed = parse_plan_lines(lines(
+        "某区2024年工作要点\n一、主要任务\n1.规范行政复议案件办理。（牵头单位：区司法局）\n"
+        "相关链接：\n1.关于印发《某区2023年工作要点》的通知\n2.某区2023年法治政府建设年度报告\n【我要纠错】 【打印】"))
+    assert [t.text for t in parsed.tasks] == ["规范行政复议案件办理。"]
+
+
+def test_a_flattened_table_reads_slash_and_dash_as_empty_cells():
+    found, _ = text_tables(lines("序号 重点任务 牵头单位 配合单位 完成时限 1 做好政策解读 市政府办公室 / 全年 "
+                                 "2 规范依申请公开 市司法局 — 长期坚持"))
+    rows = [line.cells for line in found if line.cells][1:]
+    assert rows == [("1", "做好政策解读", "市政府办公室", "", "全年"),
+                    ("2", "规范依申请公开", "市司法局", "", "长期坚持")]

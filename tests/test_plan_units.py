@@ -156,3 +156,34 @@ def test_unit_names():
 def test_a_table_cell_that_says_no_unit_names_none(empty):
     assert split_unit_names(empty) == []
     assert split_unit_names(f"市司法局、{empty}") == ["市司法局"]
+
+
+def test_labels_in_square_brackets_without_a_colon():
+    from reporting.plan_units import unbracket_labels
+
+    text = unbracket_labels("编制目录并公布。【牵头单位】县政府办公室【配合单位】县司法局【完成时限】2024年3月底前")
+    assert units(text) == ("编制目录并公布。", ["县政府办公室"], ["县司法局"], "2024年3月底前")
+    assert unbracket_labels("【打印】推进【法治】建设") == "【打印】推进【法治】建设"
+
+
+def test_short_labels_for_who_and_when():
+    assert units("开展第三方评估。（牵头：市发改委；时间：四季度）") == ("开展第三方评估。", ["市发改委"], [], "四季度")
+    assert units("推进一网通办。（责任：市政务服务中心、市大数据局；时间：全年）") == (
+        "推进一网通办。", [], ["市政务服务中心", "市大数据局"], "全年")
+
+
+def test_a_role_in_brackets_after_a_name_decides_where_it_goes():
+    assert units("推进改革。（责任单位：县司法局（牵头）、县委编办、县财政局）")[1:3] == (
+        ["县司法局"], ["县委编办", "县财政局"])
+    assert units("开展评查。（责任单位：县司法局（牵头），各乡镇人民政府（配合））")[1:3] == (
+        ["县司法局"], ["各乡镇人民政府"])
+    from reporting.plan_units import marked_roles, unbracket_labels
+
+    assert marked_roles([], ["区委宣传部", "区司法局（牵头）"]) == (["区司法局"], ["区委宣传部"])
+    marked = "（责任单位：县司法局【牵头】，县直各部门）"
+    assert unbracket_labels(marked) == marked
+
+
+def test_a_deadline_bracket_after_the_unit_bracket():
+    assert units("落实法律顾问制度。（责任单位：县政府办公室；县司法局）（完成时限：长期坚持）") == (
+        "落实法律顾问制度。", [], ["县政府办公室", "县司法局"], "长期坚持")
