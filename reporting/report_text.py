@@ -24,7 +24,9 @@ other words (numbers aside) comes after the others.
 from __future__ import annotations
 
 import json
+import math
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -463,16 +465,37 @@ _UNIT_SEPARATOR = "\x1f"  # between the names of the units that gave a text (no 
 
 
 def _grouped(counts: dict[str, tuple[int, list[str]]]) -> list[Group]:
-    """Texts (each with its answers and units) grouped by similarity, the most common first."""
+    """Texts (each with its answers and units) grouped by similarity, the most common first: each text joins the
+    first group made whose first text it is like.
+
+    Only groups sharing a pair with the text among the rarest pairs of each are compared (prefix filtering): two
+    sets alike by SIMILAR always do, so the groups are those of comparing with every group, without its cost (a
+    province's units write tens of thousands of different problems: comparing each with every group took
+    minutes).
+    """
+    ordered = sorted(counts.items(), key=lambda item: (-item[1][0], item[0]))
+    shapes = [_bigrams(text) for text, _ in ordered]
+    rarity = Counter(pair for shape in shapes for pair in shape)
     groups: list[tuple[set[str], Group]] = []
-    for text, (answers, units) in sorted(counts.items(), key=lambda item: (-item[1][0], item[0])):
-        grams = _bigrams(text)
-        home = next((group for shape, group in groups if _similar(shape, grams)), None)
+    made_with: dict[str, list[int]] = defaultdict(list)  # a pair among a group's rarest → the groups, in order
+    for (text, (answers, units)), shape in zip(ordered, shapes, strict=True):
+        prefix = _rarest(shape, rarity)
+        near = sorted({index for pair in prefix for index in made_with.get(pair, ())})
+        home = next((groups[index][1] for index in near if _similar(groups[index][0], shape)), None)
         if home is None:
             home = Group(text)
-            groups.append((grams, home))
+            for pair in prefix:
+                made_with[pair].append(len(groups))
+            groups.append((shape, home))
         home.add(units, answers)
     return sorted((group for _, group in groups), key=lambda g: (-len(g.units), -g.answers, g.text))
+
+
+def _rarest(shape: set[str], rarity: Counter[str]) -> list[str]:
+    """The pairs of `shape` two sets alike by SIMILAR must share one of (rarest first): all but the share of them
+    that makes SIMILAR, and one more (the share rounded down, on the safe side of the float)."""
+    keep = len(shape) - math.ceil(SIMILAR * len(shape) - 1e-9) + 1
+    return sorted(shape, key=lambda pair: (rarity[pair], pair))[:keep]
 
 
 @dataclass
