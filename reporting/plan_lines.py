@@ -7,6 +7,7 @@ a unit label alone on its line (`责任单位：`) takes the unit names listed o
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -38,6 +39,30 @@ _BARE_NUMBER_RE = re.compile(
 def bare_number(text: str) -> str:
     """`1 推进…` (a number with no dot, as web pages and PDFs leave it) → `1.推进…`; other lines as they are."""
     return _BARE_NUMBER_RE.sub(r"\1.", text, count=1)
+
+
+# A numbered item starting inside a line, after a sentence, a bracket or a space: 一、 （一） 1. (not 1.5, 3、4月)
+_ITEM_START_RE = re.compile(
+    r"(?<=[。；;！？!?）)\s])\s*(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]"
+    r"|[0-9０-９]{1,2}[.．、](?=[\u4e00-\u9fff“《]))"
+)
+_RUN_ON_MIN = 120  # a shorter line holding two numbers is a sentence, not a page copied without breaks
+_TITLE_SPACE_RE = re.compile(rf"^(\S{{4,40}}(?:{'|'.join(_TITLE_ENDS)}))\s+(?=\S)")
+
+
+def split_run_on(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """A whole plan copied off a web page as one paragraph: cut it before each numbered item (and after
+    the title), the line number kept for every piece."""
+    out: list[tuple[int, str]] = []
+    for number, text in lines:
+        starts = [m.end() for m in _ITEM_START_RE.finditer(text)] if len(text) >= _RUN_ON_MIN else []
+        if len(starts) < 2:
+            out.append((number, text))
+            continue
+        title = _TITLE_SPACE_RE.match(text[:starts[0]])
+        cuts = [0, *([title.end()] if title else []), *starts, len(text)]
+        out += [(number, text[a:b].strip()) for a, b in itertools.pairwise(cuts) if text[a:b].strip()]
+    return out
 
 
 @dataclass

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .errors import PlanError
 from .models import LONG_TERM, Plan, PlanWarning, Task
-from .plan_lines import bare_number, prepare
+from .plan_lines import bare_number, prepare, split_run_on
 from .plan_outline import Node, Para, build_outline, clean_line, parse_numbering, section_kind
 from .plan_sources import SourceLine, read_plan_lines
 from .plan_table import TableRow, split_tables
@@ -107,7 +107,10 @@ def _parse(
     for table in found_tables:
         guesses.append(f"第{table.line}行起的任务分解表是复制成文字的表格（{_TABLE_KINDS[table.kind]}），"
                        f"已按表格读取 {table.rows} 行")
-    prepared = prepare([(line.line, clean_line(bare_number(line.text))) for line in text_lines])
+    whole = split_run_on([(line.line, line.text) for line in text_lines])
+    if len(whole) > len(text_lines):
+        guesses.append(f"连在一行中的条目（从网页复制时丢了换行）已按编号分开，多出 {len(whole) - len(text_lines)} 行")
+    prepared = prepare([(number, clean_line(bare_number(text))) for number, text in whole])
     cleaned = prepared.lines
     if prepared.joined:
         guesses.append(f"{prepared.joined} 处断行（从网页或 PDF 复制时断开的段落）已接回上一行")
@@ -803,7 +806,7 @@ def _title(lines: list[tuple[int, str]], root: Node, source: str) -> str:
     stop = top[0].line if top else 80
     candidates = [
         text for number, text in lines
-        if number < stop and 4 <= len(text) <= 60 and any(key in text for key in _TITLE_KEYS)
+        if number <= stop and 4 <= len(text) <= 60 and any(key in text for key in _TITLE_KEYS)
         and not text.endswith(("。", "，", ",", ":", "：", "；")) and parse_numbering(text) is None
         and ">" not in text and not text.startswith("当前")  # a web page's breadcrumb
     ]
@@ -817,7 +820,7 @@ def _title(lines: list[tuple[int, str]], root: Node, source: str) -> str:
         return candidates[0]
     plain = [
         text for number, text in lines
-        if number < stop and 6 <= len(text) <= 40 and not re.search(r"[。，,:：；;>|]", text)
+        if number <= stop and 6 <= len(text) <= 40 and not re.search(r"[。，,:：；;>|]", text)
         and parse_numbering(text) is None and not _aside(text) and not find_plan_date([(number, text)])
     ]
     return plain[0] if plain else (Path(source).stem if source else "实施方案")

@@ -39,6 +39,7 @@ class Deadline:
 
 
 _LONG_RE = re.compile(r"(?:长期|持续|常态化|常年)(?:坚持|推进|执行|开展|落实|实施){0,2}")
+_THEN_LONG_RE = re.compile(rf"(?:并|后|，|,)\s*{_LONG_RE.pattern}$")
 _PREFIX = (
     r"(?:完成时限|完成时间|时间节点|时间要求|完成期限|时限)?\s*[:：]?\s*"
     r"(?:力争|确保|争取|务必)?\s*(?:于|在|到|至)?\s*"
@@ -174,6 +175,10 @@ def parse_deadline(text: str, plan_date: date | None = None, year: int | None = 
     plain = ascii_digits(written).replace(" ", "")
     if _LONG_RE.fullmatch(plain) or _LONG_RE.fullmatch(_strip_label(plain)):
         return Deadline(LONG_TERM, written)
+    then_long = _THEN_LONG_RE.search(plain)
+    if then_long and then_long.start():  # "2024年底前完成并长期坚持": done by the date, kept up after
+        first = parse_deadline(plain[:then_long.start()], plan_date, year)
+        return replace(first, written=written) if first and first.value != LONG_TERM else None
     m = _CLAUSE_RE.match(plain)
     if not m:
         return None

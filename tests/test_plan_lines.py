@@ -193,3 +193,19 @@ def test_a_flattened_table_reads_slash_and_dash_as_empty_cells():
     rows = [line.cells for line in found if line.cells][1:]
     assert rows == [("1", "做好政策解读", "市政府办公室", "", "全年"),
                     ("2", "规范依申请公开", "市司法局", "", "长期坚持")]
+
+
+def test_a_plan_copied_as_one_paragraph_is_cut_before_each_item():
+    from reporting.plan_lines import split_run_on
+
+    text = ("某县2024年法治政府建设工作要点 为推进法治政府建设，制定本要点。一、健全依法决策机制 "
+            "（一）落实决策程序，年初公布目录。（牵头单位：县政府办公室）（二）加强合法性审核，审核率达到100%。"
+            "（牵头单位：县司法局）二、规范执法 1.开展案卷评查。2.推行柔性执法，3、4月份公布清单。")
+    assert [piece for _, piece in split_run_on([(7, text)])] == [
+        "某县2024年法治政府建设工作要点", "为推进法治政府建设，制定本要点。", "一、健全依法决策机制",
+        "（一）落实决策程序，年初公布目录。（牵头单位：县政府办公室）",
+        "（二）加强合法性审核，审核率达到100%。（牵头单位：县司法局）", "二、规范执法", "1.开展案卷评查。",
+        "2.推行柔性执法，3、4月份公布清单。"]
+    assert {number for number, _ in split_run_on([(7, text)])} == {7}
+    short = "1.开展案卷评查。2.推行柔性执法。"
+    assert split_run_on([(1, short)]) == [(1, short)]

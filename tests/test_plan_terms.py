@@ -236,3 +236,12 @@ def test_a_last_step_with_its_subject_first_is_the_deadline():
     assert found.text == "开展专项清理，清理结果于9月底前向社会公布。"
     assert take_text_deadline("开展清理，在2020年基础上提高10%。", year=2024).deadline is None
     assert take_text_deadline("完善目录，目录于每年3月底前公布。", year=2024).deadline is None
+
+
+@pytest.mark.parametrize(("phrase", "value"), [
+    ("2024年底前完成并长期坚持", "2024-12-31"), ("6月底前完成，长期坚持", "2024-06-30"),
+    ("9月底前完成后持续推进", "2024-09-30")])
+def test_done_by_a_date_then_kept_up_is_due_at_the_date(phrase, value):
+    found = parse_deadline(phrase, year=2024)
+    assert found is not None and (found.value, found.written) == (value, phrase)
+    assert parse_deadline("2024年底前健全并持续推进工作", year=2024) is None
