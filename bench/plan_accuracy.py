@@ -135,17 +135,28 @@ def build(source: Path, folder: Path) -> Path:
     lines = source.read_text(encoding="utf-8").splitlines()
     rows = [[cell.replace("\\n", "\n") for cell in line.split("\t")] if "\t" in line else line for line in lines]
     if target.suffix == ".xlsx":
-        import openpyxl
-
-        workbook = openpyxl.Workbook()
-        sheet = workbook.active
-        for row in rows:
-            sheet.append(row if isinstance(row, list) else [row])
-        workbook.save(target)
-        return target
+        return _xlsx(rows, target)
     if target.suffix == ".doc":
         return _as_doc(_docx(rows, target.with_suffix(".docx")), target)
     return _docx(rows, target)
+
+
+SHEET = "[sheet] "  # a .tsv line starting a new sheet of an .xlsx, with its name
+
+
+def _xlsx(rows: list, target: Path) -> Path:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for number, row in enumerate(rows):
+        if isinstance(row, str) and row.startswith(SHEET):
+            sheet = sheet if number == 0 else workbook.create_sheet()
+            sheet.title = row.removeprefix(SHEET)
+            continue
+        sheet.append(row if isinstance(row, list) else [row])
+    workbook.save(target)
+    return target
 
 
 MERGED_ABOVE = "^"  # a .tsv cell that is the cell above, merged down (Word's vertical merge)

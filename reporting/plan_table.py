@@ -62,6 +62,9 @@ def split_tables(lines: list[SourceLine]) -> tuple[list[SourceLine], list[list[T
             if header + 1 < len(block) and (merged := _two_row_header(block[header].cells, block[header + 1].cells)):
                 columns, header = merged, header + 1
             rows = _rows(block[header + 1:], columns)
+            earlier = max((row.group for table in tables for row in table), default=0)
+            for row in rows:
+                row.group += earlier if row.group else 0  # heading rows count on across tables
             if rows and rows[0].continues and tables and tables[-1]:
                 _join(tables[-1][-1], rows.pop(0))  # a table cut at a page, its header repeated
             if line.table is not None and line.table >= TEXT_TABLE_IDS:

@@ -150,3 +150,9 @@ def test_cells_merged_down_the_table_belong_to_every_row(tmp_path):
     assert [t.lead for t in tasks[3:5]] == [["区司法局"], ["区司法局"]]
     assert tasks[4].responsible == ["区直各行政执法部门", "各街道办事处"]
     assert tasks[2].path == tasks[0].path == ["依法决策"]
+
+
+def test_every_sheet_of_tasks_in_a_workbook_is_read_under_its_name(tmp_path):
+    tasks = built("p96_xlsx_sheet_per_area", tmp_path).tasks
+    assert [t.id for t in tasks] == ["1.1", "1.2", "2.1", "2.2"]
+    assert [t.path for t in tasks[1:3]] == [["依法决策"], ["行政执法"]]

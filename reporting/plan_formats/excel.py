@@ -1,4 +1,4 @@
-"""Plans as .xlsx: the first sheet with a breakdown table's header, merged cells filled in."""
+"""Plans as .xlsx: every sheet with a breakdown table's header (in order), merged cells filled in."""
 
 from __future__ import annotations
 
@@ -29,10 +29,16 @@ def _xlsx_lines(path: Path) -> list[SourceLine]:
         raise PlanError(message, file=path) from exc
     try:
         sheets = [ws for ws in workbook.worksheets if hasattr(ws, "iter_rows")]
-        chosen = next((ws for ws in sheets if _has_header(ws)), None)
-        if chosen is None:
+        chosen = [ws for ws in sheets if _has_header(ws)]
+        if not chosen:
             raise PlanError(_NO_HEADER, file=path)
-        return _sheet_lines(path, workbook, chosen)
+        lines: list[SourceLine] = []
+        for index, ws in enumerate(chosen):
+            # several sheets of tasks (one per area): each its own table, under its sheet's name
+            lines += _sheet_lines(path, workbook, ws, index, ws.title if len(chosen) > 1 else None)
+        if not any(line.text.strip() for line in lines):
+            raise PlanError("文件为空（工作表中没有内容）", file=path)
+        return lines
     finally:
         workbook.close()
 
@@ -50,7 +56,7 @@ def _has_header(ws) -> bool:
     return False
 
 
-def _sheet_lines(path: Path, workbook, ws) -> list[SourceLine]:
+def _sheet_lines(path: Path, workbook, ws, table: int, name: str | None) -> list[SourceLine]:
     merged = _merged_ranges(workbook, ws)
     rows: list[list[str]] = []
     filled = blank_run = 0
@@ -66,11 +72,13 @@ def _sheet_lines(path: Path, workbook, ws) -> list[SourceLine]:
     del rows[len(rows) - blank_run:]
     _fill_merged(rows, merged)
     lines = [
-        SourceLine(number, " ".join(c for c in cells if c), tuple(cells), 0)
+        SourceLine(number, " ".join(c for c in cells if c), tuple(cells), table)
         for number, cells in enumerate(rows, 1)
     ]
-    if not any(line.text.strip() for line in lines):
-        raise PlanError("文件为空（工作表中没有内容）", file=path)
+    header = next((i for i, cells in enumerate(rows[:HEADER_SCAN_ROWS]) if header_columns(cells)), None)
+    if name and header is not None:
+        width = len(rows[header])
+        lines.insert(header + 1, SourceLine(header + 1, name, (name,) * width, table))  # a row across: 一、…
     return lines
 
 
