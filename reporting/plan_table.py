@@ -42,6 +42,7 @@ def split_tables(lines: list[SourceLine]) -> tuple[list[SourceLine], list[list[T
     lines, found = text_tables(lines)
     text: list[SourceLine] = []
     tables: list[list[TableRow]] = []
+    last: tuple[dict[str, int], int] | None = None  # the columns and width of the last table with a header
     index = 0
     while index < len(lines):
         line = lines[index]
@@ -53,26 +54,44 @@ def split_tables(lines: list[SourceLine]) -> tuple[list[SourceLine], list[list[T
         while end < len(lines) and lines[end].cells is not None and lines[end].table == line.table:
             end += 1
         block = lines[index:end]
+        index = end
         scanned = enumerate(block[:HEADER_SCAN_ROWS])
         header = next((i for i, row in scanned if header_columns(row.cells or ())), None)
+        if header is None and last is not None and tables and _goes_on_table(block, tables[-1], *last):
+            _add_rows(tables, _rows(block, last[0]), line)  # the next page's part of a table, no header
+            continue
         before = block if header is None else block[:header]
         text.extend(SourceLine(row.line, _row_text(row.cells or ())) for row in before)
         if header is not None:
             columns = header_columns(block[header].cells or ()) or {}
             if header + 1 < len(block) and (merged := _two_row_header(block[header].cells, block[header + 1].cells)):
                 columns, header = merged, header + 1
-            rows = _rows(block[header + 1:], columns)
-            earlier = max((row.group for table in tables for row in table), default=0)
-            for row in rows:
-                row.group += earlier if row.group else 0  # heading rows count on across tables
-            if rows and rows[0].continues and tables and tables[-1]:
-                _join(tables[-1][-1], rows.pop(0))  # a table cut at a page, its header repeated
-            if line.table is not None and line.table >= TEXT_TABLE_IDS:
-                for row in rows:
-                    row.note = f"取自第{line.line}行起复制成文字的任务分解表，请核对各列是否对齐"
-            tables.append(rows)
-        index = end
+            last = columns, len(block[header].cells or ())
+            _add_rows(tables, _rows(block[header + 1:], columns), line)
     return text, tables, found
+
+
+def _goes_on_table(block: list[SourceLine], above: list[TableRow], columns: dict[str, int], width: int) -> bool:
+    """A table without a header, as wide as the last one, whose numbers go on from its last row's."""
+    if not above or not above[-1].number.isdigit() or "id" not in columns:
+        return False
+    if any(len(row.cells or ()) != width for row in block):
+        return False
+    numbers = [_number((row.cells or ())[columns["id"]]) for row in block]
+    first = next((number for number in numbers if number), "")
+    return first.isdigit() and int(first) == int(above[-1].number) + 1
+
+
+def _add_rows(tables: list[list[TableRow]], rows: list[TableRow], first: SourceLine) -> None:
+    earlier = max((row.group for table in tables for row in table), default=0)
+    for row in rows:
+        row.group += earlier if row.group else 0  # heading rows count on across tables
+    if rows and rows[0].continues and tables and tables[-1]:
+        _join(tables[-1][-1], rows.pop(0))  # a table cut at a page: the rest of the row above
+    if first.table is not None and first.table >= TEXT_TABLE_IDS:
+        for row in rows:
+            row.note = f"取自第{first.line}行起复制成文字的任务分解表，请核对各列是否对齐"
+    tables.append(rows)
 
 
 def _two_row_header(top: tuple[str, ...] | None, sub: tuple[str, ...] | None) -> dict[str, int] | None:

@@ -156,3 +156,10 @@ def test_every_sheet_of_tasks_in_a_workbook_is_read_under_its_name(tmp_path):
     tasks = built("p96_xlsx_sheet_per_area", tmp_path).tasks
     assert [t.id for t in tasks] == ["1.1", "1.2", "2.1", "2.2"]
     assert [t.path for t in tasks[1:3]] == [["依法决策"], ["行政执法"]]
+
+
+def test_a_table_going_on_at_the_next_page_without_its_header(tmp_path):
+    tasks = built("p97_docx_table_no_repeat_header", tmp_path).tasks
+    assert [t.id for t in tasks] == ["1", "2", "3", "4"]
+    assert tasks[1].text.endswith("清理结果在县政府门户网站公布")
+    assert not any("张某" in t.text or t.text == "县司法局" for t in tasks)
