@@ -48,13 +48,13 @@ _SUFFIX = r"\s*(?:之前|以前|前)?\s*(?:(?:全面|基本|全部)?完成(?:任
 _CLAUSE_RE = re.compile(rf"^{_PREFIX}(?P<core>.+?){_SUFFIX}$")
 # Every deadline has one of these (a date separator: 2019-06-30, 2019.6.30); "满意度90%以上" has none.
 _MAYBE_RE = re.compile(r"年|月|日|季度|长期|持续|常态|每|[0-9０-９]\s*[./\-—–~～至到]\s*[0-9０-９]")
-_MARKER_RE = re.compile(r"底|末|前|完成|内|月|日|半年|季度|到位|\d[./\-]\d")
+_MARKER_RE = re.compile(r"底|末|前|完成|内|月|日|半年|季度|到位|年度|全年|\d[./\-]\d")
 
 _YMD = re.compile(r"(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?(?:\s*[\d:]{4,8})?")
 _YM = re.compile(r"(\d{4})\s*(?:年|[./\-])\s*(\d{1,2})\s*月?\s*份?\s*(?:底|末|内)?")
 _YHALF = re.compile(r"(\d{4})\s*年\s*(?:的)?\s*(上|下)半年\s*(?:末|底)?")
 _YQUARTER = re.compile(r"(\d{4})\s*年\s*(?:第)?\s*([一二三四1-4])\s*季度\s*(?:末|底)?")
-_YEAR = re.compile(r"(\d{4})\s*年\s*(?:年\s*)?(?:底|末|内|度)?")
+_YEAR = re.compile(r"(\d{4})\s*年\s*(?:年\s*)?(?:底|末|内|度内?|全年)?")
 _EVERY_YEAR = re.compile(r"每年\s*(?:的)?\s*(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日|底|末|份)?")
 _EVERY_QUARTER_OF_YEAR = re.compile(r"每年\s*(?:的)?\s*第?\s*([一二三四1-4])\s*季度\s*(?:末|底)?")
 _EVERY_QUARTER = re.compile(r"每(?:个)?季度\s*(?:末|底)?")

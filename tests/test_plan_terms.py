@@ -245,3 +245,10 @@ def test_done_by_a_date_then_kept_up_is_due_at_the_date(phrase, value):
     found = parse_deadline(phrase, year=2024)
     assert found is not None and (found.value, found.written) == (value, phrase)
     assert parse_deadline("2024年底前健全并持续推进工作", year=2024) is None
+
+
+@pytest.mark.parametrize("phrase", ["2024年度", "２０２４年度", "2024年度内", "2024年全年"])
+def test_a_year_written_as_the_whole_year_ends_with_it(phrase):
+    found = parse_deadline(phrase)
+    assert found is not None and found.value == "2024-12-31"
+    assert parse_deadline("2024年") is None and parse_deadline("到2024年") is None
