@@ -384,7 +384,8 @@ def plain_rows(raws: Sequence[list[object]], has_attachments: bool = False,
     retyped = {index for column, before in zip(stripped, columns, strict=True) if column != before
                for index, (after, typed) in enumerate(zip(column, before, strict=True)) if after != typed}
     statuses, progresses, modes = zip(*map(_CHOICE_PICK, raws), strict=True)
-    keys = zip(map(type, statuses), statuses, map(type, progresses), map(_progress_key, progresses), map(type, modes),
+    progress_keys = map(_progress_key, progresses) if 0.0 in progresses else progresses  # no zero: each its own key
+    keys = zip(map(type, statuses), statuses, map(type, progresses), progress_keys, map(type, modes),
                modes, map(is_, texts[_FREE_MEASURES], repeat(None)), map(is_, texts[_FREE_EVIDENCE], repeat(None)),
                repeat(has_attachments))
     outcomes = map(_PLAIN_OUTCOMES.get, keys)

@@ -260,10 +260,14 @@ def test_a_sheet_that_may_reach_far_is_sent_to_the_full_scan(cells, far):
     ('<c r="A1"><v>1</v></c></row></sheetData><dataValidations><dataValidation><formula1>0</formula1>', False),
     ('<c r="A1"><f>B1</f><v>2</v></c></row></sheetData><dataValidations><dataValidation><formula1>0</formula1>', True),
     ('<c r="A1"><v>1</v></c></row></sheetData><f', False),
+    ('<c r="A1"><f>B1</f><v>2</v></c><c r="B1" t="inlineStr"><is><t>' + "f<f" * 300 + "</t></is></c>", True),
+    ('<c r="B1" t="inlineStr"><is><t>' + "f<f" * 300 + '</t></is></c><c r="C1"><f>B1</f><v>2</v></c>', True),
+    ('<c r="B1" t="inlineStr"><is><t>' + "<fa" * 600 + "</t></is></c>", False),
 ])
 def test_formulas_are_looked_for_in_the_folded_sheet(cells, formula):
     folded = f'<worksheet><sheetData><row r="1">{cells}</row></sheetData></worksheet>'.encode().translate(xlsx._FOLD)
     assert xlsx._has_formula_tag(folded) is formula
+    assert xlsx._formula_tag_after(folded, len(folded)) is formula  # the searches for "<f" alone say the same
 
 
 @pytest.mark.parametrize("strings", ["<si><t>a</t></si><si><t>b</t></si>", '<si ><t>a</t></si><si\n/><si/>',

@@ -469,15 +469,34 @@ def _count_strings(xml: bytes) -> int:
 
 
 def _has_formula_tag(folded: bytes) -> bool:
-    """Whether the sheet (folded by _FOLD) may hold an <f> (or <x:f>) element: a few fast searches for "<f",
-    not a regex trying every "<" (a return's sheet is 100 KB; validations' "<formula1>" start the same way)."""
+    """Whether the sheet (folded by _FOLD) may hold an <f> (or <x:f>) element. Looked for from its "f", found by
+    memrchr, a letter no cell of the usual sheet holds (a sheet's few come from its namespaces and validations'
+    "<formula1>", at its ends); a sheet with more than _FORMULA_LOOKS of them, by the searches for "<f" (not a
+    regex trying every "<"): the same answer."""
+    size, at = len(folded), len(folded)
+    for _ in range(_FORMULA_LOOKS):
+        at = folded.rfind(b"f", 0, at)
+        if at == -1:
+            return False
+        if at and folded[at - 1] == _TAG_START and at + 1 < size and folded[at + 1] in _FOLDED_TAG_ENDS:
+            return True
+    return _formula_tag_after(folded, at)
+
+
+def _formula_tag_after(folded: bytes, end: int) -> bool:
+    """_has_formula_tag of the sheet up to `end`, by the searches for "<f" (from the end, as in _reaches_far:
+    validations' "<formula1>" are found at once)."""
     size = len(folded)
-    at = folded.rfind(b"<f")  # from the end, as in _reaches_far (validations' "<formula1>" are found at once)
+    at = folded.rfind(b"<f", 0, end + 1)
     while at != -1:
         if at + 2 < size and folded[at + 2] in _FOLDED_TAG_ENDS:
             return True
         at = folded.rfind(b"<f", 0, at)
     return False
+
+
+_FORMULA_LOOKS = 256  # "f"s looked at one by one before the rest of the sheet is searched for "<f"
+_TAG_START = ord("<")
 
 
 def _position(ref: str | None, row: int, col: int) -> tuple[int, int]:
