@@ -22,9 +22,12 @@ _RESP_LABELS: tuple[str, ...] = (
 _TIME_LABELS = (
     "完成时限", "完成时间", "时间节点", "时间要求", "完成期限", "时限", "报送审议时间", "提请审议时间",
     "计划完成时间", "时间安排", "进度安排", "落实时限", "推进时限", "办结时限", "完成时限要求", "时间",
+    "报送时间", "计划报送时间", "审议时间", "提交时间", "出台时间", "印发时间",
 )
 _ALL_LABELS = sorted(_LEAD_LABELS + _RESP_LABELS + _TIME_LABELS, key=len, reverse=True)
-_LABEL_RE = re.compile(rf"({'|'.join(_ALL_LABELS)})\s*[:：]")
+# A short label (牵头, 时间) only as a word of its own: not the end of 报送时间 or of a name before it.
+_LABELS = "|".join(label if len(label) > 2 else rf"(?<![\u4e00-\u9fff]){label}" for label in _ALL_LABELS)
+_LABEL_RE = re.compile(rf"({_LABELS})\s*[:：]")
 LABEL_RE = _LABEL_RE
 _BRACKETED_LABEL_RE = re.compile(rf"[【\[〔]\s*({'|'.join(_ALL_LABELS)})\s*[】\]〕]\s*[:：]?")
 

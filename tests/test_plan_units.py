@@ -187,3 +187,9 @@ def test_a_role_in_brackets_after_a_name_decides_where_it_goes():
 def test_a_deadline_bracket_after_the_unit_bracket():
     assert units("落实法律顾问制度。（责任单位：县政府办公室；县司法局）（完成时限：长期坚持）") == (
         "落实法律顾问制度。", [], ["县政府办公室", "县司法局"], "长期坚持")
+
+
+@pytest.mark.parametrize("label", ["报送时间", "计划报送时间", "审议时间", "时间"])
+def test_a_time_label_ending_in_a_short_one_is_one_label(label):
+    assert units(f"《某市养犬管理条例》（起草单位：市公安局；{label}：2024年9月）") == (
+        "《某市养犬管理条例》", [], ["市公安局"], "2024年9月")
