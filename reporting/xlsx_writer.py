@@ -484,8 +484,13 @@ class Worksheet:
             for col, value in enumerate(values):
                 self._write_one(row, col, value, formats[col])
             return
-        if self.book.fixed is not None and self._write_raw(row, values, formats, fixed):
-            return
+        if self.book.fixed is not None:  # the row's XML made now, from its frame (_frame)
+            found = self._frames.get(id(formats))
+            frame = found[1] if found is not None and found[0] is formats else self._frame(formats, fixed)
+            made = frame.cells(row, values) if frame is not None else None
+            if made is not None:
+                self.raw[row] = made
+                return
         same = None
         if fixed is not None and self.book.inline:
             first, end = fixed
@@ -534,25 +539,14 @@ class Worksheet:
         self.raw.update(zip(range(first_row, end), made, strict=True))  # type: ignore[arg-type]  # no None in it
 
     def _frame(self, formats: list[Format | None], fixed: tuple[int, int] | None) -> _RowFrame | None:
-        """The row frame of these formats (made once per sheet and list of formats)."""
+        """The row frame of these formats (made once per sheet and list of formats), in a book with fixed style
+        numbering: a row written whole is its XML made at once, but for a row the frame does not take (None): an
+        unformatted cell outside `fixed`; nor does its cells() take a text long enough to be cut (write_values cuts
+        and tells it)."""
         found = self._frames.get(id(formats))
         if found is None or found[0] is not formats:
             found = self._frames[id(formats)] = (formats, _RowFrame.of(formats, fixed))
         return found[1]
-
-    def _write_raw(self, row: int, values: list, formats: list[Format | None], fixed: tuple[int, int] | None,
-                   ) -> bool:
-        """write_values in a book with fixed style numbering: the row's XML made now, from the row frame of these
-        formats (made once per sheet and list of formats); False (nothing written) for a row it does not take:
-        an unformatted cell outside `fixed`, or a text long enough to be cut (write_values cuts and tells it)."""
-        frame = self._frame(formats, fixed)
-        if frame is None:
-            return False
-        made = frame.cells(row, values)
-        if made is None:
-            return False
-        self.raw[row] = made
-        return True
 
     def _tails(self, row: int, values: list, formats: list[Format | None], offset: int,
                ) -> tuple[list[str | None], int, int]:
