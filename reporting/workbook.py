@@ -144,11 +144,20 @@ def write_unit_workbook(
 
 
 class _Formats:
-    """xlsxwriter formats made once per workbook, keyed by their properties."""
+    """xlsxwriter formats made once per workbook, keyed by their properties; in books with xlsx_writer's fixed
+    styles (receipts), once per process: each such book makes the same format of the same properties."""
 
     def __init__(self, book: Any) -> None:
         self.book = book
         self._made: dict[tuple, object] = {}
+        fixed = getattr(book, "fixed", None)
+        if fixed is not None:
+            shared = _SHARED_FORMATS.get(id(fixed))
+            if shared is None or shared[0] is not fixed:
+                if len(_SHARED_FORMATS) >= 16:  # (one per template in practice)
+                    _SHARED_FORMATS.clear()
+                shared = _SHARED_FORMATS[id(fixed)] = (fixed, self._made)
+            self._made = shared[1]
 
     def get(self, props: Format, **extra: object):
         merged = {**props, **extra}
@@ -157,6 +166,9 @@ class _Formats:
         if made is None:
             made = self._made[key] = self.book.add_format(merged)
         return made
+
+
+_SHARED_FORMATS: dict[int, tuple[object, dict[tuple, object]]] = {}  # id of fixed styles → them, their formats
 
 
 def receipt_formats(template: TemplateSpec) -> list[Format]:
