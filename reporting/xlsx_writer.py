@@ -1041,14 +1041,16 @@ class Workbook:
         if len(commented) > 1:
             raise NotImplementedError("comments on more than one sheet")
         parts: list[tuple[str, str | bytes]] = [
-            ("[Content_Types].xml", self._content_types(bool(commented))),
+            ("[Content_Types].xml", _content_types(len(self.sheets), bool(commented), bool(self._strings),
+                                                   bool(self.custom))),
             ("_rels/.rels", _ROOT_RELS),
-            ("xl/_rels/workbook.xml.rels", self._workbook_rels()),
+            ("xl/_rels/workbook.xml.rels", _workbook_rels(len(self.sheets), bool(self._strings))),
         ]
         for sheet in self.sheets:
             parts.append((f"xl/worksheets/sheet{sheet.index + 1}.xml",
                           sheet._xml(sheet.index == self.active, bool(sheet.comments))))
-        parts.append(("xl/workbook.xml", self._workbook_xml()))
+        names = self._defined_names()
+        parts.append(("xl/workbook.xml", self._workbook_xml(names)))
         if commented:
             vml, comments = _comment_parts(commented[0])
             parts += [("xl/drawings/vmlDrawing1.vml", vml), ("xl/comments1.xml", comments)]
@@ -1061,49 +1063,11 @@ class Workbook:
         if commented:
             parts.append((f"xl/worksheets/_rels/sheet{commented[0].index + 1}.xml.rels", _COMMENT_RELS))
         parts.append(("docProps/core.xml", self._core_xml()))
-        parts.append(("docProps/app.xml", self._app_xml()))
+        parts.append(("docProps/app.xml", self._app_xml(names)))
         with open(self.filename, "wb") as out:
             out.write(zip_bytes(parts))
 
     # ------------------------------------------------------------ the book's parts
-
-    def _content_types(self, comments: bool) -> str:
-        out = [_XML_HEAD, '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">',
-               '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>',
-               '<Default Extension="xml" ContentType="application/xml"/>']
-        if comments:
-            out.append('<Default Extension="vml" ContentType="application/vnd.openxmlformats-officedocument.'
-                       'vmlDrawing"/>')
-        app = "application/vnd.openxmlformats-officedocument"
-        out.append(f'<Override PartName="/docProps/app.xml" ContentType="{app}.extended-properties+xml"/>'
-                   '<Override PartName="/docProps/core.xml" '
-                   'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
-                   f'<Override PartName="/xl/styles.xml" ContentType="{app}.spreadsheetml.styles+xml"/>'
-                   f'<Override PartName="/xl/theme/theme1.xml" ContentType="{app}.theme+xml"/>'
-                   f'<Override PartName="/xl/workbook.xml" ContentType="{app}.spreadsheetml.sheet.main+xml"/>')
-        for sheet in self.sheets:
-            out.append(f'<Override PartName="/xl/worksheets/sheet{sheet.index + 1}.xml" '
-                       f'ContentType="{app}.spreadsheetml.worksheet+xml"/>')
-        if comments:
-            out.append(f'<Override PartName="/xl/comments1.xml" ContentType="{app}.spreadsheetml.comments+xml"/>')
-        if self._strings:
-            out.append(f'<Override PartName="/xl/sharedStrings.xml" '
-                       f'ContentType="{app}.spreadsheetml.sharedStrings+xml"/>')
-        if self.custom:
-            out.append(f'<Override PartName="/docProps/custom.xml" ContentType="{app}.custom-properties+xml"/>')
-        out.append("</Types>")
-        return "".join(out)
-
-    def _workbook_rels(self) -> str:
-        out = [_XML_HEAD, f'<Relationships xmlns="{_PKG_REL}">']
-        kinds = [("worksheet", f"worksheets/sheet{s.index + 1}.xml") for s in self.sheets]
-        kinds += [("theme", "theme/theme1.xml"), ("styles", "styles.xml")]
-        if self._strings:
-            kinds.append(("sharedStrings", "sharedStrings.xml"))
-        for number, (kind, target) in enumerate(kinds, start=1):
-            out.append(f'<Relationship Id="rId{number}" Type="{_REL}/{kind}" Target="{target}"/>')
-        out.append("</Relationships>")
-        return "".join(out)
 
     def _defined_names(self) -> list[tuple[str, int, str, bool]]:
         names = []
@@ -1119,7 +1083,7 @@ class Workbook:
         return sorted(names, key=lambda n: n[0].replace("_xlnm.", "").lower() + "::"
                       + n[2].split("!")[0].lstrip("'").lower())
 
-    def _workbook_xml(self) -> str:
+    def _workbook_xml(self, names: list[tuple[str, int, str, bool]]) -> str:
         active = f' activeTab="{self.active}"' if self.active else ""
         out = [_XML_HEAD, f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">',
                '<fileVersion appName="xl" lastEdited="4" lowestEdited="4" rupBuild="4505"/>',
@@ -1131,7 +1095,6 @@ class Workbook:
             out.append(f'<sheet name="{_attr(sheet.name)}" sheetId="{sheet.index + 1}"{state} '
                        f'r:id="rId{sheet.index + 1}"/>')
         out.append("</sheets>")
-        names = self._defined_names()
         if names:
             out.append("<definedNames>")
             for name, index, ref, hidden in names:
@@ -1171,10 +1134,10 @@ class Workbook:
                    f'<dcterms:modified xsi:type="dcterms:W3CDTF">{now}</dcterms:modified></cp:coreProperties>')
         return "".join(out)
 
-    def _app_xml(self) -> str:
+    def _app_xml(self, names: list[tuple[str, int, str, bool]]) -> str:
         shown = [s.name for s in self.sheets if s.state != "veryHidden"]
         ranges = [f"{quote_sheetname(self.sheets[index].name)}!{name.replace('_xlnm.', '')}"
-                  for name, index, _ref, hidden in self._defined_names() if not hidden]
+                  for name, index, _ref, hidden in names if not hidden]
         vt = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
         pairs = f"<vt:variant><vt:lpstr>Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>{len(shown)}</vt:i4>" \
                 "</vt:variant>"
@@ -1192,6 +1155,50 @@ class Workbook:
                 "</vt:vector></TitlesOfParts><Company></Company><LinksUpToDate>false</LinksUpToDate>"
                 "<SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged>"
                 "<AppVersion>12.0000</AppVersion></Properties>")
+
+
+@lru_cache(maxsize=64)
+def _content_types(sheets: int, comments: bool, strings: bool, custom: bool) -> str:
+    """[Content_Types].xml of a book of this shape (made once per process and shape)."""
+    out = [_XML_HEAD, '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">',
+           '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>',
+           '<Default Extension="xml" ContentType="application/xml"/>']
+    if comments:
+        out.append('<Default Extension="vml" ContentType="application/vnd.openxmlformats-officedocument.'
+                   'vmlDrawing"/>')
+    app = "application/vnd.openxmlformats-officedocument"
+    out.append(f'<Override PartName="/docProps/app.xml" ContentType="{app}.extended-properties+xml"/>'
+               '<Override PartName="/docProps/core.xml" '
+               'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+               f'<Override PartName="/xl/styles.xml" ContentType="{app}.spreadsheetml.styles+xml"/>'
+               f'<Override PartName="/xl/theme/theme1.xml" ContentType="{app}.theme+xml"/>'
+               f'<Override PartName="/xl/workbook.xml" ContentType="{app}.spreadsheetml.sheet.main+xml"/>')
+    for index in range(sheets):
+        out.append(f'<Override PartName="/xl/worksheets/sheet{index + 1}.xml" '
+                   f'ContentType="{app}.spreadsheetml.worksheet+xml"/>')
+    if comments:
+        out.append(f'<Override PartName="/xl/comments1.xml" ContentType="{app}.spreadsheetml.comments+xml"/>')
+    if strings:
+        out.append(f'<Override PartName="/xl/sharedStrings.xml" '
+                   f'ContentType="{app}.spreadsheetml.sharedStrings+xml"/>')
+    if custom:
+        out.append(f'<Override PartName="/docProps/custom.xml" ContentType="{app}.custom-properties+xml"/>')
+    out.append("</Types>")
+    return "".join(out)
+
+
+@lru_cache(maxsize=64)
+def _workbook_rels(sheets: int, strings: bool) -> str:
+    """xl/_rels/workbook.xml.rels of a book of this shape (made once per process and shape)."""
+    out = [_XML_HEAD, f'<Relationships xmlns="{_PKG_REL}">']
+    kinds = [("worksheet", f"worksheets/sheet{index + 1}.xml") for index in range(sheets)]
+    kinds += [("theme", "theme/theme1.xml"), ("styles", "styles.xml")]
+    if strings:
+        kinds.append(("sharedStrings", "sharedStrings.xml"))
+    for number, (kind, target) in enumerate(kinds, start=1):
+        out.append(f'<Relationship Id="rId{number}" Type="{_REL}/{kind}" Target="{target}"/>')
+    out.append("</Relationships>")
+    return "".join(out)
 
 
 _DOS_DATE = (_ZIP_DATE[0] - 1980) << 9 | _ZIP_DATE[1] << 5 | _ZIP_DATE[2]
