@@ -396,10 +396,24 @@ def _outline_drafts(root: Node, sections: list[str] | None, warnings: list[PlanW
     else:
         chosen = _choose(top, warnings)
     for section in chosen:
+        found = len(collector.drafts)
         collector.section(section)
+        if not sections and section_kind(section.rest) == "support":
+            _keep_assigned(collector.drafts, found, section, warnings)
     if not collector.drafts and not sections and any(section_kind(node.rest) == "report" for node in top):
         raise PlanError(A_REPORT)
     return collector.drafts
+
+
+def _keep_assigned(drafts: list[_Draft], start: int, section: Node, warnings: list[PlanWarning]) -> None:
+    """组织保障 is taken for its items that assign units; its exhortations without units are not tasks."""
+    kept = [d for d in drafts[start:] if d.units or _names_units(d.raw)]
+    left = len(drafts) - start - len(kept)
+    drafts[start:] = kept
+    if left:
+        message = (f"章节「{section.title}」中 {left} 项没有写明单位的条目未作为任务导入；"
+                   "如需导入，请用 --sections 指定该章节")
+        warnings.append(PlanWarning(section.line, message))
 
 
 def _note_text_items(root: Node, imported: int, warnings: list[PlanWarning]) -> None:
@@ -450,13 +464,17 @@ def _choose(top: list[Node], warnings: list[PlanWarning]) -> list[Node]:
 
 def _carries_units(node: Node) -> bool:
     for item in node.body:
-        text = item.rest if isinstance(item, Node) else item.text
-        clause = split_unit_clause(text)[1]
-        if clause and clause.has_units and (clause.labelled or all(map(full_unit_name, clause.units()))):
+        if _names_units(item.rest if isinstance(item, Node) else item.text):
             return True
         if isinstance(item, Node) and _carries_units(item):
             return True
     return False
+
+
+def _names_units(text: str) -> bool:
+    """Text ending in units by label or role, or in a list of names with their place."""
+    clause = split_unit_clause(text)[1]
+    return bool(clause and clause.has_units and (clause.labelled or all(map(full_unit_name, clause.units()))))
 
 
 # --- ids and gaps ----------------------------------------------------------------------------------

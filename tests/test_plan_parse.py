@@ -221,7 +221,10 @@ SUPPORT_WITHOUT_UNITS = """一、主要任务
 def test_support_section_holds_tasks_only_with_units():
     assert [t.id for t in parse(SUPPORT_WITHOUT_UNITS).tasks] == ["1"]
     with_units = SUPPORT_WITHOUT_UNITS.replace("强化督查考核。", "强化督查考核。（牵头单位：县督查室）")
-    assert [t.path[0] for t in parse(with_units).tasks] == ["一、主要任务", "二、保障措施", "二、保障措施"]
+    plan = parse(with_units)
+    assert [(t.path[0], t.text) for t in plan.tasks] == [
+        ("一、主要任务", "深化改革。"), ("二、保障措施", "强化督查考核。")]
+    assert any("二、保障措施" in w.message and "1 项没有写明单位" in w.message for w in plan.warnings)
 
 
 def test_preamble_sections_are_not_tasks():
