@@ -63,7 +63,7 @@ _UNIT_END_RE = re.compile(
 )
 # 各县市区, 各区县: the places (their governments)
 _EACH_PLACE_RE = re.compile(r"^各(?:县|市|区|州|盟|旗)[县市区州盟旗、]{0,4}$")
-_NOT_A_NAME_RE = re.compile(r"\d|年|月|号|令|第|条|《|》|“|”|。|\s")
+_NOT_A_NAME_RE = re.compile(r"\d|年|月|号|令|第|条|《|》|“|”|。|:|：|\s")
 _PLACE_RE = re.compile(r"^(?:县|市|区|省|州|镇|乡|街道|各|全|中共|国家|自治)")
 _CONJUNCTIONS = ("及", "和", "与")
 _BLANK_MARK_RE = re.compile(r"^(?:[-—–－~～/／\\]+|无|暂无)$")

@@ -193,3 +193,8 @@ def test_a_deadline_bracket_after_the_unit_bracket():
 def test_a_time_label_ending_in_a_short_one_is_one_label(label):
     assert units(f"《某市养犬管理条例》（起草单位：市公安局；{label}：2024年9月）") == (
         "《某市养犬管理条例》", [], ["市公安局"], "2024年9月")
+
+
+def test_a_name_with_a_colon_is_not_a_unit():
+    assert not looks_like_unit("来源：某县司法局")
+    assert looks_like_unit("某县司法局")
