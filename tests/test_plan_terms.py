@@ -252,3 +252,8 @@ def test_a_year_written_as_the_whole_year_ends_with_it(phrase):
     found = parse_deadline(phrase)
     assert found is not None and found.value == "2024-12-31"
     assert parse_deadline("2024年") is None and parse_deadline("到2024年") is None
+
+
+def test_a_day_written_with_hao():
+    found = parse_deadline("2024年6月30号")
+    assert found is not None and found.value == "2024-06-30"

@@ -198,3 +198,8 @@ def test_a_time_label_ending_in_a_short_one_is_one_label(label):
 def test_a_name_with_a_colon_is_not_a_unit():
     assert not looks_like_unit("来源：某县司法局")
     assert looks_like_unit("某县司法局")
+
+
+def test_short_labels_for_leading_and_taking_part():
+    assert units("开展执法检查。（牵头：县司法局；参与：各乡镇人民政府）")[1:3] == (["县司法局"], ["各乡镇人民政府"])
+    assert units("规范执法文书。（主责：县司法局；协助：县直各执法部门）")[1:3] == (["县司法局"], ["县直各执法部门"])
