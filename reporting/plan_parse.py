@@ -32,6 +32,7 @@ from .plan_terms import (
 from .plan_units import (
     UnitClause,
     full_unit_name,
+    leading_units,
     looks_like_unit,
     split_unit_clause,
     split_unit_names,
@@ -683,6 +684,10 @@ def _make_task(
     if not task.units and (subject := subject_units(text)):
         task.lead = subject[0]
         task.notes.append(f"责任单位取自句末「{subject[1].rstrip('。；;！!')}」")
+    elif not task.units and (leading := leading_units(text)):
+        task.lead, task.text = leading[0], leading[1]
+        text = leading[1]
+        task.notes.append(f"责任单位取自句首「{'、'.join(leading[0])}：」")
     phrase = given.deadline if given and given.deadline else None
     phrase = phrase or next((c.deadline for c in clauses if c.deadline), None)
     deadline = _read_phrase(task, phrase, when) if phrase else None

@@ -445,3 +445,17 @@ def subject_units(text: str) -> tuple[list[str], str] | None:
     if names and all(_full_unit_name(name) and len(name) >= 3 and _LEVEL_RE.search(name) for name in names):
         return names, last
     return None
+
+
+_LEADING_RE = re.compile(r"^(?P<names>[^，,。；;：:]{3,60}?)[：:](?P<rest>.+)$")
+
+
+def leading_units(text: str) -> tuple[list[str], str] | None:
+    """`县司法局：开展…` / `县司法局、县财政局：…`: the units a task begins with, and the task after them."""
+    m = _LEADING_RE.match(text.strip())
+    if not m or _LABEL_RE.match(text.strip()):
+        return None
+    names = split_unit_names(m["names"])
+    if names and all(_full_unit_name(name) and len(name) >= 3 and _LEVEL_RE.search(name) for name in names):
+        return names, m["rest"].strip()
+    return None

@@ -203,3 +203,11 @@ def test_a_name_with_a_colon_is_not_a_unit():
 def test_short_labels_for_leading_and_taking_part():
     assert units("开展执法检查。（牵头：县司法局；参与：各乡镇人民政府）")[1:3] == (["县司法局"], ["各乡镇人民政府"])
     assert units("规范执法文书。（主责：县司法局；协助：县直各执法部门）")[1:3] == (["县司法局"], ["县直各执法部门"])
+
+
+def test_units_a_task_begins_with_before_a_colon():
+    from reporting.plan_units import leading_units
+
+    assert leading_units("县司法局、县财政局：年内完成经费保障。") == (["县司法局", "县财政局"], "年内完成经费保障。")
+    assert leading_units("工作目标：按期办结率100%。") is None
+    assert leading_units("牵头单位：县司法局") is None
