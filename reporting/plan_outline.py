@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from .numerals import to_chinese
 from .plan_terms import ascii_digits, cn_number
-from .plan_units import clean_name, looks_like_unit, split_top, unbracket_labels
+from .plan_units import ROLE_MARKS, clean_name, looks_like_unit, split_top, unbracket_labels
 
 _BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]", re.IGNORECASE)
 _SPACES_RE = re.compile(r"[\s\u3000\xa0\u200b\ufeff]+")
@@ -95,7 +95,7 @@ def _with_role(name: str) -> bool:
     return role is not None and looks_like_unit(name[:role.start()])
 
 
-_ROLE_END_RE = re.compile(r"(?:牵头|配合|负责|参与|协助)$")
+_ROLE_END_RE = re.compile(rf"(?:{'|'.join(ROLE_MARKS)})$")
 
 
 def _last_name(text: str) -> str:

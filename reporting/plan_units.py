@@ -32,17 +32,6 @@ _LABEL_RE = re.compile(rf"({_LABELS})\s*[:：]")
 LABEL_RE = _LABEL_RE
 _BRACKETED_LABEL_RE = re.compile(rf"[【\[〔]\s*({'|'.join(_ALL_LABELS)})\s*[】\]〕]\s*[:：]?")
 
-
-def unbracket_labels(text: str) -> str:
-    """`…公布。【牵头单位】县政府办【完成时限】3月底前` → `…公布。牵头单位：县政府办；完成时限：3月底前`."""
-    def label(m: re.Match[str]) -> str:
-        before = text[:m.start()].rstrip()
-        name_before = clean_name(re.split(r"[、，,；;:：(（]", before)[-1])
-        if m[1] in (*_ROLE_MARKS, "责任") and looks_like_unit(name_before):
-            return m[0]  # 县司法局【牵头】: the role of the name before it
-        return ("" if not before or before[-1] in _SENTENCE_END + "，,、" else "；") + m[1] + "："
-
-    return _BRACKETED_LABEL_RE.sub(label, text) if "】" in text or "]" in text or "〕" in text else text
 _ROLE_RE = re.compile(
     r"^(?:由)?(?P<names>.+?)(?:等(?:相关|有关)?(?:单位|部门)?)?"
     r"(?:按职责分工|按照职责分工|按职责|根据职责|分别|共同|具体|各自)?(?:抓好|组织)?"
@@ -190,8 +179,9 @@ def parse_clause_body(body: str) -> UnitClause | None:
     return clause if clause.has_units or clause.deadline else None
 
 
-_MARKED_RE = re.compile(r"^(?P<name>.+?)\s*[(（【\[](?P<role>牵头|负责|主责|配合|协助|参与)[)）】\]]$")
-_ROLE_MARKS = ("牵头", "负责", "主责", "配合", "协助", "参与")
+_LEAD_MARKS = ("牵头", "负责", "主责")
+ROLE_MARKS = (*_LEAD_MARKS, "配合", "协助", "参与")  # a role written right after names: 县司法局（牵头）
+_MARKED_RE = re.compile(rf"^(?P<name>.+?)\s*[(（【\[](?P<role>{'|'.join(ROLE_MARKS)})[)）】\]]$")
 
 
 def marked_roles(lead: list[str], responsible: list[str]) -> tuple[list[str], list[str]]:
@@ -200,10 +190,22 @@ def marked_roles(lead: list[str], responsible: list[str]) -> tuple[list[str], li
     others: list[str] = []
     for name, given in [*((n, "lead") for n in lead), *((n, "resp") for n in responsible)]:
         m = _MARKED_RE.match(name)
-        role = ("lead" if m["role"] in ("牵头", "负责", "主责") else "resp") if m else given
+        role = ("lead" if m["role"] in _LEAD_MARKS else "resp") if m else given
         (leads if role == "lead" else others).append(m["name"] if m else name)
     leads = list(dict.fromkeys(leads))
     return leads, [n for n in dict.fromkeys(others) if n not in leads]
+
+
+def unbracket_labels(text: str) -> str:
+    """`…公布。【牵头单位】县政府办【完成时限】3月底前` → `…公布。牵头单位：县政府办；完成时限：3月底前`."""
+    def label(m: re.Match[str]) -> str:
+        before = text[:m.start()].rstrip()
+        name_before = clean_name(re.split(r"[、，,；;:：(（]", before)[-1])
+        if m[1] in (*ROLE_MARKS, "责任") and looks_like_unit(name_before):
+            return m[0]  # 县司法局【牵头】: the role of the name before it
+        return ("" if not before or before[-1] in _SENTENCE_END + "，,、" else "；") + m[1] + "："
+
+    return _BRACKETED_LABEL_RE.sub(label, text) if "】" in text or "]" in text or "〕" in text else text
 
 
 _TOGETHER_RE = re.compile(
