@@ -61,7 +61,10 @@ _SIGNATURE_RE = re.compile(
 _TITLE_KEYS = ("方案", "规划", "要点", "意见", "计划", "分解表", "清单", "目录", "安排", "分工", "分解", "任务")
 _MAX_GAP = 20
 _BULLET_RE = re.compile(r"^(?:[—\-–－]{1,2}|[•·●▪■◆◇○□★☆])\s*")
-_TABLE_KINDS = {"pipe": "以“|”分隔的表格", "flat": "压成一行或数行的表格", "cells": "每格一行的表格"}
+_TABLE_KINDS = {
+    "pipe": "以“|”分隔的表格", "layout": "以空格对齐各列的表格", "flat": "压成一行或数行的表格",
+    "cells": "每格一行的表格",
+}
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Breakdown tables that are no longer tables: a 任务分解表 copied out of a web page or a PDF as text.
 
-Three forms are turned back into rows of cells, so that plan_table reads them like a .docx table:
+Four forms are turned back into rows of cells, so that plan_table reads them like a .docx table:
 - pipe tables (`| 1 | 编制… | 县司法局 | 2022年6月 |`);
+- laid out with spaces (pdftotext -layout): cells apart by runs of spaces, wrapped onto lines below;
 - flattened: the header words on a line (`序号 工作内容 责任部门 完成时限`), then rows started by serial
   numbers, on the same line or on the lines below, hard-wrapped or not, with section headings mixed in;
 - one cell per line (or cells between blank lines): the header words one to a line, then `1` / `…` / ….
@@ -10,6 +11,7 @@ Three forms are turned back into rows of cells, so that plan_table reads them li
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,7 +34,7 @@ _TEXT_TABLE = TEXT_TABLE_IDS
 class TextTable:
     """Which kind of text table was found and where: for the summary of guesses."""
 
-    kind: str  # "pipe", "flat" or "cells"
+    kind: str  # "pipe", "layout", "flat" or "cells"
     line: int
     rows: int
 
@@ -45,7 +47,7 @@ def text_tables(lines: list[SourceLine]) -> tuple[list[SourceLine], list[TextTab
     while index < len(lines):
         line = lines[index]
         if line.cells is None:
-            for reader in (_pipe_table, _flat_table, _cell_table):
+            for reader in (_pipe_table, _layout_table, _flat_table, _cell_table):
                 result = reader(lines, index, len(found))
                 if result is not None:
                     rows, end, kind = result
@@ -99,6 +101,79 @@ def _pipe_table(lines: list[SourceLine], start: int, number: int) -> tuple[list[
                                    _PIPE_TABLE + number))
         index += 1
     return rows, index, "pipe"
+
+
+# --- tables laid out with spaces (pdftotext -layout): columns where the cells start ---------------------------
+
+_SEGMENT_RE = re.compile(r"\S+(?: \S+)*")  # a cell's text: single spaces inside, two or more between cells
+
+
+def _segments(text: str) -> list[tuple[int, str]]:
+    """The cells of a laid-out line, each with the screen column it starts at (a Chinese character is two)."""
+    found = []
+    width = 0
+    last = 0
+    for m in _SEGMENT_RE.finditer(text):
+        width += _screen_width(text[last:m.start()])
+        found.append((width, m.group()))
+        width += _screen_width(m.group())
+        last = m.end()
+    return found
+
+
+def _screen_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _layout_table(lines: list[SourceLine], start: int, number: int) -> tuple[list[SourceLine], int, str] | None:
+    """Header cells apart by runs of spaces, then rows whose cells start under the columns; a line without a
+    serial number goes on the row above, each piece in the column it stands under."""
+    header = [cell for _, cell in _segments(lines[start].text)]
+    if len(header) < 3 or " " in "".join(header) or not header_columns(header):
+        return None
+    body: list[tuple[int, list[tuple[int, str]]]] = []
+    index = start + 1
+    while index < len(lines) and lines[index].cells is None and _laid_out(lines, index):
+        if lines[index].text.strip():
+            body.append((lines[index].line, _segments(lines[index].text)))
+        index += 1
+    rows = [parts for _, parts in body if _SERIAL_RE.match(parts[0][1])]
+    full = [parts for parts in rows if len(parts) == len(header)]
+    if not full:
+        return None
+    starts = [sorted(parts[i][0] for parts in full)[len(full) // 2] for i in range(len(header))]
+    fields = _fields(header)
+    table = _TEXT_TABLE + number
+    out = [SourceLine(lines[start].line, " ".join(header), tuple(header), table)]
+    for line, parts in body:
+        if len(parts) == 1 and _section_token(parts[0][1]):
+            out.append(SourceLine(line, parts[0][1], (clean_line(parts[0][1]),) * len(header), table))
+            continue
+        if _SERIAL_RE.match(parts[0][1]) or len(set(out[-1].cells or ())) == 1:
+            out.append(SourceLine(line, "", ("",) * len(header), table))
+        cells = list(out[-1].cells or ())
+        for at, text in parts:
+            column = min(range(len(starts)), key=lambda i: abs(starts[i] - at))
+            cells[column] = _go_on(cells[column], text, fields[column] in ("lead", "responsible"))
+        out[-1] = SourceLine(out[-1].line, " ".join(c for c in cells if c), tuple(cells), table)
+    return out, index, "layout"
+
+
+def _go_on(cell: str, text: str, units: bool) -> str:
+    """A cell's text wrapped onto the next line; a unit cell's next name on a line of its own gets a 、."""
+    if units and cell and looks_like_unit(cell.split("、")[-1]) and looks_like_unit(text):
+        return f"{cell}、{text}"
+    return cell + text
+
+
+def _laid_out(lines: list[SourceLine], index: int) -> bool:
+    """Still the laid-out table: a line with a gap of spaces or an indented one; blank lines before more."""
+    while index < len(lines) and not lines[index].text.strip():
+        index += 1
+    if index == len(lines):
+        return False
+    text = lines[index].text
+    return "  " in text.strip() or text.startswith("    ") or _section_token(text.strip())
 
 
 # --- flattened and one-cell-per-line tables ----------------------------------------------------------------

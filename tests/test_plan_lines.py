@@ -209,3 +209,17 @@ def test_a_plan_copied_as_one_paragraph_is_cut_before_each_item():
     assert {number for number, _ in split_run_on([(7, text)])} == {7}
     short = "1.开展案卷评查。2.推行柔性执法。"
     assert split_run_on([(1, short)]) == [(1, short)]
+
+
+def test_a_table_laid_out_with_spaces_reads_wrapped_cells_under_their_columns():
+    found, tables = text_tables(lines(
+        " 序号      工作任务            牵头单位      配合单位      完成时限\n"
+        "  1    编制决策事项目       县政府办      县司法局      2024年3月\n"
+        "       录                                  县财政局      底前\n"
+        "  2    开展案卷评查         县司法局      县直各部门    长期坚持\n"
+        "各单位要认真落实。"))
+    rows = [line.cells for line in found if line.cells]
+    assert rows[1:] == [("1", "编制决策事项目录", "县政府办", "县司法局、县财政局", "2024年3月底前"),
+                        ("2", "开展案卷评查", "县司法局", "县直各部门", "长期坚持")]
+    assert [t.kind for t in tables] == ["layout"]
+    assert [line.text for line in found if line.cells is None] == ["各单位要认真落实。"]
