@@ -61,6 +61,7 @@ _SIGNATURE_RE = re.compile(
 _TITLE_KEYS = ("方案", "规划", "要点", "意见", "计划", "分解表", "清单", "目录", "安排", "分工", "分解", "任务")
 _MAX_GAP = 20
 _BULLET_RE = re.compile(r"^(?:[—\-–－]{1,2}|[•·●▪■◆◇○□★☆])\s*")
+_FIELD_LINE_RE = re.compile(r"^[\u4e00-\u9fff]{2,8}\s*[:：]")  # 牵头领导：王某某, 具体要求：…
 _TABLE_KINDS = {
     "pipe": "以“|”分隔的表格", "layout": "以空格对齐各列的表格", "flat": "压成一行或数行的表格",
     "cells": "每格一行的表格",
@@ -308,12 +309,16 @@ class _Collector:
 
     def leaf(self, node: Node, area: Node, path: list[str]) -> None:
         inherited = self.inherit(node.parent)
-        target = self.add(_Draft(node.rest, node.line, path, area, node=node, inherited=inherited))
-        for para in node.paras:
+        own = target = self.add(_Draft(node.rest, node.line, path, area, node=node, inherited=inherited))
+        labelled = [index for index, para in enumerate(node.paras) if _label_line(para.text)]
+        for index, para in enumerate(node.paras):
             if clause := _label_line(para.text):
                 target.units.append(clause)
             elif not _aside(para.text) and _own_units(para.text):
                 target = self.add_para(para, node, area, path, scope=node.parent)
+            elif target is own and labelled and index < labelled[-1] and not _aside(para.text) \
+                    and not _FIELD_LINE_RE.match(para.text):
+                own.raw += para.text  # the item's text goes on above its unit line
             # other paragraphs after an item close the area ("各牵头单位要…"): not tasks
 
     def heading_with_paragraphs(self, node: Node, area: Node, path: list[str]) -> None:

@@ -163,3 +163,9 @@ def test_a_table_going_on_at_the_next_page_without_its_header(tmp_path):
     assert [t.id for t in tasks] == ["1", "2", "3", "4"]
     assert tasks[1].text.endswith("清理结果在县政府门户网站公布")
     assert not any("张某" in t.text or t.text == "县司法局" for t in tasks)
+
+
+def test_an_items_text_above_its_unit_line_stays_with_it():
+    parsed = plan("p08_spaced_labels_pdf")
+    assert parsed.tasks[0].text.endswith("确保行政执法行为规范。")
+    assert [t.text for t in plan("p53_person_lines").tasks if "领导" in t.text] == []
