@@ -11,7 +11,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from .plan_outline import parse_numbering
+from .plan_outline import numbering_depth, parse_numbering
 from .plan_units import LABEL_RE, looks_like_unit
 
 _PAGE_RE = re.compile(
@@ -47,7 +47,7 @@ _ITEM_START_RE = re.compile(
     r"(?<=[。；;！？!?）)\s])\s*(?=[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]"
     r"|[0-9０-９]{1,2}[.．、](?=[\u4e00-\u9fff“《]))"
 )
-_RUN_ON_MIN = 120  # a shorter line holding two numbers is a sentence, not a page copied without breaks
+_RUN_ON_MIN = 80  # a shorter line holding two numbers is a sentence, not a page copied without breaks
 _TITLE_SPACE_RE = re.compile(rf"^(\S{{4,40}}(?:{'|'.join(_TITLE_ENDS)}))\s+(?=\S)")
 
 
@@ -56,7 +56,7 @@ def split_run_on(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     the title), the line number kept for every piece."""
     out: list[tuple[int, str]] = []
     for number, text in lines:
-        starts = [m.end() for m in _ITEM_START_RE.finditer(text)] if len(text) >= _RUN_ON_MIN else []
+        starts = _item_starts(text) if len(text) >= _RUN_ON_MIN else []
         if len(starts) < 2:
             out.append((number, text))
             continue
@@ -64,6 +64,17 @@ def split_run_on(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
         cuts = [0, *([title.end()] if title else []), *starts, len(text)]
         out += [(number, text[a:b].strip()) for a, b in itertools.pairwise(cuts) if text[a:b].strip()]
     return out
+
+
+def _item_starts(text: str) -> list[int]:
+    """Where numbered items start inside the line; under a numbered line only its siblings and deeper items
+    (`1.完善…：（一）…；（二）…` lists points of item 1, not sections)."""
+    own = parse_numbering(text.lstrip())
+    starts = [m.end() for m in _ITEM_START_RE.finditer(text)]
+    if own is None:
+        return starts
+    depth = numbering_depth(own.style)
+    return [at for at in starts if (found := parse_numbering(text[at:])) and numbering_depth(found.style) >= depth]
 
 
 @dataclass

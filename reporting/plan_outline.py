@@ -35,6 +35,13 @@ _STYLES: tuple[tuple[str, re.Pattern[str]], ...] = (
 # the one met first in the plan sitting above the other.
 _BASE_RANK = {"L1": 0, "PCN": 1, "DOT": 2, "DEC2": 3, "PCLOSE": 3, "PNUM": 3, "DEC3": 4, "CIRC": 5}
 # An appendix list, or a web page's list of links after the plan: what follows is never tasks.
+
+
+def numbering_depth(style: str) -> int:
+    """How deep a numbering style usually sits (第一部分 -1, 一、 0, （一） 1, 1. 2, …)."""
+    return _BASE_RANK.get(style, -1)
+
+
 _APPENDIX_RE = re.compile(
     r"^附\s*件\s*[0-9０-９一二三四五六七八九十]*\s*[:：]?"
     r"|^(?:相关(?:链接|文件|附件|稿件|阅读|解读|新闻|信息|政策)|附件下载|延伸阅读|推荐阅读)\s*[:：]?\s*$"

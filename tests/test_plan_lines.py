@@ -223,3 +223,14 @@ def test_a_table_laid_out_with_spaces_reads_wrapped_cells_under_their_columns():
                         ("2", "开展案卷评查", "县司法局", "县直各部门", "长期坚持")]
     assert [t.kind for t in tables] == ["layout"]
     assert [line.text for line in found if line.cells is None] == ["各单位要认真落实。"]
+
+
+def test_points_inside_a_numbered_item_are_not_cut_off_but_its_siblings_and_children_are():
+    from reporting.plan_lines import split_run_on
+
+    points = ("1.完善行政决策程序，重点做好以下几方面工作，确保决策科学民主依法：（一）健全公众参与机制，重大决策事项"
+              "公开征求意见；（二）完善专家论证机制，建立专家库；（三）严格合法性审查。（牵头单位：县司法局）")
+    assert split_run_on([(1, points)]) == [(1, points)]
+    section = ("二、规范执法行为 （三）开展行政执法案卷评查。（牵头单位：县司法局；完成时限：2024年11月底前）"
+               "（四）推进柔性执法，公布不予处罚清单。（县司法局牵头，县直各部门按职责分工负责）")
+    assert [piece[:6] for _, piece in split_run_on([(1, section)])] == ["二、规范执法", "（三）开展行", "（四）推进柔"]
