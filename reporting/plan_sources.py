@@ -40,7 +40,7 @@ Read = Callable[[Path], list[SourceLine]]
 PLAN_FORMATS: list[tuple[Detect, Read]] = [
     (word.detect, word.read),  # .docx: a zip holding word/document.xml
     (excel.detect, excel.read),  # .xlsx: a zip holding xl/workbook.xml
-    (office.detect, office.read),  # .doc/.wps: converted to .docx by LibreOffice when installed
+    (office.detect, office.read),  # .doc/.wps (or RTF/HTML named so): converted to .docx by LibreOffice
     (text.detect, text.read),  # .txt in UTF-8, GBK/GB18030, UTF-16, Big5
 ]
 
@@ -95,5 +95,8 @@ def _refusal(path: Path, head: bytes) -> PlanError:
         what = "Word" if suffix in DOCX_SUFFIXES else "Excel"
         return PlanError(f"不是有效的 {suffix} 文件（不是 zip 格式，可能已损坏或只是改了扩展名）；"
                          f"请用 {what}/WPS 打开后重新保存", file=path)
+    if suffix in office.SUFFIXES:
+        return PlanError(f"这个 {suffix} 文件不是 Word/WPS 文档（可能是网页存档等改了扩展名的文件）；"
+                         "请用 Word/WPS 打开后另存为 .docx 再导入", file=path)
     kind = path.suffix or "无扩展名"
     return PlanError(f"不支持的文件类型「{kind}」：请提供 .txt、.docx、.xlsx 或 .doc/.wps 文件", file=path)

@@ -270,7 +270,8 @@ def test_zip_that_is_neither_docx_nor_xlsx(tmp_path):
     [
         ("方案.pdf", b"%PDF-1.4 ...", "PDF"),
         ("方案.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, "旧版 Excel"),
-        ("方案.rtf", b"{\\rtf1 ...}", "不支持的文件类型「.rtf」"),
+        ("方案.odp", b"{\\rtf1 ...}", "不支持的文件类型「.odp」"),
+        ("方案.doc", b"MIME-Version: 1.0\r\n", "不是 Word/WPS 文档"),
     ],
 )
 def test_unsupported_files(tmp_path, name, content, fragment):
@@ -331,6 +332,17 @@ def test_a_doc_plan_is_read_through_libreoffice(tmp_path, soffice):
     assert convert is not None
 
 
+def test_a_doc_that_is_a_web_page_or_rtf_is_read_through_libreoffice(tmp_path, soffice):
+    page = tmp_path / "方案.doc"
+    html = ("<html><head><meta charset='utf-8'></head><body><p>某县2024年工作要点</p><p>一、重点工作</p>"
+            "<p>1.开展案卷评查。（牵头单位：县司法局；责任单位：县直各部门）</p></body></html>")
+    page.write_text(html, encoding="utf-8")
+    rtf = tmp_path / "方案.rtf"
+    rtf.write_text("{\\rtf1\\ansi 2024\\par 1.Kaizhan.\\par}", encoding="ascii")
+    assert [(t.lead, t.responsible) for t in parse_plan(page).tasks] == [(["县司法局"], ["县直各部门"])]
+    assert [line.text for line in read_plan_lines(rtf)] == ["2024", "1.Kaizhan."]
+
+
 def test_a_doc_plan_without_libreoffice_says_what_to_do(tmp_path, monkeypatch):
     from reporting.plan_formats import office
 
@@ -338,6 +350,9 @@ def test_a_doc_plan_without_libreoffice_says_what_to_do(tmp_path, monkeypatch):
     path = tmp_path / "方案.wps"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)
     expect_error(path, "需要 LibreOffice 才能读取", "另存为 .docx")
+    page = tmp_path / "方案.doc"
+    page.write_text("<html><body><p>一、任务</p></body></html>", encoding="utf-8")
+    expect_error(page, "网页或 RTF 格式", "需要 LibreOffice 才能读取", "另存为 .docx")
 
 
 def test_a_damaged_doc_is_a_message_not_a_traceback(tmp_path, soffice):

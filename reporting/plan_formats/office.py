@@ -1,5 +1,6 @@
-"""Old Word and WPS documents (.doc, .wps, .wpt, .dot): converted to .docx by LibreOffice when it is
-installed, then read as a .docx; without LibreOffice a clear message says what to do."""
+"""Old Word and WPS documents (.doc, .wps, .wpt, .dot), and a .doc that is really RTF or a web page (as
+government sites often publish them; also saved .rtf/.htm pages): converted to .docx by LibreOffice
+when it is installed, then read as a .docx; without LibreOffice a clear message says what to do."""
 
 from __future__ import annotations
 
@@ -15,17 +16,30 @@ from . import word
 
 OLE = b"\xd0\xcf\x11\xe0"
 SUFFIXES = (".doc", ".dot", ".wps", ".wpt")
+MARKUP_SUFFIXES = (*SUFFIXES, ".rtf", ".htm", ".html")
+_MARKUP = (b"{\\rtf", b"<")  # RTF, HTML (LibreOffice reads both; a .mht web archive it reads as text)
 TIMEOUT = 120
 NO_OFFICE = (
     "这是旧版 Word/WPS 文档（{suffix}），需要 LibreOffice 才能读取，但本机未安装；"
     "请安装 LibreOffice，或在 Word/WPS 中另存为 .docx 后再导入"
 )
+NO_OFFICE_MARKUP = (
+    "这是网页或 RTF 格式的文档（{suffix}），需要 LibreOffice 才能读取，但本机未安装；"
+    "请安装 LibreOffice，或在 Word/WPS 中打开后另存为 .docx 再导入"
+)
 EXCEL = "这是旧版 Excel 文件（{suffix}），请在 Excel/WPS 中另存为 .xlsx 后再导入"
 
 
 def detect(path: Path, head: bytes) -> bool:
-    """An OLE compound file (old Office, WPS) whose name says a document, or that names none."""
-    return head.startswith(OLE) and path.suffix.lower() not in (".xls", ".xlt", ".et", ".ett")
+    """An OLE compound file (old Office, WPS) whose name says a document, or that names none; or RTF or a
+    web page named as a document."""
+    if head.startswith(OLE):
+        return path.suffix.lower() not in (".xls", ".xlt", ".et", ".ett")
+    return path.suffix.lower() in MARKUP_SUFFIXES and _markup(head)
+
+
+def _markup(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(_MARKUP)
 
 
 def soffice() -> str | None:
@@ -35,7 +49,9 @@ def soffice() -> str | None:
 def read(path: Path) -> list[word.SourceLine]:
     binary = soffice()
     if binary is None:
-        raise PlanError(NO_OFFICE.format(suffix=path.suffix or "无扩展名"), file=path)
+        with path.open("rb") as handle:
+            kind = NO_OFFICE_MARKUP if _markup(handle.read(64)) else NO_OFFICE
+        raise PlanError(kind.format(suffix=path.suffix or "无扩展名"), file=path)
     with tempfile.TemporaryDirectory(prefix="reporting-plan-") as folder:
         converted = convert(binary, path, Path(folder))
         lines = word.read(converted)
