@@ -237,11 +237,10 @@ class _RowFrame:
     as the row's number and the rest of it after its reference with the next cell's opening, kept per column and
     value (so those cells are the row's number joining what is kept for their values)."""
 
-    __slots__ = ("after", "before", "blocks", "count", "end", "first", "formatted", "high", "known", "low", "outside",
-                 "placed", "shown", "styles")
+    __slots__ = ("after", "before", "count", "end", "first", "formatted", "high", "known", "low", "outside", "placed",
+                 "shown", "styles")
 
     MAX = 4096  # texts kept per column, rows kept
-    BLOCKS = 64  # blocks of rows kept (Worksheet.write_rows)
 
     def __init__(self, styles: tuple[str, ...], first: int, end: int, formatted: bool) -> None:
         self.first, self.end, self.formatted, self.styles = first, end, formatted, styles
@@ -262,7 +261,6 @@ class _RowFrame:
         # (row, the fixed columns' values) → their cells' XML and the opening of the next cell with the row's
         # number, the row's first and last column with a cell, its number (from 1, UTF-8)
         self.placed: dict[tuple, tuple[bytes, int, int, bytes]] = {}
-        self.blocks: dict[tuple, list[tuple[bytes, int, int, bytes] | None]] = {}  # (first row, *rows) → each row's
 
     @classmethod
     def of(cls, formats: list[Format | None], fixed: tuple[int, int] | None) -> _RowFrame | None:
@@ -518,25 +516,23 @@ class Worksheet:
     def write_rows(self, first_row: int, rows: list[tuple], formats: list[Format | None]) -> None:
         """write_values(row, list(values), formats, fixed) for each of `rows` from first_row, with every column
         `fixed`: rows that many books hold alike in the same place (a 识别信息 sheet's tasks). In a book with fixed
-        styles the block is made once per process and place."""
-        frame = self._frame(formats, (0, len(formats))) if self.book.fixed is not None else None
+        styles each row is what its frame keeps for it (_RowFrame.placed), looked up here without a call per row."""
+        fixed = (0, len(formats))
+        frame = self._frame(formats, fixed) if self.book.fixed is not None else None
         end = first_row + len(rows)
         if frame is None or any(first_row <= r < end for r in (*self.rows, *self.lines, *self.raw)):  # written before
             for row, values in enumerate(rows, start=first_row):
-                self.write_values(row, list(values), formats, (0, len(formats)))
+                self.write_values(row, list(values), formats, fixed)
             return
-        key = (first_row, *rows)
-        made = frame.blocks.get(key)
-        if made is None:
-            made = [frame.cells(row, list(values)) for row, values in enumerate(rows, start=first_row)]
-            if None in made:  # a text to be cut (told by write_values), or a row without a cell
-                for row, values in enumerate(rows, start=first_row):
-                    self.write_values(row, list(values), formats, (0, len(formats)))
-                return
-            if len(frame.blocks) >= _RowFrame.BLOCKS:
-                frame.blocks.clear()
-            frame.blocks[key] = made
-        self.raw.update(zip(range(first_row, end), made, strict=True))  # type: ignore[arg-type]  # no None in it
+        placed, raw = frame.placed, self.raw
+        for row, values in enumerate(rows, start=first_row):
+            made = placed.get((row, *values))
+            if made is None:
+                made = frame.cells(row, list(values))
+                if made is None:  # a text to be cut (write_values cuts and tells it)
+                    self.write_values(row, list(values), formats, fixed)
+                    continue
+            raw[row] = made
 
     def _frame(self, formats: list[Format | None], fixed: tuple[int, int] | None) -> _RowFrame | None:
         """The row frame of these formats (made once per sheet and list of formats), in a book with fixed style

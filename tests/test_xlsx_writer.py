@@ -363,9 +363,9 @@ def test_rows_of_a_book_with_fixed_styles_are_the_cells_written_one_by_one(tmp_p
 
 @pytest.mark.parametrize("styles", ["fixed", "first use"])
 def test_rows_written_as_a_block_are_the_rows_written_one_by_one(tmp_path, styles):
-    """write_rows (a 识别信息 sheet's tasks, kept per process as a block in a book with fixed styles) writes what
-    write_values writes row by row: a second time from what is kept, with a row written into before, with a text
-    cut to fit (told each time)."""
+    """write_rows (a 识别信息 sheet's tasks; in a book with fixed styles each row from what is kept per row and
+    values) writes what write_values writes row by row: a second time from what is kept, in another place, with a
+    row written into before, with a text cut to fit (told each time)."""
     long_text = "长" * (xlsx_writer.STRING_MAX + 10)
     rows = [("T1", "指纹一", "牵头"), ("T2", "a & <b>", "责任"), ("T3", " 空格 ", "责任")]
 
