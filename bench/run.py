@@ -125,7 +125,7 @@ def _fill_one(job: tuple[str, str, str]) -> None:
         values = {"完成状态": "已完成" if done else "推进中", "完成进度(%)": 100 if done else 60,
                   "工作举措及成效": f"制定工作方案，召开推进会{index % 5 + 1}次，完成事项{index * 3 + 7}项。",
                   "佐证材料": "工作方案、会议纪要" if done else "", "材料提供方式": "已附材料" if done else "",
-                  "存在问题": "基层力量不足" if index % 4 == 0 else "", "下一步计划": "持续推进，按期完成"}
+                  "存在问题": _problem(unit, index) if index % 4 == 0 else "", "下一步计划": "持续推进，按期完成"}
         role = ROLE_LEAD if unit in task.lead else "责任"
         rows.append(WorkbookRow(task=task, role=role, values=values))
     write_unit_workbook(Path(target), _fill_cache["template"], campaign="基准测试", unit=unit, round_name=ROUND,
@@ -133,6 +133,16 @@ def _fill_one(job: tuple[str, str, str]) -> None:
 
 
 _fill_cache: dict = {}
+DIVERSE = {"texts": False}  # --diverse-texts: each unit words its problems its own way, as real units do
+_PROBLEMS = ["基层力量不足", "工作经费保障不够", "专业人员偏少", "信息化水平不高", "部门协同不够顺畅", "宣传覆盖面不广",
+             "制度执行不够到位", "群众参与度不高", "考核机制不够完善", "业务培训不够系统"]
+
+
+def _problem(unit: str, index: int) -> str:
+    """A problem's first clause: one text for every unit, or (diverse) in the unit's own words."""
+    if not DIVERSE["texts"]:
+        return "基层力量不足"
+    return f"{unit}{_PROBLEMS[index % len(_PROBLEMS)]}，第{index % 7 + 1}项工作进度偏慢"[index % 3:]
 
 
 def step_fill_returns(ws: Workspace) -> str:
@@ -253,7 +263,10 @@ def main() -> None:
     parser.add_argument("--county", type=int, default=80, help="units of the county-scale workspace for report")
     parser.add_argument("--keep", action="store_true", help="keep the workspace and print where it is")
     parser.add_argument("--turns", type=int, default=3, help="turns of collect, receipts and the calamine floor")
+    parser.add_argument("--diverse-texts", action="store_true",
+                        help="problems in each unit's own words (tens of thousands of texts at province scale)")
     args = parser.parse_args()
+    DIVERSE["texts"] = args.diverse_texts
     work = Path(tempfile.mkdtemp(prefix="reporting-bench-"))
     ws = prepare(work / "ws", args.units, args.tasks)
     county = prepare(work / "county", args.county, args.tasks)
