@@ -173,6 +173,43 @@ def test_workbook_with_a_damaged_part(ws, inbox, tmp_path, part, how):
     _refused(ws, "财政局.xlsx", _spoil_part(_xlsx_bytes(tmp_path), part, how), "zip.damaged", "已损坏")
 
 
+def _method(data: bytes, part: str, method: int) -> bytes:
+    """The zip with `part`'s compression method (local and central header) set to `method`."""
+    spoiled = bytearray(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        local = archive.getinfo(part).header_offset
+    spoiled[local + 8:local + 10] = struct.pack("<H", method)
+    central = data.find(b"PK\x01\x02")
+    while central >= 0:
+        length = struct.unpack("<H", data[central + 28:central + 30])[0]
+        if data[central + 46:central + 46 + length] == part.encode():
+            spoiled[central + 10:central + 12] = struct.pack("<H", method)
+        central = data.find(b"PK\x01\x02", central + 4)
+    return bytes(spoiled)
+
+
+@pytest.mark.parametrize("part", ["[Content_Types].xml", "xl/worksheets/sheet1.xml", "docProps/custom.xml", "zip"])
+def test_a_compression_method_zipfile_cannot_inflate_is_told_in_chinese(ws, inbox, tmp_path, part):
+    """Deflate64 (method 9: 7-Zip, Windows for large files), in a workbook's package or in a zip of returns:
+    zipfile raised NotImplementedError, shown as read.failed in English."""
+    if part == "zip":
+        _refused(ws, "打包.zip", _method(_zip({"财政局.xlsx": _xlsx_bytes(tmp_path)}), "财政局.xlsx", 9),
+                 "zip.unsupported", "不支持的压缩方式")
+    else:
+        _refused(ws, "财政局.xlsx", _method(_xlsx_bytes(tmp_path), part, 9), "zip.unsupported", "不支持的压缩方式")
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "docProps/custom.xml"])
+def test_a_part_declaring_an_encoding_no_codec_knows_is_damaged_xml(ws, inbox, tmp_path, part):
+    """<?xml encoding="UF-8"?>: ElementTree raised LookupError, shown as read.failed in English."""
+    data = _xlsx_bytes(tmp_path)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read(part)
+    assert b'encoding="UTF-8"' in xml
+    spoiled = _rezip(data, {part: xml.replace(b'encoding="UTF-8"', b'encoding="UF-8"', 1)})
+    _refused(ws, "财政局.xlsx", spoiled, "xml.damaged", "XML 无法解析")
+
+
 def test_damaged_workbook_in_a_zip_leaves_the_others_read(ws, inbox, tmp_path):
     bad = _spoil_part(_xlsx_bytes(tmp_path), "xl/worksheets/sheet1.xml", "data")
     good = _xlsx_bytes(tmp_path, "甲镇人民政府", {"2": ongoing()})

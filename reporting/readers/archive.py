@@ -267,6 +267,8 @@ def _checked_zip(data: bytes | IO[bytes], name: str, real_sizes: bool = True, to
         raise ReturnError(DAMAGED, file=name, code="zip.damaged") from exc
     if len(infos) > MAX_ENTRIES:
         raise ReturnError(f"压缩包内文件过多（{len(infos)} 个），已拒收", file=name, code="zip.too_many")
+    if any(info.compress_type not in READABLE_METHODS for info in infos):  # zipfile would raise on opening it
+        raise ReturnError(UNSUPPORTED_METHOD, file=name, code="zip.unsupported")
     if _overlapping(infos):
         raise ReturnError(BOMB, file=name, code="zip.bomb")
     limit = MAX_TOTAL_BYTES if total is None else total
@@ -316,6 +318,13 @@ def _check_real_size(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> N
         raise _unreadable_entry(exc, name) from exc
 
 
+# What zipfile inflates; Deflate64 (7-Zip, Windows for large files) and the like it does not, in an inbox zip or in
+# a workbook's package (where a flipped byte in a header says the same).
+READABLE_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
+UNSUPPORTED_METHOD = ("文件使用了不支持的压缩方式（如 Deflate64）或已损坏：压缩包请用系统自带的“压缩”功能重新打包，"
+                      "工作簿请在 Excel/WPS 中另存为 .xlsx 后重新报送")
+
+
 def _unreadable_entry(exc: Exception, name: str) -> Exception:
     """What an exception reading a zip entry means for the coordinator (other exceptions pass unchanged)."""
     if isinstance(exc, ReturnError):
@@ -323,8 +332,7 @@ def _unreadable_entry(exc: Exception, name: str) -> Exception:
     if isinstance(exc, RuntimeError) and not isinstance(exc, NotImplementedError):  # an encrypted entry
         return ReturnError("压缩包已加密，请取消密码后重新报送", file=name, code="zip.encrypted")
     if isinstance(exc, NotImplementedError):
-        return ReturnError("压缩包使用了不支持的压缩方式，请用系统自带的“压缩”功能重新打包", file=name,
-                           code="zip.unsupported")
+        return ReturnError(UNSUPPORTED_METHOD, file=name, code="zip.unsupported")
     if isinstance(exc, (zipfile.BadZipFile, OSError, EOFError, ValueError)):
         return ReturnError(DAMAGED, file=name, code="zip.damaged")
     return exc

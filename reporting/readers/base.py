@@ -217,7 +217,7 @@ def parse_xml(xml: bytes, name: str) -> ElementTree.Element:
     """An XML part of a return (already checked for DOCTYPE/ENTITY by archive), or a message naming the file."""
     try:
         return ElementTree.fromstring(xml)
-    except ElementTree.ParseError as exc:
+    except (ElementTree.ParseError, LookupError) as exc:  # LookupError: an encoding no codec knows (UF-8)
         raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name, code="xml.damaged") from exc
 
 
