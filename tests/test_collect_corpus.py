@@ -1538,12 +1538,35 @@ def test_xls_return_is_read(ws, inbox, tmp_path):
     assert ret.unit == "县财政局" and ret.errors == 0
 
 
+def test_xls_cut_short_is_refused_without_xlrds_english_on_the_screen(ws, inbox, tmp_path, capfd):
+    """An .xls cut short (a download stopped): xlrd, asked whether it is encrypted, printed "WARNING *** file size
+    (31132) not 512 + multiple of sector size (512)" on the coordinator's screen, from the reading process."""
+    _refused(ws, "财政局.xls", _xls_bytes(tmp_path)[:-100], "book.damaged", "工作簿已损坏")
+    shown = capfd.readouterr()
+    assert "WARNING" not in shown.out + shown.err and "sector" not in shown.out + shown.err
+
+
 @pytest.mark.parametrize("far", [(65535, 255), (65535, 65535), (70, 65535)], ids=["IV65536", "col-65536", "far-col"])
 def test_xls_cell_far_away_is_refused_before_calamine_opens_it(ws, inbox, tmp_path, far):
     """calamine reads every sheet of an .xls when it opens it: a cell at the last row (typed there by
     mistake, or placed there on purpose) made it allocate 16 million to 4 billion cells and abort (read.crashed,
     a message naming no cause). Refused from what the records declare, naming the sheet."""
     _refused(ws, "财政局.xls", _xls_bytes(tmp_path, far), "sheet.too_far", "工作表「工作台账」数据范围过大")
+
+
+@pytest.mark.parametrize("kind", [0x00BE, 0x00BD, 0x0203, 0x0200, 0x0085])
+def test_xls_record_running_past_the_stream_is_not_read_past_it(monkeypatch, kind):
+    """A record whose length runs past the workbook stream (a damaged file) made sheet_extents read past its
+    end: struct.error, shown as read.failed in English. The records before it are still counted."""
+    import struct
+
+    from reporting.readers import xls
+
+    stream = struct.pack("<HH", 0x0809, 8) + bytes(8) + struct.pack("<HH", 0x0809, 8) + bytes(8)
+    stream += struct.pack("<HHHH", 0x0203, 4, 9, 3)  # a cell at D10
+    stream += struct.pack("<HH", kind, 60_000) + bytes(10)
+    monkeypatch.setattr(xls, "_workbook_stream", lambda data: stream)
+    assert xls.sheet_extents(b"") == {"第1个工作表": (10, 4)}
 
 
 def test_xls_dimensions_declaring_a_huge_sheet_are_refused(ws, inbox, tmp_path):

@@ -108,6 +108,8 @@ def sheet_extents(data: bytes) -> dict[str, tuple[int, int]]:
     while pos + 4 <= end:
         kind, length = _HEADER.unpack_from(stream, pos)
         body = pos + 4
+        if body + length > end:  # a record running past the stream: cut short or damaged (calamine says which)
+            break
         if kind == _BOF:
             if sheet is not None:
                 found[sheet] = (max(rows, 1), max(cols, 1))
@@ -187,7 +189,8 @@ class XlsBook(Book):
             import xlrd
 
             try:
-                self._xlrd = xlrd.open_workbook(file_contents=self._data, formatting_info=True, on_demand=True)
+                self._xlrd = xlrd.open_workbook(file_contents=self._data, formatting_info=True, on_demand=True,
+                                                logfile=io.StringIO())  # its warnings are in English, on stdout
             except Exception:
                 self._xlrd = False
         return self._xlrd or None
@@ -196,7 +199,7 @@ class XlsBook(Book):
         import xlrd
 
         try:
-            xlrd.open_workbook(file_contents=self._data, on_demand=True)
+            xlrd.open_workbook(file_contents=self._data, on_demand=True, logfile=io.StringIO())
         except xlrd.biffh.XLRDError as exc:
             if "encrypt" in str(exc).lower():
                 raise ReturnError("文件已加密，请取消密码后重新报送", file=name, code="file.encrypted") from exc
