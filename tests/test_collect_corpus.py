@@ -210,6 +210,15 @@ def test_a_part_declaring_an_encoding_no_codec_knows_is_damaged_xml(ws, inbox, t
     _refused(ws, "财政局.xlsx", spoiled, "xml.damaged", "XML 无法解析")
 
 
+@pytest.mark.parametrize("member", ["财政局.xlsx", "照片.jpg"])
+def test_a_zip_entry_that_does_not_inflate_is_a_damaged_zip(ws, inbox, tmp_path, member):
+    """An entry of an inbox zip whose deflate stream is broken (a download cut and patched, a bad disk): zlib's
+    "invalid distance too far back" was shown as read.failed in English."""
+    photo = bytes(range(256)) * 40  # deflates to a stream long enough to spoil
+    data = _zip({"财政局.xlsx": _xlsx_bytes(tmp_path), "照片.jpg": photo})
+    _refused(ws, "打包.zip", _spoil_part(data, member, "data"), "zip.damaged", "已损坏")
+
+
 def test_damaged_workbook_in_a_zip_leaves_the_others_read(ws, inbox, tmp_path):
     bad = _spoil_part(_xlsx_bytes(tmp_path), "xl/worksheets/sheet1.xml", "data")
     good = _xlsx_bytes(tmp_path, "甲镇人民政府", {"2": ongoing()})

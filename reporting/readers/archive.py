@@ -333,7 +333,7 @@ def _unreadable_entry(exc: Exception, name: str) -> Exception:
         return ReturnError("压缩包已加密，请取消密码后重新报送", file=name, code="zip.encrypted")
     if isinstance(exc, NotImplementedError):
         return ReturnError(UNSUPPORTED_METHOD, file=name, code="zip.unsupported")
-    if isinstance(exc, (zipfile.BadZipFile, OSError, EOFError, ValueError)):
+    if isinstance(exc, (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError)):
         return ReturnError(DAMAGED, file=name, code="zip.damaged")
     return exc
 
