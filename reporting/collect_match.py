@@ -373,7 +373,7 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
             where = _address(id_col, row.row)
             problems.append(return_problem("row.not_assigned", task_id, ID_COLUMN, where, task_id, data.sheet))
             continue
-        if row.empty:
+        if usual is None and row.empty:  # a row plain_rows tells is never empty (a blank 完成状态 is a problem)
             continue
         # the usual row: no RowResult made (plain_rows gives check_plain_row's result when it has no problem)
         if usual is not None and not row.issues:

@@ -326,3 +326,6 @@ def test_plain_rows_tell_each_row_as_plain_values():
     assert [repr(found) for found in plain_rows(usual)] == [repr(plain_values(list(row))) for row in usual]
     assert plain_rows([]) == []
     assert told > 300 and not_told > 1000 and len(usual) > 300
+    # a blank row is never told, whatever was learnt (check_return asks LedgerRow.empty only of rows not told)
+    blanks = [[blank] * 9 for blank in ("", " ", None, "\u3000", "\n")] + [["", "", " ", "", "", "", "", "", None]]
+    assert plain_rows(blanks) == [None] * len(blanks)
