@@ -130,7 +130,8 @@ def _rows(block: list[SourceLine], columns: dict[str, int]) -> list[TableRow]:
         if not text:
             continue
         above = [_cell(cells, c) or above[i] for i, c in enumerate(levels)]
-        lead, responsible = _unit_columns(_cell(cells, columns.get("lead")), _cell(cells, columns.get("responsible")))
+        units = "\n".join(c for c in (_cell(cells, columns.get(f)) for f in ("responsible", "cooperating")) if c)
+        lead, responsible = _unit_columns(_cell(cells, columns.get("lead")), units)
         row = TableRow(
             line=source.line,
             number=_number(_cell(cells, columns.get("id"))),

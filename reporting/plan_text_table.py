@@ -20,6 +20,7 @@ from .plan_sources import SourceLine, header_columns, header_word
 from .plan_terms import is_status, parse_deadline
 from .plan_units import blank_mark, looks_like_unit, split_unit_names
 
+_UNIT_FIELDS = ("lead", "responsible", "cooperating")
 _HEADER_HINT_RE = re.compile("序号|编号|任务|内容|事项|措施|单位|部门|时限|时间")
 _SERIAL_RE = re.compile(r"^([0-9０-９]{1,3})[.．、]?$")
 _PIPE_RULE_RE = re.compile(r"^[\s|:：\-—=+]+$")
@@ -154,7 +155,7 @@ def _layout_table(lines: list[SourceLine], start: int, number: int) -> tuple[lis
         cells = list(out[-1].cells or ())
         for at, text in parts:
             column = min(range(len(starts)), key=lambda i: abs(starts[i] - at))
-            cells[column] = _go_on(cells[column], text, fields[column] in ("lead", "responsible"))
+            cells[column] = _go_on(cells[column], text, fields[column] in _UNIT_FIELDS)
         out[-1] = SourceLine(out[-1].line, " ".join(c for c in cells if c), tuple(cells), table)
     return out, index, "layout"
 
@@ -347,16 +348,16 @@ def _row_cells(group: list[str], fields: list[str], cells_given: bool) -> list[s
             cells[field_index] = token
         return cells
     after = [i for i in range(text_at + 1, len(fields))]
-    unit_columns = [i for i in after if fields[i] in ("lead", "responsible")]
+    unit_columns = [i for i in after if fields[i] in _UNIT_FIELDS]
     for column in reversed(after):
         if len(rest) <= 1:
             break
         field = fields[column]
-        if field in ("deadline", "lead", "responsible") and blank_mark(rest[-1]):
+        if (field == "deadline" or field in _UNIT_FIELDS) and blank_mark(rest[-1]):
             rest.pop()  # an empty cell written `/` or `—`
         elif field == "deadline" and _is_deadline(rest[-1]):
             cells[column] = rest.pop()
-        elif field in ("lead", "responsible"):
+        elif field in _UNIT_FIELDS:
             taken: list[str] = []
             greedy = column == unit_columns[0] or len(unit_columns) == 1
             while len(rest) > 1 and _is_units(rest[-1]) and (greedy or not taken):

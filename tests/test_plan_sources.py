@@ -213,6 +213,8 @@ def test_beside_a_cooperating_column_the_other_unit_column_leads(main):
     assert found is not None and (found["lead"], found["responsible"]) == (2, 3)
     assert header_columns(["序号", "工作任务", "责任单位", "完成时限"]) == {
         "id": 0, "text": 1, "responsible": 2, "deadline": 3}
+    three = header_columns(["序号", "重点任务", "牵头单位", "责任单位", "配合单位", "完成时限"])
+    assert three is not None and (three["lead"], three["responsible"], three["cooperating"]) == (2, 3, 4)
 
 
 def test_a_docx_named_txt_is_read_as_docx(tmp_path):

@@ -77,12 +77,17 @@ _COOPERATING_RE = re.compile(r"^(?:配合|协办|协助|协同|协作|参与|参
 
 
 def _cooperating(names: list[str], columns: dict[str, int]) -> None:
-    """`承办单位 | 配合单位` with no 牵头 column: the unit column beside the cooperating one leads."""
-    if "lead" in columns or "responsible" not in columns or _COOPERATING_RE.match(names[columns["responsible"]]):
+    """`承办单位 | 配合单位` with no 牵头 column: the unit column beside the cooperating one leads;
+    `牵头单位 | 责任单位 | 配合单位`: the third is the responsible units' too ("cooperating")."""
+    if "responsible" not in columns or _COOPERATING_RE.match(names[columns["responsible"]]):
         return
     taken = set(columns.values())
     other = next((i for i, name in enumerate(names) if i not in taken and _COOPERATING_RE.match(name)), None)
-    if other is not None:
+    if other is None:
+        return
+    if "lead" in columns:
+        columns["cooperating"] = other
+    else:
         columns["lead"], columns["responsible"] = columns["responsible"], other
 
 
