@@ -784,6 +784,23 @@ def test_ods_repeats_are_counted_before_reading(ws, inbox, rows):
     _refused(ws, "财政局.ods", _ods(rows), "sheet.too_far", "数据范围过大")
 
 
+_LONG = "完成" * 15_000
+
+
+@pytest.mark.parametrize("rows", [
+    '<table:table-row><table:table-cell office:value-type="string"><text:p>a<text:s text:c="99999999"/>b</text:p>'
+    '</table:table-cell></table:table-row>',
+    f'<table:table-row><table:table-cell table:number-columns-repeated="1000" office:value-type="string"><text:p>'
+    f'{_LONG}</text:p></table:table-cell></table:table-row>',
+    f'<table:table-row table:number-rows-repeated="1000">{_ODS_CELL}<table:table-cell office:value-type="string">'
+    f'<text:p>{_LONG}</text:p></table:table-cell></table:table-row>',
+], ids=["spaces", "long-text-columns-repeated", "long-text-rows-repeated"])
+def test_ods_text_expanded_past_the_limit_is_refused_before_reading(ws, inbox, rows):
+    """<text:s text:c="99999999"/> (a hundred million spaces) or a 30,000-character text repeated over a
+    thousand cells: calamine made every string and ran out of memory (read.crashed, SIGABRT)."""
+    _refused(ws, "财政局.ods", _ods(rows), "sheet.too_far", "文字过多")
+
+
 def test_ods_empty_rest_of_the_sheet_is_fine(ws, inbox):
     rows = (f'<table:table-row>{_ODS_CELL}</table:table-row><table:table-row table:number-rows-repeated="1048575">'
             '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>')

@@ -17,6 +17,7 @@ _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _META = "urn:oasis:names:tc:opendocument:xmlns:meta:1.0"
 _DC = "http://purl.org/dc/elements/1.1/"
+_TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 
 
 def detect(head: bytes) -> bool:
@@ -130,9 +131,12 @@ def _content(zf: zipfile.ZipFile, name: str) -> bytes:
 def _extents(xml: bytes, name: str) -> dict[str, tuple[int, int]]:
     """Rows and columns from A1 to the last cell holding something, by sheet, repeats counted: calamine
     repeats a row or cell as often as it says (LibreOffice writes the empty rest of a sheet as one row
-    repeated a million times, which calamine leaves out, so empty cells do not count)."""
+    repeated a million times, which calamine leaves out, so empty cells do not count). The text calamine
+    would make, repeats and <text:s text:c="…"/> spaces expanded, is held to MAX_TEXT: a cell declaring
+    a hundred million spaces, or a long text repeated over a row, took it past its memory (read.crashed)."""
     found: dict[str, tuple[int, int]] = {}
     table, row, col, rows, cols, filled = "", 0, 0, 0, 0, False
+    text = row_text = cell_spaces = 0
     row_repeat, col_repeat = f"{{{_TABLE}}}number-rows-repeated", f"{{{_TABLE}}}number-columns-repeated"
     cells = (f"{{{_TABLE}}}table-cell", f"{{{_TABLE}}}covered-table-cell")
     try:
@@ -144,21 +148,35 @@ def _extents(xml: bytes, name: str) -> dict[str, tuple[int, int]]:
                 found[table] = (max(rows, 1), max(cols, 1))
                 element.clear()
             elif event == "start" and tag == f"{{{_TABLE}}}table-row":
-                col, filled = 0, False
+                col, filled, row_text = 0, False, 0
+            elif event == "end" and tag == _SPACES:
+                cell_spaces += _count(element.get(f"{{{_TEXT}}}c"))
             elif event == "end" and tag in cells:
                 span = _count(element.get(col_repeat))
                 col += span
                 if element.get(f"{{{_OFFICE}}}value-type") or len(element):
                     filled, cols = True, max(cols, col)
+                    row_text += (sum(map(len, element.itertext())) + cell_spaces) * span
+                cell_spaces = 0
                 element.clear()
             elif event == "end" and tag == f"{{{_TABLE}}}table-row":
-                row += _count(element.get(row_repeat))
+                repeat = _count(element.get(row_repeat))
+                row += repeat
+                text += row_text * repeat
                 if filled:
                     rows = row
+                if text > MAX_TEXT:
+                    raise ReturnError(f"工作表「{table}」的文字过多（展开重复的行、列和空格后超过 {MAX_TEXT:,} 个字），"
+                                      "文件可能经过改动或损坏，已拒收；请删除多余的内容后另存为 .xlsx 重新报送",
+                                      file=name, sheet=table, code="sheet.too_far")
                 element.clear()
     except ElementTree.ParseError as exc:
         raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name, code="xml.damaged") from exc
     return found
+
+
+MAX_TEXT = 20_000_000  # characters of text in a workbook's cells, repeats expanded; a return has some 100,000
+_SPACES = f"{{{_TEXT}}}s"
 
 
 def _count(text: str | None) -> int:
