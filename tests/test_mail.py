@@ -375,6 +375,23 @@ def test_fetch_decodes_every_encoding_and_keeps_the_mailbox(ws: Workspace, mail_
     assert len(flags) == 11 and not any(b"\\Seen" in f for f in flags)
 
 
+def test_a_message_nested_thousands_deep_is_unreadable_and_the_rest_are_fetched(ws: Workspace,
+                                                                                mail_servers: MailServers) -> None:
+    """Parts inside parts 3,000 deep: the email package recursed past Python's limit and the RecursionError ended
+    the whole fetch (no later message was fetched, each run stopped at the same message)."""
+    prepare(ws, mail_servers)
+    nested = b"".join(b'Content-Type: multipart/mixed; boundary="b%d"\r\n\r\n--b%d\r\n' % (i, i) for i in range(3000))
+    nested += attachment(rfc2047("深.xlsx"), book("deep")) + b"\r\n"
+    nested += b"".join(b"--b%d--\r\n" % i for i in reversed(range(3000)))
+    mail_servers.append(COORDINATOR, b"From: yz@county.test\r\nSubject: deep\r\nMIME-Version: 1.0\r\n" + nested)
+    mail_servers.append(COORDINATOR, raw_message("czj@county.test", "报送台账",
+                                                 [attachment(rfc2047("财政局台账.xlsx"), book("after"))]))
+    done = cli(ws, "mail", "fetch")
+    assert done.returncode == 0, done.stderr
+    assert [data for data in inbox_files(ws).values()] == [book("after")]
+    assert "嵌套层数过多" in done.stdout and "Traceback" not in done.stderr
+
+
 def test_fetch_never_replaces_a_file_in_inbox(ws: Workspace, mail_servers: MailServers) -> None:
     prepare(ws, mail_servers)
     mail_servers.append(COORDINATOR, raw_message("czj@county.test", "台账", [attachment(rfc2047("台账.xlsx"),

@@ -158,6 +158,9 @@ def _one(ws: Workspace, conn: sqlite3.Connection, server: imaplib.IMAP4, setting
         except (ValueError, LookupError, TypeError, AttributeError, IndexError) as exc:  # the parser's own faults
             found, skipped = [], []
             fetched.outcome, fetched.note = UNREADABLE, f"邮件格式无法解析（{exc}）"
+        except RecursionError:  # parts nested thousands deep: the email package recurses per level
+            found, skipped = [], []
+            fetched.outcome, fetched.note = UNREADABLE, "邮件的各部分嵌套层数过多，无法解析"
         for name, data in found:
             path = _save(ws, name, data, when, sender)
             files.append((path.relative_to(ws.inbox).as_posix(), name, len(data), hashlib.sha256(data).hexdigest()))
