@@ -79,13 +79,19 @@ def build(workdir: Path, units: int) -> Path:
 
 
 def reset(root: Path) -> None:
-    """The store as generate left it, no archive/, no receipts: as before the first collect."""
+    """The store as generate left it, no archive/, no receipts: as before the first collect.
+
+    archive/ and the receipts are moved aside, not deleted: on this machine's ext4 (no journal) creating files
+    right after deleting thousands is slower (the allocator skips recently freed inodes), which no
+    coordinator's collect meets; the workspace is removed at the end anyway."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{root / 'reporting.db'}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(root / "generated.db", root / "reporting.db")
-    shutil.rmtree(root / "archive", ignore_errors=True)
-    for folder in (root / "outbox").glob("*/回执"):
-        shutil.rmtree(folder)
+    aside = root / ".earlier-turns" / str(time.time_ns())
+    for folder in [root / "archive", *(root / "outbox").glob("*/回执")]:
+        if folder.exists():
+            aside.mkdir(parents=True, exist_ok=True)
+            folder.rename(aside / f"{folder.parent.name}-{folder.name}")
 
 
 def phase_collect(root: str, receipts: bool, workers: int | None) -> dict:
