@@ -22,6 +22,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
+from awkward import AWKWARD, awkward_rows
 from lxml import etree
 from python_calamine import CalamineWorkbook
 from xlsxwriter.utility import xl_col_to_name
@@ -36,9 +37,6 @@ from reporting.workbook_spec import KIND_RECEIPT, LEDGER_COLUMNS, SHEET_LEDGER
 from reporting.workbook_template import TextCell, load_template
 
 INLINE = functools.partial(xlsx_writer.Workbook, options={"strings": "inline"})  # styles numbered by first use
-AWKWARD = ['a & b < c > d "q"', " 前后有空格 ", "两行\n文字", "控制\x01字符", "字面 _x0041_ 转义", "=1+1",
-           "长" * 400, ""]
-
 
 @pytest.fixture(scope="module")
 def spec():
@@ -46,19 +44,7 @@ def spec():
 
 
 def _rows(n: int) -> list[WorkbookRow]:
-    rows = []
-    for i in range(1, n + 1):
-        task = Task(id=str(i), text=AWKWARD[i % len(AWKWARD)] or f"第{i}项任务", path=["(一)依法行政"],
-                    lead=["县财政局"], deadline="2026-12-31" if i % 2 else None,
-                    targets=["覆盖率≥90%", "办结率100%"] if i % 3 == 0 else [])
-        values: dict[str, object] = {}
-        if i % 4 == 1:
-            values = {"完成状态": "已完成", "完成进度(%)": 100, "工作举措及成效": AWKWARD[(i + 1) % len(AWKWARD)],
-                      "材料提供方式": "已附材料"}
-        elif i % 4 == 2:
-            values = {"完成进度(%)": 62.5, "存在问题": 1e20, "下一步计划": float("nan")}
-        rows.append(WorkbookRow(task, "牵头" if i % 5 == 0 else "责任", values))
-    return rows
+    return awkward_rows(n, id_prefix="", path=("(一)依法行政",))
 
 
 def _both(tmp_path: Path, name: str, template, **kwargs) -> tuple[Path, Path]:
