@@ -153,11 +153,7 @@ def _unit(roster: Roster, name: str) -> Unit:
 def _workbooks(ws: Workspace, folder: Path) -> list[tuple[str, Path]]:
     """(unit, workbook) as 分发清单.xlsx lists them (generate writes it with the workbooks)."""
     listing = ws.require(folder / DISTRIBUTION_FILE, "请先运行 reporting generate 生成本轮台账")
-    book = openpyxl.load_workbook(listing, read_only=True)
-    try:
-        rows = list(book.worksheets[0].iter_rows(values_only=True))
-    finally:
-        book.close()
+    rows: list[list] = next(iter(_sheet_rows(listing).values()), [[]])  # its first sheet, whatever its name now
     header = [str(v or "") for v in rows[0]]
     unit_col, file_col = header.index("单位名称"), header.index("台账文件")
     found = []
