@@ -154,6 +154,7 @@ def test_a_refused_address_is_reported_and_the_rest_go(ws: Workspace, mail_serve
     assert listing["县财政局"].startswith(f"已发送 {date.today().isoformat()} ")
     assert listing["县档案局"] == NO_ADDRESS
     _set_distribution(ws, "县档案局", "已线下送达")  # the coordinator's own word stays
+    _widen_distribution(ws)  # saved again by Excel or WPS, empty formatted cells to the right
     mail_servers.refuse.clear()  # a failed message was not sent: the next run sends it without being asked
     name, messages, _ = round_messages(ws)
     again = deliver(ws, name, KIND_ROUND, messages, send=True, password="test-secret")
@@ -183,6 +184,13 @@ def _distribution(ws: Workspace) -> dict[str, str]:
     header = [cell.value for cell in sheet[1]]
     unit, state = header.index("单位名称"), header.index("发送情况")
     return {row[unit]: row[state] or "" for row in sheet.iter_rows(min_row=2, values_only=True)}
+
+
+def _widen_distribution(ws: Workspace) -> None:
+    path = ws.round_dir(ROUND) / DISTRIBUTION_FILE
+    book = openpyxl.load_workbook(path)
+    book["分发清单"]["M1"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
+    book.save(path)
 
 
 def _set_distribution(ws: Workspace, unit: str, text: str) -> None:

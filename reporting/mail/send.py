@@ -212,9 +212,11 @@ def note_sending(ws: Workspace, conn: sqlite3.Connection, round_name: str) -> li
     except (OSError, ValueError, KeyError) as exc:
         return [f"分发清单未更新（无法读取 {ws.show(path)}：{exc}）"]
     listing, idle = (sheets.get(name) or [[]] for name in DISTRIBUTION_SHEETS)
-    if [str(value or "") for value in listing[0]] != DISTRIBUTION_COLUMNS:
+    width = len(DISTRIBUTION_COLUMNS)  # past it, empty cells Excel or WPS may have counted as used (a format)
+    header = [str(value or "") for value in listing[0]]
+    if header[:width] != DISTRIBUTION_COLUMNS or any(header[width:]):
         return [f"分发清单的表头已改动，未填写“发送情况”（{ws.show(path)}；重新运行 reporting generate 可恢复）"]
-    listing, idle = listing[1:], idle[1:]
+    listing, idle = [row[:width] for row in listing[1:]], idle[1:]
     sent = {row["unit"]: _sending_text(row) for row in sent_rows(conn, round_name, KIND_ROUND)}
     unit, email, state = (DISTRIBUTION_COLUMNS.index(c) for c in ("单位名称", "电子邮箱", "发送情况"))
     for row in listing:
