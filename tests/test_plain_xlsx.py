@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import openpyxl
@@ -78,3 +79,93 @@ def test_a_row_is_as_high_as_its_longest_wrapped_text(tmp_path, constant_memory)
     assert heights[4] >= 6 * 11 * 1.2  # about 100 characters in a column 20 digits wide: 6 lines or more
     assert heights[5] >= 4 * 11 * 1.2  # four paragraphs
     assert heights[6] is None  # a link is not wrapped
+
+
+def _dump(path: Path) -> list[tuple]:
+    """What a reader sees of a workbook: each sheet's settings, its cells (value, type, look, link), row heights."""
+    book = openpyxl.load_workbook(path)
+    seen: list[tuple] = []
+    for sheet in book.worksheets:
+        seen.append((sheet.title, sheet.freeze_panes, sheet.auto_filter.ref, str(sheet.print_title_rows),
+                     sheet.page_setup.orientation, sorted(str(r) for r in sheet.merged_cells.ranges),
+                     [(str(v.sqref), v.formula1) for v in sheet.data_validations.dataValidation]))
+        for row in sheet.iter_rows():
+            seen += [(sheet.title, c.coordinate, _unescaped(c.value), c.data_type, c.font.b,
+                      c.font.color and c.font.color.rgb, c.border.left.style, c.alignment.wrap_text,
+                      c.fill.fgColor.rgb, c.number_format,
+                      c.hyperlink.target if c.hyperlink else None, c.comment.text if c.comment else None)
+                     for c in row]
+        seen += [(sheet.title, r, d.height) for r, d in sorted(sheet.row_dimensions.items()) if d.height]
+    return seen
+
+
+def _unescaped(value: object) -> object:
+    """openpyxl undoes the _x005F_ escape (a literal "_x0041_") in shared strings, not in inline ones."""
+    return value.replace("_x005F_", "_") if isinstance(value, str) else value
+
+
+def _every_kind_of_cell() -> list[Table]:
+    awkward = ['a & b < c > d "q"', " 前后有空格 ", "两行\n文字", "字面 _x0041_ 转义", "=1+1",
+               "<r><t>看似富文本</t></r>", "控制\x01字符", "长" * 400]
+    rows = [[text, index, index + 0.5, Link(f"../archive/{index}.pdf", text) if index % 2 else "", None]
+            for index, text in enumerate(awkward)]
+    rows += [["很长", float("nan"), True, Link("../archive/cut.pdf", "字" * 40_000), "字" * 40_000]]
+    return [
+        Table("目录", ["文件", "数", "小数", "存档副本", "备注"], [20, 6, 6, 20, 12], rows, title="佐证材料目录",
+              row_format=lambda row: {"bg_color": "#FFF2CC", "border": 1} if row[1] == 3 else None,
+              validations=[(1, {"validate": "integer", "criteria": ">=", "value": 0})], notes=[(0, "文件名")]),
+        Table("空表", ["单位"], [18], [], empty="没有缺证的项次。"),
+        Table("第三张", ["单位", "原因"], [10, 10], ([f"单位{n}", "原因" * n] for n in range(30))),
+    ]
+
+
+def test_long_tables_read_the_same_as_tables_written_cell_by_cell(tmp_path):
+    """constant_memory (佐证材料目录, 缺证清单 at a province's size) writes rows as sheet XML of its own: what a
+    reader sees is what the cell-by-cell writer makes, links, cut texts, heights and row formats included, and
+    the parts are valid OOXML."""
+    from test_ooxml_schemas import assert_valid
+
+    for long in (False, True):
+        with pytest.warns(TextCutWarning):
+            write_tables(tmp_path / f"{long}.xlsx", _every_kind_of_cell(), properties={"title": "目录"},
+                         constant_memory=long)
+    assert _dump(tmp_path / "True.xlsx") == _dump(tmp_path / "False.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "True.xlsx")["目录"]
+    assert sheet["D4"].hyperlink.target.replace("\\", "/") == "../archive/1.pdf" and sheet["D4"].value == " 前后有空格 "
+    assert sheet["D11"].value.endswith(CUT_MARKER) and sheet["E11"].value.endswith(CUT_MARKER)
+    assert_valid(tmp_path / "True.xlsx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["False.xlsx", "True.xlsx"]  # nothing of the rows left
+
+
+def test_a_long_table_saved_by_libreoffice_reads_back_the_same(tmp_path, soffice):
+    from tests.office import convert
+
+    with pytest.warns(TextCutWarning):
+        write_tables(tmp_path / "目录.xlsx", _every_kind_of_cell(), constant_memory=True)
+    back = convert(convert(tmp_path / "目录.xlsx", "ods", tmp_path / "ods"), "xlsx", tmp_path / "back")
+    ours, theirs = openpyxl.load_workbook(tmp_path / "目录.xlsx"), openpyxl.load_workbook(back)
+    assert ours.sheetnames == theirs.sheetnames
+    for name in ours.sheetnames:
+        # LibreOffice keeps no control characters (an ODS cell cannot hold them): nor does what we compare
+        mine = [[re.sub("_x00[01][0-9A-F]_", "", v) if isinstance(v := _unescaped(c.value), str) else v for c in row]
+                for row in ours[name].iter_rows()]
+        assert [[c.value for c in row] for row in theirs[name].iter_rows()][:len(mine)] == mine
+    links = {c.coordinate: c.hyperlink.target for row in theirs["目录"].iter_rows() for c in row if c.hyperlink}
+    assert len(links) == 5 and links["D4"].endswith("archive/1.pdf")
+
+
+@pytest.mark.parametrize("constant_memory", [False, True])
+def test_links_past_excels_limit_keep_their_text(tmp_path, monkeypatch, constant_memory):
+    """Excel holds 65,530 links in a sheet; xlsxwriter dropped the cell, text and all, past them (a province's
+    佐证材料目录 can have more files): past the limit the 存档副本 is written as text, without its link."""
+    from reporting import plain_xlsx
+
+    monkeypatch.setattr(plain_xlsx, "LINK_LIMIT", 2)
+    rows = [[f"文件{n}", Link(f"../archive/{n}.pdf", f"archive/{n}.pdf")] for n in range(4)]
+    rows.append(["地址过长", Link("../" + "目录/" * 700 + "x.pdf", "archive/long.pdf")])
+    write_tables(tmp_path / "目录.xlsx", [Table("目录", ["文件", "存档副本"], [20, 20], rows)],
+                 constant_memory=constant_memory)
+    sheet = openpyxl.load_workbook(tmp_path / "目录.xlsx")["目录"]
+    assert [sheet.cell(r, 2).value for r in range(2, 7)] == [*(f"archive/{n}.pdf" for n in range(4)),
+                                                            "archive/long.pdf"]
+    assert [sheet.cell(r, 2).hyperlink is not None for r in range(2, 7)] == [True, True, False, False, False]
