@@ -26,6 +26,7 @@ from .plan_terms import (
     looks_traditional,
     normalise_deadline,
     parse_deadline,
+    parse_frequency,
     take_text_deadline,
     to_simplified,
 )
@@ -83,7 +84,9 @@ def parse_plan(
     """Read and parse a plan file (.txt in UTF-8/GBK/GB18030, .docx, .xlsx)."""
     path = Path(path)
     lines = read_plan_lines(path)
-    return parse_plan_lines(lines, source=str(path), sections=sections, default_deadline=default_deadline)
+    plan = parse_plan_lines(lines, source=str(path), sections=sections, default_deadline=default_deadline)
+    plan.warnings[:0] = [PlanWarning(0, note) for note in getattr(lines, "notes", [])]
+    return plan
 
 
 def parse_plan_lines(
@@ -160,6 +163,7 @@ _GUESS_NOTES = (
     ("是一段时间", "项任务的完成时限写的是一段时间，取其结束"),
     ("只写了年份", "项任务的完成时限只写了年份，取该年年底"),
     ("责任单位继承自上级", "项任务的责任单位取自上级标题"),
+    ("周期性时限：", "项任务的完成时限是周期性的（如“每季度”“每年至少1次”），取方案日期后的第一个到期日，原文写入备注"),
 )
 
 
@@ -721,7 +725,7 @@ def _make_task(
 
 def _read_phrase(task: Task, phrase: str, when: _When) -> Deadline | None:
     """A deadline written in a column or a clause; a status or milestones where a deadline belongs."""
-    deadline = parse_deadline(phrase, when.plan_date, when.year)
+    deadline = parse_deadline(phrase, when.plan_date, when.year) or parse_frequency(phrase, when.plan_date)
     if deadline is not None:
         return deadline
     steps = take_text_deadline(phrase, when.plan_date, when.year)

@@ -23,13 +23,14 @@ from .plan_formats.base import (
     TEXT_SUFFIXES,
     XLSX_SUFFIXES,
     SourceLine,
+    SourceLines,
     header_columns,
     header_word,
 )
 from .plan_formats.text import decode_text
 
 __all__ = [
-    "HEADER_SCAN_ROWS", "HEADER_SYNONYMS", "MAX_LINES", "PLAN_FORMATS", "SourceLine", "decode_text",
+    "HEADER_SCAN_ROWS", "HEADER_SYNONYMS", "MAX_LINES", "PLAN_FORMATS", "SourceLine", "SourceLines", "decode_text",
     "header_columns", "header_word", "read_plan_lines",
 ]
 

@@ -159,6 +159,32 @@ def _relative(core: str, year: int | None) -> tuple[date | None] | None:
     return (found,)
 
 
+_CN_COUNT = r"(?:\d+|[一二两三四五六七八九十]{1,3})"
+_FREQUENCY_RE = re.compile(
+    rf"^(?:原则上|至少|应当?|须)?(?:(?P<every>每个?)|一|1)?(?P<period>年度?|半年|季度|个?月|周|旬|[两二三]年)(?:内)?"
+    rf"(?P<count>(?(every)[\u4e00-\u9fff]{{0,6}}?|)(?:至少|不少于|不低于)?{_CN_COUNT}(?:次|轮|期|场|批)(?:以上)?)?"
+    r"(?:(?:开展|组织|报送|召开|调度|更新|通报|公布)(?:一次)?)?$"
+)
+_PERIOD_DAYS: dict[str, list[tuple[int, int]]] = {
+    "年": [(12, 0)], "年度": [(12, 0)], "半年": [(6, 0), (12, 0)], "季度": [(3, 0), (6, 0), (9, 0), (12, 0)],
+    "月": [(month, 0) for month in range(1, 13)], "个月": [(month, 0) for month in range(1, 13)],
+}
+
+
+def parse_frequency(text: str, plan_date: date | None = None) -> Deadline | None:
+    """A deadline written as how often (每年至少1次, 每半年报送一次, 每季度开展一次, 一年一次): recurring, due
+    at the end of the first period after the plan date (None when that cannot be told).
+
+    Only where a deadline is written (a 完成时限 label or column): inside a task's text "每年不少于2次" is a target.
+    """
+    plain = ascii_digits("".join(text.split())).strip(_EDGE)
+    m = _FREQUENCY_RE.match(plain)
+    if m is None or not (m["every"] or m["count"]):
+        return None  # "一季度", "半年": a time, not how often
+    due = _next_due(_PERIOD_DAYS.get(m["period"], []), plan_date)
+    return Deadline(due.isoformat() if due else None, " ".join(text.split()).strip(_EDGE), recurring=True)
+
+
 def is_status(text: str) -> bool:
     """A progress note written where a deadline belongs ("已通过常务会议审议", "视条件成熟情况")."""
     return bool(_STATUS_RE.match(text.strip()))
@@ -498,7 +524,7 @@ _HANT = (
     "寶專幣帥帳幫幹幾庫廟廠張彙徑徹恥悅惱愛憑懷戲掃掛採揚搖擁擬擾攤敗敵斂齋昇晉晝暫曉朮棄棟榮槍樂樞檔櫃歡殼毀漁濕濱災爐牆犧狀猶獎獻瑣瓊畝異疊癒盜"
     "盞県礦禦禪離穀積穫窩竊筍簽籌籃紛紡紹絡絞綱綫緒緝締緣縱繩纖罷羨習翹聖聞脈腳膚臨艙莊萬葉蓋蔣薦薩藍蟲衆術衹裡覓訴詐誇誘諒謄謹譽豎豬貓賀賈賊賠賢"
     "賣賤賴贈贏趙軒轄轉辭遞遜郵鄰醜釀鐵鑒鑑閃閒闆闊隸雖雞霧響頒頓頗頸駐騎驅驚骯鬆魚鮮鳳鹽麗點齒龜鏈傑劍孃塗壩嶺廈憂擠擺攔暈棲檯臺颱滅滬漲潛澆濃燒"
-    "燦爛犢獄瑤瘋瞭礙稈綿緩繳聰膠艦蘭虧蝦褲襯譴貸賑踴躍輛輪辯遙醞鈔銀銷鍋鎖鏡閘閣陰隣雲靂韻頂頃頌饋駁騙驟鬧鴻麼齣裏係衞訊誼鋪彥匯峯灣鄧窯燭蠶"
+    "燦爛犢獄瑤瘋瞭礙稈綿緩繳聰膠艦蘭虧蝦褲襯譴貸賑踴躍輛輪辯遙醞鈔銀銷鍋鎖鏡閘閣陰隣雲靂韻頂頃頌饋駁騙驟鬧鴻麼齣裏係衞訊誼鋪彥匯峯灣鄧窯燭蠶並"
 )
 _HANS = (
     "单责牵头负务时县区乡镇办会门厅处构机关团党国华开发业产环态资经济贸场监税计审统财卫体规划设运输农园医疗药学岁师军读议论证认识讲说请诺试询评调"
@@ -510,7 +536,7 @@ _HANS = (
     "宝专币帅帐帮干几库庙厂张汇径彻耻悦恼爱凭怀戏扫挂采扬摇拥拟扰摊败敌敛斋升晋昼暂晓术弃栋荣枪乐枢档柜欢壳毁渔湿滨灾炉墙牺状犹奖献琐琼亩异叠愈盗"
     "盏县矿御禅离谷积获窝窃笋签筹篮纷纺绍络绞纲线绪缉缔缘纵绳纤罢羡习翘圣闻脉脚肤临舱庄万叶盖蒋荐萨蓝虫众术只里觅诉诈夸诱谅誊谨誉竖猪猫贺贾贼赔贤"
     "卖贱赖赠赢赵轩辖转辞递逊邮邻丑酿铁鉴鉴闪闲板阔隶虽鸡雾响颁顿颇颈驻骑驱惊肮松鱼鲜凤盐丽点齿龟链杰剑娘涂坝岭厦忧挤摆拦晕栖台台台灭沪涨潜浇浓烧"
-    "灿烂犊狱瑶疯了碍秆绵缓缴聪胶舰兰亏虾裤衬谴贷赈踊跃辆轮辩遥酝钞银销锅锁镜闸阁阴邻云雳韵顶顷颂馈驳骗骤闹鸿么出里系卫讯谊铺彦汇峰湾邓窑烛蚕"
+    "灿烂犊狱瑶疯了碍秆绵缓缴聪胶舰兰亏虾裤衬谴贷赈踊跃辆轮辩遥酝钞银销锅锁镜闸阁阴邻云雳韵顶顷颂馈驳骗骤闹鸿么出里系卫讯谊铺彦汇峰湾邓窑烛蚕并"
 )
 _TO_SIMPLIFIED = str.maketrans(_HANT, _HANS)
 _HANT_SET = frozenset(_HANT)

@@ -34,9 +34,11 @@ _BRACKETED_LABEL_RE = re.compile(rf"[【\[〔]\s*({'|'.join(_ALL_LABELS)})\s*[�
 
 _ROLE_RE = re.compile(
     r"^(?:由)?(?P<names>.+?)(?:等(?:相关|有关)?(?:单位|部门)?)?"
-    r"(?:按职责分工|按照职责分工|按职责|根据职责|分别|共同|具体|各自)?(?:抓好|组织)?"
+    r"(?P<how>按职责分工|按照职责分工|按职责|根据职责|分别|共同|具体|各自)?(?:抓好|组织)?"
     r"(?P<role>牵头|负责|配合|协助|参与|落实|起草|承办)(?:抓总|负责|落实|实施|组织实施|推进)?$"
 )
+# "A、B按职责分工负责", "各镇分别负责落实": each does its own part, none answers for the whole task
+_EACH_OWN_PART = ("按职责分工", "按照职责分工", "按职责", "根据职责", "分别", "各自")
 _ROLE_KIND = {
     "牵头": "lead", "负责": "lead", "配合": "resp", "协助": "resp", "参与": "resp", "落实": "resp", "起草": "resp",
     "承办": "resp",
@@ -239,9 +241,14 @@ def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
             clause.labelled = True
             continue
         m = _ROLE_RE.match(group) if _ROLE_HINT.search(group) else None
-        roles.append((_ROLE_KIND[m["role"]], m["names"]) if m and m["names"].strip(_EDGE) else (None, group))
-        words.append(m["role"] if m and m["names"].strip(_EDGE) else "")
-    cooperating = any(role == "resp" for role, _ in roles)
+        if m and m["names"].strip(_EDGE):
+            own_part = m["how"] in _EACH_OWN_PART and m["role"] != "牵头"
+            roles.append(("resp" if own_part else _ROLE_KIND[m["role"]], m["names"]))
+            words.append("" if own_part else m["role"])
+        else:
+            roles.append((None, group))
+            words.append("")
+    cooperating = any(_ROLE_KIND.get(word) == "resp" for word in words)  # "B配合": the others lead
     clause.labelled = clause.labelled or any(role for role, _ in roles)
     led = False
     for index, (role, names) in enumerate(roles):

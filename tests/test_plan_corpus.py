@@ -169,3 +169,15 @@ def test_an_items_text_above_its_unit_line_stays_with_it():
     parsed = plan("p08_spaced_labels_pdf")
     assert parsed.tasks[0].text.endswith("确保行政执法行为规范。")
     assert [t.text for t in plan("p53_person_lines").tasks if "领导" in t.text] == []
+
+
+def test_deadlines_written_as_how_often_recur_and_are_not_called_unreadable():
+    parsed = plan("p107_frequency_deadlines")
+    assert [w.message for w in parsed.warnings if "完成时限" in w.message] == []
+    assert [t.notes[0] for t in parsed.tasks if t.notes] == [
+        "周期性时限：每年至少1次", "周期性时限：每半年报送一次", "周期性时限：每季度", "周期性时限：每年开展一次",
+        "周期性时限：一年一次", "周期性时限：每两年一次"]
+    assert [t.deadline for t in parsed.tasks] == [
+        "2023-12-31", "2023-06-30", "2023-03-31", "2023-12-31", "2023-11-30", "2023-12-31", None]
+    assert parsed.tasks[4].targets == ["每人每年不少于40学时"]  # in the text it is a target, not a deadline
+    assert any(g.startswith("6 项任务的完成时限是周期性的") for g in parsed.guesses)

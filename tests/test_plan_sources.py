@@ -27,6 +27,18 @@ SMALL_PLAN = """某县法治政府建设实施方案
 三、保障措施
 加强组织领导。
 """
+SMALL_PLAN_TRADITIONAL = """某縣法治政府建設實施方案
+一、總體要求
+堅持依法行政，加快建設法治政府。
+二、主要任務
+（一）依法全面履行政府職能
+1.深化行政審批制度改革。全面清理行政審批事項。（牽頭單位：縣編辦；責任單位：各鎮政府）
+2.推進政務公開，2018年底前完成。（牽頭單位：縣政府辦）
+（二）完善依法行政制度體系
+1.加強規範性文件管理，報備率達100%。（責任單位：縣司法局、縣政府各部門）
+三、保障措施
+加強組織領導。
+"""
 
 
 def summary(path: Path) -> list[tuple]:
@@ -42,6 +54,30 @@ def test_the_same_plan_in_every_encoding_gives_the_same_tasks(tmp_path, encoding
     path.write_bytes(SMALL_PLAN.encode(encoding))
     assert summary(path) == summary(reference)
     assert [task[0] for task in summary(path)] == ["1.1", "1.2", "2.1"]
+
+
+def test_a_big5_plan_is_read_as_big5_not_as_gbk_and_the_warnings_say_so(tmp_path):
+    # traditional characters in Big5, as a Hong Kong/Taiwan copy or an old system saves them; GB18030 decodes
+    # these bytes without an error too, into nonsense
+    traditional = SMALL_PLAN_TRADITIONAL
+    reference = tmp_path / "reference.txt"
+    reference.write_text(SMALL_PLAN, encoding="utf-8")
+    for encoding in ("big5", "cp950"):
+        path = tmp_path / f"方案-{encoding}.txt"
+        path.write_bytes(traditional.encode(encoding))
+        assert summary(path) == summary(reference)
+        assert [str(w) for w in parse_plan(path).warnings][:1] == [
+            "全文：文件编码为 Big5（不是 UTF-8），已按 Big5 读取；如有乱码，请另存为 UTF-8 后重新导入"]
+
+
+@pytest.mark.parametrize(("encoding", "named"), [("utf-8", None), ("utf-8-sig", None), ("gbk", "GBK/GB18030"),
+                                                ("utf-16", "UTF-16")])
+def test_the_warnings_name_the_encoding_when_it_is_not_utf8(tmp_path, encoding, named):
+    path = tmp_path / "plan.txt"
+    path.write_bytes(SMALL_PLAN.encode(encoding))
+    said = [w.message for w in parse_plan(path).warnings if "文件编码" in w.message]
+    assert said == ([f"文件编码为 {named}（不是 UTF-8），已按 {named} 读取；如有乱码，请另存为 UTF-8 后重新导入"]
+                    if named else [])
 
 
 def test_a_few_damaged_bytes_do_not_turn_utf8_into_gbk_mojibake(tmp_path):

@@ -14,6 +14,7 @@ from reporting.plan_terms import (
     find_targets,
     normalise_deadline,
     parse_deadline,
+    parse_frequency,
     take_text_deadline,
 )
 
@@ -56,6 +57,30 @@ def test_recurring_deadline_is_the_first_due_after_the_plan_date():
     assert found is not None and found.recurring and found.value == "2018-01-31"
     assert parse_deadline("每年1月底前", date(2017, 1, 10)).value == "2017-01-31"
     assert parse_deadline("每季度末", date(2017, 3, 22)).value == "2017-03-31"
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [
+        ("每年至少1次", "2023-12-31"), ("每半年报送一次", "2023-06-30"), ("半年一次", "2023-06-30"),
+        ("每季度开展一次", "2023-03-31"), ("一年一次", "2023-12-31"), ("每月调度一次", "2023-03-31"),
+        ("每年开展不少于2次", "2023-12-31"), ("原则上每年一次", "2023-12-31"), ("每两年一次", None), ("每周", None),
+    ],
+)
+def test_a_deadline_written_as_how_often_recurs(written, value):
+    found = parse_frequency(written, date(2023, 3, 15))
+    assert found is not None and found.recurring and found.value == value and found.written == written
+    assert parse_frequency(written) is not None and parse_frequency(written).value is None
+
+
+@pytest.mark.parametrize("text", ["一季度", "半年", "年度", "上半年", "每年1月底前", "2023年", "县司法局"])
+def test_what_is_not_how_often(text):
+    assert parse_frequency(text, date(2023, 3, 15)) is None
+
+
+def test_how_often_inside_a_task_text_is_a_target_not_a_deadline():
+    found = take_text_deadline("组织领导干部集中学法，每年不少于4次。")
+    assert found.deadline is None and found.text == "组织领导干部集中学法，每年不少于4次。"
 
 
 def test_recurring_deadline_without_a_plan_date_is_none():

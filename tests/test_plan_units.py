@@ -211,3 +211,25 @@ def test_units_a_task_begins_with_before_a_colon():
     assert leading_units("县司法局、县财政局：年内完成经费保障。") == (["县司法局", "县财政局"], "年内完成经费保障。")
     assert leading_units("工作目标：按期办结率100%。") is None
     assert leading_units("牵头单位：县司法局") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "lead", "responsible"),
+    [
+        # each does its own part (DOMAIN: 责任单位), none answers for the whole task
+        ("推进公平竞争审查。县市场监管局、县发改局按职责分工负责。", [], ["县市场监管局", "县发改局"]),
+        ("清理规范性文件。（县司法局、县政务服务中心按职责分工负责）", [], ["县司法局", "县政务服务中心"]),
+        ("开展专项检查。（各乡镇人民政府分别负责落实）", [], ["各乡镇人民政府"]),
+        ("开展专项检查。（县公安局、县交通运输局各自负责）", [], ["县公安局", "县交通运输局"]),
+        ("开展专项检查。（各乡镇按照职责分工抓好落实）", [], ["各乡镇"]),
+        # with a lead, or a label, as before
+        ("推进改革。（县发改局牵头，各乡镇按职责分工负责）", ["县发改局"], ["各乡镇"]),
+        ("严格审核。（责任单位：县司法局；各乡镇分别负责落实）", [], ["县司法局", "各乡镇"]),
+        # jointly, or alone: they answer for the task
+        ("深入学习。由县委宣传部、县司法局共同负责。", ["县委宣传部", "县司法局"], []),
+        ("全面落实权责清单制度。县委编办负责。", ["县委编办"], []),
+        ("推进改革。（县发改局、县财政局分别牵头）", ["县发改局", "县财政局"], []),
+    ],
+)
+def test_units_that_each_do_their_own_part_are_responsible_not_lead(text, lead, responsible):
+    assert units(text)[1:3] == (lead, responsible)

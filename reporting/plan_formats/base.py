@@ -28,6 +28,14 @@ class SourceLine:
     table: int | None = None  # which table of the document the row belongs to
 
 
+class SourceLines(list[SourceLine]):
+    """A plan's lines, and what reading them decided that the coordinator should know (the encoding)."""
+
+    def __init__(self, lines: list[SourceLine] | None = None, notes: list[str] | None = None) -> None:
+        super().__init__(lines or [])
+        self.notes: list[str] = list(notes or [])
+
+
 # Header synonyms of a breakdown table (任务分解表), in the order they are tried.
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "id": ("序号", "任务编号", "编号"),
