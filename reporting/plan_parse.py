@@ -32,6 +32,8 @@ from .plan_terms import (
 )
 from .plan_units import (
     UnitClause,
+    footnote_meanings,
+    footnoted_roles,
     full_unit_name,
     leading_units,
     looks_like_unit,
@@ -71,11 +73,13 @@ _TABLE_KINDS = {
 
 @dataclass(frozen=True)
 class _When:
-    """What undated deadlines are read against: the plan's date and its year (and where the year was read)."""
+    """What undated deadlines are read against: the plan's date and its year (and where the year was read);
+    and what the plan's footnote marks on unit names mean ("*为牵头单位": {"*": "lead"})."""
 
     plan_date: date | None
     year: int | None = None
     year_from: str = ""
+    marks: dict[str, str] = field(default_factory=dict)
 
 
 def parse_plan(
@@ -126,7 +130,8 @@ def _parse(
     root = build_outline(cleaned)
     title = _title(cleaned, root, source)
     year = find_plan_year(title, cleaned, plan_date)
-    when = _When(plan_date, *year) if year else _When(plan_date)
+    marks = footnote_meanings([line.text for line in lines])
+    when = _When(plan_date, *year, marks=marks) if year else _When(plan_date, marks=marks)
     warnings: list[PlanWarning] = []
     rows = [row for table in tables for row in table]
     if rows and not sections:
@@ -163,6 +168,7 @@ _GUESS_NOTES = (
     ("是一段时间", "项任务的完成时限写的是一段时间，取其结束"),
     ("只写了年份", "项任务的完成时限只写了年份，取该年年底"),
     ("责任单位继承自上级", "项任务的责任单位取自上级标题"),
+    ("按方案中的说明记为", "项任务的单位名称带注释符号（如“县司法局*”），已去掉，按方案中的说明定为牵头或责任单位"),
     ("周期性时限：", "项任务的完成时限是周期性的（如“每季度”“每年至少1次”），取方案日期后的第一个到期日，原文写入备注"),
 )
 
@@ -691,8 +697,11 @@ def _make_task(
         lead, responsible = list(given.lead), list(given.responsible)
     else:
         lead, responsible = _names(clauses, "lead"), _names(clauses, "resp")
+    lead, responsible, marked = footnoted_roles(lead, responsible, when.marks)
     task = Task(id="", text=text, path=list(path), lead=lead, responsible=responsible, line=line)
     task.notes += [f"责任单位取自句末「{c.sentence}」" for c in clauses if c.sentence and c.has_units][:1]
+    if marked:
+        _note_marks(task, marked, when.marks)
     if not task.units and (subject := subject_units(text)):
         task.lead = subject[0]
         task.notes.append(f"责任单位取自句末「{subject[1].rstrip('。；;！!')}」")
@@ -721,6 +730,22 @@ def _make_task(
     task.targets = find_targets(task.text)
     task.score = given.score if given else None
     return task, bool(deadline and deadline.recurring)
+
+
+_ROLE_WORDS = {"lead": "牵头单位", "resp": "责任（配合）单位"}
+
+
+def _note_marks(task: Task, marked: list[tuple[str, str]], meanings: dict[str, str]) -> None:
+    """Footnote marks taken off unit names: placed as the plan's note on them says, else a warning."""
+    explained = [(name, mark) for name, mark in marked if mark in meanings]
+    for mark in dict.fromkeys(mark for _, mark in explained):
+        names = "、".join(name for name, m in explained if m == mark)
+        task.notes.append(f"单位名称「{names}」中的注释符号「{mark}」已去掉，按方案中的说明记为{_ROLE_WORDS[meanings[mark]]}")
+    unexplained = [(name, mark) for name, mark in marked if mark not in meanings]
+    if unexplained:
+        names = "、".join(name for name, _ in unexplained)
+        marks = "".join(dict.fromkeys(mark for _, mark in unexplained))
+        task.warnings.append(f"单位名称「{names}」带注释符号「{marks}」，已去掉；方案中未找到这个符号的说明，请核对牵头/责任单位")
 
 
 def _read_phrase(task: Task, phrase: str, when: _When) -> Deadline | None:

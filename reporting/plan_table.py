@@ -15,6 +15,7 @@ from .plan_units import (
     marked_roles,
     parse_clause_body,
     split_unit_names,
+    unit_line,
 )
 
 _SKIP_ROW_RE = re.compile(r"^(?:抄送|抄报|印发|联系人|联系电话|附件)")
@@ -161,6 +162,9 @@ def _join(row: TableRow, rest: TableRow) -> None:
     row.text += rest.text
 
 
+_ROLE_WORDS_RE = re.compile(r"牵头|负责|配合|协助|参与")
+
+
 def _unit_columns(lead_cell: str, resp_cell: str) -> tuple[list[str], list[str]]:
     """Units of a row; a cell may say itself who leads (`牵头：市委依法治市办` / `配合：市司法局`)."""
     lead: list[str] = []
@@ -169,6 +173,10 @@ def _unit_columns(lead_cell: str, resp_cell: str) -> tuple[list[str], list[str]]
         labelled = LABEL_RE.search(text) or re.search(r"(?:牵头|配合|协助)\s*[:：]", text)
         clause = parse_clause_body(re.sub(r"(牵头|配合|协助)\s*[:：]", r"\1单位：", text).replace("\n", "；")) \
             if labelled else None
+        if clause is None and _ROLE_WORDS_RE.search(text):
+            clause = unit_line(text.replace("\n", "、"))  # "县司法局牵头，各乡镇配合", "A、B按职责分工负责"
+            if clause is not None and role == "resp" and not clause.responsible:
+                clause.lead, clause.responsible = [], clause.lead  # "A负责" in a 责任单位 column: the column decides
         if clause is not None and clause.has_units:
             lead += clause.lead
             responsible += clause.responsible

@@ -98,9 +98,63 @@ def split_top(text: str, separators: str) -> list[str]:
     return parts
 
 
+_MARKS = "*＊※#＃△▲★☆"
+_FOOTNOTE_RE = re.compile(
+    rf"^(?:[(（\[【]\s*(?P<before_in>[{_MARKS}])\s*[)）\]】]|(?P<before>[{_MARKS}]))?\s*(?P<name>.+?)\s*"
+    rf"(?:[(（\[【]\s*(?P<after_in>[{_MARKS}])\s*[)）\]】]|(?P<after>[{_MARKS}]))?$"
+)
+_SAME_MARK = str.maketrans("＊＃", "*#")
+
+
+def footnote_mark(name: str) -> tuple[str, str | None]:
+    """`县司法局*`, `县财政局（*）`, `★县司法局`: the name without its footnote mark, and the mark (None if none)."""
+    if not any(ch in _MARKS for ch in name):
+        return name, None
+    m = _FOOTNOTE_RE.match(name.strip())
+    if m is None:
+        return name, None
+    mark = m["before_in"] or m["before"] or m["after_in"] or m["after"]
+    return (m["name"], mark.translate(_SAME_MARK)) if mark and m["name"] else (name, None)
+
+
+_MARK_MEANING_RE = re.compile(
+    rf"(?:带|标有?|标注有?|加注?|注有|有)?\s*[“\"「『]?\s*(?P<mark>[{_MARKS}])\s*[”\"」』]?\s*(?:号|标记|标志|符号)?\s*"
+    r"(?:的|者)?\s*(?:单位|部门)?\s*(?:为|是|表示|系|即为|代表)\s*(?P<role>牵头|主办|主责|责任|配合|协办|参与)(?:单位|部门)?"
+)
+
+
+def footnote_meanings(texts: list[str]) -> dict[str, str]:
+    """What the plan says its marks mean ("注：*为牵头单位", "标★的为配合单位"): mark → "lead" or "resp"."""
+    meanings: dict[str, str] = {}
+    for text in texts:
+        if not any(ch in _MARKS for ch in text) or len(text) > 200:
+            continue
+        for m in _MARK_MEANING_RE.finditer(text):
+            mark = m["mark"].translate(_SAME_MARK)
+            meanings.setdefault(mark, "lead" if m["role"] in ("牵头", "主办", "主责") else "resp")
+    return meanings
+
+
+def footnoted_roles(
+    lead: list[str], responsible: list[str], meanings: dict[str, str]
+) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """Names without their footnote marks, each placed where the plan's note on its mark says (else where it
+    was written); and the (name as written, mark) of every marked name."""
+    placed: dict[str, list[str]] = {"lead": [], "resp": []}
+    marked: list[tuple[str, str]] = []
+    for given, names in (("lead", lead), ("resp", responsible)):
+        for name in names:
+            bare, mark = footnote_mark(name)
+            if mark:
+                marked.append((name, mark))
+            placed[meanings.get(mark, given) if mark else given].append(bare)
+    leads = list(dict.fromkeys(placed["lead"]))
+    return leads, [n for n in dict.fromkeys(placed["resp"]) if n not in leads], marked
+
+
 def looks_like_unit(name: str) -> bool:
     """县编办, 各镇政府, 市人社局(公务员局), 各乡镇(街道): a name ending the way unit names end."""
-    base = re.sub(r"[(（][^()（）]*[)）]$", "", name)
+    base = re.sub(r"[(（][^()（）]*[)）]$", "", footnote_mark(name)[0])
     if not 2 <= len(base) <= 30 or _NOT_A_NAME_RE.search(base):
         return False
     return bool(_UNIT_END_RE.search(base) or _EACH_PLACE_RE.match(base))

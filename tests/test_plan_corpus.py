@@ -181,3 +181,21 @@ def test_deadlines_written_as_how_often_recur_and_are_not_called_unreadable():
         "2023-12-31", "2023-06-30", "2023-03-31", "2023-12-31", "2023-11-30", "2023-12-31", None]
     assert parsed.tasks[4].targets == ["每人每年不少于40学时"]  # in the text it is a target, not a deadline
     assert any(g.startswith("6 项任务的完成时限是周期性的") for g in parsed.guesses)
+
+
+def test_footnote_marks_leave_unit_names_and_the_plans_note_on_them_decides_the_lead(tmp_path):
+    parsed = parse_plan(build(PLANS / "p110_docx_footnote_marks.docx.tsv", tmp_path))
+    assert [(t.lead, t.responsible) for t in parsed.tasks][:3] == [
+        (["县政府办公室"], ["县司法局"]), (["县司法局"], ["县直各行政执法部门"]), (["县司法局"], ["县直各部门"])]
+    assert "单位名称「县政府办公室*」中的注释符号「*」已去掉，按方案中的说明记为牵头单位" in parsed.tasks[0].notes
+    assert parsed.tasks[3].responsible == ["县司法局", "县政务服务中心"]  # "…按职责分工负责" in a cell
+    assert parsed.warnings == []
+
+
+def test_footnote_marks_the_plan_does_not_explain_are_taken_off_with_a_warning():
+    parsed = plan("p111_footnote_marks_unexplained")
+    names = {name for t in parsed.tasks for name in t.units}
+    assert names == {"镇党政办", "镇司法所", "镇财政所", "各村（社区）", "镇综合行政执法队"}
+    said = [w.message for w in parsed.warnings]
+    assert len(said) == 4 and all("带注释符号" in m and "未找到这个符号的说明" in m for m in said)
+    assert "「镇党政办★、镇财政所※」带注释符号「★※」" in said[0]

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from reporting.plan_units import looks_like_unit, split_unit_clause, split_unit_names, unit_line
+from reporting.plan_units import (
+    footnote_mark,
+    footnote_meanings,
+    footnoted_roles,
+    looks_like_unit,
+    split_unit_clause,
+    split_unit_names,
+    unit_line,
+)
 
 
 def units(text: str) -> tuple[str, list[str], list[str], str | None]:
@@ -233,3 +241,31 @@ def test_units_a_task_begins_with_before_a_colon():
 )
 def test_units_that_each_do_their_own_part_are_responsible_not_lead(text, lead, responsible):
     assert units(text)[1:3] == (lead, responsible)
+
+
+@pytest.mark.parametrize(
+    ("written", "name", "mark"),
+    [
+        ("县司法局*", "县司法局", "*"), ("县财政局（*）", "县财政局", "*"), ("县司法局＊", "县司法局", "*"),
+        ("县财政局(★)", "县财政局", "★"), ("★县司法局", "县司法局", "★"), ("各村（社区）#", "各村（社区）", "#"),
+        ("县司法局", "县司法局", None), ("市人社局(公务员局)", "市人社局(公务员局)", None), ("*", "*", None),
+    ],
+)
+def test_footnote_marks_leave_unit_names(written, name, mark):
+    assert footnote_mark(written) == (name, mark)
+    assert looks_like_unit(written) == looks_like_unit(name)
+
+
+def test_what_a_plan_says_its_marks_mean():
+    assert footnote_meanings(["注：*为牵头单位。", "标★的为配合单位", "带“※”号的单位为牵头单位", "共5个*号"]) == {
+        "*": "lead", "★": "resp", "※": "lead"}
+    assert footnote_meanings(["注：责任单位中标注＊的为牵头单位"]) == {"*": "lead"}
+    assert footnote_meanings(["1.开展评查。（责任单位：县司法局*）"]) == {}
+
+
+def test_marked_names_go_where_the_note_says_else_where_they_were_written():
+    lead, responsible, marked = footnoted_roles([], ["县司法局*", "县财政局（*）", "县审计局"], {"*": "lead"})
+    assert (lead, responsible) == (["县司法局", "县财政局"], ["县审计局"])
+    assert marked == [("县司法局*", "*"), ("县财政局（*）", "*")]
+    assert footnoted_roles(["县司法局★"], ["县财政局"], {})[:2] == (["县司法局"], ["县财政局"])
+    assert units("开展评查。（县司法局*、县财政局）")[1:3] == ([], ["县司法局*", "县财政局"])  # a clause all the same
