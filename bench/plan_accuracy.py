@@ -218,9 +218,9 @@ def corpus_scores(folder: Path) -> list[Score]:
             name = answers_path.name.removesuffix(".answers.txt")
             if name == "seeds":
                 continue
-            plain = CORPUS / f"{name}.txt"
+            kept = [p for p in CORPUS.glob(f"{name}.*") if not p.name.endswith((".answers.txt", ".tsv"))]
             tables = sorted(CORPUS.glob(f"{name}.*.tsv"))
-            path = plain if plain.exists() else build(tables[0], Path(temp))
+            path = kept[0] if kept else build(tables[0], Path(temp))
             plan, _ = parse_or_empty(path)
             scores.append(score_plan(path.name, plan.tasks if plan else [], read_answers(answers_path)))
     return scores

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import PlanError
-from .plan_formats import excel, office, text, word
+from .plan_formats import excel, mhtml, office, text, word
 from .plan_formats.base import (
     DOCX_SUFFIXES,
     HEADER_SCAN_ROWS,
@@ -41,6 +41,7 @@ Read = Callable[[Path], list[SourceLine]]
 PLAN_FORMATS: list[tuple[Detect, Read]] = [
     (word.detect, word.read),  # .docx: a zip holding word/document.xml
     (excel.detect, excel.read),  # .xlsx: a zip holding xl/workbook.xml
+    (mhtml.detect, mhtml.read),  # a web archive (.mht, often renamed .doc): its page through LibreOffice
     (office.detect, office.read),  # .doc/.wps (or RTF/HTML named so): converted to .docx by LibreOffice
     (text.detect, text.read),  # .txt in UTF-8, GBK/GB18030, UTF-16, Big5
 ]
@@ -100,4 +101,4 @@ def _refusal(path: Path, head: bytes) -> PlanError:
         return PlanError(f"这个 {suffix} 文件不是 Word/WPS 文档（可能是网页存档等改了扩展名的文件）；"
                          "请用 Word/WPS 打开后另存为 .docx 再导入", file=path)
     kind = path.suffix or "无扩展名"
-    return PlanError(f"不支持的文件类型「{kind}」：请提供 .txt、.docx、.xlsx 或 .doc/.wps 文件", file=path)
+    return PlanError(f"不支持的文件类型「{kind}」：请提供 .txt、.docx、.xlsx、.doc/.wps 或 .mht 文件", file=path)

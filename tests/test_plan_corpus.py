@@ -28,7 +28,8 @@ def scores():
 def test_the_corpus_holds_every_form(scores):
     names = {s.name for s in scores}
     assert len([n for n in names if not n.startswith("seed")]) >= 30
-    assert {"p25_docx_table.docx", "p26_xlsx_table.xlsx", "p72_doc_label_lines.doc", "p93_doc_town_table.doc"} <= names
+    assert {"p25_docx_table.docx", "p26_xlsx_table.xlsx", "p72_doc_label_lines.doc", "p93_doc_town_table.doc",
+            "p108_web_archive_named_doc.doc", "p109_web_archive_chrome.mhtml"} <= names
 
 
 def test_recall_precision_and_unit_f1_over_corpus_and_seeds(scores):

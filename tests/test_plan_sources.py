@@ -397,3 +397,85 @@ def test_a_damaged_doc_is_a_message_not_a_traceback(tmp_path, soffice):
     path = tmp_path / "方案.doc"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)
     expect_error(path, "另存为 .docx")
+
+
+def _web_archive(path: Path, html: str, charset: str, transfer: str, *, declared: str | None = None,
+                 meta: str | None = None) -> Path:
+    """A web archive as Word ("单个文件网页") or a browser saves it: MIME headers, the page in `charset`,
+    quoted-printable or base64; the part header names `declared` (default: the charset), the page's <meta> `meta`."""
+    import base64
+    import quopri
+
+    data = html.replace("<head>", f"<head><meta charset='{meta}'>" if meta else "<head>").encode(charset)
+    body = quopri.encodestring(data).decode("ascii") if transfer == "quoted-printable" else \
+        base64.encodebytes(data).decode("ascii")
+    boundary = "----=_NextPart_01D9.TEST"
+    charset_param = f'; charset="{declared or charset}"' if declared != "" else ""
+    path.write_bytes((
+        f'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="{boundary}"\r\n\r\n'
+        f"This document is a Single File Web Page, also known as a Web Archive file.\r\n\r\n--{boundary}\r\n"
+        f"Content-Location: file:///C:/X/plan.htm\r\nContent-Transfer-Encoding: {transfer}\r\n"
+        f"Content-Type: text/html{charset_param}\r\n\r\n{body}\r\n--{boundary}\r\n"
+        "Content-Location: file:///C:/X/plan.files/image001.png\r\nContent-Transfer-Encoding: base64\r\n"
+        f"Content-Type: image/png\r\n\r\niVBORw0KGgo=\r\n--{boundary}--\r\n"
+    ).encode("ascii"))
+    return path
+
+
+_PAGE = ("<html><head><title>某县2024年工作要点</title><style>p {color: red}</style>"
+         "<script>var x = '1.统计访问量（牵头单位：县网信办）';</script></head><body>"
+         "<img src='https://www.example.gov.cn/banner.png'><p>某县2024年法治政府建设工作要点</p>"
+         "<p>为推进依法行政，现将重点工作分解如下。</p>"
+         "<table border=1><tr><td>序号</td><td>工作任务</td><td>牵头单位</td><td>责任单位</td><td>完成时限</td></tr>"
+         "<tr><td>1</td><td>开展行政执法案卷评查</td><td>县司法局</td><td>县直各部门</td><td>2024年6月底前</td></tr>"
+         "<tr><td>2</td><td>编制重大行政决策事项目录</td><td>县政府办</td><td>县司法局<br>县发改局</td>"
+         "<td>2024年3月底前</td></tr></table></body></html>")
+_PAGE_HANT = ("<html><head><title>某縣2024年工作要點</title></head><body><p>某縣2024年法治政府建設工作要點</p>"
+              "<p>為推進依法行政，現將重點工作分解如下。</p>"
+              "<table border=1><tr><td>序號</td><td>工作任務</td><td>牽頭單位</td><td>責任單位</td>"
+              "<td>完成時限</td></tr>"
+              "<tr><td>1</td><td>開展行政執法案卷評查</td><td>縣司法局</td><td>縣直各部門</td><td>2024年6月底前</td></tr>"
+              "<tr><td>2</td><td>編制重大行政決策事項目錄</td><td>縣政府辦</td><td>縣司法局<br>縣發改局</td>"
+              "<td>2024年3月底前</td></tr></table></body></html>")
+_PAGE_TASKS = [(["县司法局"], ["县直各部门"], "2024-06-30"), (["县政府办"], ["县司法局", "县发改局"], "2024-03-31")]
+
+
+@pytest.mark.parametrize(
+    ("name", "charset", "transfer", "declared", "meta"),
+    [
+        ("方案.mht", "gb2312", "quoted-printable", None, None),  # Word's own, in the charset of a Chinese Windows
+        ("方案.doc", "gbk", "quoted-printable", "gb2312", "gb2312"),  # renamed .doc; GBK characters labelled gb2312
+        ("方案.mhtml", "utf-8", "base64", None, None),
+        ("方案.doc", "big5", "quoted-printable", None, None),  # a traditional page from Hong Kong or Taiwan
+        ("方案.doc", "gb18030", "base64", "", "gb2312"),  # no charset in the part header: the page's <meta>
+        ("方案.doc", "utf-8", "quoted-printable", "utf-8", "gb2312"),  # the part header wins over a stale <meta>
+    ],
+)
+def test_a_web_archive_is_read_like_a_web_page_doc(tmp_path, soffice, name, charset, transfer, declared, meta):
+    html = _PAGE_HANT if charset == "big5" else _PAGE
+    path = _web_archive(tmp_path / name, html, charset, transfer, declared=declared, meta=meta)
+    plan = parse_plan(path)
+    assert [(t.lead, t.responsible, t.deadline) for t in plan.tasks] == _PAGE_TASKS
+    assert plan.title == "某县2024年法治政府建设工作要点"
+    assert not any("网信办" in unit for t in plan.tasks for unit in t.units)  # the script is not read
+
+
+def test_the_html_taken_out_of_a_web_archive(tmp_path):
+    from reporting.plan_formats.mhtml import page_html
+
+    path = _web_archive(tmp_path / "方案.doc", _PAGE, "gbk", "quoted-printable", declared="gb2312", meta="gb2312")
+    html = page_html(path)
+    assert "开展行政执法案卷评查" in html and "县直各部门" in html and "<script" not in html and "<img" not in html
+    assert html.count("charset") == 1 and 'charset=utf-8"' in html  # the page is handed on as UTF-8
+
+
+def test_a_web_archive_without_libreoffice_or_without_a_page_says_what_to_do(tmp_path, monkeypatch):
+    from reporting.plan_formats import office
+
+    monkeypatch.setattr(office, "soffice", lambda: None)
+    path = _web_archive(tmp_path / "方案.doc", _PAGE, "utf-8", "base64")
+    expect_error(path, "网页存档", "需要 LibreOffice 才能读取", "另存为 .docx")
+    empty = tmp_path / "空.mht"
+    empty.write_bytes(b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="b"\r\n\r\n--b\r\n'
+                      b"Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n")
+    expect_error(empty, "没有网页正文", "另存为 .docx")

@@ -39,7 +39,7 @@ def plan_group() -> None:
 @handles_errors
 def import_command(ws: Workspace, plan_file: Path, default_deadline: str | None, sections: tuple[str, ...],
                    force: bool) -> None:
-    """把实施方案（.txt/.docx/.xlsx，装有 LibreOffice 时也可 .doc/.wps）导入为任务分解表.xlsx，并起草单位名册.xlsx。"""
+    """把实施方案（.txt/.docx/.xlsx，有 LibreOffice 时也可 .doc/.wps/.mht）导入为任务分解表.xlsx，起草单位名册.xlsx。"""
     result = import_plan(ws, plan_file, default_deadline=default_deadline, sections=list(sections) or None,
                          force=force)
     plan = result.plan
