@@ -336,11 +336,11 @@ def test_a_200000_line_file_is_refused_quickly(tmp_path):
 
 
 def test_the_formats_are_a_registry_of_detect_and_read():
-    from reporting.plan_formats import excel, office, text, word
+    from reporting.plan_formats import excel, mhtml, office, text, word
     from reporting.plan_sources import PLAN_FORMATS
 
-    assert [(word.detect, word.read), (excel.detect, excel.read), (office.detect, office.read),
-                            (text.detect, text.read)] == PLAN_FORMATS
+    assert [(word.detect, word.read), (excel.detect, excel.read), (mhtml.detect, mhtml.read),
+            (office.detect, office.read), (text.detect, text.read)] == PLAN_FORMATS
 
 
 def test_a_doc_plan_is_read_through_libreoffice(tmp_path, soffice):
