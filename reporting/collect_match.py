@@ -11,11 +11,12 @@ import json
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import repeat
+from operator import attrgetter, itemgetter
 from pathlib import PurePosixPath
 from typing import cast
 
@@ -171,6 +172,11 @@ class RoundInfo:
             return True
         self._as_sent[task_id] = text
         return False
+
+    def all_as_sent(self, task_ids: list[str], texts: list[str]) -> bool:
+        """Whether each task's text is the one text_changed last found as sent (the usual return's, once a return
+        with the same texts was read): then no row's text changed, told without a step per row."""
+        return list(map(self._as_sent.get, task_ids)) == texts
 
     def late(self, as_of: date) -> list[str]:
         """The tasks, in ledger order, whose deadline has passed by `as_of` (vocabulary.is_overdue)."""
@@ -356,7 +362,13 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
     percent_possible = data.book.may_have_percent()
     tasks, text_changed, append = info.tasks, info.text_changed, rows.append  # asked of every row
     # the usual rows' results, told for all rows at once (plain_rows); only taken for a row without formula problems
-    told = repeat(None) if percent_possible else iter(plain_rows([row.raw for row in data.rows], has_attachments))
+    told: Iterable[tuple[tuple[object, ...], bool] | None] = repeat(None)
+    if not percent_possible:
+        told = plain_rows([row.raw for row in data.rows], has_attachments)
+        if _all_usual(data, info, mine, told):  # what the loop below would find, told column by column
+            every = cast("list[tuple]", told)
+            rows = list(zip(data.rows, map(_FIRST, every), repeat(True), map(_SECOND, every)))
+            told = ()  # nothing left for the loop
     for row, usual in zip(data.rows, told, strict=False):  # told: as many as rows, or endless Nones
         task_id = row.task_id
         if task_id in seen:
@@ -387,13 +399,32 @@ def check_return(data: ReturnData, found: Recognition, *, has_attachments: bool)
             append((row, result.normalized, result.accepted, result.plain and not row.formula))
         if row.task_text and text_changed(task_id, row.task_text):
             problems.append(_text_changed(data, row))
-    answered = {r.task_id for r, *_ in rows}
+    answered = set(map(_TASK_ID, map(_FIRST, rows)))
     missing = [t for t in info.tasks if t in mine and t not in answered and t not in _errored(problems)]
     problems += [return_problem("row.missing", t) for t in missing]
     problems += _overdue(info, mine, rows, found.round.due)
     for problem in problems:
         problem.sheet = problem.sheet or (data.sheet if problem.cell else None)
     return CheckedReturn(rows, problems, missing)
+
+
+def _all_usual(data: ReturnData, info: RoundInfo, mine: dict[str, str],
+               told: list[tuple[tuple[object, ...], bool] | None]) -> bool:
+    """Whether check_return's loop would take every row as plain_rows told it, with no problem: each row told,
+    without a formula (nor a formula problem), its task one of the unit's own, once, and its task text one
+    found as sent before (RoundInfo.all_as_sent). Asked column by column: a return of the usual kind is then
+    checked without a step per row; any other goes through the loop."""
+    rows = data.rows
+    if not rows or not all(told) or any(map(_FORMULA, rows)) or any(map(_ISSUES, rows)):
+        return False
+    ids = [row.task_id for row in rows]
+    unique = set(ids)
+    return (len(unique) == len(ids) and unique <= mine.keys() and unique <= info.tasks.keys()
+            and info.all_as_sent(ids, [row.task_text for row in rows]))
+
+
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
+_FORMULA, _ISSUES, _TASK_ID = attrgetter("formula"), attrgetter("issues"), attrgetter("task_id")
 
 
 def _check_row(data: ReturnData, row: LedgerRow, has_attachments: bool, percent_possible: bool) -> RowResult:

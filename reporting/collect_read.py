@@ -22,6 +22,7 @@ from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import repeat
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, cast
 
@@ -33,7 +34,7 @@ from .evidence import claim_needs_file
 from .fileio import TEMP_PREFIX, atomic_path, write_bytes_atomic
 from .isolation import TIMED_OUT, Crash, Limits, isolated_map
 from .pool import worker_count
-from .quotes import answer_notes
+from .quotes import answer_notes_columns
 from .readers.archive import Member
 from .readers.base import column_letter
 from .readers.returned_workbook import ReturnData, read_return
@@ -604,19 +605,23 @@ def _prepare(piece: ReadPiece, data: ReturnData, found: Recognition, checked: Ch
 def _rows(data: ReturnData, checked: CheckedReturn) -> tuple[list[tuple], list[tuple], list[str]]:
     """answers rows (the raw cells inside, see cells.py) and the other cells read (联络员信息), each without
     the submission id that leads it in the table; the accepted rows' tasks whose claim needs a file
-    (evidence.claim_needs_file), in the same pass."""
-    sheet = data.sheet
-    answers: list[tuple] = []
-    claims: list[str] = []
-    append = answers.append
-    for row, normalized, accepted, plain in checked.rows:
-        append((row.task_id, int(accepted), *normalized, sheet, row.row + 1,
-                None if plain else encode_raw(row.raw, normalized, row.formula, FILL_COLUMNS),
-                *answer_notes(normalized[_MEASURES], normalized[_TARGET], normalized[_PROBLEMS], normalized[_PLANS])))
-        if accepted and claim_needs_file(normalized[_STATUS], normalized[_MODE]):
-            claims.append(row.task_id)
+    (evidence.claim_needs_file). Made a column at a time: the rows' normalised values as columns, their notes
+    (quotes.answer_notes_columns) too, then zipped into rows."""
     others = [(None, name, SHEET_LIAISON, data.liaison_cells[name], value, "text", value, OK, "")
               for name, value in data.liaison.items()]
+    if not checked.rows:
+        return [], others, []
+    ledger, normalized, accepted, plain = zip(*checked.rows, strict=True)
+    columns = tuple(zip(*normalized, strict=True))  # FILL_COLUMNS order
+    task_ids = [row.task_id for row in ledger]
+    raws = repeat(None) if all(plain) else [
+        None if as_typed else encode_raw(row.raw, values, row.formula, FILL_COLUMNS)
+        for row, values, as_typed in zip(ledger, normalized, plain, strict=True)]
+    notes = answer_notes_columns(columns[_MEASURES], columns[_TARGET], columns[_PROBLEMS], columns[_PLANS])
+    answers = list(zip(task_ids, map(int, accepted), *columns, repeat(data.sheet), [row.row + 1 for row in ledger],
+                       raws, *notes))
+    claims = [task_id for task_id, ok, status, mode in zip(task_ids, accepted, columns[_STATUS], columns[_MODE],
+                                                           strict=True) if ok and claim_needs_file(status, mode)]
     return answers, others, claims
 
 

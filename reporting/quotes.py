@@ -15,8 +15,10 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from functools import lru_cache
+from operator import not_
 
 from .store import transaction
 
@@ -94,6 +96,20 @@ def answer_notes(measures: object, target_value: object, problems: object, next_
             int(not is_trivial(target_value if type(target_value) is str else _as_text(target_value))),
             first_clause(problems if type(problems) is str else _as_text(problems)),
             first_clause(next_steps if type(next_steps) is str else _as_text(next_steps)))
+
+
+def answer_notes_columns(measures: Sequence[str | None], target_values: Sequence[str | None],
+                         problems: Sequence[str | None], next_steps: Sequence[str | None],
+                         ) -> tuple[Iterator[int], Iterator[int], Iterator[str], Iterator[str]]:
+    """answer_notes of many answers, a column at a time (the columns of normalised text: str or None): the same
+    values, without a call per answer."""
+    return (map(_quote, map(_NULL_AS_TEXT.get, measures, measures)),
+            map(int, map(not_, map(is_trivial, map(_NULL_AS_TEXT.get, target_values, target_values)))),
+            map(first_clause, map(_NULL_AS_TEXT.get, problems, problems)),
+            map(first_clause, map(_NULL_AS_TEXT.get, next_steps, next_steps)))
+
+
+_NULL_AS_TEXT: dict[object, str] = {None: ""}  # a NULL as answer_notes reads it (_as_text), text as it is
 
 
 def _as_text(value: object) -> str:
