@@ -161,12 +161,14 @@ def _relative(core: str, year: int | None) -> tuple[date | None] | None:
 
 _CN_COUNT = r"(?:\d+|[一二两三四五六七八九十]{1,3})"
 _FREQUENCY_RE = re.compile(
-    rf"^(?:原则上|至少|应当?|须)?(?:(?P<every>每个?)|一|1)?(?P<period>年度?|半年|季度|个?月|周|旬|[两二三]年)(?:内)?"
+    rf"^(?:原则上|至少|应当?|须)?(?:(?P<every>每个?|按)|一|1)?(?P<period>年度?|半年|季度?|个?月|周|旬|[两二三]年)(?:内)?"
     rf"(?P<count>(?(every)[\u4e00-\u9fff]{{0,6}}?|)(?:至少|不少于|不低于)?{_CN_COUNT}(?:次|轮|期|场|批)(?:以上)?)?"
     r"(?:(?:开展|组织|报送|召开|调度|更新|通报|公布)(?:一次)?)?$"
 )
+_REGULARLY_RE = re.compile(r"^(?:定期|不定期)(?:开展|组织|报送|召开|调度|更新|通报|公布|进行)?$")
 _PERIOD_DAYS: dict[str, list[tuple[int, int]]] = {
     "年": [(12, 0)], "年度": [(12, 0)], "半年": [(6, 0), (12, 0)], "季度": [(3, 0), (6, 0), (9, 0), (12, 0)],
+    "季": [(3, 0), (6, 0), (9, 0), (12, 0)],
     "月": [(month, 0) for month in range(1, 13)], "个月": [(month, 0) for month in range(1, 13)],
 }
 
@@ -178,6 +180,8 @@ def parse_frequency(text: str, plan_date: date | None = None) -> Deadline | None
     Only where a deadline is written (a 完成时限 label or column): inside a task's text "每年不少于2次" is a target.
     """
     plain = ascii_digits("".join(text.split())).strip(_EDGE)
+    if _REGULARLY_RE.match(plain):
+        return Deadline(None, " ".join(text.split()).strip(_EDGE), recurring=True)
     m = _FREQUENCY_RE.match(plain)
     if m is None or not (m["every"] or m["count"]):
         return None  # "一季度", "半年": a time, not how often

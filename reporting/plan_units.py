@@ -34,11 +34,12 @@ _BRACKETED_LABEL_RE = re.compile(rf"[【\[〔]\s*({'|'.join(_ALL_LABELS)})\s*[�
 
 _ROLE_RE = re.compile(
     r"^(?:由)?(?P<names>.+?)(?:等(?:相关|有关)?(?:单位|部门)?)?"
-    r"(?P<how>按职责分工|按照职责分工|按职责|根据职责|分别|共同|具体|各自)?(?:抓好|组织)?"
+    r"(?P<how>按职责分工|按照职责分工|按职责|根据职责|分别|共同|具体|各自|(?:按照?|根据)?属地(?:管理)?(?:原则)?)?"
+    r"(?:抓好|组织)?"
     r"(?P<role>牵头|负责|配合|协助|参与|落实|起草|承办)(?:抓总|负责|落实|实施|组织实施|推进)?$"
 )
 # "A、B按职责分工负责", "各镇分别负责落实": each does its own part, none answers for the whole task
-_EACH_OWN_PART = ("按职责分工", "按照职责分工", "按职责", "根据职责", "分别", "各自")
+_EACH_OWN_PART = ("按职责分工", "按照职责分工", "按职责", "根据职责", "分别", "各自", "属地")
 _ROLE_KIND = {
     "牵头": "lead", "负责": "lead", "配合": "resp", "协助": "resp", "参与": "resp", "落实": "resp", "起草": "resp",
     "承办": "resp",
@@ -123,10 +124,19 @@ _MARK_MEANING_RE = re.compile(
 )
 
 
+FIRST_LEADS = "first"  # the key of footnote_meanings for "排在第一位的为牵头单位"
+_FIRST_LEADS_RE = re.compile(
+    r"(?:排在?|列|居|位于)?(?:第一位?|首位|第一个|最前面?)(?:的|者)?(?:单位|部门)?\s*(?:为|是|系|即为)\s*牵头(?:单位|部门)"
+)
+
+
 def footnote_meanings(texts: list[str]) -> dict[str, str]:
-    """What the plan says its marks mean ("注：*为牵头单位", "标★的为配合单位"): mark → "lead" or "resp"."""
+    """What the plan says its marks mean ("注：*为牵头单位", "标★的为配合单位"): mark → "lead" or "resp"; and
+    FIRST_LEADS → "lead" when it says the unit listed first leads ("责任单位排在第一位的为牵头单位")."""
     meanings: dict[str, str] = {}
     for text in texts:
+        if len(text) <= 200 and _FIRST_LEADS_RE.search(text):
+            meanings[FIRST_LEADS] = "lead"
         if not any(ch in _MARKS for ch in text) or len(text) > 200:
             continue
         for m in _MARK_MEANING_RE.finditer(text):
@@ -296,7 +306,7 @@ def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
             continue
         m = _ROLE_RE.match(group) if _ROLE_HINT.search(group) else None
         if m and m["names"].strip(_EDGE):
-            own_part = m["how"] in _EACH_OWN_PART and m["role"] != "牵头"
+            own_part = any(word in (m["how"] or "") for word in _EACH_OWN_PART) and m["role"] != "牵头"
             roles.append(("resp" if own_part else _ROLE_KIND[m["role"]], m["names"]))
             words.append("" if own_part else m["role"])
         else:

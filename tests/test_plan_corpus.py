@@ -200,3 +200,12 @@ def test_footnote_marks_the_plan_does_not_explain_are_taken_off_with_a_warning()
     said = [w.message for w in parsed.warnings]
     assert len(said) == 4 and all("带注释符号" in m and "未找到这个符号的说明" in m for m in said)
     assert "「镇党政办★、镇财政所※」带注释符号「★※」" in said[0]
+
+
+def test_a_plan_that_says_the_unit_listed_first_leads_has_that_lead(tmp_path):
+    parsed = parse_plan(build(PLANS / "p112_docx_first_listed_leads.docx.tsv", tmp_path))
+    assert [(t.lead, t.responsible) for t in parsed.tasks] == [
+        (["县司法局"], ["县直各行政执法部门"]), ([], ["县司法局"]), (["县委编办"], ["县司法局", "各镇人民政府"]),
+        ([], ["各镇人民政府"]), (["县司法局"], ["县法院"])]
+    assert any(g.startswith("3 项任务按方案中的说明（排在第一位的为牵头单位）") for g in parsed.guesses)
+    assert [w.message for w in parsed.warnings] == []  # 按季度, 定期, 按月 recur

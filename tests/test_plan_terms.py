@@ -65,6 +65,8 @@ def test_recurring_deadline_is_the_first_due_after_the_plan_date():
         ("每年至少1次", "2023-12-31"), ("每半年报送一次", "2023-06-30"), ("半年一次", "2023-06-30"),
         ("每季度开展一次", "2023-03-31"), ("一年一次", "2023-12-31"), ("每月调度一次", "2023-03-31"),
         ("每年开展不少于2次", "2023-12-31"), ("原则上每年一次", "2023-12-31"), ("每两年一次", None), ("每周", None),
+        ("按季度", "2023-03-31"), ("按月", "2023-03-31"), ("按年度", "2023-12-31"), ("定期", None),
+        ("每年至少开展1次", "2023-12-31"),
     ],
 )
 def test_a_deadline_written_as_how_often_recurs(written, value):
@@ -73,7 +75,9 @@ def test_a_deadline_written_as_how_often_recurs(written, value):
     assert parse_frequency(written) is not None and parse_frequency(written).value is None
 
 
-@pytest.mark.parametrize("text", ["一季度", "半年", "年度", "上半年", "每年1月底前", "2023年", "县司法局"])
+@pytest.mark.parametrize(
+    "text", ["一季度", "半年", "年度", "上半年", "每年1月底前", "2023年", "县司法局", "按期", "按时"]
+)
 def test_what_is_not_how_often(text):
     assert parse_frequency(text, date(2023, 3, 15)) is None
 

@@ -230,6 +230,7 @@ def test_units_a_task_begins_with_before_a_colon():
         ("开展专项检查。（各乡镇人民政府分别负责落实）", [], ["各乡镇人民政府"]),
         ("开展专项检查。（县公安局、县交通运输局各自负责）", [], ["县公安局", "县交通运输局"]),
         ("开展专项检查。（各乡镇按照职责分工抓好落实）", [], ["各乡镇"]),
+        ("开展安全检查。（各镇人民政府按照属地管理原则负责）", [], ["各镇人民政府"]),
         # with a lead, or a label, as before
         ("推进改革。（县发改局牵头，各乡镇按职责分工负责）", ["县发改局"], ["各乡镇"]),
         ("严格审核。（责任单位：县司法局；各乡镇分别负责落实）", [], ["县司法局", "各乡镇"]),
@@ -269,3 +270,9 @@ def test_marked_names_go_where_the_note_says_else_where_they_were_written():
     assert marked == [("县司法局*", "*"), ("县财政局（*）", "*")]
     assert footnoted_roles(["县司法局★"], ["县财政局"], {})[:2] == (["县司法局"], ["县财政局"])
     assert units("开展评查。（县司法局*、县财政局）")[1:3] == ([], ["县司法局*", "县财政局"])  # a clause all the same
+
+
+def test_a_plan_that_says_the_unit_listed_first_leads():
+    assert footnote_meanings(["说明：责任单位排在第一位的为牵头单位。"]) == {"first": "lead"}
+    assert footnote_meanings(["注：列首位的单位为牵头单位"]) == {"first": "lead"}
+    assert footnote_meanings(["1.加强党的领导，主要负责人是第一责任人。"]) == {}
