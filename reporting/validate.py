@@ -388,7 +388,14 @@ def plain_rows(raws: Sequence[list[object]], has_attachments: bool = False,
     keys = zip(map(type, statuses), statuses, map(type, progresses), progress_keys, map(type, modes),
                modes, map(is_, texts[_FREE_MEASURES], repeat(None)), map(is_, texts[_FREE_EVIDENCE], repeat(None)),
                repeat(has_attachments))
-    outcomes = map(_PLAIN_OUTCOMES.get, keys)
+    outcomes = list(map(_PLAIN_OUTCOMES.get, keys))
+    if all(outcomes):  # every row told (the usual return): its values put in rows by zip, without a step per row
+        every = cast("list[tuple]", outcomes)
+        normalized = zip(*_IN_COLUMN_ORDER((*zip(*map(_FIRST, every), strict=True), *texts)), strict=True)
+        typed = list(map(_SECOND, every))
+        for index in retyped:
+            typed[index] = False
+        return list(zip(normalized, map(is_, typed, repeat(True)), strict=True))
     return [(_IN_COLUMN_ORDER(known[0] + text), known[1] is True and index not in retyped) if known else None
             for index, (known, text) in enumerate(zip(outcomes, zip(*texts, strict=True), strict=True))]
 
@@ -538,6 +545,7 @@ _IN_COLUMN_ORDER = itemgetter(*((_CHOICE_ORDER + _FREE_TEXT_ORDER).index(i) for 
 _PLAIN_OUTCOMES: dict[tuple, tuple] = {}
 _EMPTY_AS_NONE: dict[str, None] = {"": None}
 _PLAIN_OUTCOMES_SIZE = 4096
+_FIRST, _SECOND = itemgetter(0), itemgetter(1)
 
 
 def _row_rules(result: RowResult, has_attachments: bool) -> None:

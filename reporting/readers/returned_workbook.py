@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import lru_cache
+from itertools import repeat
 from operator import itemgetter
 
 from ..models import ROLE_LEAD, ROLE_RESPONSIBLE
@@ -308,8 +309,52 @@ def _read_rows(book: Book, data: ReturnData) -> None:
     issues = book.formula_issues(sheet.name)
     formulas = book.formula_cells(sheet.name)
     merged = _merged_sources(sheet, set(fill.values()), header)
-    rows, width = sheet.rows, id_col + 1
+    rows = sheet.rows
     pick, reach = itemgetter(*columns), max(columns) + 1  # a row reaching every fill column: its values at once
+    first = len(data.rows)
+    if merged or text_col is None or not _read_usual_rows(data, rows, header + 1, id_col, text_col, pick, reach,
+                                                          letters):  # else told a column at a time
+        _read_each_row(data, sheet, rows, header, id_col, text_col, pick, reach, columns, merged, letters)
+    if formulas or issues:  # of each row read
+        for row in data.rows[first:]:
+            r = row.row
+            if formulas:
+                row.formula = {name for name, c in fill.items() if (r, c) in formulas}
+            if issues:
+                row.issues = {name: issues[(r, c)] for name, c in fill.items() if (r, c) in issues}
+    for r0, c0, r1, c1 in sheet.merged:
+        if r1 > r0 and r1 > header and any(c0 <= c <= c1 for c in fill.values()):
+            data.notes.append(_note("cells.merged", sheet.name, where=f"{cell_name(r0, c0)}:{cell_name(r1, c1)}"))
+
+
+def _read_usual_rows(data: ReturnData, rows: list[list[object]], start: int, id_col: int, text_col: int,
+                     pick: itemgetter, reach: int, letters: dict[str, str]) -> bool:
+    """_read_each_row of a sheet whose rows below the header all reach every column read, each with a task id
+    of plain ASCII (NFKC leaves it as it is) and a task text that is text, without merged cells: the same
+    LedgerRows, made a column at a time; False (nothing read) for any other sheet."""
+    body = rows[start:]
+    if not body or min(map(len, body)) < max(reach, id_col + 1, text_col + 1):
+        return False
+    ids, texts = list(map(itemgetter(id_col), body)), list(map(itemgetter(text_col), body))
+    try:
+        if not "".join(ids).isascii():
+            return False
+        "".join(texts)  # each a str
+    except TypeError:  # a cell that is not text
+        return False
+    ids = list(map(str.strip, ids))
+    if not all(ids):  # a row without a task id: told row by row (row.no_task_id)
+        return False
+    data.rows += map(LedgerRow, range(start, len(rows)), ids, texts, map(list, map(pick, body)), repeat(letters))
+    return True
+
+
+def _read_each_row(data: ReturnData, sheet: Sheet, rows: list[list[object]], header: int, id_col: int,
+                   text_col: int | None, pick: itemgetter, reach: int, columns: list[int],
+                   merged: dict[tuple[int, int], object], letters: dict[str, str]) -> None:
+    """The rows below the header as LedgerRows, one at a time; a row without a task id is skipped (and noted
+    when it holds anything)."""
+    width = id_col + 1
     for r in range(header + 1, len(rows)):
         cells = rows[r]
         values = list(pick(cells)) if not merged and len(cells) >= reach else _row_values(cells, columns, merged, r)
@@ -320,15 +365,7 @@ def _read_rows(book: Book, data: ReturnData) -> None:
                 data.notes.append(_note("row.no_task_id", sheet.name, cell_name(r, id_col), row=r + 1))
             continue
         text = "" if text_col is None else cells[text_col] if text_col < len(cells) else ""
-        row = LedgerRow(r, task_id, text if type(text) is str else text_of(text), values, letters)
-        if formulas:
-            row.formula = {name for name, c in fill.items() if (r, c) in formulas}
-        if issues:
-            row.issues = {name: issues[(r, c)] for name, c in fill.items() if (r, c) in issues}
-        data.rows.append(row)
-    for r0, c0, r1, c1 in sheet.merged:
-        if r1 > r0 and r1 > header and any(c0 <= c <= c1 for c in fill.values()):
-            data.notes.append(_note("cells.merged", sheet.name, where=f"{cell_name(r0, c0)}:{cell_name(r1, c1)}"))
+        data.rows.append(LedgerRow(r, task_id, text if type(text) is str else text_of(text), values, letters))
 
 
 def _row_values(cells: list[object], columns: list[int], merged: dict[tuple[int, int], object],
