@@ -289,8 +289,16 @@ def _write_ledger(sheet: Worksheet, formats: _Formats, template: TemplateSpec, v
             sheet.data_validation(header_row, col, header_row, col, {
                 "validate": "any", "input_title": f"填写“{column.header}”"[:32], "input_message": fill.hint})
     layout = _RowLayout(sheet, formats, template, _marks_by_cell(marks))
-    for index, row in enumerate(rows):
-        _write_task_row(sheet, layout, first + index, index + 1, row)
+    if getattr(sheet, "put_row", None) is None:
+        for index, row in enumerate(rows):
+            _write_task_row(sheet, layout, first + index, index + 1, row)
+    else:  # xlsx_writer's: a row without marks as a process wrote it before in the same place, when it did
+        marked = layout.marked_tasks
+        for index, row in enumerate(rows):
+            if row.task.id in marked:
+                _write_task_row(sheet, layout, first + index, index + 1, row)
+            else:
+                _write_kept_row(sheet, layout, first + index, index + 1, row)
     if rows:
         _add_validations(sheet, first, first + len(rows) - 1, template.fill_columns)
     sheet.freeze_panes(first, 0)
@@ -390,6 +398,44 @@ def _write_task_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, r
     height = max(height, needed)
     if height:
         sheet.set_row(r, height)
+
+
+# (row, id(task), role, id of the row's first format, id(fit), fill values, their types) → (task, that format, fit,
+# the row as xlsx_writer's whole_row gives it): a task row without marks in a book with fixed styles, kept per
+# process; a row holds the same bytes wherever its task, role, number and values are the same (its number is its
+# place: FIRST_DATA_ROW + number - 1).
+_ROWS: dict[tuple, tuple] = {}
+_ROWS_MAX = 4096
+_PLAIN = frozenset({str, int, float, type(None)})  # of one type, values equal only when written alike (but ±0.0)
+_PLAIN_TYPES: dict[tuple[type, ...], bool] = {}  # the fill values' types → all plain
+
+
+def _write_kept_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, row: WorkbookRow) -> None:
+    """_write_task_row for a row without marks in a book of xlsx_writer's with fixed styles: the row kept from an
+    earlier book of the process where it was the same (_ROWS), else written and kept."""
+    fill = tuple(map(row.values.get, layout.fill))
+    types = tuple(map(type, fill))
+    task, body, fit = row.task, layout.body[0], layout.fit
+    key = (r, id(task), row.role, id(body), id(fit), fill, types)
+    try:
+        found = _ROWS.get(key)
+    except TypeError:  # a value that is no key
+        _write_task_row(sheet, layout, r, number, row)
+        return
+    if found is not None and found[0] is task and found[1] is body and found[2] is fit:
+        sheet.put_row(r, found[3])
+        return
+    _write_task_row(sheet, layout, r, number, row)
+    plain = _PLAIN_TYPES.get(types)
+    if plain is None:
+        plain = _PLAIN_TYPES[types] = _PLAIN.issuperset(types)
+    if not plain or (float in types and 0.0 in fill):  # -0.0 == 0.0, written apart
+        return
+    whole = sheet.whole_row(r)
+    if whole is not None:  # (None: a text cut to fit, told each time)
+        if len(_ROWS) >= _ROWS_MAX:
+            _ROWS.clear()
+        _ROWS[key] = (task, body, fit, whole)
 
 
 def _marked(layout: _RowLayout, task_id: str) -> tuple[list, list[tuple[int, str]]]:

@@ -534,6 +534,21 @@ class Worksheet:
                     continue
             raw[row] = made
 
+    def whole_row(self, row: int) -> tuple[tuple[bytes, int, int, bytes], int | None] | None:
+        """A row written whole in a book with fixed styles, as put_row puts it in the same place of another such
+        book: its XML (which names its styles by their fixed numbers) and its height; None for any other row."""
+        made = self.raw.get(row)
+        return None if made is None else (made, self.heights.get(row))
+
+    def put_row(self, row: int, whole: tuple[tuple[bytes, int, int, bytes], int | None]) -> None:
+        """A row as whole_row gave it, in the same place of a book with the same fixed styles, not written yet:
+        the same bytes as writing its cells and setting its height again."""
+        if row in self.rows or row in self.lines or row in self.raw:
+            raise NotImplementedError("a row put into a row written before")
+        self.raw[row], pixels = whole
+        if pixels is not None:
+            self.heights[row] = pixels
+
     def _frame(self, formats: list[Format | None], fixed: tuple[int, int] | None) -> _RowFrame | None:
         """The row frame of these formats (made once per sheet and list of formats), in a book with fixed style
         numbering: a row written whole is its XML made at once, but for a row the frame does not take (None): an

@@ -156,3 +156,34 @@ def test_a_format_outside_the_fixed_styles_is_refused(tmp_path):
     assert book.add_format({"bold": True}).xf > 0
     with pytest.raises(ValueError):
         book.add_format({"italic": True})
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        return {name: zf.read(name) for name in zf.namelist() if name != "docProps/core.xml"}  # (its time)
+
+
+def test_a_row_kept_from_an_earlier_receipt_is_the_row_written_anew(tmp_path, spec):
+    """A task row without marks is kept per process and put in a later receipt where its task, role, place and
+    values are the same (workbook._ROWS): that receipt is byte for byte the one written with nothing kept, also
+    where a value is equal to the earlier one's but written apart (1 and True, 1 and 1.0, 0.0 and -0.0), a row now
+    marked, or a text cut to fit."""
+    import reporting.workbook as workbook
+
+    earlier = _numbers() + _rows(40)[15:]
+    later = [WorkbookRow(row.task, row.role, dict(earlier[(index + 1) % 15].values if index < 15 else row.values))
+             for index, row in enumerate(earlier)]
+    marks = [CellMark(later[20].task.id, "完成状态", "错")]
+    workbook._ROWS.clear()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TextCutWarning)
+        write_unit_workbook(tmp_path / "earlier.xlsx", spec, writer=RECEIPT_WRITER, **_options(rows=earlier))
+        assert workbook._ROWS  # rows were kept
+        write_unit_workbook(tmp_path / "later.xlsx", spec, writer=RECEIPT_WRITER,
+                            **_options(rows=later, marks=marks))
+        workbook._ROWS.clear()
+        write_unit_workbook(tmp_path / "anew.xlsx", spec, writer=RECEIPT_WRITER, **_options(rows=later, marks=marks))
+    assert _parts(tmp_path / "later.xlsx") == _parts(tmp_path / "anew.xlsx")
+    assert _parts(tmp_path / "later.xlsx") != _parts(tmp_path / "earlier.xlsx")
