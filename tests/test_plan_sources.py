@@ -70,6 +70,13 @@ def test_a_big5_plan_is_read_as_big5_not_as_gbk_and_the_warnings_say_so(tmp_path
             "全文：文件编码为 Big5（不是 UTF-8），已按 Big5 读取；如有乱码，请另存为 UTF-8 后重新导入"]
 
 
+def test_a_few_characters_of_big5_are_not_taken_for_damaged_utf8():
+    from reporting.plan_formats.text import decode
+
+    assert decode("開展".encode("cp950")) == ("開展", "Big5")
+    assert decode("开展".encode("gbk")) == ("开展", "GBK/GB18030")
+
+
 @pytest.mark.parametrize(("encoding", "named"), [("utf-8", None), ("utf-8-sig", None), ("gbk", "GBK/GB18030"),
                                                 ("utf-16", "UTF-16")])
 def test_the_warnings_name_the_encoding_when_it_is_not_utf8(tmp_path, encoding, named):

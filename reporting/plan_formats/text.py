@@ -71,7 +71,8 @@ def _decode(data: bytes, encoding: str) -> str | None:
         pass
     # A few damaged bytes in an otherwise clean file; GBK read as UTF-8 fails on nearly every character.
     text = data.decode(encoding, errors="replace")
-    return text if text.count("\ufffd") <= max(2, len(text) // 1000) else None
+    damaged = text.count("\ufffd")
+    return text if damaged <= max(2, len(text) // 1000) and damaged * 100 <= len(text) else None
 
 
 @lru_cache(maxsize=1)
