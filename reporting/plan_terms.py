@@ -499,11 +499,12 @@ def _date_from(text: str) -> date | None:
 
 
 def find_plan_date(lines: Iterable[tuple[int, str]]) -> date | None:
-    """A line that is only a date (the signing date); else a labelled one ("发布时间:2017-03-22")."""
+    """A line that is only a date (the signing date, or "（2023年3月1日）" under a title); else a labelled one
+    ("发布时间:2017-03-22")."""
     labelled = None
     for _, text in lines:
         plain = ascii_digits("".join(text.split()))
-        found = _date_from(plain)
+        found = _date_from(plain.removeprefix("（").removesuffix("）").removeprefix("(").removesuffix(")"))
         if found is None and plain.endswith("日") and (m := _SIGNED_DATE.fullmatch(plain)):
             found = _date_from(m["date"])  # "某县人民政府办公室 2020年2月28日" on one line
         if found:

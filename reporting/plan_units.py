@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .plan_terms import STEP_RE, is_status, parse_deadline
+from .plan_terms import STEP_RE, is_status, parse_deadline, parse_frequency
 
 _LEAD_LABELS = (
     "牵头责任单位", "牵头责任部门", "牵头单位", "牵头部门", "主办单位", "主办部门", "主责单位", "主责部门", "牵头",
@@ -293,7 +293,8 @@ def _add_segment(clause: UnitClause, kind: str, text: str) -> None:
         if not group:
             continue
         step = STEP_RE.match(group)
-        if kind == "time" or parse_deadline(group) or step or (is_status(group) and not looks_like_unit(group)):
+        if kind == "time" or parse_deadline(group) or step or (is_status(group) and not looks_like_unit(group)) \
+                or parse_frequency(group):  # "（县司法局负责，每季度开展一次）": how often, where a deadline goes
             if step and clause.deadline and STEP_RE.match(clause.deadline):
                 clause.deadline += "，" + group  # milestones: "6月底前完成起草，8月底前提请审议"
             clause.deadline = clause.deadline or group  # an unreadable one is reported by the caller

@@ -218,6 +218,11 @@ def test_plan_wide_default_deadline():
     assert find_default_deadline([(1, "推行部门一支队伍办案,原则上应当整合为一支队伍。")]) is None
 
 
+def test_a_plan_date_in_brackets_under_the_title():
+    assert find_plan_date([(1, "某县2023年依法行政工作要点"), (2, "（2023年3月1日）")]) == date(2023, 3, 1)
+    assert find_plan_date([(1, "(2023年3月1日)")]) == date(2023, 3, 1)
+
+
 def test_plan_date():
     assert find_plan_date([(1, "实施方案"), (2, "2017年3月22日")]) == date(2017, 3, 22)
     assert find_plan_date([(1, "二〇一七年三月二十二日")]) == date(2017, 3, 22)

@@ -276,3 +276,16 @@ def test_a_plan_that_says_the_unit_listed_first_leads():
     assert footnote_meanings(["说明：责任单位排在第一位的为牵头单位。"]) == {"first": "lead"}
     assert footnote_meanings(["注：列首位的单位为牵头单位"]) == {"first": "lead"}
     assert footnote_meanings(["1.加强党的领导，主要负责人是第一责任人。"]) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "lead", "responsible", "deadline"),
+    [
+        ("组织会前学法。（县政府办负责，每季度开展一次）", ["县政府办"], [], "每季度开展一次"),
+        ("召开联席会议。（牵头单位：县委依法治县办，每年至少1次）", ["县委依法治县办"], [], "每年至少1次"),
+        ("报送进展情况。（县直各部门、各乡镇人民政府，每半年报送一次）", [], ["县直各部门", "各乡镇人民政府"],
+         "每半年报送一次"),
+    ],
+)
+def test_how_often_in_a_unit_bracket_is_its_deadline_not_a_unit(text, lead, responsible, deadline):
+    assert units(text)[1:] == (lead, responsible, deadline)
