@@ -547,12 +547,20 @@ def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec,
         sheet.set_column(col, col, width)
         sheet.write_string(0, col, name, header)
     write_values = getattr(sheet, "write_values", None)  # xlsx_writer's: the whole row in one call
+    put = getattr(sheet, "put_row", None)  # xlsx_writer's: a row as a process wrote it before (_PROBLEM_ROWS)
     bodies = [body] * len(PROBLEMS_COLUMNS)
+    kept = _PROBLEM_ROWS
     for r, problem in enumerate(problems, start=1):
         texts = problem
         if len(problem) != len(PROBLEMS_COLUMNS) or not all(value.__class__ is str for value in problem):
             texts = ["" if value is None else str(value)
                      for value in (list(problem) + [""] * len(PROBLEMS_COLUMNS))[: len(PROBLEMS_COLUMNS)]]
+        if put is not None:
+            key = (r, id(body), *texts)
+            found = kept.get(key)
+            if found is not None and found[0] is body:
+                put(r, found[1])
+                continue
         if write_values is not None:  # all but the cell: what many receipts say alike
             write_values(r, texts, bodies, _PROBLEM_SAME)
         else:
@@ -561,6 +569,12 @@ def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec,
         height = _problem_height(*texts)
         if height:
             sheet.set_row(r, height)
+        if put is not None:
+            whole = sheet.whole_row(r)
+            if whole is not None:  # (None: a text cut to fit, told each time)
+                if len(kept) >= _ROWS_MAX:
+                    kept.clear()
+                kept[key] = (body, whole)
     if not problems:
         sheet.write_string(1, 0, verdict or "没有发现问题。", body)
     sheet.freeze_panes(1, 0)
@@ -568,6 +582,9 @@ def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec,
 
 
 _PROBLEM_WIDTHS = (10, 30, 40, 40)
+# (row, id of its format, its texts) → (that format, the row as xlsx_writer's whole_row gives it): a 问题清单 row in a
+# book with fixed styles, kept per process (many receipts list the same problem in the same place)
+_PROBLEM_ROWS: dict[tuple, tuple] = {}
 _PROBLEM_SAME = (1, len(PROBLEMS_COLUMNS))  # 填报内容, 问题, 修改方法: alike in many receipts; 单元格 is this receipt's
 
 

@@ -361,6 +361,9 @@ class _RowFrame:
 
 
 _FRAMES: dict[tuple, _RowFrame] = {}
+# A row written whole in a book with fixed styles, to put in another: (its XML, first and last column, its number
+# (UTF-8)), its height in pixels, its <row> element.
+WholeRow = tuple[tuple[bytes, int, int, bytes], "int | None", bytes]
 
 
 def _kept_number(value: object) -> bool:
@@ -413,6 +416,9 @@ class Worksheet:
         # Rows written whole in a book with fixed style numbering: their cells' XML (UTF-8), first and last column,
         # the row's number (from 1, UTF-8).
         self.raw: dict[int, tuple[bytes, int, int, bytes]] = {}
+        # Rows put whole (put_row), in `raw` too: each one's <row> element as <sheetData> holds it, while its height
+        # stays as put.
+        self.whole: dict[int, bytes] = {}
         self._frames: dict[int, tuple[list[Format | None], _RowFrame | None]] = {}  # id(formats) → the row frame
         self.heights: dict[int, int] = {}  # row → pixels
         self.widths: dict[int, int] = {}  # col → pixels
@@ -534,18 +540,23 @@ class Worksheet:
                     continue
             raw[row] = made
 
-    def whole_row(self, row: int) -> tuple[tuple[bytes, int, int, bytes], int | None] | None:
+    def whole_row(self, row: int) -> WholeRow | None:
         """A row written whole in a book with fixed styles, as put_row puts it in the same place of another such
-        book: its XML (which names its styles by their fixed numbers) and its height; None for any other row."""
+        book: its XML (which names its styles by their fixed numbers), its height and its <row> element; None for
+        any other row."""
         made = self.raw.get(row)
-        return None if made is None else (made, self.heights.get(row))
+        if made is None:
+            return None
+        pixels = self.heights.get(row)
+        return made, pixels, b"".join((b'<row r="', made[3], b'"', _height_attributes(pixels), b">", made[0],
+                                       b"</row>"))
 
-    def put_row(self, row: int, whole: tuple[tuple[bytes, int, int, bytes], int | None]) -> None:
+    def put_row(self, row: int, whole: WholeRow) -> None:
         """A row as whole_row gave it, in the same place of a book with the same fixed styles, not written yet:
         the same bytes as writing its cells and setting its height again."""
         if row in self.rows or row in self.lines or row in self.raw:
             raise NotImplementedError("a row put into a row written before")
-        self.raw[row], pixels = whole
+        self.raw[row], pixels, self.whole[row] = whole
         if pixels is not None:
             self.heights[row] = pixels
 
@@ -644,6 +655,7 @@ class Worksheet:
     def set_row(self, row: int, height: float | None = None, *args: object) -> int:
         if height is not None:
             self.heights[row] = _row_pixels(height)
+            self.whole.pop(row, None)  # (its <row> element as put: another height now)
             # xlsxwriter counts the first column written so far, else 0
             if not self.rows and not self.lines and not self.raw and not self.others:
                 self.others.append((row, 0))
@@ -890,7 +902,15 @@ class Worksheet:
         fixed_styles: dict[tuple[int, int], tuple[str, ...]] = {}  # (id of such a list, first fixed column) → theirs
         out = ["<sheetData>"]
         append = out.append
+        whole = self.whole
         for row in range(dims[0], dims[2] + 1):
+            done = whole.get(row)
+            if done is not None:  # a row put whole: its element as it was
+                if out:
+                    encoded.append("".join(out).encode())
+                    out.clear()
+                encoded.append(done)
+                continue
             raw = raws.get(row)
             if raw is not None:  # (only in a book with fixed styles: no spans)
                 if out:

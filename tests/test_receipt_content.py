@@ -167,23 +167,53 @@ def _parts(path: Path) -> dict[str, bytes]:
 
 def test_a_row_kept_from_an_earlier_receipt_is_the_row_written_anew(tmp_path, spec):
     """A task row without marks is kept per process and put in a later receipt where its task, role, place and
-    values are the same (workbook._ROWS): that receipt is byte for byte the one written with nothing kept, also
-    where a value is equal to the earlier one's but written apart (1 and True, 1 and 1.0, 0.0 and -0.0), a row now
-    marked, or a text cut to fit."""
+    values are the same (workbook._ROWS), and a 问题清单 row where its texts and place are (_PROBLEM_ROWS): that
+    receipt is byte for byte the one written with nothing kept, also where a value is equal to the earlier one's
+    but written apart (1 and True, 1 and 1.0, 0.0 and -0.0), a row now marked, or a text cut to fit."""
     import reporting.workbook as workbook
 
     earlier = _numbers() + _rows(40)[15:]
     later = [WorkbookRow(row.task, row.role, dict(earlier[(index + 1) % 15].values if index < 15 else row.values))
              for index, row in enumerate(earlier)]
     marks = [CellMark(later[20].task.id, "完成状态", "错")]
+    problems = [[f"工作台账!I{r}", AWKWARD[r % len(AWKWARD)], f"【错误】问题{r}", "改" * (r % 50)]
+                for r in range(3, 30)]
+    # the same in some places, not in others, another cell with the same texts in one
+    moved = [problems[0], ["工作台账!J4", *problems[1][1:]], *problems[3:], problems[2], ["—", "", "", ""]]
     workbook._ROWS.clear()
+    workbook._PROBLEM_ROWS.clear()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", TextCutWarning)
-        write_unit_workbook(tmp_path / "earlier.xlsx", spec, writer=RECEIPT_WRITER, **_options(rows=earlier))
-        assert workbook._ROWS  # rows were kept
+        write_unit_workbook(tmp_path / "earlier.xlsx", spec, writer=RECEIPT_WRITER,
+                            **_options(rows=earlier, problems=problems))
+        assert workbook._ROWS and workbook._PROBLEM_ROWS  # rows were kept
         write_unit_workbook(tmp_path / "later.xlsx", spec, writer=RECEIPT_WRITER,
-                            **_options(rows=later, marks=marks))
+                            **_options(rows=later, marks=marks, problems=moved))
         workbook._ROWS.clear()
-        write_unit_workbook(tmp_path / "anew.xlsx", spec, writer=RECEIPT_WRITER, **_options(rows=later, marks=marks))
+        workbook._PROBLEM_ROWS.clear()
+        write_unit_workbook(tmp_path / "anew.xlsx", spec, writer=RECEIPT_WRITER,
+                            **_options(rows=later, marks=marks, problems=moved))
     assert _parts(tmp_path / "later.xlsx") == _parts(tmp_path / "anew.xlsx")
     assert _parts(tmp_path / "later.xlsx") != _parts(tmp_path / "earlier.xlsx")
+
+
+def test_a_row_put_whole_and_given_another_height_is_the_row_written_with_it(tmp_path):
+    """xlsx_writer's put_row keeps a row's <row> element as it was; a height set afterwards is the one written."""
+    books = []
+    for name in ("earlier", "put", "anew"):
+        book = RECEIPT_WRITER(str(tmp_path / f"{name}.xlsx"))
+        book.fix_styles([{"bold": True}])
+        fmt = book.add_format({"bold": True})
+        sheet = book.add_worksheet("表")
+        if name == "put":
+            sheet.put_row(4, books[0].sheets[0].whole_row(4))
+        else:
+            sheet.write_values(4, ["甲", 2], [fmt, fmt])
+            sheet.set_row(4, 30)
+        if name != "earlier":
+            sheet.set_row(4, 45)
+        book.close()
+        books.append(book)
+    put, anew = (_parts(tmp_path / f"{name}.xlsx") for name in ("put", "anew"))
+    assert put == anew
+    assert b'ht="45"' in put["xl/worksheets/sheet1.xml"]
