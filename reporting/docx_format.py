@@ -261,6 +261,25 @@ def place_signature(doc: Document) -> None:
     for paragraph in bodies:
         _right_indent(paragraph, bodies_indent + (longest - _width(_text_of(paragraph))) / 2)
     _right_indent(day, date_indent)
+    keep_signature_with_text(block)
+
+
+# What may stand between the last paragraph of the text and the signature: 附件说明 and empty lines.
+_BEFORE_SIGNATURE = {"ReportAnnexNote", "ReportAnnexList"}
+
+
+def keep_signature_with_text(block: list) -> None:
+    """No page with the signature and date alone (GB/T 9704 7.3.5: they follow the text on its page): the last
+    paragraph of the text, the 附件说明 and empty lines after it and the signing bodies each kept with the next."""
+    kept = block[:-1]
+    paragraph = block[0].getprevious()
+    while paragraph is not None and paragraph.tag == qn("w:p"):
+        kept.append(paragraph)
+        if _text_of(paragraph).strip() and _style_id(paragraph) not in _BEFORE_SIGNATURE:
+            break  # the last line of the text
+        paragraph = paragraph.getprevious()
+    for paragraph in kept:
+        _child(_child(paragraph, "w:pPr"), "w:keepNext")
 
 
 def _signature_block(doc: Document) -> list:

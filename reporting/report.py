@@ -67,7 +67,7 @@ def write_report(ws: Workspace, *, round_name: str | None = None, as_of: date | 
     data = load_summary(ws, round_name=round_name, as_of=as_of, with_sources=False)
     folder = ws.round_dir(data.round)
     progress(2, steps, "绘制图表")
-    charts = draw_charts(folder, [(text.area_name(a.area), a.completion_rate) for a in data.figures.areas],
+    charts = draw_charts(folder, [(text.short_area(a.area), a.completion_rate) for a in data.figures.areas],
                          [(row["状态"], row["项次"]) for row in text.state_rows(data)[:-1]],
                          [(u.unit, u.completion_rate) for u in data.figures.units], ws.root)
     result = ReportResult(docx=folder / REPORT_FILE, template=template, charts=list(charts.paths.values()),

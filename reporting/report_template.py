@@ -187,13 +187,20 @@ def _write_body(doc) -> None:
     _para(doc, "{%p endif %}")
     _para(doc, "按照{{ 活动名称 }}工作安排，现将{{ 轮次 }}任务推进情况报告如下。")
     _para(doc, "一、总体情况", "一级标题")
-    _para(doc, "本轮分解任务{{ 任务数 }}项，分属{{ 领域数 }}个领域，涉及责任单位{{ 单位数 }}个、{{ 项次数 }}项次。"
+    _para(doc, "本轮分解任务{{ 任务数 }}项，{% if 领域数 > 1 %}分属{{ 领域数 }}个领域，{% endif %}"
+               "涉及责任单位{{ 单位数 }}个、{{ 项次数 }}项次。"
                "{% if 已报送单位数 %}截至{{ 数据日期 }}，{{ 已报送单位数 }}个单位报送了推进情况，报送率{{ 报送率 }}"
                "{% if 未报送单位数 %}（{{ 未报送单位数 }}个单位未报送）{% endif %}；已完成{{ 已完成项次 }}项次，"
-               "完成率{{ 完成率 }}，平均进度{{ 平均进度 }}；全部责任单位均已完成的任务{{ 已完成任务数 }}项。"
+               "完成率{{ 完成率 }}，平均进度{{ 平均进度 }}{% if 已完成任务数 %}；全部责任单位均已完成的任务"
+               "{{ 已完成任务数 }}项{% endif %}。"
                "{% else %}截至{{ 数据日期 }}，尚无单位报送推进情况，以下各项数据均按未报送计。{% endif %}{{ 较上轮 }}")
+    _para(doc, "{%p if 领域概况 or 单位概况 or 逾期项次 %}")  # never an empty paragraph
     _para(doc, "{{ 领域概况 }}{{ 单位概况 }}{% if 逾期项次 %}已过完成时限尚未完成的有{{ 逾期项次 }}项次，"
                "涉及任务{{ 逾期任务数 }}项。{% endif %}")
+    _para(doc, "{%p endif %}")
+    _para(doc, "{%p if 附件4 %}")  # the self-score is a figure of the whole round: with the others, not under an area
+    _para(doc, "{{ 指标自评概述 }}")
+    _para(doc, "{%p endif %}")
     _placeholder(doc, "第一责任人履职情况")
     # A caption stays on the page of its table, a picture on the page of its caption.
     _para(doc, "表1  任务状态构成（按项次）", "图表题注").paragraph_format.keep_with_next = True
@@ -205,9 +212,6 @@ def _write_body(doc) -> None:
     _sections(doc, "主要工作", "截至{{ 数据日期 }}，各单位尚未报送工作举措及成效。")
     # Later sections of the report go here, each optional (`{%p if … %}`), within the length budget
     # tests/test_report_length.py holds.
-    _para(doc, "{%p if 附件4 %}")
-    _para(doc, "{{ 指标自评概述 }}")
-    _para(doc, "{%p endif %}")
     _para(doc, "三、存在的问题", "一级标题")
     _sections(doc, "存在问题", "截至{{ 数据日期 }}，未发现需要报告的问题。")
     _placeholder(doc, "原因分析")

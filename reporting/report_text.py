@@ -55,6 +55,7 @@ QUOTES_PER_UNIT = 2  # times one unit's work is quoted in the whole report
 MAX_POINTS = 5  # points of 三 and of 四
 PROBLEM_GROUPS = 3  # groups of the units' own problems named in 三
 SIMILAR = 0.45  # share of common character pairs for two problems to count as one
+CONCENTRATED = 0.2  # share of the returned units (and at least 3) saying one problem for 三 to call them 较为集中
 QUOTED = (STATUS_DONE, STATUS_ONGOING)
 REPORTED = (STATUS_DONE, STATUS_ONGOING, STATUS_NOT_STARTED)  # states of an accepted row
 
@@ -97,8 +98,23 @@ def joined(parts: list[str]) -> str:
 
 
 def numbered(items: list[str]) -> list[str]:
-    """一是…。 二是…。"""
+    """一是…。 二是…。; a single point as it is ("一是" wants a "二是")."""
+    if len(items) == 1:
+        return list(items)
     return [f"{to_chinese(index)}是{item}" for index, item in enumerate(items, start=1)]
+
+
+def short_area(area: str, limit: int = 20) -> str:
+    """An area as running text names it: a heading longer than `limit` characters by its first clause when that
+    is short enough (深入推进依法行政，加快建设…的法治政府 → 深入推进依法行政); section headings keep the whole."""
+    name = area_name(area)
+    return name if len(name) <= limit else topic(name, limit) or name
+
+
+def lead_in(count: int, shown: int, some: str) -> str:
+    """How the first `shown` of `count` items are introduced: 即 the only one, 分别是 all of them, else `some`
+    (逾期较多的是, 较低的是): "the most" only when there are others."""
+    return "即" if count == 1 else "分别是" if count <= shown else some
 
 
 def section(index: int, title: str, paragraphs: list[str]) -> dict:
@@ -185,21 +201,29 @@ def since_previous(data: RoundSummary) -> str:
 
 def areas_sentence(data: RoundSummary) -> str:
     areas = data.figures.areas
-    if len(areas) < 2:
-        return ""
-    ranked = sorted(areas, key=lambda a: -a.completion_rate)
-    best, worst = ranked[0], ranked[-1]
-    if best.completion_rate == worst.completion_rate:
-        return f"分领域看，各领域完成率均为{percent(best.completion_rate)}。"
-    return (f"分领域看，完成率最高的是{area_name(best.area)}（{percent(best.completion_rate)}），"
-            f"最低的是{area_name(worst.area)}（{percent(worst.completion_rate)}）。")
+    if len(areas) < 2 or not data.figures.total.completed:
+        return ""  # nothing done anywhere: the sentence before says so
+    rates = [a.completion_rate for a in areas]
+    best, worst = max(rates), min(rates)
+    if best == worst:
+        return f"分领域看，各领域完成率均为{percent(best)}。"
+    return f"分领域看，完成率最高的是{_tied(areas, best)}，最低的是{_tied(areas, worst)}。"
+
+
+def _tied(areas: list[AreaFigures], rate: float) -> str:
+    """The areas of one completion rate, in plan order: A（50.0%）, A和B（均为50.0%）, A、B等4个领域（均为50.0%）."""
+    tied = [short_area(a.area) for a in areas if a.completion_rate == rate]
+    if len(tied) == 1:
+        return f"{tied[0]}（{percent(rate)}）"
+    listed = joined(tied) if len(tied) <= 3 else f"{'、'.join(tied[:2])}等{len(tied)}个领域"
+    return f"{listed}（均为{percent(rate)}）"
 
 
 def units_sentence(data: RoundSummary, count: int = 3) -> str:
     """The best units by completion rate (as ranked in 附件2), when any unit has completed something."""
     ranked = [unit for _, unit in data.ranked_units() if unit.completed]
-    if not ranked:
-        return ""
+    if not ranked or data.figures.units_expected <= count:
+        return ""  # "居前" among a few units would name them all
     full = [u for u in ranked if u.completion_rate >= 1]
     if len(full) > count:
         return f"分单位看，{names([u.unit for u in full], count)}本轮任务全部完成。"
@@ -341,7 +365,8 @@ def main_work(data: RoundSummary) -> list[dict]:
     for area in f.areas:
         picked = pick_examples(best.area(area.area), count, quotes)
         paragraph = _area_totals(area, grouped.get(area.area, []), f.total.completion_rate)
-        paragraph += "".join(numbered([_quote(pair, body, tasks[pair.task_id]) for pair, body in picked]))
+        alone = len(picked) == 1  # one piece of work: not "一是" without a "二是"
+        paragraph += "".join(numbered([_quote(pair, body, tasks[pair.task_id], alone) for pair, body in picked]))
         sections.append(section(len(sections) + 1, area_name(area.area), [paragraph]))
     return sections
 
@@ -396,18 +421,27 @@ def quote_body(pair: Pair, used: set[str]) -> str:
     return body
 
 
-def _quote(pair: Pair, body: str, task: TaskFigures) -> str:
-    head = topic(task.text) or task_label(task)
+def _quote(pair: Pair, body: str, task: TaskFigures, alone: bool = False) -> str:
+    """一是<the task's headline>。<unit>（牵头）<work>。; alone (the area's only piece): 在<headline>方面，<unit>…。"""
+    head = without_end(topic(task.text))
     role = "（牵头）" if pair.role == ROLE_LEAD else ""
     if body.startswith(pair.unit):
         body = body[len(pair.unit):]
-    return f"{without_end(head)}。{pair.unit}{role}{without_end(body)}。"
+    if alone:
+        head = f"在{head}方面" if head else task_label(task)
+        return f"{head}，{pair.unit}{role}{without_end(body)}。"
+    return f"{head or task_label(task)}。{pair.unit}{role}{without_end(body)}。"
 
 
 def _area_totals(area: AreaFigures, tasks: list[TaskFigures], county_rate: float) -> str:
     done = sum(t.done for t in tasks)
-    text = (f"本领域{len(tasks)}项任务、{area.tasks}项次，已完成{area.completed}项次，"
-            f"完成率{percent(area.completion_rate)}")
+    text = f"本领域{len(tasks)}项任务、{area.tasks}项次，"
+    if area.completed:
+        text += f"已完成{area.completed}项次，完成率{percent(area.completion_rate)}"
+    elif area.not_reported == area.tasks:
+        text += "相关单位均未报送"
+    else:
+        text += "尚无已完成的项次"
     if area.completion_rate != county_rate:
         text += "，高于总体水平" if area.completion_rate > county_rate else "，低于总体水平"
     if done:
@@ -534,7 +568,8 @@ def _returns(data: RoundSummary) -> Finding | None:
         return None
     parts, steps = [], []
     if missing:
-        parts.append(f"应报送的{f.units_expected}个单位中，{counted(missing)}未报送，"
+        who = "均" if len(missing) == f.units_expected else f"中，{counted(missing)}"
+        parts.append(f"应报送的{f.units_expected}个单位{who}未报送，"
                      f"其{f.total.not_reported}项次按未报送计入完成率")
         steps.append(f"对未报送的{len(missing)}个单位逐一督促补报")
     if rejected:
@@ -552,9 +587,8 @@ def _overdue(data: RoundSummary) -> Finding | None:
     listed = "；".join(f"{task_label(t)}，{_late_units(f, t)}未完成" for t in late[:3])
     rest = f"；其余{len(late) - 3}项见附件3" if len(late) > 3 else ""
     unit_count = sum(u.overdue > 0 for u in f.units)
-    lead_in = "即" if len(late) == 1 else "逾期较多的是"
     problem = (f"部分任务逾期未完成。截至{cn_date(f.as_of)}，已过完成时限仍未完成的有{f.total.overdue}项次，"
-               f"涉及{len(late)}项任务、{unit_count}个单位，{lead_in}{listed}{rest}。")
+               f"涉及{len(late)}项任务、{unit_count}个单位，{lead_in(len(late), 3, '逾期较多的是')}{listed}{rest}。")
     step = (f"紧盯逾期任务。对逾期未完成的{f.total.overdue}项次逐项督办，由牵头单位会同责任单位明确整改时限，"
             f"{task_label(late[0]) if len(late) == 1 else task_label(late[0]) + '等任务'}限期完成并报送佐证材料。")
     return Finding(problem, step)
@@ -578,14 +612,18 @@ def _behind(data: RoundSummary) -> Finding | None:
         return None
     parts = []
     if areas:
-        parts.append("分领域看，" + "、".join(f"{area_name(a.area)}（{percent(a.completion_rate)}）" for a in areas)
+        parts.append("分领域看，" + "、".join(f"{short_area(a.area)}（{percent(a.completion_rate)}）" for a in areas)
                      + f"完成率低于总体水平（{percent(overall)}）")
     if units:
         listed = "、".join(f"{u.unit}（{percent(u.completion_rate)}）" for u in units[:3])
-        parts.append(f"已报送的单位中完成率低于平均水平的有{len(units)}个，较低的是{listed}")
-    targets = [area_name(a.area) for a in areas[:1]] + [u.unit for u in units[:2]]
+        parts.append(f"已报送的单位中完成率低于总体水平的有{len(units)}个，"
+                     f"{lead_in(len(units), 3, '较低的是')}{listed}")
+    # the areas and the units named as what they are: 对A领域和B、C等单位
+    targets = [f"{short_area(areas[0].area)}领域"] if areas else []
+    if units:
+        targets.append("、".join(u.unit for u in units[:2]) + ("等单位" if len(units) > 2 else ""))
     return Finding(f"推进不够平衡。{'；'.join(parts)}。",
-                   f"补齐薄弱环节。对{joined(targets)}等重点领域和单位加强调度指导，逐项分析滞后原因，"
+                   f"补齐薄弱环节。对{'和'.join(targets)}加强调度指导，逐项分析滞后原因，"
                    "帮助解决推进中的具体困难。")
 
 
@@ -601,7 +639,10 @@ def _own_problems(data: RoundSummary, room: int) -> list[Finding]:
         shown = groups[:PROBLEM_GROUPS]
         listed = "；".join(f"“{g.text}”（{len(g.units)}个单位、{g.answers}项次）" for g in shown)
         rest = len(groups) - len(shown)
-        problem = ("各单位反映的困难较为集中。归并相近的表述后，主要有" + listed
+        returned = data.figures.units_returned
+        lead = ("各单位反映的困难较为集中" if len(groups[0].units) >= max(3, CONCENTRATED * returned) else
+                "部分单位反映了一些具体困难")
+        problem = (f"{lead}。归并相近的表述后，主要有" + listed
                    + (f"；另有{rest}类问题，详见汇总台账「问题与计划」" if rest > 0 else "") + "。")
     if plans:
         shown_plans = plans[:PROBLEM_GROUPS]
@@ -700,9 +741,9 @@ def _scores_paragraph(evidence, scores: list, totals) -> str:
     bare = len(evidence.indicators_without_evidence())
     missing = evidence.missing
     if bare:
-        text += f"，无佐证指标{bare}项"
+        text += f"，{bare}项指标尚无佐证材料"
     if missing:
-        text += f"，缺佐证项次{missing}个"
+        text += f"，已完成的{missing}项次缺少佐证材料"
     adjusted = sum(item.override is not None for item in scores)
     if adjusted:
         text += f"，{adjusted}项得分经核定调整"

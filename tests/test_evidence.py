@@ -327,6 +327,8 @@ def test_report_gives_the_same_scores_in_a_paragraph_and_annex_4(round_with_evid
     text = "\n".join(p.text for p in document.paragraphs)
     total = round(sum(expected.values()), 2)
     assert f"对照指标体系自评{total:g}分（满分100分）" in text and "附件4" in text
+    # a figure of the whole round: in 一、总体情况, not under the last area of 二
+    assert text.index("一、总体情况") < text.index("对照指标体系自评") < text.index("二、主要工作及成效")
     annex = next(t for t in document.tables if t.rows[0].cells[0].text == "一级指标")
     rows = {r.cells[1].text: r.cells for r in annex.rows[1:] if r.cells[1].text}
     assert {k: float(c[6].text) for k, c in rows.items()} == pytest.approx(expected)

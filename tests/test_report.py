@@ -84,7 +84,8 @@ def test_main_work_by_area_with_the_strongest_work(written):
     first = next(line for line in lines if line.startswith("本领域2项任务"))
     assert first.startswith(f"本领域2项任务、{area.tasks}项次，已完成{area.done}项次，完成率{pct(area.rate)}")
     # the lead unit's finished, quantified work is quoted; its first quantified clause; no third sentence
-    assert "一是深化行政审批制度改革。县司法局（牵头）全面清理行政审批事项37项，取消12项" in first
+    assert "深化行政审批制度改革方面，县司法局（牵头）全面清理行政审批事项37项，取消12项" in first
+    assert "一是" not in first  # the area's only piece of work: no "一是" without a "二是"
     assert "同步建立动态调整机制" not in first
     assert "甲镇人民政府承接" not in first  # one piece of work per task
     assert any(MARKUP_LIKE.rstrip("。") in line for line in lines)
@@ -172,7 +173,7 @@ def test_empty_round_says_so(ws):
     build_campaign(ws, with_returns=False)
     text = body_text(write_report(ws).docx)
     assert "尚无单位报送推进情况" in text
-    assert f"共{len(UNITS)}个单位未报送" in text
+    assert f"应报送的{len(UNITS)}个单位均未报送" in text  # all of them: not each named
     assert "完成率0.0%" in text
     assert "一是深化" not in text  # nothing quoted
 

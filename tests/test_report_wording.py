@@ -1,0 +1,136 @@
+"""Wording rules of the 自评报告 a leader signs without rewriting: no "一是" without a "二是", no "0项", no "最高的是"
+for one of several tied areas, no "居前" among all the units there are, nothing called 较为集中 that is not, areas
+and units named as what they are, the whole round's figures in 一, no empty paragraph, no page with the signature
+alone."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import docx
+from campaign import SIGNERS, build_campaign
+from docx.oxml.ns import qn
+
+from reporting import report_text
+from reporting.figures import AreaFigures, RoundFigures, Tally, UnitFigures
+from reporting.report import write_report
+from reporting.summary import RoundSummary, load_summary
+from reporting.workspace import Settings
+
+LONG = "（一）深入推进依法行政，加快建设职能科学、权责法定、执法严明、公开公正、廉洁高效、守法诚信的法治政府"
+
+
+def area(name: str, done: int, of: int = 10, not_reported: int = 0) -> AreaFigures:
+    return AreaFigures(area=name, tasks=of, completed=done, not_reported=not_reported)
+
+
+def unit(name: str, done: int, of: int = 10) -> UnitFigures:
+    return UnitFigures(unit=name, tasks=of, completed=done, returned=True, accepted=True)
+
+
+def summary(areas: list[AreaFigures], units: list[UnitFigures]) -> RoundSummary:
+    total = Tally()
+    for a in areas:
+        total.add(a)
+    figures = RoundFigures(round="2026年度", due=None, as_of=date(2026, 11, 30), campaign="某县", total=total,
+                           units=units, tasks=[], areas=areas, pairs=[])
+    return RoundSummary(settings=Settings(), figures=figures)
+
+
+def test_a_single_point_is_not_numbered():
+    assert report_text.numbered(["压实报送责任。"]) == ["压实报送责任。"]
+    assert report_text.numbered(["甲。", "乙。"]) == ["一是甲。", "二是乙。"]
+
+
+def test_tied_areas_are_named_together():
+    data = summary([area("（一）甲领域", 10), area("（二）乙领域", 5), area("（三）丙领域", 10)], [])
+    sentence = report_text.areas_sentence(data)
+    assert "最高的是甲领域和丙领域（均为100.0%）" in sentence and "最低的是乙领域（50.0%）" in sentence
+
+
+def test_no_area_comparison_when_nothing_is_done():
+    data = summary([area("（一）甲领域", 0, not_reported=10), area("（二）乙领域", 0, not_reported=10)], [])
+    assert report_text.areas_sentence(data) == ""
+
+
+def test_no_ranking_among_three_units_or_fewer():
+    areas = [area("（一）甲领域", 6, of=30)]
+    few = summary(areas, [unit("县甲局", 5), unit("县乙局", 1), unit("县丙局", 0)])
+    assert report_text.units_sentence(few) == ""
+    more = summary(areas, [unit("县甲局", 5), unit("县乙局", 1), unit("县丙局", 0), unit("县丁局", 0)])
+    assert "居前" in report_text.units_sentence(more)
+
+
+def test_weak_areas_and_units_named_as_areas_and_units_against_the_overall_rate():
+    data = summary([area(LONG, 2), area("（二）乙领域", 8)],
+                   [unit("县甲局", 9), unit("县乙局", 1), unit("县丙局", 2), unit("县丁局", 3)])
+    found = report_text._behind(data)
+    assert found is not None
+    assert "平均水平" not in found.problem  # the comparison is with the round's rate: 总体水平
+    assert "低于总体水平的有3个，分别是县乙局" in found.problem  # all three named: not "较低的是"
+    assert "对深入推进依法行政领域和县乙局、县丙局等单位加强调度指导" in found.step  # a long area by its first clause
+
+
+def test_long_area_named_by_its_first_clause_in_running_text():
+    assert report_text.short_area(LONG) == "深入推进依法行政"
+    assert report_text.short_area("（二）全面提高政府工作人员法治思维和依法行政能力") == \
+        "全面提高政府工作人员法治思维和依法行政能力"  # no clause to stand for it: whole
+
+
+def test_an_area_with_nothing_done_says_so_without_zeros(ws):
+    build_campaign(ws, with_returns=False)
+    for section in report_text.main_work(load_summary(ws)):
+        assert section["段落"][0].endswith("项次，相关单位均未报送。")
+
+
+def body(path) -> list[str]:
+    """The main text's paragraphs, up to the 成文日期."""
+    lines = [p.text for p in docx.Document(str(path)).paragraphs]
+    return lines[:next(i for i, line in enumerate(lines) if line == "附件1")]
+
+
+def test_no_zero_counts_and_no_lonely_numbering_in_an_empty_round(ws):
+    build_campaign(ws, with_returns=False)
+    lines = body(write_report(ws).docx)
+    text = "\n".join(lines)
+    assert not re.search(r"(?<![\d.])0(?:项|个)", text)
+    assert "各领域完成率均为0.0%" not in text
+    problems = lines[lines.index("三、存在的问题") + 1:lines.index("四、下一步工作打算")]
+    assert [p for p in problems if p.startswith("报送不够及时完整。")]  # the only point: no "一是"
+    assert not any(re.match("^[一二三四五]是", p) for p in problems)
+
+
+def test_problems_of_one_unit_each_are_not_called_concentrated(ws):
+    build_campaign(ws)  # each problem is said by one unit of four that returned
+    text = "\n".join(body(write_report(ws).docx))
+    assert "较为集中" not in text and "部分单位反映了一些具体困难" in text
+
+
+def test_no_empty_paragraph_in_the_main_text(ws):
+    """Empty lines only where GB/T 9704 puts them: under the title, above the 附件说明 and the signature."""
+    build_campaign(ws, with_returns=False)
+    document = docx.Document(str(write_report(ws).docx))
+    paragraphs = list(document.element.body.iter(qn("w:p")))
+    texts = ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in paragraphs]
+    end = texts.index("附件1")
+    empty = [i for i in range(1, end) if not texts[i] and not list(paragraphs[i].iter(qn("w:drawing")))
+             and paragraphs[i].getparent().tag == qn("w:body")]
+    note = next(i for i, text in enumerate(texts) if text.startswith("附件："))
+    signature = texts.index(SIGNERS[0])
+    assert set(empty) <= {1, note - 1, signature - 1, end - 1}, [texts[i - 1] for i in empty]
+
+
+def test_the_signature_is_kept_on_the_page_of_the_last_text(ws):
+    build_campaign(ws)
+    document = docx.Document(str(write_report(ws).docx))
+    paragraphs = list(document.element.body.iter(qn("w:p")))
+    texts = ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in paragraphs]
+    note = next(i for i, text in enumerate(texts) if text.startswith("附件："))
+    day = texts.index("2026年7月6日")
+
+    def kept(index: int) -> bool:
+        return paragraphs[index].find(f"{qn('w:pPr')}/{qn('w:keepNext')}") is not None
+
+    assert all(kept(i) for i in range(note - 2, day))  # the last line of 四 down to the last signing body
+    assert not kept(day) and not kept(note - 3)
