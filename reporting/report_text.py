@@ -129,19 +129,32 @@ def task_label(task: TaskFigures) -> str:
 
 
 def topic(task_text: str, limit: int = 24) -> str:
-    """A task's first clause as its headline, never cut inside quotation marks or brackets; '' when the
-    first clause is longer than `limit` (the caller then names the task by number)."""
-    text, depth = clean(task_text), 0
+    """A task's first clause as its headline, never cut inside quotation marks or brackets, after the clauses that
+    only say why or on what grounds (按照…要求，结合我县实际，); '' when that clause is longer than `limit` (the caller
+    then names the task by number)."""
+    clauses = _clauses(clean(task_text))
+    while len(clauses) > 1 and _PREAMBLE.match(clauses[0]):
+        clauses.pop(0)
+    text = clauses[0].strip() if clauses else ""
+    return text if 0 < len(text) <= limit else ""
+
+
+_PREAMBLE = re.compile(r"^(?:按照|根据|依据|对照|结合|围绕)")  # a clause of grounds, not of work
+
+
+def _clauses(text: str) -> list[str]:
+    """The text's clauses at the top level (a comma inside quotation marks or brackets does not end one)."""
+    clauses, depth, start = [], 0, 0
     for index, char in enumerate(text):
         if char in _OPEN:
             depth += 1
         elif char in _CLOSE:
             depth = max(depth - 1, 0)
         elif depth == 0 and char in "，,；;。：:！？":
-            text = text[:index]
-            break
-    text = text.strip()
-    return text if 0 < len(text) <= limit else ""
+            clauses.append(text[start:index])
+            start = index + 1
+    clauses.append(text[start:])
+    return [c for c in clauses if c.strip()]
 
 
 def _shape(clause: str) -> str:

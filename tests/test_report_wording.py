@@ -134,3 +134,11 @@ def test_the_signature_is_kept_on_the_page_of_the_last_text(ws):
 
     assert all(kept(i) for i in range(note - 2, day))  # the last line of 四 down to the last signing body
     assert not kept(day) and not kept(note - 3)
+
+
+def test_a_task_is_headed_by_its_work_not_by_its_grounds():
+    text = ("按照《法治政府建设实施纲要（2021—2025年）》和省、市关于权责清单的部署要求，结合我县实际，"
+            "推行权责清单制度，建立动态调整机制。")
+    assert report_text.topic(text) == "推行权责清单制度"
+    assert report_text.topic("按照上级要求。") == "按照上级要求"  # nothing after the grounds: kept
+    assert report_text.topic("深化“放管服”改革，按照上级部署推进。") == "深化“放管服”改革"
