@@ -207,8 +207,8 @@ def since_previous(data: RoundSummary) -> str:
             f"报送率{points(returned)}")
     if len(data.area_changes) > 1:
         area, best = max(data.area_changes.items(), key=lambda item: item[1].rate_points)
-        if best.rate_points >= 0.05:
-            text += f"；分领域看，{area_name(area)}完成率提高最多（{points(best.rate_points)}）"
+        if best.rate_points >= 0.05:  # not "分领域看": the next paragraph begins so
+            text += f"；各领域中，{short_area(area)}完成率提高最多（{points(best.rate_points)}）"
     return text + "。"
 
 

@@ -142,3 +142,12 @@ def test_a_task_is_headed_by_its_work_not_by_its_grounds():
     assert report_text.topic(text) == "推行权责清单制度"
     assert report_text.topic("按照上级要求。") == "按照上级要求"  # nothing after the grounds: kept
     assert report_text.topic("深化“放管服”改革，按照上级部署推进。") == "深化“放管服”改革"
+
+
+def test_each_lead_phrase_of_the_overview_is_said_once(ws):
+    build_campaign(ws)  # with a previous round: the change by area, then the areas compared
+    lines = body(write_report(ws).docx)
+    overview = "\n".join(lines[lines.index("一、总体情况"):lines.index("二、主要工作及成效")])
+    assert "完成率提高最多" in overview
+    for phrase in ("分领域看", "分单位看"):
+        assert overview.count(phrase) <= 1, phrase
