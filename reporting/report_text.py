@@ -575,18 +575,19 @@ def next_steps(data: RoundSummary, found: list[Finding] | None = None) -> list[d
 
 def _returns(data: RoundSummary) -> Finding | None:
     f = data.figures
-    missing = [u.unit for u in f.units if not u.returned]
-    rejected = [u.unit for u in f.units if u.returned and not u.accepted]
+    missing = [u for u in f.units if not u.returned]
+    rejected = [u for u in f.units if u.returned and not u.accepted]
     if not missing and not rejected:
         return None
     parts, steps = [], []
-    if missing:
-        who = "均" if len(missing) == f.units_expected else f"中，{counted(missing)}"
+    if missing:  # their own pairs: a row missing from another unit's return is 未报送 too, but not theirs
+        who = "均" if len(missing) == f.units_expected else f"中，{counted([u.unit for u in missing])}"
         parts.append(f"应报送的{f.units_expected}个单位{who}未报送，"
-                     f"其{f.total.not_reported}项次按未报送计入完成率")
+                     f"其{sum(u.not_reported for u in missing)}项次按未报送计入完成率")
         steps.append(f"对未报送的{len(missing)}个单位逐一督促补报")
     if rejected:
-        parts.append(f"{counted(rejected)}的报送因填报错误被退回修改，涉及{f.total.needs_fix}项次")
+        parts.append(f"{counted([u.unit for u in rejected])}的报送因填报错误被退回修改，"
+                     f"涉及{sum(u.needs_fix for u in rejected)}项次")
         steps.append(f"督促退回修改的{len(rejected)}个单位按回执修改后重报")
     return Finding(f"报送不够及时完整。{'；'.join(parts)}。",
                    f"压实报送责任。{'，'.join(steps)}，确保下一轮全部按时报送、一次通过校验。")

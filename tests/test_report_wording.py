@@ -151,3 +151,13 @@ def test_each_lead_phrase_of_the_overview_is_said_once(ws):
     assert "完成率提高最多" in overview
     for phrase in ("分领域看", "分单位看"):
         assert overview.count(phrase) <= 1, phrase
+
+
+def test_the_pairs_of_the_units_that_did_not_return_are_theirs_only(ws):
+    """乙镇 did not return (2 pairs); 县公安局's return lacks a row (未报送 too, but not 乙镇's)."""
+    build_campaign(ws)
+    data = load_summary(ws)
+    missing = [u for u in data.figures.units if not u.returned]
+    assert [u.unit for u in missing] == ["乙镇人民政府"] and data.figures.total.not_reported > missing[0].not_reported
+    text = "\n".join(body(write_report(ws).docx))
+    assert f"乙镇人民政府未报送，其{missing[0].not_reported}项次按未报送计入完成率" in text
