@@ -92,12 +92,13 @@ class Role:
     size: float  # points
     body_layout: bool = True  # exact 28.9 pt lines (on the grid)
     indent: bool = True  # with body_layout: a two-character first-line indent (when left-aligned or justified)
+    keep_next: bool = False  # a heading: on the page of what it heads, never the last line of a page
 
 
 TITLE = Role(TITLE_FONT, 22, body_layout=False)
 BODY = Role(BODY_FONT, 16)
-HEADING1 = Role(HEADING1_FONT, 16)
-HEADING2 = Role(HEADING2_FONT, 16)
+HEADING1 = Role(HEADING1_FONT, 16, keep_next=True)
+HEADING2 = Role(HEADING2_FONT, 16, keep_next=True)
 ANNEX_LABEL = Role(HEADING1_FONT, 16, body_layout=False)
 ANNEX_TITLE = Role(TITLE_FONT, 18, body_layout=False)
 PLAIN = Role(BODY_FONT, 16, body_layout=False)  # figures, captions: aligned by their style
@@ -391,6 +392,8 @@ def _is_header_row(row) -> bool:
 def format_paragraph(paragraph, role: Role) -> None:
     """Fonts and size on every run (and the paragraph mark); body spacing and indent where they apply."""
     props = _child(paragraph, "w:pPr")
+    if role.keep_next:
+        _child(props, "w:keepNext")
     if not role.body_layout or _has_drawing(paragraph):  # tables, pictures, captions, titles: off the line grid
         _child(props, "w:snapToGrid").set(qn("w:val"), "0")
     if role.body_layout and not _has_drawing(paragraph):

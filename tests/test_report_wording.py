@@ -161,3 +161,13 @@ def test_the_pairs_of_the_units_that_did_not_return_are_theirs_only(ws):
     assert [u.unit for u in missing] == ["乙镇人民政府"] and data.figures.total.not_reported > missing[0].not_reported
     text = "\n".join(body(write_report(ws).docx))
     assert f"乙镇人民政府未报送，其{missing[0].not_reported}项次按未报送计入完成率" in text
+
+
+def test_headings_are_kept_with_what_they_head(ws):
+    """一、… and （一）… never the last line of a page (a county round had 三、存在的问题 at the foot of page 4)."""
+    build_campaign(ws)
+    document = docx.Document(str(write_report(ws).docx))
+    headings = [p for p in document.paragraphs if p.style.style_id in ("ReportHeading1", "ReportHeading2")]
+    assert {p.text for p in headings} >= {"一、总体情况", "三、存在的问题", "（一）依法全面履行政府职能"}
+    assert all(p.paragraph_format.keep_with_next for p in headings), [p.text for p in headings
+                                                                      if not p.paragraph_format.keep_with_next]
