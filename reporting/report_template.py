@@ -310,6 +310,8 @@ def _table(doc, columns: Sequence[tuple[str, str, float]], rows_field: str, tota
     for row in (loop, end):
         for cell in row.cells:
             cell.paragraphs[0].style = doc.styles["表格文字"]
+    for row in table.rows[2:]:  # a unit's or a task's row whole on one page, never half on the next
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     if keep_together:  # a short table on one page, with what follows it (its picture or caption)
         for row in table.rows:
             row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))

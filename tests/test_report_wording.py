@@ -171,3 +171,11 @@ def test_headings_are_kept_with_what_they_head(ws):
     assert {p.text for p in headings} >= {"一、总体情况", "三、存在的问题", "（一）依法全面履行政府职能"}
     assert all(p.paragraph_format.keep_with_next for p in headings), [p.text for p in headings
                                                                       if not p.paragraph_format.keep_with_next]
+
+
+def test_annex_rows_are_not_split_across_pages(ws):
+    build_campaign(ws)
+    document = docx.Document(str(write_report(ws).docx))
+    for table in document.tables[1:]:  # the annexes (表1 is kept whole by its own rule)
+        for row in table.rows[1:]:
+            assert row._tr.find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is not None, row.cells[1].text
