@@ -205,8 +205,10 @@ def _write_body(doc) -> None:
     # A caption stays on the page of its table, a picture on the page of its caption.
     _para(doc, "表1  任务状态构成（按项次）", "图表题注").paragraph_format.keep_with_next = True
     _state_table(doc)
+    _para(doc, "{%p if 领域数 > 1 %}")  # one area: its one bar says nothing the sentence before does not
     _para(doc, "{{ 图_领域完成率 }}", "图片").paragraph_format.keep_with_next = True
     _para(doc, "图1  各领域完成率", "图表题注")
+    _para(doc, "{%p endif %}")
     _para(doc, "二、主要工作及成效", "一级标题")
     _placeholder(doc, "主要亮点")
     _sections(doc, "主要工作", "截至{{ 数据日期 }}，各单位尚未报送工作举措及成效。")

@@ -9,12 +9,13 @@ import re
 from datetime import date
 
 import docx
-from campaign import SIGNERS, build_campaign
+from campaign import A1, SIGNERS, build_campaign
 from docx.oxml.ns import qn
 
 from reporting import report_text
 from reporting.figures import AreaFigures, RoundFigures, Tally, UnitFigures
 from reporting.report import write_report
+from reporting.store import connect
 from reporting.summary import RoundSummary, load_summary
 from reporting.workspace import Settings
 
@@ -179,3 +180,11 @@ def test_annex_rows_are_not_split_across_pages(ws):
     for table in document.tables[1:]:  # the annexes (表1 is kept whole by its own rule)
         for row in table.rows[1:]:
             assert row._tr.find(f"{qn('w:trPr')}/{qn('w:cantSplit')}") is not None, row.cells[1].text
+
+
+def test_one_area_has_no_chart_of_areas(ws):
+    build_campaign(ws)
+    with connect(ws.db_path) as conn:
+        conn.execute("UPDATE round_tasks SET area = ?", (A1,))
+    lines = body(write_report(ws).docx)
+    assert "图1  各领域完成率" not in lines and "分属" not in "\n".join(lines)
