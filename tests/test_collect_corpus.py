@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 import pytest
+from openpyxl.utils import get_column_letter
 from returns import OLD_ROUND, ROUND, Spoil, done, ongoing, record_round, write_return
 
 from reporting.collect import DUPLICATE, ERROR_FILE, READ, collect_inbox
@@ -799,6 +800,21 @@ def test_ods_text_expanded_past_the_limit_is_refused_before_reading(ws, inbox, r
     """<text:s text:c="99999999"/> (a hundred million spaces) or a 30,000-character text repeated over a
     thousand cells: calamine made every string and ran out of memory (read.crashed, SIGABRT)."""
     _refused(ws, "财政局.ods", _ods(rows), "sheet.too_far", "文字过多")
+
+
+def test_cells_pointing_at_more_shared_text_than_a_reader_holds_are_told_as_such(ws, inbox, tmp_path):
+    """100,000 cells all pointing at one 30,000-character shared string (a file of 200 KB): calamine makes the
+    string for each cell and runs out of memory. The worker's end is explained from the file: 文字过多, by sheet."""
+    data = _xlsx_bytes(tmp_path)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        strings = zf.read("xl/sharedStrings.xml").decode()
+    index = strings.count("<si>")
+    strings = strings.replace("</sst>", f"<si><t>{'字' * 30_000}</t></si></sst>")
+    columns = [get_column_letter(n) for n in range(1, 101)]
+    rows = "".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}" t="s"><v>{index}</v></c>' for c in columns) + "</row>"
+                   for r in range(200, 1200))
+    data = _rezip(_with_cells(data, rows), replace={"xl/sharedStrings.xml": strings.encode()})
+    _refused(ws, "财政局.xlsx", data, "sheet.too_far", "工作表「工作台账」的文字过多")
 
 
 def test_ods_empty_rest_of_the_sheet_is_fine(ws, inbox):

@@ -191,6 +191,15 @@ def is_panic(exc: BaseException) -> bool:
     return type(exc).__name__ == "PanicException"
 
 
+MAX_TEXT = 20_000_000  # characters of text in a workbook's cells, repeats expanded; a return has some 100,000
+
+
+def too_much_text(name: str, sheet: str, how: str) -> ReturnError:
+    """The refusal of a sheet whose cells would hold more than MAX_TEXT characters once `how` is done."""
+    return ReturnError(f"工作表「{sheet}」的文字过多（{how}后超过 {MAX_TEXT:,} 个字），文件可能经过改动或损坏，已拒收；"
+                       "请删除多余的内容后另存为 .xlsx 重新报送", file=name, sheet=sheet, code="sheet.too_far")
+
+
 def too_big(name: str, sheet: str, rows: int, cols: int | None = None) -> ReturnError:
     """The refusal of a sheet reaching row `rows` (and column `cols`, when known)."""
     where = f"到第 {rows:,} 行"

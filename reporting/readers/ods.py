@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 
 from ..errors import ReturnError
 from . import archive
-from .base import MAX_CELLS, SAVE_AS_XLSX, Book, Reader, parse_stamp, parse_xml, too_big
+from .base import MAX_CELLS, MAX_TEXT, SAVE_AS_XLSX, Book, Reader, parse_stamp, parse_xml, too_big, too_much_text
 
 MIMETYPE = "application/vnd.oasis.opendocument.spreadsheet"
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -166,16 +166,13 @@ def _extents(xml: bytes, name: str) -> dict[str, tuple[int, int]]:
                 if filled:
                     rows = row
                 if text > MAX_TEXT:
-                    raise ReturnError(f"工作表「{table}」的文字过多（展开重复的行、列和空格后超过 {MAX_TEXT:,} 个字），"
-                                      "文件可能经过改动或损坏，已拒收；请删除多余的内容后另存为 .xlsx 重新报送",
-                                      file=name, sheet=table, code="sheet.too_far")
+                    raise too_much_text(name, table, "展开重复的行、列和空格")
                 element.clear()
     except ElementTree.ParseError as exc:
         raise ReturnError("工作簿内容已损坏（XML 无法解析），请重新保存后报送", file=name, code="xml.damaged") from exc
     return found
 
 
-MAX_TEXT = 20_000_000  # characters of text in a workbook's cells, repeats expanded; a return has some 100,000
 _SPACES = f"{{{_TEXT}}}s"
 
 

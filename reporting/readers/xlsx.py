@@ -8,14 +8,28 @@ value: those cells are reported, never guessed.
 from __future__ import annotations
 
 import io
+import itertools
 import posixpath
 import re
 import zipfile
+from array import array
 from xml.etree import ElementTree
 
 from ..errors import ReturnError
 from . import archive
-from .base import MAX_CELLS, NO_CACHE, SAVE_AS_XLSX, Book, Reader, cell_name, parse_stamp, parse_xml, too_big
+from .base import (
+    MAX_CELLS,
+    MAX_TEXT,
+    NO_CACHE,
+    SAVE_AS_XLSX,
+    Book,
+    Reader,
+    cell_name,
+    parse_stamp,
+    parse_xml,
+    too_big,
+    too_much_text,
+)
 
 _PERCENT_BUILTIN = {9, 10}
 _QUOTED = re.compile(r'"[^"]*"|\\.')
@@ -391,8 +405,9 @@ def sheet_extent(xml: bytes) -> tuple[int, int]:
 
 
 def explain(data: bytes, name: str) -> ReturnError | None:
-    """Why reading the workbook may have ended its worker: a sheet reaching too far, or a shared-string
-    count out of bounds; None when nothing of the kind is found. Safe in the main process: XML scans only,
+    """Why reading the workbook may have ended its worker: a sheet reaching too far, a shared-string count
+    out of bounds, or cells pointing at more shared text than a reader can hold; None when nothing of the kind
+    is found. Safe in the main process: XML scans only,
     within the zip's checked budget."""
     try:
         zf = archive.open_zip(data, name)
@@ -403,9 +418,45 @@ def explain(data: bytes, name: str) -> ReturnError | None:
             rows, cols = sheet_extent(book._sheet_xml(sheet))
             if rows * cols > MAX_CELLS:
                 return too_big(name, sheet, rows, cols)
+        lengths = _string_lengths(zf, name)
+        for sheet in book._sheet_paths():
+            if _shared_text(book._sheet_xml(sheet), lengths) > MAX_TEXT:
+                return too_much_text(name, sheet, "展开各单元格引用的共享字符串")
     except ReturnError as exc:
         return exc
     return None
+
+
+def _string_lengths(zf: zipfile.ZipFile, name: str) -> array:
+    """The length of each shared string in characters (its text runs' together), the first MAX_STRINGS."""
+    lengths = array("I")
+    for info in zf.infolist():
+        if info.filename.lower().endswith("sharedstrings.xml"):
+            try:
+                xml = zf.read(info)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+                raise ReturnError(archive.DAMAGED, file=name, code="zip.damaged") from exc
+            for item in itertools.islice(_STRING_ITEM.finditer(xml), MAX_STRINGS):
+                lengths.append(sum(len(run.decode("utf-8", "replace")) for run in _TEXT_RUN.findall(item[0])))
+            break
+    return lengths
+
+
+def _shared_text(xml: bytes, lengths: array) -> int:
+    """Characters the sheet's cells make of the shared strings they point to (a string many cells point to
+    counts for each: 100,000 cells of one 30,000-character string are three billion characters to a reader).
+    Nothing is kept per cell: a sheet here holds at most MAX_CELLS."""
+    total, count = 0, len(lengths)
+    for cell in _SHARED_CELL.finditer(xml):
+        index = int(cell[1])
+        if index < count:
+            total += lengths[index]
+    return total
+
+
+_STRING_ITEM = re.compile(rb"<(?:\w+:)?si\b.*?</(?:\w+:)?si>", re.S)
+_TEXT_RUN = re.compile(rb"<(?:\w+:)?t\b[^>]*>([^<]*)<")
+_SHARED_CELL = re.compile(rb"""<(?:\w+:)?c\b[^>]*\bt\s*=\s*["']s["'][^>]*>\s*<(?:\w+:)?v>\s*(\d{1,10})\s*<""")
 
 
 def may_reach_far(xml: bytes) -> bool:
