@@ -238,6 +238,8 @@ def units_sentence(data: RoundSummary, count: int = 3) -> str:
     if not ranked or data.figures.units_expected <= count:
         return ""  # "居前" among a few units would name them all
     full = [u for u in ranked if u.completion_rate >= 1]
+    if len(full) == data.figures.units_expected:
+        return f"分单位看，{len(full)}个单位本轮任务均已全部完成。"  # not three names "等" all of them
     if len(full) > count:
         return f"分单位看，{names([u.unit for u in full], count)}本轮任务全部完成。"
     listed = "、".join(f"{u.unit}（{percent(u.completion_rate)}）" for u in ranked[:count])
@@ -449,7 +451,10 @@ def _quote(pair: Pair, body: str, task: TaskFigures, alone: bool = False) -> str
 def _area_totals(area: AreaFigures, tasks: list[TaskFigures], county_rate: float) -> str:
     done = sum(t.done for t in tasks)
     text = f"本领域{len(tasks)}项任务、{area.tasks}项次，"
-    if area.completed:
+    if area.tasks and area.completed == area.tasks:  # not "完成率100.0%；4项任务已全部完成"
+        text = text[:-1] + "已全部完成"
+        done = 0
+    elif area.completed:
         text += f"已完成{area.completed}项次，完成率{percent(area.completion_rate)}"
     elif area.not_reported == area.tasks:
         text += "相关单位均未报送"

@@ -188,3 +188,11 @@ def test_one_area_has_no_chart_of_areas(ws):
         conn.execute("UPDATE round_tasks SET area = ?", (A1,))
     lines = body(write_report(ws).docx)
     assert "图1  各领域完成率" not in lines and "分属" not in "\n".join(lines)
+
+
+def test_a_round_done_by_all_says_so_once_per_area_and_for_the_units():
+    areas = [area("（一）甲领域", 10), area("（二）乙领域", 5)]
+    units = [unit(name, 3, of=3) for name in ("县甲局", "县乙局", "县丙局", "县丁局", "县戊局")]
+    assert report_text.units_sentence(summary(areas, units)) == "分单位看，5个单位本轮任务均已全部完成。"
+    done = report_text._area_totals(areas[0], [], 0.8)
+    assert done.startswith("本领域0项任务、10项次已全部完成，高于总体水平") and "完成率" not in done
