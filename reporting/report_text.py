@@ -634,9 +634,16 @@ def _behind(data: RoundSummary) -> Finding | None:
         parts.append("分领域看，" + "、".join(f"{short_area(a.area)}（{percent(a.completion_rate)}）" for a in areas)
                      + f"完成率低于总体水平（{percent(overall)}）")
     if units:
-        listed = "、".join(f"{u.unit}（{percent(u.completion_rate)}）" for u in units[:3])
-        parts.append(f"已报送的单位中完成率低于总体水平的有{len(units)}个，"
-                     f"{lead_in(len(units), 3, '较低的是')}{listed}")
+        lowest = [u.unit for u in units if u.completion_rate == units[0].completion_rate]
+        rate = percent(units[0].completion_rate)
+        if len(lowest) > 3 and len(lowest) == len(units):  # three "较低" of many equal would be three picked by name
+            parts.append(f"已报送的单位中{names(lowest, 3)}完成率均为{rate}，低于总体水平")
+        elif len(lowest) > 3:
+            parts.append(f"已报送的单位中完成率低于总体水平的有{len(units)}个，其中{names(lowest, 3)}完成率均为{rate}")
+        else:
+            listed = lead_in(len(units), 3, "较低的是") + "、".join(
+                f"{u.unit}（{percent(u.completion_rate)}）" for u in units[:3])
+            parts.append(f"已报送的单位中完成率低于总体水平的有{len(units)}个，{listed}")
     # the areas and the units named as what they are: 对A领域和B、C等单位
     targets = [f"{short_area(areas[0].area)}领域"] if areas else []
     if units:

@@ -196,3 +196,15 @@ def test_a_round_done_by_all_says_so_once_per_area_and_for_the_units():
     assert report_text.units_sentence(summary(areas, units)) == "分单位看，5个单位本轮任务均已全部完成。"
     done = report_text._area_totals(areas[0], [], 0.8)
     assert done.startswith("本领域0项任务、10项次已全部完成，高于总体水平") and "完成率" not in done
+
+
+def test_many_units_tied_at_the_lowest_rate_are_counted_not_three_picked():
+    zero = sorted(f"县{n}局" for n in "甲乙丙丁戊")
+    units = [unit(name, 0) for name in zero] + [unit("县己局", 10), unit("县庚局", 9), unit("县辛局", 1)]
+    found = report_text._behind(summary([area("（一）甲领域", 20, of=80)], units))
+    assert found is not None
+    assert f"低于总体水平的有6个，其中{'、'.join(zero[:3])}等5个单位完成率均为0.0%" in found.problem
+    assert "较低的是" not in found.problem
+    found = report_text._behind(summary([area("（一）甲领域", 19, of=70)], units[:-1]))  # all below are at 0
+    assert found is not None
+    assert f"已报送的单位中{'、'.join(zero[:3])}等5个单位完成率均为0.0%，低于总体水平" in found.problem
