@@ -58,7 +58,9 @@ _YEAR = re.compile(r"(\d{4})\s*年\s*(?:年\s*)?(?:底|末|内|度内?|全年)?"
 _EVERY_YEAR = re.compile(r"每年\s*(?:的)?\s*(\d{1,2})\s*月\s*(?:(\d{1,2})\s*日|底|末|份)?")
 _EVERY_QUARTER_OF_YEAR = re.compile(r"每年\s*(?:的)?\s*第?\s*([一二三四1-4])\s*季度\s*(?:末|底)?")
 _EVERY_QUARTER = re.compile(r"每(?:个)?季度\s*(?:末|底)?")
-_EVERY_MONTH = re.compile(r"每(?:个)?月\s*(?:底|末)?")
+_EVERY_MONTH = re.compile(r"每(?:个)?月\s*(?:(\d{1,2})\s*[日号]|底|末)?")
+_EVERY_YEAR_END = re.compile(r"每年度?\s*(?:年底|年末|底|末)")
+_EVERY_HALF_OF_YEAR = re.compile(r"每年\s*(上|下)半年\s*(?:末|底)?")
 _EVERY_HALF = re.compile(r"每半年\s*(?:末|底)?")
 # Deadlines without a year, read against the plan's own year.
 _CN_MONTH = r"十[一二]?|[一二三四五六七八九]"
@@ -116,8 +118,12 @@ def _recurring_days(core: str) -> list[tuple[int, int]] | None:
         return [(3, 0), (6, 0), (9, 0), (12, 0)]
     if _EVERY_HALF.fullmatch(core):
         return [(6, 0), (12, 0)]
-    if _EVERY_MONTH.fullmatch(core):
-        return [(month, 0) for month in range(1, 13)]
+    if m := _EVERY_MONTH.fullmatch(core):
+        return [(month, int(m[1] or 0)) for month in range(1, 13)]
+    if _EVERY_YEAR_END.fullmatch(core):
+        return [(12, 0)]
+    if m := _EVERY_HALF_OF_YEAR.fullmatch(core):
+        return [(6 if m[1] == "上" else 12, 0)]
     return None
 
 
@@ -159,7 +165,7 @@ def _relative(core: str, year: int | None) -> tuple[date | None] | None:
     return (found,)
 
 
-_CN_COUNT = r"(?:\d+|[一二两三四五六七八九十]{1,3})"
+_CN_COUNT = r"(?:\d+|[一二两三四五六七八九十]{1,3})(?:\s*[-—~～至到]\s*(?:\d+|[一二两三四五六七八九十]{1,3}))?"
 _FREQUENCY_RE = re.compile(
     rf"^(?:原则上|至少|应当?|须)?(?:(?P<every>每个?|按)|一|1)?(?P<period>年度?|半年|季度?|个?月|周|旬|[两二三]年)(?:内)?"
     rf"(?P<count>(?(every)[\u4e00-\u9fff]{{0,6}}?|)(?:至少|不少于|不低于)?{_CN_COUNT}(?:次|轮|期|场|批)(?:以上)?)?"

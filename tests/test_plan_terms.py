@@ -67,6 +67,7 @@ def test_recurring_deadline_is_the_first_due_after_the_plan_date():
         ("每年开展不少于2次", "2023-12-31"), ("原则上每年一次", "2023-12-31"), ("每两年一次", None), ("每周", None),
         ("按季度", "2023-03-31"), ("按月", "2023-03-31"), ("按年度", "2023-12-31"), ("定期", None),
         ("每年至少开展1次", "2023-12-31"),
+        ("每年开展1-2次", "2023-12-31"), ("每年2至3次", "2023-12-31"),
     ],
 )
 def test_a_deadline_written_as_how_often_recurs(written, value):
@@ -85,6 +86,16 @@ def test_what_is_not_how_often(text):
 def test_how_often_inside_a_task_text_is_a_target_not_a_deadline():
     found = take_text_deadline("组织领导干部集中学法，每年不少于4次。")
     assert found.deadline is None and found.text == "组织领导干部集中学法，每年不少于4次。"
+
+
+@pytest.mark.parametrize(
+    ("written", "value"),
+    [("每月10日前", "2023-04-10"), ("每年年底前", "2023-12-31"), ("每年度末", "2023-12-31"),
+     ("每年上半年", "2023-06-30"), ("每年下半年末", "2023-12-31"), ("每月底", "2023-03-31")],
+)
+def test_more_recurring_deadlines(written, value):
+    found = parse_deadline(written, date(2023, 3, 15))
+    assert found is not None and found.recurring and found.value == value
 
 
 def test_recurring_deadline_without_a_plan_date_is_none():
