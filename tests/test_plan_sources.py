@@ -474,6 +474,9 @@ def test_the_html_taken_out_of_a_web_archive(tmp_path):
     html = page_html(path)
     assert "开展行政执法案卷评查" in html and "县直各部门" in html and "<script" not in html and "<img" not in html
     assert html.count("charset") == 1 and 'charset=utf-8"' in html  # the page is handed on as UTF-8
+    xhtml = _web_archive(tmp_path / "x.mht", '<?xml version="1.0" encoding="gb2312"?>' + _PAGE, "gb2312",
+                         "quoted-printable")
+    assert "encoding=" not in page_html(xhtml) and "开展行政执法案卷评查" in page_html(xhtml)
 
 
 def test_a_web_archive_without_libreoffice_or_without_a_page_says_what_to_do(tmp_path, monkeypatch):

@@ -27,7 +27,7 @@ _DROP_RE = re.compile(
     r"<(script|style|noscript|iframe|object)\b.*?</\1\s*>|<(?:img|link|embed|base|source)\b[^>]*>",
     re.IGNORECASE | re.DOTALL,
 )
-_META_CHARSET_RE = re.compile(r"<meta\b[^>]*charset[^>]*>", re.IGNORECASE)
+_META_CHARSET_RE = re.compile(r"<meta\b[^>]*charset[^>]*>|<\?xml\b[^>]*\?>", re.IGNORECASE)  # and encoding="…"
 _HTML_CHARSET_RE = re.compile(rb"<meta\b[^>]*charset\s*=\s*[\"']?([A-Za-z0-9_\-]+)", re.IGNORECASE)
 NO_OFFICE = (
     "这是网页存档（{suffix}，“单个文件网页”），需要 LibreOffice 才能读取，但本机未安装；"
