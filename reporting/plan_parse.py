@@ -750,7 +750,7 @@ def _note_marks(task: Task, marked: list[tuple[str, str]], meanings: dict[str, s
     if unexplained:
         names = "、".join(name for name, _ in unexplained)
         marks = "".join(dict.fromkeys(mark for _, mark in unexplained))
-        task.warnings.append(f"单位名称「{names}」带注释符号「{marks}」，已去掉；方案中未找到这个符号的说明，请核对牵头/责任单位")
+        task.warnings.append(f"单位名称「{names}」带注释符号「{marks}」，已去掉，方案中未找到这个符号的说明，请核对牵头或责任单位")
 
 
 def _read_phrase(task: Task, phrase: str, when: _When) -> Deadline | None:

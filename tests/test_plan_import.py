@@ -127,3 +127,22 @@ def test_import_of_a_plan_copied_from_a_web_page_says_what_it_inferred(ws, tmp_p
     assert tasks[0].deadline == "2019-04-30"
     assert any("按方案年份2019年" in note for note in tasks[0].notes)  # in 备注 as well
     assert any("复制成文字的任务分解表" in note for note in tasks[0].notes)
+
+
+def test_footnote_marks_and_how_often_survive_the_ledger_and_the_roster(ws):
+    from pathlib import Path
+
+    plans = Path(__file__).resolve().parent / "plans"
+    result = run(ws, "plan", "import", str(plans / "p111_footnote_marks_unexplained.txt"))
+    assert result.exit_code == 0, result.output
+    assert "带注释符号「★※」" in result.output
+    names = {unit.name for unit in read_roster(ws.roster_path)}
+    assert {"镇党政办", "镇财政所", "各村（社区）"} <= names and not any("*" in n or "★" in n for n in names)
+    shown = json.loads(run(ws, "plan", "show", "--json").output)
+    assert shown["tasks"][0]["warnings"] == [
+        "单位名称「镇党政办★、镇财政所※」带注释符号「★※」，已去掉，方案中未找到这个符号的说明，请核对牵头或责任单位"]
+    result = run(ws, "plan", "import", "--force", str(plans / "p107_frequency_deadlines.txt"))
+    assert result.exit_code == 0, result.output
+    tasks = read_ledger(ws.ledger_path)
+    assert tasks[1].deadline == "2023-06-30" and "周期性时限：每半年报送一次" in tasks[1].notes
+    assert "无法识别" not in result.output
