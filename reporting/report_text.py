@@ -595,7 +595,7 @@ def _returns(data: RoundSummary) -> Finding | None:
                      f"涉及{sum(u.needs_fix for u in rejected)}项次")
         steps.append(f"督促退回修改的{len(rejected)}个单位按回执修改后重报")
     return Finding(f"报送不够及时完整。{'；'.join(parts)}。",
-                   f"压实报送责任。{'，'.join(steps)}，确保下一轮全部按时报送、一次通过校验。")
+                   f"压实报送责任。{'，'.join(steps)}，确保下一轮各单位按时、准确报送。")
 
 
 def _overdue(data: RoundSummary) -> Finding | None:
@@ -669,7 +669,7 @@ def _own_problems(data: RoundSummary, room: int) -> list[Finding]:
         lead = ("各单位反映的困难较为集中" if len(groups[0].units) >= max(3, CONCENTRATED * returned) else
                 "部分单位反映了一些具体困难")
         problem = (f"{lead}。归并相近的表述后，主要有" + listed
-                   + (f"；另有{rest}类问题，详见汇总台账「问题与计划」" if rest > 0 else "") + "。")
+                   + (f"；另有{rest}类问题，已在汇总台账中逐一登记" if rest > 0 else "") + "。")
     if plans:
         shown_plans = plans[:PROBLEM_GROUPS]
         measures = "；".join(f"“{g.text}”（{len(g.units)}个单位）" for g in shown_plans)

@@ -189,3 +189,12 @@ def test_addressee_when_set(ws):
     ws.save_settings(settings)
     lines = [p.text for p in docx.Document(str(write_report(ws).docx)).paragraphs]
     assert lines[1:3] == ["", "某县委全面依法治县委员会办公室："]
+
+
+def test_the_reader_is_referred_only_to_the_annexes(county):
+    """A leader's reader has the report and its annexes, not the coordinator's 汇总台账."""
+    _, _, lines = county
+    text = "\n".join(lines[:lines.index("附件1")])
+    assert "另有" in text  # more groups of problems than named (county.py): said without sending the reader away
+    assert all(target.startswith("附件") for target in re.findall(r"(?<!意)见([^，。；）]*)", text)), \
+        re.findall(r"(?<!意)见([^，。；）]*)", text)

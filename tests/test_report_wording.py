@@ -208,3 +208,10 @@ def test_many_units_tied_at_the_lowest_rate_are_counted_not_three_picked():
     found = report_text._behind(summary([area("（一）甲领域", 19, of=70)], units[:-1]))  # all below are at 0
     assert found is not None
     assert f"已报送的单位中{'、'.join(zero[:3])}等5个单位完成率均为0.0%，低于总体水平" in found.problem
+
+
+def test_no_word_of_the_tool_in_the_main_text(ws):
+    """The leader's words, not the tool's: 校验, 数据库, 工作表 mean nothing to the reader of the report."""
+    build_campaign(ws)
+    text = "\n".join(body(write_report(ws).docx))
+    assert "报送率" in text and not re.search("校验|数据库|工作表|reporting", text)
