@@ -377,12 +377,15 @@ def main_work(data: RoundSummary) -> list[dict]:
     count = data.settings.examples_per_area
     best = Candidates(f)
     sections: list[dict] = []
-    for area in f.areas:
+    # a heading of several lines (a plan's long area, its notes in brackets) by its first clause, when that is unique
+    short = [short_area(a.area) for a in f.areas]
+    titles = [s if short.count(s) == 1 else area_name(a.area) for s, a in zip(short, f.areas, strict=True)]
+    for area, title in zip(f.areas, titles, strict=True):
         picked = pick_examples(best.area(area.area), count, quotes)
         paragraph = _area_totals(area, grouped.get(area.area, []), f.total.completion_rate)
         alone = len(picked) == 1  # one piece of work: not "一是" without a "二是"
         paragraph += "".join(numbered([_quote(pair, body, tasks[pair.task_id], alone) for pair, body in picked]))
-        sections.append(section(len(sections) + 1, area_name(area.area), [paragraph]))
+        sections.append(section(len(sections) + 1, title, [paragraph]))
     return sections
 
 

@@ -18,6 +18,7 @@ from reporting.report import write_report
 from reporting.store import connect
 from reporting.summary import RoundSummary, load_summary
 from reporting.workspace import Settings
+from reporting.workspace_init import init_workspace
 
 LONG = "（一）深入推进依法行政，加快建设职能科学、权责法定、执法严明、公开公正、廉洁高效、守法诚信的法治政府"
 
@@ -215,3 +216,17 @@ def test_no_word_of_the_tool_in_the_main_text(ws):
     build_campaign(ws)
     text = "\n".join(body(write_report(ws).docx))
     assert "报送率" in text and not re.search("校验|数据库|工作表|reporting", text)
+
+
+def test_a_long_area_is_headed_by_its_first_clause_unless_two_share_it(ws, tmp_path):
+    long_b = LONG.replace("（一）", "（二）").replace("法治政府", "服务型政府")
+    other = init_workspace(tmp_path / "另一个")
+    for workspace, areas in ((ws, {"1": LONG}), (other, {"1": LONG, "2": long_b})):
+        build_campaign(workspace)
+        with connect(workspace.db_path) as conn:
+            for prefix, name in areas.items():
+                conn.execute("UPDATE round_tasks SET area = ? WHERE task_id LIKE ?", (name, f"{prefix}.%"))
+    titles = [s["标题"] for s in report_text.main_work(load_summary(ws))]
+    assert titles[0] == "（一）深入推进依法行政" and len(titles) == 3
+    titles = [s["标题"] for s in report_text.main_work(load_summary(other))]
+    assert titles[:2] == [f"（一）{LONG[3:]}", f"（二）{long_b[3:]}"]  # the same first clause: whole
