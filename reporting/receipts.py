@@ -136,10 +136,11 @@ def _db_file(conn: sqlite3.Connection) -> str:
 
 def receipt_fields(conn: sqlite3.Connection, submission: sqlite3.Row, contact: str, tasks: dict[str, Task],
                    ) -> dict:
-    """What write_unit_workbook needs for the submission's receipt, read from the store."""
+    """What write_unit_workbook needs for the submission's receipt, read from the store; `tasks` are the round's,
+    in ledger order (as _round_tasks gives them)."""
     round_row = conn.execute("SELECT campaign, due FROM rounds WHERE name = ?", (submission["round"],)).fetchone()
     own: list[_Problem] = own_problems(conn, submission["id"])
-    unit_tasks, answered = _unit_rows(conn, submission, own)
+    unit_tasks, answered = _unit_rows(conn, submission, own, _ledger_order(tasks))
     claims = claim_problems(conn, submission["id"], answered)
     problems = own + claims if claims is not None else [row[1:9] for row in problem_rows(conn, submission["id"])]
     positions = {row[0]: index for index, row in enumerate(unit_tasks)}
@@ -195,16 +196,18 @@ def _write_job(job: tuple[Path, int | None]) -> tuple[Path, list[str]]:
 
 
 def _round_tasks(conn: sqlite3.Connection, round_name: str) -> dict[str, Task]:
+    """The round's tasks in ledger order."""
     return {r["task_id"]: Task(id=r["task_id"], text=r["text"], path=loads(r["path"]), lead=loads(r["lead"]),
                                responsible=loads(r["responsible"]), deadline=r["deadline"], targets=loads(r["targets"]))
-            for r in conn.execute("SELECT * FROM round_tasks WHERE round = ?", (round_name,))}
+            for r in conn.execute("SELECT * FROM round_tasks WHERE round = ? ORDER BY seq", (round_name,))}
 
 
-def _unit_rows(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list[_Problem],
+def _unit_rows(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list[_Problem], order: dict[str, int],
                ) -> tuple[list[tuple[str, str, dict[str, object]]], dict[str, tuple[object, object]]]:
-    """The unit's tasks in the round in ledger order, each with its role and what the unit sent in it, per
-    column: the normalised value where it was right, else as typed (one query: the assignments with their
-    answers rows); and per task with an answers row, its sheet and 佐证材料 (evidence.claim_problems')."""
+    """The unit's tasks in the round in ledger order (`order`: task id → its place), each with its role and what
+    the unit sent in it, per column: the normalised value where it was right, else as typed (one query: the
+    assignments with their answers rows, put in order here rather than by joining round_tasks for their seq); and
+    per task with an answers row, its sheet and 佐证材料 (evidence.claim_problems')."""
     letters = loads(submission["columns"])
     flagged = {(sheet, cell) for level, sheet, cell, *_rest in problems if level in (ERROR, WARNING)}
     flagged_rows = {(sheet, int(re.sub(r"\D", "", cell) or 0)) for sheet, cell in flagged if cell}
@@ -214,7 +217,12 @@ def _unit_rows(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list
     answered: dict[str, tuple[object, object]] = {}
     percent = [(index, FILL_COLUMNS[index]) for index in sorted(_PERCENT)]
     query = (submission["id"], submission["round"], submission["unit"])
-    for task_id, role, present, sheet, row, raw, *normalized in cursor.execute(_UNIT_ROWS_SQL, query):
+    rows = cursor.execute(_UNIT_ROWS_SQL, query).fetchall()
+    try:
+        rows.sort(key=lambda found: order[found[0]])
+    except KeyError:  # an assignment without its round_tasks row (generate writes both): not in the ledger
+        rows = sorted((found for found in rows if found[0] in order), key=lambda found: order[found[0]])
+    for task_id, role, present, sheet, row, raw, *normalized in rows:
         if present:
             answered[task_id] = (sheet, normalized[_EVIDENCE])
         if raw is None and (not flagged_rows or (sheet, row) not in flagged_rows):  # as typed, nothing wrong
@@ -242,9 +250,19 @@ def _unit_rows(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list
 _UNIT_ROWS_SQL = (
     "SELECT a.task_id, a.role, s.task_id IS NOT NULL, s.sheet, s.row, s.raw, "
     f"{', '.join(f's.{f}' for f in ANSWER_FIELDS.values())} "
-    "FROM assignments a JOIN round_tasks t ON t.round = a.round AND t.task_id = a.task_id "
-    "LEFT JOIN answers s ON s.submission_id = ? AND s.task_id = a.task_id "
-    "WHERE a.round = ? AND a.unit = ? ORDER BY t.seq")
+    "FROM assignments a LEFT JOIN answers s ON s.submission_id = ? AND s.task_id = a.task_id "
+    "WHERE a.round = ? AND a.unit = ?")
+_ORDERS: dict[int, tuple[dict[str, Task], dict[str, int]]] = {}  # id of a round's tasks → them, their places
+
+
+def _ledger_order(tasks: dict[str, Task]) -> dict[str, int]:
+    """Task id → its place in the ledger, of tasks in ledger order; once per process and dict of tasks."""
+    found = _ORDERS.get(id(tasks))
+    if found is None or found[0] is not tasks:
+        if len(_ORDERS) >= 16:  # (one per round in a worker)
+            _ORDERS.clear()
+        found = _ORDERS[id(tasks)] = (tasks, {task_id: index for index, task_id in enumerate(tasks)})
+    return found[1]
 
 
 def _shown(index: int, value: object) -> object:
