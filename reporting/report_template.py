@@ -216,7 +216,9 @@ def _write_body(doc) -> None:
     # tests/test_report_length.py holds.
     _para(doc, "三、存在的问题", "一级标题")
     _sections(doc, "存在问题", "截至{{ 数据日期 }}，未发现需要报告的问题。")
+    _para(doc, "{%p if 存在问题 %}")  # no problem: no cause to analyse
     _placeholder(doc, "原因分析")
+    _para(doc, "{%p endif %}")
     _para(doc, "四、下一步工作打算", "一级标题")
     _sections(doc, "下一步计划", "下一步，将继续按照任务分解表推进各项工作，确保按时保质完成。")
     _para(doc, "")

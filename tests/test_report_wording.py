@@ -230,3 +230,13 @@ def test_a_long_area_is_headed_by_its_first_clause_unless_two_share_it(ws, tmp_p
     assert titles[0] == "（一）深入推进依法行政" and len(titles) == 3
     titles = [s["标题"] for s in report_text.main_work(load_summary(other))]
     assert titles[:2] == [f"（一）{LONG[3:]}", f"（二）{long_b[3:]}"]  # the same first clause: whole
+
+
+def test_no_cause_to_analyse_when_there_is_no_problem(ws, monkeypatch):
+    build_campaign(ws)
+    monkeypatch.setattr(report_text, "findings", lambda data: [])
+    result = write_report(ws)
+    lines = body(result.docx)
+    problems = lines[lines.index("三、存在的问题") + 1:lines.index("四、下一步工作打算")]
+    assert len(problems) == 1 and "原因分析" not in "".join(problems)
+    assert "原因分析" not in result.warnings[0] and "主要亮点" in result.warnings[0]
