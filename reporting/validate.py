@@ -34,6 +34,7 @@ from .vocabulary import (
     STATUS_NOT_STARTED,
     STATUS_ONGOING,
     STATUS_WORDS,
+    TRADITIONAL_PAIRS,
     WARNING,
     Rule,
     rule_table,
@@ -43,8 +44,10 @@ from .workbook_spec import ANSWER_FIELDS, FIELD_INDEX, FILL_COLUMNS, FILL_SPEC, 
 _SPACE = re.compile(r"\s+")
 _CACHED_KEY_LENGTH = 64
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_TRIM = "。.，,；;！!、 "
-_PERCENT_WORDS = re.compile(r"^(?:约|大约)?(?:百分之)?(.+?)(?:%|左右)*$")
+_TRIM = "。.，,；;！!、 '‘’`"  # and the apostrophe of a value pasted as text ('80)
+_PERCENT_WORDS = re.compile(r"^(?:约|大约)?(?:百分之)?(.+?)(?:%|左右|以上)*$")
+_TENTHS = re.compile(r"^(?:约|大约)?(.+?)成(?:左右|以上)?$")  # "八成", "8成": tenths
+_SIMPLIFIED = str.maketrans({pair[0]: pair[1] for pair in TRADITIONAL_PAIRS.split()})
 
 STATUS_FIX = "请从下拉列表选择：未启动、推进中、已完成"
 PROGRESS_FIX = "请填写0到100之间的数字，如 80"
@@ -70,7 +73,7 @@ ROW_RULES = rule_table(
     Rule("formula.error_value", ERROR, "{column}：公式结果为错误值 {value}", FORMULA_FIX),
     Rule("formula.no_cache", ERROR, "{column}：公式没有计算结果（文件由程序生成后未在 Excel/WPS 中保存）", FORMULA_FIX),
     Rule("done.no_measures", ERROR, "完成状态为已完成，但未填写工作举措及成效", "请填写采取的具体举措和取得的成效"),
-    Rule("done.no_evidence", ERROR, "完成状态为已完成，但未填写佐证材料，也未说明材料提供方式",
+    Rule("done.no_evidence", ERROR, "完成状态为已完成，但未填写佐证材料，{mode}",
          f"请列出佐证材料，或在材料提供方式中选择{MATERIAL_ON_SITE}或{MATERIAL_EXPLAINED}"),
 )
 
@@ -173,7 +176,7 @@ def _short_key(text: str) -> str:
 
 
 def _plain_key(text: str) -> str:
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text)).strip(_TRIM)
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text)).strip(_TRIM).translate(_SIMPLIFIED).lower()
 
 
 def _table(words: dict[str, list[str]]) -> dict[str, str]:
@@ -183,9 +186,11 @@ def _table(words: dict[str, list[str]]) -> dict[str, str]:
 STATUS_TABLE = _table(STATUS_WORDS)
 MODE_TABLE = _table(MODE_WORDS)
 _NOT_APPLICABLE_LENGTH = 30  # a longer 完成状态 is a sentence about something else, not 不适用
-_BRACKETED = re.compile(r"^(.+?)[（(【\[].*[）)】\]]$")
-_REMARKED = re.compile(r"^(.+?)[，,；;：:]")  # "已完成，长期坚持": a word, then a remark
-_PERCENT_DONE = re.compile(r"^已?完成了?约?(\d{1,3}(?:\.\d+)?)%$")  # "完成90%" (after NFKC)
+_BRACKETED = re.compile(r"^(.+?)[（(【\[](.*)[）)】\]]$")
+_REMARKED = re.compile(r"^(.+?)[，,；;：:。]")  # "已完成，长期坚持", "已完成。详见附件": a word, then a remark
+_NUMBERED = re.compile(r"^(.+?)[\d\-~～、,和及至]+$")  # "见附件1", "详见附件2-3": a word, then numbers
+# "完成90%", "100%", "100%完成", "完成（90%）" (after NFKC): the figure tells the state
+_PERCENT_DONE = re.compile(r"^(?:已?完成了?)?[(\[【]?约?(\d{1,3}(?:\.\d+)?)%[)\]】]?(?:已?完成)?$")
 
 
 def use_words(extra: dict[str, list[str]] | None) -> None:
@@ -205,23 +210,36 @@ def use_words(extra: dict[str, list[str]] | None) -> None:
 def _lookup(table: dict[str, str], text: str) -> str | None:
     key = _key(text)
     found = table.get(key)
-    if found is None:  # "已完成（常态化）", "已完成，长期坚持": the word before the remark
-        head = _BRACKETED.match(key) or _REMARKED.match(key)
+    if found is None:  # "已完成（常态化）", "已完成，长期坚持", "见附件1": the word before the remark
+        head = _BRACKETED.match(key) or _REMARKED.match(key) or _NUMBERED.match(key)
         found = table.get(head.group(1).strip(_TRIM)) if head else None
+        if found is None and len(words := text.split()) > 1:  # "已完成 详见附件", "已完成\n情况见附件"
+            keys = [_key(word) for word in words]  # not "未启动 推进中 已完成" (the list copied): one word only
+            found = table.get(keys[0]) if not any(k in table for k in keys[1:]) else None
     return found
 
 
 def normalize_status(value: object) -> tuple[str | None, str | None]:
     """(status, None), (None, None) for empty, or (None, the code of the rule it breaks)."""
     status, error = _choice(value, STATUS_TABLE, "status.unknown", keep_unknown=False)
+    if status == STATUS_DONE and (remark := _BRACKETED.match(_key(clean_text(value)[0]))):
+        status = _percent_status(remark[0][len(remark[1]):]) or status  # "完成（90%）": 90% is not done
     if not error:
         return status, error
     key = _key(clean_text(value)[0])
-    if (done := _PERCENT_DONE.match(key)) and float(done[1]) <= 100:
-        return (STATUS_DONE if float(done[1]) == 100 else STATUS_ONGOING), None
+    if found := _percent_status(key):
+        return found, None
     if len(key) <= _NOT_APPLICABLE_LENGTH and any(mark in key.lower() for mark in NOT_APPLICABLE_MARKS):
         return None, "status.not_applicable"
     return status, error
+
+
+def _percent_status(key: str) -> str | None:
+    """The state a figure written as the status tells ("完成90%", "100%", "（0%）"): 100 done, 0 not started."""
+    if not (figure := _PERCENT_DONE.match(key)) or float(figure[1]) > 100:
+        return None
+    number = float(figure[1])
+    return STATUS_DONE if number == 100 else STATUS_NOT_STARTED if number == 0 else STATUS_ONGOING
 
 
 @lru_cache(maxsize=256)
@@ -268,19 +286,29 @@ def normalize_progress(value: object, percent_format: Callable[[], bool] | bool 
     if not text:
         return None, None
     plain = _key(text).replace("％", "%")
+    if remark := _BRACKETED.match(plain):  # "100%（已完成）": the figure before the remark
+        plain = remark[1]
     explicit = "%" in plain or "百分之" in plain
+    if tenths := _TENTHS.match(plain):  # "八成": 80
+        found = _number(tenths[1])
+        return (None, "progress.not_number") if found is None else _in_range(round(found * 10, 2))
     match = _PERCENT_WORDS.match(plain)
-    core = match.group(1) if match else plain
-    try:
-        number = float(core)
-    except ValueError:
-        parsed = chinese_number(core)
-        if parsed is None:
-            return None, "progress.not_number"
-        number = float(parsed)
+    found = _number(match.group(1) if match else plain)
+    if found is None:
+        return None, "progress.not_number"
+    number = found
     if not explicit and not number.is_integer() and 0 < number <= 1:
         number *= 100
     return _in_range(round(number, 2))
+
+
+def _number(text: str) -> float | None:
+    """A figure in digits or Chinese numerals."""
+    try:
+        return float(text)
+    except ValueError:
+        parsed = chinese_number(text)
+        return None if parsed is None else float(parsed)
 
 
 def _in_range(number: float) -> tuple[float | None, str | None]:
@@ -572,7 +600,11 @@ def _done_rules(result: RowResult, has_attachments: bool) -> None:
     evidence_given = bool(normalized[_EVIDENCE]) or mode in (MATERIAL_ON_SITE, MATERIAL_EXPLAINED) or (
         mode == MATERIAL_ATTACHED and has_attachments)
     if not evidence_given and result.level(_EVIDENCE) != ERROR:
-        _flag(result, _EVIDENCE, "done.no_evidence")
+        _flag(result, _EVIDENCE, "done.no_evidence", mode=_NO_FILES if mode == MATERIAL_ATTACHED else _NO_MODE)
+
+
+_NO_MODE = "也未说明材料提供方式"
+_NO_FILES = f"材料提供方式为{MATERIAL_ATTACHED}，但未随报送文件收到材料"  # an .xlsx alone, or a zip without them
 
 
 def _pct(progress: float) -> str:

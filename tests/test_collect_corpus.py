@@ -590,6 +590,21 @@ def test_free_text_where_a_dropdown_was(ws, inbox):
     assert ("error", "完成状态「差不多了」无法识别") in _problems(conn, ret.submission_id)
 
 
+def test_words_outside_the_dropdowns_are_read_and_the_receipt_says_how(ws, inbox):
+    """繁體, English, a tick, a figure for the status; 八成 and a remark in the progress; 见附件1 as the mode."""
+    write_return(ws.inbox / "财政局.xlsx", "县财政局", {
+        "1": done(完成状态="√", **{"完成进度(%)": "100%（已完成）", "材料提供方式": "见附件1", "佐证材料": ""}),
+        "2": ongoing(完成状态="進行中", **{"完成进度(%)": "八成"}), "3": ongoing(完成状态="完成（90%）")})
+    ret, conn = _read_one(ws, "财政局.xlsx")
+    assert [(a["status"], a["progress"]) for a in (_answer(conn, ret.submission_id, t) for t in "123")] == [
+        ("已完成", 100), ("推进中", 80), ("推进中", 60)]
+    assert _answer(conn, ret.submission_id, "1")["evidence_mode"] == "已附材料"
+    codes = [code for code, _ in _codes(conn, ret.submission_id)]
+    assert codes.count("status.read_as") == 3 and "mode.read_as" in codes
+    assert "done.no_evidence" in codes  # 已附材料 said, but an .xlsx alone brings no material
+    assert "progress.not_number" not in codes and "status.unknown" not in codes
+
+
 def test_rows_sorted_deleted_and_foreign(ws, inbox):
     spoil = Spoil(extra_rows={"4": ongoing(), "99": ongoing()})
     write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(), "3": ongoing()}, spoil=spoil)

@@ -25,7 +25,8 @@ def test_status_words_people_write(raw, expected):
     assert normalize_status(raw) == (expected, None)
 
 
-@pytest.mark.parametrize("raw", ["done", "基本完成吧", "未完成", "1", "好", "未完成，正在推进", "完成120%", "√"])
+@pytest.mark.parametrize("raw", ["基本完成吧", "未完成", "1", "好", "未完成，正在推进", "完成120%", "×", "否",
+                                 "未启动 推进中 已完成", "已完成/推进中", "推进中、已完成"])
 def test_unknown_status_is_an_error_quoting_the_value(raw):
     assert normalize_status(raw) == (None, "status.unknown")
     problem = _row(**{"完成状态": raw}).problems[0]
@@ -70,6 +71,20 @@ def test_everyday_words_from_real_returns(raw, expected):
     assert f"「{raw}」" in note.message and expected in note.message  # the receipt says how it was read
 
 
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("進行中", "推进中"), ("未啟動", "未启动"), ("已經完成", "已完成"), ("持續推進", "推进中"), ("尚未開始", "未启动"),
+    ("Done", "已完成"), ("completed", "已完成"), ("In progress", "推进中"), ("not started", "未启动"),
+    ("√", "已完成"), ("✓", "已完成"), ("是", "已完成"), ("100%", "已完成"), ("８０％", "推进中"), ("0%", "未启动"),
+    ("100%完成", "已完成"), ("完成（90%）", "推进中"), ("已完成(100%)", "已完成"), ("已完成 详见附件", "已完成"),
+    ("已完成。详见附件", "已完成"), ("已完成\n材料见附件", "已完成"), ("'已完成", "已完成"), ("完成0%", "未启动"),
+])
+def test_status_as_units_write_it_outside_the_dropdown(raw, expected):
+    """繁體, English, ticks, a figure, a remark after a space or 。 or a bracketed figure: read, with a note."""
+    row = _row(**{"完成状态": raw, "工作举措及成效": "做了", "佐证材料": "文件"})
+    assert normalize_status(raw) == (expected, None) and row.status == expected
+    assert "status.read_as" in [p.code for p in row.problems]
+
+
 def test_the_dropdown_word_needs_no_note():
     assert not [p for p in _row(**{"完成状态": "推进中"}).problems if p.code == "status.read_as"]
 
@@ -98,7 +113,8 @@ def test_empty_status_is_neither():
     ("0.8", False, 80.0), (0.8, True, 80.0), (1, True, 100.0), (1, False, 1.0), ("八十", False, 80.0),
     ("一百", False, 100.0), ("百分之八十", False, 80.0), ("八十五", False, 85.0), ("85.5", False, 85.5),
     (0, False, 0.0), ("0%", False, 0.0), ("100", False, 100.0), (100.0, False, 100.0), ("约80%", False, 80.0),
-    ("0.5%", False, 0.5),
+    ("0.5%", False, 0.5), ("八成", False, 80.0), ("8成", False, 80.0), ("100%（已完成）", False, 100.0),
+    ("80(约)", False, 80.0), ("'80", False, 80.0), ("90%以上", False, 90.0), ("80％", False, 80.0),
 ])
 def test_progress_as_people_write_it(raw, percent, expected):
     assert normalize_progress(raw, percent) == (expected, None)
@@ -106,7 +122,8 @@ def test_progress_as_people_write_it(raw, percent, expected):
 
 @pytest.mark.parametrize(("raw", "code"), [
     (120, "progress.range"), (-5, "progress.range"), ("150%", "progress.range"), ("大部分", "progress.not_number"),
-    ("八五", "progress.not_number"), (True, "progress.not_number"),
+    ("八五", "progress.not_number"), (True, "progress.not_number"), ("80%-90%", "progress.not_number"),
+    ("2026-09-30", "progress.not_number"), ("十二成", "progress.range"), ("已完成", "progress.not_number"),
 ])
 def test_progress_errors(raw, code):
     assert normalize_progress(raw) == (None, code)
@@ -128,6 +145,9 @@ def test_modes():
     assert normalize_mode("见附件") == ("已附材料", None)
     assert normalize_mode("实地评估、核查时提供") == ("实地核查时提供", None)
     assert normalize_mode("邮寄") == ("邮寄", "mode.unknown")
+    for raw, mode in (("见附件1", "已附材料"), ("详见附件2-3", "已附材料"), ("附件1、2", "已附材料"),
+                      ("見附件", "已附材料"), ("實地核查時提供", "实地核查时提供"), ("情況說明", "情况说明")):
+        assert normalize_mode(raw) == (mode, None), raw
     problem = _row(**{"完成状态": "推进中", "材料提供方式": "邮寄"}).problems[0]
     assert (problem.code, problem.level) == ("mode.unknown", WARNING)
 
@@ -159,6 +179,17 @@ def test_done_needs_measures_and_evidence():
     attached = check_row("1", {"完成状态": "已完成", "工作举措及成效": "做了", "材料提供方式": "已附材料"}, {},
                          has_attachments=True)
     assert attached.accepted
+
+
+def test_done_with_attached_material_but_no_files_says_so():
+    """已附材料 chosen, no 佐证材料 listed and no file came with the return: the message says what is missing, not
+    that no 材料提供方式 was given."""
+    said = _row(**{"完成状态": "已完成", "工作举措及成效": "做了", "材料提供方式": "见附件1"})
+    problem = next(p for p in said.problems if p.code == "done.no_evidence")
+    assert not said.accepted and "已附材料" in problem.message and "未说明材料提供方式" not in problem.message
+    silent = next(p for p in _row(**{"完成状态": "已完成", "工作举措及成效": "做了"}).problems
+                  if p.code == "done.no_evidence")
+    assert "未说明材料提供方式" in silent.message
 
 
 def test_inconsistent_progress_is_a_warning_not_an_error():
