@@ -413,6 +413,27 @@ def test_columns_moved_and_rows_inserted_above(ws, inbox):
     assert _answer(conn, ret.submission_id, "1")["row"] == 6
 
 
+def test_answers_typed_into_a_copy_of_the_ledger_sheet_are_read_from_the_copy(ws, inbox):
+    """工作台账 copied (Excel's 移动或复制 → 工作台账 (2)), the copy filled, the original left empty: was 空表."""
+    import openpyxl
+
+    from reporting.workbook_spec import FILL_COLUMNS, GIVEN_COLUMNS, SHEET_LEDGER
+
+    path = write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(), "2": ongoing(), "3": ongoing()})
+    book = openpyxl.load_workbook(path)
+    copy = book.copy_worksheet(book[SHEET_LEDGER])
+    copy.title = f"{SHEET_LEDGER} (2)"
+    first_fill = len(GIVEN_COLUMNS) + 1
+    for row in book[SHEET_LEDGER].iter_rows(min_row=3, min_col=first_fill, max_col=first_fill + len(FILL_COLUMNS)):
+        for cell in row:
+            cell.value = None
+    book.save(path)
+    ret, conn = _read_one(ws, "财政局.xlsx")
+    assert ret.errors == 0 and _answer(conn, ret.submission_id, "1")["status"] == "已完成"
+    assert _answer(conn, ret.submission_id, "2")["progress"] == 60
+    assert [c for c, _ in _codes(conn, ret.submission_id)] == ["sheet.copy_filled"]
+
+
 def test_header_cell_deleted_is_read_by_position(ws, inbox):
     write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(), "2": ongoing(), "3": ongoing()},
                  spoil=Spoil(drop_headers=("完成进度(%)",)))

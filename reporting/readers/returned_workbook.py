@@ -49,6 +49,8 @@ _ABSENT = 1 << 20  # the column of an optional fill-in column the workbook lacks
 STRUCTURE_NOTES = rule_table(
     Rule("sheet.no_header", ERROR, "找不到台账表头（应有「任务编号」「完成状态」等列），请使用下发的台账填写"),
     Rule("sheet.renamed", WARNING, f"未找到工作表「{SHEET_LEDGER}」，已从「{{name}}」读取"),
+    Rule("sheet.copy_filled", WARNING, f"工作表「{SHEET_LEDGER}」未填写，已从填写了的副本「{{name}}」读取",
+         f"请在「{SHEET_LEDGER}」中填写，不要复制工作表"),
     Rule("header.by_position", WARNING, "表头「{column}」缺失，已按模板位置读取第{col}列"),
     Rule("header.missing", ERROR, "第{row}行找不到「{column}」列，请恢复下发台账的表头"),
     Rule("header.none", WARNING, "找不到表头行，已按下发台账的列顺序读取；请勿删除表头"),
@@ -150,8 +152,28 @@ def read_return(book: Book, known_ids: set[str] | None = None) -> ReturnData:
     _find_ledger(book, data, known_ids or set())
     if data.sheet is not None:
         _read_rows(book, data)
+        if data.sheet == SHEET_LEDGER and all(row.empty for row in data.rows):
+            _filled_copy(book, data)
     _read_liaison(book, data)
     return data
+
+
+def _filled_copy(book: Book, data: ReturnData) -> None:
+    """工作台账 left empty and the answers typed into a copy of it ("工作台账 (2)"): the copy's rows, noted."""
+    for name in book.sheet_names:
+        if name in _NOT_LEDGER or name == SHEET_LEDGER or book.states[name] != "visible":
+            continue
+        header = _header_row(book.sheet(name))
+        if header is None:
+            continue
+        copy = ReturnData(book=book, properties=data.properties)
+        _use_sheet(copy, book.sheet(name), header)
+        _read_rows(book, copy)
+        if copy.rows and not all(row.empty for row in copy.rows):
+            data.sheet, data.columns, data.title, data.rows = copy.sheet, copy.columns, copy.title, copy.rows
+            data.notes = [note for note in copy.notes if note.code != "sheet.renamed"]  # the notes are the copy's
+            data.notes.append(_note("sheet.copy_filled", name, name=name))
+            return
 
 
 def text_of(value: object) -> str:
