@@ -434,6 +434,28 @@ def test_answers_typed_into_a_copy_of_the_ledger_sheet_are_read_from_the_copy(ws
     assert [c for c, _ in _codes(conn, ret.submission_id)] == ["sheet.copy_filled"]
 
 
+def test_headers_renamed_in_everyday_words_are_recognised(ws, inbox):
+    """完成状况, 完成进度%, 佐证材料名称, 存在的问题, 下一步工作计划: the columns found by name, even moved."""
+    import openpyxl
+
+    from reporting.workbook_spec import FILL_COLUMNS, GIVEN_COLUMNS, SHEET_LEDGER
+
+    renamed = {"完成状态": "完成状况", "完成进度(%)": "完成进度%", "佐证材料": "佐证材料名称", "存在问题": "存在的问题",
+               "下一步计划": "下一步工作计划"}
+    path = write_return(ws.inbox / "财政局.xlsx", "县财政局",
+                        {"1": done(存在问题="人手少"), "2": ongoing(), "3": ongoing()},
+                        spoil=Spoil(columns=list(reversed(FILL_COLUMNS)) + GIVEN_COLUMNS))
+    book = openpyxl.load_workbook(path)
+    for cell in book[SHEET_LEDGER][2]:
+        cell.value = renamed.get(cell.value, cell.value)
+    book.save(path)
+    ret, conn = _read_one(ws, "财政局.xlsx")
+    assert ret.errors == 0 and not _codes(conn, ret.submission_id)
+    first = _answer(conn, ret.submission_id, "1")
+    assert (first["status"], first["progress"], first["problems"]) == ("已完成", 100, "人手少")
+    assert _answer(conn, ret.submission_id, "2")["next_steps"] == "年底前完成"
+
+
 def test_header_cell_deleted_is_read_by_position(ws, inbox):
     write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(), "2": ongoing(), "3": ongoing()},
                  spoil=Spoil(drop_headers=("完成进度(%)",)))

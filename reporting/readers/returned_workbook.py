@@ -38,7 +38,10 @@ ID_COLUMN, TEXT_COLUMN = "任务编号", "工作任务"
 HEADER_SCAN_ROWS = 30
 _NOT_LEDGER = {SHEET_GUIDE, SHEET_LIAISON, SHEET_LISTS, SHEET_META, SHEET_PROBLEMS}
 _HEADER_ALIASES = {"编号": "任务编号", "完成情况": "工作举措及成效", "工作举措": "工作举措及成效", "进度": "完成进度",
-                   "状态": "完成状态", "职责": "本单位职责", "佐证材料清单": "佐证材料", "提供方式": "材料提供方式"}
+                   "状态": "完成状态", "职责": "本单位职责", "佐证材料清单": "佐证材料", "提供方式": "材料提供方式",
+                   "完成状况": "完成状态", "佐证材料名称": "佐证材料", "佐证材料目录": "佐证材料",
+                   "存在的问题": "存在问题", "下一步工作计划": "下一步计划", "下步计划": "下一步计划",
+                   "下一步打算": "下一步计划", "下一步工作打算": "下一步计划"}
 _PARENTHESIS = re.compile(r"\(.*?\)")
 _SPACE = re.compile(r"\s+")
 _CACHED_KEY_LENGTH = 200
@@ -212,7 +215,7 @@ def _cached_key(text: str) -> str:
 
 
 def _header_key(text: str) -> str:
-    text = _SPACE.sub("", unicodedata.normalize("NFKC", text)).strip("*＊:：")
+    text = _SPACE.sub("", unicodedata.normalize("NFKC", text)).strip("*＊:：%")  # "完成进度%" too
     text = _PARENTHESIS.sub("", text)
     return _HEADER_ALIASES.get(text, text)
 
