@@ -41,10 +41,11 @@ from .vocabulary import (
 )
 from .workbook_spec import ANSWER_FIELDS, FIELD_INDEX, FILL_COLUMNS, FILL_SPEC, PERCENT, TEXT
 
-_SPACE = re.compile(r"\s+")
+_SPACE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff\u00ad]+")  # and the invisible ones pasted from the web or Word
 _CACHED_KEY_LENGTH = 64
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_TRIM = "。.，,；;！!、 '‘’`"  # and the apostrophe of a value pasted as text ('80)
+_TRIM = "。.，,；;！!、 '‘’`“”\"「」『』"  # and quotes, and the apostrophe of a value pasted as text ('80)
+_MARKS = "√✓✔☑✅■●◆★☆"  # a tick or bullet beside a word ("√已完成", "■推进中")
 _PERCENT_WORDS = re.compile(r"^(?:约|大约)?(?:百分之)?(.+?)(?:%|左右|以上)*$")
 _TENTHS = re.compile(r"^(?:约|大约)?(.+?)成(?:左右|以上)?$")  # "八成", "8成": tenths
 _SIMPLIFIED = str.maketrans({pair[0]: pair[1] for pair in TRADITIONAL_PAIRS.split()})
@@ -213,6 +214,8 @@ def _lookup(table: dict[str, str], text: str) -> str | None:
     if found is None:  # "已完成（常态化）", "已完成，长期坚持", "见附件1": the word before the remark
         head = _BRACKETED.match(key) or _REMARKED.match(key) or _NUMBERED.match(key)
         found = table.get(head.group(1).strip(_TRIM)) if head else None
+        if found is None and (bare := key.strip(_MARKS)) and bare != key:
+            found = table.get(bare)
         if found is None and len(words := text.split()) > 1:  # "已完成 详见附件", "已完成\n情况见附件"
             keys = [_key(word) for word in words]  # not "未启动 推进中 已完成" (the list copied): one word only
             found = table.get(keys[0]) if not any(k in table for k in keys[1:]) else None

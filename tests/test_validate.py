@@ -26,7 +26,7 @@ def test_status_words_people_write(raw, expected):
 
 
 @pytest.mark.parametrize("raw", ["基本完成吧", "未完成", "1", "好", "未完成，正在推进", "完成120%", "×", "否",
-                                 "未启动 推进中 已完成", "已完成/推进中", "推进中、已完成"])
+                                 "未启动 推进中 已完成", "已完成/推进中", "推进中、已完成", "。", "√未启动 □推进中"])
 def test_unknown_status_is_an_error_quoting_the_value(raw):
     assert normalize_status(raw) == (None, "status.unknown")
     problem = _row(**{"完成状态": raw}).problems[0]
@@ -77,6 +77,8 @@ def test_everyday_words_from_real_returns(raw, expected):
     ("√", "已完成"), ("✓", "已完成"), ("是", "已完成"), ("100%", "已完成"), ("８０％", "推进中"), ("0%", "未启动"),
     ("100%完成", "已完成"), ("完成（90%）", "推进中"), ("已完成(100%)", "已完成"), ("已完成 详见附件", "已完成"),
     ("已完成。详见附件", "已完成"), ("已完成\n材料见附件", "已完成"), ("'已完成", "已完成"), ("完成0%", "未启动"),
+    ("已完成\u200b", "已完成"), ("\ufeff推进中", "推进中"), ("“已完成”", "已完成"), ("√已完成", "已完成"),
+    ("■推进中", "推进中"),
 ])
 def test_status_as_units_write_it_outside_the_dropdown(raw, expected):
     """繁體, English, ticks, a figure, a remark after a space or 。 or a bracketed figure: read, with a note."""
@@ -115,6 +117,7 @@ def test_empty_status_is_neither():
     (0, False, 0.0), ("0%", False, 0.0), ("100", False, 100.0), (100.0, False, 100.0), ("约80%", False, 80.0),
     ("0.5%", False, 0.5), ("八成", False, 80.0), ("8成", False, 80.0), ("100%（已完成）", False, 100.0),
     ("80(约)", False, 80.0), ("'80", False, 80.0), ("90%以上", False, 90.0), ("80％", False, 80.0),
+    ("80\u200b", False, 80.0), ("“80%”", False, 80.0),
 ])
 def test_progress_as_people_write_it(raw, percent, expected):
     assert normalize_progress(raw, percent) == (expected, None)
