@@ -434,6 +434,22 @@ def test_answers_typed_into_a_copy_of_the_ledger_sheet_are_read_from_the_copy(ws
     assert [c for c, _ in _codes(conn, ret.submission_id)] == ["sheet.copy_filled"]
 
 
+def test_a_filled_copy_beside_a_filled_ledger_sheet_is_noted_as_not_read(ws, inbox):
+    import openpyxl
+
+    from reporting.workbook_spec import SHEET_LEDGER
+
+    path = write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(), "2": ongoing(), "3": ongoing()})
+    book = openpyxl.load_workbook(path)
+    book.copy_worksheet(book[SHEET_LEDGER]).title = "工作台账（修改稿）"
+    book.create_sheet("说明").append(["本表为参考"])  # a sheet of something else, not a copy
+    book.save(path)
+    ret, conn = _read_one(ws, "财政局.xlsx")
+    assert ret.errors == 0 and _answer(conn, ret.submission_id, "1")["status"] == "已完成"
+    codes = _codes(conn, ret.submission_id)
+    assert [c for c, _ in codes] == ["sheet.copy_unread"] and "工作台账（修改稿）" in codes[0][1]
+
+
 def test_headers_renamed_in_everyday_words_are_recognised(ws, inbox):
     """完成状况, 完成进度%, 佐证材料名称, 存在的问题, 下一步工作计划: the columns found by name, even moved."""
     import openpyxl

@@ -15,6 +15,7 @@ from functools import lru_cache
 from itertools import repeat
 from operator import itemgetter
 
+from ..errors import ReturnError
 from ..models import ROLE_LEAD, ROLE_RESPONSIBLE
 from ..vocabulary import ERROR, WARNING, Rule, rule_table
 from ..workbook_spec import (
@@ -54,6 +55,8 @@ STRUCTURE_NOTES = rule_table(
     Rule("sheet.renamed", WARNING, f"未找到工作表「{SHEET_LEDGER}」，已从「{{name}}」读取"),
     Rule("sheet.copy_filled", WARNING, f"工作表「{SHEET_LEDGER}」未填写，已从填写了的副本「{{name}}」读取",
          f"请在「{SHEET_LEDGER}」中填写，不要复制工作表"),
+    Rule("sheet.copy_unread", WARNING, f"工作簿中另有填写了的台账副本「{{name}}」，未读取，只读取了「{SHEET_LEDGER}」",
+         f"请把内容合并到「{SHEET_LEDGER}」中后重新报送，不要复制工作表"),
     Rule("header.by_position", WARNING, "表头「{column}」缺失，已按模板位置读取第{col}列"),
     Rule("header.missing", ERROR, "第{row}行找不到「{column}」列，请恢复下发台账的表头"),
     Rule("header.none", WARNING, "找不到表头行，已按下发台账的列顺序读取；请勿删除表头"),
@@ -155,28 +158,38 @@ def read_return(book: Book, known_ids: set[str] | None = None) -> ReturnData:
     _find_ledger(book, data, known_ids or set())
     if data.sheet is not None:
         _read_rows(book, data)
-        if data.sheet == SHEET_LEDGER and all(row.empty for row in data.rows):
-            _filled_copy(book, data)
+        if data.sheet == SHEET_LEDGER and any(n not in _NOT_LEDGER and n != SHEET_LEDGER for n in book.sheet_names):
+            _filled_copies(book, data)
     _read_liaison(book, data)
     return data
 
 
-def _filled_copy(book: Book, data: ReturnData) -> None:
-    """工作台账 left empty and the answers typed into a copy of it ("工作台账 (2)"): the copy's rows, noted."""
+def _filled_copies(book: Book, data: ReturnData) -> None:
+    """Copies of 工作台账 ("工作台账 (2)") with answers: read instead when 工作台账 itself was left empty, else
+    noted as not read."""
+    empty = all(row.empty for row in data.rows)
     for name in book.sheet_names:
         if name in _NOT_LEDGER or name == SHEET_LEDGER or book.states[name] != "visible":
             continue
-        header = _header_row(book.sheet(name))
+        try:
+            sheet = book.sheet(name)
+        except ReturnError:  # a sheet of something else, damaged or too large: 工作台账 is what was sent
+            continue
+        header = _header_row(sheet)
         if header is None:
             continue
         copy = ReturnData(book=book, properties=data.properties)
-        _use_sheet(copy, book.sheet(name), header)
+        _use_sheet(copy, sheet, header)
         _read_rows(book, copy)
-        if copy.rows and not all(row.empty for row in copy.rows):
-            data.sheet, data.columns, data.title, data.rows = copy.sheet, copy.columns, copy.title, copy.rows
-            data.notes = [note for note in copy.notes if note.code != "sheet.renamed"]  # the notes are the copy's
-            data.notes.append(_note("sheet.copy_filled", name, name=name))
-            return
+        if not copy.rows or all(row.empty for row in copy.rows):
+            continue
+        if not empty:
+            data.notes.append(_note("sheet.copy_unread", name, name=name))
+            continue
+        data.sheet, data.columns, data.title, data.rows = copy.sheet, copy.columns, copy.title, copy.rows
+        data.notes = [note for note in copy.notes if note.code != "sheet.renamed"]  # the notes are the copy's
+        data.notes.append(_note("sheet.copy_filled", name, name=name))
+        empty = False  # a second filled copy is noted as not read
 
 
 def text_of(value: object) -> str:
