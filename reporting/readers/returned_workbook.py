@@ -38,6 +38,7 @@ from .base import Book, Sheet, cell_name, column_letter
 ID_COLUMN, TEXT_COLUMN = "任务编号", "工作任务"
 HEADER_SCAN_ROWS = 30
 _NOT_LEDGER = {SHEET_GUIDE, SHEET_LIAISON, SHEET_LISTS, SHEET_META, SHEET_PROBLEMS}
+_TEMPLATE_SHEETS = frozenset({*_NOT_LEDGER, SHEET_LEDGER})
 _HEADER_ALIASES = {"编号": "任务编号", "完成情况": "工作举措及成效", "工作举措": "工作举措及成效", "进度": "完成进度",
                    "状态": "完成状态", "职责": "本单位职责", "佐证材料清单": "佐证材料", "提供方式": "材料提供方式",
                    "完成状况": "完成状态", "佐证材料名称": "佐证材料", "佐证材料目录": "佐证材料",
@@ -158,7 +159,7 @@ def read_return(book: Book, known_ids: set[str] | None = None) -> ReturnData:
     _find_ledger(book, data, known_ids or set())
     if data.sheet is not None:
         _read_rows(book, data)
-        if data.sheet == SHEET_LEDGER and any(n not in _NOT_LEDGER and n != SHEET_LEDGER for n in book.sheet_names):
+        if data.sheet == SHEET_LEDGER and not book.states.keys() <= _TEMPLATE_SHEETS:  # another sheet: a copy?
             _filled_copies(book, data)
     _read_liaison(book, data)
     return data
