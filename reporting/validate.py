@@ -186,6 +186,7 @@ def _table(words: dict[str, list[str]]) -> dict[str, str]:
 
 STATUS_TABLE = _table(STATUS_WORDS)
 MODE_TABLE = _table(MODE_WORDS)
+_CHOICE_KEYS = frozenset(STATUS_CHOICES + MATERIAL_CHOICES)  # the dropdowns' own words
 _NOT_APPLICABLE_LENGTH = 30  # a longer 完成状态 is a sentence about something else, not 不适用
 _BRACKETED = re.compile(r"^(.+?)[（(【\[](.*)[）)】\]]$")
 _REMARKED = re.compile(r"^(.+?)[，,；;：:。]")  # "已完成，长期坚持", "已完成。详见附件": a word, then a remark
@@ -217,8 +218,8 @@ def _lookup(table: dict[str, str], text: str) -> str | None:
         if found is None and (bare := key.strip(_MARKS)) and bare != key:
             found = table.get(bare)
         if found is None and len(words := text.split()) > 1:  # "已完成 详见附件", "已完成\n情况见附件"
-            keys = [_key(word) for word in words]  # not "未启动 推进中 已完成" (the list copied): one word only
-            found = table.get(keys[0]) if not any(k in table for k in keys[1:]) else None
+            keys = [_key(word) for word in words]  # not "未启动 推进中 已完成" (the list copied): one choice only
+            found = table.get(keys[0]) if not any(k in _CHOICE_KEYS for k in keys[1:]) else None
     return found
 
 

@@ -78,7 +78,7 @@ def test_everyday_words_from_real_returns(raw, expected):
     ("100%完成", "已完成"), ("完成（90%）", "推进中"), ("已完成(100%)", "已完成"), ("已完成 详见附件", "已完成"),
     ("已完成。详见附件", "已完成"), ("已完成\n材料见附件", "已完成"), ("'已完成", "已完成"), ("完成0%", "未启动"),
     ("已完成\u200b", "已完成"), ("\ufeff推进中", "推进中"), ("“已完成”", "已完成"), ("√已完成", "已完成"),
-    ("■推进中", "推进中"),
+    ("■推进中", "推进中"), ("已完成\n长期坚持", "已完成"),
 ])
 def test_status_as_units_write_it_outside_the_dropdown(raw, expected):
     """繁體, English, ticks, a figure, a remark after a space or 。 or a bracketed figure: read, with a note."""
