@@ -10,7 +10,9 @@ xlsxwriter's own part writers and kept per process: styles.xml and the theme (ke
 order of first use); the comment parts of a receipt are xlsxwriter's VML and comments writers' on a bare
 sheet with the same widths, heights and comments.
 The zip is packed here (zip_bytes: zipfile's bytes, deflated by ISA-L), parts alike in many books deflated
-once per process; in a receipt, a task's own cells are made once per process (write_values' `fixed`).
+once per process; in a receipt, a task's own cells are made once per process (write_values' `fixed`), and a row
+written whole can be put whole in the same place of the next receipt (whole_row, put_row: workbook keeps the task
+rows without marks and the 问题清单 rows alike in many receipts).
 
 Receipts are written with {"strings": "inline"}: each string in its cell, as xlsxwriter's constant_memory mode
 writes them, and no shared strings part; every other byte is the same (tests/test_xlsx_writer.py turns the
