@@ -15,9 +15,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from reporting.errors import PlanError
+from reporting.hanzi import to_simplified
 from reporting.models import Plan, Task
 from reporting.plan_parse import parse_plan
-from reporting.plan_terms import to_simplified
 from reporting.plan_units import split_top
 
 REPO = Path(__file__).resolve().parents[1]

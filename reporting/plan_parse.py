@@ -11,6 +11,7 @@ from itertools import pairwise
 from pathlib import Path
 
 from .errors import PlanError
+from .hanzi import looks_traditional, to_simplified
 from .models import LONG_TERM, Plan, PlanWarning, Task
 from .plan_lines import bare_number, prepare, split_run_on
 from .plan_outline import Node, Para, build_outline, clean_line, parse_numbering, section_kind
@@ -23,12 +24,10 @@ from .plan_terms import (
     find_plan_year,
     find_targets,
     is_status,
-    looks_traditional,
     normalise_deadline,
     parse_deadline,
     parse_frequency,
     take_text_deadline,
-    to_simplified,
 )
 from .plan_units import (
     FIRST_LEADS,

@@ -16,6 +16,7 @@ from itertools import repeat
 from operator import is_, itemgetter
 from typing import cast
 
+from .hanzi import to_simplified
 from .numerals import parse_chinese as chinese_number
 from .readers.base import NO_CACHE
 from .readers.returned_workbook import LedgerRow, text_of
@@ -34,7 +35,6 @@ from .vocabulary import (
     STATUS_NOT_STARTED,
     STATUS_ONGOING,
     STATUS_WORDS,
-    TRADITIONAL_PAIRS,
     WARNING,
     Rule,
     rule_table,
@@ -48,7 +48,6 @@ _TRIM = "。.，,；;！!、 '‘’`“”\"「」『』"  # and quotes, and th
 _MARKS = "√✓✔☑✅■●◆★☆"  # a tick or bullet beside a word ("√已完成", "■推进中")
 _PERCENT_WORDS = re.compile(r"^(?:约|大约)?(?:百分之)?(.+?)(?:%|左右|以上)*$")
 _TENTHS = re.compile(r"^(?:约|大约)?(.+?)成(?:左右|以上)?$")  # "八成", "8成": tenths
-_SIMPLIFIED = str.maketrans({pair[0]: pair[1] for pair in TRADITIONAL_PAIRS.split()})
 
 STATUS_FIX = "请从下拉列表选择：未启动、推进中、已完成"
 PROGRESS_FIX = "请填写0到100之间的数字，如 80"
@@ -177,7 +176,9 @@ def _short_key(text: str) -> str:
 
 
 def _plain_key(text: str) -> str:
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text)).strip(_TRIM).translate(_SIMPLIFIED).lower()
+    """A word as compared: NFKC, no spaces, no quotes or punctuation at its ends, simplified characters (a return
+    typed in 繁體, 進行中 or 見附件, is read by the same words), lower case ("Done")."""
+    return to_simplified(_SPACE.sub("", unicodedata.normalize("NFKC", text)).strip(_TRIM)).lower()
 
 
 def _table(words: dict[str, list[str]]) -> dict[str, str]:

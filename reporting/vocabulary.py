@@ -43,13 +43,6 @@ STATUS_WORDS = {
                          "尚未开始", "还未开始", "还没开始", "没有开始", "未实施", "尚未实施", "暂未实施", "待启动",
                          "未进行", "尚未进行", "暂无进展", "not started"],
 }
-# Traditional characters of the words above, each with its simplified one: a return typed in 繁體 (進行中, 未啟動,
-# 見附件, 情況說明) is read by the same words. Compared keys are also lower-case ("Done", "In progress").
-TRADITIONAL_PAIRS = ("書书 於于 傳传 關关 況况 劃划 製制 辦办 務务 動动 單单 發发 臺台 後后 啟启 啓启 "
-                     "圓圆 場场 堅坚 備备 實实 屬属 並并 態态 紮扎 執执 報报 擔担 時时 暫暂 極极 標标 "
-                     "檢检 沒没 滿满 現现 積积 穩稳 經经 結结 續续 職职 見见 計计 評评 該该 詳详 說说 "
-                     "責责 達达 還还 進进 適适 長长 隨随 項项 驗验 開开 無无 個个 預预 階阶 內内 將将 "
-                     "舉举 證证 據据 為为 們们 這这 與与 門门")
 # What a unit writes for a task it thinks is not its own ("本单位不适用此项", "我单位无此项工作", "N/A"), found
 # anywhere in a short 完成状态 that no word reads. There is no such state: the task stays the unit's by the
 # 任务分解表 until the coordinator changes the division of work, so these are errors with their own advice.

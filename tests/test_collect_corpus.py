@@ -472,6 +472,31 @@ def test_headers_renamed_in_everyday_words_are_recognised(ws, inbox):
     assert _answer(conn, ret.submission_id, "2")["next_steps"] == "年底前完成"
 
 
+def test_headers_written_in_traditional_characters_are_recognised(ws, inbox):
+    """A unit's copy turned to 繁體 (任務編號, 完成狀態, 佐證材料…), the columns moved: found by name, not by a
+    position that no longer holds them, and no warning that the header is missing."""
+    import openpyxl
+
+    from reporting.hanzi import _HANS, _HANT
+    from reporting.workbook_spec import FILL_COLUMNS, GIVEN_COLUMNS, SHEET_LEDGER
+
+    traditional = str.maketrans(dict(zip(reversed(_HANS), reversed(_HANT), strict=True)))  # first pair wins
+    path = write_return(ws.inbox / "财政局.xlsx", "县财政局",
+                        {"1": done(存在问题="人手少"), "2": ongoing(), "3": ongoing()},
+                        spoil=Spoil(columns=list(reversed(FILL_COLUMNS)) + GIVEN_COLUMNS))
+    book = openpyxl.load_workbook(path)
+    headers = [cell for cell in book[SHEET_LEDGER][2] if cell.value]
+    for cell in headers:
+        cell.value = cell.value.translate(traditional)
+    assert sum(cell.value != name for cell, name in zip(headers, GIVEN_COLUMNS + FILL_COLUMNS, strict=False)) > 5
+    book.save(path)
+    ret, conn = _read_one(ws, "财政局.xlsx")
+    assert ret.errors == 0 and not _codes(conn, ret.submission_id)
+    first = _answer(conn, ret.submission_id, "1")
+    assert (first["status"], first["progress"], first["problems"]) == ("已完成", 100, "人手少")
+    assert _answer(conn, ret.submission_id, "2")["next_steps"] == "年底前完成"
+
+
 def test_header_cell_deleted_is_read_by_position(ws, inbox):
     write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(), "2": ongoing(), "3": ongoing()},
                  spoil=Spoil(drop_headers=("完成进度(%)",)))

@@ -159,7 +159,7 @@ def test_the_plans_year_from_title_then_document_number_then_date():
 
 
 def test_traditional_characters_are_made_simplified_and_simplified_text_stays():
-    from reporting.plan_terms import looks_traditional, to_simplified
+    from reporting.hanzi import looks_traditional, to_simplified
 
     text = "推進政府職能轉變,深化行政審批制度改革。(牽頭單位:縣編辦;責任單位:縣政府各部門)顯著"
     assert to_simplified(text) == "推进政府职能转变,深化行政审批制度改革。(牵头单位:县编办;责任单位:县政府各部门)显著"

@@ -16,6 +16,7 @@ from itertools import repeat
 from operator import itemgetter
 
 from ..errors import ReturnError
+from ..hanzi import to_simplified
 from ..models import ROLE_LEAD, ROLE_RESPONSIBLE
 from ..vocabulary import ERROR, WARNING, Rule, rule_table
 from ..workbook_spec import (
@@ -229,7 +230,7 @@ def _cached_key(text: str) -> str:
 
 
 def _header_key(text: str) -> str:
-    text = _SPACE.sub("", unicodedata.normalize("NFKC", text)).strip("*＊:：%")  # "完成进度%" too
+    text = to_simplified(_SPACE.sub("", unicodedata.normalize("NFKC", text)).strip("*＊:：%"))  # "完成进度%" too
     text = _PARENTHESIS.sub("", text)
     return _HEADER_ALIASES.get(text, text)
 
