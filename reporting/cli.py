@@ -25,6 +25,14 @@ COMMANDS = {
 }
 
 
+def preload(args: list[str]) -> None:
+    """Import the modules of the commands named in `args` now (the console script does, while a Ctrl-C still
+    ends the program with one line: within click it would be click's 已中止 and exit 1)."""
+    for arg in args:
+        if arg in COMMANDS:
+            importlib.import_module(f".commands.{COMMANDS[arg][0]}", __package__)
+
+
 class _LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)  # as click lists commands it holds
