@@ -172,6 +172,7 @@ class _LongRows:
     def write(self, sheet: Worksheet, first: int, table: Table, made: Callable[[Format], object]) -> int:
         body, link = made(table.body), made(table.link)
         texts: list[dict[tuple[str, int], bytes]] = [{} for _ in table.widths]
+        columns = [xl_col_to_name(col).encode() for col in range(len(table.columns))]
         batch: list[bytes] = []
         r = first - 1
         for r, row in enumerate(table.rows, start=first):
@@ -185,7 +186,7 @@ class _LongRows:
             else:
                 batch += (b'<row r="', n, b'">')
             for col, value in enumerate(row):
-                batch += (b'<c r="', _COLUMNS[col], n)
+                batch += (b'<c r="', columns[col], n)
                 if value is None or value == "":
                     batch.append(b'" s="%d"/>' % style)
                 elif isinstance(value, Link):
@@ -215,9 +216,6 @@ class _LongRows:
                     known.clear()
                 known[(text, style)] = found
         return found
-
-
-_COLUMNS = [xl_col_to_name(col).encode() for col in range(16384)]
 
 
 def _points(height: float) -> str:
