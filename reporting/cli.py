@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from types import ModuleType
 
 import click
 
@@ -30,7 +31,11 @@ def preload(args: list[str]) -> None:
     ends the program with one line: within click it would be click's 已中止 and exit 1)."""
     for arg in args:
         if arg in COMMANDS:
-            importlib.import_module(f".commands.{COMMANDS[arg][0]}", __package__)
+            _module(arg)
+
+
+def _module(command: str) -> ModuleType:
+    return importlib.import_module(f".commands.{COMMANDS[command][0]}", __package__)
 
 
 class _LazyGroup(click.Group):
@@ -38,11 +43,9 @@ class _LazyGroup(click.Group):
         return sorted(COMMANDS)  # as click lists commands it holds
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        found = COMMANDS.get(cmd_name)
-        if found is None:
+        if cmd_name not in COMMANDS:
             return None
-        module, name = found
-        command: click.Command = getattr(importlib.import_module(f".commands.{module}", __package__), name)
+        command: click.Command = getattr(_module(cmd_name), COMMANDS[cmd_name][1])
         return command
 
 
