@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -113,3 +116,47 @@ def test_readme_defines_the_figures_exactly_as_the_workbook_does():
     readme = README.read_text(encoding="utf-8")
     for term, meaning in dict(DEFINITIONS).items():
         assert f"- **{term}**：{meaning}" in readme, term
+
+
+_BIG_OUTPUT = """
+import errno, sys, click
+from reporting.commands.common import handles_errors
+
+@click.command()
+@handles_errors
+def command():
+    if sys.argv[1:] == ["fault"]:  # a broken pipe that is not our standard output's (a socket, a child)
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+    for line in range(20000):
+        click.echo(f"第{line}行：县财政局 已完成")
+
+command([], standalone_mode=True)
+"""
+
+
+def _with_output_closed(args: list[str]) -> subprocess.CompletedProcess:
+    """Run `args` with standard output a pipe nobody reads any more (`| head` once it has its lines)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run(args, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write_end)
+
+
+def test_output_cut_short_by_a_pager_ends_quietly(tmp_path):
+    """`reporting status | head`: the reader gone is no fault of the workspace: no message, status 1 as click
+    gives (before: "错误：无法读写 工作目录中的文件（Broken pipe）" once the output passed the pipe's buffer)."""
+    script = tmp_path / "big.py"
+    script.write_text(_BIG_OUTPUT, encoding="utf-8")
+    within = _with_output_closed([sys.executable, str(script)])  # in a command (its error boundary)
+    helping = _with_output_closed([sys.executable, "-m", "reporting", "-h"])  # before any command runs
+    for done in (within, helping):
+        assert (done.returncode, done.stderr) == (1, "")
+
+
+def test_a_broken_pipe_that_is_not_the_output_is_still_told(tmp_path):
+    script = tmp_path / "big.py"
+    script.write_text(_BIG_OUTPUT, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script), "fault"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stderr.startswith("错误：") and "Broken pipe" in done.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import select
 import sqlite3
 import sys
 import traceback
@@ -102,6 +103,10 @@ def handles_errors(func: Callable) -> Callable:
             if verbose():
                 traceback.print_exc()
             raise UserError(_shown(str(exc))) from exc
+        except BrokenPipeError as exc:
+            if output_closed():  # `reporting status | head`: the reader has what it wanted; click ends quietly
+                raise
+            raise UserError(_shown(environment_message(exc) or str(exc))) from exc
         except (OSError, sqlite3.DatabaseError) as exc:  # the machine, not the user's files: one line too
             message = environment_message(exc)
             if message is None:
@@ -114,6 +119,19 @@ def handles_errors(func: Callable) -> Callable:
             sys.exit(130)
 
     return wrapper
+
+
+def output_closed() -> bool:
+    """Whether the program reading our standard output has closed it (`| head` once it has its lines): the
+    pipe then reports an error to poll. False where that cannot be told (no poll on Windows) or stdout is
+    no pipe: a broken pipe is then told as any other fault. (click.echo flushes each line, and click's main
+    ends a program whose output pipe broke without a word, with status 1.)"""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _fd, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
