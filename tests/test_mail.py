@@ -400,6 +400,29 @@ def test_a_message_nested_thousands_deep_is_unreadable_and_the_rest_are_fetched(
     assert "嵌套层数过多" in done.stdout and "Traceback" not in done.stderr
 
 
+def test_a_message_the_parser_faults_on_is_told_in_chinese_and_the_rest_are_fetched(
+        ws: Workspace, mail_servers: MailServers, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The email package's own fault (its English text) was quoted inside the Chinese note."""
+    import reporting.mail.fetch as fetch
+
+    prepare(ws, mail_servers)
+    for subject in ("faulty", "fine"):
+        mail_servers.append(COORDINATOR, raw_message("czj@county.test", subject, [
+            attachment(rfc2047(f"{subject}.xlsx"), book(subject))]))
+    original = fetch.attachments
+
+    def faulting(message):
+        if message.get("Subject") == "faulty":
+            raise ValueError("Invalid header value '=?x-unknown?q?a?='")
+        return original(message)
+
+    monkeypatch.setattr(fetch, "attachments", faulting)
+    result = fetch.fetch_mail(ws, password="test-secret")
+    notes = {m.subject: (m.outcome, m.note) for m in result.messages}
+    assert notes["faulty"] == (fetch.UNREADABLE, fetch.FAULTY_MESSAGE)
+    assert notes["fine"][0] == fetch.SAVED and list(inbox_files(ws).values()) == [book("fine")]
+
+
 def test_fetch_never_replaces_a_file_in_inbox(ws: Workspace, mail_servers: MailServers) -> None:
     prepare(ws, mail_servers)
     mail_servers.append(COORDINATOR, raw_message("czj@county.test", "台账", [attachment(rfc2047("台账.xlsx"),

@@ -155,9 +155,9 @@ def _one(ws: Workspace, conn: sqlite3.Connection, server: imaplib.IMAP4, setting
         try:
             message = email.message_from_bytes(_body(server, uid), policy=compat32)
             found, skipped = attachments(message)
-        except (ValueError, LookupError, TypeError, AttributeError, IndexError) as exc:  # the parser's own faults
+        except (ValueError, LookupError, TypeError, AttributeError, IndexError):  # the parser's own faults
             found, skipped = [], []
-            fetched.outcome, fetched.note = UNREADABLE, f"邮件格式无法解析（{exc}）"
+            fetched.outcome, fetched.note = UNREADABLE, FAULTY_MESSAGE
         except RecursionError:  # parts nested thousands deep: the email package recurses per level
             found, skipped = [], []
             fetched.outcome, fetched.note = UNREADABLE, "邮件的各部分嵌套层数过多，无法解析"
@@ -180,6 +180,10 @@ def _one(ws: Workspace, conn: sqlite3.Connection, server: imaplib.IMAP4, setting
             "attachment, size, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(path, *key, uid, message_id, sender, name, length, digest) for path, name, length, digest in files])
     return fetched
+
+
+# The parser's own words (Python's, in English) say nothing a coordinator can act on.
+FAULTY_MESSAGE = "邮件格式不合规范，无法取出附件：请让发件单位重新发送，或在邮箱网页上下载附件后放入 inbox/"
 
 
 def _head(server: imaplib.IMAP4, uid: int) -> tuple[Message, int, datetime | None]:
