@@ -1,9 +1,8 @@
 """Stage 3: read every new file in inbox/, store what it says, and answer each unit with a receipt.
 
 Safe to run at any time, as often as wanted: a file already read (same content) is skipped; each file is
-stored all or nothing (a savepoint of its own, see _Batch), so a crash or Ctrl-C leaves the store as it was
-before that file, or a few files before, and the next run finishes the job; inbox/ is never changed. Every
-file read is copied byte for byte into archive/.
+stored in one transaction, so a crash or Ctrl-C leaves the store as it was before that file and the next
+run finishes the job; inbox/ is never changed. Every file read is copied byte for byte into archive/.
 """
 
 from __future__ import annotations
@@ -11,9 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-import time
-from collections.abc import Iterator
-from contextlib import closing, contextmanager, suppress
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -128,11 +125,10 @@ def collect_inbox(ws: Workspace, *, round_name: str | None = None, progress: Pro
     with workspace_lock(ws.root):
         remove_temporaries(ws.archive)  # what a killed run was copying
         conn = connect(ws.db_path)
-        # Each file is still stored all or nothing: under WAL, NORMAL gives up only the durability of the last
-        # commits before a power cut (not their atomicity), and a file whose commit was lost is simply read
-        # again by the next run, as inbox/ is never changed. Saves an fsync per commit.
+        # Each file is still stored in one transaction, all or nothing: under WAL, NORMAL gives up only the
+        # durability of the last commits before a power cut (not their atomicity), and a file whose commit
+        # was lost is simply read again by the next run, as inbox/ is never changed. Saves an fsync per file.
         conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA cache_size = -16384")
         try:
             rounds = Rounds(conn)
             current = current_round(ws, rounds.names, round_name)
@@ -173,57 +169,15 @@ def _collect_files(ws: Workspace, conn: sqlite3.Connection, rounds: Rounds, curr
         "SELECT p.*, f.status FROM inbox_paths p LEFT JOIN files f ON f.hash = p.hash")}
     fresh = [f for f in files if not _unchanged(seen.get(f.rel), f.stat)]
     jobs = [FileJob(str(f.path), f.shown, f.stat.st_mtime, str(ws.root)) for f in fresh]
-    batch = _Batch(conn)
-    try:
-        with closing(read_files(jobs, current, ws.db_path, workers, ws.settings().words)) as reads:
-            wanted = {f.rel for f in fresh}
-            for index, found in enumerate(files):
-                progress(index, len(files), found.path.name)
-                if found.rel not in wanted:
-                    result.unchanged += 1
-                    continue
-                _collect_path(batch, current, run_id, found, next(reads), seen, result, rounds)
-    except BaseException:
-        with suppress(sqlite3.Error):  # the files stored before the fault (Ctrl-C, a full disk) are kept
-            batch.commit()
-        raise
-    batch.commit()
+    with closing(read_files(jobs, current, ws.db_path, workers, ws.settings().words)) as reads:
+        wanted = {f.rel for f in fresh}
+        for index, found in enumerate(files):
+            progress(index, len(files), found.path.name)
+            if found.rel not in wanted:
+                result.unchanged += 1
+                continue
+            _collect_path(conn, current, run_id, found, next(reads), seen, result, rounds)
     progress(len(files), len(files), "")
-
-
-class _Batch:
-    """Stored files committed a few at a time: each file in a savepoint of its own (all of it or nothing, as
-    when each had a transaction), the transaction committed once BATCH_SECONDS have passed since it began,
-    and at the end. A commit writes every page the files touched to the WAL: once per file it was a seventh
-    of the main process's time at province scale, pages such as the answers table's last written again and
-    again."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn, self.began = conn, 0.0
-
-    @contextmanager
-    def file(self) -> Iterator[sqlite3.Connection]:
-        conn = self.conn
-        if not conn.in_transaction:
-            conn.execute("BEGIN IMMEDIATE")
-            self.began = time.monotonic()
-        conn.execute("SAVEPOINT one_file")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK TO one_file")
-            conn.execute("RELEASE one_file")
-            raise
-        conn.execute("RELEASE one_file")
-        if time.monotonic() - self.began >= BATCH_SECONDS:
-            self.commit()
-
-    def commit(self) -> None:
-        if self.conn.in_transaction:
-            self.conn.execute("COMMIT")
-
-
-BATCH_SECONDS = 0.5  # a power cut may cost the files stored this long before it: read again by the next run
 
 
 def _unchanged(known: sqlite3.Row | None, stat: os.stat_result) -> bool:
@@ -310,17 +264,16 @@ def _readable_name(rel: str) -> str:
 # ---------------------------------------------------------------- one inbox file
 
 
-def _collect_path(batch: _Batch, current: str, run_id: int, found: _InboxFile, read: ReadFile,
+def _collect_path(conn: sqlite3.Connection, current: str, run_id: int, found: _InboxFile, read: ReadFile,
                   seen: dict, result: CollectResult, rounds: Rounds) -> None:
-    conn, rel, stat, shown, digest = batch.conn, found.rel, found.stat, found.shown, read.digest
+    rel, stat, shown, digest = found.rel, found.stat, found.shown, read.digest
     if not digest:  # could not be opened: told, not stored, tried again next run
         result.files.append(FileOutcome(shown, ERROR_FILE, "；".join(read.notes), code=read.code))
         return
     known = seen.get(rel)
     previous = conn.execute("SELECT name, status, run_id FROM files WHERE hash = ?", (digest,)).fetchone()
     if previous is not None and previous["status"] == READ:
-        with batch.file():
-            _remember_path(conn, rel, stat, digest)
+        _remember_path(conn, rel, stat, digest)
         if known is not None and known["hash"] == digest:
             result.unchanged += 1
             return
@@ -329,14 +282,14 @@ def _collect_path(batch: _Batch, current: str, run_id: int, found: _InboxFile, r
         return
     pieces, notes = read.pieces, list(read.notes)
     if read.evidence_only:
-        _collect_evidence_only(batch, current, run_id, found, read, rounds, result)
+        _collect_evidence_only(conn, current, run_id, found, read, rounds, result)
         return
     stored = [p for p in pieces if p.stored]
     notes += [f"{p.member or '文件'}：{p.error}" if p.member else p.error for p in pieces if not p.stored]
     refused = [p.code for p in pieces if not p.stored and p.code]
     code = "" if stored else (read.code or (refused[0] if refused else ""))
     outcome = FileOutcome(shown, READ if stored else ERROR_FILE, "；".join(notes), code=code)
-    with batch.file():
+    with transaction(conn):
         _store_file(conn, rel, shown, read, stat, run_id, outcome, file_format(pieces))
         for piece in stored:
             if not piece.blank:
@@ -346,7 +299,7 @@ def _collect_path(batch: _Batch, current: str, run_id: int, found: _InboxFile, r
     result.files.append(outcome)
 
 
-def _collect_evidence_only(batch: _Batch, current: str, run_id: int, found: _InboxFile,
+def _collect_evidence_only(conn: sqlite3.Connection, current: str, run_id: int, found: _InboxFile,
                            read: ReadFile, rounds: Rounds, result: CollectResult) -> None:
     """A zip of 佐证材料 without a workbook: kept for the unit its name points to, else reported."""
     info = rounds.get(current)
@@ -359,7 +312,7 @@ def _collect_evidence_only(batch: _Batch, current: str, run_id: int, found: _Inb
         outcome = FileOutcome(found.shown, ERROR_FILE, "；".join(["压缩包中没有台账工作簿，文件名中也看不出是哪个单位的"
                                                                  "佐证材料；请在文件名中写明单位名称，或与台账一起打包",
                                                                  *read.notes]), code="zip.no_workbook")
-    with batch.file() as conn:
+    with transaction(conn):
         _store_file(conn, found.rel, found.shown, read, found.stat, run_id, outcome, readers.FORMAT_ZIP)
         if unit:
             conn.executemany(
@@ -371,8 +324,24 @@ def _collect_evidence_only(batch: _Batch, current: str, run_id: int, found: _Inb
 
 
 def _remember_path(conn: sqlite3.Connection, rel: str, stat, digest: str) -> None:
-    conn.execute("INSERT OR REPLACE INTO inbox_paths (path, size, mtime, hash) VALUES (?, ?, ?, ?)",
-                 (rel, stat.st_size, stat.st_mtime, digest))
+    with _maybe_transaction(conn):
+        conn.execute("INSERT OR REPLACE INTO inbox_paths (path, size, mtime, hash) VALUES (?, ?, ?, ?)",
+                     (rel, stat.st_size, stat.st_mtime, digest))
+
+
+class _maybe_transaction:
+    """A transaction unless one is already open."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn, self.own = conn, not conn.in_transaction
+
+    def __enter__(self) -> None:
+        if self.own:
+            self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind, value, tb) -> None:
+        if self.own:
+            self.conn.execute("ROLLBACK" if kind else "COMMIT")
 
 
 # ---------------------------------------------------------------- the store

@@ -159,59 +159,6 @@ def _interrupted_then_again(tmp_path: Path, interrupt) -> None:
     assert dump_store(killed) == dump_store(calm)
 
 
-def test_a_fault_while_storing_a_file_keeps_the_files_stored_before_it_and_nothing_of_it(ws, monkeypatch):
-    """Files are committed a few at a time (collect._Batch): a fault in the middle of one (Ctrl-C here) undoes that
-    file only; the files stored before it in the same transaction are kept, and the next run stores the rest."""
-    import reporting.collect as collect_module
-
-    record_round(ws)
-    _fill_inbox(ws)
-    original, calls = collect_module._store_return, []
-
-    def interrupted_on_the_third(*args, **kwargs):
-        calls.append(args[1].unit)
-        if len(calls) == 3:
-            original(*args, **kwargs)  # the file's rows written, then the fault before its end
-            raise KeyboardInterrupt
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(collect_module, "_store_return", interrupted_on_the_third)
-    with pytest.raises(KeyboardInterrupt):
-        collect_inbox(ws, receipts=False)
-    conn = connect(ws.db_path)
-    stored = [row[0] for row in conn.execute("SELECT unit FROM submissions ORDER BY id")]
-    files = conn.execute("SELECT COUNT(*) FROM files").fetchone()[0]
-    answers = {row[0] for row in conn.execute("SELECT submission_id FROM answers")}
-    ids = {row[0] for row in conn.execute("SELECT id FROM submissions")}
-    conn.close()
-    assert stored == calls[:2] and files == 2 and answers == ids
-    monkeypatch.setattr(collect_module, "_store_return", original)
-    again = collect_inbox(ws, receipts=False)
-    assert [r.unit for r in again.returns] == calls[2:3] and again.unchanged == 2
-
-
-@pytest.mark.parametrize(("seconds", "file_commits"), [(60, 1), (0, 4)])
-def test_files_are_committed_together_once_a_while(ws, monkeypatch, seconds, file_commits):
-    import reporting.collect as collect_module
-
-    monkeypatch.setattr(collect_module, "BATCH_SECONDS", seconds)
-    record_round(ws)
-    _fill_inbox(ws)
-    commits: list[str] = []
-    original = collect_module.connect
-
-    def counting(*args, **kwargs):
-        conn = original(*args, **kwargs)
-        conn.set_trace_callback(lambda sql: commits.append(sql) if sql.strip().upper() == "COMMIT" else None)
-        return conn
-
-    monkeypatch.setattr(collect_module, "connect", counting)
-    result = collect_inbox(ws, receipts=False)
-    assert len(result.returns) == 3
-    # the run's start, the four files (three returns and a broken one), the run's end
-    assert len(commits) == 1 + file_commits + 1
-
-
 def test_worker_processes_store_exactly_what_one_process_does(tmp_path, monkeypatch):
     import reporting.collect_read as collect_read
     import reporting.receipts as receipts
