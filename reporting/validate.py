@@ -48,6 +48,10 @@ _TRIM = "。.，,；;！!、 '‘’`“”\"「」『』"  # and quotes, and th
 _MARKS = "√✓✔☑✅■●◆★☆"  # a tick or bullet beside a word ("√已完成", "■推进中")
 _PERCENT_WORDS = re.compile(r"^(?:约|大约)?(?:百分之)?(.+?)(?:%|左右|以上)*$")
 _TENTHS = re.compile(r"^(?:约|大约)?(.+?)成(?:左右|以上)?$")  # "八成", "8成": tenths
+# "近80%", "超过90%", "已完成85%": the figure, as a lower bound or near enough (noted); "不到50%" stays an error
+_HEDGED = re.compile(r"^(?:近|接近|将近|超过|已超过|达到|已达到|已达|已完成|完成了?|约为|大概)(.+?)%?$")
+# "80%-90%", "80~90", "八十至九十": its lower end (noted); a date (2026-09-30) is no span of two figures
+_SPAN = re.compile(r"^(.+?)%?(?:-|—|–|~|至|到)(.+?)%?$")
 
 STATUS_FIX = "请从下拉列表选择：未启动、推进中、已完成"
 PROGRESS_FIX = "请填写0到100之间的数字，如 80"
@@ -61,6 +65,8 @@ ROW_RULES = rule_table(
     Rule("status.missing", ERROR, "已填写其他内容，但完成状态为空", STATUS_FIX),
     Rule("progress.not_number", ERROR, "完成进度(%)「{value}」不是数字", PROGRESS_FIX),
     Rule("progress.range", ERROR, "完成进度(%)「{value}」超出0–100", PROGRESS_FIX),
+    Rule("progress.read_as", NOTE, "完成进度(%)「{value}」按{progress}读取",
+         "如不是这个意思，请填写一个0到100之间的数字"),
     Rule("progress.done_below_100", WARNING, "完成状态为已完成，但完成进度为{progress}",
          "请核对：已完成的任务进度应为100"),
     Rule("progress.not_started_above_0", WARNING, "完成状态为未启动，但完成进度为{progress}",
@@ -278,7 +284,8 @@ def _short_mode(text: str) -> tuple[str | None, str | None]:
 
 def normalize_progress(value: object, percent_format: Callable[[], bool] | bool = False,
                        ) -> tuple[float | None, str | None]:
-    """A percentage 0–100 from 80, "80%", "８０％", 0.8, "八十"; (None, rule code) when it cannot be one."""
+    """A percentage 0–100 from 80, "80%", "８０％", 0.8, "八十"; (None, rule code) when it cannot be one; (the
+    figure, "progress.read_as") for "近80%" or "80%-90%" (see _read_as)."""
     if isinstance(value, bool):
         return None, "progress.not_number"
     if isinstance(value, int | float):
@@ -300,11 +307,30 @@ def normalize_progress(value: object, percent_format: Callable[[], bool] | bool 
     match = _PERCENT_WORDS.match(plain)
     found = _number(match.group(1) if match else plain)
     if found is None:
+        return _read_as(plain, explicit)
+    return _in_range(_as_percent(found, explicit))
+
+
+def _read_as(plain: str, explicit: bool) -> tuple[float | None, str | None]:
+    """A hedged figure or a span of two, read as the figure or the span's lower end: progress.read_as (noted,
+    so that the unit sees what was taken), or progress.range; else progress.not_number."""
+    found: float | None = None
+    if hedged := _HEDGED.match(plain):
+        found = _number(hedged[1])
+    elif span := _SPAN.match(plain):
+        low, high = _number(span[1]), _number(span[2])
+        found = low if low is not None and high is not None and low < high <= 100 else None
+    if found is None:
         return None, "progress.not_number"
-    number = found
+    number, error = _in_range(_as_percent(found, explicit))
+    return number, error or "progress.read_as"
+
+
+def _as_percent(number: float, explicit: bool) -> float:
+    """A figure as a percentage: 0.8 is 80 unless written with % (0.8%)."""
     if not explicit and not number.is_integer() and 0 < number <= 1:
         number *= 100
-    return _in_range(round(number, 2))
+    return round(number, 2)
 
 
 def _number(text: str) -> float | None:
@@ -523,7 +549,7 @@ def _progress(result: RowResult, index: int, raw: object, percent: Callable[[str
         number, error = normalize_progress(raw, lambda: percent(FILL_COLUMNS[index]))
     result.normalized[index] = number
     if error:
-        _flag(result, index, error, value=_shown(raw))
+        _flag(result, index, error, value=_shown(raw), progress="" if number is None else _pct(number))
 
 
 @lru_cache(maxsize=1024)

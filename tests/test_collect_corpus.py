@@ -682,6 +682,20 @@ def test_words_outside_the_dropdowns_are_read_and_the_receipt_says_how(ws, inbox
     assert "progress.not_number" not in codes and "status.unknown" not in codes
 
 
+def test_a_hedged_progress_or_a_span_is_read_and_the_receipt_says_how(ws, inbox):
+    """近80%, 80%-90%: read as 80 and noted (before: 不是数字, the row sent back); 不到50% stays an error."""
+    write_return(ws.inbox / "财政局.xlsx", "县财政局", {
+        "1": ongoing(**{"完成进度(%)": "近80%"}), "2": ongoing(**{"完成进度(%)": "80%-90%"}),
+        "3": ongoing(**{"完成进度(%)": "不到50%"})})
+    ret, conn = _read_one(ws, "财政局.xlsx")
+    answers = [_answer(conn, ret.submission_id, t) for t in "123"]
+    assert [(a["accepted"], a["progress"]) for a in answers] == [(1, 80), (1, 80), (0, None)]
+    codes = [code for code, _ in _codes(conn, ret.submission_id)]
+    assert codes.count("progress.read_as") == 2 and codes.count("progress.not_number") == 1
+    notes = [message for code, message in _codes(conn, ret.submission_id) if code == "progress.read_as"]
+    assert "完成进度(%)「80%-90%」按80%读取" in notes
+
+
 def test_rows_sorted_deleted_and_foreign(ws, inbox):
     spoil = Spoil(extra_rows={"4": ongoing(), "99": ongoing()})
     write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(), "3": ongoing()}, spoil=spoil)

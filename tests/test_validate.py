@@ -125,12 +125,24 @@ def test_progress_as_people_write_it(raw, percent, expected):
 
 @pytest.mark.parametrize(("raw", "code"), [
     (120, "progress.range"), (-5, "progress.range"), ("150%", "progress.range"), ("大部分", "progress.not_number"),
-    ("八五", "progress.not_number"), (True, "progress.not_number"), ("80%-90%", "progress.not_number"),
+    ("八五", "progress.not_number"), (True, "progress.not_number"), ("90%-80%", "progress.not_number"),
     ("2026-09-30", "progress.not_number"), ("十二成", "progress.range"), ("已完成", "progress.not_number"),
+    ("不到50%", "progress.not_number"), ("80%-120%", "progress.not_number"), ("超过120%", "progress.range"),
 ])
 def test_progress_errors(raw, code):
     assert normalize_progress(raw) == (None, code)
     assert [p.code for p in _row(**{"完成状态": "推进中", "完成进度(%)": raw}).problems] == [code]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("80%-90%", 80.0), ("80-90", 80.0), ("80～90％", 80.0), ("80%至90%", 80.0), ("八十到九十", 80.0), ("0.8-0.9", 80.0),
+    ("近80%", 80.0), ("接近80", 80.0), ("超过90%", 90.0), ("已完成85%", 85.0), ("完成90%", 90.0), ("约为0.5", 50.0),
+])
+def test_a_hedged_figure_or_a_span_is_read_as_its_figure_or_lower_end_and_noted(raw, expected):
+    assert normalize_progress(raw) == (expected, "progress.read_as")
+    problems = _row(**{"完成状态": "推进中", "完成进度(%)": raw}).problems
+    assert [(p.code, p.level) for p in problems] == [("progress.read_as", "note")]
+    assert f"按{expected:g}%读取" in problems[0].message
 
 
 def test_percent_format_is_asked_only_when_needed():
