@@ -28,7 +28,7 @@ from .readers.returned_workbook import ID_COLUMN, TEXT_COLUMN, LedgerRow, Return
 from .roster import canonical
 from .rounds import generated_rounds
 from .store import loads
-from .validate import COL_PROGRESS, Problem, RowResult, check_and_learn, check_row, plain_rows
+from .validate import Problem, RowResult, check_and_learn, check_row, plain_rows
 from .vocabulary import (
     ERROR,
     MISSING,
@@ -428,8 +428,9 @@ _FORMULA, _ISSUES, _TASK_ID = attrgetter("formula"), attrgetter("issues"), attrg
 
 
 def _check_row(data: ReturnData, row: LedgerRow, has_attachments: bool, percent_possible: bool) -> RowResult:
-    book, sheet, col = data.book, cast(str, data.sheet), data.columns[COL_PROGRESS]  # rows come from a sheet
-    percent = (lambda _: book.is_percent(sheet, row.row, col)) if percent_possible else _never
+    book, sheet, columns = data.book, cast(str, data.sheet), data.columns  # rows come from a sheet
+    percent = (lambda column: column in columns and book.is_percent(sheet, row.row, columns[column])
+               ) if percent_possible else _never
     return check_row(row.task_id, row.raw, row, percent=percent, formula=row.formula, issues=row.issues,
                      has_attachments=has_attachments)
 

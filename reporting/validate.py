@@ -245,6 +245,15 @@ def normalize_status(value: object) -> tuple[str | None, str | None]:
     return status, error
 
 
+def status_figure(value: object) -> float | None:
+    """The figure a status written as one gives ("80%", "完成90%", "完成（90%）"), else None."""
+    key = _key(clean_text(value)[0])
+    if not _PERCENT_DONE.match(key) and (remark := _BRACKETED.match(key)):
+        key = remark[0][len(remark[1]):]
+    figure = _PERCENT_DONE.match(key)
+    return float(figure[1]) if figure and float(figure[1]) <= 100 else None
+
+
 def _percent_status(key: str) -> str | None:
     """The state a figure written as the status tells ("完成90%", "100%", "（0%）"): 100 done, 0 not started."""
     if not (figure := _PERCENT_DONE.match(key)) or float(figure[1]) > 100:
@@ -374,6 +383,8 @@ def check_row(
                 normalized[index] = value.strip() or None
         elif index in _PERCENT:
             _progress(result, index, value, percent)
+        elif index == _STATUS and type(value) in (int, float) and percent(column):
+            _status(result, index, f"{cast(float, value) * 100:g}%")  # 0.8 shown as 80%: read, quoted as seen
         else:
             _CHECKS.get(index, _text)(result, index, value)
     _row_rules(result, has_attachments)
@@ -536,6 +547,8 @@ def _status(result: RowResult, index: int, raw: object) -> None:
         _flag(result, index, error, value=_shown(raw))
     elif status is not None and raw != status and _shown(raw) != status:
         _flag(result, index, "status.read_as", value=_shown(raw), word=status)
+        if (figure := status_figure(raw)) is not None:  # "80%" as the status: the progress too, unless given
+            result.normalized[_PROGRESS] = figure
 
 
 def _progress(result: RowResult, index: int, raw: object, percent: Callable[[str], bool]) -> None:

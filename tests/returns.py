@@ -113,7 +113,8 @@ class Spoil:
     no_header: bool = False  # header row deleted
     extra_rows: dict[str, dict[str, object]] = field(default_factory=dict)  # rows for tasks not sent
     task_text: dict[str, str] = field(default_factory=dict)  # task text changed
-    percent_cells: tuple[str, ...] = ()  # task ids whose progress cell is formatted as percent
+    percent_cells: tuple[str, ...] = ()  # task ids whose progress cell (a number) is formatted as percent
+    percent_status: tuple[str, ...] = ()  # task ids whose status cell (a number) is formatted as percent
     formulas: dict[str, tuple[str, object]] = field(default_factory=dict)  # task id → (formula, cached value)
     merged: tuple[str, str, str] | None = None  # (first task, last task, column) merged
     meta_unit: str | None = None  # what the recognition data claims (default: the unit)
@@ -164,7 +165,8 @@ def write_return(path: Path, unit: str, values: dict[str, dict[str, object]], *,
             if task_id in spoil.formulas and name == "完成进度(%)":
                 formula, cached = spoil.formulas[task_id]
                 sheet.write_formula(r, c, formula, None, cached)
-            elif name == "完成进度(%)" and task_id in spoil.percent_cells and isinstance(value, int | float):
+            elif isinstance(value, int | float) and task_id in {"完成进度(%)": spoil.percent_cells,
+                                                                "完成状态": spoil.percent_status}.get(name, ()):
                 sheet.write_number(r, c, value, percent)
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 sheet.write_number(r, c, value)

@@ -696,6 +696,20 @@ def test_a_hedged_progress_or_a_span_is_read_and_the_receipt_says_how(ws, inbox)
     assert "完成进度(%)「80%-90%」按80%读取" in notes
 
 
+def test_a_figure_as_the_status_gives_the_progress_too(ws, inbox):
+    """80% written as the status (as text, or 0.8 in a cell formatted as a percentage): 推进中 with progress 80,
+    quoted as the unit sees it. Before: the progress left empty, and 0.8 quoted as stored ("0.8") and refused."""
+    write_return(ws.inbox / "财政局.xlsx", "县财政局", {
+        "1": ongoing(完成状态="80%", **{"完成进度(%)": None}), "2": ongoing(完成状态=0.8, **{"完成进度(%)": None}),
+        "3": ongoing(完成状态="完成（90%）", **{"完成进度(%)": 70})}, spoil=Spoil(percent_status=("2",)))
+    ret, conn = _read_one(ws, "财政局.xlsx")
+    answers = [_answer(conn, ret.submission_id, t) for t in "123"]
+    assert [(a["accepted"], a["status"], a["progress"]) for a in answers] == [
+        (1, "推进中", 80), (1, "推进中", 80), (1, "推进中", 70)]  # a progress given stays
+    notes = [message for code, message in _codes(conn, ret.submission_id) if code == "status.read_as"]
+    assert notes.count("完成状态「80%」按“推进中”读取") == 2
+
+
 def test_rows_sorted_deleted_and_foreign(ws, inbox):
     spoil = Spoil(extra_rows={"4": ongoing(), "99": ongoing()})
     write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(), "3": ongoing()}, spoil=spoil)
