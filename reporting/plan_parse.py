@@ -725,6 +725,9 @@ def _make_task(
         task.notes += [note for note in found.notes if "周期性" in note]
         if deadline is not None and deadline.recurring:
             task.notes.insert(0, f"周期性时限：{deadline.written}")
+    if deadline is not None and deadline.recurring and deadline.value and when.plan_date is None:
+        task.notes.append(f"方案没有成文日期，周期性时限从{when.year}年起算"
+                          + (f"（方案年份取自{when.year_from}）" if when.year_from else ""))
     if not task.units and inherited:
         deadline = _inherit(task, inherited, deadline, when)
     if not task.units:
@@ -754,7 +757,7 @@ def _note_marks(task: Task, marked: list[tuple[str, str]], meanings: dict[str, s
 
 def _read_phrase(task: Task, phrase: str, when: _When) -> Deadline | None:
     """A deadline written in a column or a clause; a status or milestones where a deadline belongs."""
-    deadline = parse_deadline(phrase, when.plan_date, when.year) or parse_frequency(phrase, when.plan_date)
+    deadline = parse_deadline(phrase, when.plan_date, when.year) or parse_frequency(phrase, when.plan_date, when.year)
     if deadline is not None:
         return deadline
     steps = take_text_deadline(phrase, when.plan_date, when.year)

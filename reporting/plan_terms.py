@@ -127,10 +127,13 @@ def _recurring_days(core: str) -> list[tuple[int, int]] | None:
     return None
 
 
-def _next_due(days: list[tuple[int, int]], plan_date: date | None) -> date | None:
-    """The first time a recurring deadline falls due after the plan date."""
+def _next_due(days: list[tuple[int, int]], plan_date: date | None, year: int | None = None) -> date | None:
+    """The first time a recurring deadline falls due after the plan date; without one, the first in the plan's
+    year (a 工作要点 titled with its year and no date under it)."""
     if plan_date is None:
-        return None
+        if year is None:
+            return None
+        plan_date = date(year - 1, 12, 31)
     for year in (plan_date.year, plan_date.year + 1):
         for month, day in days:
             end = _month_end(year, month)
@@ -179,9 +182,10 @@ _PERIOD_DAYS: dict[str, list[tuple[int, int]]] = {
 }
 
 
-def parse_frequency(text: str, plan_date: date | None = None) -> Deadline | None:
+def parse_frequency(text: str, plan_date: date | None = None, year: int | None = None) -> Deadline | None:
     """A deadline written as how often (每年至少1次, 每半年报送一次, 每季度开展一次, 一年一次): recurring, due
-    at the end of the first period after the plan date (None when that cannot be told).
+    at the end of the first period after the plan date, else the first in the plan's year (None when neither
+    is known).
 
     Only where a deadline is written (a 完成时限 label or column): inside a task's text "每年不少于2次" is a target.
     """
@@ -191,7 +195,7 @@ def parse_frequency(text: str, plan_date: date | None = None) -> Deadline | None
     m = _FREQUENCY_RE.match(plain)
     if m is None or not (m["every"] or m["count"]):
         return None  # "一季度", "半年": a time, not how often
-    due = _next_due(_PERIOD_DAYS.get(m["period"], []), plan_date)
+    due = _next_due(_PERIOD_DAYS.get(m["period"], []), plan_date, year)
     return Deadline(due.isoformat() if due else None, " ".join(text.split()).strip(_EDGE), recurring=True)
 
 
@@ -224,7 +228,7 @@ def parse_deadline(text: str, plan_date: date | None = None, year: int | None = 
         return Deadline(value.isoformat() if value else None, written, relative=True)
     days = _recurring_days(core)
     if days is not None:
-        due = _next_due(days, plan_date)
+        due = _next_due(days, plan_date, year)
         return Deadline(due.isoformat() if due else None, written, recurring=True)
     if not _MARKER_RE.search(plain):
         return _span_end(plain, written, plan_date, year)

@@ -184,6 +184,19 @@ def test_deadlines_written_as_how_often_recur_and_are_not_called_unreadable():
     assert any(g.startswith("6 项任务的完成时限是周期性的") for g in parsed.guesses)
 
 
+def test_a_plan_with_its_year_in_the_title_and_no_date_has_recurring_deadlines_in_that_year(tmp_path):
+    source = tmp_path / "要点.txt"
+    source.write_text("\n".join([
+        "某县2025年法治政府建设工作要点", "",
+        "一、健全依法决策机制",
+        "1．每季度开展一次重大行政决策事项目录公开。（牵头单位：县政府办公室；完成时限：每季度）",
+        "2．组织行政执法人员专题培训。（牵头单位：县司法局；完成时限：每年至少1次）",
+        "3．完成规范性文件清理。（牵头单位：县司法局；完成时限：6月底前）"]), encoding="utf-8")
+    parsed = parse_plan(source)
+    assert [t.deadline for t in parsed.tasks] == ["2025-03-31", "2025-12-31", "2025-06-30"]
+    assert "方案没有成文日期，周期性时限从2025年起算（方案年份取自标题）" in parsed.tasks[0].notes
+
+
 def test_footnote_marks_leave_unit_names_and_the_plans_note_on_them_decides_the_lead(tmp_path):
     parsed = parse_plan(build(PLANS / "p110_docx_footnote_marks.docx.tsv", tmp_path))
     assert [(t.lead, t.responsible) for t in parsed.tasks][:3] == [

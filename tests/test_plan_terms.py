@@ -59,6 +59,14 @@ def test_recurring_deadline_is_the_first_due_after_the_plan_date():
     assert parse_deadline("每季度末", date(2017, 3, 22)).value == "2017-03-31"
 
 
+def test_recurring_deadline_without_a_plan_date_falls_due_in_the_plans_year():
+    """A 工作要点 titled with its year and no date under it: the first due date in that year (was: none)."""
+    assert parse_deadline("每年1月底前", None, 2025).value == "2025-01-31"
+    assert parse_frequency("每季度开展一次", None, 2025).value == "2025-03-31"
+    assert parse_frequency("每年至少1次", None, 2025).value == "2025-12-31"
+    assert parse_frequency("每季度开展一次").value is None  # neither date nor year: left to the coordinator
+
+
 @pytest.mark.parametrize(
     ("written", "value"),
     [
