@@ -53,6 +53,7 @@ from .workbook_spec import (
     fingerprint,
 )
 from .workbook_template import Format, FreeSheet, TemplateSpec, render
+from .xlsx_writer import WholeRow
 
 # The dropdowns' words, a column of SHEET_LISTS per choice column (so no 255-character limit applies).
 CHOICE_COLUMNS = [column for column in FILL_SPEC if column.kind == CHOICE]
@@ -293,12 +294,7 @@ def _write_ledger(sheet: Worksheet, formats: _Formats, template: TemplateSpec, v
         for index, row in enumerate(rows):
             _write_task_row(sheet, layout, first + index, index + 1, row)
     else:  # xlsx_writer's: a row without marks as a process wrote it before in the same place, when it did
-        marked = layout.marked_tasks
-        for index, row in enumerate(rows):
-            if row.task.id in marked:
-                _write_task_row(sheet, layout, first + index, index + 1, row)
-            else:
-                _write_kept_row(sheet, layout, first + index, index + 1, row)
+        _write_kept_rows(sheet, layout, first, rows)
     if rows:
         _add_validations(sheet, first, first + len(rows) - 1, template.fill_columns)
     sheet.freeze_panes(first, 0)
@@ -440,6 +436,32 @@ def _write_kept_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, r
             _ROWS[key] = (task, body, fit, whole)
 
 
+def _write_kept_rows(sheet: Worksheet, layout: _RowLayout, first: int, rows: list[WorkbookRow]) -> None:
+    """Every task row from row `first`, in a book of xlsx_writer's with fixed styles: a row without marks kept from
+    an earlier book of the process where it was the same (_ROWS) is put with the others in one call (put_rows),
+    the lookups made here, not a call per row; any other row as _write_kept_row writes it (marked: written)."""
+    marked, fill_headers, kept = layout.marked_tasks, layout.fill, _ROWS
+    body, fit = layout.body[0], layout.fit
+    body_id, fit_id = id(body), id(fit)
+    found: dict[int, WholeRow] = {}
+    for index, row in enumerate(rows):
+        task = row.task
+        if task.id in marked:
+            _write_task_row(sheet, layout, first + index, index + 1, row)
+            continue
+        fill = tuple(map(row.values.get, fill_headers))
+        try:
+            whole = kept.get((first + index, id(task), row.role, body_id, fit_id, fill, tuple(map(type, fill))))
+        except TypeError:  # a value that is no key
+            whole = None
+        if whole is not None and whole[0] is task and whole[1] is body and whole[2] is fit:
+            found[first + index] = whole[3]
+        else:
+            _write_kept_row(sheet, layout, first + index, index + 1, row)
+    if found:
+        sheet.put_rows(found)
+
+
 def _marked(layout: _RowLayout, task_id: str) -> tuple[list, list[tuple[int, str]]]:
     """A marked task row's formats (its marked cells coloured) and its cells' comments."""
     formats = list(layout.body)
@@ -552,16 +574,17 @@ def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec,
     put = getattr(sheet, "put_row", None)  # xlsx_writer's: a row as a process wrote it before (_PROBLEM_ROWS)
     bodies = [body] * len(PROBLEMS_COLUMNS)
     kept = _PROBLEM_ROWS
+    found_rows: dict[int, WholeRow] = {}  # rows kept from an earlier book, put in one call (put_rows)
     for r, problem in enumerate(problems, start=1):
         texts = problem
-        if len(problem) != len(PROBLEMS_COLUMNS) or not all(value.__class__ is str for value in problem):
+        if len(problem) != len(PROBLEMS_COLUMNS) or not _STR.issuperset(map(type, problem)):
             texts = ["" if value is None else str(value)
                      for value in (list(problem) + [""] * len(PROBLEMS_COLUMNS))[: len(PROBLEMS_COLUMNS)]]
         if put is not None:
             key = (r, id(body), *texts)
             found = kept.get(key)
             if found is not None and found[0] is body:
-                put(r, found[1])
+                found_rows[r] = found[1]
                 continue
         if write_values is not None:  # all but the cell: what many receipts say alike
             write_values(r, texts, bodies, _PROBLEM_SAME)
@@ -575,6 +598,8 @@ def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec,
             whole = sheet.whole_row(r)
             if whole is not None:  # (None: a text cut to fit, told each time)
                 kept[key] = (body, whole)
+    if found_rows:
+        sheet.put_rows(found_rows)
     if not problems:
         sheet.write_string(1, 0, verdict or "没有发现问题。", body)
     sheet.freeze_panes(1, 0)
@@ -582,6 +607,7 @@ def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec,
 
 
 _PROBLEM_WIDTHS = (10, 30, 40, 40)
+_STR = frozenset({str})  # a 问题清单 row of texts only (not of a subclass of str) is written as it is
 # (row, id of its format, its texts) → (that format, the row as xlsx_writer's whole_row gives it): a 问题清单 row in a
 # book with fixed styles, kept per process (many receipts list the same problem in the same place)
 _PROBLEM_ROWS: dict[tuple, tuple] = {}

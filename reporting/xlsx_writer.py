@@ -562,6 +562,15 @@ class Worksheet:
         if pixels is not None:
             self.heights[row] = pixels
 
+    def put_rows(self, rows: dict[int, WholeRow]) -> None:
+        """put_row for each of `rows` (row → what whole_row gave), in one call."""
+        if not rows.keys().isdisjoint(self.rows) or not rows.keys().isdisjoint(self.lines) \
+                or not rows.keys().isdisjoint(self.raw):
+            raise NotImplementedError("a row put into a row written before")
+        self.raw.update(zip(rows, map(_FIRST, rows.values()), strict=True))
+        self.whole.update(zip(rows, map(_THIRD, rows.values()), strict=True))
+        self.heights.update({row: whole[1] for row, whole in rows.items() if whole[1] is not None})
+
     def _frame(self, formats: list[Format | None], fixed: tuple[int, int] | None) -> _RowFrame | None:
         """The row frame of these formats (made once per sheet and list of formats), in a book with fixed style
         numbering: a row written whole is its XML made at once, but for a row the frame does not take (None): an
