@@ -1,6 +1,6 @@
 """Receipts (回执) of this checkout against an earlier commit's, taking turns on one workspace (not a test).
 
-    python bench/bench_receipts.py --units 250 --against 5c111a7 --rounds 3
+    python bench/bench_receipts.py --units 250 --against 5c111a7 --rounds 3 [--diverse-texts]
 
 Builds N returns the way bench_collect.py does (each unit's generated workbook, every row filled in) and
 collects them without receipts once, with the earlier commit's package, keeping that store. Then, in turns,
@@ -9,6 +9,10 @@ after reading; default workers), a process of its own per run: CPU time with its
 sys) per receipt, and the part spent in the main process (imports and this checkout's migration of the store
 to its schema not counted). The earlier commit's package is taken out with `git archive`. On a shared machine
 compare the CPU times: wall times move with the load.
+
+Every unit fills in its rows alike (each row one of three ways), so most task rows of a receipt are another
+receipt's too, which the writer keeps per process; --diverse-texts has each unit word its 工作举措及成效 and 存在问题
+its own way (bench/run.py's DIVERSE), as real returns, which repeat rows less.
 """
 
 from __future__ import annotations
@@ -59,7 +63,10 @@ import shutil, sys
 from pathlib import Path
 sys.path[:0] = [sys.argv[1], sys.argv[2]]
 import reporting  # the earlier package, whatever the bench scripts put first on sys.path later
+import run
 from bench_collect import build
+if sys.argv[5] == "diverse":  # each unit's own words in 存在问题 and 工作举措及成效 (run.DIVERSE)
+    run.DIVERSE.update(texts=True, measures=True)
 from reporting.collect import collect_inbox
 from reporting.workspace import Workspace
 root = build(Path(sys.argv[3]), int(sys.argv[4]))
@@ -69,10 +76,10 @@ print(root)
 """
 
 
-def _build(source: Path, folder: Path, units: int) -> Path:
+def _build(source: Path, folder: Path, units: int, diverse: bool) -> Path:
     """The returns generated and collected by the earlier commit's package (its store schema is the older)."""
-    done = subprocess.run([sys.executable, "-c", BUILD, str(source), str(ROOT / "bench"), str(folder), str(units)],
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", BUILD, str(source), str(ROOT / "bench"), str(folder), str(units),
+                           "diverse" if diverse else "alike"], capture_output=True, text=True)
     if done.returncode:
         sys.exit(f"build: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
     return Path(done.stdout.strip().splitlines()[-1])
@@ -83,11 +90,13 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=250)
     parser.add_argument("--against", required=True, help="an earlier commit")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--diverse-texts", action="store_true",
+                        help="each unit words its 工作举措及成效 and 存在问题 its own way (few task rows alike)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-receipts-") as tmp:
         folder = Path(tmp)
         earlier = checkout(args.against, folder / "earlier")
-        root = _build(earlier, folder, args.units)
+        root = _build(earlier, folder, args.units, args.diverse_texts)
         sides = {"this checkout": ROOT, args.against: earlier}
         per: dict[str, list[float]] = {name: [] for name in sides}
         for turn in range(1, args.rounds + 1):

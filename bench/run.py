@@ -122,8 +122,11 @@ def _fill_one(job: tuple[str, str, str]) -> None:
     rows = []
     for index, task in enumerate(_fill_cache["tasks"]):
         done = (index + len(unit)) % 3 != 0
+        measures = f"制定工作方案，召开推进会{index % 5 + 1}次，完成事项{index * 3 + 7}项。"
+        if DIVERSE["measures"]:
+            measures = f"{unit}{measures}"
         values = {"完成状态": "已完成" if done else "推进中", "完成进度(%)": 100 if done else 60,
-                  "工作举措及成效": f"制定工作方案，召开推进会{index % 5 + 1}次，完成事项{index * 3 + 7}项。",
+                  "工作举措及成效": measures,
                   "佐证材料": "工作方案、会议纪要" if done else "", "材料提供方式": "已附材料" if done else "",
                   "存在问题": _problem(unit, index) if index % 4 == 0 else "", "下一步计划": "持续推进，按期完成"}
         role = ROLE_LEAD if unit in task.lead else "责任"
@@ -133,7 +136,9 @@ def _fill_one(job: tuple[str, str, str]) -> None:
 
 
 _fill_cache: dict = {}
-DIVERSE = {"texts": False}  # --diverse-texts: each unit words its problems its own way, as real units do
+# --diverse-texts: each unit words its problems its own way, as real units do ("texts"); bench_receipts's also has
+# each unit word its 工作举措及成效 its own way ("measures"), so hardly a task row of a return is another's
+DIVERSE = {"texts": False, "measures": False}
 _PROBLEMS = ["基层力量不足", "工作经费保障不够", "专业人员偏少", "信息化水平不高", "部门协同不够顺畅", "宣传覆盖面不广",
              "制度执行不够到位", "群众参与度不高", "考核机制不够完善", "业务培训不够系统"]
 
