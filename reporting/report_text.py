@@ -736,11 +736,16 @@ def annex_open_tasks(data: RoundSummary) -> list[dict]:
 
 
 def _deadline(task: TaskFigures) -> str:
+    """A task's 完成时限 as an official document writes a date (2026年3月31日), 长期 or 未定."""
     if not task.deadline:
         return "未定"
     if task.deadline == LONG_TERM:
         return LONG_TERM
-    return task.deadline + ("（已逾期）" if task.overdue else "")
+    try:
+        written = cn_date(date.fromisoformat(task.deadline))
+    except ValueError:  # a 任务分解表 edited by hand may hold anything: shown as it is
+        written = task.deadline
+    return written + ("（已逾期）" if task.overdue else "")
 
 
 # -- 指标自评 ------------------------------------------------------------------------------------------

@@ -142,7 +142,7 @@ def test_annex_tables(written):
     assert units[1][1] == "县司法局"
     open_tasks = annex(written.docx, 3)
     assert [row[1] for row in open_tasks[1:]] == [t for t, c in e.tasks.items() if c.done < c.tasks]
-    assert open_tasks[1][3] == "2026-03-31（已逾期）" and open_tasks[1][4] == "县司法局（已完成）"
+    assert open_tasks[1][3] == "2026年3月31日（已逾期）" and open_tasks[1][4] == "县司法局（已完成）"
 
 
 def test_status_table(written):
