@@ -123,8 +123,9 @@ def section(index: int, title: str, paragraphs: list[str]) -> dict:
 
 
 def task_label(task: TaskFigures) -> str:
-    """第5项任务（县发改局牵头）: a task as the report names it."""
-    number = f"第{task.task_id}项任务" if re.fullmatch(r"[\d.]+", task.task_id) else f"任务{task.task_id}"
+    """第5项任务（县发改局牵头）: a task as the report names it; 任务1.2 for a numbered one (第1.2项 reads as
+    an ordinal that is not one)."""
+    number = f"第{task.task_id}项任务" if task.task_id.isdigit() else f"任务{task.task_id}"
     return f"{number}（{'、'.join(task.lead_units)}牵头）" if task.lead_units else number
 
 

@@ -240,3 +240,11 @@ def test_no_cause_to_analyse_when_there_is_no_problem(ws, monkeypatch):
     problems = lines[lines.index("三、存在的问题") + 1:lines.index("四、下一步工作打算")]
     assert len(problems) == 1 and "原因分析" not in "".join(problems)
     assert "原因分析" not in result.warnings[0] and "主要亮点" in result.warnings[0]
+
+
+def test_a_task_is_named_by_its_ordinal_only_when_its_number_is_one():
+    from reporting.figures import TaskFigures
+
+    assert report_text.task_label(TaskFigures(task_id="5", lead_units=["县发改局"])) == "第5项任务（县发改局牵头）"
+    assert report_text.task_label(TaskFigures(task_id="1.2")) == "任务1.2"  # not 第1.2项任务
+    assert report_text.task_label(TaskFigures(task_id="（三）2")) == "任务（三）2"
