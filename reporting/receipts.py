@@ -9,6 +9,7 @@ reading what its receipts show from the store (collect has stored it all by then
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import sqlite3
 import warnings
@@ -49,6 +50,8 @@ RECEIPTS_DIR = "回执"
 POOL_THRESHOLD = 8  # below this many receipts, starting worker processes costs more than it saves
 START_METHOD: str | None = None  # multiprocessing start method; None = the platform's default
 _LEVEL_ORDER = {ERROR: 0, WARNING: 1, MISSING: 2}
+_FIRST = operator.itemgetter(0)
+_TASK_ID = operator.attrgetter("task.id")
 # A receipt writes each string in its cell: what it writes is the same whatever else is in the book, so the
 # writer keeps it from one receipt to the next (tests/test_xlsx_writer.py: the same book as with shared strings).
 # Its styles are numbered alike in every receipt (workbook.receipt_formats), so rows are written as XML at once
@@ -140,17 +143,18 @@ def receipt_fields(conn: sqlite3.Connection, submission: sqlite3.Row, contact: s
     in ledger order (as _round_tasks gives them)."""
     round_row = conn.execute("SELECT campaign, due FROM rounds WHERE name = ?", (submission["round"],)).fetchone()
     own: list[_Problem] = own_problems(conn, submission["id"])
-    unit_tasks, answered = _unit_rows(conn, submission, own, _ledger_order(tasks))
+    rows, answered = _unit_rows(conn, submission, own, tasks)
     claims = claim_problems(conn, submission["id"], answered)
     problems = own + claims if claims is not None else [row[1:9] for row in problem_rows(conn, submission["id"])]
-    positions = {row[0]: index for index, row in enumerate(unit_tasks)}
+    positions = dict(zip(map(_TASK_ID, rows), range(len(rows)), strict=True))
+    levels = set(map(_FIRST, problems))
     marks = [CellMark(task_id, _mark_column(column), f"{message}。{fix}".rstrip("。"),
                       ERROR if level == ERROR else WARNING)
              for level, _sheet, _cell, task_id, _value, message, fix, column in problems
-             if task_id in positions and level in _LEVEL_ORDER]
+             if task_id in positions and level in _LEVEL_ORDER] if not levels.isdisjoint(_LEVEL_ORDER) else []
     verdict = verdict_line(submission["errors"], submission["warnings"])
     verdict += "。请按「问题清单」修改本文件后重新报送" if submission["errors"] else "。谢谢配合"
-    evidence = sum(p[0] == EVIDENCE for p in problems)
+    evidence = list(map(_FIRST, problems)).count(EVIDENCE) if EVIDENCE in levels else 0
     if evidence:
         verdict += f"。佐证材料有 {evidence} 处待补（缺文件或附件未对应到任务），见「问题清单」"
     if submission["blank"]:
@@ -158,9 +162,9 @@ def receipt_fields(conn: sqlite3.Connection, submission: sqlite3.Row, contact: s
     return {
         "campaign": round_row[0], "unit": submission["unit"], "round_name": submission["round"],
         "due": date.fromisoformat(round_row[1]) if round_row[1] else None, "contact": contact,
-        "rows": [WorkbookRow(tasks[task_id], role, values) for task_id, role, values in unit_tasks],
-        "liaison": _liaison(conn, submission["unit"]), "kind": KIND_RECEIPT, "marks": marks, "verdict": verdict,
-        "problems": [_problem_row(p, positions) for p in sorted(problems, key=_order)]}
+        "rows": rows, "liaison": _liaison(conn, submission["unit"]), "kind": KIND_RECEIPT, "marks": marks,
+        "verdict": verdict, "problems": _problem_rows(sorted(problems, key=_order) if len(levels) > 1 else problems,
+                                                      positions)}
 
 
 # A problem as a receipt reads it: (level, sheet, cell, task_id, value, message, fix, column_name),
@@ -202,18 +206,19 @@ def _round_tasks(conn: sqlite3.Connection, round_name: str) -> dict[str, Task]:
             for r in conn.execute("SELECT * FROM round_tasks WHERE round = ? ORDER BY seq", (round_name,))}
 
 
-def _unit_rows(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list[_Problem], order: dict[str, int],
-               ) -> tuple[list[tuple[str, str, dict[str, object]]], dict[str, tuple[object, object]]]:
-    """The unit's tasks in the round in ledger order (`order`: task id → its place), each with its role and what
-    the unit sent in it, per column: the normalised value where it was right, else as typed (one query: the
-    assignments with their answers rows, put in order here rather than by joining round_tasks for their seq); and
-    per task with an answers row, its sheet and 佐证材料 (evidence.claim_problems')."""
+def _unit_rows(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list[_Problem], tasks: dict[str, Task],
+               ) -> tuple[list[WorkbookRow], dict[str, tuple[object, object]]]:
+    """The unit's task rows in the round in ledger order (`tasks`: the round's, in that order), each with its role
+    and what the unit sent in it, per column: the normalised value where it was right, else as typed (one query:
+    the assignments with their answers rows, put in order here rather than by joining round_tasks for their seq);
+    and per task with an answers row, its sheet and 佐证材料 (evidence.claim_problems')."""
+    order = _ledger_order(tasks)
     letters = loads(submission["columns"])
     flagged = {(sheet, cell) for level, sheet, cell, *_rest in problems if level in (ERROR, WARNING)}
     flagged_rows = {(sheet, int(re.sub(r"\D", "", cell) or 0)) for sheet, cell in flagged if cell}
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: 300,000 rows at province scale
-    found: list[tuple[str, str, dict[str, object]]] = []
+    found: list[WorkbookRow] = []
     answered: dict[str, tuple[object, object]] = {}
     percent = [(index, FILL_COLUMNS[index]) for index in sorted(_PERCENT)]
     query = (submission["id"], submission["round"], submission["unit"])
@@ -232,7 +237,7 @@ def _unit_rows(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list
                 value = normalized[index]
                 if value.__class__ is float and value.is_integer():  # as _shown
                     shown[column] = int(value)
-            found.append((task_id, role, shown))
+            found.append(WorkbookRow(tasks[task_id], role, shown))
             continue
         values: dict[str, object] = {}
         for index, (raw_text, kind) in enumerate(decode_raw(raw, normalized)):
@@ -242,7 +247,7 @@ def _unit_rows(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list
                 continue
             keep = ok and normalized[index] is not None
             values[FILL_COLUMNS[index]] = _shown(index, normalized[index]) if keep else raw_text
-        found.append((task_id, role, values))
+        found.append(WorkbookRow(tasks[task_id], role, values))
     return found, answered
 
 
@@ -288,21 +293,25 @@ def _order(problem: _Problem) -> int:
     return _LEVEL_ORDER.get(problem[0], 3)
 
 
-def _problem_row(problem: _Problem, positions: dict[str, int]) -> list[str]:
-    """[单元格, 填报内容, 问题, 修改方法]: the cell as it is in this receipt when the task is in it."""
-    level, sheet, cell, task_id, value, message, fix, column = problem
-    where = "—"
-    if task_id in positions:
-        where = f"{_ledger_column(column)}{FIRST_DATA_ROW + positions[task_id]}"
-    elif cell:
-        where = f"原文件 {sheet or ''}!{cell}".replace(" !", " ")
-    return [where, value or "", _problem_text(level, message), fix]
+def _problem_rows(problems: list[_Problem], positions: dict[str, int]) -> list[list[str]]:
+    """Per problem, [单元格, 填报内容, 问题, 修改方法]: the cell as it is in this receipt when the task is in it."""
+    found = []
+    for level, sheet, cell, task_id, value, message, fix, column in problems:
+        position = positions.get(task_id) if task_id is not None else None
+        if position is not None:
+            where = _ledger_cell(column, position)
+        elif cell:
+            where = f"原文件 {sheet or ''}!{cell}".replace(" !", " ")
+        else:
+            where = "—"
+        found.append([where, value or "", _problem_text(level, message), fix])
+    return found
 
 
-@functools.lru_cache(maxsize=256)
-def _ledger_column(column: str | None) -> str:
-    """"工作台账!" and the letter of the ledger column a problem about this column is marked in."""
-    return f"{SHEET_LEDGER}!{column_letter(LEDGER_COLUMNS.index(_mark_column(column)))}"
+@functools.lru_cache(maxsize=4096)
+def _ledger_cell(column: str | None, position: int) -> str:
+    """"工作台账!" and the cell a problem about this column of the task row at this position is marked in."""
+    return f"{SHEET_LEDGER}!{column_letter(LEDGER_COLUMNS.index(_mark_column(column)))}{FIRST_DATA_ROW + position}"
 
 
 @functools.lru_cache(maxsize=1024)
