@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -151,25 +152,37 @@ class _Formats:
     def __init__(self, book: Any) -> None:
         self.book = book
         self._made: dict[tuple, object] = {}
+        # id of a format's properties asked for without extras → them and their format: the template's are asked
+        # for again and again (it holds each one it has met, so their ids are not taken by another's meanwhile)
+        self._by_id: dict[int, tuple[Format, object, Format]] = {}
         fixed = getattr(book, "fixed", None)
         if fixed is not None:
             shared = _SHARED_FORMATS.get(id(fixed))
             if shared is None or shared[0] is not fixed:
                 if len(_SHARED_FORMATS) >= 16:  # (one per template in practice)
                     _SHARED_FORMATS.clear()
-                shared = _SHARED_FORMATS[id(fixed)] = (fixed, self._made)
-            self._made = shared[1]
+                shared = _SHARED_FORMATS[id(fixed)] = (fixed, self._made, self._by_id)
+            self._made, self._by_id = shared[1], shared[2]
 
     def get(self, props: Format, **extra: object):
+        if not extra:
+            found = self._by_id.get(id(props))
+            if found is not None and found[0] is props and found[0] == found[2]:
+                return found[1]
         merged = {**props, **extra}
         key = tuple(sorted(merged.items()))
         made = self._made.get(key)
         if made is None:
             made = self._made[key] = self.book.add_format(merged)
+        if not extra:
+            if len(self._by_id) >= 1024:  # (a few dozen in practice)
+                self._by_id.clear()
+            self._by_id[id(props)] = (props, made, dict(props))
         return made
 
 
-_SHARED_FORMATS: dict[int, tuple[object, dict[tuple, object]]] = {}  # id of fixed styles → them, their formats
+# id of fixed styles → them, their formats, theirs by id of properties
+_SHARED_FORMATS: dict[int, tuple[object, dict[tuple, object], dict[int, tuple[Format, object, Format]]]] = {}
 
 
 def receipt_formats(template: TemplateSpec) -> list[Format]:
@@ -244,11 +257,10 @@ def _write_guide(sheet: Worksheet, formats: _Formats, guide: FreeSheet, values: 
         sheet.write_string(0, 0, verdict, formats.get(_verdict_format(color)))
         sheet.set_row(0, text_height(verdict, guide.widths.get(0, 100), 14))
         offset = 2
-    merged_first = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in guide.merges}
-    merged_rest = {(r, c) for r0, c0, r1, c1 in guide.merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+    merged_first, merged_rest = _guide_merges(guide)
     heights: dict[int, float] = {}
     for cell in guide.cells:
-        text = render(cell.text, values)
+        text = render(cell.text, values) if "{" in cell.text else cell.text
         fmt = formats.get(cell.format)
         span = merged_first.get((cell.row, cell.col))
         if span is not None and span != (cell.row, cell.col):
@@ -269,6 +281,22 @@ def _write_guide(sheet: Worksheet, formats: _Formats, guide: FreeSheet, values: 
         sheet.set_row(row + offset, max(guide.heights.get(row, 0), heights.get(row, 0)))
     _print_setup(sheet, values["单位"], pages_tall=1 if verdict else 0)  # a receipt's verdict line: still one page
     sheet.protect(password or "", PROTECTION)
+
+
+_MERGES: dict[int, tuple[FreeSheet, list, dict, set]] = {}  # id of a guide → it, its merges, _guide_merges'
+
+
+def _guide_merges(guide: FreeSheet) -> tuple[dict[tuple[int, int], tuple[int, int]], set[tuple[int, int]]]:
+    """The guide's merged ranges by their first cell, and every cell in one; once per process and guide (while its
+    merges stay the same)."""
+    found = _MERGES.get(id(guide))
+    if found is None or found[0] is not guide or found[1] != guide.merges:
+        if len(_MERGES) >= 16:  # (one per template in practice)
+            _MERGES.clear()
+        first = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in guide.merges}
+        rest = {(r, c) for r0, c0, r1, c1 in guide.merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+        found = _MERGES[id(guide)] = (guide, list(guide.merges), first, rest)
+    return found[2], found[3]
 
 
 # ---------------------------------------------------------------- 工作台账
@@ -606,6 +634,7 @@ def _write_problems(sheet: Worksheet, formats: _Formats, template: TemplateSpec,
     _print_setup(sheet, unit, 0)
 
 
+_FIRST, _THIRD = operator.itemgetter(0), operator.itemgetter(2)
 _PROBLEM_WIDTHS = (10, 30, 40, 40)
 _STR = frozenset({str})  # a 问题清单 row of texts only (not of a subclass of str) is written as it is
 # (row, id of its format, its texts) → (that format, the row as xlsx_writer's whole_row gives it): a 问题清单 row in a
@@ -649,7 +678,7 @@ def _write_meta(sheet: Worksheet, *, kind: str, unit: str, round_name: str, camp
         sheet.write_string(r, col, name)
     tasks = [(row.task.id, _fingerprint(row.task.text), row.role) for row in rows]
     write_rows = getattr(sheet, "write_rows", None)  # xlsx_writer's: the rows in one call (no empty text in them)
-    if write_rows is not None and all(task_id and role for task_id, _text, role in tasks):
+    if write_rows is not None and all(map(_FIRST, tasks)) and all(map(_THIRD, tasks)):
         write_rows(r + 1, tasks, [None] * len(META_TASKS_HEADER))
     else:
         for number, task in enumerate(tasks, start=r + 1):

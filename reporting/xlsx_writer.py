@@ -239,8 +239,8 @@ class _RowFrame:
     as the row's number and the rest of it after its reference with the next cell's opening, kept per column and
     value (so those cells are the row's number joining what is kept for their values)."""
 
-    __slots__ = ("after", "before", "count", "end", "first", "formatted", "high", "known", "low", "outside", "placed",
-                 "shown", "styles")
+    __slots__ = ("after", "before", "count", "elements", "end", "first", "formatted", "high", "known", "low", "outside",
+                 "placed", "shown", "styles")
 
     MAX = 4096  # texts kept per column, rows kept
 
@@ -263,6 +263,8 @@ class _RowFrame:
         # (row, the fixed columns' values) → their cells' XML and the opening of the next cell with the row's
         # number, the row's first and last column with a cell, its number (from 1, UTF-8)
         self.placed: dict[tuple, tuple[bytes, int, int, bytes]] = {}
+        # (row, the values) → what `placed` keeps for them and the row's <row> element without a height (write_rows)
+        self.elements: dict[tuple, tuple[tuple[bytes, int, int, bytes], bytes]] = {}
 
     @classmethod
     def of(cls, formats: list[Format | None], fixed: tuple[int, int] | None) -> _RowFrame | None:
@@ -532,15 +534,24 @@ class Worksheet:
             for row, values in enumerate(rows, start=first_row):
                 self.write_values(row, list(values), formats, fixed)
             return
-        placed, raw = frame.placed, self.raw
+        placed, raw, whole, heights, elements = frame.placed, self.raw, self.whole, self.heights, frame.elements
         for row, values in enumerate(rows, start=first_row):
-            made = placed.get((row, *values))
-            if made is None:
-                made = frame.cells(row, list(values))
-                if made is None:  # a text to be cut (write_values cuts and tells it)
-                    self.write_values(row, list(values), formats, fixed)
-                    continue
-            raw[row] = made
+            key = (row, *values)
+            found = elements.get(key)
+            if found is None:
+                made = placed.get(key)
+                if made is None:
+                    made = frame.cells(row, list(values))
+                    if made is None:  # a text to be cut (write_values cuts and tells it)
+                        self.write_values(row, list(values), formats, fixed)
+                        continue
+                found = (made, b"".join((b'<row r="', made[3], b'">', made[0], b"</row>")))
+                if len(elements) >= frame.MAX:
+                    elements.clear()
+                elements[key] = found
+            raw[row] = found[0]
+            if row not in heights:  # (else <sheetData> gives it its height)
+                whole[row] = found[1]
 
     def whole_row(self, row: int) -> WholeRow | None:
         """A row written whole in a book with fixed styles, as put_row puts it in the same place of another such
