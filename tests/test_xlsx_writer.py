@@ -350,8 +350,9 @@ def test_rows_of_a_book_with_fixed_styles_are_the_cells_written_one_by_one(tmp_p
 @pytest.mark.parametrize("styles", ["fixed", "first use"])
 def test_rows_written_as_a_block_are_the_rows_written_one_by_one(tmp_path, styles):
     """write_rows (a 识别信息 sheet's tasks; in a book with fixed styles each row from what is kept per row and
-    values) writes what write_values writes row by row: a second time from what is kept, in another place, with a
-    row written into before, with a text cut to fit (told each time)."""
+    values, their <row> elements too) writes what write_values writes row by row: a second time from what is kept, in
+    another place, with a row written into before, with a text cut to fit (told each time), with a height set on a
+    row before and on another after."""
     long_text = "长" * (xlsx_writer.STRING_MAX + 10)
     rows = [("T1", "指纹一", "牵头"), ("T2", "a & <b>", "责任"), ("T3", " 空格 ", "责任")]
 
@@ -361,6 +362,7 @@ def test_rows_written_as_a_block_are_the_rows_written_one_by_one(tmp_path, style
         sheet = book.add_worksheet("表")
         if before:
             sheet.write_string(4, 5, "先写")
+            sheet.set_row(11, 30)
         written = [*rows, ("T4", long_text, "责任")] if cut else rows
         for first in (3, 10):  # the same rows in another place
             if block:
@@ -368,6 +370,8 @@ def test_rows_written_as_a_block_are_the_rows_written_one_by_one(tmp_path, style
             else:
                 for row, values in enumerate(written, start=first):
                     sheet.write_values(row, list(values), [None, None, None], (0, 3))
+        if before:
+            sheet.set_row(3, 45)
         book.close()
         with zipfile.ZipFile(path) as zf:
             return zf.read("xl/worksheets/sheet1.xml")
@@ -383,3 +387,4 @@ def test_rows_written_as_a_block_are_the_rows_written_one_by_one(tmp_path, style
     sheet = openpyxl.load_workbook(tmp_path / "block1.xlsx")["表"]
     assert [sheet.cell(5, c).value for c in range(1, 4)] == ["T2", "a & <b>", "责任"]
     assert [sheet.cell(12, c).value for c in range(1, 4)] == ["T2", "a & <b>", "责任"]
+    assert sheet.row_dimensions[4].height == 45 and sheet.row_dimensions[12].height == 30
