@@ -155,14 +155,16 @@ class _Formats:
         # id of a format's properties asked for without extras → them and their format: the template's are asked
         # for again and again (it holds each one it has met, so their ids are not taken by another's meanwhile)
         self._by_id: dict[int, tuple[Format, object, Format]] = {}
+        # id of a template → it and its task rows' formats (_RowLayout.body), as long as these formats are kept
+        self.bodies: dict[int, tuple[TemplateSpec, list]] = {}
         fixed = getattr(book, "fixed", None)
         if fixed is not None:
             shared = _SHARED_FORMATS.get(id(fixed))
             if shared is None or shared[0] is not fixed:
                 if len(_SHARED_FORMATS) >= 16:  # (one per template in practice)
                     _SHARED_FORMATS.clear()
-                shared = _SHARED_FORMATS[id(fixed)] = (fixed, self._made, self._by_id)
-            self._made, self._by_id = shared[1], shared[2]
+                shared = _SHARED_FORMATS[id(fixed)] = (fixed, self._made, self._by_id, self.bodies)
+            self._made, self._by_id, self.bodies = shared[1], shared[2], shared[3]
 
     def get(self, props: Format, **extra: object):
         if not extra:
@@ -181,8 +183,9 @@ class _Formats:
         return made
 
 
-# id of fixed styles → them, their formats, theirs by id of properties
-_SHARED_FORMATS: dict[int, tuple[object, dict[tuple, object], dict[int, tuple[Format, object, Format]]]] = {}
+# id of fixed styles → them, their formats, theirs by id of properties, task rows' formats by template
+_SHARED_FORMATS: dict[int, tuple[object, dict[tuple, object], dict[int, tuple[Format, object, Format]],
+                                 dict[int, tuple[TemplateSpec, list]]]] = {}
 
 
 def receipt_formats(template: TemplateSpec) -> list[Format]:
@@ -348,7 +351,13 @@ class _RowLayout:
         self.headers = [c.header for c in template.columns]
         self.fill = template.fill_columns
         self.given = len(GIVEN_COLUMNS)
-        self.body = [self._format(c.body_format, c.header) for c in template.columns]
+        bodies = formats.bodies.get(id(template))  # the same formats for every book sharing them (fixed styles)
+        if bodies is None or bodies[0] is not template:
+            if len(formats.bodies) >= 16:  # (one per template in practice)
+                formats.bodies.clear()
+            bodies = formats.bodies[id(template)] = (template, [self._format(c.body_format, c.header)
+                                                                for c in template.columns])
+        self.body = bodies[1]
         self.fit = _fit(template)
         # per fill column, the height each text needs (as text_height), kept per process for what is alike
         fill_fits = self.fit[len(self.columns) - len(self.fill):]

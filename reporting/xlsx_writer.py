@@ -44,7 +44,9 @@ from isal import isal_zlib as deflater
 from xlsxwriter.comments import Comments
 from xlsxwriter.styles import Styles
 from xlsxwriter.theme import Theme
-from xlsxwriter.utility import quote_sheetname, xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import quote_sheetname as _quote_sheetname
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_rowcol_to_cell as _xl_rowcol_to_cell
 from xlsxwriter.vml import Vml
 
 from .safe_xlsx import EXCEL_CELL_LIMIT, fit_text
@@ -59,6 +61,10 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # as xlsxwriter: the same content gives the s
 COMPRESS_LEVEL = 1
 STRING_MAX = EXCEL_CELL_LIMIT  # UTF-16 units in one cell: safe_xlsx's limit, not a second copy
 _COLS = [xl_col_to_name(c) for c in range(64)]
+# xlsxwriter's, kept per process for the few cells and sheets every book of a kind names alike (its dimension, filter,
+# validations, print titles)
+xl_rowcol_to_cell = lru_cache(maxsize=4096)(_xl_rowcol_to_cell)
+quote_sheetname = lru_cache(maxsize=256)(_quote_sheetname)
 
 _CONTROL_ESCAPED = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
@@ -893,23 +899,7 @@ class Worksheet:
         return f'<sheetViews><sheetView{tab} workbookViewId="0">{inner}</sheetView></sheetViews>'
 
     def _cols(self) -> str:
-        if not self.widths:
-            return ""
-        out = ["<cols>"]
-        cols = sorted(self.widths)
-        start = prev = cols[0]
-        for col in [*cols[1:], None]:
-            if col is not None and col == prev + 1 and self.widths[col] == self.widths[start]:
-                prev = col
-                continue
-            pixels = self.widths[start]
-            width = (pixels * 256 // 7) / 256.0
-            custom = ' customWidth="1"' if pixels != DEFAULT_COL_PIXELS else ""
-            out.append(f'<col min="{start + 1}" max="{prev + 1}" width="{width:.16g}"{custom}/>')
-            if col is not None:
-                start = prev = col
-        out.append("</cols>")
-        return "".join(out)
+        return _cols(tuple(self.widths.items())) if self.widths else ""
 
     def _data(self, dims: tuple[int, int, int, int] | None) -> str | bytes:
         """<sheetData>: UTF-8 when rows were written whole as UTF-8 (fixed styles), else text."""
@@ -1210,6 +1200,27 @@ class Workbook:
                 "<AppVersion>12.0000</AppVersion></Properties>")
 
 
+@lru_cache(maxsize=256)
+def _cols(items: tuple[tuple[int, int], ...]) -> str:
+    """<cols> of a sheet with these column widths (column → pixels), made once per process and widths."""
+    widths = dict(items)
+    out = ["<cols>"]
+    cols = sorted(widths)
+    start = prev = cols[0]
+    for col in [*cols[1:], None]:
+        if col is not None and col == prev + 1 and widths[col] == widths[start]:
+            prev = col
+            continue
+        pixels = widths[start]
+        width = (pixels * 256 // 7) / 256.0
+        custom = ' customWidth="1"' if pixels != DEFAULT_COL_PIXELS else ""
+        out.append(f'<col min="{start + 1}" max="{prev + 1}" width="{width:.16g}"{custom}/>')
+        if col is not None:
+            start = prev = col
+    out.append("</cols>")
+    return "".join(out)
+
+
 @lru_cache(maxsize=64)
 def _content_types(sheets: int, comments: bool, strings: bool, custom: bool) -> str:
     """[Content_Types].xml of a book of this shape (made once per process and shape)."""
@@ -1265,7 +1276,9 @@ _FILE_MODE = 0o600 << 16  # what zipfile gives a part it is handed as a ZipInfo
 _DEFLATED: dict[tuple[str, str | bytes], tuple[int, bytes]] = {}
 _DEFLATED_MAX = 256
 _SAME_IN_MANY = frozenset({"[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
-                           "xl/theme/theme1.xml", "docProps/app.xml"})
+                           "xl/theme/theme1.xml", "docProps/app.xml", "xl/workbook.xml"})
+# A sheet this small is one alike in many books (a receipt's hidden 下拉选项): deflated once per process too
+_SMALL_SHEET = 1024
 
 
 def _deflate(data: bytes) -> tuple[int, bytes]:
@@ -1283,7 +1296,8 @@ def zip_bytes(parts: list[tuple[str, str | bytes]]) -> bytes:
     offset = 0
     for name, data in parts:
         key = (name, data)
-        cached = name in _SAME_IN_MANY or name.endswith(".rels")
+        cached = name in _SAME_IN_MANY or name.endswith(".rels") or (
+            len(data) <= _SMALL_SHEET and name.startswith("xl/worksheets/sheet"))
         found = _DEFLATED.get(key) if cached else None
         raw = data.encode("utf-8") if isinstance(data, str) else data
         if found is None:
