@@ -219,26 +219,29 @@ def _unit_rows(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list
     cursor = conn.cursor()
     cursor.row_factory = None  # plain tuples: 300,000 rows at province scale
     found: list[WorkbookRow] = []
+    append = found.append
     answered: dict[str, tuple[object, object]] = {}
-    percent = [(index, FILL_COLUMNS[index]) for index in sorted(_PERCENT)]
+    percent = [(_FILLS + index, FILL_COLUMNS[index]) for index in sorted(_PERCENT)]
+    evidence = _FILLS + _EVIDENCE
     query = (submission["id"], submission["round"], submission["unit"])
     rows = cursor.execute(_UNIT_ROWS_SQL, query).fetchall()
     try:
         rows.sort(key=lambda found: order[found[0]])
     except KeyError:  # an assignment without its round_tasks row (generate writes both): not in the ledger
         rows = sorted((found for found in rows if found[0] in order), key=lambda found: order[found[0]])
-    for task_id, role, present, sheet, row, raw, *normalized in rows:
-        if present:
-            answered[task_id] = (sheet, normalized[_EVIDENCE])
-        if raw is None and (not flagged_rows or (sheet, row) not in flagged_rows):  # as typed, nothing wrong
-            # None for a column left empty, as the ledger reads a column not there (dict(zip) runs in C)
-            shown = dict(zip(FILL_COLUMNS, normalized, strict=True))
+    for found_row in rows:  # (task_id, role, present, sheet, row, raw, *normalized): read by place, no unpacking
+        if found_row[2]:
+            answered[found_row[0]] = (found_row[3], found_row[evidence])
+        if found_row[5] is None and (not flagged_rows or (found_row[3], found_row[4]) not in flagged_rows):
+            # as typed, nothing wrong: None for a column left empty, as the ledger reads a column not there
+            shown = dict(zip(FILL_COLUMNS, found_row[_FILLS:], strict=True))  # (dict(zip) runs in C)
             for index, column in percent:
-                value = normalized[index]
+                value = found_row[index]
                 if value.__class__ is float and value.is_integer():  # as _shown
                     shown[column] = int(value)
-            found.append(WorkbookRow(tasks[task_id], role, shown))
+            append(WorkbookRow(tasks[found_row[0]], found_row[1], shown))
             continue
+        task_id, role, _present, sheet, row, raw, *normalized = found_row
         values: dict[str, object] = {}
         for index, (raw_text, kind) in enumerate(decode_raw(raw, normalized)):
             letter = letters[index] if index < len(letters) else None
@@ -251,7 +254,9 @@ def _unit_rows(conn: sqlite3.Connection, submission: sqlite3.Row, problems: list
     return found, answered
 
 
-# the unit's assignments in ledger order, each with its role and answers row (NULLs when it sent none)
+# the unit's assignments in ledger order, each with its role and answers row (NULLs when it sent none): the fill
+# columns' values from the _FILLS-th on
+_FILLS = 6
 _UNIT_ROWS_SQL = (
     "SELECT a.task_id, a.role, s.task_id IS NOT NULL, s.sheet, s.row, s.raw, "
     f"{', '.join(f's.{f}' for f in ANSWER_FIELDS.values())} "
