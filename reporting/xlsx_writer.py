@@ -37,7 +37,7 @@ import struct
 import zipfile
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 
 import xlsxwriter
 from isal import isal_zlib as deflater
@@ -723,16 +723,7 @@ class Worksheet:
         self.filter = (first_row, first_col, last_row, last_col)
 
     def protect(self, password: str = "", options: dict | None = None) -> None:
-        opts = {**PROTECT_DEFAULTS, **(options or {})}
-        if set(opts) - set(PROTECT_DEFAULTS):
-            raise NotImplementedError(f"protection options {sorted(set(opts) - set(PROTECT_DEFAULTS))}")
-        attrs = f' password="{_password_hash(password)}"' if password else ""
-        attrs += ' sheet="1" objects="1" scenarios="1"'
-        for option, name in (("format_cells", "formatCells"), ("format_columns", "formatColumns"),
-                             ("format_rows", "formatRows"), ("autofilter", "autoFilter")):
-            if opts[option]:
-                attrs += f' {name}="0"'
-        self.protection = f"<sheetProtection{attrs}/>"
+        self.protection = _protection(password, tuple((options or {}).items()))
 
     def hide(self) -> None:
         self.state = "hidden"
@@ -768,34 +759,7 @@ class Worksheet:
     # ------------------------------------------------------------ validations
 
     def data_validation(self, first_row: int, first_col: int, last_row: int, last_col: int, options: dict) -> int:
-        kind = options["validate"]
-        attrs = ""
-        if kind == "list":
-            attrs += ' type="list"'
-        elif kind == "decimal":
-            attrs += ' type="decimal"'
-        elif kind != "any":
-            raise NotImplementedError(f"validation {kind}")
-        if options.get("criteria", "between") != "between":
-            raise NotImplementedError("validations other than between")
-        attrs += ' allowBlank="1" showInputMessage="1" showErrorMessage="1"'
-        for key, name in (("error_title", "errorTitle"), ("error_message", "error"),
-                          ("input_title", "promptTitle"), ("input_message", "prompt")):
-            if options.get(key):
-                attrs += f' {name}="{_attr(options[key])}"'
-        ref = xl_rowcol_to_cell(first_row, first_col)
-        if (first_row, first_col) != (last_row, last_col):
-            ref += ":" + xl_rowcol_to_cell(last_row, last_col)
-        body = ""
-        if kind == "list":
-            source = options["source"]
-            body = f"<formula1>{_text(source[1:] if source.startswith('=') else source)}</formula1>"
-        elif kind == "decimal":
-            body = f"<formula1>{options['minimum']:.16g}</formula1><formula2>{options['maximum']:.16g}</formula2>"
-        if body:
-            self.validations.append(f'<dataValidation{attrs} sqref="{ref}">{body}</dataValidation>')
-        else:
-            self.validations.append(f'<dataValidation{attrs} sqref="{ref}"/>')
+        self.validations.append(_validation(first_row, first_col, last_row, last_col, tuple(options.items())))
         return 0
 
     # ------------------------------------------------------------ the XML
@@ -1016,6 +980,55 @@ class Worksheet:
             else:
                 found[0], found[1] = min(found[0], col), max(found[1], col)
         return {block: f"{low + 1}:{high + 1}" for block, (low, high) in spans.items()}
+
+
+@lru_cache(maxsize=256)
+def _protection(password: str, items: tuple[tuple[str, object], ...]) -> str:
+    """<sheetProtection> for Worksheet.protect's password and options, made once per process and options."""
+    opts = {**PROTECT_DEFAULTS, **dict(items)}
+    if set(opts) - set(PROTECT_DEFAULTS):
+        raise NotImplementedError(f"protection options {sorted(set(opts) - set(PROTECT_DEFAULTS))}")
+    attrs = f' password="{_password_hash(password)}"' if password else ""
+    attrs += ' sheet="1" objects="1" scenarios="1"'
+    for option, name in (("format_cells", "formatCells"), ("format_columns", "formatColumns"),
+                         ("format_rows", "formatRows"), ("autofilter", "autoFilter")):
+        if opts[option]:
+            attrs += f' {name}="0"'
+    return f"<sheetProtection{attrs}/>"
+
+
+@lru_cache(maxsize=1024)
+def _validation(first_row: int, first_col: int, last_row: int, last_col: int,
+                items: tuple[tuple[str, Any], ...]) -> str:
+    """A <dataValidation> for Worksheet.data_validation's range and options, made once per process and both."""
+    options = dict(items)
+    kind = options["validate"]
+    attrs = ""
+    if kind == "list":
+        attrs += ' type="list"'
+    elif kind == "decimal":
+        attrs += ' type="decimal"'
+    elif kind != "any":
+        raise NotImplementedError(f"validation {kind}")
+    if options.get("criteria", "between") != "between":
+        raise NotImplementedError("validations other than between")
+    attrs += ' allowBlank="1" showInputMessage="1" showErrorMessage="1"'
+    for key, name in (("error_title", "errorTitle"), ("error_message", "error"),
+                      ("input_title", "promptTitle"), ("input_message", "prompt")):
+        if options.get(key):
+            attrs += f' {name}="{_attr(options[key])}"'
+    ref = xl_rowcol_to_cell(first_row, first_col)
+    if (first_row, first_col) != (last_row, last_col):
+        ref += ":" + xl_rowcol_to_cell(last_row, last_col)
+    body = ""
+    if kind == "list":
+        source = options["source"]
+        body = f"<formula1>{_text(source[1:] if source.startswith('=') else source)}</formula1>"
+    elif kind == "decimal":
+        body = f"<formula1>{options['minimum']:.16g}</formula1><formula2>{options['maximum']:.16g}</formula2>"
+    if body:
+        return f'<dataValidation{attrs} sqref="{ref}">{body}</dataValidation>'
+    return f'<dataValidation{attrs} sqref="{ref}"/>'
 
 
 class Workbook:
