@@ -1140,25 +1140,7 @@ class Workbook:
                       + n[2].split("!")[0].lstrip("'").lower())
 
     def _workbook_xml(self, names: list[tuple[str, int, str, bool]]) -> str:
-        active = f' activeTab="{self.active}"' if self.active else ""
-        out = [_XML_HEAD, f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">',
-               '<fileVersion appName="xl" lastEdited="4" lowestEdited="4" rupBuild="4505"/>',
-               '<workbookPr defaultThemeVersion="124226"/>',
-               f'<bookViews><workbookView xWindow="240" yWindow="15" windowWidth="16095" windowHeight="9660"'
-               f"{active}/></bookViews>", "<sheets>"]
-        for sheet in self.sheets:
-            state = f' state="{sheet.state}"' if sheet.state else ""
-            out.append(f'<sheet name="{_attr(sheet.name)}" sheetId="{sheet.index + 1}"{state} '
-                       f'r:id="rId{sheet.index + 1}"/>')
-        out.append("</sheets>")
-        if names:
-            out.append("<definedNames>")
-            for name, index, ref, hidden in names:
-                flag = ' hidden="1"' if hidden else ""
-                out.append(f'<definedName name="{name}" localSheetId="{index}"{flag}>{_text(ref)}</definedName>')
-            out.append("</definedNames>")
-        out.append('<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>')
-        return "".join(out)
+        return _workbook_xml(tuple((sheet.name, sheet.state) for sheet in self.sheets), self.active, tuple(names))
 
     def _shared_strings(self) -> str:
         head = f'{_XML_HEAD}<sst xmlns="{_MAIN}" count="{self._string_count}" uniqueCount="{len(self._strings)}">'
@@ -1191,26 +1173,56 @@ class Workbook:
         return "".join(out)
 
     def _app_xml(self, names: list[tuple[str, int, str, bool]]) -> str:
-        shown = [s.name for s in self.sheets if s.state != "veryHidden"]
-        ranges = [f"{quote_sheetname(self.sheets[index].name)}!{name.replace('_xlnm.', '')}"
-                  for name, index, _ref, hidden in names if not hidden]
-        vt = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
-        pairs = f"<vt:variant><vt:lpstr>Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>{len(shown)}</vt:i4>" \
-                "</vt:variant>"
-        size = 2
-        if ranges:
-            pairs += f"<vt:variant><vt:lpstr>Named Ranges</vt:lpstr></vt:variant><vt:variant><vt:i4>{len(ranges)}" \
-                     "</vt:i4></vt:variant>"
-            size = 4
-        titles = "".join(f"<vt:lpstr>{_text(t)}</vt:lpstr>" for t in [*shown, *ranges])
-        return (f'{_XML_HEAD}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
-                f'extended-properties" xmlns:vt="{vt}"><Application>Microsoft Excel</Application>'
-                "<DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop>"
-                f'<HeadingPairs><vt:vector size="{size}" baseType="variant">{pairs}</vt:vector></HeadingPairs>'
-                f'<TitlesOfParts><vt:vector size="{len(shown) + len(ranges)}" baseType="lpstr">{titles}'
-                "</vt:vector></TitlesOfParts><Company></Company><LinksUpToDate>false</LinksUpToDate>"
-                "<SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged>"
-                "<AppVersion>12.0000</AppVersion></Properties>")
+        shown = tuple(s.name for s in self.sheets if s.state != "veryHidden")
+        ranges = tuple(f"{quote_sheetname(self.sheets[index].name)}!{name.replace('_xlnm.', '')}"
+                       for name, index, _ref, hidden in names if not hidden)
+        return _app_xml(shown, ranges)
+
+
+@lru_cache(maxsize=64)
+def _app_xml(shown: tuple[str, ...], ranges: tuple[str, ...]) -> str:
+    """docProps/app.xml of a book showing these sheets and named ranges, once per process."""
+    vt = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+    pairs = f"<vt:variant><vt:lpstr>Worksheets</vt:lpstr></vt:variant><vt:variant><vt:i4>{len(shown)}</vt:i4>" \
+            "</vt:variant>"
+    size = 2
+    if ranges:
+        pairs += f"<vt:variant><vt:lpstr>Named Ranges</vt:lpstr></vt:variant><vt:variant><vt:i4>{len(ranges)}" \
+                 "</vt:i4></vt:variant>"
+        size = 4
+    titles = "".join(f"<vt:lpstr>{_text(t)}</vt:lpstr>" for t in (*shown, *ranges))
+    return (f'{_XML_HEAD}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+            f'extended-properties" xmlns:vt="{vt}"><Application>Microsoft Excel</Application>'
+            "<DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop>"
+            f'<HeadingPairs><vt:vector size="{size}" baseType="variant">{pairs}</vt:vector></HeadingPairs>'
+            f'<TitlesOfParts><vt:vector size="{len(shown) + len(ranges)}" baseType="lpstr">{titles}'
+            "</vt:vector></TitlesOfParts><Company></Company><LinksUpToDate>false</LinksUpToDate>"
+            "<SharedDoc>false</SharedDoc><HyperlinksChanged>false</HyperlinksChanged>"
+            "<AppVersion>12.0000</AppVersion></Properties>")
+
+
+@lru_cache(maxsize=256)
+def _workbook_xml(sheets: tuple[tuple[str, str], ...], active: int, names: tuple[tuple[str, int, str, bool], ...],
+                  ) -> str:
+    """xl/workbook.xml of a book with these sheets (name, state), active sheet and defined names, once per process."""
+    active_tab = f' activeTab="{active}"' if active else ""
+    out = [_XML_HEAD, f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">',
+           '<fileVersion appName="xl" lastEdited="4" lowestEdited="4" rupBuild="4505"/>',
+           '<workbookPr defaultThemeVersion="124226"/>',
+           f'<bookViews><workbookView xWindow="240" yWindow="15" windowWidth="16095" windowHeight="9660"'
+           f"{active_tab}/></bookViews>", "<sheets>"]
+    for index, (name, state) in enumerate(sheets):
+        shown = f' state="{state}"' if state else ""
+        out.append(f'<sheet name="{_attr(name)}" sheetId="{index + 1}"{shown} r:id="rId{index + 1}"/>')
+    out.append("</sheets>")
+    if names:
+        out.append("<definedNames>")
+        for defined, index, ref, hidden in names:
+            flag = ' hidden="1"' if hidden else ""
+            out.append(f'<definedName name="{defined}" localSheetId="{index}"{flag}>{_text(ref)}</definedName>')
+        out.append("</definedNames>")
+    out.append('<calcPr calcId="124519" fullCalcOnLoad="1"/></workbook>')
+    return "".join(out)
 
 
 @lru_cache(maxsize=256)
@@ -1232,7 +1244,6 @@ def _cols(items: tuple[tuple[int, int], ...]) -> str:
             start = prev = col
     out.append("</cols>")
     return "".join(out)
-
 
 @lru_cache(maxsize=64)
 def _content_types(sheets: int, comments: bool, strings: bool, custom: bool) -> str:
