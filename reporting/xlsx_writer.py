@@ -8,11 +8,13 @@ workbook.py uses, and writes the same XML parts, byte for byte but for the creat
 (tests/test_xlsx_writer.py compares the two on receipts and ledgers). What varies rarely is still made by
 xlsxwriter's own part writers and kept per process: styles.xml and the theme (keyed by the formats in their
 order of first use); the comment parts of a receipt are xlsxwriter's VML and comments writers' on a bare
-sheet with the same widths, heights and comments.
+sheet with the same widths, heights and comments. What every book of a kind writes alike is made once per
+process and what it depends on: a sheet's protection, validations and <cols>, workbook.xml and app.xml.
 The zip is packed here (zip_bytes: zipfile's bytes, deflated by ISA-L), parts alike in many books deflated
-once per process; in a receipt, a task's own cells are made once per process (write_values' `fixed`), and a row
-written whole can be put whole in the same place of the next receipt (whole_row, put_row: workbook keeps the task
-rows without marks and the 问题清单 rows alike in many receipts).
+once per process (a receipt's hidden 下拉选项 sheet too); in a receipt, a task's own cells are made once per process
+(write_values' `fixed`), a 识别信息 row once per place and values as its whole <row> element (write_rows), and a row
+written whole can be put whole in the same place of the next receipt (whole_row, put_row, put_rows for many in one
+call: workbook keeps the task rows without marks and the 问题清单 rows alike in many receipts).
 
 Receipts are written with {"strings": "inline"}: each string in its cell, as xlsxwriter's constant_memory mode
 writes them, and no shared strings part; every other byte is the same (tests/test_xlsx_writer.py turns the
