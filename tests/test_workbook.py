@@ -32,8 +32,10 @@ from reporting.workbook_template import (
     DEFAULT_TITLE,
     DEFAULT_WIDTHS,
     GUIDE_LINES,
+    _kept_spec,
     build_builtin_template,
     load_template,
+    read_template,
 )
 from reporting.workbook_template import main as rebuild_main
 
@@ -66,6 +68,37 @@ def test_committed_builtin_template_is_what_the_builder_makes(tmp_path, spec):
     assert [c.text for c in spec.guide.cells if c.text] == [text for text, _ in GUIDE_LINES if text]
     assert spec.column("完成状态").header_format["bg_color"] == "#FCE4D6"
     assert spec.column("工作任务").body_format["bg_color"] == "#F2F2F2"
+
+
+def test_the_kept_spec_is_the_builtin_template_as_read(tmp_path):
+    """The spec kept beside the built-in template is what reading it gives (else: `python -m
+    reporting.workbook_template` after changing the template or how it is read); a workspace's unchanged copy is
+    that spec under its own name, a changed copy is read."""
+    builtin = builtin_template("xlsx")
+    kept = _kept_spec(builtin)
+    assert kept is not None, "run python -m reporting.workbook_template to keep the spec of the built-in template"
+    assert kept == read_template(builtin, builtin.name)
+    copy = tmp_path / "工作台账模板.xlsx"
+    copy.write_bytes(builtin.read_bytes())
+    assert load_template(copy, "templates/xlsx/工作台账模板.xlsx").source == "templates/xlsx/工作台账模板.xlsx"
+    book = openpyxl.load_workbook(copy)
+    book[SHEET_LEDGER].cell(1, 1).value = "{单位}台账（{轮次}）"
+    book.save(copy)
+    assert _kept_spec(copy) is None
+    assert load_template(copy).title == "{单位}台账（{轮次}）"
+
+
+def test_an_unchanged_template_is_loaded_without_openpyxl(tmp_path):
+    """collect loads the template before writing receipts: an unchanged copy costs no import of openpyxl."""
+    import subprocess
+    import sys
+
+    copy = tmp_path / "工作台账模板.xlsx"
+    copy.write_bytes(builtin_template("xlsx").read_bytes())
+    code = ("import sys; from pathlib import Path; from reporting.workbook_template import load_template; "
+            "spec = load_template(Path(sys.argv[1])); print(spec.title, 'openpyxl' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code, str(copy)], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [DEFAULT_TITLE, "False"]
 
 
 def test_module_entry_point_rebuilds_the_template(tmp_path, capsys):
