@@ -490,9 +490,8 @@ def write_kept_spec() -> Path:
 def _kept_key(template: bytes) -> tuple[str, str]:
     """The template's digest and that of the code reading it (this module and workbook_spec): a kept spec serves
     only a template with the same bytes, read by the same code."""
-    from . import workbook_spec
-
-    reader = hashlib.sha256(Path(__file__).read_bytes() + Path(workbook_spec.__file__).read_bytes())
+    here = Path(__file__)
+    reader = hashlib.sha256(here.read_bytes() + here.with_name("workbook_spec.py").read_bytes())
     return hashlib.sha256(template).hexdigest(), reader.hexdigest()
 
 
