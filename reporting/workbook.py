@@ -7,7 +7,6 @@ province's worth of files is written quickly in worker processes.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import operator
 from collections.abc import Callable, Iterable, Sequence
@@ -426,8 +425,8 @@ def _write_task_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, r
         sheet.write_comment(r, col, message, {"x_scale": 2, "y_scale": 1.5, "author": "reporting"})
     try:
         needed = max(map(dict.__getitem__, layout.fill_heights, fill))
-    except (KeyError, TypeError):  # a value not known yet, or no key: each one worked out
-        needed = max(_fill_height(layout, index, value) for index, value in enumerate(fill))
+    except (KeyError, TypeError):  # a value not known yet, or no key: those worked out
+        needed = _fill_heights(layout, fill)
     height = max(height, needed)
     if height:
         sheet.set_row(r, height)
@@ -446,22 +445,40 @@ _PLAIN = frozenset({str, int, float, type(None)})  # of one type, values equal o
 _PLAIN_TYPES: dict[tuple[type, ...], bool] = {}  # the fill values' types → all plain
 
 
-def _write_kept_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, row: WorkbookRow) -> None:
-    """_write_task_row for a row without marks in a book of xlsx_writer's with fixed styles: the row kept from an
-    earlier book of the process where it was the same (_ROWS), else written and kept."""
-    fill = tuple(map(row.values.get, layout.fill))
-    types = tuple(map(type, fill))
-    task, body, fit = row.task, layout.body[0], layout.fit
-    key = (r, id(task), row.role, id(body), id(fit), fill, types)
-    try:
-        found = _ROWS.get(key)
-    except TypeError:  # a value that is no key
-        _write_task_row(sheet, layout, r, number, row)
-        return
-    if found is not None and found[0] is task and found[1] is body and found[2] is fit:
-        sheet.put_row(r, found[3])
-        return
-    _write_task_row(sheet, layout, r, number, row)
+def _write_kept_rows(sheet: Worksheet, layout: _RowLayout, first: int, rows: list[WorkbookRow]) -> None:
+    """Every task row from row `first`, in a book of xlsx_writer's with fixed styles: a row without marks kept from
+    an earlier book of the process where it was the same (_ROWS) is put with the others in one call (put_rows),
+    the lookups made here, not a call per row; any other row written (_write_task_row), and kept when it has no
+    marks (_keep_row)."""
+    marked, fill_headers, kept = layout.marked_tasks, layout.fill, _ROWS
+    body, fit = layout.body[0], layout.fit
+    body_id, fit_id = id(body), id(fit)
+    found: dict[int, WholeRow] = {}
+    for index, row in enumerate(rows):
+        task, r = row.task, first + index
+        if task.id in marked:
+            _write_task_row(sheet, layout, r, index + 1, row)
+            continue
+        fill = tuple(map(row.values.get, fill_headers))
+        types = tuple(map(type, fill))
+        key = (r, id(task), row.role, body_id, fit_id, fill, types)
+        try:
+            whole = kept.get(key)
+        except TypeError:  # a value that is no key: written, not kept
+            _write_task_row(sheet, layout, r, index + 1, row)
+            continue
+        if whole is not None and whole[0] is task and whole[1] is body and whole[2] is fit:
+            found[r] = whole[3]
+            continue
+        _write_task_row(sheet, layout, r, index + 1, row)
+        _keep_row(sheet, r, key, (task, body, fit), fill, types)
+    if found:
+        sheet.put_rows(found)
+
+
+def _keep_row(sheet: Worksheet, r: int, key: tuple, kept_with: tuple, fill: tuple, types: tuple[type, ...]) -> None:
+    """A task row without marks just written, kept under `key` with (task, its first format, fit) (_ROWS) when its
+    values are written alike wherever they are equal, while there is room."""
     plain = _PLAIN_TYPES.get(types)
     if plain is None:
         plain = _PLAIN_TYPES[types] = _PLAIN.issuperset(types)
@@ -470,33 +487,7 @@ def _write_kept_row(sheet: Worksheet, layout: _RowLayout, r: int, number: int, r
     if len(_ROWS) < _ROWS_MAX:  # (full, none more: see _ROWS_MAX)
         whole = sheet.whole_row(r)
         if whole is not None:  # (None: a text cut to fit, told each time)
-            _ROWS[key] = (task, body, fit, whole)
-
-
-def _write_kept_rows(sheet: Worksheet, layout: _RowLayout, first: int, rows: list[WorkbookRow]) -> None:
-    """Every task row from row `first`, in a book of xlsx_writer's with fixed styles: a row without marks kept from
-    an earlier book of the process where it was the same (_ROWS) is put with the others in one call (put_rows),
-    the lookups made here, not a call per row; any other row as _write_kept_row writes it (marked: written)."""
-    marked, fill_headers, kept = layout.marked_tasks, layout.fill, _ROWS
-    body, fit = layout.body[0], layout.fit
-    body_id, fit_id = id(body), id(fit)
-    found: dict[int, WholeRow] = {}
-    for index, row in enumerate(rows):
-        task = row.task
-        if task.id in marked:
-            _write_task_row(sheet, layout, first + index, index + 1, row)
-            continue
-        fill = tuple(map(row.values.get, fill_headers))
-        try:
-            whole = kept.get((first + index, id(task), row.role, body_id, fit_id, fill, tuple(map(type, fill))))
-        except TypeError:  # a value that is no key
-            whole = None
-        if whole is not None and whole[0] is task and whole[1] is body and whole[2] is fit:
-            found[first + index] = whole[3]
-        else:
-            _write_kept_row(sheet, layout, first + index, index + 1, row)
-    if found:
-        sheet.put_rows(found)
+            _ROWS[key] = (*kept_with, whole)
 
 
 def _marked(layout: _RowLayout, task_id: str) -> tuple[list, list[tuple[int, str]]]:
@@ -511,14 +502,29 @@ def _marked(layout: _RowLayout, task_id: str) -> tuple[list, list[tuple[int, str
     return formats, comments
 
 
+def _fill_heights(layout: _RowLayout, fill: list) -> float:
+    """The height the fill values of a row need: each one's as kept per process, or worked out (_fill_height)."""
+    needed = 0.0
+    for index, (known, value) in enumerate(zip(layout.fill_heights, fill, strict=True)):
+        try:
+            found = known[value]
+        except (KeyError, TypeError):  # not known yet, or no key
+            found = _fill_height(layout, index, value)
+        if found > needed:
+            needed = found
+    return needed
+
+
 def _fill_height(layout: _RowLayout, index: int, value: object) -> float:
     """The height the value of the index-th fill column needs (kept per process): 0 for anything but text."""
     found = text_height(value, *layout.fill_fits[index]) if value and isinstance(value, str) else 0.0
     known = layout.fill_heights[index]
     if len(known) >= _HEIGHTS_MAX:
         known.clear()
-    with contextlib.suppress(TypeError):  # a value that is no key is not kept
+    try:  # (not contextlib.suppress: a context manager costs more than the rest of this for each new text)
         known[value] = found
+    except TypeError:  # a value that is no key is not kept
+        return found
     return found
 
 

@@ -213,3 +213,23 @@ def test_an_accepted_receipt_without_problems(tmp_path, spec):
 def test_every_fill_column_has_a_hint_and_a_guide_line():
     assert [column.header for column in FILL_SPEC] == FILL_COLUMNS
     assert all(0 < len(column.hint) <= 255 and column.guide for column in FILL_SPEC)  # Excel's limit
+
+
+def test_a_task_row_is_as_tall_as_its_tallest_text_whichever_of_its_values_were_met_before(tmp_path, spec):
+    """A task row's height is the tallest its texts need, also where all but one of its values were met before in
+    the process (their heights kept) and the tallest text is the new one, in any fill column."""
+    from reporting.receipts import RECEIPT_WRITER
+    from reporting.safe_xlsx import font_size, text_height
+
+    fill = spec.fill_columns
+    base = {column: "按期推进" for column in fill}
+    for turn, column in enumerate(fill):
+        tall = f"第{turn}次：" + "很长的说明文字" * 40
+        rows = _rows(2)
+        rows[0].values = dict(base)
+        rows[1].values = {**base, column: tall}
+        for writer in (RECEIPT_WRITER, None):
+            path = tmp_path / f"{turn}-{writer is None}.xlsx"
+            book = _write(path, spec, rows, **({"writer": writer, "kind": KIND_RECEIPT} if writer else {}))
+            expected = text_height(tall, spec.column(column).width, font_size(spec.column(column).body_format))
+            assert book[SHEET_LEDGER].row_dimensions[4].height == pytest.approx(expected, abs=0.76), (column, writer)
