@@ -297,12 +297,18 @@ class _RowFrame:
         """The values' cells after the first one's reference, joined by the row's number: each one's rest with the
         next cell's opening; None for a text to be cut."""
         known, texts_of = self.outside[side]
-        try:  # what is kept for every value (else a None, or a value that is no key: TypeError)
-            return r1.join(list(map(dict.get, texts_of, values)))  # type: ignore[arg-type]  # (a list joins faster)
-        except TypeError:
-            pass
-        rests = []
-        for (style, opening, texts), value in zip(known, values, strict=True):
+        try:  # what is kept for each value (None where nothing is)
+            rests: list[bytes | None] = list(map(dict.get, texts_of, values))
+        except TypeError:  # a value that is no key: each one looked up alone
+            rests = [None] * len(values)
+        else:
+            if None not in rests:
+                return r1.join(rests)  # type: ignore[arg-type]  # (a list joins faster)
+        for index, rest in enumerate(rests):
+            if rest is not None:
+                continue
+            style, opening, texts = known[index]
+            value = values[index]
             try:
                 rest = texts.get(value)
             except TypeError:
@@ -316,8 +322,8 @@ class _RowFrame:
                     if len(texts) >= self.MAX:
                         texts.clear()
                     texts[value] = rest
-            rests.append(rest)
-        return r1.join(rests)
+            rests[index] = rest
+        return r1.join(rests)  # type: ignore[arg-type]  # (none left None)
 
     def cells(self, row: int, values: list) -> tuple[bytes, int, int, bytes] | None:
         """The row's cells' XML, first and last column with a cell, and its number (from 1) as UTF-8; None when a
