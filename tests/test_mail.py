@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import errno
 import itertools
 import os
 import random
 import smtplib
+import socket
 import subprocess
 import sys
 import time
@@ -606,3 +608,45 @@ def test_a_sender_is_another_units_only_by_a_whole_address_in_its_roster_cell(tm
         assert "乙局" in sender_doubt(conn, "h2", "丙局")  # the roster writes it in capitals
         assert sender_doubt(conn, "h2", "乙局") == "" and sender_doubt(conn, "h3", "甲局") == ""
         assert "甲局" in sender_doubt(conn, "h3", "丙局") and sender_doubt(conn, "none", "丙局") == ""
+
+
+# ---------------------------------------------------------------- connection faults, in words one can act on
+
+
+@pytest.mark.parametrize(("fault", "said"), [
+    (socket.gaierror(-2, "Name or service not known"), "找不到该服务器地址"),
+    (ConnectionRefusedError(111, "Connection refused"), "连接被拒绝"),
+    (TimeoutError("timed out"), "没有响应"),
+    (ConnectionResetError(104, "Connection reset by peer"), "连接被服务器断开"),
+    (smtplib.SMTPServerDisconnected("Connection unexpectedly closed"), "连接被服务器断开"),
+    (OSError(errno.ENETUNREACH, "Network is unreachable"), "网络不通"),
+])
+def test_a_connection_fault_is_told_in_chinese(fault: Exception, said: str) -> None:
+    from reporting.mail.settings import connection_reason
+
+    reason = connection_reason(fault)
+    assert said in reason and "Errno" not in reason and not any(word in reason for word in str(fault).split())
+
+
+def test_a_server_reply_is_quoted_as_it_is() -> None:
+    from reporting.mail.settings import connection_reason
+
+    assert connection_reason(smtplib.SMTPException("421 服务暂不可用")) == "421 服务暂不可用"
+
+
+@pytest.mark.parametrize("side", ["smtp", "imap"])
+def test_a_closed_port_says_the_connection_was_refused(side: str) -> None:
+    """Before: "无法连接发件服务器 127.0.0.1:N：[Errno 111] Connection refused"."""
+    from reporting.errors import WorkspaceError
+    from reporting.mail.fetch import imap_connect
+    from reporting.mail.send import smtp_connect
+    from reporting.mail.settings import SECURITY_STARTTLS, MailSettings
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = MailSettings("127.0.0.1", port, "127.0.0.1", port, SECURITY_STARTTLS, "a@county.test", "县司法局")
+    connect = smtp_connect if side == "smtp" else imap_connect
+    with pytest.raises(WorkspaceError) as caught:
+        connect(settings, None)
+    assert f"127.0.0.1:{port}：连接被拒绝" in str(caught.value) and "Errno" not in str(caught.value)

@@ -36,7 +36,14 @@ from ..rounds import store_round
 from ..store import connect, transaction, workspace_lock
 from ..workspace import Workspace
 from .compose import addresses_of
-from .settings import SECURITY_SSL, SECURITY_STARTTLS, MailSettings, mail_settings
+from .settings import (
+    SECURITY_SSL,
+    SECURITY_STARTTLS,
+    TIMEOUT,
+    MailSettings,
+    connection_reason,
+    mail_settings,
+)
 
 MAIL_INBOX = "邮件"  # inbox/邮件/: the files fetch adds
 STAGING = ".mail-staging"  # attachments being written, outside inbox/; emptied by every fetch
@@ -45,7 +52,6 @@ SAVED, NO_ATTACHMENT, TOO_BIG, OWN, DUPLICATE, UNREADABLE = (
     "saved", "no_attachment", "too_big", "own", "duplicate", "unreadable")
 OUTCOME_WORDS = {SAVED: "已存入 inbox/", NO_ATTACHMENT: "没有台账或压缩包附件", TOO_BIG: "超过邮件大小上限，未下载",
                  OWN: "本工具发出的邮件", DUPLICATE: "与已收取的邮件相同", UNREADABLE: "无法解析"}
-TIMEOUT = 60
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 _GB = {"gb2312", "gbk", "x-gbk", "cp936", "gb_2312-80", "euc-cn", "x-euc-cn", "csgb2312", "chinese", "ms936"}
 
@@ -88,7 +94,8 @@ def fetch_mail(ws: Workspace, *, round_name: str | None = None, password: str | 
             try:
                 return _fetch(ws, conn, server, settings, since, progress)
             except (imaplib.IMAP4.error, OSError) as exc:  # cut off mid-way: what was fetched is recorded
-                raise WorkspaceError(f"与收件服务器的连接中断（{exc}）：已收取的均已记录，再次运行即可继续") from exc
+                raise WorkspaceError(f"与收件服务器的连接中断（{connection_reason(exc)}）："
+                                     "已收取的均已记录，再次运行即可继续") from exc
             finally:
                 with contextlib.suppress(imaplib.IMAP4.error, OSError):
                     server.logout()
@@ -359,7 +366,7 @@ def imap_connect(settings: MailSettings, password: str | None) -> imaplib.IMAP4:
     except ssl.SSLError as exc:
         raise WorkspaceError(f"无法与{where}建立加密连接（{exc.reason}）：请检查“加密”和端口") from exc
     except (imaplib.IMAP4.error, OSError) as exc:
-        raise WorkspaceError(f"无法连接{where}：{exc}") from exc
+        raise WorkspaceError(f"无法连接{where}：{connection_reason(exc)}") from exc
     try:
         server.login(settings.account, password or "")
     except imaplib.IMAP4.error as exc:

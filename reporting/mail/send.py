@@ -40,12 +40,18 @@ from .compose import (
     today,
     write_eml,
 )
-from .settings import SECURITY_SSL, SECURITY_STARTTLS, MailSettings, mail_settings
+from .settings import (
+    SECURITY_SSL,
+    SECURITY_STARTTLS,
+    TIMEOUT,
+    MailSettings,
+    connection_reason,
+    mail_settings,
+)
 
 KIND_ROUND, KIND_REMINDER = "台账", "催报"
 SENDING, SENT, FAILED = "发送中", "已发送", "发送失败"
 MAYBE_SENT = "可能已发送"  # a row left 发送中 by an earlier run that did not finish
-TIMEOUT = 60
 
 
 @dataclass
@@ -325,8 +331,8 @@ def _reconnect(server: smtplib.SMTP, settings: MailSettings, password: str | Non
     try:
         return smtp_connect(settings, password)
     except ReportingError as exc:
-        raise WorkspaceError(f"发送中断（{cause}），重新连接也失败：{exc}。已发出的均已记录，稍后再次运行即可续发",
-                             ) from exc
+        raise WorkspaceError(f"发送中断（{connection_reason(cause)}），重新连接也失败：{exc}。"
+                             "已发出的均已记录，稍后再次运行即可续发") from exc
 
 
 def _smtp_error(exc: Exception) -> str:
@@ -361,7 +367,7 @@ def smtp_connect(settings: MailSettings, password: str | None) -> smtplib.SMTP:
     except ssl.SSLError as exc:
         raise WorkspaceError(f"无法与{where}建立加密连接（{exc.reason}）：请检查“加密”和端口") from exc
     except (smtplib.SMTPException, OSError) as exc:
-        raise WorkspaceError(f"无法连接{where}：{exc}") from exc
+        raise WorkspaceError(f"无法连接{where}：{connection_reason(exc)}") from exc
 
 
 def sent_rows(conn: sqlite3.Connection, round_name: str, kind: str | None = None) -> list[sqlite3.Row]:

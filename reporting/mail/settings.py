@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import imaplib
 import os
+import smtplib
+import socket
 from dataclasses import dataclass
 
 from ..errors import WorkspaceError
@@ -85,3 +89,22 @@ def _number(table: dict, key: str, default: float, shown: str) -> float:
         return float(value)
     except (TypeError, ValueError):
         raise WorkspaceError(f"{shown}中“{key}”应为数字，现为「{value}」") from None
+
+
+TIMEOUT = 60  # seconds a mail server may take to answer
+
+
+def connection_reason(exc: BaseException) -> str:
+    """Why a connection to a mail server failed or broke, in words a coordinator (or the unit's IT staff) can act
+    on; a reply of the server itself is quoted as it is."""
+    if isinstance(exc, socket.gaierror):
+        return "找不到该服务器地址，请检查服务器名称和网络"
+    if isinstance(exc, ConnectionRefusedError):
+        return "连接被拒绝，请检查端口，或该服务器是否开通了这项服务"
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return f"超过 {TIMEOUT} 秒没有响应，请检查网络或稍后再试"
+    if isinstance(exc, ConnectionResetError | smtplib.SMTPServerDisconnected | imaplib.IMAP4.abort | EOFError):
+        return "连接被服务器断开，请稍后再试"
+    if isinstance(exc, OSError) and exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN):
+        return "网络不通，请检查网络连接"
+    return str(exc)
