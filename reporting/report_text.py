@@ -666,7 +666,7 @@ def _own_problems(data: RoundSummary, room: int) -> list[Finding]:
         return []
     problem = step = ""
     if groups:
-        shown = groups[:PROBLEM_GROUPS]
+        shown = groups[:PROBLEM_GROUPS + 1] if len(groups) == PROBLEM_GROUPS + 1 else groups[:PROBLEM_GROUPS]
         listed = "；".join(f"“{g.text}”（{len(g.units)}个单位、{g.answers}项次）" for g in shown)
         rest = len(groups) - len(shown)
         returned = data.figures.units_returned

@@ -248,3 +248,17 @@ def test_a_task_is_named_by_its_ordinal_only_when_its_number_is_one():
     assert report_text.task_label(TaskFigures(task_id="5", lead_units=["县发改局"])) == "第5项任务（县发改局牵头）"
     assert report_text.task_label(TaskFigures(task_id="1.2")) == "任务1.2"  # not 第1.2项任务
     assert report_text.task_label(TaskFigures(task_id="（三）2")) == "任务（三）2"
+
+
+def test_one_group_of_problems_more_than_named_is_named_rather_than_counted(monkeypatch):
+    """Not "另有1类问题": one more is named with the others; more than one more is counted."""
+    units = [unit(f"单位{j}", 5) for j in range(6)]
+    data = summary([area("甲", 5)], units)
+
+    def problems(count: int) -> str:
+        groups = [report_text.Group(f"问题{i}", {f"单位{j}" for j in range(6 - i)}, 10 - i) for i in range(count)]
+        monkeypatch.setattr(report_text, "group_texts", lambda figures: (groups, []))
+        return report_text._own_problems(data, 1)[0].problem
+
+    assert "另有" not in problems(4) and "“问题3”" in problems(4)
+    assert "另有2类问题" in problems(5) and "“问题3”" not in problems(5)
