@@ -41,6 +41,7 @@ from .settings import (
     SECURITY_STARTTLS,
     TIMEOUT,
     MailSettings,
+    connect_error,
     connection_reason,
     mail_settings,
 )
@@ -363,10 +364,8 @@ def imap_connect(settings: MailSettings, password: str | None) -> imaplib.IMAP4:
             server = imaplib.IMAP4(settings.imap_host, settings.imap_port, timeout=TIMEOUT)
             if settings.security == SECURITY_STARTTLS:
                 server.starttls(ssl.create_default_context())
-    except ssl.SSLError as exc:
-        raise WorkspaceError(f"无法与{where}建立加密连接（{exc.reason}）：请检查“加密”和端口") from exc
-    except (imaplib.IMAP4.error, OSError) as exc:
-        raise WorkspaceError(f"无法连接{where}：{connection_reason(exc)}") from exc
+    except (imaplib.IMAP4.error, OSError) as exc:  # ssl.SSLError is an OSError
+        raise connect_error(where, exc) from exc
     try:
         server.login(settings.account, password or "")
     except imaplib.IMAP4.error as exc:

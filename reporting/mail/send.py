@@ -45,6 +45,7 @@ from .settings import (
     SECURITY_STARTTLS,
     TIMEOUT,
     MailSettings,
+    connect_error,
     connection_reason,
     mail_settings,
 )
@@ -364,10 +365,8 @@ def smtp_connect(settings: MailSettings, password: str | None) -> smtplib.SMTP:
         return server
     except smtplib.SMTPAuthenticationError as exc:
         raise WorkspaceError(f"{where}拒绝登录（{_smtp_error(exc)}）：请检查“账号”和密码") from exc
-    except ssl.SSLError as exc:
-        raise WorkspaceError(f"无法与{where}建立加密连接（{exc.reason}）：请检查“加密”和端口") from exc
-    except (smtplib.SMTPException, OSError) as exc:
-        raise WorkspaceError(f"无法连接{where}：{connection_reason(exc)}") from exc
+    except (smtplib.SMTPException, OSError) as exc:  # ssl.SSLError is an OSError
+        raise connect_error(where, exc) from exc
 
 
 def sent_rows(conn: sqlite3.Connection, round_name: str, kind: str | None = None) -> list[sqlite3.Row]:

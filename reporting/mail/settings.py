@@ -7,6 +7,7 @@ import imaplib
 import os
 import smtplib
 import socket
+import ssl
 from dataclasses import dataclass
 
 from ..errors import WorkspaceError
@@ -108,3 +109,10 @@ def connection_reason(exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN):
         return "网络不通，请检查网络连接"
     return str(exc)
+
+
+def connect_error(where: str, exc: Exception) -> WorkspaceError:
+    """The one line for a mail server (`where`) that could not be reached, or not spoken to securely."""
+    if isinstance(exc, ssl.SSLError):
+        return WorkspaceError(f"无法与{where}建立加密连接（{exc.reason}）：请检查“加密”和端口")
+    return WorkspaceError(f"无法连接{where}：{connection_reason(exc)}")
