@@ -248,17 +248,23 @@ def normalize_status(value: object) -> tuple[str | None, str | None]:
 def status_figure(value: object) -> float | None:
     """The figure a status written as one gives ("80%", "完成90%", "完成（90%）"), else None."""
     key = _key(clean_text(value)[0])
-    if not _PERCENT_DONE.match(key) and (remark := _BRACKETED.match(key)):
-        key = remark[0][len(remark[1]):]
+    found = _figure(key)
+    if found is None and (remark := _BRACKETED.match(key)):
+        found = _figure(remark[0][len(remark[1]):])
+    return found
+
+
+def _figure(key: str) -> float | None:
+    """The figure of a status written as one ("完成90%", "100%", "（0%）"), up to 100; else None."""
     figure = _PERCENT_DONE.match(key)
     return float(figure[1]) if figure and float(figure[1]) <= 100 else None
 
 
 def _percent_status(key: str) -> str | None:
     """The state a figure written as the status tells ("完成90%", "100%", "（0%）"): 100 done, 0 not started."""
-    if not (figure := _PERCENT_DONE.match(key)) or float(figure[1]) > 100:
+    number = _figure(key)
+    if number is None:
         return None
-    number = float(figure[1])
     return STATUS_DONE if number == 100 else STATUS_NOT_STARTED if number == 0 else STATUS_ONGOING
 
 
