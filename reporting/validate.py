@@ -48,8 +48,9 @@ _TRIM = "。.，,；;！!、 '‘’`“”\"「」『』"  # and quotes, and th
 _MARKS = "√✓✔☑✅■●◆★☆"  # a tick or bullet beside a word ("√已完成", "■推进中")
 _PERCENT_WORDS = re.compile(r"^(?:约|大约)?(?:百分之)?(.+?)(?:%|左右|以上)*$")
 _TENTHS = re.compile(r"^(?:约|大约)?(.+?)成(?:左右|以上)?$")  # "八成", "8成": tenths
-# "近80%", "超过90%", "已完成85%": the figure, as a lower bound or near enough (noted); "不到50%" stays an error
-_HEDGED = re.compile(r"^(?:近|接近|将近|超过|已超过|达到|已达到|已达|已完成|完成了?|约为|大概)(.+?)%?$")
+# "近80%", "超过90%", "已完成85%": the words before the figure, read as a lower bound or near enough (noted); "不到50%"
+# stays an error
+_HEDGED = re.compile(r"^(?:近|接近|将近|超过|已超过|达到|已达到|已达|已完成|完成了?|约为|大约|约|大概)+")
 # "80%-90%", "80~90", "八十至九十": its lower end (noted); a date (2026-09-30) is no span of two figures
 _SPAN = re.compile(r"^(.+?)%?(?:-|—|–|~|至|到)(.+?)%?$")
 
@@ -316,28 +317,33 @@ def normalize_progress(value: object, percent_format: Callable[[], bool] | bool 
     if remark := _BRACKETED.match(plain):  # "100%（已完成）": the figure before the remark
         plain = remark[1]
     explicit = "%" in plain or "百分之" in plain
+    found = _figure_of(plain, explicit)
+    return _read_as(plain, explicit) if found is None else _in_range(found)
+
+
+def _figure_of(plain: str, explicit: bool) -> float | None:
+    """One figure as a percentage, before its range is checked: 80, "80%", "八十", "八成", "约80", "90%以上"; None
+    when `plain` is not one. `explicit`: written with % (0.8% is not 80)."""
     if tenths := _TENTHS.match(plain):  # "八成": 80
         found = _number(tenths[1])
-        return (None, "progress.not_number") if found is None else _in_range(round(found * 10, 2))
+        return None if found is None else round(found * 10, 2)
     match = _PERCENT_WORDS.match(plain)
     found = _number(match.group(1) if match else plain)
-    if found is None:
-        return _read_as(plain, explicit)
-    return _in_range(_as_percent(found, explicit))
+    return None if found is None else _as_percent(found, explicit)
 
 
 def _read_as(plain: str, explicit: bool) -> tuple[float | None, str | None]:
-    """A hedged figure or a span of two, read as the figure or the span's lower end: progress.read_as (noted,
-    so that the unit sees what was taken), or progress.range; else progress.not_number."""
-    found: float | None = None
-    if hedged := _HEDGED.match(plain):
-        found = _number(hedged[1])
-    elif span := _SPAN.match(plain):
-        low, high = _number(span[1]), _number(span[2])
+    """A hedged figure ("近80%", "超过八成") or a span of two ("80%-90%", "约50%至60%左右"), read as the figure or the
+    span's lower end: progress.read_as (noted, so that the unit sees what was taken), or progress.range; else
+    progress.not_number."""
+    bare = _HEDGED.sub("", plain)
+    found = _figure_of(bare, explicit) if bare != plain else None
+    if found is None and (span := _SPAN.match(bare)):
+        low, high = _figure_of(_HEDGED.sub("", span[1]), explicit), _figure_of(span[2], explicit)
         found = low if low is not None and high is not None and low < high <= 100 else None
     if found is None:
         return None, "progress.not_number"
-    number, error = _in_range(_as_percent(found, explicit))
+    number, error = _in_range(found)
     return number, error or "progress.read_as"
 
 

@@ -128,6 +128,7 @@ def test_progress_as_people_write_it(raw, percent, expected):
     ("八五", "progress.not_number"), (True, "progress.not_number"), ("90%-80%", "progress.not_number"),
     ("2026-09-30", "progress.not_number"), ("十二成", "progress.range"), ("已完成", "progress.not_number"),
     ("不到50%", "progress.not_number"), ("80%-120%", "progress.not_number"), ("超过120%", "progress.range"),
+    ("80%~", "progress.not_number"), ("已完成一半", "progress.not_number"),
 ])
 def test_progress_errors(raw, code):
     assert normalize_progress(raw) == (None, code)
@@ -137,6 +138,7 @@ def test_progress_errors(raw, code):
 @pytest.mark.parametrize(("raw", "expected"), [
     ("80%-90%", 80.0), ("80-90", 80.0), ("80～90％", 80.0), ("80%至90%", 80.0), ("八十到九十", 80.0), ("0.8-0.9", 80.0),
     ("近80%", 80.0), ("接近80", 80.0), ("超过90%", 90.0), ("已完成85%", 85.0), ("完成90%", 90.0), ("约为0.5", 50.0),
+    ("约80%-90%", 80.0), ("近八成", 80.0), ("超过八成", 80.0), ("50%至60%左右", 50.0), ("0.5%-0.9%", 0.5),
 ])
 def test_a_hedged_figure_or_a_span_is_read_as_its_figure_or_lower_end_and_noted(raw, expected):
     assert normalize_progress(raw) == (expected, "progress.read_as")
