@@ -214,6 +214,7 @@ def use_words(extra: dict[str, list[str]] | None) -> None:
     MODE_TABLE.update(_table({k: v for k, v in extra.items() if k in MATERIAL_CHOICES}))
     _short_status.cache_clear()
     _short_mode.cache_clear()
+    _short_progress.cache_clear()  # a status word written as the progress is read by the same words
     _PLAIN_OUTCOMES.clear()
 
 
@@ -318,7 +319,17 @@ def normalize_progress(value: object, percent_format: Callable[[], bool] | bool 
         plain = remark[1]
     explicit = "%" in plain or "百分之" in plain
     found = _figure_of(plain, explicit)
-    return _read_as(plain, explicit) if found is None else _in_range(found)
+    if found is not None:
+        return _in_range(found)
+    read, error = _read_as(plain, explicit)
+    if read is None and (figure := STATE_FIGURES.get(_lookup(STATUS_TABLE, text) or "")) is not None:
+        return figure, "progress.read_as"  # "已完成" written as the progress: 100, noted
+    return read, error
+
+
+# The progress a state stands for, where it has one (推进中 does not): an empty 完成进度 of a row that is 已完成, or
+# "已完成" written in 完成进度 itself.
+STATE_FIGURES = {STATUS_DONE: 100.0, STATUS_NOT_STARTED: 0.0}
 
 
 def _figure_of(plain: str, explicit: bool) -> float | None:
@@ -643,7 +654,7 @@ def _row_rules(result: RowResult, has_attachments: bool) -> None:
     if status == STATUS_NOT_STARTED and progress is not None and progress > 0:
         _flag(result, _PROGRESS, "progress.not_started_above_0", progress=_pct(progress))
     if progress is None and result.level(_PROGRESS) == OK:
-        normalized[_PROGRESS] = 100.0 if status == STATUS_DONE else 0.0 if status == STATUS_NOT_STARTED else None
+        normalized[_PROGRESS] = STATE_FIGURES.get(cast(str, status))
     if status == STATUS_DONE:
         _done_rules(result, has_attachments)
 

@@ -696,6 +696,21 @@ def test_a_hedged_progress_or_a_span_is_read_and_the_receipt_says_how(ws, inbox)
     assert "完成进度(%)「80%-90%」按80%读取" in notes
 
 
+def test_a_status_word_written_as_the_progress_is_read_as_its_figure(ws, inbox):
+    """已完成 typed in 完成进度 (the unit's way of saying 100): read as 100 and noted, the row accepted; 未启动 there
+    is 0."""
+    write_return(ws.inbox / "公安局.xlsx", GOOD_UNIT, {
+        "1": done(**{"完成进度(%)": "已完成"}), "4": ongoing(完成状态="未启动", **{"完成进度(%)": "未启动"}),
+        "5": done()})
+    ret, conn = _read_one(ws, "公安局.xlsx")
+    answers = [_answer(conn, ret.submission_id, t) for t in "145"]
+    assert [(a["accepted"], a["status"], a["progress"]) for a in answers] == [
+        (1, "已完成", 100), (1, "未启动", 0), (1, "已完成", 100)]
+    found = _codes(conn, ret.submission_id)
+    assert ("progress.read_as", "完成进度(%)「已完成」按100%读取") in found
+    assert ("progress.read_as", "完成进度(%)「未启动」按0%读取") in found
+
+
 def test_a_figure_as_the_status_gives_the_progress_too(ws, inbox):
     """80% written as the status (as text, or 0.8 in a cell formatted as a percentage): 推进中 with progress 80,
     quoted as the unit sees it. Before: the progress left empty, and 0.8 quoted as stored ("0.8") and refused."""

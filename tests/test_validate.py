@@ -12,6 +12,7 @@ from reporting.validate import (
     normalize_mode,
     normalize_progress,
     normalize_status,
+    use_words,
 )
 from reporting.vocabulary import ERROR, NOTE, WARNING
 
@@ -126,7 +127,7 @@ def test_progress_as_people_write_it(raw, percent, expected):
 @pytest.mark.parametrize(("raw", "code"), [
     (120, "progress.range"), (-5, "progress.range"), ("150%", "progress.range"), ("大部分", "progress.not_number"),
     ("八五", "progress.not_number"), (True, "progress.not_number"), ("90%-80%", "progress.not_number"),
-    ("2026-09-30", "progress.not_number"), ("十二成", "progress.range"), ("已完成", "progress.not_number"),
+    ("2026-09-30", "progress.not_number"), ("十二成", "progress.range"), ("推进中", "progress.not_number"),
     ("不到50%", "progress.not_number"), ("80%-120%", "progress.not_number"), ("超过120%", "progress.range"),
     ("80%~", "progress.not_number"), ("已完成一半", "progress.not_number"),
 ])
@@ -139,12 +140,27 @@ def test_progress_errors(raw, code):
     ("80%-90%", 80.0), ("80-90", 80.0), ("80～90％", 80.0), ("80%至90%", 80.0), ("八十到九十", 80.0), ("0.8-0.9", 80.0),
     ("近80%", 80.0), ("接近80", 80.0), ("超过90%", 90.0), ("已完成85%", 85.0), ("完成90%", 90.0), ("约为0.5", 50.0),
     ("约80%-90%", 80.0), ("近八成", 80.0), ("超过八成", 80.0), ("50%至60%左右", 50.0), ("0.5%-0.9%", 0.5),
+    ("已完成", 100.0), ("全部完成", 100.0), ("已完成（见附件）", 100.0), ("未启动", 0.0), ("尚未开始", 0.0),
 ])
 def test_a_hedged_figure_or_a_span_is_read_as_its_figure_or_lower_end_and_noted(raw, expected):
     assert normalize_progress(raw) == (expected, "progress.read_as")
     problems = _row(**{"完成状态": "推进中", "完成进度(%)": raw}).problems
     assert [(p.code, p.level) for p in problems] == [("progress.read_as", "note")]
     assert f"按{expected:g}%读取" in problems[0].message
+
+
+def test_a_status_word_in_the_progress_is_read_by_the_coordinators_words_too():
+    """已完成 typed in 完成进度: 100 (noted); the words of reporting.toml [词表] count as well."""
+    row = _row(**{"完成状态": "已完成", "完成进度(%)": "已完成", "工作举措及成效": "做了", "佐证材料": "文件"})
+    assert row.accepted and row.fields["progress"] == 100.0
+    assert [p.code for p in row.problems] == ["progress.read_as"] and "「已完成」按100%读取" in row.problems[0].message
+    assert normalize_progress("收尾") == (None, "progress.not_number")
+    use_words({"已完成": ["收尾"]})
+    try:
+        assert normalize_progress("收尾") == (100.0, "progress.read_as")
+    finally:
+        use_words(None)
+    assert normalize_progress("收尾") == (None, "progress.not_number")
 
 
 def test_percent_format_is_asked_only_when_needed():
