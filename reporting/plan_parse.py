@@ -169,7 +169,9 @@ _GUESS_NOTES = (
     ("只写了年份", "项任务的完成时限只写了年份，取该年年底"),
     ("责任单位继承自上级", "项任务的责任单位取自上级标题"),
     ("按方案中的说明记为", "项任务的单位名称带注释符号（如“县司法局*”），已去掉，按方案中的说明定为牵头或责任单位"),
-    ("排在第一位的为牵头单位", "项任务按方案中的说明（排在第一位的为牵头单位）把第一个单位记为牵头单位"),
+    ("按方案中的说明（排在第一位的为牵头单位）",
+     "项任务按方案中的说明（排在第一位的为牵头单位）把第一个单位记为牵头单位"),
+    ("按括注中的说明（", "项任务的括注写明排在第一位的为牵头单位，已把第一个单位记为牵头单位"),
     ("周期性时限：", "项任务的完成时限是周期性的（如“每季度”“每年至少1次”），取方案日期后的第一个到期日，原文写入备注"),
 )
 
@@ -701,6 +703,8 @@ def _make_task(
     lead, responsible, marked = footnoted_roles(lead, responsible, when.marks)
     task = Task(id="", text=text, path=list(path), lead=lead, responsible=responsible, line=line)
     task.notes += [f"责任单位取自句末「{c.sentence}」" for c in clauses if c.sentence and c.has_units][:1]
+    task.notes += [f"单位「{c.lead[0]}」排在第一位，按括注中的说明（{c.first_leads}）记为牵头单位"
+                   for c in clauses if c.first_leads and c.lead and c.lead[0] in task.lead][:1]
     if marked:
         _note_marks(task, marked, when.marks)
     if FIRST_LEADS in when.marks and not task.lead and len(task.responsible) > 1:

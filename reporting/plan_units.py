@@ -71,6 +71,7 @@ class UnitClause:
     deadline: str | None = None  # the deadline phrase written inside the clause
     labelled: bool = False  # named by a label or by 牵头/配合, not a bare list of names
     sentence: str = ""  # the trailing sentence the units were read from ("由A牵头，B配合。"), if so
+    first_leads: str = ""  # "排名第一的为牵头单位" said inside the clause (its words): the first unit was made lead
 
     @property
     def has_units(self) -> bool:
@@ -126,8 +127,11 @@ _MARK_MEANING_RE = re.compile(
 
 FIRST_LEADS = "first"  # the key of footnote_meanings for "排在第一位的为牵头单位"
 _FIRST_LEADS_RE = re.compile(
-    r"(?:排在?|列|居|位于)?(?:第一位?|首位|第一个|最前面?)(?:的|者)?(?:单位|部门)?\s*(?:为|是|系|即为)\s*牵头(?:单位|部门)"
+    r"(?:排名|排在?|列|居|位于)?(?:第一位?|首位|第一个|最前面?)(?:的|者)?(?:单位|部门)?\s*(?:为|是|系|即为)\s*牵头(?:单位|部门)"
 )
+# The same said of one task inside its unit clause: "（A、B、C按职责分工负责，排名第一的为牵头单位）"
+_FIRST_LEADS_PART_RE = re.compile(
+    rf"[，,；;。]?\s*(?:其中)?\s*(?P<said>{_FIRST_LEADS_RE.pattern})\s*(?:[，,；;]\s*(?:以)?下同)?\s*(?=[，,；;。]|$)")
 
 
 def footnote_meanings(texts: list[str]) -> dict[str, str]:
@@ -135,7 +139,7 @@ def footnote_meanings(texts: list[str]) -> dict[str, str]:
     FIRST_LEADS → "lead" when it says the unit listed first leads ("责任单位排在第一位的为牵头单位")."""
     meanings: dict[str, str] = {}
     for text in texts:
-        if len(text) <= 200 and _FIRST_LEADS_RE.search(text):
+        if len(text) <= 200 and (said := _FIRST_LEADS_RE.search(text)) and not _said_of_its_task(text, said.start()):
             meanings[FIRST_LEADS] = "lead"
         if not any(ch in _MARKS for ch in text) or len(text) > 200:
             continue
@@ -143,6 +147,17 @@ def footnote_meanings(texts: list[str]) -> dict[str, str]:
             mark = m["mark"].translate(_SAME_MARK)
             meanings.setdefault(mark, "lead" if m["role"] in ("牵头", "主办", "主责") else "resp")
     return meanings
+
+
+def _said_of_its_task(text: str, at: int) -> bool:
+    """Whether what is said at `at` sits in the unit bracket after a task's text ("1.做某事。（A、B，排名第一的为牵头
+    单位）"): then it is that task's (parse_clause_body reads it), unless it adds 下同. A note line in brackets
+    ("（注：排在第一位的为牵头单位）") is the plan's."""
+    opened = max(text.rfind(bracket, 0, at) for bracket in _OPEN)
+    if opened <= 0 or not text[:opened].strip(_EDGE) or any(ch in _CLOSE for ch in text[opened:at]):
+        return False
+    closed = min((i for i in (text.find(bracket, at) for bracket in _CLOSE) if i != -1), default=len(text))
+    return "下同" not in text[at:closed]
 
 
 def footnoted_roles(
@@ -226,6 +241,9 @@ def _label_kind(label: str) -> str:
 
 def parse_clause_body(body: str) -> UnitClause | None:
     """The inside of a unit clause, labels and all; None when it names no unit and no deadline."""
+    said = _FIRST_LEADS_PART_RE.search(body)
+    if said:
+        body = body[:said.start()] + body[said.end():]
     matches = list(_LABEL_RE.finditer(body))
     segments: list[tuple[str, str]] = []
     head = body[: matches[0].start()] if matches else body
@@ -242,6 +260,9 @@ def parse_clause_body(body: str) -> UnitClause | None:
             kind = "lead"  # (责任单位:A,责任单位:B): a label written twice, the first list leads
         _add_segment(clause, kind, text)
     clause.lead, clause.responsible = marked_roles(clause.lead, clause.responsible)
+    if said and not clause.lead and len(clause.responsible) > 1:
+        clause.lead, clause.responsible = clause.responsible[:1], clause.responsible[1:]
+        clause.first_leads, clause.labelled = said["said"], True
     return clause if clause.has_units or clause.deadline else None
 
 

@@ -435,6 +435,29 @@ def test_recurring_deadline_comes_after_the_plan_date():
     assert no_date.tasks[0].deadline is None
 
 
+@pytest.mark.parametrize("said", ["排名第一的为牵头单位", "排在第一位的为牵头单位", "其中排名首位的单位为牵头单位"])
+def test_one_task_says_in_its_bracket_that_the_unit_listed_first_leads(said):
+    """"（A、B、C按职责分工负责，排名第一的为牵头单位，…）": before, the bracket was not read as units at all and
+    the task had none; now A leads, B and C are responsible, the deadline inside is read, and a note says why."""
+    plan = parse("一、主要任务\n1.深化审批改革。（县政务服务中心、县司法局、县财政局按职责分工负责，"
+                 f"{said}，2026年12月底前完成）\n2.推进政务公开。（县政府办、县数据局按职责分工负责）\n")
+    first, second = plan.tasks
+    assert (first.text, first.lead) == ("深化审批改革。", ["县政务服务中心"])
+    assert first.responsible == ["县司法局", "县财政局"] and first.deadline == "2026-12-31"
+    why = f"单位「县政务服务中心」排在第一位，按括注中的说明（{said.removeprefix('其中')}）"
+    assert any(why in note for note in first.notes)
+    assert (second.lead, second.responsible) == ([], ["县政府办", "县数据局"])  # said of task 1 only
+    assert plan.guesses == ["1 项任务的括注写明排在第一位的为牵头单位，已把第一个单位记为牵头单位"]
+
+
+def test_the_unit_listed_first_leads_in_this_task_and_those_below_when_it_says_xiatong():
+    plan = parse("一、主要任务\n1.深化审批改革。（县政务服务中心、县司法局按职责分工负责，"
+                 "排名第一的为牵头单位，下同）\n2.推进政务公开。（县政府办、县数据局按职责分工负责）\n")
+    assert [(t.lead, t.responsible) for t in plan.tasks] == [
+        (["县政务服务中心"], ["县司法局"]), (["县政府办"], ["县数据局"])]
+    assert "下同" not in {name for t in plan.tasks for name in t.units}
+
+
 # --- text and title -------------------------------------------------------------------------------
 
 
