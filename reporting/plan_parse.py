@@ -30,8 +30,8 @@ from .plan_terms import (
     take_text_deadline,
 )
 from .plan_units import (
-    FIRST_LEADS,
     UnitClause,
+    first_leads_hold,
     footnote_meanings,
     footnoted_roles,
     full_unit_name,
@@ -130,7 +130,7 @@ def _parse(
     root = build_outline(cleaned)
     title = _title(cleaned, root, source)
     year = find_plan_year(title, cleaned, plan_date)
-    marks = footnote_meanings([line.text for line in lines])
+    marks = footnote_meanings([line.text for line in lines], [line.line for line in lines])
     when = _When(plan_date, *year, marks=marks) if year else _When(plan_date, marks=marks)
     warnings: list[PlanWarning] = []
     rows = [row for table in tables for row in table]
@@ -171,7 +171,7 @@ _GUESS_NOTES = (
     ("按方案中的说明记为", "项任务的单位名称带注释符号（如“县司法局*”），已去掉，按方案中的说明定为牵头或责任单位"),
     ("按方案中的说明（排在第一位的为牵头单位）",
      "项任务按方案中的说明（排在第一位的为牵头单位）把第一个单位记为牵头单位"),
-    ("按括注中的说明（", "项任务的括注写明排在第一位的为牵头单位，已把第一个单位记为牵头单位"),
+    ("按任务中的说明（", "项任务写明排在第一位的为牵头单位，已把第一个单位记为牵头单位"),
     ("周期性时限：", "项任务的完成时限是周期性的（如“每季度”“每年至少1次”），取方案日期后的第一个到期日，原文写入备注"),
 )
 
@@ -703,11 +703,10 @@ def _make_task(
     lead, responsible, marked = footnoted_roles(lead, responsible, when.marks)
     task = Task(id="", text=text, path=list(path), lead=lead, responsible=responsible, line=line)
     task.notes += [f"责任单位取自句末「{c.sentence}」" for c in clauses if c.sentence and c.has_units][:1]
-    task.notes += [f"单位「{c.lead[0]}」排在第一位，按括注中的说明（{c.first_leads}）记为牵头单位"
-                   for c in clauses if c.first_leads and c.lead and c.lead[0] in task.lead][:1]
+    task.notes += [c.first_leads for c in clauses if c.first_leads and c.lead and c.lead[0] in task.lead][:1]
     if marked:
         _note_marks(task, marked, when.marks)
-    if FIRST_LEADS in when.marks and not task.lead and len(task.responsible) > 1:
+    if first_leads_hold(when.marks, line) and not task.lead and len(task.responsible) > 1:
         task.lead, task.responsible = task.responsible[:1], task.responsible[1:]
         task.notes.append(f"单位「{task.lead[0]}」排在第一位，按方案中的说明（排在第一位的为牵头单位）记为牵头单位")
     if not task.units and (subject := subject_units(text)):
@@ -838,8 +837,7 @@ def _table_tasks(rows: list[TableRow], when: _When) -> list[tuple[Task, bool]]:
     finished = []
     for index, row in enumerate(rows, start=1):
         task, recurring = _make_task(row.text, row.line, row.path, when, given=row)
-        if row.note:
-            task.notes.insert(0, row.note)
+        task.notes[:0] = row.notes
         number = row.number or str(index)
         task.id = f"{row.group}.{number}" if repeated and row.group else number
         finished.append((task, recurring))

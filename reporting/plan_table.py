@@ -11,11 +11,13 @@ from .plan_text_table import TEXT_TABLE_IDS, TextTable, text_tables
 from .plan_units import (
     LABEL_RE,
     blank_mark,
+    first_listed_leads,
     looks_like_unit,
     marked_roles,
     parse_clause_body,
     split_unit_names,
     unit_line,
+    without_first_leads,
 )
 
 _SKIP_ROW_RE = re.compile(r"^(?:抄送|抄报|印发|联系人|联系电话|附件)")
@@ -34,7 +36,7 @@ class TableRow:
     score: float | None
     path: list[str] = field(default_factory=list)
     group: int = 0  # which heading row (一、… spanning the table) it stands under, 0 before any
-    note: str = ""  # how the row was read, when that was a guess (a table copied as text)
+    notes: list[str] = field(default_factory=list)  # how the row was read, where that was a guess
     continues: bool = False  # the rest of the row above, cut by a page break (no number, units, deadline)
 
 
@@ -91,7 +93,7 @@ def _add_rows(tables: list[list[TableRow]], rows: list[TableRow], first: SourceL
         _join(tables[-1][-1], rows.pop(0))  # a table cut at a page: the rest of the row above
     if first.table is not None and first.table >= TEXT_TABLE_IDS:
         for row in rows:
-            row.note = f"取自第{first.line}行起复制成文字的任务分解表，请核对各列是否对齐"
+            row.notes.insert(0, f"取自第{first.line}行起复制成文字的任务分解表，请核对各列是否对齐")
     tables.append(rows)
 
 
@@ -132,7 +134,7 @@ def _rows(block: list[SourceLine], columns: dict[str, int]) -> list[TableRow]:
             continue
         above = [_cell(cells, c) or above[i] for i, c in enumerate(levels)]
         units = "\n".join(c for c in (_cell(cells, columns.get(f)) for f in ("responsible", "cooperating")) if c)
-        lead, responsible = _unit_columns(_cell(cells, columns.get("lead")), units)
+        lead, responsible, note = _unit_columns(_cell(cells, columns.get("lead")), units)
         row = TableRow(
             line=source.line,
             number=_number(_cell(cells, columns.get("id"))),
@@ -143,6 +145,7 @@ def _rows(block: list[SourceLine], columns: dict[str, int]) -> list[TableRow]:
             score=_score(_cell(cells, columns.get("score"))),
             path=[clean_line(v) for v in above if v] or list(heading),
             group=group,
+            notes=[note] if note else [],
         )
         row.continues = "id" in columns and _goes_on(row)
         if row.continues and rows:
@@ -165,11 +168,15 @@ def _join(row: TableRow, rest: TableRow) -> None:
 _ROLE_WORDS_RE = re.compile(r"牵头|负责|配合|协助|参与")
 
 
-def _unit_columns(lead_cell: str, resp_cell: str) -> tuple[list[str], list[str]]:
-    """Units of a row; a cell may say itself who leads (`牵头：市委依法治市办` / `配合：市司法局`)."""
+def _unit_columns(lead_cell: str, resp_cell: str) -> tuple[list[str], list[str], str]:
+    """Units of a row; a cell may say itself who leads (`牵头：市委依法治市办` / `配合：市司法局`, or
+    `A、B（排名第一的为牵头单位）`: then the note of first_listed_leads)."""
     lead: list[str] = []
     responsible: list[str] = []
-    for text, role in ((lead_cell, "lead"), (resp_cell, "resp")):
+    said = ""
+    for cell, role in ((lead_cell, "lead"), (resp_cell, "resp")):
+        text, said_here = without_first_leads(cell)
+        said = said or said_here
         labelled = LABEL_RE.search(text) or re.search(r"(?:牵头|配合|协助)\s*[:：]", text)
         clause = parse_clause_body(re.sub(r"(牵头|配合|协助)\s*[:：]", r"\1单位：", text).replace("\n", "；")) \
             if labelled else None
@@ -182,7 +189,7 @@ def _unit_columns(lead_cell: str, resp_cell: str) -> tuple[list[str], list[str]]
             responsible += clause.responsible
         else:
             (lead if role == "lead" else responsible).extend(_unit_cell(text))
-    return marked_roles(lead, responsible)
+    return first_listed_leads(*marked_roles(lead, responsible), said)
 
 
 def _unit_cell(text: str) -> list[str]:

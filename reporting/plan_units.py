@@ -71,7 +71,7 @@ class UnitClause:
     deadline: str | None = None  # the deadline phrase written inside the clause
     labelled: bool = False  # named by a label or by 牵头/配合, not a bare list of names
     sentence: str = ""  # the trailing sentence the units were read from ("由A牵头，B配合。"), if so
-    first_leads: str = ""  # "排名第一的为牵头单位" said inside the clause (its words): the first unit was made lead
+    first_leads: str = ""  # first_listed_leads' note: "排名第一的为牵头单位" said inside, the first unit made lead
 
     @property
     def has_units(self) -> bool:
@@ -129,18 +129,41 @@ FIRST_LEADS = "first"  # the key of footnote_meanings for "排在第一位的为
 _FIRST_LEADS_RE = re.compile(
     r"(?:排名|排在?|列|居|位于)?(?:第一位?|首位|第一个|最前面?)(?:的|者)?(?:单位|部门)?\s*(?:为|是|系|即为)\s*牵头(?:单位|部门)"
 )
-# The same said of one task inside its unit clause: "（A、B、C按职责分工负责，排名第一的为牵头单位）"
-_FIRST_LEADS_PART_RE = re.compile(
-    rf"[，,；;。]?\s*(?:其中)?\s*(?P<said>{_FIRST_LEADS_RE.pattern})\s*(?:[，,；;]\s*(?:以)?下同)?\s*(?=[，,；;。]|$)")
+# The same said of one task's units: a part of its unit clause ("（A、B、C按职责分工负责，排名第一的为牵头单位）"), or
+# in brackets after them (a table cell "A、B（排名第一的为牵头单位）"); "下同" with it is taken off too.
+_FIRST_LEADS_SAID = rf"(?:其中)?\s*(?P<said>{_FIRST_LEADS_RE.pattern})\s*(?:[，,；;]\s*(?:以)?下同)?\s*"
+_FIRST_LEADS_OWN_RES = (re.compile(rf"[（(]\s*{_FIRST_LEADS_SAID}[）)]"),
+                        re.compile(rf"[，,；;。]?\s*{_FIRST_LEADS_SAID}(?=[，,；;。]|$)"))
 
 
-def footnote_meanings(texts: list[str]) -> dict[str, str]:
+def without_first_leads(text: str) -> tuple[str, str]:
+    """The units' text without a "排名第一的为牵头单位" said of them, and what was said ("" when nothing was)."""
+    for pattern in _FIRST_LEADS_OWN_RES:
+        if said := pattern.search(text):
+            return text[:said.start()] + text[said.end():], said["said"]
+    return text, ""
+
+
+def first_listed_leads(lead: list[str], responsible: list[str], said: str) -> tuple[list[str], list[str], str]:
+    """The first unit made the lead when `said` (see without_first_leads) and none leads yet, with the note saying
+    so ("" when nothing was moved)."""
+    if not said or lead or len(responsible) < 2:
+        return lead, responsible, ""
+    return responsible[:1], responsible[1:], f"单位「{responsible[0]}」排在第一位，按任务中的说明（{said}）记为牵头单位"
+
+
+def footnote_meanings(texts: list[str], lines: list[int] | None = None) -> dict[str, str]:
     """What the plan says its marks mean ("注：*为牵头单位", "标★的为配合单位"): mark → "lead" or "resp"; and
-    FIRST_LEADS → "lead" when it says the unit listed first leads ("责任单位排在第一位的为牵头单位")."""
+    FIRST_LEADS → "lead" when it says the unit listed first leads ("责任单位排在第一位的为牵头单位"), or → "from N"
+    when one task's bracket says so with 下同 (the tasks after line N; `lines`: each text's line number)."""
     meanings: dict[str, str] = {}
-    for text in texts:
-        if len(text) <= 200 and (said := _FIRST_LEADS_RE.search(text)) and not _said_of_its_task(text, said.start()):
-            meanings[FIRST_LEADS] = "lead"
+    for index, text in enumerate(texts):
+        if len(text) <= 200 and (said := _FIRST_LEADS_RE.search(text)):
+            scope = _first_leads_scope(text, said.start())
+            if scope == "plan":
+                meanings[FIRST_LEADS] = "lead"
+            elif scope == "below":
+                meanings.setdefault(FIRST_LEADS, f"from {lines[index] if lines else index}")
         if not any(ch in _MARKS for ch in text) or len(text) > 200:
             continue
         for m in _MARK_MEANING_RE.finditer(text):
@@ -149,15 +172,21 @@ def footnote_meanings(texts: list[str]) -> dict[str, str]:
     return meanings
 
 
-def _said_of_its_task(text: str, at: int) -> bool:
-    """Whether what is said at `at` sits in the unit bracket after a task's text ("1.做某事。（A、B，排名第一的为牵头
-    单位）"): then it is that task's (parse_clause_body reads it), unless it adds 下同. A note line in brackets
-    ("（注：排在第一位的为牵头单位）") is the plan's."""
+def first_leads_hold(meanings: dict[str, str], line: int) -> bool:
+    """Whether the plan's "排在第一位的为牵头单位" (footnote_meanings) holds for a task on `line`."""
+    said = meanings.get(FIRST_LEADS, "")
+    return said == "lead" or (said.startswith("from ") and line > int(said[5:]))
+
+
+def _first_leads_scope(text: str, at: int) -> str:
+    """Whom what is said at `at` is about: "task" when it sits in the unit bracket after a task's text
+    ("1.做某事。（A、B，排名第一的为牵头单位）": parse_clause_body reads it), "below" when that bracket adds 下同 (the
+    tasks after it too), else "plan" (a note line, in brackets or not: "（注：排在第一位的为牵头单位）")."""
     opened = max(text.rfind(bracket, 0, at) for bracket in _OPEN)
     if opened <= 0 or not text[:opened].strip(_EDGE) or any(ch in _CLOSE for ch in text[opened:at]):
-        return False
+        return "plan"
     closed = min((i for i in (text.find(bracket, at) for bracket in _CLOSE) if i != -1), default=len(text))
-    return "下同" not in text[at:closed]
+    return "below" if "下同" in text[at:closed] else "task"
 
 
 def footnoted_roles(
@@ -241,9 +270,7 @@ def _label_kind(label: str) -> str:
 
 def parse_clause_body(body: str) -> UnitClause | None:
     """The inside of a unit clause, labels and all; None when it names no unit and no deadline."""
-    said = _FIRST_LEADS_PART_RE.search(body)
-    if said:
-        body = body[:said.start()] + body[said.end():]
+    body, said = without_first_leads(body)
     matches = list(_LABEL_RE.finditer(body))
     segments: list[tuple[str, str]] = []
     head = body[: matches[0].start()] if matches else body
@@ -260,9 +287,8 @@ def parse_clause_body(body: str) -> UnitClause | None:
             kind = "lead"  # (责任单位:A,责任单位:B): a label written twice, the first list leads
         _add_segment(clause, kind, text)
     clause.lead, clause.responsible = marked_roles(clause.lead, clause.responsible)
-    if said and not clause.lead and len(clause.responsible) > 1:
-        clause.lead, clause.responsible = clause.responsible[:1], clause.responsible[1:]
-        clause.first_leads, clause.labelled = said["said"], True
+    clause.lead, clause.responsible, clause.first_leads = first_listed_leads(clause.lead, clause.responsible, said)
+    clause.labelled = clause.labelled or bool(clause.first_leads)
     return clause if clause.has_units or clause.deadline else None
 
 

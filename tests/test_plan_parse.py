@@ -444,10 +444,10 @@ def test_one_task_says_in_its_bracket_that_the_unit_listed_first_leads(said):
     first, second = plan.tasks
     assert (first.text, first.lead) == ("深化审批改革。", ["县政务服务中心"])
     assert first.responsible == ["县司法局", "县财政局"] and first.deadline == "2026-12-31"
-    why = f"单位「县政务服务中心」排在第一位，按括注中的说明（{said.removeprefix('其中')}）"
+    why = f"单位「县政务服务中心」排在第一位，按任务中的说明（{said.removeprefix('其中')}）"
     assert any(why in note for note in first.notes)
     assert (second.lead, second.responsible) == ([], ["县政府办", "县数据局"])  # said of task 1 only
-    assert plan.guesses == ["1 项任务的括注写明排在第一位的为牵头单位，已把第一个单位记为牵头单位"]
+    assert plan.guesses == ["1 项任务写明排在第一位的为牵头单位，已把第一个单位记为牵头单位"]
 
 
 def test_the_unit_listed_first_leads_in_this_task_and_those_below_when_it_says_xiatong():

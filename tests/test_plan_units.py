@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reporting.plan_units import (
+    first_leads_hold,
     footnote_mark,
     footnote_meanings,
     footnoted_roles,
@@ -278,6 +279,12 @@ def test_a_plan_that_says_the_unit_listed_first_leads():
     assert footnote_meanings(["说明：责任单位排在第一位的为牵头单位。"]) == {"first": "lead"}
     assert footnote_meanings(["注：列首位的单位为牵头单位"]) == {"first": "lead"}
     assert footnote_meanings(["1.加强党的领导，主要负责人是第一责任人。"]) == {}
+    assert footnote_meanings(["（注：排在第一位的为牵头单位）"]) == {"first": "lead"}  # a note line in brackets
+    task = "1.推进改革。（县司法局、县财政局按职责分工负责，排名第一的为牵头单位{}）"
+    assert footnote_meanings([task.format("")], [7]) == {}  # said of that task only: its clause reads it
+    assert footnote_meanings([task.format("，下同")], [7]) == {"first": "from 7"}
+    assert not first_leads_hold({"first": "from 7"}, 7) and first_leads_hold({"first": "from 7"}, 8)
+    assert first_leads_hold({"first": "lead"}, 1) and not first_leads_hold({}, 1)
 
 
 @pytest.mark.parametrize(
