@@ -178,13 +178,19 @@ def first_leads_hold(meanings: dict[str, str], line: int) -> bool:
     return said == "lead" or (said.startswith("from ") and line > int(said[5:]))
 
 
+_COLUMN_LABEL_RE = re.compile(r"(?:牵头|责任|配合|协办|主办|主责|参与|承办)?(?:单位|部门)")
+
+
 def _first_leads_scope(text: str, at: int) -> str:
     """Whom what is said at `at` is about: "task" when it sits in the unit bracket after a task's text
     ("1.做某事。（A、B，排名第一的为牵头单位）": parse_clause_body reads it), "below" when that bracket adds 下同 (the
     tasks after it too), else "plan" (a note line, in brackets or not: "（注：排在第一位的为牵头单位）")."""
     opened = max(text.rfind(bracket, 0, at) for bracket in _OPEN)
-    if opened <= 0 or not text[:opened].strip(_EDGE) or any(ch in _CLOSE for ch in text[opened:at]):
+    before = text[:opened].strip(_EDGE)
+    if opened <= 0 or not before or any(ch in _CLOSE for ch in text[opened:at]):
         return "plan"
+    if _COLUMN_LABEL_RE.fullmatch(re.split(r"[\s|｜]+", before)[-1]):
+        return "plan"  # a table's header: "责任单位（排在第一位的为牵头单位）"
     closed = min((i for i in (text.find(bracket, at) for bracket in _CLOSE) if i != -1), default=len(text))
     return "below" if "下同" in text[at:closed] else "task"
 

@@ -280,6 +280,8 @@ def test_a_plan_that_says_the_unit_listed_first_leads():
     assert footnote_meanings(["注：列首位的单位为牵头单位"]) == {"first": "lead"}
     assert footnote_meanings(["1.加强党的领导，主要负责人是第一责任人。"]) == {}
     assert footnote_meanings(["（注：排在第一位的为牵头单位）"]) == {"first": "lead"}  # a note line in brackets
+    header = "序号\t工作任务\t责任单位（排在第一位的为牵头单位）\t完成时限"  # a table's header says it of every row
+    assert footnote_meanings([header]) == {"first": "lead"}
     task = "1.推进改革。（县司法局、县财政局按职责分工负责，排名第一的为牵头单位{}）"
     assert footnote_meanings([task.format("")], [7]) == {}  # said of that task only: its clause reads it
     assert footnote_meanings([task.format("，下同")], [7]) == {"first": "from 7"}
