@@ -677,7 +677,8 @@ def _own_problems(data: RoundSummary, room: int) -> list[Finding]:
     if plans:
         shown_plans = plans[:PROBLEM_GROUPS]
         measures = "；".join(f"“{g.text}”（{len(g.units)}个单位）" for g in shown_plans)
-        step = f"落实各单位提出的改进措施。针对上述困难，各单位提出的措施主要有{measures}，将纳入下一轮台账跟踪落实。"
+        # the units' 下一步计划 as they wrote them: not answers to the problems above, so not said to be
+        step = f"落实各单位提出的改进措施。各单位在台账中提出的下一步计划主要有{measures}，将纳入下一轮台账跟踪落实。"
     elif groups:
         step = ("研究解决各单位反映的困难。针对" + "、".join(f"“{g.text}”" for g in groups[:2])
                 + "等问题，会同有关部门研究解决办法，并在下一轮台账中跟踪。")

@@ -113,7 +113,8 @@ def test_problems_and_next_steps_for_the_whole_round(written):
     assert any("“基层审批人员业务能力不足”（1个单位、1项次）" in line for line in problems)
     assert any("“镇级合法性审查力量薄弱”（1个单位、1项次）" in line for line in problems)
     assert steps[0].startswith("一是压实报送责任。对未报送的1个单位逐一督促补报")
-    assert any("各单位提出的措施主要有“" in line for line in steps)
+    assert any("各单位在台账中提出的下一步计划主要有“" in line for line in steps)
+    assert not any("针对上述困难" in line for line in steps)  # the plans were not written for those problems
     assert any("“部门协同不够顺畅”" in line for line in problems)  # the cell's leading "-" is not its text
     assert "（无）" not in text and "“无”" not in text  # 无 is not a problem
     assert "【待填写：原因分析" in "\n".join(problems)
