@@ -27,9 +27,11 @@ from .vocabulary import (
     MATERIAL_EXPLAINED,
     MATERIAL_ON_SITE,
     MODE_WORDS,
+    NO_FIGURE_WORDS,
     NOT_APPLICABLE_MARKS,
     NOTE,
     OK,
+    PROGRESS_WORDS,
     STATUS_CHOICES,
     STATUS_DONE,
     STATUS_NOT_STARTED,
@@ -51,6 +53,7 @@ _TENTHS = re.compile(r"^(?:约|大约)?(.+?)成(?:左右|以上)?$")  # "八成"
 # "近80%", "超过90%", "已完成85%": the words before the figure, read as a lower bound or near enough (noted); "不到50%"
 # stays an error
 _HEDGED = re.compile(r"^(?:近|接近|将近|超过|已超过|达到|已达到|已达|已完成|完成了?|约为|大约|约|大概)+")
+_DONE_AFTER = re.compile(r"(?<=%)已?完成了?$")  # "100%完成": the figure, noted
 # "80%-90%", "80~90", "八十至九十": its lower end (noted); a date (2026-09-30) is no span of two figures
 _SPAN = re.compile(r"^(.+?)%?(?:-|—|–|~|至|到)(.+?)%?$")
 
@@ -68,6 +71,8 @@ ROW_RULES = rule_table(
     Rule("progress.range", ERROR, "完成进度(%)「{value}」超出0–100", PROGRESS_FIX),
     Rule("progress.read_as", NOTE, "完成进度(%)「{value}」按{progress}读取",
          "如不是这个意思，请填写一个0到100之间的数字"),
+    Rule("progress.no_figure", NOTE, "完成进度(%)「{value}」不是数字，按未填写处理",
+         "如有进度，请填写0到100之间的数字"),
     Rule("progress.done_below_100", WARNING, "完成状态为已完成，但完成进度为{progress}",
          "请核对：已完成的任务进度应为100"),
     Rule("progress.not_started_above_0", WARNING, "完成状态为未启动，但完成进度为{progress}",
@@ -194,6 +199,7 @@ def _table(words: dict[str, list[str]]) -> dict[str, str]:
 
 STATUS_TABLE = _table(STATUS_WORDS)
 MODE_TABLE = _table(MODE_WORDS)
+_NO_FIGURE = frozenset(map(_plain_key, NO_FIGURE_WORDS))
 _CHOICE_KEYS = frozenset(STATUS_CHOICES + MATERIAL_CHOICES)  # the dropdowns' own words
 _NOT_APPLICABLE_LENGTH = 30  # a longer 完成状态 is a sentence about something else, not 不适用
 _BRACKETED = re.compile(r"^(.+?)[（(【\[](.*)[）)】\]]$")
@@ -322,9 +328,15 @@ def normalize_progress(value: object, percent_format: Callable[[], bool] | bool 
     if found is not None:
         return _in_range(found)
     read, error = _read_as(plain, explicit)
-    if read is None and (figure := STATE_FIGURES.get(_lookup(STATUS_TABLE, text) or "")) is not None:
-        return figure, "progress.read_as"  # "已完成" written as the progress: 100, noted
-    return read, error
+    if read is not None or error != "progress.not_number":
+        return read, error
+    words = _plain_key(text)
+    if (figure := PROGRESS_WORDS.get(_HEDGED.sub("", words))) is not None:
+        return figure, "progress.read_as"  # "已完成一半": 50, noted
+    if state := _lookup(STATUS_TABLE, text):  # the status written as the progress: "已完成" is 100, "推进中" none
+        figure = STATE_FIGURES.get(state)
+        return figure, "progress.read_as" if figure is not None else "progress.no_figure"
+    return None, "progress.no_figure" if words in _NO_FIGURE else error
 
 
 # The progress a state stands for, where it has one (推进中 does not): an empty 完成进度 of a row that is 已完成, or
@@ -347,7 +359,7 @@ def _read_as(plain: str, explicit: bool) -> tuple[float | None, str | None]:
     """A hedged figure ("近80%", "超过八成") or a span of two ("80%-90%", "约50%至60%左右"), read as the figure or the
     span's lower end: progress.read_as (noted, so that the unit sees what was taken), or progress.range; else
     progress.not_number."""
-    bare = _HEDGED.sub("", plain)
+    bare = _DONE_AFTER.sub("", _HEDGED.sub("", plain))  # "已完成85%", "100%完成"
     found = _figure_of(bare, explicit) if bare != plain else None
     if found is None and (span := _SPAN.match(bare)):
         low, high = _figure_of(_HEDGED.sub("", span[1]), explicit), _figure_of(span[2], explicit)
@@ -653,7 +665,7 @@ def _row_rules(result: RowResult, has_attachments: bool) -> None:
         _flag(result, _PROGRESS, "progress.done_below_100", progress=_pct(progress))
     if status == STATUS_NOT_STARTED and progress is not None and progress > 0:
         _flag(result, _PROGRESS, "progress.not_started_above_0", progress=_pct(progress))
-    if progress is None and result.level(_PROGRESS) == OK:
+    if progress is None and result.level(_PROGRESS) in (OK, NOTE):  # empty, or a word for no figure ("/")
         normalized[_PROGRESS] = STATE_FIGURES.get(cast(str, status))
     if status == STATUS_DONE:
         _done_rules(result, has_attachments)

@@ -711,6 +711,19 @@ def test_a_status_word_written_as_the_progress_is_read_as_its_figure(ws, inbox):
     assert ("progress.read_as", "完成进度(%)「未启动」按0%读取") in found
 
 
+def test_a_word_for_no_figure_in_the_progress_is_stored_as_empty_and_noted(ws, inbox):
+    """常态化 or "/" typed in 完成进度: the row is accepted with no progress (a 已完成 row's is 100), and the receipt's
+    note says the word was taken as empty; before, 不是数字 sent the row back."""
+    write_return(ws.inbox / "公安局.xlsx", GOOD_UNIT, {
+        "1": done(**{"完成进度(%)": "/"}), "4": ongoing(**{"完成进度(%)": "常态化"}), "5": done()})
+    ret, conn = _read_one(ws, "公安局.xlsx")
+    answers = [_answer(conn, ret.submission_id, t) for t in "145"]
+    assert [(a["accepted"], a["progress"]) for a in answers] == [(1, 100), (1, None), (1, 100)]
+    found = _codes(conn, ret.submission_id)
+    assert ("progress.no_figure", "完成进度(%)「常态化」不是数字，按未填写处理") in found
+    assert [code for code, _ in found].count("progress.no_figure") == 2
+
+
 def test_a_figure_as_the_status_gives_the_progress_too(ws, inbox):
     """80% written as the status (as text, or 0.8 in a cell formatted as a percentage): 推进中 with progress 80,
     quoted as the unit sees it. Before: the progress left empty, and 0.8 quoted as stored ("0.8") and refused."""

@@ -20,6 +20,7 @@ from reporting.vocabulary import ERROR, NOTE, WARNING
 @pytest.mark.parametrize(("raw", "expected"), [
     ("已完成", "已完成"), ("完成", "已完成"), ("完成了", "已完成"), (" 已 完 成 ", "已完成"), ("已完成。", "已完成"),
     ("\u3000完成\u3000", "已完成"), ("推进中", "推进中"), ("进行中", "推进中"), ("正在推进", "推进中"),
+    ("筹备中", "推进中"), ("正常推进", "推进中"), ("阶段性完成", "推进中"), ("已完成阶段性任务", "推进中"),
     ("部分完成", "推进中"), ("未启动", "未启动"), ("未开始", "未启动"), ("尚未开展", "未启动"),
 ])
 def test_status_words_people_write(raw, expected):
@@ -127,9 +128,9 @@ def test_progress_as_people_write_it(raw, percent, expected):
 @pytest.mark.parametrize(("raw", "code"), [
     (120, "progress.range"), (-5, "progress.range"), ("150%", "progress.range"), ("大部分", "progress.not_number"),
     ("八五", "progress.not_number"), (True, "progress.not_number"), ("90%-80%", "progress.not_number"),
-    ("2026-09-30", "progress.not_number"), ("十二成", "progress.range"), ("推进中", "progress.not_number"),
+    ("2026-09-30", "progress.not_number"), ("十二成", "progress.range"), ("大部分", "progress.not_number"),
     ("不到50%", "progress.not_number"), ("80%-120%", "progress.not_number"), ("超过120%", "progress.range"),
-    ("80%~", "progress.not_number"), ("已完成一半", "progress.not_number"),
+    ("80%~", "progress.not_number"), ("一大半", "progress.not_number"),
 ])
 def test_progress_errors(raw, code):
     assert normalize_progress(raw) == (None, code)
@@ -141,6 +142,7 @@ def test_progress_errors(raw, code):
     ("近80%", 80.0), ("接近80", 80.0), ("超过90%", 90.0), ("已完成85%", 85.0), ("完成90%", 90.0), ("约为0.5", 50.0),
     ("约80%-90%", 80.0), ("近八成", 80.0), ("超过八成", 80.0), ("50%至60%左右", 50.0), ("0.5%-0.9%", 0.5),
     ("已完成", 100.0), ("全部完成", 100.0), ("已完成（见附件）", 100.0), ("未启动", 0.0), ("尚未开始", 0.0),
+    ("已完成一半", 50.0), ("过半", 50.0), ("完成过半", 50.0), ("全部", 100.0), ("百分百", 100.0), ("100%完成", 100.0),
 ])
 def test_a_hedged_figure_or_a_span_is_read_as_its_figure_or_lower_end_and_noted(raw, expected):
     assert normalize_progress(raw) == (expected, "progress.read_as")
@@ -163,6 +165,19 @@ def test_a_status_word_in_the_progress_is_read_by_the_coordinators_words_too():
     assert normalize_progress("收尾") == (None, "progress.not_number")
 
 
+@pytest.mark.parametrize("raw", ["/", "-", "—", "无", "待定", "常态化", "长期", "推进中", "持续推进"])
+def test_a_word_for_no_figure_is_read_as_an_empty_progress_and_noted(raw):
+    """"/" or 常态化 in 完成进度: not a figure, and none is needed (an empty progress is allowed), so the row is not
+    sent back: the progress is left empty with a note; a 已完成 row's is then 100 as when it is empty."""
+    assert normalize_progress(raw) == (None, "progress.no_figure")
+    ongoing = _row(**{"完成状态": "推进中", "完成进度(%)": raw})
+    assert ongoing.accepted and ongoing.fields["progress"] is None
+    assert [(p.code, p.level) for p in ongoing.problems] == [("progress.no_figure", "note")]
+    assert f"「{raw}」不是数字，按未填写处理" in ongoing.problems[0].message
+    done = _row(**{"完成状态": "已完成", "完成进度(%)": raw, "工作举措及成效": "做了", "佐证材料": "文件"})
+    assert done.accepted and done.fields["progress"] == 100.0
+
+
 def test_percent_format_is_asked_only_when_needed():
     asked = []
     normalize_progress(80, lambda: asked.append(1) or False)
@@ -179,7 +194,9 @@ def test_modes():
     assert normalize_mode("实地评估、核查时提供") == ("实地核查时提供", None)
     assert normalize_mode("邮寄") == ("邮寄", "mode.unknown")
     for raw, mode in (("见附件1", "已附材料"), ("详见附件2-3", "已附材料"), ("附件1、2", "已附材料"),
-                      ("見附件", "已附材料"), ("實地核查時提供", "实地核查时提供"), ("情況說明", "情况说明")):
+                      ("見附件", "已附材料"), ("實地核查時提供", "实地核查时提供"), ("情況說明", "情况说明"),
+                      ("见附件材料", "已附材料"), ("随表附", "已附材料"), ("现场查看", "实地核查时提供"),
+                      ("详见情况说明", "情况说明")):
         assert normalize_mode(raw) == (mode, None), raw
     problem = _row(**{"完成状态": "推进中", "材料提供方式": "邮寄"}).problems[0]
     assert (problem.code, problem.level) == ("mode.unknown", WARNING)
