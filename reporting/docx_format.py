@@ -183,10 +183,12 @@ def _format_pictures(doc: Document) -> None:
 
 # Words a title may break around (GB/T 9704 7.3.1: 回行时词意完整): the campaign's usual words, a
 # date or round ("2026年第四季度"), and a place name ending in 省/市/县/区/州/旗/盟.
+_TITLE_ROUND = (r"\d{4}年(?:度|第[一二三四]季度|上半年|下半年|[一二三四]季度|\d{1,2}月)?"
+                r"|第[一二三四五六七八九十]+(?:季度|轮|批)")
 TITLE_WORDS = re.compile(
-    r"\d{4}年(?:度|第[一二三四]季度|上半年|下半年|[一二三四]季度|\d{1,2}月)?|第[一二三四五六七八九十]+(?:季度|轮|批)|"
-    r"法治政府建设|法治建设|依法行政|示范创建|示范|创建|实施方案|自评报告|工作报告|情况报告|评估报告|"
-    r"年度报告|自查报告|报告|工作|情况|中期|评估|考核|推进|落实|"
+    _TITLE_ROUND + r"|"
+    r"法治政府建设|法治建设|依法行政|示范创建|示范|创建|实施方案|实施纲要|实施意见|自评报告|工作报告|情况报告|"
+    r"评估报告|年度报告|自查报告|报告|工作|情况|中期|评估|考核|推进|贯彻落实|落实|"
     r"^[\u4e00-\u9fff]{1,8}?(?:自治区|自治州|自治县|省|市|县|区|州|旗|盟)")
 
 
@@ -194,8 +196,9 @@ def title_lines(text: str, width: int = TITLE_CHARS_PER_LINE) -> list[str]:
     """A title broken into lines at word boundaries, shaped as a trapezoid or a diamond (GB/T 9704 7.3.1).
 
     Breaks only where a known word or the start of a run of digits begins or ends; among the splits whose
-    lines fit, the most even one wins, a trapezoid (or a diamond for three lines) before other shapes.
-    One line when it fits; as it is when no split at word boundaries fits.
+    lines fit, a trapezoid (or a diamond for three lines) comes before other shapes, then a break between the
+    campaign and the round ("…示范创建" / "2026年第四季度自评报告": the words of each stay together), then the
+    most even. One line when it fits; as it is when no split at word boundaries fits.
     """
     if _width(text) <= width:
         return [text]
@@ -205,22 +208,29 @@ def title_lines(text: str, width: int = TITLE_CHARS_PER_LINE) -> list[str]:
     inside = {i for match in TITLE_WORDS.finditer(text) for i in range(match.start() + 1, match.end())}
     cuts -= inside
     positions = sorted(cut for cut in cuts if 0 < cut < len(text))
+    rounds = {match.start() for match in re.finditer(_TITLE_ROUND, text)}
+    two, three = (_best_split(text, positions, rounds, count, width) for count in (1, 2))
+    if two is not None and (two[0][:2] == (False, False) or three is None or three[0][:2] != (False, False)):
+        return two[1]  # two lines, unless only three keep the campaign and the round apart in shape
+    return three[1] if three is not None else [text]
+
+
+def _best_split(text: str, positions: list[int], rounds: set[int], count: int, width: int,
+                ) -> tuple[tuple, list[str]] | None:
+    """title_lines' best split of `text` at `count` of `positions`, with its key (see title_lines); None when no
+    such split fits."""
     best: tuple | None = None
-    for count in (1, 2):
-        for chosen in combinations(positions, count):
-            bounds = [0, *chosen, len(text)]
-            lines = [text[a:b] for a, b in pairwise(bounds)]
-            widths = [_width(line) for line in lines]
-            if max(widths) > width:
-                continue
-            shaped = widths == sorted(widths) or widths == sorted(widths, reverse=True) or \
-                (len(widths) == 3 and widths[1] >= max(widths[0], widths[2]))
-            key = (not shaped, max(widths) - min(widths), widths[0] > widths[-1])
-            if best is None or key < best[0]:
-                best = (key, lines)
-        if best is not None:
-            return best[1]
-    return [text]
+    for chosen in combinations(positions, count):
+        lines = [text[a:b] for a, b in pairwise([0, *chosen, len(text)])]
+        widths = [_width(line) for line in lines]
+        if max(widths) > width:
+            continue
+        shaped = widths == sorted(widths) or widths == sorted(widths, reverse=True) or \
+            (len(widths) == 3 and widths[1] >= max(widths[0], widths[2]))
+        key = (not shaped, not rounds.intersection(chosen), max(widths) - min(widths), widths[0] > widths[-1])
+        if best is None or key < best[0]:
+            best = (key, lines)
+    return best
 
 
 def break_titles(doc: Document) -> None:

@@ -275,6 +275,23 @@ def test_title_lines_make_a_trapezoid_or_diamond():
     assert title_lines("短标题自评报告") == ["短标题自评报告"]
 
 
+@pytest.mark.parametrize(("text", "lines"), [
+    ("湖南省株洲市法治政府建设示范创建2026年上半年自评报告",
+     ["湖南省株洲市法治政府建设示范创建", "2026年上半年自评报告"]),
+    ("云溪县法治政府建设示范市创建2026年第四季度自评报告", ["云溪县法治政府建设示范市创建", "2026年第四季度自评报告"]),
+    ("长沙县创建全国法治政府建设示范县2026年第二季度自评报告",
+     ["长沙县创建全国法治政府建设示范县", "2026年第二季度自评报告"]),
+    ("云溪县2026年法治政府建设示范创建第三季度自评报告", ["云溪县2026年法治政府建设示范创建", "第三季度自评报告"]),
+    ("湖南省衡南县咸塘镇贯彻落实法治政府建设实施纲要2026年度中期评估报告",
+     ["湖南省衡南县咸塘镇", "贯彻落实法治政府建设实施纲要", "2026年度中期评估报告"]),
+])
+def test_a_title_breaks_between_the_campaign_and_the_round(text, lines):
+    """Before, the most even split won: "…法治政府建设" / "示范创建2026年上半年自评报告" cut the campaign's name."""
+    from reporting.docx_format import title_lines
+
+    assert title_lines(text) == lines
+
+
 def test_annex_note_aligned_under_the_first_name(package):
     from reporting.docx_format import CHAR_TWIPS
 
