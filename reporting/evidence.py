@@ -21,6 +21,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path, PurePosixPath
 
 from .figures import Pair, compute_figures, state_sql
@@ -246,15 +247,24 @@ class IndicatorScore:
 
     @property
     def final(self) -> float:
+        """The score as printed: the coordinator's own (to two decimals, as the tables show it) or the computed."""
         if self.override is not None:
-            return self.override
+            return round_score(self.override)
         return self.computed or 0.0
 
 
+def round_score(value: float, proved: int = 1, pairs: int = 1) -> float:
+    """value × proved ÷ pairs to two decimals, rounded half up (四舍五入, as a score is rounded by hand: 0.125 →
+    0.13, where round() gives 0.12); computed on the decimal figures, so 1.005 is 1.01."""
+    exact = Decimal(repr(value)) * proved / pairs
+    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
 SCORE_RULE = ("自评分 = 分值 × 已完成且有佐证的项次 ÷ 全部项次（该指标对应任务的全部“单位×任务”项次；"
-              "“有佐证”指收到对应文件，或材料提供方式为“实地核查时提供”“情况说明”）。没有对应任务的指标记 0 分。"
+              "“有佐证”指收到对应文件，或材料提供方式为“实地核查时提供”“情况说明”），四舍五入保留两位小数。"
+              "没有对应任务的指标记 0 分。"
               "在指标体系.xlsx 的“自评分(调整)”列填写分数即以此为准，并在“调整理由”列说明。"
-              "一级指标和总分为其下末级指标自评分之和。")
+              "一级指标和总分为其下末级指标自评分（保留两位小数后）之和。")
 
 
 @dataclass
@@ -303,9 +313,8 @@ class EvidenceTally:
             tasks = tasks_of.get(ind.id, [])
             pairs = sum(self.pairs[t] for t in tasks)
             proved = sum(self.proved[t] for t in tasks)
-            computed = None if ind.score is None else (ind.score * proved / pairs if pairs else 0.0)
-            found.append(IndicatorScore(ind, tasks, pairs, proved, None if computed is None else round(computed, 2),
-                                        ind.override, ind.override_reason))
+            computed = None if ind.score is None else (round_score(ind.score, proved, pairs) if pairs else 0.0)
+            found.append(IndicatorScore(ind, tasks, pairs, proved, computed, ind.override, ind.override_reason))
         return found
 
 
@@ -687,6 +696,6 @@ def score_totals(data: RoundEvidence | EvidenceTally, scores: list[IndicatorScor
         tops[top.id] = top
         sums = areas.setdefault(top.id, [0.0, 0.0])
         sums[0] += item.indicator.score or 0.0
-        sums[1] += item.final
+        sums[1] += item.final  # each to two decimals: the sums are those of the figures as printed
     rows = [(tops[key], round(full, 2), round(got, 2)) for key, (full, got) in areas.items()]
     return ScoreTotals(rows, round(sum(r[1] for r in rows), 2), round(sum(r[2] for r in rows), 2))

@@ -454,6 +454,11 @@ def score_text(value: float | None) -> str:
     return "" if value is None else _fmt(round(value, 2))
 
 
+def score_figure(value: float) -> str:
+    """A 自评分 as a score table prints it: two decimals (1.00, 1.60, 26.29)."""
+    return f"{value:.2f}"
+
+
 # ---------------------------------------------------------------- 指标体系.xlsx
 
 

@@ -32,7 +32,7 @@ from .docx_format import finish_format, fontconfig_file, format_body
 from .errors import ReportingError, TemplateError, WorkspaceError
 from .fileio import atomic_path
 from .progress import ProgressHook, no_progress
-from .report_template import FIELDS, PLACEHOLDER_MARK, REQUIRED_FIELDS
+from .report_template import FIELDS, MERGED_DOWN, PLACEHOLDER_MARK, REQUIRED_FIELDS
 from .summary import RoundSummary, load_summary
 from .templates import builtin_template, template_path
 from .workspace import Workspace
@@ -146,7 +146,10 @@ class ReportTemplate(DocxTemplate):
       (`{{ r.单位 }}`) is filled by joining the row's text around the values, escaped as Jinja escapes them; a
       comment holds their place in the document until it is saved, and they go into its document.xml then: the
       same rows, without Jinja, docxtpl and the formatting after it passing over each (they are copies of the
-      template's row, formatted before it was filled)."""
+      template's row, formatted before it was filled);
+    - in such a table, the cell of a field named in report_template.MERGED_DOWN (附件4's 一级指标) is one cell
+      merged down over the rows with the same value (w:vMerge), as in a hand-made table; the rows Jinja fills (the
+      other way) show it on each row."""
 
     def resolve_listing(self, xml: str) -> str:
         return super().resolve_listing(xml) if _LISTING_TEXT.search(xml) else xml
@@ -179,12 +182,85 @@ class ReportTemplate(DocxTemplate):
         joined = "".join(values)
         if _BREAKS.search(joined) or any(marked in joined for marked, _ in _UNMARKED):
             return match.group()  # text resolve_listing or render_xml_part would change: docxtpl's way
-        layout = "%s".join(_unmarked(text).replace("%", "%%") for text in pieces[0::2])
         width = len(keys)
-        filled = "".join([layout % tuple(values[at:at + width]) for at in range(0, len(values), width)])
+        merged = MERGED_DOWN.get(field, "")
+        variants = _merged_rows(row, name, merged) if merged in keys else None
+        if variants is None:
+            layout = _layout(cell.split(row))
+            filled = "".join([layout % tuple(values[at:at + width]) for at in range(0, len(values), width)])
+        else:
+            filled = _fill_merged(variants, cell, rows, values, width, keys.index(merged), merged)
         mark = f"{_ROWS_MARK}{len(self._rows)}"
         self._rows[mark] = filled
         return f"<!--{mark}-->"
+
+
+def _layout(pieces: list[str]) -> str:
+    """The row's text around its values (text, key, text, …) as a %-format, as render_xml_part leaves the text."""
+    return "%s".join(_unmarked(text).replace("%", "%%") for text in pieces[0::2])
+
+
+def _fill_merged(variants: dict[tuple[bool, bool], str], cell: re.Pattern, rows: list[dict], values: list[str],
+                 width: int, column: int, key: str) -> str:
+    """The rows, the cell of `key` merged down over each run of rows with the same value: the first row of a run
+    starts the merged cell and shows the value, the others continue it (empty); every row of a run but its last
+    keeps with the next, so a run that fits on a page is not split over two (a continued cell shows nothing), and
+    the last row keeps with what follows the rows (the 合计 row: never alone on a page)."""
+    layouts = {kind: _layout(cell.split(text)) for kind, text in variants.items()}
+    out = []
+    for index, at in enumerate(range(0, len(values), width)):
+        first = index == 0 or rows[index][key] != rows[index - 1][key]
+        keep = index + 1 == len(rows) or rows[index + 1][key] == rows[index][key]
+        own = values[at:at + width]
+        if not first:
+            own[column] = ""
+        out.append(layouts[first, keep] % tuple(own))
+    return "".join(out)
+
+
+_CELL_START = re.compile(r"<w:tc(?:\s[^>]*)?>")
+_BEFORE_VMERGE = re.compile(r"(?:<w:(?:cnfStyle|tcW|gridSpan|hMerge)\b[^>]*/>)*")  # what precedes w:vMerge
+_AFTER_VALIGN = re.compile(r"<w:(?:hideMark|headers|cellIns|cellDel|cellMerge|tcPrChange)\b")
+_PARAGRAPH_START = re.compile(r"<w:p(?:\s[^>]*[^/>])?>(<w:pPr>(?:<w:pStyle\b[^>]*/>)?)?")  # not an empty <w:p/>
+
+
+def _merged_rows(row: str, name: str, key: str) -> dict[tuple[bool, bool], str] | None:
+    """The template's row in four kinds, by (first of a run, keeps with the next): the cell showing `{{ name.key }}`
+    starts (w:vMerge restart, centred vertically) or continues (w:vMerge) a merged cell; every paragraph keeps with
+    the next row or not. None when the row has no such cell of its own or the cell already merges (the rows are then
+    filled as they are)."""
+    tag = re.search(r"\{\{\s*" + re.escape(name) + r"\." + re.escape(key) + r"\s*\}\}", row)
+    starts = list(_CELL_START.finditer(row, 0, tag.start())) if tag else []
+    if not starts or "<w:tbl>" in row:
+        return None
+    opened = starts[-1].end()
+    properties, rest = "", row[opened:]
+    if rest.startswith("<w:tcPr>"):
+        properties, rest = rest[len("<w:tcPr>"):].split("</w:tcPr>", 1)
+    elif rest.startswith("<w:tcPr/>"):
+        rest = rest[len("<w:tcPr/>"):]
+    if "<w:vMerge" in properties or "<w:hMerge" in properties:
+        return None
+    variants = {}
+    for first in (True, False):
+        before = _BEFORE_VMERGE.match(properties)
+        at = before.end() if before else 0
+        own = properties[:at] + ('<w:vMerge w:val="restart"/>' if first else "<w:vMerge/>") + properties[at:]
+        if first and "<w:vAlign" not in own:
+            after = _AFTER_VALIGN.search(own)
+            at = after.start() if after else len(own)
+            own = own[:at] + '<w:vAlign w:val="center"/>' + own[at:]
+        cell_row = f"{row[:opened]}<w:tcPr>{own}</w:tcPr>{rest}"
+        variants[first, False] = cell_row
+        variants[first, True] = cell_row if "<w:keepNext" in row else _PARAGRAPH_START.sub(_keep_next, cell_row)
+    return variants
+
+
+def _keep_next(match: re.Match) -> str:
+    """A paragraph's start with w:keepNext in its properties (after w:pStyle, as the schema orders them)."""
+    if match.group(1) is None:
+        return match.group() + "<w:pPr><w:keepNext/></w:pPr>"
+    return match.group() + "<w:keepNext/>"
 
 
 def _put_rows(saved: BytesIO, target, rows: dict[str, str]) -> None:

@@ -53,8 +53,8 @@ FIELDS: dict[str, str] = {
     "附件1": "表格行：各领域完成情况", "附件1合计": "附件1 合计行",
     "附件2": "表格行：各单位完成情况", "附件2合计": "附件2 合计行",
     "附件3": "表格行：未完成任务清单（各状态的项次数）",
-    "附件4": "表格行：指标自评得分表，每个末级指标的一级指标、编号、分值、项次、已完成且有佐证的项次、自评分"
-            "（导入指标体系后才有，否则为空）",
+    "附件4": "表格行：指标自评得分表，每个末级指标的一级指标（同一一级指标的单元格上下合并）、编号、分值、项次、"
+            "已完成且有佐证的项次、自评分（两位小数）、说明（调整理由；无对应任务等）（导入指标体系后才有，否则为空）",
     "附件4合计": "附件4 合计行",
     "指标自评概述": "对照指标体系自评得分的一段话（总分、得分率、得分低的指标、缺佐证情况；无指标体系时为空）",
 }
@@ -79,9 +79,13 @@ ANNEX3_COLUMNS: Columns = [
     ("牵头", "牵头单位及状态", 36), ("项次", "项次", 11), ("已完成", "已完成", 14), ("推进中", "推进中", 14),
     ("未启动", "未启动", 14), ("待修改", "待修改", 14), ("未报送", "未报送", 14), ("逾期", "逾期", 11)]
 INDICATOR_COLUMNS: Columns = [  # 225 mm: the landscape type area
-    ("一级", "一级指标", 40), ("编号", "编号", 14), ("指标", "末级指标", 87), ("分值", "分值", 14),
-    ("项次", "项次", 14), ("有佐证", "已完成且有佐证", 22), ("自评分", "自评分", 16), ("调整", "说明", 18)]
+    ("一级", "一级指标", 40), ("编号", "编号", 14), ("指标", "末级指标", 69), ("分值", "分值", 14),
+    ("项次", "项次", 14), ("有佐证", "已完成且有佐证", 22), ("自评分", "自评分", 16), ("调整", "说明", 36)]
 TEXT_COLUMNS = {"领域", "单位", "任务", "牵头", "指标", "一级"}
+# A row field whose cell is one cell merged down over the rows that have the same value, as in a hand-made table
+# (附件4: the 一级指标 over its indicators). report.py merges it wherever the template shows it, so a workspace's
+# older copy of the template gets it too.
+MERGED_DOWN: dict[str, str] = {"附件4": "一级"}
 CELL_MARGIN_TWIPS = 57  # 1 mm left and right: narrow number columns keep "100.0%" on one line
 Annex = tuple[str, str, Sequence[tuple[str, str, float]], str | None]  # label, title, columns, total field
 ANNEXES: list[Annex] = [("附件1", "各领域完成情况统计表", ANNEX1_COLUMNS, "附件1合计"),

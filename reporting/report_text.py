@@ -33,7 +33,7 @@ from datetime import date
 
 from .evidence import score_totals
 from .figures import QUOTABLE_SQL, TEXT_KINDS, TIER_SQL, AreaFigures, Pair, Pairs, RoundFigures, TaskFigures
-from .indicators import score_text
+from .indicators import score_figure, score_text
 from .models import LONG_TERM, ROLE_LEAD
 from .numerals import to_chinese
 from .quotes import (
@@ -763,12 +763,26 @@ def indicator_scores(data: RoundSummary) -> dict:
     totals = score_totals(evidence, scores)
     rows = [{"一级": clean(evidence.system.top(item.indicator).text), "编号": item.indicator.id,
              "指标": clean(item.indicator.text), "分值": score_text(item.indicator.score), "项次": item.pairs,
-             "有佐证": item.proved, "自评分": score_text(item.final),
-             "调整": "已调整" if item.override is not None else ""} for item in scores]
+             "有佐证": item.proved, "自评分": score_figure(item.final), "调整": _score_note(item)} for item in scores]
     total = {"一级": "合计", "编号": "", "指标": "", "分值": score_text(totals.full),
              "项次": sum(i.pairs for i in scores), "有佐证": sum(i.proved for i in scores),
-             "自评分": score_text(totals.got), "调整": ""}
+             "自评分": score_figure(totals.got), "调整": ""}
     return {"附件4": rows, "附件4合计": total, "指标自评概述": _scores_paragraph(evidence, scores, totals)}
+
+
+# 附件4's 说明 where the coordinator gave no 调整理由 and a reader would ask why the score is what it is.
+NOTE_ADJUSTED = "已调整"  # a 自评分(调整) without a reason
+NOTE_NO_TASK = "无对应任务，记0分"
+NOTE_NO_SCORE = "未设分值，记0分"
+
+
+def _score_note(item) -> str:
+    """The coordinator's 调整理由; else why a score is not the computed one, or is 0 with nothing to compute."""
+    if item.override is not None:
+        return clean(item.reason) or NOTE_ADJUSTED
+    if not item.pairs:
+        return NOTE_NO_TASK
+    return NOTE_NO_SCORE if item.indicator.score is None else ""
 
 
 def _scores_paragraph(evidence, scores: list, totals) -> str:
