@@ -7,6 +7,8 @@ enforce the official format on the rendered document, save; with pdf=True conver
 from __future__ import annotations
 
 import contextlib
+import itertools
+import math
 import os
 import re
 import shutil
@@ -32,7 +34,7 @@ from .docx_format import finish_format, fontconfig_file, format_body
 from .errors import ReportingError, TemplateError, WorkspaceError
 from .fileio import atomic_path
 from .progress import ProgressHook, no_progress
-from .report_template import FIELDS, MERGED_DOWN, PLACEHOLDER_MARK, REQUIRED_FIELDS
+from .report_template import CELL_MARGIN_TWIPS, FIELDS, MERGED_DOWN, PLACEHOLDER_MARK, REQUIRED_FIELDS
 from .summary import RoundSummary, load_summary
 from .templates import builtin_template, template_path
 from .workspace import Workspace
@@ -148,8 +150,8 @@ class ReportTemplate(DocxTemplate):
       same rows, without Jinja, docxtpl and the formatting after it passing over each (they are copies of the
       template's row, formatted before it was filled);
     - in such a table, the cell of a field named in report_template.MERGED_DOWN (附件4's 一级指标) is one cell
-      merged down over the rows with the same value (w:vMerge), as in a hand-made table; the rows Jinja fills (the
-      other way) show it on each row."""
+      merged down over the rows with the same value (w:vMerge), as in a hand-made table, and kept on one page (a long
+      run of rows in parts: KEPT_LINES); the rows Jinja fills (the other way) show it on each row."""
 
     def resolve_listing(self, xml: str) -> str:
         return super().resolve_listing(xml) if _LISTING_TEXT.search(xml) else xml
@@ -189,7 +191,8 @@ class ReportTemplate(DocxTemplate):
             layout = _layout(cell.split(row))
             filled = "".join([layout % tuple(values[at:at + width]) for at in range(0, len(values), width)])
         else:
-            filled = _fill_merged(variants, cell, rows, values, width, keys.index(merged), merged)
+            starts = _merge_starts(rows, merged, _cell_lines(row, name, rows, merged))
+            filled = _fill_merged(variants, cell, starts, values, width, keys.index(merged))
         mark = f"{_ROWS_MARK}{len(self._rows)}"
         self._rows[mark] = filled
         return f"<!--{mark}-->"
@@ -200,21 +203,62 @@ def _layout(pieces: list[str]) -> str:
     return "%s".join(_unmarked(text).replace("%", "%%") for text in pieces[0::2])
 
 
-def _fill_merged(variants: dict[tuple[bool, bool], str], cell: re.Pattern, rows: list[dict], values: list[str],
-                 width: int, column: int, key: str) -> str:
-    """The rows, the cell of `key` merged down over each run of rows with the same value: the first row of a run
-    starts the merged cell and shows the value, the others continue it (empty); every row of a run but its last
-    keeps with the next, so a run that fits on a page is not split over two (a continued cell shows nothing), and
-    the last row keeps with what follows the rows (the 合计 row: never alone on a page)."""
+# A merged cell is kept on one page, so a run of rows with the same value taller than this many lines of table
+# text (15 pt; a landscape page holds about 27 below the header, its first about 20 below the annex title) is cut
+# into parts of about equal height, each a merged cell of its own that shows the value: a page never starts with
+# an empty continued cell (which shows nothing), and keeping a part whole leaves at most this much of a page empty.
+KEPT_LINES = 12
+_TWIPS_PER_CHAR = 210  # a 五号 (10.5 pt) character; Latin letters and digits about half
+
+
+def _cell_lines(row: str, name: str, rows: list[dict], merged: str) -> list[int]:
+    """How many lines each of `rows` takes, estimated from its longest text for the width of that text's cell (the
+    merged cell's own text left out: it spans the rows)."""
+    widths: dict[str, float] = {}  # key → characters on a line of its cell
+    for cell in re.finditer(r"<w:tc(?:\s[^>]*)?>.*?</w:tc>", row, re.DOTALL):
+        twips = re.search(r'<w:tcW\b[^>]*w:w="(\d+)"', cell.group())
+        for key in re.findall(r"\{\{\s*" + re.escape(name) + r"\.(\w+)\s*\}\}", cell.group()):
+            if twips and key != merged:
+                widths[key] = max(1.0, (int(twips[1]) - 2 * CELL_MARGIN_TWIPS) / _TWIPS_PER_CHAR)
+    return [max([1, *(math.ceil(_text_width(str(r[k])) / chars) for k, chars in widths.items())]) for r in rows]
+
+
+def _text_width(text: str) -> float:
+    return sum(0.5 if ord(char) < 0x2E80 else 1.0 for char in text)
+
+
+def _merge_starts(rows: list[dict], key: str, lines: list[int]) -> list[bool]:
+    """For each row, whether it starts a merged cell: the first row of each run with the same value of `key`, and of
+    each part of a run taller than KEPT_LINES (cut into parts of about equal height)."""
+    starts = [index == 0 or row[key] != rows[index - 1][key] for index, row in enumerate(rows)]
+    runs = [index for index, first in enumerate(starts) if first] + [len(rows)]
+    for begin, end in itertools.pairwise(runs):
+        total = sum(lines[begin:end])
+        parts = math.ceil(total / KEPT_LINES)
+        if parts < 2:
+            continue
+        height, done = 0, 1
+        for index in range(begin, end):
+            if height >= total * done / parts and index > begin:
+                starts[index], done = True, done + 1
+            height += lines[index]
+    return starts
+
+
+def _fill_merged(variants: dict[tuple[bool, bool], str], cell: re.Pattern, starts: list[bool], values: list[str],
+                 width: int, column: int) -> str:
+    """The rows, the cell of column `column` merged down from each start over the rows up to the next: the first row
+    shows the value, the others continue the cell (empty); every row but the last of a merged cell keeps with the
+    next, so a merged cell is not split over two pages, and the last row keeps with what follows the rows (the 合计
+    row: never alone on a page)."""
     layouts = {kind: _layout(cell.split(text)) for kind, text in variants.items()}
     out = []
     for index, at in enumerate(range(0, len(values), width)):
-        first = index == 0 or rows[index][key] != rows[index - 1][key]
-        keep = index + 1 == len(rows) or rows[index + 1][key] == rows[index][key]
+        keep = index + 1 == len(starts) or not starts[index + 1]
         own = values[at:at + width]
-        if not first:
+        if not starts[index]:
             own[column] = ""
-        out.append(layouts[first, keep] % tuple(own))
+        out.append(layouts[starts[index], keep] % tuple(own))
     return "".join(out)
 
 

@@ -20,7 +20,7 @@ from reporting.cli import main
 from reporting.collect import collect_inbox
 from reporting.evidence import round_score
 from reporting.models import Task
-from reporting.report import write_report
+from reporting.report import _merge_starts, write_report
 from reporting.report_text import NOTE_ADJUSTED, NOTE_NO_TASK
 from reporting.task_ledger import write_ledger
 
@@ -151,3 +151,39 @@ def test_libreoffice_pdf_shows_each_first_level_once_and_the_two_decimal_scores(
     lines = [line.split() for line in layout[layout.rindex("指标自评得分表"):].splitlines()]
     assert ["合计", "100", "17", "2", TOTAL] in lines  # a row of its own, its figures in their columns
     assert any(line[-5:] == ["20", "1", "0", SCORES[-1], "已实地核查"] for line in lines)
+
+
+def test_a_run_taller_than_a_part_of_a_page_is_cut_into_parts_of_about_equal_height():
+    rows = [{"一级": "甲"}] * 3 + [{"一级": "乙"}] * 10 + [{"一级": "丙"}]
+    lines = [1, 1, 1] + [2] * 10 + [3]  # 乙: 20 lines, more than KEPT_LINES (12): two parts of 10
+    starts = _merge_starts(rows, "一级", lines)
+    assert [i for i, first in enumerate(starts) if first] == [0, 3, 8, 13]
+    assert _merge_starts(rows, "一级", [1] * 14) == [i in (0, 3, 13) for i in range(14)]
+    assert _merge_starts([{"一级": "甲"}], "一级", [40]) == [True]  # one row: nothing to cut
+
+
+LONG_NAME = "第二组的一个较长的指标名称，写满一行还多一些字，以占两行"
+LONG_SYSTEM = "\n".join(["测试县指标体系", "一、依法行政（10分）", *(f"{i}.第一组指标{i}（1分）" for i in range(1, 11)),
+                         "二、化解纠纷（90分）", *(f"{i}.{LONG_NAME}{i}（3分）" for i in range(11, 41))])
+
+
+def test_every_page_of_a_long_table_shows_the_first_level_of_its_rows(ws, tmp_path, soffice):
+    """30 indicators of two lines under one 一级: more than a page. Each page shows its 一级 (a page starting
+    with a continued merged cell would show none), and no page is left mostly empty to keep the run whole."""
+    record_round(ws)
+    links = {"1": ["1"], "2": ["11"], "3": ["12"], "4": ["13"], "5": ["14"]}
+    write_ledger([Task(id=t, text=f"任务{t}", path=["(一)依法全面履行政府职能"], indicators=links[t]) for t in links],
+                 ws.ledger_path)
+    (tmp_path / "指标体系.txt").write_text(LONG_SYSTEM + "\n", encoding="utf-8")
+    assert CliRunner().invoke(main, ["indicators", "import", str(tmp_path / "指标体系.txt"),
+                                     "-w", str(ws.root)]).exit_code == 0
+    write_return(ws.inbox / "财政局.xlsx", "县财政局", {"1": done(**ON_SITE), "2": ongoing(), "3": ongoing()})
+    collect_inbox(ws, workers=0)
+    result = write_report(ws, pdf=True)
+    text = subprocess.run(["pdftotext", str(result.pdf), "-"], capture_output=True, text=True, check=True).stdout
+    pages = [re.sub(r"\s+", "", page) for page in text.split("\f")]
+    annex = [page for page in pages if "末级指标" in page]
+    second = [page for page in annex if "第二组" in page]
+    assert len(second) >= 2 and all("化解纠纷" in page for page in second)
+    assert len(annex) <= 4  # 10 lines and 60: three pages' worth
+    assert sum(page.count("第二组") for page in annex) == 30  # every row printed once
