@@ -206,6 +206,7 @@ _BRACKETED = re.compile(r"^(.+?)[（(【\[](.*)[）)】\]]$")
 _REMARKED = re.compile(r"^(.+?)[，,；;：:。]")  # "已完成，长期坚持", "已完成。详见附件": a word, then a remark
 _NUMBERED = re.compile(r"^(.+?)[\d\-~～、,和及至]+$")  # "见附件1", "详见附件2-3": a word, then numbers
 # "完成90%", "100%", "100%完成", "完成（90%）" (after NFKC): the figure tells the state
+_BARE_FIGURE = re.compile(r"^\d{1,3}(?:\.\d+)?$")
 _PERCENT_DONE = re.compile(r"^(?:已?完成了?)?[(\[【]?约?(\d{1,3}(?:\.\d+)?)%[)\]】]?(?:已?完成)?$")
 
 
@@ -263,9 +264,13 @@ def status_figure(value: object) -> float | None:
 
 
 def _figure(key: str) -> float | None:
-    """The figure of a status written as one ("完成90%", "100%", "（0%）"), up to 100; else None."""
-    figure = _PERCENT_DONE.match(key)
-    return float(figure[1]) if figure and float(figure[1]) <= 100 else None
+    """The figure of a status written as one ("完成90%", "100%", "（0%）", or a bare 80 or 0.8: the progress put in
+    the status column), up to 100; else None. A bare 1 is none: 1%, 100% or a tick."""
+    if figure := _PERCENT_DONE.match(key):
+        return float(figure[1]) if float(figure[1]) <= 100 else None
+    if (bare := _BARE_FIGURE.match(key)) is None or (number := float(bare[0])) == 1:
+        return None
+    return _as_percent(number, explicit=False) if number <= 100 else None
 
 
 def _percent_status(key: str) -> str | None:

@@ -89,6 +89,23 @@ def test_status_as_units_write_it_outside_the_dropdown(raw, expected):
     assert "status.read_as" in [p.code for p in row.problems]
 
 
+@pytest.mark.parametrize(("raw", "status", "progress"), [
+    (80, "推进中", 80.0), ("80", "推进中", 80.0), (100, "已完成", 100.0), (0, "未启动", 0.0), (0.8, "推进中", 80.0),
+    ("85.5", "推进中", 85.5),
+])
+def test_a_bare_figure_in_the_status_column_is_read_as_the_progress_it_gives(raw, status, progress):
+    """80 typed in 完成状态 (the progress put one column early): 推进中, and the progress 80 when it is empty."""
+    assert normalize_status(raw) == (status, None)
+    row = _row(**{"完成状态": raw, "工作举措及成效": "做了", "佐证材料": "文件"})
+    assert row.status == status and row.fields["progress"] == progress
+    assert "status.read_as" in [p.code for p in row.problems]
+
+
+@pytest.mark.parametrize("raw", [1, "1", 1.0, 150])
+def test_a_bare_1_or_a_figure_past_100_in_the_status_column_stays_unknown(raw):
+    assert normalize_status(raw) == (None, "status.unknown")  # 1: 1%, 100% or a tick
+
+
 def test_the_dropdown_word_needs_no_note():
     assert not [p for p in _row(**{"完成状态": "推进中"}).problems if p.code == "status.read_as"]
 
