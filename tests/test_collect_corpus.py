@@ -724,6 +724,16 @@ def test_a_word_for_no_figure_in_the_progress_is_stored_as_empty_and_noted(ws, i
     assert [code for code, _ in found].count("progress.no_figure") == 2
 
 
+def test_a_bare_figure_typed_in_the_status_column_is_read_as_its_state(ws, inbox):
+    """80 typed as a number in 完成状态 with 完成进度 empty: 推进中 at 80, noted; before, 无法识别 sent the row back."""
+    write_return(ws.inbox / "公安局.xlsx", GOOD_UNIT, {
+        "1": done(), "4": ongoing(完成状态=80, **{"完成进度(%)": None}), "5": done()})
+    ret, conn = _read_one(ws, "公安局.xlsx")
+    answer = _answer(conn, ret.submission_id, "4")
+    assert (answer["accepted"], answer["status"], answer["progress"]) == (1, "推进中", 80)
+    assert ("status.read_as", "完成状态「80」按“推进中”读取") in _codes(conn, ret.submission_id)
+
+
 def test_a_figure_as_the_status_gives_the_progress_too(ws, inbox):
     """80% written as the status (as text, or 0.8 in a cell formatted as a percentage): 推进中 with progress 80,
     quoted as the unit sees it. Before: the progress left empty, and 0.8 quoted as stored ("0.8") and refused."""
