@@ -755,7 +755,9 @@ def _deadline(task: TaskFigures) -> str:
 
 def indicator_scores(data: RoundSummary) -> dict:
     """附件4, the 指标自评 table (a row per 末级 indicator), and its paragraph; empty when no indicator system is
-    imported. The scores are evidence.py's, the same as 汇总台账's 指标自评 sheet."""
+    imported. The scores are evidence.py's, the same as 汇总台账's 指标自评 sheet. No 小计 row per 一级指标 (汇总台账
+    has them): the published indicator systems (市县法治政府建设示范指标体系 2021, the provinces' own) show a
+    一级指标 as one merged cell over its indicators, its weight, when given, in its heading, and no 小计 row."""
     evidence = data.evidence
     if evidence is None or evidence.system is None:
         return {"附件4": [], "附件4合计": {}, "指标自评概述": ""}
