@@ -24,7 +24,7 @@ from docx.shared import Pt, Twips
 from . import docx_format as fmt
 from .templates import builtin_template
 
-# Every field the report provides, with what it holds (the workspace README lists the same).
+# Every field the report provides, with what it holds (templates/docx/README.md lists the same: a test checks).
 FIELDS: dict[str, str] = {
     "活动名称": "reporting.toml 中的活动名称",
     "轮次": "填报轮次名称",

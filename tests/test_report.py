@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from pathlib import Path
 
 import docx
 import pytest
@@ -224,3 +225,13 @@ def test_libreoffice_pdf_has_the_title_headings_and_figures(campaign_ws, soffice
     fonts = subprocess.run(["pdffonts", str(result.pdf)], capture_output=True, text=True, check=True).stdout
     faces = {re.sub(r"^[A-Z]{6}\+", "", line.split()[0]) for line in fonts.splitlines()[2:] if line.strip()}
     assert len(faces) >= 3, faces  # title, headings and body not all in one face
+
+
+def test_the_template_folders_readme_lists_every_field_as_the_code_has_it():
+    """templates/docx/README.md is what a coordinator reads to edit the template: its lists are the code's own."""
+    from reporting.report_template import FIELDS, REQUIRED_FIELDS
+
+    text = (Path(__file__).resolve().parents[1] / "templates" / "docx" / "README.md").read_text(encoding="utf-8")
+    listed = [line for line in text.splitlines() if line.startswith("- `")]
+    assert listed == [f"- `{name}`：{meaning}" for name, meaning in FIELDS.items()]
+    assert f"必需字段：{'、'.join(REQUIRED_FIELDS)}" in text
