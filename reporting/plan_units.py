@@ -34,11 +34,12 @@ _BRACKETED_LABEL_RE = re.compile(rf"[【\[〔]\s*({'|'.join(_ALL_LABELS)})\s*[�
 
 _ROLE_RE = re.compile(
     r"^(?:由)?(?P<names>.+?)(?:等(?:相关|有关)?(?:单位|部门)?)?"
-    r"(?P<how>(?:按照?|根据|依据)(?:各自)?(?:职责|职能)(?:分工)?|分别|共同|具体|各自|(?:按照?|根据)?属地(?:管理)?(?:原则)?)?"
+    r"(?P<how>(?:(?:按照?|根据|依据)(?:各自)?(?:职责|职能)(?:分工)?|分别|共同|具体|各自|(?:按照?|根据)?属地(?:管理)?(?:原则)?)+)?"
     r"(?:抓好|组织)?"
     r"(?P<role>牵头|负责|配合|协助|参与|落实|起草|承办)(?:抓总|负责|落实|实施|组织实施|推进)?$"
 )
-# "A、B按职责分工负责", "各镇分别负责落实": each does its own part, none answers for the whole task
+# "A、B按职责分工负责", "各镇分别负责落实", "按职责分工分别负责": each does its own part, none answers for the whole
+# task
 _EACH_OWN_PART = ("职责", "职能", "分别", "各自", "属地")
 _ROLE_KIND = {
     "牵头": "lead", "负责": "lead", "配合": "resp", "协助": "resp", "参与": "resp", "落实": "resp", "起草": "resp",

@@ -300,3 +300,12 @@ def test_a_plan_that_says_the_unit_listed_first_leads():
 )
 def test_how_often_in_a_unit_bracket_is_its_deadline_not_a_unit(text, lead, responsible, deadline):
     assert units(text)[1:] == (lead, responsible, deadline)
+
+
+@pytest.mark.parametrize("text", ["责任单位:县政府办公室、县司法局、各有关部门,乡镇人民政府按职责分工分别负责。",
+                                  "县政府办公室、县司法局、各有关部门,乡镇人民政府分别按职责负责"])
+def test_two_ways_of_saying_each_does_its_part_together(text):
+    """"按职责分工分别负责": before, only one of 按职责分工 and 分别 was read, and the line gave no units at all."""
+    clause = unit_line(text)
+    assert clause is not None and clause.lead == []
+    assert clause.responsible == ["县政府办公室", "县司法局", "各有关部门", "乡镇人民政府"]
