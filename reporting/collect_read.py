@@ -550,7 +550,6 @@ CLOCK_SLACK = 30 * 24 * 3600  # a clock this far ahead (time zones, a clock here
 CLOCK_BEHIND = 2 * 24 * 3600  # a unit's clock this far behind the coordinator's (a wrong time zone) is believed
 
 
-DAMAGED_WORKBOOK = "工作簿文件已损坏或不完整（可能未下载或复制完整），请在 Excel/WPS 中打开、另存为 .xlsx 后重新报送"
 
 
 def _read_piece(data: bytes, piece: ReadPiece, shown: str, rounds: Rounds, current: str,
@@ -570,10 +569,11 @@ def _read_piece(data: bytes, piece: ReadPiece, shown: str, rounds: Rounds, curre
         checked.problems += [return_problem("file.note", note=note) for note in book.notes]
         saved_at = book.saved_at()
     except ReturnError as exc:
+        exc = readers.archive.as_workbook_fault(exc, shown, workbook=True)
         piece.error, piece.code = exc.message, exc.code
         return piece
     except (zipfile.BadZipFile, zlib.error, EOFError):  # a part that does not inflate, a bad CRC (zipfile's)
-        damaged = ReturnError(DAMAGED_WORKBOOK, file=shown, code="zip.damaged")
+        damaged = ReturnError(readers.archive.DAMAGED_BOOK, file=shown, code="zip.damaged")
         piece.error, piece.code = damaged.message, damaged.code
         return piece
     _prepare(piece, book_data, found, checked)

@@ -17,7 +17,7 @@ from returns import OLD_ROUND, ROUND, Spoil, done, ongoing, record_round, write_
 
 from reporting.collect import DUPLICATE, ERROR_FILE, READ, collect_inbox
 from reporting.collect_read import file_digest
-from reporting.readers.archive import BOMB, UNSAFE_XML
+from reporting.readers.archive import BOMB, BOMB_BOOK, UNSAFE_XML
 from reporting.readers.base import FILE_RULES
 from reporting.simulate import gbk_zip
 from reporting.store import connect
@@ -88,7 +88,7 @@ def _assert_store_consistent(ws) -> None:
     conn.close()
 
 
-def _refused(ws, name: str, data: bytes, code: str, fragment: str = "") -> None:
+def _refused(ws, name: str, data: bytes, code: str, fragment: str = ""):
     (ws.inbox / name).write_bytes(data)
     result = _collect(ws)
     outcome = _file(result, name)
@@ -99,6 +99,7 @@ def _refused(ws, name: str, data: bytes, code: str, fragment: str = "") -> None:
     assert stored is None or stored["code"] == code
     assert outcome.name == f"inbox/{name}"  # the message names the file
     _assert_consistent(ws, result)
+    return outcome
 
 
 def _xlsx_bytes(tmp_path: Path, unit: str = "县财政局", values=None, spoil=None) -> bytes:
@@ -143,6 +144,17 @@ def test_truncated_zip(ws, inbox, tmp_path):
 
 def test_truncated_xlsx(ws, inbox, tmp_path):
     _refused(ws, "财政局.xlsx", _xlsx_bytes(tmp_path)[:3000], "zip.damaged", "已损坏")
+
+
+@pytest.mark.parametrize("spoil", ["cut", "bytes_inside", "directory"])
+def test_a_damaged_xlsx_is_told_as_a_damaged_workbook_not_a_zip(ws, inbox, tmp_path, spoil):
+    """An .xlsx is a zip, but its sender packed nothing: "请重新打包发送" would puzzle them. Cut short, with bytes
+    put inside it, or with its directory spoiled: the workbook is damaged, save it again."""
+    data = _xlsx_bytes(tmp_path)
+    spoiled = {"cut": data[:-300], "bytes_inside": data[:1000] + bytes(700) + data[1000:],
+               "directory": data[:data.rindex(b"PK\x01\x02") + 8] + bytes(40) + data[data.rindex(b"PK\x01\x02") + 48:]}
+    outcome = _refused(ws, "财政局.xlsx", spoiled[spoil], "zip.damaged", "工作簿文件已损坏或不完整")
+    assert "压缩包" not in outcome.message
 
 
 def _spoil_part(data: bytes, part: str, how: str) -> bytes:
@@ -265,9 +277,20 @@ def test_zip_bomb_is_refused_within_budget(ws, inbox):
     _refused(ws, "炸弹.zip", out.getvalue(), "zip.bomb", BOMB)
 
 
+def test_an_end_record_claiming_a_directory_larger_than_the_file_is_damage_not_too_many_files(ws, inbox, tmp_path):
+    """Before: "压缩包内文件过多（14 个）" for a workbook of 14 parts whose end record was spoiled."""
+    data = bytearray(_xlsx_bytes(tmp_path))
+    end = data.rindex(b"PK\x05\x06")
+    data[end + 12:end + 16] = (200 * 1024 * 1024).to_bytes(4, "little")  # the central directory's size
+    outcome = _refused(ws, "财政局.xlsx", bytes(data), "zip.damaged", "工作簿文件已损坏或不完整")
+    assert "过多" not in outcome.message
+
+
 def test_zip_bomb_inside_an_xlsx(ws, inbox, tmp_path):
+    """Told as a workbook too large unpacked: its sender packed nothing, so "重新打包" is not said."""
     data = _rezip(_xlsx_bytes(tmp_path), add={"xl/media/big.bin": b"\0" * (60 * 1024 * 1024)})
-    _refused(ws, "财政局.xlsx", data, "zip.bomb", BOMB)
+    outcome = _refused(ws, "财政局.xlsx", data, "zip.bomb", BOMB_BOOK)
+    assert "压缩包" not in outcome.message and "打包" not in outcome.message
 
 
 def test_xml_entity_bomb_is_refused(ws, inbox, tmp_path):

@@ -51,7 +51,18 @@ def is_ignored(name: str) -> bool:
 
 
 def sniff(data: bytes, name: str) -> str:
-    """A workbook format of READERS, or zip, told by content; anything else is a ReturnError saying what to do."""
+    """A workbook format of READERS, or zip, told by content; anything else is a ReturnError saying what to do
+    (a damaged zip named as a workbook told as a damaged workbook: archive.as_workbook_fault)."""
+    try:
+        return _sniff(data, name)
+    except ReturnError as exc:
+        fault = archive.as_workbook_fault(exc, name)
+        if fault is exc:
+            raise
+        raise fault from exc
+
+
+def _sniff(data: bytes, name: str) -> str:
     if not data:
         raise ReturnError("文件为空（0 字节），可能未下载完整，请重新发送", file=name, code="file.empty")
     for reader in READERS:
@@ -120,7 +131,10 @@ def sniff_member(member: archive.Member, name: str) -> str:
     inside the archive is told from its entry names, and any other file from its first bytes."""
     head = member.head(_HEAD)
     if archive.detect(head[:8]):
-        zf = archive.member_zip(member, name)
+        try:
+            zf = archive.member_zip(member, name)
+        except ReturnError as exc:
+            raise archive.as_workbook_fault(exc, name) from exc
         names = set(zf.namelist())
         found = xlsx.identify_names(names, name)
         if found is None and ods.is_package(names):

@@ -50,6 +50,9 @@ _HEAD = 65536  # the most of a part's prolog the DOCTYPE check reads
 BOMB = "压缩包解压后过大（疑似压缩炸弹），已拒收；请直接发送工作簿或重新打包"
 UNSAFE_XML = "文件含有不安全的 XML 内容（DOCTYPE/ENTITY 声明），已拒收；请在 Excel 中另存后重新报送"
 DAMAGED = "压缩包已损坏或不完整（可能未下载完整），请重新打包发送"
+# The same fault in a workbook (an .xlsx is a zip too; its sender never packed anything)
+DAMAGED_BOOK = "工作簿文件已损坏或不完整（可能未下载或复制完整），请在 Excel/WPS 中打开、另存为 .xlsx 后重新报送"
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".ods", ".et")
 JOINED = "压缩包前面还连着其他数据（可能是两个压缩包首尾相接），其中的文件无法可靠读取，请重新打包发送"
 NO_SPACE = "解压该压缩包所需的磁盘空间不足（工作目录所在磁盘），本次未读取；请清理磁盘后重新运行 collect，将再次读取"
 NO_SPACE_ERRORS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG}
@@ -254,9 +257,11 @@ def _checked_zip(data: bytes | IO[bytes], name: str, real_sizes: bool = True, to
     source = io.BytesIO(data) if isinstance(data, bytes) else data
     try:
         end = zipfile._EndRecData(source)  # type: ignore[attr-defined]  # the end record, as ZipFile reads it
-        if end is not None and (end[zipfile._ECD_ENTRIES_TOTAL] > MAX_ENTRIES  # type: ignore[attr-defined]
-                                or end[zipfile._ECD_SIZE] > MAX_DIRECTORY_BYTES):  # type: ignore[attr-defined]
-            raise ReturnError(f"压缩包内文件过多（{end[zipfile._ECD_ENTRIES_TOTAL]} 个），已拒收",  # type: ignore[attr-defined]
+        entries, directory = (end[zipfile._ECD_ENTRIES_TOTAL], end[zipfile._ECD_SIZE]) if end else (0, 0)  # type: ignore[attr-defined]
+        if directory > source.seek(0, io.SEEK_END):  # a directory larger than the whole file: a damaged end record
+            raise ReturnError(DAMAGED, file=name, code="zip.damaged")
+        if entries > MAX_ENTRIES or directory > MAX_DIRECTORY_BYTES:
+            raise ReturnError(f"压缩包内文件过多（{entries} 个，目录 {directory // 1024} KB），已拒收",
                               file=name, code="zip.too_many")
         if end is not None and _bytes_before(end):
             raise ReturnError(JOINED, file=name, code="zip.damaged")
@@ -616,3 +621,16 @@ _QUICK_INPUT = 64 * 1024  # compressed bytes _quick_prolog inflates from at most
 _SMALL_PART = 4096  # parts up to this size are read whole; longer ones only as far as their prolog
 _PROLOG_MISC = re.compile(rb"(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.S)  # declaration, instructions, comments
 _ELEMENT_START = re.compile(rb"<[^!?]")
+
+
+def as_workbook_fault(error: ReturnError, name: str, *, workbook: bool = False) -> ReturnError:
+    """A damaged zip, or one too large unpacked, that is a workbook (`workbook`: its content said so) or is named as
+    one (人事局.xlsx), told as the workbook it was meant to be: its sender packed nothing."""
+    told = _AS_WORKBOOK.get(error.code)
+    if told is None or error.message == told or not (workbook or name.lower().endswith(WORKBOOK_SUFFIXES)):
+        return error
+    return ReturnError(told, file=error.file or name, sheet=error.sheet, cell=error.cell, code=error.code)
+
+
+BOMB_BOOK = "工作簿解压后过大（疑似压缩炸弹，或文件已损坏），已拒收；请在 Excel/WPS 中打开、另存为 .xlsx 后重新报送"
+_AS_WORKBOOK = {"zip.damaged": DAMAGED_BOOK, "zip.bomb": BOMB_BOOK}

@@ -125,7 +125,7 @@ def _content(zf: zipfile.ZipFile, name: str) -> bytes:
     except KeyError:
         return b""
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise ReturnError(archive.DAMAGED, file=name, code="zip.damaged") from exc
+        raise ReturnError(archive.DAMAGED_BOOK, file=name, code="zip.damaged") from exc
 
 
 def _extents(xml: bytes, name: str) -> dict[str, tuple[int, int]]:

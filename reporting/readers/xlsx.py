@@ -295,7 +295,7 @@ class XlsxBook(Book):
         except KeyError:
             return None
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise ReturnError(archive.DAMAGED, file=self.name, code="zip.damaged") from exc
+            raise ReturnError(archive.DAMAGED_BOOK, file=self.name, code="zip.damaged") from exc
 
     def _sheet_paths(self) -> dict[str, str]:
         if self._paths is None:
@@ -435,7 +435,7 @@ def _string_lengths(zf: zipfile.ZipFile, name: str) -> array:
             try:
                 xml = zf.read(info)
             except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-                raise ReturnError(archive.DAMAGED, file=name, code="zip.damaged") from exc
+                raise ReturnError(archive.DAMAGED_BOOK, file=name, code="zip.damaged") from exc
             for item in itertools.islice(_STRING_ITEM.finditer(xml), MAX_STRINGS):
                 lengths.append(sum(len(run.decode("utf-8", "replace")) for run in _TEXT_RUN.findall(item[0])))
             break
@@ -501,7 +501,7 @@ def _check_shared_strings(zf: zipfile.ZipFile, name: str, data: bytes | None = N
                 with zf.open(info) as stream:
                     head = stream.read(4096)
             except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-                raise ReturnError(archive.DAMAGED, file=name, code="zip.damaged") from exc
+                raise ReturnError(archive.DAMAGED_BOOK, file=name, code="zip.damaged") from exc
         declared = [int(n) for n in _COUNT.findall(_FIRST_STRING.split(head, 1)[0])]
         if any(n > MAX_STRINGS or n > info.file_size for n in declared):
             raise ReturnError("工作簿内容已损坏（共享字符串数量声明异常），已拒收；"
