@@ -126,6 +126,7 @@ def read_file(job: FileJob, rounds: Rounds, current: str) -> ReadFile:
         except readers.archive.SpoolError:
             raise  # the workspace's disk, not the file: the run stops with one line (errors.environment_message)
         except ReturnError as exc:
+            exc = readers.archive.as_workbook_fault(exc, job.shown)  # a damaged zip named 财政局.xlsx: a workbook
             found.notes, found.code = [exc.message], exc.code or READ_FAILED
         except MemoryError:
             found.pieces, found.attachments, found.notes, found.code = [], [], [TOO_BIG], READ_MEMORY_CODE

@@ -286,6 +286,16 @@ def test_an_end_record_claiming_a_directory_larger_than_the_file_is_damage_not_t
     assert "过多" not in outcome.message
 
 
+def test_an_xlsx_whose_directory_names_no_workbook_is_a_damaged_workbook(ws, inbox, tmp_path):
+    """A name spoiled in the central directory: no longer an .xlsx package by content, so it is unpacked as a zip,
+    whose entry then does not match its local header. Named 财政局.xlsx, it is told as a damaged workbook."""
+    data = _xlsx_bytes(tmp_path)
+    directory = data.index(b"PK\x01\x02")
+    spoiled = data[:directory] + data[directory:].replace(b"xl/workbook.xml", b"xlpworkbook.xml", 1)
+    outcome = _refused(ws, "财政局.xlsx", spoiled, "zip.damaged", "工作簿文件已损坏或不完整")
+    assert "压缩包" not in outcome.message
+
+
 def test_zip_bomb_inside_an_xlsx(ws, inbox, tmp_path):
     """Told as a workbook too large unpacked: its sender packed nothing, so "重新打包" is not said."""
     data = _rezip(_xlsx_bytes(tmp_path), add={"xl/media/big.bin": b"\0" * (60 * 1024 * 1024)})
