@@ -964,6 +964,13 @@ def _ods(rows_xml: str) -> bytes:
 _ODS_CELL = '<table:table-cell office:value-type="string"><text:p>x</text:p></table:table-cell>'
 
 
+def test_an_ods_whose_mimetype_fails_its_crc_is_a_damaged_workbook_in_chinese(ws, inbox):
+    """Before: "读取失败（BadZipFile: Bad CRC-32 for file 'mimetype'）", zipfile's English in a Chinese line."""
+    outcome = _refused(ws, "财政局.ods", _spoil_part(_ods(f"<table:table-row>{_ODS_CELL}</table:table-row>"),
+                                                     "mimetype", "crc"), "zip.damaged", "工作簿文件已损坏或不完整")
+    assert "BadZipFile" not in outcome.message and "CRC" not in outcome.message
+
+
 @pytest.mark.parametrize("rows", [
     f'<table:table-row table:number-rows-repeated="1000000">{_ODS_CELL * 3}</table:table-row>',
     f'<table:table-row><table:table-cell table:number-columns-repeated="16384" office:value-type="float" '

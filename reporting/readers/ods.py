@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from xml.etree import ElementTree
 
 from ..errors import ReturnError
@@ -30,11 +31,16 @@ def is_package(names: set[str]) -> bool:
     return "mimetype" in names and "content.xml" in names
 
 
-def package_mimetype(data: bytes, names: set[str]) -> str | None:
+def package_mimetype(data: bytes, names: set[str], name: str = "") -> str | None:
+    """The mimetype of an OpenDocument package; None for another zip. A mimetype part that cannot be read (a bad
+    CRC, damaged data) makes the package a damaged workbook."""
     if not is_package(names):
         return None
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return zipped_mimetype(zf)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return zipped_mimetype(zf)
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, RuntimeError, NotImplementedError) as exc:
+        raise ReturnError(archive.DAMAGED_BOOK, file=name, code="zip.damaged") from exc
 
 
 def zipped_mimetype(zf: zipfile.ZipFile) -> str:
@@ -50,7 +56,7 @@ def identify(data: bytes, name: str) -> str | None:
     """ods for an OpenDocument spreadsheet; another OpenDocument file (a text, a presentation) is refused."""
     if not archive.detect(data[:8]):
         return None
-    return identify_mimetype(package_mimetype(data, archive.member_names(data, name)), name)
+    return identify_mimetype(package_mimetype(data, archive.member_names(data, name), name), name)
 
 
 def identify_mimetype(mimetype: str | None, name: str) -> str | None:
