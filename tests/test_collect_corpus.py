@@ -320,6 +320,14 @@ def test_word_document_in_ole2(ws, inbox):
     _refused(ws, "财政局.doc", ole, "file.not_excel", "不是 Excel 工作簿")
 
 
+def test_an_xls_without_a_workbook_stream_may_be_damaged_and_says_so(ws, inbox):
+    """An OLE2 file named .xls with no workbook stream (its directory damaged, or a Word file renamed): before,
+    only "可能是 Word 文档" was said, which a unit whose .xls broke in transit would not understand."""
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2048
+    outcome = _refused(ws, "财政局.xls", ole, "file.not_excel", "文件可能已损坏")
+    assert "Word" in outcome.message
+
+
 @pytest.mark.parametrize(("name", "data", "code", "fragment"), [
     ("财政局.et", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600 + "Workbook".encode("utf-16-le"), "file.wps",
      "WPS 格式"),

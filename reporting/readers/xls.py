@@ -69,6 +69,9 @@ def identified(kind: str, name: str) -> str:
         raise ReturnError(f"这是 WPS 格式文件（{suffix}），{SAVE_AS_XLSX}", file=name, code="file.wps")
     if kind == "xls":
         return FORMAT
+    if suffix in (".xls", ".xlt"):  # named as a workbook: damaged as likely as a Word file renamed
+        raise ReturnError("文件中没有 Excel 工作表数据（文件可能已损坏，或是改了扩展名的 Word 文档等），"
+                          f"{SAVE_AS_XLSX}", file=name, code="file.not_excel")
     raise ReturnError(f"不是 Excel 工作簿（可能是 Word 文档等），{SAVE_AS_XLSX}", file=name, code="file.not_excel")
 
 
