@@ -281,3 +281,25 @@ def test_the_unit_a_file_name_names_is_the_longest_listed_whether_names_or_subst
     assert info.contained_name("县财政局报送") == "县财政局"
     assert info.contained_name("测试县第0123号单位已填") == "测试县第0123号单位"
     assert info.contained_name("局") is None
+
+
+@pytest.mark.parametrize("count", [1, 49, 50, 51, 150, 173])
+def test_answers_go_in_many_rows_to_a_statement_as_executemany_put_them(count):
+    """collect._insert_answers (INSERT … VALUES (…), (…) in chunks) stores what one executemany did: the same rows in
+    the same order, None as NULL, whatever the count against the chunk size."""
+    import sqlite3
+
+    from reporting import collect
+
+    columns = collect._ANSWER_COLUMNS
+    rows = [(f"{n}", n % 2, "推进中" if n % 3 else None, float(n % 101), *([f"文字{n}", None] * 20))[:len(columns) - 1]
+            for n in range(count)]
+    made, expected = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
+    for conn in (made, expected):
+        conn.execute(f"CREATE TABLE answers ({', '.join(columns)})")
+    collect._insert_answers(made, 7, rows)
+    expected.executemany(f"INSERT INTO answers VALUES ({', '.join('?' * len(columns))})", [(7, *row) for row in rows])
+    query = "SELECT * FROM answers ORDER BY rowid"
+    assert made.execute(query).fetchall() == expected.execute(query).fetchall()
+    nulls = made.execute("SELECT count(*) FROM answers WHERE status IS NULL").fetchone()[0]
+    assert nulls == sum(1 for n in range(count) if n % 3 == 0)  # None bound as NULL, not as NaN or text
