@@ -340,7 +340,7 @@ def _place(copy: io.FileIO, named: str, target: Path, root: Path) -> io.FileIO:
             os.replace(named, target)
         return io.FileIO(target, "r")
     try:
-        os.link(f"/proc/self/fd/{copy.fileno()}", target, follow_symlinks=True)
+        _link_nameless(copy.fileno(), target)
     except FileExistsError:
         pass
     except OSError:  # no /proc: written out again from the copy, atomically
@@ -350,6 +350,18 @@ def _place(copy: io.FileIO, named: str, target: Path, root: Path) -> io.FileIO:
                 while chunk := copy.read(_COPY_CHUNK):
                     out.write(chunk)
     return copy
+
+
+def _link_nameless(fd: int, target: Path) -> None:
+    """The nameless file `fd` given the name `target`: linkat(2) of /proc/self/fd/N with AT_SYMLINK_FOLLOW. os.link
+    makes that call only when given a directory descriptor (without one it calls link(2), which does not follow the
+    magic link and fails with EXDEV, and the copy was written out a second time); the path is absolute, so which
+    directory does not matter."""
+    directory = os.open("/", os.O_RDONLY)
+    try:
+        os.link(f"/proc/self/fd/{fd}", target, src_dir_fd=directory, follow_symlinks=True)
+    finally:
+        os.close(directory)
 
 
 def _attachments(root: Path, members: list[Member]) -> list[tuple[str, str, int, str]]:
