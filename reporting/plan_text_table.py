@@ -5,7 +5,9 @@ Four forms are turned back into rows of cells, so that plan_table reads them lik
 - laid out with spaces (pdftotext -layout): cells apart by runs of spaces, wrapped onto lines below;
 - flattened: the header words on a line (`序号 工作内容 责任部门 完成时限`), then rows started by serial
   numbers, on the same line or on the lines below, hard-wrapped or not, with section headings mixed in;
-- one cell per line (or cells between blank lines): the header words one to a line, then `1` / `…` / ….
+- one cell per line (or cells between blank lines): the header words one to a line, then `1` / `…` / …;
+- one cell per line with `|` between the cells (a web table copied by a tool that writes `序号 |` / `1 |`,
+  or `|` on a line of its own between cells): a cell may run over several lines.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .plan_formats.base import HEADER_SYNONYMS
 from .plan_outline import clean_line, parse_numbering
 from .plan_sources import SourceLine, header_columns, header_word
 from .plan_terms import is_status, parse_deadline
@@ -28,6 +31,7 @@ _SKIP_ROW_RE = re.compile(r"^(?:抄送|抄报|印发|联系人|联系电话)")
 _CJK_EDGE_RE = re.compile(r"[\u3400-\u9fff，。、；：（）“”《》]")
 TEXT_TABLE_IDS = 10_000  # SourceLine.table of a table found in text starts here (docx tables count from 0)
 _PIPE_TABLE = 2 * TEXT_TABLE_IDS
+_SYNONYMS = frozenset(name for names in HEADER_SYNONYMS.values() for name in names)
 _TEXT_TABLE = TEXT_TABLE_IDS
 
 
@@ -48,7 +52,7 @@ def text_tables(lines: list[SourceLine]) -> tuple[list[SourceLine], list[TextTab
     while index < len(lines):
         line = lines[index]
         if line.cells is None:
-            for reader in (_pipe_table, _layout_table, _flat_table, _cell_table):
+            for reader in (_pipe_table, _pipe_cell_table, _layout_table, _flat_table, _cell_table):
                 result = reader(lines, index, len(found))
                 if result is not None:
                     rows, end, kind = result
@@ -102,6 +106,67 @@ def _pipe_table(lines: list[SourceLine], start: int, number: int) -> tuple[list[
                                    _PIPE_TABLE + number))
         index += 1
     return rows, index, "pipe"
+
+
+def _pipe_cell_line(text: str) -> bool:
+    """`|`, `序号 |` or `| 1`: one cell of a table written one cell to a line, with `|` between cells."""
+    text = text.strip()
+    return 0 < text.count("|") < 3 and (text.startswith("|") or text.endswith("|"))
+
+
+def _pipe_cell_table(lines: list[SourceLine], start: int, number: int) -> tuple[list[SourceLine], int, str] | None:
+    """Cells one to a line with `|` between them: the header cells up to the first `1`, then rows of cells."""
+    if not _pipe_cell_line(lines[start].text):
+        return None
+    block: list[SourceLine] = []
+    index = start
+    while index < len(lines) and lines[index].cells is None and lines[index].text.count("|") < 3:
+        text = lines[index].text.strip()
+        if "|" not in text and text and not _pipe_ahead(lines, index + 1):
+            break
+        block.append(lines[index])
+        index += 1
+    while block and "|" not in block[-1].text:
+        block.pop()
+        index -= 1
+    cells: list[tuple[int, str]] = []
+    pending: list[tuple[int, str]] = []
+    for line in block:
+        pieces = line.text.split("|")
+        for position, piece in enumerate(pieces):
+            if piece.strip():
+                pending.append((line.line, piece.strip()))
+            if position < len(pieces) - 1 and pending:  # a `|` closes the cell
+                cells.append((pending[0][0], _joined([p for _, p in pending])))
+                pending = []
+    if pending:
+        cells.append((pending[0][0], _joined([p for _, p in pending])))
+    texts = [text for _, text in cells]
+    first = next((i for i, text in enumerate(texts) if _SERIAL_RE.match(text) and _digits(text) == "1"), None)
+    if first is None or first < 3 or not header_columns(texts[:first]):
+        return None
+    header = [_word(text) for text in texts[:first]]
+    rows = _split_rows(texts[first:], header, serial=lambda t: bool(_SERIAL_RE.match(t)), cells_given=True)
+    if not any(len(set(row)) > 1 for row in rows):
+        return None
+    table = _TEXT_TABLE + number
+    out = [SourceLine(cells[0][0], " ".join(header), tuple(header), table)]
+    out += [SourceLine(lines[start].line, " ".join(row), tuple(row), table) for row in rows]
+    return out, index, "cells"
+
+
+def _pipe_ahead(lines: list[SourceLine], index: int) -> bool:
+    """A cell that runs over lines: a line with a `|` comes within the next three lines."""
+    return any(_pipe_cell_line(line.text) for line in lines[index:index + 3])
+
+
+def _joined(parts: list[str]) -> str:
+    """The lines of one cell as one text: no space between Chinese characters, one between other words."""
+    text = parts[0]
+    for part in parts[1:]:
+        gap = "" if _CJK_EDGE_RE.match(text[-1]) or _CJK_EDGE_RE.match(part[0]) else " "
+        text += gap + part
+    return text
 
 
 # --- tables laid out with spaces (pdftotext -layout): columns where the cells start ---------------------------
@@ -180,6 +245,26 @@ def _laid_out(lines: list[SourceLine], index: int) -> bool:
 # --- flattened and one-cell-per-line tables ----------------------------------------------------------------
 
 
+def _spaced_words(tokens: list[str]) -> list[str]:
+    """`工 作 内 容` (a header word spread out with spaces, as in PDFs and web pages) as one token `工作内容`."""
+    out: list[str] = []
+    index = 0
+    while index < len(tokens):
+        end = index
+        while end < len(tokens) and len(tokens[end]) == 1 and _CJK_EDGE_RE.match(tokens[end]):
+            end += 1
+        stops = range(min(end, index + 6), index + 1, -1)  # a header word of two to six characters
+        word = next((stop for stop in stops if "".join(tokens[index:stop]) in _SYNONYMS), None)
+        word = word or next((stop for stop in stops if header_word("".join(tokens[index:stop]))), None)
+        if word is not None:
+            out.append("".join(tokens[index:word]))
+            index = word
+        else:
+            out.append(tokens[index])
+            index += 1
+    return out
+
+
 def _header_start(tokens: list[str]) -> int:
     """Where a run of at least three header words starts among `tokens` (len(tokens) when none does)."""
     for index in range(len(tokens)):
@@ -199,7 +284,7 @@ def _header_run(tokens: list[str]) -> int:
 def _flat_table(lines: list[SourceLine], start: int, number: int) -> tuple[list[SourceLine], int, str] | None:
     if not _HEADER_HINT_RE.search(lines[start].text):
         return None
-    tokens = lines[start].text.split()
+    tokens = _spaced_words(lines[start].text.split())
     at = _header_start(tokens)
     if at == len(tokens):
         return None

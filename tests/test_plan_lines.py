@@ -234,3 +234,36 @@ def test_points_inside_a_numbered_item_are_not_cut_off_but_its_siblings_and_chil
     section = ("二、规范执法行为 （三）开展行政执法案卷评查。（牵头单位：县司法局；完成时限：2024年11月底前）"
                "（四）推进柔性执法，公布不予处罚清单。（县司法局牵头，县直各部门按职责分工负责）")
     assert [piece[:6] for _, piece in split_run_on([(1, section)])] == ["二、规范执法", "（三）开展行", "（四）推进柔"]
+
+
+def test_a_table_written_one_cell_to_a_line_with_pipes_between_is_read_as_rows():
+    closed = ("目录如下:\n序号 |\n事项名称 |\n决策事项程序 |\n承办单位 |\n决策时间 |\n1 |\n某县供水\n规划 |\n"
+              "公众参与、集体讨论 |\n县水利局 |\n2024年9月 |\n2 |\n某县养老规划 |\n集体讨论 |\n县民政局 |\n"
+              "2024年10月 |\n请按期完成。")
+    found, tables = text_tables(lines(closed))
+    rows = [line.cells for line in found if line.cells]
+    assert rows[1:] == [("1", "某县供水规划", "公众参与、集体讨论", "县水利局", "2024年9月"),
+                        ("2", "某县养老规划", "集体讨论", "县民政局", "2024年10月")]
+    assert [t.kind for t in tables] == ["cells"]
+    assert [line.text for line in found if line.cells is None] == ["目录如下:", "请按期完成。"]
+    apart = "|\n序号\n|\n文件名称\n|\n起草单位\n|\n|\n1\n|\n某区管理办法\n|\n区财政局\n|\n"
+    rows = [line.cells for line in text_tables(lines(apart))[0] if line.cells]
+    assert rows == [("序号", "文件名称", "起草单位"), ("1", "某区管理办法", "区财政局")]
+
+
+def test_a_column_about_the_task_is_not_taken_for_a_finer_task():
+    from reporting.plan_sources import header_columns
+
+    found = header_columns(["序号", "决策事项名称", "决策事项程序", "是否听证", "承办单位", "决策时间"])
+    assert found is not None and found["text"] == 1 and "level1" not in found
+    finer = header_columns(["序号", "改革任务", "具体举措", "牵头单位"])
+    assert finer is not None and (finer["level1"], finer["text"]) == (1, 2)
+
+
+def test_a_flattened_table_reads_header_words_spread_out_with_spaces():
+    found, tables = text_tables(lines("分解表 序号 工 作 任 务 责 任 单 位 完 成 时 限 1 编制目录 市司法局 一季度 "
+                                      "2 清理文件 市政府各部门 六月份"))
+    rows = [line.cells for line in found if line.cells]
+    assert rows == [("序号", "工作任务", "责任单位", "完成时限"), ("1", "编制目录", "市司法局", "一季度"),
+                    ("2", "清理文件", "市政府各部门", "六月份")]
+    assert [t.kind for t in tables] == ["flat"]

@@ -99,11 +99,16 @@ def _cooperating(names: list[str], columns: dict[str, int]) -> None:
         columns["lead"], columns["responsible"] = columns["responsible"], other
 
 
+# A column about the task, not a finer task: `决策事项程序`, `事项类型`, `是否需听证`, `工作方式`.
+_ATTRIBUTE_RE = re.compile(r"(?:程序|方式|依据|类型|类别|性质|形式|来源|层级)$|是否")
+
+
 def _finer_text(names: list[str], columns: dict[str, int]) -> None:
     """`改革任务 | 具体举措 | 牵头单位…`: of two task columns the later, finer one is the task; the other a level."""
     taken = set(columns.values())
     later = [i for i, name in enumerate(names) if i not in taken and i > columns["text"] and 0 < len(name) <= 8
-             and _TEXT_WORDS_RE.search(name) and not any(p.search(name) for f, p in _HEADER_WORDS_RE if f != "text")]
+             and _TEXT_WORDS_RE.search(name) and not _ATTRIBUTE_RE.search(name)
+             and not any(p.search(name) for f, p in _HEADER_WORDS_RE if f != "text")]
     if later and "level1" not in columns:
         columns["level1"], columns["text"] = columns["text"], later[0]
 
