@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .plan_outline import numbering_depth, parse_numbering
-from .plan_units import LABEL_RE, looks_like_unit
+from .plan_units import LABEL_RE, looks_like_unit, unit_line
 
 _PAGE_RE = re.compile(
     r"^(?:[-—–－]+\s*[0-9０-９]{1,3}\s*[-—–－]+|第\s*[0-9０-９]{1,3}\s*页(?:\s*[,，/]?\s*共\s*[0-9０-９]{1,3}\s*页)?)$"
@@ -21,6 +21,8 @@ _OPEN_END = "。；;！!？?：:)）」』”】>》"
 _BULLET_RE = re.compile(r"^(?:[—\-–－]{1,2}|[•·●▪■◆◇○□★☆])")
 _DATE_RE = re.compile(r"^\S{0,20}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _WRAP_WIDTH = 24
+# A line of units under a task, finished by what they do (`A、B、C分别牵头落实`): not wrapped, however long.
+_ROLE_END_RE = re.compile(r"(?:牵头|负责|配合|落实|实施|承办|参与)$")
 _TITLE_ENDS = ("通知", "方案", "要点", "规划", "意见", "计划", "办法", "清单", "目录", "分解表", "安排", "决定", "报告")
 _EMPTY_LABEL_RE = re.compile(rf"^{LABEL_RE.pattern}$")
 # A web page's furniture around the plan: 【打印本页】【关闭窗口】, 字体：大 中 小, 上一篇：…
@@ -136,6 +138,8 @@ def _continues(before: str, text: str, *, gap: bool, page_break: bool) -> bool:
         return False
     if before.endswith(_TITLE_ENDS):
         return False  # a title or a heading ("…实施方案", "…的通知")
+    if _ROLE_END_RE.search(before) and unit_line(before) is not None:
+        return False
     numbering = parse_numbering(before)
     rest = numbering.rest if numbering else before
     if numbering is not None and not re.search(r"[。；;！？!?]", rest):

@@ -53,10 +53,10 @@ _SENTENCE_END = "。；;！!？?:："
 _ETC_RE = re.compile(r"等(?:相关|有关|其他)?(?:部门|单位|机构)?$")
 _UNIT_END_RE = re.compile(
     r"(?:局|办|委|院|部|厅|中心|政府|部门|单位|机关|机构|管委会|办事处|公司|所|站|队|会|处|科|室|组|团|银行|人行|社|馆"
-    r"|校|街道|乡镇|镇|乡|联|协|班子|企业)$"
+    r"|校|街道|乡镇|镇|乡|联|协|班子|企业|支行|分行|海关|气象台|电视台|监狱)$"
 )
-# 各县市区, 各区县: the places (their governments)
-_EACH_PLACE_RE = re.compile(r"^各(?:县|市|区|州|盟|旗)[县市区州盟旗、]{0,4}$")
+# 各县市区, 各区县, 各地区, 各地: the places (their governments)
+_EACH_PLACE_RE = re.compile(r"^各(?:地区?|县|市|区|州|盟|旗)[县市区州盟旗、]{0,4}$")
 _NOT_A_NAME_RE = re.compile(r"\d|年|月|号|令|第|条|《|》|“|”|。|:|：|\s")
 _PLACE_RE = re.compile(r"^(?:县|市|区|省|州|镇|乡|街道|各|全|中共|国家|自治)")
 _CONJUNCTIONS = ("及", "和", "与")
@@ -250,6 +250,9 @@ def split_unit_names(text: str) -> list[str]:
 
 
 def _split_conjunction(name: str) -> list[str]:
+    each = [piece for piece in re.split(r"(?=各)", name) if piece]
+    if name.startswith("各") and len(each) > 1 and all(looks_like_unit(piece) for piece in each):
+        return each  # 各地区各部门, 各乡镇各部门: collectives written without a 、 between them
     for conjunction in _CONJUNCTIONS:
         index = name.find(conjunction)
         while index > 0:

@@ -260,6 +260,18 @@ def test_a_column_about_the_task_is_not_taken_for_a_finer_task():
     assert finer is not None and (finer["level1"], finer["text"]) == (1, 2)
 
 
+def test_a_long_line_of_units_that_ends_in_what_they_do_is_not_wrapped_onto_the_next_item():
+    text = ("某市工作要点\n一、重点任务\n(一)做好政策解读\n围绕金融支持实体经济的各项政策加强信息公开。\n"
+            "市地方金融局、人民银行某市中心支行、某海关分别牵头落实\n按季度公开全市预算收支情况。\n市财政局牵头落实")
+    parsed = parse_plan_lines(text)
+    assert [(t.text, t.lead) for t in parsed.tasks] == [
+        ("围绕金融支持实体经济的各项政策加强信息公开。", ["市地方金融局", "人民银行某市中心支行", "某海关"]),
+        ("按季度公开全市预算收支情况。", ["市财政局"])]
+    wrapped = [(1, "围绕金融支持实体经济的各项政策加强信贷、融资担保和普惠金融政策信息公开，由市地方金融局牵头"),
+               (2, "落实。")]
+    assert prepare(wrapped).joined == 1
+
+
 def test_a_flattened_table_reads_header_words_spread_out_with_spaces():
     found, tables = text_tables(lines("分解表 序号 工 作 任 务 责 任 单 位 完 成 时 限 1 编制目录 市司法局 一季度 "
                                       "2 清理文件 市政府各部门 六月份"))

@@ -309,3 +309,19 @@ def test_two_ways_of_saying_each_does_its_part_together(text):
     clause = unit_line(text)
     assert clause is not None and clause.lead == []
     assert clause.responsible == ["县政府办公室", "县司法局", "各有关部门", "乡镇人民政府"]
+
+
+def test_every_locality_and_collectives_written_together_are_units():
+    assert looks_like_unit("各地区") and looks_like_unit("各地")
+    assert split_unit_names("各地区各部门") == ["各地区", "各部门"]
+    assert split_unit_names("各乡镇各有关部门") == ["各乡镇", "各有关部门"]
+    assert split_unit_names("县政府各部门") == ["县政府各部门"]  # a name, not two
+    assert split_unit_names("各级各部门") == ["各级各部门"]
+    rest, clause = split_unit_clause("做好公开。(省审改办、省人社厅牵头,各地区、各部门负责)")
+    assert rest == "做好公开。" and clause is not None
+    assert (clause.lead, clause.responsible) == (["省审改办", "省人社厅"], ["各地区", "各部门"])
+
+
+@pytest.mark.parametrize("name", ["人民银行某市中心支行", "某银行某县分行", "某海关", "某市气象台", "某监狱"])
+def test_agencies_managed_from_above_are_units(name):
+    assert looks_like_unit(name)
