@@ -115,6 +115,9 @@ def _parse(
     if looks_traditional("".join(line.text for line in lines[:3000])):
         lines = [_simplified(line) for line in lines]
         guesses.append("原文为繁体字，已按简体读取（任务内容已转为简体字）")
+    if any(_PINYIN_RE.search(line.text) for line in lines):
+        lines = [_without_pinyin(line) for line in lines]
+        guesses.append("原文的字后注有拼音（从网页复制时带上的，如“行(xíng)”），已去掉")
     text_lines, tables, found_tables = split_tables(lines)
     for table in found_tables:
         guesses.append(f"第{table.line}行起的任务分解表是复制成文字的表格（{_TABLE_KINDS[table.kind]}），"
@@ -152,6 +155,15 @@ def _parse(
     plan = Plan(title, tasks, source, plan_date, default, default_line, gaps, warnings)
     plan.guesses = guesses
     return plan
+
+
+# A pinyin gloss some web pages put after a character (`行(xíng)政`, `重(zhòng)点`): a tone mark is the sign.
+_PINYIN_RE = re.compile(r"(?<=[\u3400-\u9fff])[(（][a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*[)）]")
+
+
+def _without_pinyin(line: SourceLine) -> SourceLine:
+    cells = tuple(_PINYIN_RE.sub("", cell) for cell in line.cells) if line.cells is not None else None
+    return SourceLine(line.line, _PINYIN_RE.sub("", line.text), cells, line.table)
 
 
 def _simplified(line: SourceLine) -> SourceLine:

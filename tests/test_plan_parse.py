@@ -471,3 +471,15 @@ def test_title_prefers_the_plan_over_the_cover_notice():
     assert plan.title == "某县法治政府建设实施方案"
     assert parse("关于印发《某县实施方案》的通知\n一、主要任务\n1.甲。\n").title == "某县实施方案"
     assert parse("一、主要任务\n1.甲。\n").title == "测试方案"
+
+
+def test_pinyin_glosses_from_a_web_page_are_taken_out():
+    plan = parse_plan_lines("某市工作(zuò)要点\n一、主要任务\n"
+                            "1.规范行(xíng)政执法。(市司法局牵头,市政府各部门(mén)负责)\n"
+                            "2.做好重(zhòng)要政策解读。(市政府办公室负责)")
+    assert [(t.text, t.lead, t.responsible) for t in plan.tasks] == [
+        ("规范行政执法。", ["市司法局"], ["市政府各部门"]), ("做好重要政策解读。", ["市政府办公室"], [])]
+    assert plan.title == "某市工作要点"
+    assert any("拼音" in guess for guess in plan.guesses)
+    plain = parse_plan_lines("某市工作要点\n一、主要任务\n1.推广App(应用)办理。(市政务办负责)")
+    assert plain.tasks[0].text == "推广App(应用)办理。" and not any("拼音" in g for g in plain.guesses)
