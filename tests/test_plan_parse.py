@@ -483,3 +483,12 @@ def test_pinyin_glosses_from_a_web_page_are_taken_out():
     assert any("拼音" in guess for guess in plan.guesses)
     plain = parse_plan_lines("某市工作要点\n一、主要任务\n1.推广App(应用)办理。(市政务办负责)")
     assert plain.tasks[0].text == "推广App(应用)办理。" and not any("拼音" in g for g in plain.guesses)
+
+
+def test_a_line_naming_the_leader_in_charge_is_neither_the_task_nor_a_unit():
+    plan = parse_plan_lines("某市重点工作责任分解\n一、优化营商环境\n1.深化一件事一次办改革,推动线上线下同标准办理。\n"
+                            "牵头市领导:张某某\n协同责任单位:市司法局、市大数据局\n2.开展公平竞争审查。\n"
+                            "责任领导:李某某\n牵头单位:市市场监管局")
+    assert [(t.text, t.lead, t.responsible) for t in plan.tasks] == [
+        ("深化一件事一次办改革,推动线上线下同标准办理。", [], ["市司法局", "市大数据局"]),
+        ("开展公平竞争审查。", ["市市场监管局"], [])]

@@ -489,3 +489,9 @@ def test_a_web_archive_without_libreoffice_or_without_a_page_says_what_to_do(tmp
     empty.write_bytes(b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="b"\r\n\r\n--b\r\n'
                       b"Content-Type: image/png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--b--\r\n")
     expect_error(empty, "没有网页正文", "另存为 .docx")
+
+
+def test_a_column_naming_the_leader_in_charge_is_not_a_unit_column():
+    assert header_columns(["序号", "重点任务", "牵头县领导", "责任单位", "完成时限"]) == {
+        "id": 0, "text": 1, "responsible": 3, "deadline": 4}
+    assert header_columns(["序号", "工作任务", "责任领导", "责任人"]) is None

@@ -123,9 +123,12 @@ _HEADER_WORDS_RE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("text", re.compile(r"任务|内容|事项|措施|举措|工作|项目|名称|要点")),
 )
 _TEXT_WORDS_RE = _HEADER_WORDS_RE[-1][1]
+_PERSON_RE = re.compile(r"(?:领导|负责人|责任人)(?:同志)?$")
 
 
 def _header_field(name: str, mode: str) -> str | None:
+    if _PERSON_RE.search(name):
+        return None  # 牵头市领导, 责任人: a person, not a unit
     if mode == "words":
         if len(name) > 8:
             return None
