@@ -310,3 +310,10 @@ def test_a_year_written_as_the_whole_year_ends_with_it(phrase):
 def test_a_day_written_with_hao():
     found = parse_deadline("2024年6月30号")
     assert found is not None and found.value == "2024-06-30"
+
+
+def test_a_deadline_for_every_listed_item_is_the_plan_wide_default():
+    found = find_default_deadline([(3, "列入目录管理的决策事项须于2023年11月30日前完成,确需调整的及时报告。")], 2023)
+    assert found is not None and (found[0].value, found[1]) == ("2023-11-30", 3)
+    assert find_default_deadline([(1, "清单所列事项应于6月底前完成。")], 2023) is not None
+    assert find_default_deadline([(1, "1.编制规划,须于2023年6月底前完成。")], 2023) is None  # one task's own
