@@ -247,7 +247,20 @@ def split_unit_names(text: str) -> list[str]:
             cleaned = clean_name(piece)
             if cleaned:
                 names.append(cleaned)
-    return list(dict.fromkeys(names))
+    return list(dict.fromkeys(_shared_place(names)))
+
+
+# `市发展改革委、住建局、大数据局`: the place written once for the list; a bare 局/委/办 after it is the same place's.
+_ONE_PLACE_RE = re.compile(r"^(?:市|县|区|旗)")
+_BARE_OFFICE_RE = re.compile(r"^[\u4e00-\u9fff]{1,6}(?:局|委|办)$")
+_PLACE_CHARS_RE = re.compile(r"[市县区省州旗盟乡镇村]|^(?:各|全|中共|国家|自治|团|党|人大|政协)")
+
+
+def _shared_place(names: list[str]) -> list[str]:
+    if len(names) < 2 or not (m := _ONE_PLACE_RE.match(names[0])):
+        return names
+    return [name if index == 0 or not _BARE_OFFICE_RE.match(name) or _PLACE_CHARS_RE.search(name)
+            else m[0] + name for index, name in enumerate(names)]
 
 
 def _split_conjunction(name: str) -> list[str]:

@@ -325,3 +325,11 @@ def test_every_locality_and_collectives_written_together_are_units():
 @pytest.mark.parametrize("name", ["人民银行某市中心支行", "某银行某县分行", "某海关", "某市气象台", "某监狱"])
 def test_agencies_managed_from_above_are_units(name):
     assert looks_like_unit(name)
+
+
+def test_a_place_written_once_for_the_list_belongs_to_every_bare_office_after_it():
+    assert split_unit_names("市财政局、发展改革委、审计局") == ["市财政局", "市发展改革委", "市审计局"]
+    assert split_unit_names("县委办、政府办") == ["县委办", "县政府办"]
+    assert split_unit_names("区司法局、团区委、妇联、各街道") == ["区司法局", "团区委", "妇联", "各街道"]
+    assert split_unit_names("市政府办公室、人民银行某市中心支行") == ["市政府办公室", "人民银行某市中心支行"]
+    assert split_unit_names("财政局、审计局") == ["财政局", "审计局"]  # no place to carry
