@@ -882,12 +882,16 @@ def _apply_default(
     return value, line
 
 
+# `附件：1.某某责任分解` (the notice's list of attachments): the title after it is the plan's.
+_ATTACHMENT_RE = re.compile(r"^附件\s*[0-9０-９]*\s*[:：]?\s*(?:[0-9０-９]+\s*[.．、]\s*)?(?=\S)")
+
+
 def _title(lines: list[tuple[int, str]], root: Node, source: str) -> str:
     """The first line that reads like a plan title; a 通知 cover line only when nothing better is found."""
     top = _top_sections(root)
     stop = top[0].line if top else 80
     candidates = [
-        text for number, text in lines
+        text for number, text in ((number, _ATTACHMENT_RE.sub("", text)) for number, text in lines)
         if number <= stop and 4 <= len(text) <= 60 and any(key in text for key in _TITLE_KEYS)
         and not text.endswith(("。", "，", ",", ":", "：", "；")) and parse_numbering(text) is None
         and ">" not in text and not text.startswith("当前")  # a web page's breadcrumb

@@ -492,3 +492,11 @@ def test_a_line_naming_the_leader_in_charge_is_neither_the_task_nor_a_unit():
     assert [(t.text, t.lead, t.responsible) for t in plan.tasks] == [
         ("深化一件事一次办改革,推动线上线下同标准办理。", [], ["市司法局", "市大数据局"]),
         ("开展公平竞争审查。", ["市市场监管局"], [])]
+
+
+def test_the_title_is_taken_from_the_attachment_list_without_its_label():
+    plan = parse_plan_lines("某市人民政府办公室关于印发重点工作责任分解的通知\n各县(市、区)人民政府:\n"
+                            "现将有关责任分解印发给你们,请认真贯彻执行。\n附件:1.2024年重点工作责任分解\n"
+                            "2.2024年民生实事责任分解\n某市人民政府办公室\n2024年3月1日\n附件1\n"
+                            "一、稳增长\n1.推进项目建设。(市发展改革委负责)")
+    assert plan.title == "2024年重点工作责任分解"
