@@ -886,19 +886,34 @@ def _apply_default(
 _ATTACHMENT_RE = re.compile(r"^附件\s*[0-9０-９]*\s*[:：]?\s*(?:[0-9０-９]+\s*[.．、]\s*)?(?=\S)")
 
 
+def _title_head(lines: list[tuple[int, str]], index: int) -> str:
+    """The lines a web page broke a title's start onto (`政府工作报告“十四五”时期` / `重点工作责任分解`)."""
+    head = ""
+    while index > 0 and len(head) < 30:
+        text = lines[index - 1][1]
+        if not (4 <= len(text) <= 30) or re.search(r"[。，,:：；;！!？?|>()（）]", text) or "通知" in text \
+                or text.startswith("附件") or text.endswith(_TITLE_KEYS) or parse_numbering(text) is not None \
+                or _aside(text) or find_plan_date([lines[index - 1]]):
+            break
+        head = text + head
+        index -= 1
+    return head
+
+
 def _title(lines: list[tuple[int, str]], root: Node, source: str) -> str:
     """The first line that reads like a plan title; a 通知 cover line only when nothing better is found."""
     top = _top_sections(root)
     stop = top[0].line if top else 80
-    candidates = [
-        text for number, text in ((number, _ATTACHMENT_RE.sub("", text)) for number, text in lines)
+    found = [
+        (index, text) for index, (number, text) in enumerate((n, _ATTACHMENT_RE.sub("", t)) for n, t in lines)
         if number <= stop and 4 <= len(text) <= 60 and any(key in text for key in _TITLE_KEYS)
         and not text.endswith(("。", "，", ",", ":", "：", "；")) and parse_numbering(text) is None
         and ">" not in text and not text.startswith("当前")  # a web page's breadcrumb
     ]
-    for text in candidates:
+    candidates = [text for _, text in found]
+    for index, text in found:
         if "通知" not in text and not text.startswith("关于印发"):
-            return text
+            return _title_head(lines, index) + text
     for text in candidates:
         if m := re.search(r"《([^》]+)》", text):
             return m[1]

@@ -500,3 +500,12 @@ def test_the_title_is_taken_from_the_attachment_list_without_its_label():
                             "2.2024年民生实事责任分解\n某市人民政府办公室\n2024年3月1日\n附件1\n"
                             "一、稳增长\n1.推进项目建设。(市发展改革委负责)")
     assert plan.title == "2024年重点工作责任分解"
+
+
+def test_a_title_broken_over_lines_by_the_web_page_is_joined():
+    plan = parse_plan_lines("某市人民政府办公室\n2024年3月1日\n(此件公开发布)\n"
+                            "政府工作报告“十四五”时期\n重点工作责任分解\n1.推进项目建设。\n责任单位:市发展改革委")
+    assert plan.title == "政府工作报告“十四五”时期重点工作责任分解"
+    signed = parse_plan_lines("某县人民政府办公室\n某县2024年法治政府建设工作要点\n一、主要任务\n"
+                              "1.推进公开。(县政务办负责)")
+    assert signed.title == "某县2024年法治政府建设工作要点"
