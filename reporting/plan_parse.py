@@ -919,6 +919,9 @@ def _title(lines: list[tuple[int, str]], root: Node, source: str) -> str:
             return m[1]
     if candidates:
         return candidates[0]
+    for number, text in lines:  # a page run together onto one long line: `…关于印发《…》的通知 …`
+        if number <= stop and (m := re.search(r"印发\s*《([^《》]{4,60})》", text)):
+            return m[1]
     plain = [
         text for number, text in lines
         if number <= stop and 6 <= len(text) <= 40 and not re.search(r"[。，,:：；;>|]", text)

@@ -509,3 +509,11 @@ def test_a_title_broken_over_lines_by_the_web_page_is_joined():
     signed = parse_plan_lines("某县人民政府办公室\n某县2024年法治政府建设工作要点\n一、主要任务\n"
                               "1.推进公开。(县政务办负责)")
     assert signed.title == "某县2024年法治政府建设工作要点"
+
+
+def test_the_title_of_a_page_run_together_onto_one_line_is_read_from_the_notice():
+    plan = parse_plan_lines("某市人民政府办公室关于印发《2019年依法行政工作任务分解表》的通知 各县(市、区)人民政府: "
+                            "现将任务分解表印发给你们,请认真贯彻执行。 2019年2月26日 序号 工作任务 责任单位 完成时限 "
+                            "1 编制目录 市司法局 一季度 2 清理文件 市政府各部门 六月份")
+    assert plan.title == "2019年依法行政工作任务分解表"
+    assert [t.text for t in plan.tasks] == ["编制目录", "清理文件"]
