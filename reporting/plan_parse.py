@@ -32,6 +32,7 @@ from .plan_terms import (
 from .plan_units import (
     UnitClause,
     first_leads_hold,
+    first_listed_leads,
     footnote_meanings,
     footnoted_roles,
     full_unit_name,
@@ -719,9 +720,10 @@ def _make_task(
     task.notes += [c.first_leads for c in clauses if c.first_leads and c.lead and c.lead[0] in task.lead][:1]
     if marked:
         _note_marks(task, marked, when.marks)
-    if first_leads_hold(when.marks, line) and not task.lead and len(task.responsible) > 1:
-        task.lead, task.responsible = task.responsible[:1], task.responsible[1:]
-        task.notes.append(f"单位「{task.lead[0]}」排在第一位，按方案中的说明（排在第一位的为牵头单位）记为牵头单位")
+    if first_leads_hold(when.marks, line):
+        task.lead, task.responsible, note = first_listed_leads(task.lead, task.responsible, "排在第一位的为牵头单位",
+                                                               "方案")
+        task.notes += [note] if note else []
     if not task.units and (subject := subject_units(text)):
         task.lead = subject[0]
         task.notes.append(f"责任单位取自句末「{subject[1].rstrip('。；;！!')}」")

@@ -146,12 +146,14 @@ def without_first_leads(text: str) -> tuple[str, str]:
     return text, ""
 
 
-def first_listed_leads(lead: list[str], responsible: list[str], said: str) -> tuple[list[str], list[str], str]:
-    """The first unit made the lead when `said` (see without_first_leads) and none leads yet, with the note saying
-    so ("" when nothing was moved)."""
+def first_listed_leads(lead: list[str], responsible: list[str], said: str, where: str = "任务",
+                       ) -> tuple[list[str], list[str], str]:
+    """The first unit made the lead when `said` (see without_first_leads; by the plan's note: `where` 方案) and none
+    leads yet, with the note saying so ("" when nothing was moved)."""
     if not said or lead or len(responsible) < 2:
         return lead, responsible, ""
-    return responsible[:1], responsible[1:], f"单位「{responsible[0]}」排在第一位，按任务中的说明（{said}）记为牵头单位"
+    note = f"单位「{responsible[0]}」排在第一位，按{where}中的说明（{said}）记为牵头单位"
+    return responsible[:1], responsible[1:], note
 
 
 def footnote_meanings(texts: list[str], lines: list[int] | None = None) -> dict[str, str]:

@@ -61,11 +61,10 @@ MODE_WORDS = {
                          "另附情况说明"],
 }
 # 完成进度 written as words: a figure's ("一半", "已完成一半", "过半", "全部"), read as it and noted; or a word saying
-# there is no figure ("/", "常态化", "长期"), read as an empty progress and noted (the row is not sent back for it:
-# an empty progress is allowed, and a 已完成 row's is 100).
+# there is no figure ("/", "长期"; and a status word without a figure, "常态化", "推进中"), read as an empty progress
+# and noted (the row is not sent back for it: an empty progress is allowed, and a 已完成 row's is 100).
 PROGRESS_WORDS = {"一半": 50.0, "过半": 50.0, "半数": 50.0, "全部": 100.0, "百分百": 100.0, "百分之百": 100.0}
-NO_FIGURE_WORDS = ["/", "-", "—", "——", "无", "暂无", "待定", "不详", "持续", "持续推进", "常态化", "常态化推进",
-                   "长期", "长期坚持", "长期推进"]
+NO_FIGURE_WORDS = ["/", "-", "—", "——", "无", "暂无", "待定", "不详", "持续", "长期"]
 WORD_CHOICES = STATUS_CHOICES + MATERIAL_CHOICES  # the keys of reporting.toml [词表]
 
 # The state of a (unit, task) pair in the figures: a reported status, or one of these two.

@@ -51,18 +51,7 @@ def is_ignored(name: str) -> bool:
 
 
 def sniff(data: bytes, name: str) -> str:
-    """A workbook format of READERS, or zip, told by content; anything else is a ReturnError saying what to do
-    (a damaged zip named as a workbook told as a damaged workbook: archive.as_workbook_fault)."""
-    try:
-        return _sniff(data, name)
-    except ReturnError as exc:
-        fault = archive.as_workbook_fault(exc, name)
-        if fault is exc:
-            raise
-        raise fault from exc
-
-
-def _sniff(data: bytes, name: str) -> str:
+    """A workbook format of READERS, or zip, told by content; anything else is a ReturnError saying what to do."""
     if not data:
         raise ReturnError("文件为空（0 字节），可能未下载完整，请重新发送", file=name, code="file.empty")
     for reader in READERS:

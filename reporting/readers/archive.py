@@ -52,6 +52,8 @@ UNSAFE_XML = "文件含有不安全的 XML 内容（DOCTYPE/ENTITY 声明），�
 DAMAGED = "压缩包已损坏或不完整（可能未下载完整），请重新打包发送"
 # The same fault in a workbook (an .xlsx is a zip too; its sender never packed anything)
 DAMAGED_BOOK = "工作簿文件已损坏或不完整（可能未下载或复制完整），请在 Excel/WPS 中打开、另存为 .xlsx 后重新报送"
+BOMB_BOOK = "工作簿解压后过大（疑似压缩炸弹，或文件已损坏），已拒收；请在 Excel/WPS 中打开、另存为 .xlsx 后重新报送"
+_AS_WORKBOOK = {"zip.damaged": DAMAGED_BOOK, "zip.bomb": BOMB_BOOK}  # as_workbook_fault's words, by rule code
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".ods", ".et")
 JOINED = "压缩包前面还连着其他数据（可能是两个压缩包首尾相接），其中的文件无法可靠读取，请重新打包发送"
 NO_SPACE = "解压该压缩包所需的磁盘空间不足（工作目录所在磁盘），本次未读取；请清理磁盘后重新运行 collect，将再次读取"
@@ -631,6 +633,3 @@ def as_workbook_fault(error: ReturnError, name: str, *, workbook: bool = False) 
         return error
     return ReturnError(told, file=error.file or name, sheet=error.sheet, cell=error.cell, code=error.code)
 
-
-BOMB_BOOK = "工作簿解压后过大（疑似压缩炸弹，或文件已损坏），已拒收；请在 Excel/WPS 中打开、另存为 .xlsx 后重新报送"
-_AS_WORKBOOK = {"zip.damaged": DAMAGED_BOOK, "zip.bomb": BOMB_BOOK}

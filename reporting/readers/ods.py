@@ -31,7 +31,7 @@ def is_package(names: set[str]) -> bool:
     return "mimetype" in names and "content.xml" in names
 
 
-def package_mimetype(data: bytes, names: set[str], name: str = "") -> str | None:
+def package_mimetype(data: bytes, names: set[str], name: str) -> str | None:
     """The mimetype of an OpenDocument package; None for another zip. A mimetype part that cannot be read (a bad
     CRC, damaged data) makes the package a damaged workbook."""
     if not is_package(names):
